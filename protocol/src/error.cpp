@@ -1,0 +1,106 @@
+#include <pgasio/protocol/error.hpp>
+
+#include <string>
+
+namespace pgasio::protocol {
+namespace {
+
+const char* describe(client_errc e) noexcept {
+    switch (e) {
+    case client_errc::message_too_large:
+        return "message from the server exceeds the maximum message size";
+    case client_errc::invalid_message_length:
+        return "message from the server has an invalid length";
+    case client_errc::unknown_message_type:
+        return "message from the server has an unknown type byte";
+    case client_errc::truncated_message:
+        return "message from the server is truncated: a field runs past its end";
+    case client_errc::missing_terminator:
+        return "message from the server has a string without its NUL terminator";
+    case client_errc::trailing_bytes:
+        return "message from the server has bytes after its last field";
+    case client_errc::invalid_field_value:
+        return "message from the server has a field value the protocol does not allow";
+    case client_errc::unexpected_message:
+        return "message from the server is not allowed at this point of the protocol";
+    case client_errc::unsupported_authentication:
+        return "the server asked for an authentication method pgasio does not support";
+    case client_errc::invalid_ssl_response:
+        return "the server answered the encryption request with neither 'S' nor 'N'";
+    case client_errc::embedded_nul:
+        return "a string sent to the server contains a NUL byte";
+    case client_errc::too_many_parameters:
+        return "too many parameters or parameter formats for one statement (at most 65535)";
+    case client_errc::parameter_count_mismatch:
+        return "the number of parameters written differs from the number announced";
+    case client_errc::message_too_long:
+        return "the message would exceed the protocol's 1 GiB length limit";
+    case client_errc::invalid_protocol_version:
+        return "only protocol versions 3.0 and 3.2 are supported";
+    case client_errc::scram_invalid_server_first:
+        return "SCRAM: the server-first-message is malformed";
+    case client_errc::scram_nonce_mismatch:
+        return "SCRAM: the server nonce does not start with the client nonce";
+    case client_errc::scram_invalid_iteration_count:
+        return "SCRAM: the iteration count is missing or invalid";
+    case client_errc::scram_iteration_count_too_high:
+        return "SCRAM: the iteration count exceeds the configured maximum";
+    case client_errc::scram_invalid_salt:
+        return "SCRAM: the salt is missing or not valid base64";
+    case client_errc::scram_invalid_server_final:
+        return "SCRAM: the server-final-message is malformed";
+    case client_errc::scram_server_signature_mismatch:
+        return "SCRAM: the server signature is wrong (the server could not prove the password)";
+    case client_errc::scram_server_error:
+        return "SCRAM: the server reported an error in its final message";
+    case client_errc::scram_unexpected_step:
+        return "SCRAM: an authentication step arrived out of order";
+    case client_errc::scram_no_supported_mechanism:
+        return "SASL: the server offered no mechanism pgasio supports";
+    case client_errc::scram_channel_binding_unavailable:
+        return "SCRAM: channel binding is required but not possible on this connection";
+    case client_errc::authentication_incomplete:
+        return "the server reported authentication success before the exchange was complete";
+    case client_errc::password_required:
+        return "the server asked for a password but none was configured";
+    case client_errc::authentication_method_refused:
+        return "the server asked for an authentication method the configuration refuses";
+    case client_errc::unexpected_null:
+        return "NULL value where the target type cannot hold NULL";
+    case client_errc::invalid_binary_length:
+        return "binary value has a length that does not fit its type";
+    case client_errc::invalid_text_value:
+        return "text value does not parse as its type";
+    case client_errc::value_out_of_range:
+        return "value does not fit the target type";
+    case client_errc::invalid_array:
+        return "array value is malformed (dimensions, bounds or element count)";
+    case client_errc::invalid_range:
+        return "range value is malformed (flags or bounds)";
+    case client_errc::invalid_numeric:
+        return "numeric value is malformed (digits, weight, sign or scale)";
+    case client_errc::type_mismatch:
+        return "the value's PostgreSQL type cannot be converted to the requested C++ type";
+    case client_errc::unsupported_version:
+        return "binary value has a format version pgasio does not support";
+    }
+    return nullptr;
+}
+
+class client_category_impl final : public boost::system::error_category {
+public:
+    const char* name() const noexcept override { return "pgasio.client"; }
+    std::string message(int ev) const override {
+        const char* text = describe(static_cast<client_errc>(ev));
+        return text ? text : "unknown pgasio client error " + std::to_string(ev);
+    }
+};
+
+} // namespace
+
+const boost::system::error_category& client_category() noexcept {
+    static const client_category_impl instance;
+    return instance;
+}
+
+} // namespace pgasio::protocol
