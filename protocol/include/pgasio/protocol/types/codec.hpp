@@ -1,0 +1,40 @@
+// The codec customisation point: how a C++ type is encoded to and decoded from PostgreSQL values.
+#pragma once
+
+#include <pgasio/protocol/error.hpp>
+#include <pgasio/protocol/format_code.hpp>
+#include <pgasio/protocol/write_buffer.hpp>
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace pgasio::protocol::types {
+
+/// `codec<T>` maps the C++ type T to PostgreSQL values. pgasio specialises it for the built-in
+/// types (one header per type family in this folder); users may specialise it for their own.
+///
+/// A specialisation provides:
+/// @code
+/// static constexpr oid type_oid;    // the type T is sent as (Bind parameter type)
+/// static constexpr oid array_oid;   // the array type whose elements are T
+/// static bool accepts(oid t) noexcept;   // server types whose values decode into T
+/// // Appends the binary form of v (the value bytes only: no length prefix).
+/// static boost::system::error_code encode_binary(write_buffer& out, const T& v);
+/// // Decodes the binary form of a value of server type t. `in` holds exactly the value bytes.
+/// static boost::system::error_code decode_binary(std::span<const std::byte> in, oid t, T& out);
+/// // Appends the text form of v.
+/// static boost::system::error_code encode_text(std::string& out, const T& v);
+/// // Decodes the text form of a value of server type t.
+/// static boost::system::error_code decode_text(std::string_view in, oid t, T& out);
+/// @endcode
+///
+/// Decoders check every size and never read outside `in`; on error `out` is left unspecified and
+/// the error_code names the problem (invalid_binary_length, invalid_text_value,
+/// value_out_of_range, ...). View types (std::string_view, std::span<const std::byte>) decode
+/// into views of `in`: they are valid only as long as the bytes they were decoded from.
+template <class T>
+struct codec;
+
+} // namespace pgasio::protocol::types
