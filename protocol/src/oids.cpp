@@ -3,7 +3,7 @@
 
 namespace pgasio::protocol::oids {
 
-std::string_view type_name(oid type) noexcept {
+std::string_view type_name(protocol::oid type) noexcept {
     switch (type) {
     case 16:
         return "bool";
