@@ -8,7 +8,8 @@
 namespace pgasio::test {
 
 /// Saves `bytes` as a seed input of the fuzz target `target` (a folder under
-/// $PGASIO_SEED_CORPUS_DIR, named after fuzz/<target>.cpp). Does nothing when the variable is unset.
+/// $PGASIO_SEED_CORPUS_DIR, named after fuzz/<target>.cpp). Does nothing when the variable is
+/// unset.
 void record_seed(std::string_view target, std::span<const std::byte> bytes);
 
 } // namespace pgasio::test

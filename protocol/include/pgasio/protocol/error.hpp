@@ -14,50 +14,51 @@ namespace pgasio::protocol {
 /// act on. Values are grouped by the layer that reports them; the numeric values are stable.
 enum class client_errc : int {
     // Framing and message decoding (the byte stream from the server cannot be trusted any more).
-    message_too_large = 1,   ///< a message's announced length exceeds the configured maximum
-    invalid_message_length,  ///< a message length below 4, or one that contradicts its type
-    unknown_message_type,    ///< a backend message type byte pgasio does not know
-    truncated_message,       ///< a field runs past the end of its message
-    missing_terminator,      ///< a string field without its terminating NUL byte
-    trailing_bytes,          ///< bytes left over in a message after its last field
-    invalid_field_value,     ///< a field holds a value the protocol does not allow
-    unexpected_message,      ///< a valid message that is not allowed at this point of the flow
+    message_too_large = 1,      ///< a message's announced length exceeds the configured maximum
+    invalid_message_length,     ///< a message length below 4, or one that contradicts its type
+    unknown_message_type,       ///< a backend message type byte pgasio does not know
+    truncated_message,          ///< a field runs past the end of its message
+    missing_terminator,         ///< a string field without its terminating NUL byte
+    trailing_bytes,             ///< bytes left over in a message after its last field
+    invalid_field_value,        ///< a field holds a value the protocol does not allow
+    unexpected_message,         ///< a valid message that is not allowed at this point of the flow
     unsupported_authentication, ///< the server asked for an authentication method pgasio lacks
-    invalid_ssl_response,    ///< the reply to SSLRequest/GSSENCRequest was neither 'S' nor 'N'
+    invalid_ssl_response,       ///< the reply to SSLRequest/GSSENCRequest was neither 'S' nor 'N'
 
     // Encoding requests (bad input from the caller; nothing was sent).
-    embedded_nul = 100,      ///< a string that the protocol NUL-terminates contains a NUL byte
-    too_many_parameters,     ///< more than 65535 parameters, or more formats than parameters
-    parameter_count_mismatch,///< the number of parameters written differs from the number announced
-    message_too_long,        ///< the message would exceed the protocol's 1 GiB length limit
-    invalid_protocol_version,///< a protocol version other than 3.0 or 3.2
+    embedded_nul = 100,       ///< a string that the protocol NUL-terminates contains a NUL byte
+    too_many_parameters,      ///< more than 65535 parameters, or more formats than parameters
+    parameter_count_mismatch, ///< the number of parameters written differs from the number
+                              ///< announced
+    message_too_long,         ///< the message would exceed the protocol's 1 GiB length limit
+    invalid_protocol_version, ///< a protocol version other than 3.0 or 3.2
 
     // Authentication (SCRAM, MD5, channel binding).
-    scram_invalid_server_first = 200, ///< server-first-message malformed
-    scram_nonce_mismatch,             ///< server nonce does not extend the client nonce
-    scram_invalid_iteration_count,    ///< iteration count missing, zero or not a number
-    scram_iteration_count_too_high,   ///< iteration count above the configured bound
-    scram_invalid_salt,               ///< salt missing or not valid base64
-    scram_invalid_server_final,       ///< server-final-message malformed
-    scram_server_signature_mismatch,  ///< the server did not prove it knows the password
-    scram_server_error,               ///< server-final-message carried e=<error>
-    scram_unexpected_step,            ///< a SCRAM step arrived out of order
-    scram_no_supported_mechanism,     ///< the server offered no SASL mechanism pgasio supports
-    scram_channel_binding_unavailable,///< channel binding required but impossible (no TLS/PLUS)
-    authentication_incomplete,        ///< AuthenticationOk before our exchange had finished
-    password_required,                ///< the server asked for a password and none was given
-    authentication_method_refused,    ///< the server's method is one the configuration refuses
+    scram_invalid_server_first = 200,  ///< server-first-message malformed
+    scram_nonce_mismatch,              ///< server nonce does not extend the client nonce
+    scram_invalid_iteration_count,     ///< iteration count missing, zero or not a number
+    scram_iteration_count_too_high,    ///< iteration count above the configured bound
+    scram_invalid_salt,                ///< salt missing or not valid base64
+    scram_invalid_server_final,        ///< server-final-message malformed
+    scram_server_signature_mismatch,   ///< the server did not prove it knows the password
+    scram_server_error,                ///< server-final-message carried e=<error>
+    scram_unexpected_step,             ///< a SCRAM step arrived out of order
+    scram_no_supported_mechanism,      ///< the server offered no SASL mechanism pgasio supports
+    scram_channel_binding_unavailable, ///< channel binding required but impossible (no TLS/PLUS)
+    authentication_incomplete,         ///< AuthenticationOk before our exchange had finished
+    password_required,                 ///< the server asked for a password and none was given
+    authentication_method_refused,     ///< the server's method is one the configuration refuses
 
     // Type codecs (a value could not be encoded or decoded).
-    unexpected_null = 300,   ///< NULL where the target type cannot hold it
-    invalid_binary_length,   ///< a binary value whose length does not fit its type
-    invalid_text_value,      ///< a text value that does not parse as its type
-    value_out_of_range,      ///< a value that does not fit the target type
-    invalid_array,           ///< array header inconsistent (dimensions, bounds, element count)
-    invalid_range,           ///< range flags or bounds inconsistent
-    invalid_numeric,         ///< numeric digits, weight, sign or scale out of their domain
-    type_mismatch,           ///< the value's type OID is not one the target C++ type accepts
-    unsupported_version,     ///< a versioned binary format (e.g. jsonb) with an unknown version
+    unexpected_null = 300, ///< NULL where the target type cannot hold it
+    invalid_binary_length, ///< a binary value whose length does not fit its type
+    invalid_text_value,    ///< a text value that does not parse as its type
+    value_out_of_range,    ///< a value that does not fit the target type
+    invalid_array,         ///< array header inconsistent (dimensions, bounds, element count)
+    invalid_range,         ///< range flags or bounds inconsistent
+    invalid_numeric,       ///< numeric digits, weight, sign or scale out of their domain
+    type_mismatch,         ///< the value's type OID is not one the target C++ type accepts
+    unsupported_version,   ///< a versioned binary format (e.g. jsonb) with an unknown version
 };
 
 /// The category of client_errc values: name "pgasio.client".

@@ -29,6 +29,8 @@ boost::system::error_code make_sqlstate_error(std::string_view code) noexcept;
 std::string_view sqlstate_condition_name(std::string_view code) noexcept;
 
 /// The SQLSTATE class: the first two characters ("23" for integrity constraint violations).
-inline std::string_view sqlstate_class(std::string_view code) noexcept { return code.substr(0, 2); }
+inline std::string_view sqlstate_class(std::string_view code) noexcept {
+    return code.substr(0, 2);
+}
 
 } // namespace pgasio::protocol

@@ -43,7 +43,9 @@ public:
     void put_u32(std::uint32_t v) { put_be(v); }
     void put_i64(std::int64_t v) { put_be(static_cast<std::uint64_t>(v)); }
     void put_u64(std::uint64_t v) { put_be(v); }
-    void put_bytes(std::span<const std::byte> b) { bytes_.insert(bytes_.end(), b.begin(), b.end()); }
+    void put_bytes(std::span<const std::byte> b) {
+        bytes_.insert(bytes_.end(), b.begin(), b.end());
+    }
     /// Appends the characters of `s` without a terminator.
     void put_string(std::string_view s) {
         const auto* p = reinterpret_cast<const std::byte*>(s.data());

@@ -17,7 +17,8 @@ namespace pgasio::protocol::detail {
 /// unconditionally and checks `error()` once at the end. Nothing here can read out of bounds.
 class byte_reader {
 public:
-    explicit byte_reader(std::span<const std::byte> bytes) noexcept : rest_(bytes) {}
+    explicit byte_reader(std::span<const std::byte> bytes) noexcept
+        : rest_(bytes) {}
 
     std::uint8_t u8() noexcept { return static_cast<std::uint8_t>(be<std::uint8_t>()); }
     std::int16_t i16() noexcept { return static_cast<std::int16_t>(be<std::uint16_t>()); }
@@ -46,7 +47,8 @@ public:
             fail(client_errc::missing_terminator);
             return {};
         }
-        const auto len = static_cast<std::size_t>(static_cast<const std::byte*>(nul) - rest_.data());
+        const auto len =
+            static_cast<std::size_t>(static_cast<const std::byte*>(nul) - rest_.data());
         std::string_view out(reinterpret_cast<const char*>(rest_.data()), len);
         rest_ = rest_.subspan(len + 1);
         return out;

@@ -14,9 +14,12 @@ constexpr int pack_sqlstate(std::string_view code) noexcept {
     int v = 0;
     for (char c : code) {
         int digit;
-        if (c >= '0' && c <= '9') digit = c - '0';
-        else if (c >= 'A' && c <= 'Z') digit = c - 'A' + 10;
-        else return 0;
+        if (c >= '0' && c <= '9')
+            digit = c - '0';
+        else if (c >= 'A' && c <= 'Z')
+            digit = c - 'A' + 10;
+        else
+            return 0;
         v = v * 36 + digit;
     }
     return v;

@@ -1,0 +1,387 @@
+// Decoders for every message a PostgreSQL server sends (protocol 3.0 and 3.2).
+#pragma once
+
+#include <pgasio/protocol/format_code.hpp>
+#include <pgasio/protocol/framer.hpp>
+
+#include <boost/system/result.hpp>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <variant>
+
+/// Each decoder takes a message body (message_view::body) and either returns a view of it, having
+/// checked every length, count and terminator, or an error_code naming what was malformed. The
+/// views point into the body: they are valid as long as the bytes the framer handed out (until
+/// its next prepare() or next()). Iterating a view that decoded successfully cannot fail.
+namespace pgasio::protocol {
+
+// ---------------------------------------------------------------------------------------------
+// Authentication
+
+/// The request codes of Authentication messages.
+enum class auth_kind : std::int32_t {
+    ok = 0,
+    kerberos_v5 = 2,
+    cleartext_password = 3,
+    md5_password = 5,
+    scm_credential = 6,
+    gss = 7,
+    gss_continue = 8,
+    sspi = 9,
+    sasl = 10,
+    sasl_continue = 11,
+    sasl_final = 12,
+};
+
+/// The method's name for error messages ("SCRAM", "GSSAPI", "SSPI", ...).
+std::string_view auth_kind_name(auth_kind kind) noexcept;
+
+/// The NUL-terminated mechanism names of AuthenticationSASL, e.g. "SCRAM-SHA-256-PLUS".
+class sasl_mechanisms_view {
+public:
+    class iterator;
+    sasl_mechanisms_view() = default;
+    explicit sasl_mechanisms_view(std::span<const std::byte> list) noexcept
+        : list_(list) {}
+    iterator begin() const noexcept;
+    iterator end() const noexcept;
+    /// True when `name` is in the list.
+    bool contains(std::string_view name) const noexcept;
+
+private:
+    std::span<const std::byte> list_; // validated: NUL-terminated names, then one more NUL
+};
+
+/// An Authentication message. `md5_salt` is set for md5_password; `sasl_mechanisms` for sasl;
+/// `sasl_data` for sasl_continue, sasl_final and gss_continue.
+struct authentication_view {
+    auth_kind kind;
+    std::array<std::byte, 4> md5_salt{};
+    sasl_mechanisms_view sasl_mechanisms;
+    std::span<const std::byte> sasl_data;
+};
+/// Errors: truncated_message, trailing_bytes, missing_terminator, invalid_field_value (an
+/// unknown request code, or an empty SASL mechanism list).
+boost::system::result<authentication_view>
+decode_authentication(std::span<const std::byte> body) noexcept;
+
+// ---------------------------------------------------------------------------------------------
+// Session state
+
+/// BackendKeyData: what a CancelRequest must quote. The key is 4 bytes in protocol 3.0 and up to
+/// 256 in 3.2. Errors: truncated_message, invalid_field_value (key length outside 4..256).
+struct backend_key_data_view {
+    std::int32_t process_id;
+    std::span<const std::byte> secret_key;
+};
+boost::system::result<backend_key_data_view>
+decode_backend_key_data(std::span<const std::byte> body) noexcept;
+
+/// ParameterStatus: a run-time parameter the server reports (server_version, TimeZone, ...).
+struct parameter_status_view {
+    std::string_view name;
+    std::string_view value;
+};
+boost::system::result<parameter_status_view>
+decode_parameter_status(std::span<const std::byte> body) noexcept;
+
+/// The transaction status carried by ReadyForQuery.
+enum class transaction_status : char {
+    idle = 'I',           ///< not in a transaction block
+    in_transaction = 'T', ///< in a transaction block
+    failed = 'E',         ///< in a failed transaction block: queries are refused until ROLLBACK
+};
+/// ReadyForQuery. Errors: invalid_field_value for a status byte other than I, T, E.
+boost::system::result<transaction_status>
+decode_ready_for_query(std::span<const std::byte> body) noexcept;
+
+/// NegotiateProtocolVersion: the newest minor version the server supports and the `_pq_.`
+/// options it did not recognise.
+struct negotiate_protocol_version_view {
+    std::int32_t newest_minor_version;
+    std::int32_t unrecognized_option_count;
+    std::span<const std::byte> unrecognized_options; // validated NUL-terminated names
+};
+boost::system::result<negotiate_protocol_version_view>
+decode_negotiate_protocol_version(std::span<const std::byte> body) noexcept;
+
+// ---------------------------------------------------------------------------------------------
+// Query results
+
+/// One column of a RowDescription.
+struct column_description {
+    std::string_view name;
+    oid table_oid;              ///< 0 when the column is not a table column
+    std::int16_t column_number; ///< attribute number in that table, or 0
+    oid type_oid;
+    std::int16_t type_size;     ///< pg_type.typlen: negative for variable width
+    std::int32_t type_modifier; ///< pg_attribute.atttypmod: e.g. varchar length + 4, or -1
+    format_code format;
+};
+
+/// RowDescription: the columns of the rows that follow.
+class row_description_view {
+public:
+    class iterator;
+    row_description_view() = default;
+    row_description_view(std::uint16_t count, std::span<const std::byte> fields) noexcept
+        : count_(count)
+        , fields_(fields) {}
+    std::size_t size() const noexcept { return count_; }
+    iterator begin() const noexcept;
+    iterator end() const noexcept;
+
+private:
+    std::uint16_t count_ = 0;
+    std::span<const std::byte> fields_; // validated
+};
+/// Errors: truncated_message, missing_terminator, trailing_bytes, invalid_field_value (negative
+/// count, format other than 0 or 1).
+boost::system::result<row_description_view>
+decode_row_description(std::span<const std::byte> body) noexcept;
+
+/// DataRow: the values of one row; each is NULL (nullopt) or a view of its bytes.
+class data_row_view {
+public:
+    class iterator;
+    data_row_view() = default;
+    data_row_view(std::uint16_t count, std::span<const std::byte> values) noexcept
+        : count_(count)
+        , values_(values) {}
+    std::size_t size() const noexcept { return count_; }
+    iterator begin() const noexcept;
+    iterator end() const noexcept;
+
+private:
+    std::uint16_t count_ = 0;
+    std::span<const std::byte> values_; // validated
+};
+/// Errors: truncated_message, trailing_bytes, invalid_field_value (negative count, a length
+/// below -1).
+boost::system::result<data_row_view> decode_data_row(std::span<const std::byte> body) noexcept;
+
+/// CommandComplete's tag, e.g. "INSERT 0 5", "UPDATE 3", "SELECT 7", "CREATE TABLE".
+struct command_complete_view {
+    std::string_view tag;
+    /// The command word(s) without the counts ("INSERT", "CREATE TABLE").
+    std::string_view command() const noexcept;
+    /// The number of rows affected or returned, for INSERT, UPDATE, DELETE, SELECT, MERGE, COPY,
+    /// FETCH and MOVE; nullopt for other commands (or a malformed count).
+    std::optional<std::uint64_t> rows() const noexcept;
+};
+boost::system::result<command_complete_view>
+decode_command_complete(std::span<const std::byte> body) noexcept;
+
+/// ParameterDescription: the parameter types of a prepared statement.
+class parameter_description_view {
+public:
+    parameter_description_view() = default;
+    parameter_description_view(std::uint16_t count, std::span<const std::byte> oids) noexcept
+        : count_(count)
+        , oids_(oids) {}
+    std::size_t size() const noexcept { return count_; }
+    /// The type of parameter `i` (0-based, i < size()).
+    oid operator[](std::size_t i) const noexcept;
+
+private:
+    std::uint16_t count_ = 0;
+    std::span<const std::byte> oids_; // validated: 4 * count bytes
+};
+boost::system::result<parameter_description_view>
+decode_parameter_description(std::span<const std::byte> body) noexcept;
+
+// ---------------------------------------------------------------------------------------------
+// Errors, notices, notifications
+
+/// The fields of ErrorResponse and NoticeResponse: pairs of a field code ('S', 'V', 'C', 'M',
+/// 'D', 'H', 'P', ...) and its text. Unknown codes are kept: the protocol says clients must
+/// ignore them, which diagnostics does.
+class error_fields_view {
+public:
+    struct field {
+        char code;
+        std::string_view value;
+    };
+    class iterator;
+    error_fields_view() = default;
+    explicit error_fields_view(std::span<const std::byte> fields) noexcept
+        : fields_(fields) {}
+    iterator begin() const noexcept;
+    iterator end() const noexcept;
+    /// The value of the first field with `code`, or nullopt.
+    std::optional<std::string_view> find(char code) const noexcept;
+
+private:
+    std::span<const std::byte> fields_; // validated: code, cstring, ..., 0
+};
+/// Errors: truncated_message, missing_terminator, trailing_bytes.
+boost::system::result<error_fields_view>
+decode_error_fields(std::span<const std::byte> body) noexcept;
+
+/// NotificationResponse: a NOTIFY delivered to a channel this session LISTENs on.
+struct notification_view {
+    std::int32_t process_id; ///< the notifying backend
+    std::string_view channel;
+    std::string_view payload;
+};
+boost::system::result<notification_view>
+decode_notification(std::span<const std::byte> body) noexcept;
+
+// ---------------------------------------------------------------------------------------------
+// COPY
+
+/// CopyInResponse, CopyOutResponse and CopyBothResponse: the overall format and each column's.
+/// In text format every column format is text (the server guarantees it; we check it).
+struct copy_response_view {
+    format_code format;
+    std::uint16_t column_count;
+    std::span<const std::byte> column_formats; // validated: int16 each, 0 or 1
+    /// The format of column `i` (0-based, i < column_count).
+    format_code column_format(std::size_t i) const noexcept;
+};
+boost::system::result<copy_response_view>
+decode_copy_response(std::span<const std::byte> body) noexcept;
+
+/// Messages without a body (ParseComplete, BindComplete, CloseComplete, NoData,
+/// EmptyQueryResponse, PortalSuspended, CopyDone). Errors: invalid_message_length.
+boost::system::error_code decode_empty(std::span<const std::byte> body) noexcept;
+
+// ---------------------------------------------------------------------------------------------
+// Any message
+
+/// Tags for the messages that carry no data beyond their type.
+struct parse_complete {};
+struct bind_complete {};
+struct close_complete {};
+struct no_data {};
+struct empty_query_response {};
+struct portal_suspended {};
+struct copy_done {};
+/// The views of error and notice messages, told apart by type.
+struct error_response {
+    error_fields_view fields;
+};
+struct notice_response {
+    error_fields_view fields;
+};
+/// The view of CopyData: its payload.
+struct copy_data {
+    std::span<const std::byte> data;
+};
+/// The three Copy*Response messages, told apart by type.
+struct copy_in_response {
+    copy_response_view response;
+};
+struct copy_out_response {
+    copy_response_view response;
+};
+struct copy_both_response {
+    copy_response_view response;
+};
+
+/// Any backend message, decoded.
+using backend_message =
+    std::variant<authentication_view, backend_key_data_view, parameter_status_view,
+                 transaction_status, negotiate_protocol_version_view, row_description_view,
+                 data_row_view, command_complete_view, parameter_description_view, error_response,
+                 notice_response, notification_view, copy_in_response, copy_out_response,
+                 copy_both_response, copy_data, copy_done, parse_complete, bind_complete,
+                 close_complete, no_data, empty_query_response, portal_suspended>;
+
+/// Decodes any message the framer produced, by its type. Errors: those of the decoder for the
+/// type.
+boost::system::result<backend_message> decode_backend_message(message_view message) noexcept;
+
+// ---------------------------------------------------------------------------------------------
+// Iterators (defined here so range-for works on the views)
+
+class sasl_mechanisms_view::iterator {
+public:
+    using value_type = std::string_view;
+    using difference_type = std::ptrdiff_t;
+    iterator() = default;
+    explicit iterator(const std::byte* p) noexcept
+        : p_(p) {}
+    std::string_view operator*() const noexcept;
+    iterator& operator++() noexcept;
+    iterator operator++(int) noexcept {
+        auto old = *this;
+        ++*this;
+        return old;
+    }
+    bool operator==(const iterator&) const = default;
+
+private:
+    const std::byte* p_ = nullptr;
+};
+
+class row_description_view::iterator {
+public:
+    using value_type = column_description;
+    using difference_type = std::ptrdiff_t;
+    iterator() = default;
+    iterator(const std::byte* p, std::size_t index) noexcept
+        : p_(p)
+        , index_(index) {}
+    column_description operator*() const noexcept;
+    iterator& operator++() noexcept;
+    iterator operator++(int) noexcept {
+        auto old = *this;
+        ++*this;
+        return old;
+    }
+    bool operator==(const iterator& o) const noexcept { return index_ == o.index_; }
+
+private:
+    const std::byte* p_ = nullptr;
+    std::size_t index_ = 0;
+};
+
+class data_row_view::iterator {
+public:
+    using value_type = std::optional<std::span<const std::byte>>;
+    using difference_type = std::ptrdiff_t;
+    iterator() = default;
+    iterator(const std::byte* p, std::size_t index) noexcept
+        : p_(p)
+        , index_(index) {}
+    std::optional<std::span<const std::byte>> operator*() const noexcept;
+    iterator& operator++() noexcept;
+    iterator operator++(int) noexcept {
+        auto old = *this;
+        ++*this;
+        return old;
+    }
+    bool operator==(const iterator& o) const noexcept { return index_ == o.index_; }
+
+private:
+    const std::byte* p_ = nullptr;
+    std::size_t index_ = 0;
+};
+
+class error_fields_view::iterator {
+public:
+    using value_type = field;
+    using difference_type = std::ptrdiff_t;
+    iterator() = default;
+    explicit iterator(const std::byte* p) noexcept
+        : p_(p) {}
+    field operator*() const noexcept;
+    iterator& operator++() noexcept;
+    iterator operator++(int) noexcept {
+        auto old = *this;
+        ++*this;
+        return old;
+    }
+    bool operator==(const iterator&) const = default;
+
+private:
+    const std::byte* p_ = nullptr;
+};
+
+} // namespace pgasio::protocol

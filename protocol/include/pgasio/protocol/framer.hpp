@@ -1,0 +1,86 @@
+// Cutting the server's byte stream into whole messages.
+#pragma once
+
+#include <pgasio/protocol/backend_message_type.hpp>
+
+#include <boost/system/result.hpp>
+
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <vector>
+
+namespace pgasio::protocol {
+
+/// A whole backend message: its type byte and its body (the bytes after the length field).
+///
+/// The body is a view into the framer's buffer: valid until the next call to `prepare()` or
+/// `next()` on the framer that produced it.
+struct message_view {
+    backend_message_type type;
+    std::span<const std::byte> body;
+};
+
+/// Incremental framer for the backend byte stream: bytes go in, whole messages come out.
+///
+/// Bytes may arrive in any chunking, one byte at a time included. The framer owns one read
+/// buffer; the transport reads into `prepare()`, reports the count with `commit()`, then calls
+/// `next()` until it says more bytes are needed. Messages are views into the buffer: nothing is
+/// copied or allocated per message. The buffer grows only with bytes that actually arrived, never
+/// to a length the peer merely announced, and a message longer than `max_message_size` is refused
+/// as soon as its header is seen.
+///
+/// Errors from `next()` (message_too_large, invalid_message_length, unknown_message_type) mean the
+/// stream can no longer be trusted: the framer stays failed and the connection must be closed.
+///
+/// @code
+/// framer f;
+/// for (;;) {
+///     auto space = f.prepare(16 * 1024);
+///     f.commit(read(socket, space));
+///     while (true) {
+///         auto msg = f.next();
+///         if (!msg) return msg.error();       // malformed stream
+///         if (!*msg) break;                   // need more bytes
+///         handle(**msg);
+///     }
+/// }
+/// @endcode
+class framer {
+public:
+    /// The default maximum message size: 1 GiB, PostgreSQL's own limit for a single value.
+    static constexpr std::size_t default_max_message_size = std::size_t{1} << 30;
+
+    explicit framer(std::size_t max_message_size = default_max_message_size);
+
+    /// A writable region of at least `min_size` bytes at the end of the buffered data. Invalidates
+    /// every message_view handed out before. Consumed messages are discarded here (the unread tail
+    /// moves to the front), so the buffer stays as large as the largest message plus one read.
+    std::span<std::byte> prepare(std::size_t min_size);
+
+    /// Records that `n` bytes were written into the region returned by the last `prepare()`.
+    void commit(std::size_t n) noexcept;
+
+    /// The next whole message; an empty optional when more bytes are needed; or an error.
+    boost::system::result<std::optional<message_view>> next() noexcept;
+
+    /// Takes one raw byte from the stream, for the single-byte answers to SSLRequest and
+    /// GSSENCRequest that precede framing. Empty when no byte is buffered.
+    std::optional<std::byte> take_byte() noexcept;
+
+    /// Bytes buffered but not yet returned as messages. A non-zero value after the answer to
+    /// SSLRequest means the server (or a man in the middle) sent plaintext that must not be
+    /// trusted once TLS starts (CVE-2021-23222).
+    std::size_t buffered() const noexcept { return end_ - begin_; }
+
+    std::size_t max_message_size() const noexcept { return max_message_size_; }
+
+private:
+    std::vector<std::byte> buf_;
+    std::size_t begin_ = 0; // first byte not yet returned
+    std::size_t end_ = 0;   // one past the last byte committed
+    std::size_t max_message_size_;
+    boost::system::error_code failed_;
+};
+
+} // namespace pgasio::protocol

@@ -1,0 +1,158 @@
+// Encoders for every message a client sends (protocol 3.0 and 3.2).
+#pragma once
+
+#include <pgasio/protocol/format_code.hpp>
+#include <pgasio/protocol/write_buffer.hpp>
+
+#include <boost/system/error_code.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+/// Every encoder appends one whole message to a write_buffer, so that many requests can be
+/// queued back to back and sent in one write. An encoder that returns an error_code has appended
+/// nothing: the buffer is exactly as it was (its input was invalid, e.g. a NUL byte inside a
+/// string the protocol NUL-terminates, which would otherwise silently cut the string short or
+/// let the rest be read as another field).
+namespace pgasio::protocol {
+
+/// The protocol versions pgasio speaks. 3.2 (PostgreSQL 18) differs in BackendKeyData's key
+/// length; a server that does not know it answers with NegotiateProtocolVersion.
+enum class protocol_version : std::int32_t {
+    v3_0 = (3 << 16) | 0,
+    v3_2 = (3 << 16) | 2,
+};
+
+/// One name/value pair of a StartupMessage ("user", "database", "options", "application_name",
+/// a GUC, or a `_pq_.` protocol extension option).
+struct startup_parameter {
+    std::string_view name;
+    std::string_view value;
+};
+
+/// StartupMessage. Errors: invalid_protocol_version; embedded_nul in a name or value;
+/// invalid_field_value for an empty name (it would end the list early).
+boost::system::error_code encode_startup(write_buffer& out, protocol_version version,
+                                         std::span<const startup_parameter> parameters);
+
+/// SSLRequest: asks the server to switch to TLS. The answer is a single unframed byte.
+void encode_ssl_request(write_buffer& out);
+
+/// GSSENCRequest: asks for GSSAPI encryption. The answer is a single unframed byte.
+void encode_gssenc_request(write_buffer& out);
+
+/// CancelRequest, sent on a new connection. `secret_key` is 4 bytes in protocol 3.0 and up to
+/// 256 bytes in 3.2, as BackendKeyData gave it. Errors: invalid_field_value for another length.
+boost::system::error_code encode_cancel_request(write_buffer& out, std::int32_t process_id,
+                                                std::span<const std::byte> secret_key);
+
+/// PasswordMessage carrying a cleartext password or an MD5 response. Errors: embedded_nul.
+boost::system::error_code encode_password(write_buffer& out, std::string_view password);
+
+/// SASLInitialResponse: the chosen mechanism and the client-first-message.
+/// Errors: embedded_nul in the mechanism name; message_too_long.
+boost::system::error_code encode_sasl_initial_response(write_buffer& out,
+                                                       std::string_view mechanism,
+                                                       std::span<const std::byte> data);
+
+/// SASLResponse: a later message of the SASL exchange. Errors: message_too_long.
+boost::system::error_code encode_sasl_response(write_buffer& out, std::span<const std::byte> data);
+
+/// Query (simple query protocol; may hold several statements). Errors: embedded_nul,
+/// message_too_long.
+boost::system::error_code encode_query(write_buffer& out, std::string_view sql);
+
+/// Parse: prepares `sql` as the statement `statement` ("" = the unnamed statement).
+/// `parameter_types` may be shorter than the number of placeholders (0 = let the server infer).
+/// Errors: embedded_nul, too_many_parameters (over 65535 types), message_too_long.
+boost::system::error_code encode_parse(write_buffer& out, std::string_view statement,
+                                       std::string_view sql, std::span<const oid> parameter_types);
+
+/// Whether Describe or Close names a prepared statement or a portal.
+enum class target_kind : char { statement = 'S', portal = 'P' };
+
+/// Describe: asks for ParameterDescription (statements only) and RowDescription or NoData.
+/// Errors: embedded_nul.
+boost::system::error_code encode_describe(write_buffer& out, target_kind kind,
+                                          std::string_view name);
+
+/// Execute: runs a bound portal, returning at most `max_rows` rows (0 = all) before
+/// PortalSuspended. Errors: embedded_nul, invalid_field_value for a negative max_rows.
+boost::system::error_code encode_execute(write_buffer& out, std::string_view portal,
+                                         std::int32_t max_rows);
+
+/// Close: releases a prepared statement or a portal. Errors: embedded_nul.
+boost::system::error_code encode_close(write_buffer& out, target_kind kind, std::string_view name);
+
+/// Sync: ends an extended-query batch; the server answers ReadyForQuery.
+void encode_sync(write_buffer& out);
+
+/// Flush: asks the server to send what it has produced without ending the batch.
+void encode_flush(write_buffer& out);
+
+/// CopyData. Errors: message_too_long.
+boost::system::error_code encode_copy_data(write_buffer& out, std::span<const std::byte> data);
+
+/// CopyDone: the COPY FROM STDIN data is complete.
+void encode_copy_done(write_buffer& out);
+
+/// CopyFail: aborts COPY FROM STDIN with `reason` in the server's error. Errors: embedded_nul.
+boost::system::error_code encode_copy_fail(write_buffer& out, std::string_view reason);
+
+/// Terminate: the polite goodbye before closing the socket.
+void encode_terminate(write_buffer& out);
+
+/// Writes a Bind message, one parameter at a time, straight into the buffer (no temporary copy
+/// of the values), so type codecs can encode each value in place.
+///
+/// Errors are sticky: a failure in any step is returned by `finish()`, which then removes the
+/// partial message from the buffer. The writer must not outlive the buffer.
+///
+/// @code
+/// const format_code binary[] = {format_code::binary};
+/// bind_writer bind(buf, "", "stmt1", binary, 2);   // two parameters, both binary
+/// bind.value([](write_buffer& b) { b.put_i32(42); return boost::system::error_code{}; });
+/// bind.null_value();
+/// if (auto ec = bind.finish(binary)) ...;            // results in binary
+/// @endcode
+class bind_writer {
+public:
+    /// Starts Bind for `statement` into `portal`. `parameter_formats` follows the protocol: empty
+    /// means all text, one entry applies to all, otherwise one per parameter.
+    bind_writer(write_buffer& out, std::string_view portal, std::string_view statement,
+                std::span<const format_code> parameter_formats, std::size_t parameter_count);
+
+    /// Appends a NULL parameter.
+    void null_value();
+    /// Appends a parameter whose bytes `encode(write_buffer&) -> error_code` writes.
+    template <class Encode>
+    void value(Encode&& encode) {
+        if (ec_) return;
+        const std::size_t at = begin_value();
+        if (ec_) return;
+        end_value(at, encode(*out_));
+    }
+    /// Appends a parameter holding `bytes` as they are.
+    void value_bytes(std::span<const std::byte> bytes);
+
+    /// Ends the message with the result column formats (same convention as parameter formats).
+    /// Errors: parameter_count_mismatch when fewer or more values than announced were written;
+    /// embedded_nul; too_many_parameters; message_too_long; or the first error an encoder
+    /// returned. On error the buffer is restored to what it was before the writer started.
+    boost::system::error_code finish(std::span<const format_code> result_formats);
+
+private:
+    std::size_t begin_value();
+    void end_value(std::size_t at, boost::system::error_code ec);
+
+    write_buffer* out_;
+    std::size_t start_;       // buffer size before the message: restored on error
+    std::size_t length_at_;   // the message length placeholder
+    std::size_t expected_;    // parameters announced
+    std::size_t written_ = 0; // parameters written
+    boost::system::error_code ec_;
+};
+
+} // namespace pgasio::protocol
