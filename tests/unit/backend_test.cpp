@@ -17,9 +17,9 @@ using pgasio::test::to_string;
 namespace {
 
 // Decodes `body` as a message of `type` through the generic entry point, recording the whole
-// framed message as a fuzz seed.
+// framed message as a fuzz seed (after fuzz_backend's first byte, which picks a chunk size).
 boost::system::result<backend_message> decode(char type, std::string_view body) {
-    std::string framed(1, type);
+    std::string framed = "\x07" + std::string(1, type);
     const auto len = static_cast<std::uint32_t>(body.size() + 4);
     for (int shift = 24; shift >= 0; shift -= 8)
         framed += static_cast<char>(len >> shift);
