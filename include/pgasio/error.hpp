@@ -1,0 +1,54 @@
+// pgasio's error model: error codes, the server's diagnostics, and the exception that carries both.
+#pragma once
+
+#include <pgasio/protocol/diagnostics.hpp>
+#include <pgasio/protocol/error.hpp>
+#include <pgasio/protocol/sqlstate_category.hpp>
+
+#include <boost/system/error_code.hpp>
+#include <boost/system/system_error.hpp>
+
+#include <string>
+
+namespace pgasio {
+
+using boost::system::error_code;
+using protocol::client_category;
+using protocol::client_errc;
+using protocol::diagnostics;
+using protocol::sqlstate;
+using protocol::sqlstate_category;
+
+/// The text an error shows: the SQLSTATE and condition name or the client error, then the
+/// server's (or pgasio's) message, DETAIL and HINT. Never contains a password.
+///
+/// e.g. "23505 unique_violation: duplicate key value violates unique constraint \"t_pkey\"\n
+///       DETAIL: Key (id)=(1) already exists."
+std::string format_error(const error_code& ec, const diagnostics& diag);
+
+/// The exception the default completion token throws: an error_code plus everything the server
+/// (or pgasio) said about it. `what()` is format_error(code(), diag()).
+///
+/// @code
+/// try {
+///     co_await conn.async_connect(cfg);
+/// } catch (const pgasio::error& e) {
+///     if (e.code() == pgasio::sqlstate::invalid_password) ...;
+///     std::cerr << e.what() << '\n';   // "28P01 invalid_password: password authentication
+///     failed..."
+/// }
+/// @endcode
+class error : public boost::system::system_error {
+public:
+    error(const error_code& ec, diagnostics diag);
+    /// The server's ErrorResponse fields, or pgasio's own message for client-side errors.
+    const diagnostics& diag() const noexcept { return diag_; }
+    /// format_error(code(), diag()).
+    const char* what() const noexcept override { return what_.c_str(); }
+
+private:
+    diagnostics diag_;
+    std::string what_;
+};
+
+} // namespace pgasio

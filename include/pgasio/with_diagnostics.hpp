@@ -1,0 +1,99 @@
+// The completion token adapter that turns failures into exceptions carrying diagnostics.
+#pragma once
+
+#include <pgasio/error.hpp>
+
+#include <boost/asio/associator.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/deferred.hpp>
+
+#include <exception>
+#include <memory>
+#include <utility>
+
+namespace pgasio {
+
+/// Wraps a completion token so that an operation completing with (error_code, T...) completes
+/// with (std::exception_ptr, T...) instead, the exception being a pgasio::error that carries the
+/// server's diagnostics. Under `co_await` this means a failed query throws pgasio::error, whose
+/// what() shows the SQLSTATE, message, DETAIL and HINT.
+///
+/// It is the default token of every pgasio operation (`default_token`). Pass any other token
+/// (asio::as_tuple(asio::deferred), a callback, asio::use_future...) to receive the plain
+/// error_code instead, and the overloads taking a `diagnostics&` to receive the details.
+template <class Token>
+struct with_diagnostics_t {
+    Token token;
+};
+
+/// Adapts `token` (see with_diagnostics_t).
+template <class Token>
+with_diagnostics_t<std::decay_t<Token>> with_diagnostics(Token&& token) {
+    return {std::forward<Token>(token)};
+}
+
+/// The token pgasio operations use when none is given: `co_await op(...)` returns the result or
+/// throws pgasio::error.
+using default_token = with_diagnostics_t<boost::asio::deferred_t>;
+
+namespace detail {
+
+// The handler with_diagnostics installs: it owns the diagnostics the operation fills, and turns
+// an error_code into a pgasio::error.
+template <class Handler>
+struct diagnostics_handler {
+    Handler handler;
+    std::unique_ptr<diagnostics> own; // storage, when the caller gave none
+    diagnostics* diag;                // what the operation filled: the caller's or `own`
+
+    template <class... Ts>
+    void operator()(error_code ec, Ts&&... values) {
+        std::exception_ptr ep;
+        if (ec) ep = std::make_exception_ptr(error(ec, own ? std::move(*diag) : *diag));
+        own.reset();
+        std::move(handler)(ep, std::forward<Ts>(values)...);
+    }
+};
+
+} // namespace detail
+} // namespace pgasio
+
+namespace boost::asio {
+
+// Every pgasio initiation takes a `diagnostics*` as its first argument (null when the caller
+// gave none). with_diagnostics supplies storage when it is null, then wraps the handler.
+template <class Token, class... Ts>
+struct async_result<pgasio::with_diagnostics_t<Token>, void(pgasio::error_code, Ts...)> {
+    template <class Initiation, class RawToken, class... Args>
+    static auto initiate(Initiation&& init, RawToken&& token, pgasio::diagnostics* user_diag,
+                         Args&&... args) {
+        return async_initiate<Token, void(std::exception_ptr, Ts...)>(
+            [init = std::forward<Initiation>(init), user_diag](auto handler,
+                                                               auto&&... inner_args) mutable {
+                std::unique_ptr<pgasio::diagnostics> own;
+                if (!user_diag) own = std::make_unique<pgasio::diagnostics>();
+                pgasio::diagnostics* d = user_diag ? user_diag : own.get();
+                std::move(init)(
+                    pgasio::detail::diagnostics_handler<std::decay_t<decltype(handler)>>{
+                        std::move(handler), std::move(own), d},
+                    d, std::forward<decltype(inner_args)>(inner_args)...);
+            },
+            std::forward<RawToken>(token).token, std::forward<Args>(args)...);
+    }
+};
+
+// The wrapped handler keeps the executor, allocator and cancellation slot of the one it wraps.
+template <template <class, class> class Associator, class Handler, class DefaultCandidate>
+struct associator<Associator, pgasio::detail::diagnostics_handler<Handler>, DefaultCandidate> {
+    static typename Associator<Handler, DefaultCandidate>::type
+    get(const pgasio::detail::diagnostics_handler<Handler>& h) noexcept {
+        return Associator<Handler, DefaultCandidate>::get(h.handler);
+    }
+    static auto get(const pgasio::detail::diagnostics_handler<Handler>& h,
+                    const DefaultCandidate& c) noexcept
+        -> decltype(Associator<Handler, DefaultCandidate>::get(h.handler, c)) {
+        return Associator<Handler, DefaultCandidate>::get(h.handler, c);
+    }
+};
+
+} // namespace boost::asio
