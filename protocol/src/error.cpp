@@ -65,6 +65,22 @@ const char* describe(client_errc e) noexcept {
         return "the server asked for a password but none was configured";
     case client_errc::authentication_method_refused:
         return "the server asked for an authentication method the configuration refuses";
+    case client_errc::connect_timeout:
+        return "the connection attempt timed out (connect_timeout)";
+    case client_errc::tls_not_supported_by_server:
+        return "TLS is required, but the server does not support it";
+    case client_errc::tls_plaintext_injection:
+        return "the server sent unencrypted data after accepting TLS (possible man in the middle)";
+    case client_errc::tls_alpn_mismatch:
+        return "direct TLS: the server did not negotiate the \"postgresql\" ALPN protocol";
+    case client_errc::insecure_key_file:
+        return "the client key file is readable by group or others (chmod 0600 it)";
+    case client_errc::session_attrs_mismatch:
+        return "no host matched target_session_attrs";
+    case client_errc::connection_closed:
+        return "the server closed the connection";
+    case client_errc::not_connected:
+        return "the connection is not open";
     case client_errc::unexpected_null:
         return "NULL value where the target type cannot hold NULL";
     case client_errc::invalid_binary_length:

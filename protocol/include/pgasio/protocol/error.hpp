@@ -49,6 +49,16 @@ enum class client_errc : int {
     password_required,                 ///< the server asked for a password and none was given
     authentication_method_refused,     ///< the server's method is one the configuration refuses
 
+    // Connections and sessions (transport, TLS, host selection).
+    connect_timeout = 400,       ///< a connection attempt exceeded connect_timeout
+    tls_not_supported_by_server, ///< TLS is required, but the server refused the SSLRequest
+    tls_plaintext_injection,     ///< bytes arrived after the server's 'S', before TLS started
+    tls_alpn_mismatch,           ///< direct TLS, but the server did not negotiate "postgresql"
+    insecure_key_file,           ///< a client key file readable by group or others
+    session_attrs_mismatch,      ///< no host had the target_session_attrs asked for
+    connection_closed,           ///< the server closed the connection
+    not_connected,               ///< the connection is not open
+
     // Type codecs (a value could not be encoded or decoded).
     unexpected_null = 300, ///< NULL where the target type cannot hold it
     invalid_binary_length, ///< a binary value whose length does not fit its type
