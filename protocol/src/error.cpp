@@ -65,6 +65,11 @@ const char* describe(client_errc e) noexcept {
         return "the server asked for a password but none was configured";
     case client_errc::authentication_method_refused:
         return "the server asked for an authentication method the configuration refuses";
+    case client_errc::channel_binding_unsupported_certificate:
+        return "channel binding: the server certificate cannot be parsed or its signature "
+               "algorithm has no digest to bind with";
+    case client_errc::crypto_failure:
+        return "a cryptographic operation failed in OpenSSL (random source or digest unavailable)";
     case client_errc::unexpected_null:
         return "NULL value where the target type cannot hold NULL";
     case client_errc::invalid_binary_length:
