@@ -45,6 +45,7 @@ constexpr std::uint32_t n_count = v_count * t_count, s_count = l_count * n_count
 
 // Composition table indexes sorted by composite, for decomposing primary composites.
 constexpr std::size_t composition_count = std::size(composition_triples) / 3;
+static_assert(composition_count <= 0xFFFF, "indexes are 16-bit");
 constexpr auto compositions_by_composite = [] {
     std::array<std::uint16_t, composition_count> index{};
     for (std::size_t i = 0; i < composition_count; ++i)
@@ -56,7 +57,7 @@ constexpr auto compositions_by_composite = [] {
 }();
 
 // Appends the full compatibility decomposition of `c` to `out`. The tables hold one level of
-// decomposition; recursion depth is bounded by the data (at most 4 levels).
+// decomposition, so this recurses (a few levels at most: decompositions never cycle).
 void decompose(std::uint32_t c, std::u32string& out) {
     if (c >= s_base && c < s_base + s_count) {
         const std::uint32_t s = c - s_base;
@@ -213,7 +214,7 @@ std::uint8_t combining_class(char32_t c) noexcept {
 
 void nfkc(std::u32string& text) {
     wiped_u32string decomposed;
-    decomposed.value.reserve(text.size() * 4);
+    decomposed.value.reserve(text.size() * max_decomposition_length);
     for (char32_t c : text)
         decompose(c, decomposed.value);
     std::u32string& s = decomposed.value;

@@ -145,6 +145,11 @@ def main():
     for name, pred in stringprep_tables:
         out.append(f"// RFC 3454 table for {name}: pairs of first, last code point.")
         emit_array(out, name, "std::uint32_t", [v for r in ranges(pred) for v in r])
+    longest = max(len(ud.normalize("NFKD", chr(c))) for c in candidates)
+    out.append("// The longest full decomposition of one code point (buffers reserve it: no reallocation")
+    out.append("// leaves an unwiped copy of a password behind).")
+    out.append(f"inline constexpr std::size_t max_decomposition_length = {longest};")
+    out.append("")
     out.append("// Canonical combining classes: triples of first, last code point, class.")
     emit_array(out, "combining_class_ranges", "std::uint32_t", [v for r in ccc for v in r])
     out.append("// Canonical compositions (also the canonical decompositions of their composites):")

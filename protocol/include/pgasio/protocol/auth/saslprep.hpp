@@ -19,8 +19,8 @@ namespace pgasio::protocol {
 /// - invalid UTF-8: the raw bytes are used.
 ///
 /// Never fails. Unlike libpq, passwords longer than 1024 bytes are prepared too (libpq refuses
-/// them with "out of memory"). Intermediate copies are wiped with OPENSSL_cleanse (best effort:
-/// the returned string is the caller's to wipe).
+/// them with "out of memory"). Intermediate buffers are sized up front and wiped with
+/// OPENSSL_cleanse; the returned string is the caller's to wipe.
 ///
 /// Example: saslprep("I\u00ADX") == "IX"; saslprep("\u2168") == "IX"; saslprep("\u0627" "1")
 /// returns the input unchanged.
