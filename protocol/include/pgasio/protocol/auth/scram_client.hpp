@@ -73,8 +73,8 @@ public:
     /// The client-first-message: gs2 header ("n,,", "y,," or "p=tls-server-end-point,,") then
     /// "n=<user>,r=<nonce>".
     /// Errors: scram_unexpected_step if called twice; scram_channel_binding_unavailable for
-    /// tls_server_end_point without binding data; std::errc::invalid_argument for a nonce that
-    /// is not printable; crypto_failure if RAND_bytes fails.
+    /// tls_server_end_point without binding data; boost::system::errc::invalid_argument for a nonce
+    /// that is not printable; crypto_failure if RAND_bytes fails.
     boost::system::result<std::string> client_first_message();
 
     /// Checks the server-first-message "r=<nonce>,s=<salt>,i=<count>" (exactly these, in this
