@@ -65,6 +65,11 @@ const char* describe(client_errc e) noexcept {
         return "the server asked for a password but none was configured";
     case client_errc::authentication_method_refused:
         return "the server asked for an authentication method the configuration refuses";
+    case client_errc::channel_binding_unsupported_certificate:
+        return "channel binding: the server certificate cannot be parsed or its signature "
+               "algorithm has no digest to bind with";
+    case client_errc::crypto_failure:
+        return "a cryptographic operation failed in OpenSSL (random source or digest unavailable)";
     case client_errc::connect_timeout:
         return "the connection attempt timed out (connect_timeout)";
     case client_errc::tls_not_supported_by_server:

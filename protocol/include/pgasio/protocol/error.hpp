@@ -48,6 +48,8 @@ enum class client_errc : int {
     authentication_incomplete,         ///< AuthenticationOk before our exchange had finished
     password_required,                 ///< the server asked for a password and none was given
     authentication_method_refused,     ///< the server's method is one the configuration refuses
+    channel_binding_unsupported_certificate, ///< server certificate unparsable or without a digest
+    crypto_failure, ///< OpenSSL failed (no randomness, or a digest unavailable)
 
     // Connections and sessions (transport, TLS, host selection).
     connect_timeout = 400,       ///< a connection attempt exceeded connect_timeout
