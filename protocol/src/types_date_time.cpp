@@ -81,6 +81,7 @@ constexpr civil_date civil_from_days(std::int64_t z) noexcept {
 static_assert(days_from_civil(2000, 1, 1) == epoch_days);
 static_assert(days_from_civil(-4713, 11, 24) - epoch_days == date_min);
 static_assert(days_from_civil(5874898, 1, 1) - epoch_days == date_end);
+static_assert(days_from_civil(294277, 1, 1) - epoch_days == timestamp_end / usecs_per_day);
 
 constexpr int days_in_month(std::int64_t y, int m) noexcept {
     constexpr int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};

@@ -206,7 +206,9 @@ struct codec<time_of_day_tz> {
 /// interval <-> `interval`. Binary: int64 microseconds, int32 days, int32 months (any values).
 /// Text: decodes IntervalStyle 'postgres' ("1 year 2 mons 3 days 04:05:06.789",
 /// "-1 days +02:00:00") and 'iso_8601' ("P1Y2M3DT4H5M6.789S"), and "infinity"/"-infinity";
-/// encodes the 'postgres' style, which PostgreSQL reads back exactly. Errors:
+/// encodes the 'postgres' style, which PostgreSQL reads back exactly (except a microseconds field
+/// of exactly INT64_MIN, whose text PostgreSQL's parser refuses, and, before PostgreSQL 17, the
+/// infinities). Errors:
 /// invalid_binary_length unless 16 bytes; invalid_text_value for malformed text or fields that
 /// overflow.
 template <>

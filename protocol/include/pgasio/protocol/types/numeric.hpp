@@ -79,7 +79,8 @@ public:
     /// optional sign, decimal digits with at most one '.', optional exponent (e/E, sign, digits),
     /// or case-insensitively "NaN", "Infinity", "+Infinity", "-Infinity", "inf", "+inf", "-inf".
     /// The display scale is the number of digits after the point minus the exponent (at least 0):
-    /// "1.50" has dscale 2, "1.5e1" dscale 0.
+    /// "1.50" has dscale 2, "1.5e1" dscale 0. (PostgreSQL 16's additions, digit separators "1_000"
+    /// and "0x" / "0o" / "0b" integers, are refused, as PostgreSQL 15 does.)
     /// Errors: invalid_text_value for bad syntax; value_out_of_range when the value or its scale
     /// exceed PostgreSQL's limits (10^131072 and above, more than 16383 digits after the point).
     static boost::system::result<numeric> from_string(std::string_view text);
@@ -130,8 +131,9 @@ private:
 /// 8 header bytes or not exactly 2 * ndigits bytes follow (ndigits is read unsigned, as
 /// numeric_recv does); invalid_numeric for a sign outside the five values, a dscale above 0x3FFF,
 /// a digit outside 0..9999, or digits on NaN/Infinity. Any weight is accepted and, as numeric_recv
-/// does, digits hidden by dscale are truncated away. Encoding writes the normalised form, as
-/// numeric_send.
+/// does, digits hidden by dscale are truncated away; NaN's and Infinity's weight and dscale are
+/// ignored. Encoding writes the normalised form byte for byte as numeric_send does (which gives
+/// the infinities a dscale of 32, an artefact of their on-disk header).
 /// Text form: numeric::from_string / numeric::to_string.
 template <>
 struct codec<numeric> {
