@@ -9,7 +9,7 @@
 using namespace pgasio::protocol;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    if (size < 1) return 0;
+    if (size < 2) return 0; // a settings byte and at least one byte from the server
     // The first byte picks the client's settings.
     const std::uint8_t flags = data[0];
     startup_options o;
