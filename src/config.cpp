@@ -950,6 +950,8 @@ result<void, config_error> config::validate() const {
             return fail(config_errc::invalid_value,
                         fmt::format("hostaddr '{}' is not a numeric IP address", h.hostaddr));
     }
+    if (user.empty()) return fail(config_errc::unknown_user, "no user name given");
+    if (dbname.empty()) return fail(config_errc::invalid_value, "no database name given");
     if (sslnegotiation == ssl_negotiation::direct && sslmode < ssl_mode::require)
         return fail(config_errc::conflicting_settings,
                     fmt::format("weak sslmode '{}' may not be used with sslnegotiation=direct "

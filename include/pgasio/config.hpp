@@ -291,7 +291,8 @@ struct config {
     /// \endcode
     static config_builder builder(std::string conninfo = {});
 
-    /// Checks the rules parse() enforces, for a config filled or edited by hand: hosts not empty,
+    /// Checks the rules parse() enforces, for a config filled or edited by hand: user and dbname
+    /// not empty (a default-constructed config has neither), hosts not empty,
     /// each with a host or hostaddr, no port 0, hostaddr numeric; sslnegotiation=direct only with
     /// sslmode require or stronger; sslrootcert=system only with verify-full; channel_binding=
     /// require not with sslmode=disable; require_auth not empty; max_message_size in range;

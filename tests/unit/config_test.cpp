@@ -608,6 +608,13 @@ TEST_CASE("config: validate catches hand-made mistakes") {
         CHECK(r.error().message == message);
     };
     auto c = cfg;
+    c.user.clear();
+    check(c, "no user name given");
+    c = cfg;
+    c.dbname.clear();
+    check(c, "no database name given");
+    CHECK_FALSE(config{}.validate());
+    c = cfg;
     c.hosts.clear();
     check(c, "no host given");
     c = cfg;
