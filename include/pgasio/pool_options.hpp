@@ -1,0 +1,59 @@
+// Settings of a connection pool (and of the routers built on pools).
+#pragma once
+
+#include <fmt/core.h>
+
+#include <chrono>
+#include <cstddef>
+#include <iosfwd>
+#include <string>
+
+namespace pgasio {
+
+/// How a pool sizes, times out and recycles its connections.
+///
+/// The sizes and the query timeout are the defaults of pgasio's original specification; the
+/// idle, lifetime and health-check periods are those of pgx's pool, a proven choice. A duration
+/// of zero means "no limit" / "never". config::validate() checks these (see each field).
+struct pool_options {
+    /// Connections the pool keeps open even when idle. Must not exceed max_connections.
+    std::size_t min_connections = 5;
+    /// Most connections the pool opens at once; at least 1.
+    std::size_t max_connections = 20;
+    /// Default deadline of one query run through the pool (the whole query: sending, waiting,
+    /// reading every row). Zero: no deadline.
+    std::chrono::milliseconds query_timeout{std::chrono::seconds(30)};
+    /// How long acquiring a connection may wait for one to become free (or be opened). Zero: wait
+    /// as long as it takes.
+    std::chrono::milliseconds acquire_timeout{std::chrono::seconds(30)};
+    /// A connection idle for this long is closed (never below min_connections). Zero: never.
+    std::chrono::milliseconds idle_timeout{std::chrono::minutes(30)};
+    /// A connection older than this is closed when it is next returned, so that server-side
+    /// memory and changed DNS entries are picked up. Zero: never.
+    std::chrono::milliseconds max_lifetime{std::chrono::hours(1)};
+    /// How often idle connections are checked (and the pool topped up to min_connections).
+    /// Zero: never.
+    std::chrono::milliseconds health_check_interval{std::chrono::minutes(1)};
+
+    friend bool operator==(const pool_options&, const pool_options&) = default;
+};
+
+/// Every field as `name=value`, durations in the largest unit that divides them exactly, e.g.
+/// `min_connections=5 max_connections=20 query_timeout=30s acquire_timeout=30s idle_timeout=30min
+/// max_lifetime=1h health_check_interval=1min`.
+std::string to_string(const pool_options& options);
+
+/// Writes to_string(options).
+std::ostream& operator<<(std::ostream& os, const pool_options& options);
+
+} // namespace pgasio
+
+/// Formats pool_options as to_string() does.
+template <>
+struct fmt::formatter<pgasio::pool_options> : fmt::formatter<std::string_view> {
+    template <typename FormatContext>
+    auto format(const pgasio::pool_options& options, FormatContext& ctx) const
+        -> decltype(ctx.out()) {
+        return fmt::formatter<std::string_view>::format(pgasio::to_string(options), ctx);
+    }
+};
