@@ -78,7 +78,7 @@ struct async_result<pgasio::with_diagnostics_t<Token>, void(pgasio::error_code, 
                         std::move(handler), std::move(own), d},
                     d, std::forward<decltype(inner_args)>(inner_args)...);
             },
-            std::forward<RawToken>(token).token, std::forward<Args>(args)...);
+            token.token, std::forward<Args>(args)...);
     }
 };
 

@@ -1,0 +1,170 @@
+// Connecting to a scripted fake server, for what a real PostgreSQL never does: malformed or
+// hostile replies. Each case must fail with a clear error, never hang or crash.
+#include <pgasio/connection.hpp>
+
+#include "support/run.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+namespace asio = boost::asio;
+using namespace std::literals;
+using pgasio::client_errc;
+
+namespace {
+
+// Backend message bytes: type, length, body.
+std::string msg(char type, std::string_view body) {
+    std::string out(1, type);
+    const auto len = static_cast<std::uint32_t>(body.size() + 4);
+    for (int shift = 24; shift >= 0; shift -= 8)
+        out += static_cast<char>(len >> shift);
+    return out += body;
+}
+std::string auth(std::string_view code_and_data) {
+    return msg('R', code_and_data);
+}
+
+// Answers each client message with the next scripted reply; an empty reply closes. In a reply,
+// "{client-nonce}" stands for the r= value of the client's last message (SCRAM client-first).
+struct fake_server {
+    asio::ip::tcp::acceptor acceptor;
+    std::vector<std::string> replies;
+
+    explicit fake_server(asio::any_io_executor ex, std::vector<std::string> r)
+        : acceptor(ex, {asio::ip::make_address("127.0.0.1"), 0})
+        , replies(std::move(r)) {}
+
+    std::uint16_t port() const { return acceptor.local_endpoint().port(); }
+
+    asio::awaitable<void> serve() {
+        auto sock = co_await acceptor.async_accept(asio::use_awaitable);
+        bool untyped = true; // SSLRequest and StartupMessage have no type byte
+        for (const auto& reply : replies) {
+            std::string header(untyped ? 4 : 5, '\0');
+            co_await asio::async_read(sock, asio::buffer(header), asio::use_awaitable);
+            const auto* p =
+                reinterpret_cast<const unsigned char*>(header.data()) + (untyped ? 0 : 1);
+            const std::size_t len = (std::size_t{p[0]} << 24) | (p[1] << 16) | (p[2] << 8) | p[3];
+            std::string body(len - 4, '\0');
+            co_await asio::async_read(sock, asio::buffer(body), asio::use_awaitable);
+            // Still untyped after an SSLRequest (code 80877103): the StartupMessage follows.
+            untyped = untyped && body.size() == 4 && body == "\x04\xd2\x16\x2f"s;
+            if (reply.empty()) break;
+            std::string out = reply;
+            if (const auto at = out.find("{client-nonce}"); at != std::string::npos) {
+                const auto r = body.find("r=");
+                REQUIRE(r != std::string::npos);
+                out.replace(at, 14, body.substr(r + 2));
+                // The reply's message length must count the substituted nonce.
+                const auto out_len = static_cast<std::uint32_t>(out.size() - 1);
+                for (int i = 0; i < 4; ++i)
+                    out[static_cast<std::size_t>(1 + i)] =
+                        static_cast<char>(out_len >> (24 - 8 * i));
+            }
+            co_await asio::async_write(sock, asio::buffer(out), asio::use_awaitable);
+        }
+        sock.close();
+    }
+};
+
+struct outcome {
+    pgasio::error_code ec;
+    pgasio::diagnostics diag;
+};
+
+outcome connect_to(std::vector<std::string> replies, const std::string& extra = "sslmode=disable") {
+    return pgasio::test::run([&](asio::any_io_executor ex) -> asio::awaitable<outcome> {
+        fake_server server(ex, replies);
+        asio::co_spawn(ex, server.serve(), asio::detached);
+        auto cfg = pgasio::config::parse(
+            "host=127.0.0.1 port=" + std::to_string(server.port()) +
+                " user=alice dbname=db password=secret connect_timeout=10 " + extra,
+            [](std::string_view) -> std::optional<std::string> { return std::nullopt; });
+        REQUIRE(cfg.has_value());
+        pgasio::connection conn(ex);
+        outcome out;
+        std::tie(out.ec) =
+            co_await conn.async_connect(*cfg, out.diag, asio::as_tuple(asio::deferred));
+        CHECK(conn.is_open() == !out.ec); // a failed connection leaves nothing open
+        co_return out;
+    });
+}
+
+const std::string ready = msg('Z', "I");
+const std::string auth_ok = auth("\0\0\0\0"sv);
+
+} // namespace
+
+TEST_CASE("fake server: a reply to SSLRequest other than S or N") {
+    const auto o = connect_to({"X"}, "sslmode=require");
+    CHECK(o.ec == client_errc::invalid_ssl_response);
+}
+
+TEST_CASE("fake server: plaintext after 'S' is refused (CVE-2021-23222)") {
+    const auto o = connect_to({"S" + auth_ok}, "sslmode=require");
+    CHECK(o.ec == client_errc::tls_plaintext_injection);
+}
+
+TEST_CASE("fake server: 'N' with sslmode=require and with prefer") {
+    CHECK(connect_to({"N"}, "sslmode=require").ec == client_errc::tls_not_supported_by_server);
+    // prefer carries on in clear text.
+    CHECK(!connect_to({"N", auth_ok + ready}, "sslmode=prefer").ec);
+}
+
+TEST_CASE("fake server: an unsupported authentication method is named") {
+    const auto o = connect_to({auth("\0\0\0\x07"sv)});
+    CHECK(o.ec == client_errc::unsupported_authentication);
+    CHECK_THAT(o.diag.message, Catch::Contains("GSSAPI"));
+}
+
+TEST_CASE("fake server: AuthenticationOk in the middle of SCRAM is refused") {
+    const auto o = connect_to({auth("\0\0\0\x0aSCRAM-SHA-256\0\0"sv), auth_ok + ready});
+    CHECK(o.ec == client_errc::authentication_incomplete);
+}
+
+TEST_CASE("fake server: a SCRAM iteration count above the bound is refused before hashing") {
+    const auto o = connect_to({auth("\0\0\0\x0aSCRAM-SHA-256\0\0"sv),
+                               auth("\0\0\0\x0br={client-nonce}xyz,s=c2FsdA==,i=2000000000"sv)});
+    CHECK(o.ec == client_errc::scram_iteration_count_too_high);
+}
+
+TEST_CASE("fake server: an unknown message type breaks the stream") {
+    CHECK(connect_to({"?garbage"}).ec == client_errc::unknown_message_type);
+}
+
+TEST_CASE("fake server: a truncated message body") {
+    CHECK(connect_to({auth("\0\0\0\x05\x01\x02"sv)}).ec == client_errc::truncated_message);
+}
+
+TEST_CASE("fake server: a message over max_message_size is refused from its header") {
+    const auto o = connect_to({"E\x10\0\0\0"s}, "sslmode=disable max_message_size=8kB");
+    CHECK(o.ec == client_errc::message_too_large);
+}
+
+TEST_CASE("fake server: the server closes in the middle of startup") {
+    const auto o = connect_to({auth("\0\0\0\x03"sv), ""});
+    CHECK(o.ec == client_errc::connection_closed);
+}
+
+TEST_CASE("fake server: an error sent as the server closes is reported as the server said it") {
+    const auto o = connect_to(
+        {msg('E', "SFATAL\0VFATAL\0C53300\0Msorry, too many clients already\0\0"sv), ""});
+    CHECK(o.ec == pgasio::sqlstate::too_many_connections);
+    CHECK(o.diag.message == "sorry, too many clients already");
+}
+
+TEST_CASE("fake server: ReadyForQuery before authentication") {
+    CHECK(connect_to({ready}).ec == client_errc::unexpected_message);
+}

@@ -1,0 +1,26 @@
+// Running coroutines to completion in tests.
+#pragma once
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include <chrono>
+#include <stdexcept>
+
+namespace pgasio::test {
+
+/// Runs the coroutine made by `make(executor)` on a fresh io_context and returns its result,
+/// rethrowing its exception. Fails (throws) if it has not finished after `limit`, so that a hang
+/// is a test failure rather than a stuck test run.
+template <class Make>
+auto run(Make make, std::chrono::seconds limit = std::chrono::seconds(60)) {
+    boost::asio::io_context ctx;
+    auto fut = boost::asio::co_spawn(ctx, make(ctx.get_executor()), boost::asio::use_future);
+    ctx.run_for(limit);
+    if (fut.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
+        throw std::runtime_error("the coroutine did not finish in time");
+    return fut.get();
+}
+
+} // namespace pgasio::test
