@@ -25,8 +25,8 @@ namespace pgasio::protocol {
 /// @endcode
 template <class T>
 struct array {
-    std::vector<array_dimension> dims;
-    std::vector<std::optional<T>> elements;
+    std::vector<array_dimension> dims{};
+    std::vector<std::optional<T>> elements{};
     friend bool operator==(const array&, const array&) = default;
 };
 

@@ -16,14 +16,14 @@ namespace pgasio::protocol {
 /// conn.async_execute("INSERT INTO t(doc) VALUES ($1)", pgasio::json{R"({"a": 1})"});
 /// @endcode
 struct json {
-    std::string text;
+    std::string text{};
     friend bool operator==(const json&, const json&) = default;
 };
 
 /// A JSON document sent as jsonb. Decodes like `json`; the only difference is the parameter type,
 /// which matters where the server cannot cast (a jsonb[] parameter, an overloaded function).
 struct jsonb {
-    std::string text;
+    std::string text{};
     friend bool operator==(const jsonb&, const jsonb&) = default;
 };
 

@@ -25,8 +25,8 @@ namespace pgasio::protocol {
 /// @endcode
 template <class T>
 struct range {
-    std::optional<T> lower;
-    std::optional<T> upper;
+    std::optional<T> lower{};
+    std::optional<T> upper{};
     bool lower_inclusive = false;
     bool upper_inclusive = false;
     bool empty = false;
