@@ -59,12 +59,13 @@ oid array_element_oid(oid array_type) noexcept {
 }
 
 /// Decodes the binary form of an array whose elements decode with codec<E>, calling
+/// `reserve(count)` once the element count is known to fit the bytes, then
 /// `push(std::optional<E>)` for each element; a NULL element is refused (unexpected_null) unless
 /// `nullable`. Views (is_view_v<E>) point into `in`.
-template <class E, bool nullable, class Push>
-boost::system::error_code decode_binary_array(std::span<const std::byte> in, oid t,
-                                              std::size_t max_dims,
-                                              std::vector<array_dimension>& dims, Push push) {
+template <class E, bool nullable, class Reserve, class Push>
+boost::system::error_code
+decode_binary_array(std::span<const std::byte> in, oid t, std::size_t max_dims,
+                    std::vector<array_dimension>& dims, Reserve reserve, Push push) {
     if (array_element_oid<E>(t) == 0) return client_errc::type_mismatch;
     protocol::detail::byte_reader r(in);
     binary_array_header h;
@@ -74,6 +75,7 @@ boost::system::error_code decode_binary_array(std::span<const std::byte> in, oid
     if (!codec<E>::accepts(h.element_type)) return client_errc::type_mismatch;
     if (h.dims.size() > max_dims) return client_errc::value_out_of_range;
     dims = std::move(h.dims);
+    reserve(h.count);
     for (std::size_t i = 0; i < h.count; ++i) {
         std::optional<std::span<const std::byte>> bytes;
         if (auto ec = read_array_element(r, bytes)) return ec;
@@ -196,7 +198,8 @@ struct codec<std::vector<T>> {
         out.clear();
         std::vector<array_dimension> dims;
         return detail::decode_binary_array<element_type, nullable>(
-            in, t, 1, dims, [&](std::optional<element_type>&& e) { push(out, std::move(e)); });
+            in, t, 1, dims, [&](std::size_t n) { out.reserve(n); },
+            [&](std::optional<element_type>&& e) { push(out, std::move(e)); });
     }
     /// Errors: as encode_binary.
     static boost::system::error_code encode_text(std::string& out, const std::vector<T>& v) {
@@ -256,6 +259,7 @@ struct codec<array<T>> {
         out.elements.clear();
         return detail::decode_binary_array<T, true>(
             in, t, detail::max_array_dimensions, out.dims,
+            [&](std::size_t n) { out.elements.reserve(n); },
             [&](std::optional<T>&& e) { out.elements.push_back(std::move(e)); });
     }
     static boost::system::error_code encode_text(std::string& out, const array<T>& v) {

@@ -61,8 +61,9 @@ inline boost::system::error_code check_no_nul(std::string_view s) noexcept {
 }
 
 /// Parses a decimal integer as PostgreSQL's int2in/int4in/int8in do: white space around it and a
-/// leading '+' or '-' are allowed, nothing else. Errors: invalid_text_value (not a number),
-/// value_out_of_range (outside [min, max]).
+/// leading '+' or '-' are allowed. Decimal only: the server writes integers in decimal (the
+/// "0x1f" and "1_000" input forms of PostgreSQL 16 are not read). Errors: invalid_text_value (not a
+/// number), value_out_of_range (outside [min, max]).
 boost::system::error_code parse_integer(std::string_view in, std::int64_t min, std::int64_t max,
                                         std::int64_t& out) noexcept;
 
