@@ -4,8 +4,16 @@
 #include <pgasio/protocol/types/array.hpp>
 #include <pgasio/protocol/types/boolean.hpp>
 #include <pgasio/protocol/types/bytea.hpp>
+#include <pgasio/protocol/types/floating.hpp>
 #include <pgasio/protocol/types/integral.hpp>
+#include <pgasio/protocol/types/json.hpp>
+#include <pgasio/protocol/types/network.hpp>
+#include <pgasio/protocol/types/range.hpp>
 #include <pgasio/protocol/types/string.hpp>
+#include <pgasio/protocol/types/uuid.hpp>
+
+#include <cmath>
+#include <limits>
 
 using namespace pgasio::protocol;
 using namespace pgasio::test;
@@ -235,4 +243,42 @@ TEST_CASE("arrays: shapes and elements that cannot be sent") {
           client_errc::invalid_array);
     CHECK(binary_encode_error(texts{"a", std::string("b\0"sv)}) == client_errc::embedded_nul);
     CHECK(text_encode_error(opt_texts{std::string("\0"sv)}) == client_errc::embedded_nul);
+}
+
+TEST_CASE("arrays: elements of every family, as the server writes them") {
+    // '{1.5,NaN,-Infinity}'::float8[]
+    for (const auto& v :
+         {decode_text<std::vector<double>>("{1.5,NaN,-Infinity}", oids::float8_array),
+          decode_binary<std::vector<double>>(
+              from_hex("0000000100000000000002bd0000000300000001000000083ff8000000000000000000087f"
+                       "f800000000000000000008fff0000000000000"),
+              oids::float8_array)}) {
+        REQUIRE(v.size() == 3);
+        CHECK(v[0] == 1.5);
+        CHECK(std::isnan(v[1]));
+        CHECK(v[2] == -std::numeric_limits<double>::infinity());
+    }
+    CHECK(encode_text(std::vector<double>{1.5, -std::numeric_limits<double>::infinity()}) ==
+          "{1.5,-Infinity}");
+    CHECK(decode_text<std::vector<uuid>>("{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}", oids::uuid_array)
+              .at(0)
+              .bytes[0] == 0xa0);
+    CHECK(decode_text<std::vector<inet>>("{10.0.0.0/8,::1}", oids::inet_array).size() == 2);
+    CHECK(decode_text<std::vector<json>>(R"({"{\"a\": 1}"})", oids::json_array) ==
+          std::vector<json>{{R"({"a": 1})"}});
+    CHECK(encode_text(std::vector<json>{{R"({"a": 1})"}}) == R"({"{\"a\": 1}"})");
+    CHECK(decode_text<std::vector<char>>(R"({a,"","\\"})", oids::char_array) ==
+          std::vector<char>{'a', '\0', '\\'});
+    CHECK(encode_text(std::vector<char>{'a', '\0', '\\'}) == R"({a,"","\\"})");
+    // '{"[1,3)",empty}'::int4range[]
+    const std::vector<range<std::int32_t>> ranges{{1, 3, true, false}, {.empty = true}};
+    const auto ranges_text = R"x({"[1,3)",empty})x"sv;
+    CHECK(decode_text<std::vector<range<std::int32_t>>>(ranges_text, oids::int4range_array) ==
+          ranges);
+    CHECK(encode_text(ranges) == ranges_text);
+    const auto ranges_binary = from_hex("000000010000000000000f4000000002000000010000001102000000"
+                                        "040000000100000004000000030000000101");
+    CHECK(encode_binary(ranges) == ranges_binary);
+    CHECK(decode_binary<std::vector<range<std::int32_t>>>(ranges_binary, oids::int4range_array) ==
+          ranges);
 }
