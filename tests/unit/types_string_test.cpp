@@ -34,6 +34,8 @@ TEST_CASE("strings: json, bytea and other types are not strings") {
 TEST_CASE("strings: a NUL byte cannot be sent") {
     CHECK(binary_encode_error(std::string("a\0b"sv)) == client_errc::embedded_nul);
     CHECK(text_encode_error(std::string_view("\0"sv)) == client_errc::embedded_nul);
+    CHECK(encode_text(std::string_view()).empty());
+    CHECK(encode_binary(std::string_view()).empty());
 }
 
 TEST_CASE("string_view decodes into a view of the value bytes") {

@@ -56,7 +56,8 @@ inline void append_hex(std::string& out, std::uint8_t b) {
 
 /// embedded_nul if `s` holds a NUL byte: PostgreSQL text values cannot contain one.
 inline boost::system::error_code check_no_nul(std::string_view s) noexcept {
-    if (std::memchr(s.data(), 0, s.size())) return client_errc::embedded_nul;
+    // memchr must not see the null data() of an empty view.
+    if (!s.empty() && std::memchr(s.data(), 0, s.size())) return client_errc::embedded_nul;
     return {};
 }
 
