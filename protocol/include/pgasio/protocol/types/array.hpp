@@ -2,6 +2,7 @@
 #pragma once
 
 #include <pgasio/protocol/oids.hpp>
+#include <pgasio/protocol/types/array_dimension.hpp>
 #include <pgasio/protocol/types/codec.hpp>
 #include <pgasio/protocol/types/detail/array_format.hpp>
 #include <pgasio/protocol/types/view_traits.hpp>

@@ -25,6 +25,7 @@
 #pragma once
 
 #include <pgasio/protocol/types/array.hpp>
+#include <pgasio/protocol/types/array_dimension.hpp>
 #include <pgasio/protocol/types/boolean.hpp>
 #include <pgasio/protocol/types/bytea.hpp>
 #include <pgasio/protocol/types/codec.hpp>

@@ -5,6 +5,7 @@
 #include <pgasio/protocol/detail/byte_reader.hpp>
 #include <pgasio/protocol/error.hpp>
 #include <pgasio/protocol/format_code.hpp>
+#include <pgasio/protocol/types/array_dimension.hpp>
 #include <pgasio/protocol/types/detail/value_length.hpp>
 #include <pgasio/protocol/write_buffer.hpp>
 
@@ -15,18 +16,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-namespace pgasio::protocol {
-
-/// One dimension of an array: its number of elements and the index of its first element.
-/// PostgreSQL arrays start at 1 unless written otherwise ("[0:2]={a,b,c}").
-struct array_dimension {
-    std::int32_t length = 0;
-    std::int32_t lower_bound = 1;
-    friend bool operator==(const array_dimension&, const array_dimension&) = default;
-};
-
-} // namespace pgasio::protocol
 
 namespace pgasio::protocol::types::detail {
 
