@@ -10,10 +10,14 @@
 namespace pgasio::protocol {
 
 /// A JSON document as text. pgasio neither parses nor validates it (the server does): use your
-/// JSON library on `text`. Decodes from json and jsonb columns; sent as json.
+/// JSON library on `text`. Decodes from json and jsonb columns; sent as json (type_oid 114),
+/// which the server casts to jsonb where a jsonb is expected ("INSERT INTO t(jsonb_col)
+/// VALUES ($1)" works with either).
 ///
 /// @code
-/// conn.async_execute("INSERT INTO t(doc) VALUES ($1)", pgasio::json{R"({"a": 1})"});
+/// json doc{R"({"a": 1})"};
+/// write_buffer out;
+/// types::codec<json>::encode_binary(out, doc);  // the text itself
 /// @endcode
 struct json {
     std::string text{};
