@@ -10,9 +10,10 @@
 namespace pgasio::protocol {
 
 /// A JSON document as text. pgasio neither parses nor validates it (the server does): use your
-/// JSON library on `text`. Decodes from json and jsonb columns; sent as json (type_oid 114),
-/// which the server casts to jsonb where a jsonb is expected ("INSERT INTO t(jsonb_col)
-/// VALUES ($1)" works with either).
+/// JSON library on `text`. Decodes from json and jsonb columns; sent as json (type_oid 114), whose
+/// binary form is the plain text. The server converts json to jsonb on assignment (INSERT and
+/// UPDATE of a jsonb column take it), but not for operators and functions: `doc @> $1` on jsonb
+/// needs the `jsonb` wrapper below.
 ///
 /// @code
 /// json doc{R"({"a": 1})"};
@@ -24,8 +25,9 @@ struct json {
     friend bool operator==(const json&, const json&) = default;
 };
 
-/// A JSON document sent as jsonb. Decodes like `json`; the only difference is the parameter type,
-/// which matters where the server cannot cast (a jsonb[] parameter, an overloaded function).
+/// A JSON document sent as jsonb (binary: version byte 1 and the text). Decodes like `json`; the
+/// only difference is the parameter type, which matters where the server does not cast json
+/// (jsonb operators and functions).
 struct jsonb {
     std::string text{};
     friend bool operator==(const jsonb&, const jsonb&) = default;
