@@ -3,6 +3,7 @@
 #include <pgasio/protocol/oids.hpp>
 #include <pgasio/protocol/types/range.hpp>
 #include <pgasio/protocol/types/string.hpp>
+#include <pgasio/protocol/types/temporal_ranges.hpp>
 
 using namespace pgasio::protocol;
 using namespace pgasio::test;
@@ -129,4 +130,23 @@ TEST_CASE("ranges: inconsistent values cannot be sent") {
           client_errc::invalid_range);
     CHECK(binary_encode_error(r32{std::nullopt, 5, true, false}) == client_errc::invalid_range);
     CHECK(text_encode_error(r32{1, std::nullopt, true, true}) == client_errc::invalid_range);
+}
+
+TEST_CASE("ranges over numeric and dates: numrange and daterange round trip in binary") {
+    using namespace pgasio::protocol;
+    using namespace pgasio::protocol::types;
+    range<numeric> nr;
+    nr.lower = numeric::from_string("1.5").value();
+    nr.upper = numeric::from_string("10").value();
+    nr.lower_inclusive = true;
+    write_buffer buf;
+    REQUIRE(!codec<range<numeric>>::encode_binary(buf, nr));
+    range<numeric> back;
+    REQUIRE(!codec<range<numeric>>::decode_binary(buf.data(), oids::numrange, back));
+    CHECK(back.lower == nr.lower);
+    CHECK(back.upper == nr.upper);
+    CHECK(back.lower_inclusive);
+    CHECK(!back.upper_inclusive);
+    CHECK(codec<range<std::chrono::sys_days>>::type_oid == oids::daterange);
+    CHECK(!codec<range<std::chrono::sys_days>>::accepts(oids::tsrange));
 }

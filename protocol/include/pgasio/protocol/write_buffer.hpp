@@ -33,6 +33,14 @@ public:
     void truncate(std::size_t n) noexcept {
         if (n < bytes_.size()) bytes_.resize(n);
     }
+    /// Removes the bytes [first, last) (a queued message that will not be sent after all).
+    void erase(std::size_t first, std::size_t last) noexcept {
+        bytes_.erase(bytes_.begin() + static_cast<std::ptrdiff_t>(first),
+                     bytes_.begin() + static_cast<std::ptrdiff_t>(last));
+    }
+    /// Exchanges contents with `other` (the engine swaps the queue it fills and the one being
+    /// written, so neither reallocates).
+    void swap(write_buffer& other) noexcept { bytes_.swap(other.bytes_); }
     void reserve(std::size_t n) { bytes_.reserve(n); }
 
     void put_u8(std::uint8_t v) { bytes_.push_back(static_cast<std::byte>(v)); }

@@ -41,3 +41,4 @@
 // numeric and the date/time types.
 #include <pgasio/protocol/types/date_time.hpp>
 #include <pgasio/protocol/types/numeric.hpp>
+#include <pgasio/protocol/types/temporal_ranges.hpp>
