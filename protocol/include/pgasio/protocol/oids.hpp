@@ -168,4 +168,8 @@ inline constexpr protocol::oid xid8_array = 271;
 /// for an OID that is not built in (user types, extensions).
 std::string_view type_name(protocol::oid type) noexcept;
 
+/// The element type of a built-in array type ("int4" for "_int4"), or 0 for an OID that is not
+/// a built-in array type. Lets an array codec accept every array whose elements it can decode.
+protocol::oid element_type(protocol::oid array_type) noexcept;
+
 } // namespace pgasio::protocol::oids

@@ -1,0 +1,146 @@
+// Fuzzes every type decoder, binary and text. The first byte selects the decoder (fuzz_types.hpp),
+// the rest is the value. Decoding must never crash; a value that decodes must re-encode, and
+// decoding that again must give the same value (the round-trip property).
+#include "fuzz_types.hpp"
+
+#include <pgasio/protocol/types/array.hpp>
+#include <pgasio/protocol/types/boolean.hpp>
+#include <pgasio/protocol/types/bytea.hpp>
+#include <pgasio/protocol/types/floating.hpp>
+#include <pgasio/protocol/types/integral.hpp>
+#include <pgasio/protocol/types/json.hpp>
+#include <pgasio/protocol/types/network.hpp>
+#include <pgasio/protocol/types/range.hpp>
+#include <pgasio/protocol/types/string.hpp>
+#include <pgasio/protocol/types/uuid.hpp>
+
+#include <cmath>
+#include <cstdlib>
+
+namespace {
+
+using namespace pgasio::protocol;
+using pgasio::fuzz::fuzz_type;
+
+// Floats compare by value, except that NaN equals NaN (text keeps no NaN payload).
+template <class T>
+bool same(const T& a, const T& b) {
+    if constexpr (std::is_floating_point_v<T>)
+        return (std::isnan(a) && std::isnan(b)) || (a == b && std::signbit(a) == std::signbit(b));
+    else
+        return a == b;
+}
+
+template <class T>
+void round_trip(std::span<const std::byte> in, oid t, bool text) {
+    using c = types::codec<T>;
+    T v{};
+    if (text) {
+        const std::string_view s(reinterpret_cast<const char*>(in.data()), in.size());
+        if (c::decode_text(s, t, v)) return;
+        std::string out;
+        if (auto ec = c::encode_text(out, v)) {
+            // A decoded string may hold a NUL byte, which cannot be sent back.
+            if (ec != client_errc::embedded_nul) std::abort();
+            return;
+        }
+        T again{};
+        if (c::decode_text(out, c::type_oid, again) || !same(v, again)) std::abort();
+    } else {
+        if (c::decode_binary(in, t, v)) return;
+        write_buffer out;
+        if (auto ec = c::encode_binary(out, v)) {
+            if (ec != client_errc::embedded_nul) std::abort();
+            return;
+        }
+        T again{};
+        if (c::decode_binary(out.data(), c::type_oid, again) || !same(v, again)) std::abort();
+    }
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    if (size == 0) return 0;
+    const auto type =
+        static_cast<fuzz_type>((data[0] / 2) % static_cast<unsigned>(fuzz_type::count));
+    const bool text = (data[0] & 1) != 0;
+    const std::span<const std::byte> in(reinterpret_cast<const std::byte*>(data) + 1, size - 1);
+    switch (type) {
+    case fuzz_type::bool_:
+        round_trip<bool>(in, oids::bool_, text);
+        break;
+    case fuzz_type::int2:
+        round_trip<std::int16_t>(in, oids::int2, text);
+        break;
+    case fuzz_type::int4:
+        round_trip<std::int32_t>(in, oids::int4, text);
+        break;
+    case fuzz_type::int8:
+        round_trip<std::int64_t>(in, oids::int8, text);
+        break;
+    case fuzz_type::oid:
+        round_trip<std::uint32_t>(in, oids::oid_, text);
+        break;
+    case fuzz_type::float4:
+        round_trip<float>(in, oids::float4, text);
+        break;
+    case fuzz_type::float8:
+        round_trip<double>(in, oids::float8, text);
+        break;
+    case fuzz_type::text:
+        round_trip<std::string>(in, oids::text, text);
+        break;
+    case fuzz_type::char_:
+        round_trip<char>(in, oids::char_, text);
+        break;
+    case fuzz_type::bytea:
+        round_trip<std::vector<std::byte>>(in, oids::bytea, text);
+        break;
+    case fuzz_type::uuid:
+        round_trip<uuid>(in, oids::uuid, text);
+        break;
+    case fuzz_type::json:
+        round_trip<json>(in, oids::json, text);
+        break;
+    case fuzz_type::jsonb:
+        round_trip<json>(in, oids::jsonb, text);
+        break;
+    case fuzz_type::inet:
+        round_trip<inet>(in, oids::inet, text);
+        break;
+    case fuzz_type::cidr:
+        round_trip<cidr>(in, oids::cidr, text);
+        break;
+    case fuzz_type::macaddr:
+        round_trip<macaddr>(in, oids::macaddr, text);
+        break;
+    case fuzz_type::macaddr8:
+        round_trip<macaddr8>(in, oids::macaddr8, text);
+        break;
+    case fuzz_type::int4_vector:
+        round_trip<std::vector<std::int32_t>>(in, oids::int4_array, text);
+        break;
+    case fuzz_type::text_vector:
+        round_trip<std::vector<std::string>>(in, oids::text_array, text);
+        break;
+    case fuzz_type::nullable_int4_vector:
+        round_trip<std::vector<std::optional<std::int32_t>>>(in, oids::int4_array, text);
+        break;
+    case fuzz_type::int4_array:
+        round_trip<array<std::int32_t>>(in, oids::int4_array, text);
+        break;
+    case fuzz_type::text_array:
+        round_trip<array<std::string>>(in, oids::text_array, text);
+        break;
+    case fuzz_type::int4range:
+        round_trip<range<std::int32_t>>(in, oids::int4range, text);
+        break;
+    case fuzz_type::int8range:
+        round_trip<range<std::int64_t>>(in, oids::int8range, text);
+        break;
+    case fuzz_type::count:
+        break;
+    }
+    return 0;
+}

@@ -1,0 +1,16 @@
+// One dimension of an array value.
+#pragma once
+
+#include <cstdint>
+
+namespace pgasio::protocol {
+
+/// One dimension of an array: its number of elements and the index of its first element.
+/// PostgreSQL arrays start at 1 unless written otherwise ("[0:2]={a,b,c}").
+struct array_dimension {
+    std::int32_t length = 0;
+    std::int32_t lower_bound = 1;
+    friend bool operator==(const array_dimension&, const array_dimension&) = default;
+};
+
+} // namespace pgasio::protocol

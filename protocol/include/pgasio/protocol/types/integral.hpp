@@ -1,0 +1,128 @@
+// Codecs for the integer types: int2, int4, int8 and oid.
+#pragma once
+
+#include <pgasio/protocol/detail/byte_reader.hpp>
+#include <pgasio/protocol/oids.hpp>
+#include <pgasio/protocol/types/codec.hpp>
+#include <pgasio/protocol/types/detail/text.hpp>
+
+#include <cstdint>
+
+namespace pgasio::protocol::types {
+
+namespace detail {
+
+/// Reads the binary form of an int2, int4, int8 or oid value (its width follows from `t`).
+/// Errors: type_mismatch (t is none of them), invalid_binary_length.
+inline boost::system::error_code read_integer(std::span<const std::byte> in, oid t,
+                                              std::int64_t& out) noexcept {
+    std::size_t width = 0;
+    switch (t) {
+    case oids::int2:
+        width = 2;
+        break;
+    case oids::int4:
+    case oids::oid_:
+        width = 4;
+        break;
+    case oids::int8:
+        width = 8;
+        break;
+    default:
+        return client_errc::type_mismatch;
+    }
+    if (in.size() != width) return client_errc::invalid_binary_length;
+    protocol::detail::byte_reader r(in);
+    switch (t) {
+    case oids::int2:
+        out = r.i16();
+        break;
+    case oids::int4:
+        out = r.i32();
+        break;
+    case oids::oid_:
+        out = r.u32();
+        break;
+    default:
+        out = r.i64();
+        break;
+    }
+    return {};
+}
+
+/// The codec of a signed integer type: binary and text, widening from the smaller server types
+/// that `Codec::accepts` names (never narrowing: an int8 column does not decode into int32).
+template <class Int, class Codec>
+struct integer_codec {
+    static boost::system::error_code encode_text(std::string& out, const Int& v) {
+        append_integer(out, v);
+        return {};
+    }
+    static boost::system::error_code decode_binary(std::span<const std::byte> in, oid t,
+                                                   Int& out) noexcept {
+        if (!Codec::accepts(t)) return client_errc::type_mismatch;
+        std::int64_t v = 0;
+        if (auto ec = read_integer(in, t, v)) return ec;
+        out = static_cast<Int>(v); // accepts() admits only types whose values all fit
+        return {};
+    }
+    static boost::system::error_code decode_text(std::string_view in, oid t, Int& out) noexcept {
+        if (!Codec::accepts(t)) return client_errc::type_mismatch;
+        return parse_integer(in, out);
+    }
+};
+
+} // namespace detail
+
+/// `std::int16_t` <-> smallint (int2).
+template <>
+struct codec<std::int16_t> : detail::integer_codec<std::int16_t, codec<std::int16_t>> {
+    static constexpr oid type_oid = oids::int2;
+    static constexpr oid array_oid = oids::int2_array;
+    static constexpr bool accepts(oid t) noexcept { return t == oids::int2; }
+    static boost::system::error_code encode_binary(write_buffer& out, const std::int16_t& v) {
+        out.put_i16(v);
+        return {};
+    }
+};
+
+/// `std::int32_t` <-> integer (int4); also decodes smallint.
+template <>
+struct codec<std::int32_t> : detail::integer_codec<std::int32_t, codec<std::int32_t>> {
+    static constexpr oid type_oid = oids::int4;
+    static constexpr oid array_oid = oids::int4_array;
+    static constexpr bool accepts(oid t) noexcept { return t == oids::int2 || t == oids::int4; }
+    static boost::system::error_code encode_binary(write_buffer& out, const std::int32_t& v) {
+        out.put_i32(v);
+        return {};
+    }
+};
+
+/// `std::int64_t` <-> bigint (int8); also decodes smallint and integer.
+template <>
+struct codec<std::int64_t> : detail::integer_codec<std::int64_t, codec<std::int64_t>> {
+    static constexpr oid type_oid = oids::int8;
+    static constexpr oid array_oid = oids::int8_array;
+    static constexpr bool accepts(oid t) noexcept {
+        return t == oids::int2 || t == oids::int4 || t == oids::int8;
+    }
+    static boost::system::error_code encode_binary(write_buffer& out, const std::int64_t& v) {
+        out.put_i64(v);
+        return {};
+    }
+};
+
+/// `std::uint32_t` (which is `pgasio::protocol::oid`) <-> the `oid` type: an unsigned 32-bit
+/// number, written in text as 0..4294967295.
+template <>
+struct codec<std::uint32_t> : detail::integer_codec<std::uint32_t, codec<std::uint32_t>> {
+    static constexpr oid type_oid = oids::oid_;
+    static constexpr oid array_oid = oids::oid_array;
+    static constexpr bool accepts(oid t) noexcept { return t == oids::oid_; }
+    static boost::system::error_code encode_binary(write_buffer& out, const std::uint32_t& v) {
+        out.put_u32(v);
+        return {};
+    }
+};
+
+} // namespace pgasio::protocol::types

@@ -1,0 +1,153 @@
+// Range codecs: pgasio::protocol::range<T> for the range types over T.
+#pragma once
+
+#include <pgasio/protocol/oids.hpp>
+#include <pgasio/protocol/types/codec.hpp>
+#include <pgasio/protocol/types/detail/range_format.hpp>
+#include <pgasio/protocol/types/detail/value_length.hpp>
+#include <pgasio/protocol/types/integral.hpp>
+
+#include <cstdint>
+#include <optional>
+
+namespace pgasio::protocol {
+
+/// A range of T: int4range is range<std::int32_t>, int8range range<std::int64_t>.
+///
+/// A missing bound (nullopt) is unbounded; an unbounded side is never inclusive. `empty` is the
+/// empty range, which has no bounds and no inclusive flags. Ranges are compared member-wise: the
+/// server's canonical forms (int4range '[1,3]' comes back as '[1,4)') are not applied, and
+/// lower <= upper is left to the server to check.
+///
+/// @code
+/// range<std::int32_t> r{1, 10, true, false};  // [1,10)
+/// range<std::int64_t> from5{5, std::nullopt, true, false};  // [5,)
+/// @endcode
+template <class T>
+struct range {
+    std::optional<T> lower{};
+    std::optional<T> upper{};
+    bool lower_inclusive = false;
+    bool upper_inclusive = false;
+    bool empty = false;
+    friend bool operator==(const range&, const range&) = default;
+};
+
+} // namespace pgasio::protocol
+
+namespace pgasio::protocol::types {
+
+/// Maps a bound type T to its range type: specialise it to make codec<range<T>> available.
+/// Members: `range_type` (the range's OID), `range_array` (its array's OID), `subtype` (the
+/// OID the bounds are encoded and decoded as).
+template <class T>
+struct range_oids;
+
+/// int4range.
+template <>
+struct range_oids<std::int32_t> {
+    static constexpr oid range_type = oids::int4range;
+    static constexpr oid range_array = oids::int4range_array;
+    static constexpr oid subtype = oids::int4;
+};
+
+/// int8range.
+template <>
+struct range_oids<std::int64_t> {
+    static constexpr oid range_type = oids::int8range;
+    static constexpr oid range_array = oids::int8range_array;
+    static constexpr oid subtype = oids::int8;
+};
+
+/// `pgasio::protocol::range<T>` <-> the range type `range_oids<T>` names; bounds go through
+/// codec<T> as `range_oids<T>::subtype`.
+///
+/// Errors: invalid_range (inconsistent flags or framing, see read_range and range_flags_of, on
+/// both encoding and decoding), invalid_text_value (text syntax), type_mismatch, and those of
+/// codec<T> for the bounds.
+template <class T>
+struct codec<range<T>> {
+    static constexpr oid type_oid = range_oids<T>::range_type;
+    static constexpr oid array_oid = range_oids<T>::range_array;
+    static constexpr bool accepts(oid t) noexcept { return t == type_oid; }
+
+    static boost::system::error_code encode_binary(write_buffer& out, const range<T>& v) {
+        std::uint8_t flags = 0;
+        if (auto ec = flags_of(v, flags)) return ec;
+        const std::size_t start = out.size();
+        out.put_u8(flags);
+        for (const auto* bound : {&v.lower, &v.upper}) {
+            if (!*bound) continue;
+            const std::size_t at = detail::begin_value_length(out);
+            auto ec = codec<T>::encode_binary(out, **bound);
+            if (!ec) ec = detail::end_value_length(out, at);
+            if (ec) {
+                out.truncate(start);
+                return ec;
+            }
+        }
+        return {};
+    }
+    static boost::system::error_code decode_binary(std::span<const std::byte> in, oid t,
+                                                   range<T>& out) {
+        if (!accepts(t)) return client_errc::type_mismatch;
+        detail::binary_range r;
+        if (auto ec = detail::read_range(in, r)) return ec;
+        out = range<T>{};
+        out.empty = r.empty;
+        out.lower_inclusive = r.lower_inclusive;
+        out.upper_inclusive = r.upper_inclusive;
+        if (r.lower) {
+            if (auto ec =
+                    codec<T>::decode_binary(*r.lower, range_oids<T>::subtype, out.lower.emplace()))
+                return ec;
+        }
+        if (r.upper) {
+            if (auto ec =
+                    codec<T>::decode_binary(*r.upper, range_oids<T>::subtype, out.upper.emplace()))
+                return ec;
+        }
+        return {};
+    }
+    static boost::system::error_code encode_text(std::string& out, const range<T>& v) {
+        std::uint8_t flags = 0;
+        if (auto ec = flags_of(v, flags)) return ec;
+        detail::text_range r{v.empty, v.lower_inclusive, v.upper_inclusive, {}, {}};
+        if (v.lower) {
+            if (auto ec = codec<T>::encode_text(r.lower.emplace(), *v.lower)) return ec;
+        }
+        if (v.upper) {
+            if (auto ec = codec<T>::encode_text(r.upper.emplace(), *v.upper)) return ec;
+        }
+        detail::append_text_range(out, r);
+        return {};
+    }
+    static boost::system::error_code decode_text(std::string_view in, oid t, range<T>& out) {
+        if (!accepts(t)) return client_errc::type_mismatch;
+        detail::text_range r;
+        if (auto ec = detail::parse_text_range(in, r)) return ec;
+        out = range<T>{};
+        out.empty = r.empty;
+        out.lower_inclusive = r.lower_inclusive;
+        out.upper_inclusive = r.upper_inclusive;
+        if (r.lower) {
+            if (auto ec =
+                    codec<T>::decode_text(*r.lower, range_oids<T>::subtype, out.lower.emplace()))
+                return ec;
+        }
+        if (r.upper) {
+            if (auto ec =
+                    codec<T>::decode_text(*r.upper, range_oids<T>::subtype, out.upper.emplace()))
+                return ec;
+        }
+        return {};
+    }
+
+private:
+    static boost::system::error_code flags_of(const range<T>& v, std::uint8_t& flags) noexcept {
+        return detail::range_flags_of(v.empty, v.lower.has_value(), v.lower_inclusive,
+                                      v.upper.has_value(), v.upper_inclusive, flags);
+    }
+};
+
+} // namespace pgasio::protocol::types
