@@ -1,0 +1,144 @@
+// How each C++ parameter type is sent: its type OID and its binary encoding.
+#pragma once
+
+#include <pgasio/value.hpp>
+
+#include <pgasio/protocol/frontend.hpp>
+#include <pgasio/protocol/types/types.hpp>
+
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+namespace pgasio::detail {
+
+template <class T>
+inline constexpr bool always_false_v = false;
+
+/// `param_traits<T>` (T decayed) provides `static_type` (true when the OID is known at compile
+/// time, then `type_oid`), `oid_of(v)` and `write(bind, v)`. The primary template covers every
+/// type with a codec.
+template <class T>
+struct param_traits {
+    static_assert(always_false_v<T>,
+                  "pgasio: this C++ type cannot be a query parameter: it has no "
+                  "protocol::types::codec<T> (see pgasio/protocol/types/types.hpp for the "
+                  "supported types, or specialise codec<T>); the compiler names T below");
+};
+
+template <class T>
+requires requires {
+    protocol::types::codec<T>::type_oid;
+}
+struct param_traits<T> {
+    using codec = protocol::types::codec<T>;
+    static constexpr bool static_type = true;
+    static constexpr protocol::oid type_oid = codec::type_oid;
+    static protocol::oid oid_of(const T&) noexcept { return type_oid; }
+    static void write(protocol::bind_writer& bind, const T& v) {
+        bind.value([&](protocol::write_buffer& out) { return codec::encode_binary(out, v); });
+    }
+};
+
+/// std::nullopt: NULL of no particular type (OID 0): the server infers the type from the query.
+template <>
+struct param_traits<std::nullopt_t> {
+    static constexpr bool static_type = true;
+    static constexpr protocol::oid type_oid = 0;
+    static protocol::oid oid_of(std::nullopt_t) noexcept { return 0; }
+    static void write(protocol::bind_writer& bind, std::nullopt_t) { bind.null_value(); }
+};
+
+/// std::optional<T>: NULL or T, typed as T either way.
+template <class T>
+struct param_traits<std::optional<T>> {
+    using inner = param_traits<T>;
+    static constexpr bool static_type = inner::static_type;
+    static constexpr protocol::oid type_oid = [] {
+        if constexpr (inner::static_type)
+            return inner::type_oid;
+        else
+            return protocol::oid{0};
+    }();
+    static protocol::oid oid_of(const std::optional<T>& v) noexcept {
+        if constexpr (inner::static_type)
+            return type_oid;
+        else
+            return v ? inner::oid_of(*v) : protocol::oid{0};
+    }
+    static void write(protocol::bind_writer& bind, const std::optional<T>& v) {
+        if (v)
+            inner::write(bind, *v);
+        else
+            bind.null_value();
+    }
+};
+
+/// C strings (and string literals, which decay to them): text; a null pointer is NULL.
+template <>
+struct param_traits<const char*> {
+    static constexpr bool static_type = true;
+    static constexpr protocol::oid type_oid = param_traits<std::string_view>::type_oid;
+    static protocol::oid oid_of(const char*) noexcept { return type_oid; }
+    static void write(protocol::bind_writer& bind, const char* s) {
+        if (s)
+            param_traits<std::string_view>::write(bind, std::string_view(s));
+        else
+            bind.null_value();
+    }
+};
+template <>
+struct param_traits<char*> : param_traits<const char*> {};
+
+/// std::span<const T>: a one-dimensional array of T, as std::vector<T> (std::span<const
+/// std::byte> is bytea, through its own codec).
+template <class T>
+requires(!std::is_same_v<std::remove_const_t<T>, std::byte>) struct param_traits<std::span<T>> {
+    using element = std::remove_const_t<T>;
+    using vector_codec = protocol::types::codec<std::vector<element>>;
+    static constexpr bool static_type = true;
+    static constexpr protocol::oid type_oid = vector_codec::type_oid;
+    static protocol::oid oid_of(std::span<T>) noexcept { return type_oid; }
+    static void write(protocol::bind_writer& bind, std::span<T> v) {
+        bind.value([&](protocol::write_buffer& out) -> boost::system::error_code {
+            if (v.size() > 0x7fffffff) return protocol::client_errc::value_out_of_range;
+            const protocol::array_dimension dim{static_cast<std::int32_t>(v.size()), 1};
+            using array_element = protocol::types::detail::array_element<element>;
+            bool has_null = false;
+            if constexpr (array_element::nullable)
+                for (const auto& e : v)
+                    has_null = has_null || !e;
+            return protocol::types::detail::encode_binary_array<typename array_element::value_type>(
+                out, std::span(&dim, v.empty() ? 0 : 1), v.size(), has_null, [&](std::size_t i) {
+                    if constexpr (array_element::nullable)
+                        return v[i] ? &*v[i] : nullptr;
+                    else
+                        return &v[i];
+                });
+        });
+    }
+};
+template <>
+struct param_traits<std::span<std::byte>> : param_traits<std::span<const std::byte>> {};
+
+/// pgasio::value: its type is known only at run time.
+template <>
+struct param_traits<value> {
+    static constexpr bool static_type = false;
+    static protocol::oid oid_of(const value& v) noexcept { return v.type_oid(); }
+    static void write(protocol::bind_writer& bind, const value& v) {
+        if (v.is_null())
+            bind.null_value();
+        else
+            bind.value([&](protocol::write_buffer& out) { return v.encode_binary(out); });
+    }
+};
+
+/// The traits of a parameter passed as `const P&` (arrays and functions decay to pointers).
+template <class P>
+using param_traits_of = param_traits<std::decay_t<P>>;
+
+} // namespace pgasio::detail

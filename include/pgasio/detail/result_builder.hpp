@@ -1,0 +1,40 @@
+// How the query engine fills a result from the messages it reads.
+#pragma once
+
+#include <pgasio/result.hpp>
+
+#include <pgasio/protocol/backend.hpp>
+
+#include <boost/system/error_code.hpp>
+
+#include <string_view>
+
+namespace pgasio::detail {
+
+/// Accumulates one statement's RowDescription columns, DataRows and CommandComplete tag into a
+/// result. Each DataRow's values are copied once, appended to the result's single buffer.
+///
+/// @code
+/// result_builder b;
+/// b.set_columns(statement_columns);
+/// for each DataRow: if (auto ec = b.add_row(row)) fail(ec);
+/// b.set_command_tag(complete.tag);
+/// result r = b.finish();   // b is empty again
+/// @endcode
+class result_builder {
+public:
+    /// Sets the columns of the rows to come (null or empty for commands without rows).
+    void set_columns(column_list cols);
+    /// Appends a row. Errors: client_errc::unexpected_message when the row does not have one
+    /// value per column (the server broke the protocol); nothing is appended then.
+    boost::system::error_code add_row(const protocol::data_row_view& row);
+    /// Sets the CommandComplete tag (rows_affected() is read from it).
+    void set_command_tag(std::string_view tag);
+    /// The result built so far; the builder is left empty (no columns, rows or tag), reusable.
+    result finish();
+
+private:
+    result result_;
+};
+
+} // namespace pgasio::detail

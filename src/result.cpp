@@ -1,0 +1,114 @@
+#include <pgasio/detail/result_builder.hpp>
+#include <pgasio/result.hpp>
+
+#include <pgasio/protocol/oids.hpp>
+
+#include <fmt/format.h>
+
+#include <utility>
+
+namespace pgasio {
+
+namespace detail {
+
+column_list make_columns(const protocol::row_description_view& rd) {
+    auto cols = std::make_shared<std::vector<column>>();
+    cols->reserve(rd.size());
+    for (const protocol::column_description d : rd)
+        cols->push_back(column{std::string(d.name), d.type_oid, d.table_oid, d.column_number,
+                               d.type_size, d.type_modifier, d.format});
+    return cols;
+}
+
+std::optional<std::size_t> find_column(std::span<const column> cols,
+                                       std::string_view name) noexcept {
+    for (std::size_t i = 0; i < cols.size(); ++i)
+        if (cols[i].name == name) return i;
+    return std::nullopt;
+}
+
+namespace {
+
+// "text (oid 25)", or "oid 16385" for a type that is not built in.
+std::string describe_type(protocol::oid t) {
+    const std::string_view name = protocol::oids::type_name(t);
+    if (name.empty()) return fmt::format("oid {}", t);
+    return fmt::format("{} (oid {})", name, t);
+}
+
+[[noreturn]] void throw_message(boost::system::error_code ec, std::string message) {
+    diagnostics diag;
+    diag.message = std::move(message);
+    throw error(ec, std::move(diag));
+}
+
+} // namespace
+
+void throw_get_error(boost::system::error_code ec, std::span<const column> cols, std::size_t index,
+                     std::string_view cpp_type) {
+    if (index >= cols.size())
+        throw_message(ec, fmt::format("column index {} is out of range: the row has {} column{}",
+                                      index, cols.size(), cols.size() == 1 ? "" : "s"));
+    const column& c = cols[index];
+    if (ec == protocol::client_errc::unexpected_null)
+        throw_message(ec, fmt::format("column {} \"{}\" is NULL, which does not convert to {} "
+                                      "(use std::optional or try_get)",
+                                      index, c.name, cpp_type));
+    if (ec == protocol::client_errc::type_mismatch)
+        throw_message(ec, fmt::format("column {} \"{}\" has type {}, which does not convert to {}",
+                                      index, c.name, describe_type(c.type_oid), cpp_type));
+    throw_message(ec, fmt::format("column {} \"{}\" of type {} does not decode into {}: {}", index,
+                                  c.name, describe_type(c.type_oid), cpp_type, ec.message()));
+}
+
+void throw_column_not_found(std::span<const column> cols, std::string_view name) {
+    std::string names;
+    for (const column& c : cols)
+        names += fmt::format("{}\"{}\"", names.empty() ? "" : ", ", c.name);
+    throw_message(make_error_code(boost::system::errc::invalid_argument),
+                  fmt::format("no column \"{}\" in the row (its columns: {})", name,
+                              names.empty() ? std::string("none") : names));
+}
+
+void result_builder::set_columns(column_list cols) {
+    result_.columns_ = std::move(cols);
+}
+
+boost::system::error_code result_builder::add_row(const protocol::data_row_view& row) {
+    const std::size_t n = result_.columns().size();
+    if (row.size() != n) return protocol::client_errc::unexpected_message;
+    auto& data = result_.data_;
+    auto& offsets = result_.offsets_;
+    if (offsets.empty()) offsets.push_back(0);
+    for (const auto value : row) {
+        if (!value) {
+            offsets.push_back(data.size() | null_flag);
+            continue;
+        }
+        data.insert(data.end(), value->begin(), value->end());
+        offsets.push_back(data.size());
+    }
+    ++result_.rows_;
+    return {};
+}
+
+void result_builder::set_command_tag(std::string_view tag) {
+    result_.tag_.assign(tag);
+}
+
+result result_builder::finish() {
+    return std::exchange(result_, result{});
+}
+
+} // namespace detail
+
+const std::vector<column>& result::columns() const noexcept {
+    static const std::vector<column> none;
+    return columns_ ? *columns_ : none;
+}
+
+std::uint64_t result::rows_affected() const noexcept {
+    return protocol::command_complete_view{tag_}.rows().value_or(0);
+}
+
+} // namespace pgasio
