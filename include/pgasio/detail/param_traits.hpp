@@ -93,36 +93,44 @@ struct param_traits<const char*> {
 template <>
 struct param_traits<char*> : param_traits<const char*> {};
 
-/// std::span<const T>: a one-dimensional array of T, as std::vector<T> (std::span<const
-/// std::byte> is bytea, through its own codec).
-template <class T>
-requires(!std::is_same_v<std::remove_const_t<T>, std::byte>) struct param_traits<std::span<T>> {
+/// std::span<const T> (any extent): a one-dimensional array of T, as std::vector<T>; a span of
+/// bytes is bytea, as std::span<const std::byte>.
+template <class T, std::size_t N>
+struct param_traits<std::span<T, N>> {
     using element = std::remove_const_t<T>;
-    using vector_codec = protocol::types::codec<std::vector<element>>;
+    static constexpr bool is_bytes = std::is_same_v<element, std::byte>;
+    using codec = std::conditional_t<is_bytes, protocol::types::codec<std::span<const std::byte>>,
+                                     protocol::types::codec<std::vector<element>>>;
     static constexpr bool static_type = true;
-    static constexpr protocol::oid type_oid = vector_codec::type_oid;
-    static protocol::oid oid_of(std::span<T>) noexcept { return type_oid; }
-    static void write(protocol::bind_writer& bind, std::span<T> v) {
-        bind.value([&](protocol::write_buffer& out) -> boost::system::error_code {
-            if (v.size() > 0x7fffffff) return protocol::client_errc::value_out_of_range;
-            const protocol::array_dimension dim{static_cast<std::int32_t>(v.size()), 1};
-            using array_element = protocol::types::detail::array_element<element>;
-            bool has_null = false;
-            if constexpr (array_element::nullable)
-                for (const auto& e : v)
-                    has_null = has_null || !e;
-            return protocol::types::detail::encode_binary_array<typename array_element::value_type>(
-                out, std::span(&dim, v.empty() ? 0 : 1), v.size(), has_null, [&](std::size_t i) {
-                    if constexpr (array_element::nullable)
-                        return v[i] ? &*v[i] : nullptr;
-                    else
-                        return &v[i];
-                });
-        });
+    static constexpr protocol::oid type_oid = codec::type_oid;
+    static protocol::oid oid_of(std::span<T, N>) noexcept { return type_oid; }
+    static void write(protocol::bind_writer& bind, std::span<T, N> v) {
+        if constexpr (is_bytes)
+            bind.value([&](protocol::write_buffer& out) {
+                return codec::encode_binary(out, std::span<const std::byte>(v));
+            });
+        else
+            bind.value([&](protocol::write_buffer& out) { return encode_array(out, v); });
+    }
+
+private:
+    static boost::system::error_code encode_array(protocol::write_buffer& out, std::span<T, N> v) {
+        if (v.size() > 0x7fffffff) return protocol::client_errc::value_out_of_range;
+        const protocol::array_dimension dim{static_cast<std::int32_t>(v.size()), 1};
+        using array_element = protocol::types::detail::array_element<element>;
+        bool has_null = false;
+        if constexpr (array_element::nullable)
+            for (const auto& e : v)
+                has_null = has_null || !e;
+        return protocol::types::detail::encode_binary_array<typename array_element::value_type>(
+            out, std::span(&dim, v.empty() ? 0 : 1), v.size(), has_null, [&](std::size_t i) {
+                if constexpr (array_element::nullable)
+                    return v[i] ? &*v[i] : nullptr;
+                else
+                    return &v[i];
+            });
     }
 };
-template <>
-struct param_traits<std::span<std::byte>> : param_traits<std::span<const std::byte>> {};
 
 /// pgasio::value: its type is known only at run time.
 template <>
