@@ -82,6 +82,9 @@ TEST_CASE("params: a whole Bind message") {
 TEST_CASE("params: golden bytes of each C++ type") {
     CHECK(values_of(std::int16_t{5}) == "\0\0\0\x02\0\x05"sv);
     CHECK(values_of(42) == "\0\0\0\x04\0\0\0\x2a"sv);
+    CHECK(values_of(-2LL) == "\0\0\0\x08\xff\xff\xff\xff\xff\xff\xff\xfe"sv); // long long
+    CHECK(detail::param_types<long long, std::optional<long long>>() ==
+          std::array<protocol::oid, 2>{oids::int8, oids::int8});
     CHECK(values_of(std::int64_t{-1}) == "\0\0\0\x08\xff\xff\xff\xff\xff\xff\xff\xff"sv);
     CHECK(values_of(1.0) == "\0\0\0\x08\x3f\xf0\0\0\0\0\0\0"sv);
     CHECK(values_of(-2.0f) == "\0\0\0\x04\xc0\0\0\0"sv);

@@ -29,10 +29,14 @@ struct param_traits {
                   "supported types, or specialise codec<T>); the compiler names T below");
 };
 
+/// True when protocol::types::codec<T> is defined.
 template <class T>
-requires requires {
+concept has_param_codec = requires {
     protocol::types::codec<T>::type_oid;
-}
+};
+
+template <class T>
+requires has_param_codec<T>
 struct param_traits<T> {
     using codec = protocol::types::codec<T>;
     static constexpr bool static_type = true;
@@ -40,6 +44,23 @@ struct param_traits<T> {
     static protocol::oid oid_of(const T&) noexcept { return type_oid; }
     static void write(protocol::bind_writer& bind, const T& v) {
         bind.value([&](protocol::write_buffer& out) { return codec::encode_binary(out, v); });
+    }
+};
+
+/// Signed integers without a codec of their own (`long long`, where std::int64_t is `long`): as
+/// the fixed-width integer of their size.
+template <class T>
+requires(!has_param_codec<T> && std::is_integral_v<T> && std::is_signed_v<T> &&
+         !std::is_same_v<T, char> &&
+         (sizeof(T) == 2 || sizeof(T) == 4 || sizeof(T) == 8)) struct param_traits<T> {
+    using fixed =
+        std::conditional_t<sizeof(T) == 2, std::int16_t,
+                           std::conditional_t<sizeof(T) == 4, std::int32_t, std::int64_t>>;
+    static constexpr bool static_type = true;
+    static constexpr protocol::oid type_oid = param_traits<fixed>::type_oid;
+    static protocol::oid oid_of(T) noexcept { return type_oid; }
+    static void write(protocol::bind_writer& bind, T v) {
+        param_traits<fixed>::write(bind, static_cast<fixed>(v));
     }
 };
 
