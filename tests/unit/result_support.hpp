@@ -9,6 +9,8 @@
 #include <pgasio/protocol/types/types.hpp>
 #include <pgasio/protocol/write_buffer.hpp>
 
+#include "support/seed_corpus.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <cstddef>
@@ -73,6 +75,16 @@ inline std::vector<std::byte> txt(std::string_view s) {
     return {p, p + s.size()};
 }
 
+/// Records a backend message as a seed of fuzz_backend (whose first byte picks a chunk size).
+inline void record_backend_seed(char type, std::span<const std::byte> body) {
+    protocol::write_buffer b;
+    b.put_u8(7);
+    b.put_u8(static_cast<std::uint8_t>(type));
+    b.put_u32(static_cast<std::uint32_t>(body.size() + 4));
+    b.put_bytes(body);
+    record_seed("fuzz_backend", b.data());
+}
+
 /// Decodes the bodies with the protocol decoders and feeds them to a result_builder.
 inline result make_result(const std::vector<column_spec>& cols,
                           const std::vector<std::vector<field>>& rows,
@@ -80,12 +92,14 @@ inline result make_result(const std::vector<column_spec>& cols,
     const auto rd_body = row_description_body(cols);
     const auto rd = protocol::decode_row_description(rd_body);
     REQUIRE(rd.has_value());
+    record_backend_seed('T', rd_body);
     detail::result_builder builder;
     builder.set_columns(detail::make_columns(*rd));
     for (const auto& row : rows) {
         const auto body = data_row_body(row);
         const auto dr = protocol::decode_data_row(body);
         REQUIRE(dr.has_value());
+        record_backend_seed('D', body);
         REQUIRE(!builder.add_row(*dr));
     }
     builder.set_command_tag(tag);
