@@ -126,6 +126,8 @@ TEST_CASE("params: vectors and spans are arrays") {
     CHECK(values_of(std::span<const std::int32_t>(v)) == int4_array);
     const std::array<std::int32_t, 2> a{1, 2};
     CHECK(values_of(std::span(a)) == int4_array); // a span of static extent
+    const std::vector<std::optional<std::int32_t>> with_null{1, std::nullopt};
+    CHECK(values_of(std::span(with_null)) == values_of(with_null));
     CHECK(values_of(std::vector<std::optional<std::int32_t>>{1, std::nullopt}) ==
           "\0\0\0\x20\0\0\0\x01\0\0\0\x01\0\0\0\x17\0\0\0\x02\0\0\0\x01"
           "\0\0\0\x04\0\0\0\x01\xff\xff\xff\xff"sv);

@@ -82,6 +82,32 @@ TEST_CASE("row_view: get every built-in type from binary") {
           std::vector<std::int64_t>{1, 2, 3});
 }
 
+TEST_CASE("row_view: get the other built-in types") {
+    using namespace std::chrono;
+    const types::time_of_day_tz ttz{8h, 3600};
+    CHECK(single(oids::timetz, bin(ttz))[0].get<types::time_of_day_tz>(0) == ttz);
+    const year_month_day ymd = 1999y / December / 31;
+    CHECK(single(oids::date, bin(ymd))[0].get<year_month_day>(0) == ymd);
+    const protocol::cidr net{protocol::ip_family::ipv4, 8, {10}};
+    CHECK(single(oids::cidr, bin(net))[0].get<protocol::cidr>(0) == net);
+    CHECK(single(oids::cidr, bin(net))[0].get<protocol::inet>(0).prefix_length == 8);
+    const protocol::macaddr mac{{8, 0, 0x2b, 1, 2, 3}};
+    CHECK(single(oids::macaddr, bin(mac))[0].get<protocol::macaddr>(0) == mac);
+    const protocol::macaddr8 mac8{{8, 0, 0x2b, 1, 2, 3, 4, 5}};
+    CHECK(single(oids::macaddr8, bin(mac8))[0].get<protocol::macaddr8>(0) == mac8);
+    CHECK(single(oids::jsonb, bin(protocol::jsonb{"1"}))[0].get<protocol::jsonb>(0).text == "1");
+    const protocol::range<std::int32_t> rng{1, 10, true, false};
+    CHECK(single(oids::int4range, bin(rng))[0].get<protocol::range<std::int32_t>>(0) == rng);
+    const protocol::array<std::int32_t> grid{{{2, 1}, {2, 1}}, {1, 2, std::nullopt, 4}};
+    CHECK(single(oids::int4_array, bin(grid))[0].get<protocol::array<std::int32_t>>(0) == grid);
+    CHECK(
+        single(oids::int4_array, bin(std::vector<std::optional<std::int32_t>>{std::nullopt, 5}))[0]
+            .get<std::vector<std::optional<std::int32_t>>>(0) ==
+        std::vector<std::optional<std::int32_t>>{std::nullopt, 5});
+    CHECK(single(oids::name, txt("pg_class"))[0].try_get<std::string_view>(0) == "pg_class");
+    CHECK(single(oids::text, std::nullopt)[0].try_get<std::string_view>(0) == std::nullopt);
+}
+
 TEST_CASE("row_view: text-format columns decode through the text codecs") {
     const auto r = make_result({{"i", oids::int4, protocol::format_code::text},
                                 {"b", oids::bool_, protocol::format_code::text},
