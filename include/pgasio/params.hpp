@@ -43,8 +43,13 @@ inline constexpr bool is_value_list_v<P> =
 /// True when every parameter's type OID is known at compile time (no pgasio::value, no dynamic
 /// list), so param_types<Params...>() can be used.
 template <class... Params>
-inline constexpr bool has_static_param_types_v =
-    !is_value_list_v<Params...> && (param_traits_of<Params>::static_type && ...);
+inline constexpr bool has_static_param_types_v = [] {
+    // A dynamic list has no param_traits: do not instantiate them.
+    if constexpr (is_value_list_v<Params...>)
+        return false;
+    else
+        return (param_traits_of<Params>::static_type && ...);
+}();
 
 /// The parameter types of a Parse for parameters of these C++ types. Only for types known at
 /// compile time (see has_static_param_types_v; otherwise use param_types_of(params...)).

@@ -87,7 +87,7 @@ public:
         else if constexpr (std::is_signed_v<I> ? sizeof(I) <= 4 : sizeof(I) < 4)
             v_.emplace<std::int32_t>(static_cast<std::int32_t>(v));
         else {
-            static_assert(std::is_signed_v<I> && sizeof(I) <= 8,
+            static_assert(std::is_signed_v<I> ? sizeof(I) <= 8 : sizeof(I) < 8,
                           "pgasio::value: an unsigned 64-bit integer does not fit bigint; "
                           "convert it to std::int64_t or to a numeric explicitly");
             v_.emplace<std::int64_t>(static_cast<std::int64_t>(v));

@@ -29,10 +29,14 @@ struct param_traits {
                   "supported types, or specialise codec<T>); the compiler names T below");
 };
 
+/// True when protocol::types::codec<T> is defined.
 template <class T>
-requires requires {
+concept has_param_codec = requires {
     protocol::types::codec<T>::type_oid;
-}
+};
+
+template <class T>
+requires has_param_codec<T>
 struct param_traits<T> {
     using codec = protocol::types::codec<T>;
     static constexpr bool static_type = true;
@@ -40,6 +44,23 @@ struct param_traits<T> {
     static protocol::oid oid_of(const T&) noexcept { return type_oid; }
     static void write(protocol::bind_writer& bind, const T& v) {
         bind.value([&](protocol::write_buffer& out) { return codec::encode_binary(out, v); });
+    }
+};
+
+/// Signed integers without a codec of their own (`long long`, where std::int64_t is `long`): as
+/// the fixed-width integer of their size.
+template <class T>
+requires(!has_param_codec<T> && std::is_integral_v<T> && std::is_signed_v<T> &&
+         !std::is_same_v<T, char> &&
+         (sizeof(T) == 2 || sizeof(T) == 4 || sizeof(T) == 8)) struct param_traits<T> {
+    using fixed =
+        std::conditional_t<sizeof(T) == 2, std::int16_t,
+                           std::conditional_t<sizeof(T) == 4, std::int32_t, std::int64_t>>;
+    static constexpr bool static_type = true;
+    static constexpr protocol::oid type_oid = param_traits<fixed>::type_oid;
+    static protocol::oid oid_of(T) noexcept { return type_oid; }
+    static void write(protocol::bind_writer& bind, T v) {
+        param_traits<fixed>::write(bind, static_cast<fixed>(v));
     }
 };
 
@@ -93,36 +114,44 @@ struct param_traits<const char*> {
 template <>
 struct param_traits<char*> : param_traits<const char*> {};
 
-/// std::span<const T>: a one-dimensional array of T, as std::vector<T> (std::span<const
-/// std::byte> is bytea, through its own codec).
-template <class T>
-requires(!std::is_same_v<std::remove_const_t<T>, std::byte>) struct param_traits<std::span<T>> {
+/// std::span<const T> (any extent): a one-dimensional array of T, as std::vector<T>; a span of
+/// bytes is bytea, as std::span<const std::byte>.
+template <class T, std::size_t N>
+struct param_traits<std::span<T, N>> {
     using element = std::remove_const_t<T>;
-    using vector_codec = protocol::types::codec<std::vector<element>>;
+    static constexpr bool is_bytes = std::is_same_v<element, std::byte>;
+    using codec = std::conditional_t<is_bytes, protocol::types::codec<std::span<const std::byte>>,
+                                     protocol::types::codec<std::vector<element>>>;
     static constexpr bool static_type = true;
-    static constexpr protocol::oid type_oid = vector_codec::type_oid;
-    static protocol::oid oid_of(std::span<T>) noexcept { return type_oid; }
-    static void write(protocol::bind_writer& bind, std::span<T> v) {
-        bind.value([&](protocol::write_buffer& out) -> boost::system::error_code {
-            if (v.size() > 0x7fffffff) return protocol::client_errc::value_out_of_range;
-            const protocol::array_dimension dim{static_cast<std::int32_t>(v.size()), 1};
-            using array_element = protocol::types::detail::array_element<element>;
-            bool has_null = false;
-            if constexpr (array_element::nullable)
-                for (const auto& e : v)
-                    has_null = has_null || !e;
-            return protocol::types::detail::encode_binary_array<typename array_element::value_type>(
-                out, std::span(&dim, v.empty() ? 0 : 1), v.size(), has_null, [&](std::size_t i) {
-                    if constexpr (array_element::nullable)
-                        return v[i] ? &*v[i] : nullptr;
-                    else
-                        return &v[i];
-                });
-        });
+    static constexpr protocol::oid type_oid = codec::type_oid;
+    static protocol::oid oid_of(std::span<T, N>) noexcept { return type_oid; }
+    static void write(protocol::bind_writer& bind, std::span<T, N> v) {
+        if constexpr (is_bytes)
+            bind.value([&](protocol::write_buffer& out) {
+                return codec::encode_binary(out, std::span<const std::byte>(v));
+            });
+        else
+            bind.value([&](protocol::write_buffer& out) { return encode_array(out, v); });
+    }
+
+private:
+    static boost::system::error_code encode_array(protocol::write_buffer& out, std::span<T, N> v) {
+        if (v.size() > 0x7fffffff) return protocol::client_errc::value_out_of_range;
+        const protocol::array_dimension dim{static_cast<std::int32_t>(v.size()), 1};
+        using array_element = protocol::types::detail::array_element<element>;
+        bool has_null = false;
+        if constexpr (array_element::nullable)
+            for (const auto& e : v)
+                has_null = has_null || !e;
+        return protocol::types::detail::encode_binary_array<typename array_element::value_type>(
+            out, std::span(&dim, v.empty() ? 0 : 1), v.size(), has_null, [&](std::size_t i) {
+                if constexpr (array_element::nullable)
+                    return v[i] ? &*v[i] : nullptr;
+                else
+                    return &v[i];
+            });
     }
 };
-template <>
-struct param_traits<std::span<std::byte>> : param_traits<std::span<const std::byte>> {};
 
 /// pgasio::value: its type is known only at run time.
 template <>

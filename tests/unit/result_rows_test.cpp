@@ -1,0 +1,179 @@
+#include <pgasio/detail/result_builder.hpp>
+#include <pgasio/result.hpp>
+
+#include <pgasio/protocol/error.hpp>
+#include <pgasio/protocol/oids.hpp>
+
+#include "support/bytes.hpp"
+#include "unit/result_support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <iterator>
+#include <ranges>
+#include <string_view>
+
+using namespace std::literals;
+using namespace pgasio;
+using namespace pgasio::test;
+namespace oids = pgasio::protocol::oids;
+
+static_assert(std::random_access_iterator<result::iterator>);
+static_assert(std::ranges::random_access_range<const result>);
+static_assert(std::is_nothrow_move_constructible_v<result>);
+
+TEST_CASE("result: columns copied from RowDescription") {
+    const auto body = to_bytes("\0\x02"
+                               "id\0\0\0\x40\x01\0\x01\0\0\0\x17\0\x04\xff\xff\xff\xff\0\x01"
+                               "name\0\0\0\0\0\0\0\0\0\0\x19\xff\xff\0\0\0\x44\0\0"sv);
+    const auto rd = protocol::decode_row_description(body);
+    REQUIRE(rd.has_value());
+    const column_list cols = detail::make_columns(*rd);
+    REQUIRE(cols->size() == 2);
+    CHECK((*cols)[0] == column{"id", oids::int4, 0x4001, 1, 4, -1, protocol::format_code::binary});
+    CHECK((*cols)[1] == column{"name", oids::text, 0, 0, -1, 0x44, protocol::format_code::text});
+}
+
+TEST_CASE("result: rows, values and NULLs") {
+    const auto r = make_result({{"a", oids::int4}, {"b", oids::text}},
+                               {{bin(std::int32_t{1}), txt("x")},
+                                {std::nullopt, txt("")},
+                                {bin(std::int32_t{3}), std::nullopt}},
+                               "SELECT 3");
+    REQUIRE(r.size() == 3);
+    CHECK(!r.empty());
+    CHECK(r.columns().size() == 2);
+    CHECK(r.command_tag() == "SELECT 3");
+    CHECK(r.rows_affected() == 3);
+
+    CHECK(r[0].size() == 2);
+    CHECK(to_string(*r[0].raw(0)) == "\0\0\0\x01"sv);
+    CHECK(to_string(*r[0].raw(1)) == "x");
+    CHECK(r[1].is_null(0));
+    CHECK(!r[1].is_null(1)); // an empty string is not NULL
+    CHECK(r[1].raw(1)->empty());
+    CHECK(!r[2].is_null(0));
+    CHECK(r[2].is_null(1));
+    CHECK(!r[2].raw(1));
+}
+
+TEST_CASE("result: every value lives in one contiguous buffer, in order") {
+    const auto r =
+        make_result({{"a", oids::text}, {"b", oids::text}},
+                    {{txt("ab"), txt("cde")}, {std::nullopt, txt("f")}, {txt("gh"), txt("")}});
+    CHECK(to_string(r.buffer()) == "abcdefgh");
+    const std::byte* base = r.buffer().data();
+    CHECK(r[0].raw(0)->data() == base);
+    CHECK(r[0].raw(1)->data() == base + 2);
+    CHECK(r[1].raw(1)->data() == base + 5); // the NULL took no bytes
+    CHECK(r[2].raw(0)->data() == base + 6);
+    CHECK(r[2].raw(1)->size() == 0);
+}
+
+TEST_CASE("result: moving keeps row views and decoded views valid") {
+    auto r = make_result({{"s", oids::text}}, {{txt("hello")}});
+    const row_view row = r[0];
+    const auto s = row.get<std::string_view>(0);
+    const result moved = std::move(r);
+    CHECK(moved[0].get<std::string_view>(0).data() == s.data());
+    CHECK(row.get<std::string>(0) == "hello");
+    const result copy = moved; // a deep copy: its own buffer, same columns
+    CHECK(copy[0].get<std::string_view>(0) == "hello");
+    CHECK(copy[0].get<std::string_view>(0).data() != s.data());
+    CHECK(copy.shared_columns() == moved.shared_columns());
+}
+
+TEST_CASE("result: iterators are random access over row views") {
+    const auto r =
+        make_result({{"n", oids::int8}},
+                    {{bin(std::int64_t{10})}, {bin(std::int64_t{20})}, {bin(std::int64_t{30})}});
+    std::vector<std::int64_t> seen;
+    for (row_view row : r)
+        seen.push_back(row.get<std::int64_t>(0));
+    CHECK(seen == std::vector<std::int64_t>{10, 20, 30});
+    auto it = r.begin();
+    CHECK(r.end() - it == 3);
+    CHECK(it[2].get<std::int64_t>(0) == 30);
+    it += 2;
+    CHECK((*it).get<std::int64_t>(0) == 30);
+    --it;
+    CHECK((*it).get<std::int64_t>(0) == 20);
+    CHECK(it < r.end());
+    CHECK(std::ranges::distance(r) == 3);
+    CHECK((r.begin() + 3) == r.end());
+}
+
+TEST_CASE("result: column lookup is exact and finds the first match") {
+    const auto r = make_result({{"id", oids::int4}, {"Name", oids::text}, {"id", oids::int8}},
+                               {{bin(std::int32_t{1}), txt("a"), bin(std::int64_t{2})}});
+    CHECK(r.column_index("id") == 0u);
+    CHECK(r.column_index("Name") == 1u);
+    CHECK(!r.column_index("name"));
+    CHECK(!r.column_index("\"Name\""));
+    CHECK(!r.column_index(""));
+    CHECK(r[0].column_index("id") == 0u);
+    CHECK(r[0].get<std::int64_t>("id") == 1);
+}
+
+TEST_CASE("result: rows_affected from the command tag") {
+    CHECK(make_result({}, {}, "INSERT 0 5").rows_affected() == 5);
+    CHECK(make_result({}, {}, "UPDATE 3").rows_affected() == 3);
+    CHECK(make_result({}, {}, "DELETE 0").rows_affected() == 0);
+    CHECK(make_result({}, {}, "CREATE TABLE").rows_affected() == 0);
+    CHECK(make_result({}, {}, "").rows_affected() == 0);
+    CHECK(result{}.rows_affected() == 0);
+    CHECK(result{}.command_tag().empty());
+    CHECK(result{}.columns().empty());
+    CHECK(result{}.empty());
+}
+
+TEST_CASE("result: rows without columns") {
+    const auto r = make_result({}, {{}, {}}, "SELECT 2");
+    CHECK(r.size() == 2);
+    CHECK(r[1].size() == 0);
+    CHECK(r.buffer().empty());
+}
+
+TEST_CASE("result_builder: refuses a row with the wrong number of values") {
+    const auto rd_body = row_description_body({{"a", oids::int4}, {"b", oids::int4}});
+    const auto rd = protocol::decode_row_description(rd_body);
+    REQUIRE(rd.has_value());
+    detail::result_builder b;
+    b.set_columns(detail::make_columns(*rd));
+    const auto good = data_row_body({bin(std::int32_t{1}), std::nullopt});
+    const auto short_row = data_row_body({bin(std::int32_t{1})});
+    const auto long_row = data_row_body({txt("a"), txt("b"), txt("c")});
+    CHECK(!b.add_row(*protocol::decode_data_row(good)));
+    CHECK(b.add_row(*protocol::decode_data_row(short_row)) ==
+          protocol::client_errc::unexpected_message);
+    CHECK(b.add_row(*protocol::decode_data_row(long_row)) ==
+          protocol::client_errc::unexpected_message);
+    const result r = b.finish();
+    CHECK(r.size() == 1);
+    CHECK(r.buffer().size() == 4);
+}
+
+TEST_CASE("result_builder: finish leaves it empty and reusable") {
+    const auto rd_body = row_description_body({{"a", oids::text}});
+    const auto rd = protocol::decode_row_description(rd_body);
+    REQUIRE(rd.has_value());
+    detail::result_builder b;
+    b.set_columns(detail::make_columns(*rd));
+    const auto row = data_row_body({txt("one")});
+    REQUIRE(!b.add_row(*protocol::decode_data_row(row)));
+    b.set_command_tag("SELECT 1");
+    const result first = b.finish();
+    CHECK(first.size() == 1);
+
+    const result empty = b.finish();
+    CHECK(empty.size() == 0);
+    CHECK(empty.columns().empty());
+    CHECK(empty.command_tag().empty());
+
+    // Without columns, only rows without values are accepted.
+    CHECK(b.add_row(*protocol::decode_data_row(row)) == protocol::client_errc::unexpected_message);
+    b.set_command_tag("INSERT 0 7");
+    const result command = b.finish();
+    CHECK(command.rows_affected() == 7);
+    CHECK(first[0].get<std::string_view>(0) == "one");
+}
