@@ -459,7 +459,10 @@ asio::awaitable<error_code> connection_impl::connect(config cfg, diagnostics& di
                         std::string why;
                         if (session_matches(want, parameters, why)) {
                             connected_host = host;
+                            peer_tcp = ep.tcp;
+                            peer_unix = ep.unix_path;
                             open = true;
+                            start_reading();
                             diag = diagnostics{};
                             co_return error_code{};
                         }

@@ -82,16 +82,31 @@ boost::asio::awaitable<error_code> detail::connection_impl::close() {
         open = false;
         co_return error_code{};
     }
+    // No new requests from here on; those still waiting will never be answered.
+    if (open) {
+        diagnostics d;
+        d.message = "the connection was closed before the server answered";
+        open = false;
+        auto waiting = std::move(queue);
+        queue.clear();
+        for (auto& r : waiting) {
+            if (r->abandoned) continue;
+            if (r->diag) *r->diag = d;
+            answer_closed(*r);
+        }
+    }
+    // A write in progress must finish before Terminate goes out, or the bytes would interleave.
+    while (write_in_progress) {
+        write_done.expires_at(boost::asio::steady_timer::time_point::max());
+        co_await write_done.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    }
     writer.clear();
     protocol::encode_terminate(writer);
-    auto [ec, n] = co_await io.async_write(boost::asio::buffer(writer.data().data(), writer.size()),
-                                           boost::asio::as_tuple(boost::asio::use_awaitable));
+    // The server may already have gone: the connection is closed either way.
+    co_await io.async_write(boost::asio::buffer(writer.data().data(), writer.size()),
+                            boost::asio::as_tuple(boost::asio::use_awaitable));
     writer.clear();
     io.reset();
-    open = false;
-    // The server may already have gone: the connection is closed either way.
-    (void)ec;
-    (void)n;
     co_return error_code{};
 }
 

@@ -1,6 +1,7 @@
 // The state behind a pgasio::connection.
 #pragma once
 
+#include "request.hpp"
 #include "transport.hpp"
 
 #include <pgasio/config.hpp>
@@ -10,9 +11,14 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
+#include <chrono>
+#include <deque>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,12 +30,34 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
 public:
     explicit connection_impl(asio::any_io_executor ex)
         : executor(ex)
-        , io(ex) {}
+        , io(ex)
+        , write_done(ex) {}
 
     /// Opens the session (see connection::async_connect).
     asio::awaitable<error_code> connect(config cfg, diagnostics& diag);
     /// Sends Terminate and closes.
     asio::awaitable<error_code> close();
+
+    // The engine: every operation after connect goes through here. Requests are encoded into
+    // `writer` as they arrive, written back to back (one write for all that are ready while the
+    // previous write was in flight), and answered in order at each ReadyForQuery by the one read
+    // loop that runs while the connection is open.
+
+    /// Queues `r`, whose messages `encode` appends; answers the caller at once when the
+    /// connection is closed or encoding fails (nothing is sent then).
+    void enqueue(std::unique_ptr<request> r,
+                 const std::function<error_code(protocol::write_buffer&, diagnostics&)>& encode);
+    /// Starts the read loop (after a successful connect).
+    void start_reading();
+    /// Fails every request and closes: the stream can no longer be trusted (or is gone).
+    void fail_all(error_code ec, const diagnostics& diag);
+    /// The caller gave up on `r` (cancellation or timeout): answer it with `reason` now; drop it
+    /// if unsent, else let its answers drain, asking the server to stop it when that is safe.
+    void cancel(request* r, error_code reason);
+    /// A name for the next prepared statement.
+    std::string next_statement_name();
+    /// Answers `r` with operation_aborted (the connection closed under it).
+    void answer_closed(request& r);
 
     asio::any_io_executor executor;
     transport io;
@@ -44,6 +72,36 @@ public:
     std::int32_t process_id = 0;
     std::vector<std::byte> secret_key;
     protocol::protocol_version version = protocol::protocol_version::v3_0;
+
+    // Engine state.
+    std::deque<std::unique_ptr<request>> queue; // in the order of their bytes on the wire
+    protocol::write_buffer sending;             // the bytes of the write in progress
+    bool write_in_progress = false;
+    asio::steady_timer write_done; // woken (cancelled) when a write completes, for close()
+    std::chrono::milliseconds query_timeout{0};
+    std::function<void(const diagnostics&)> notice_handler;
+    std::deque<notification> notifications;
+    std::optional<asio::any_completion_handler<void(error_code, notification)>> notification_waiter;
+
+    // Where CancelRequest goes: the address the session was opened to.
+    std::optional<asio::ip::tcp::endpoint> peer_tcp;
+    std::string peer_unix;
+
+private:
+    asio::awaitable<void> read_loop();
+    void handle(const protocol::message_view& m);
+    void finish_front();
+    void start_write();
+    asio::awaitable<void> send_cancel_request();
+
+    std::uint64_t statement_counter_ = 0;
+    // A cancelled request holds back later writes until both its ReadyForQuery (barrier_) and
+    // the server's close of the cancel connection (cancel_in_flight_) are through, so that the
+    // cancel cannot reach the session after a later query started (and stop that one instead).
+    request* barrier_ = nullptr;
+    bool cancel_in_flight_ = false;
+    diagnostics fatal_diag_; // a FATAL ErrorResponse outside any request (admin shutdown...)
+    error_code fatal_ec_;
 };
 
 } // namespace pgasio::detail

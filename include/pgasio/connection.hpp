@@ -2,12 +2,25 @@
 #pragma once
 
 #include <pgasio/config.hpp>
+#include <pgasio/detail/split_token.hpp>
 #include <pgasio/error.hpp>
+#include <pgasio/notification.hpp>
+#include <pgasio/params.hpp>
+#include <pgasio/query_as.hpp>
+#include <pgasio/result.hpp>
+#include <pgasio/statement.hpp>
 #include <pgasio/with_diagnostics.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/bind_executor.hpp>
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
 
 #include <cstdint>
 #include <memory>
@@ -95,6 +108,168 @@ public:
                                                                     token, nullptr);
     }
 
+    // -----------------------------------------------------------------------------------------
+    // Queries. Any number of coroutines may use one connection at once: requests are queued,
+    // written back to back (one write for all that are ready) and answered in order. Nobody
+    // gets "another operation is in progress".
+    //
+    // Parameters are C++ values sent in binary, typed by their C++ type ($1 of an int is int4,
+    // of a std::string text, of std::optional<T> NULL or T, of std::vector<T> an array...); a
+    // single std::span<const pgasio::value> passes a dynamic list. The completion token, if
+    // any, comes last. Results are binary and decoded lazily (row_view::get<T>).
+
+    /// Runs `sql` with `params` (Parse, Bind, Describe, Execute, Sync in one write) and returns
+    /// its rows. Completion signature: void(error_code, result). Errors: the server's
+    /// (sqlstate_category: syntax, constraint, wrong parameter count...), after which the
+    /// connection stays usable; client_errc::embedded_nul and codec errors for parameters that
+    /// cannot be sent (nothing is sent then); operation_aborted or client_errc::query_timeout
+    /// when cancelled (the connection stays usable); connection errors (fatal).
+    /// @code
+    /// auto rows = co_await conn.async_query("SELECT id, name FROM users WHERE age > $1", 18);
+    /// for (auto row : rows) fmt::print("{} {}\n", row.get<int>(0),
+    /// row.get<std::string_view>("name"));
+    /// @endcode
+    template <class... Args>
+    auto async_query(std::string_view sql, Args&&... args) {
+        return detail::split_token(
+            [&](auto& token, const auto&... params) {
+                return boost::asio::async_initiate<std::remove_reference_t<decltype(token)>,
+                                                   void(error_code, result)>(
+                    query_initiation{impl_.get()}, token, nullptr, std::string(sql), params...);
+            },
+            std::forward<Args>(args)...);
+    }
+
+    /// Executes the prepared statement `stmt` with `params`: Bind, Execute, Sync only. The
+    /// parameter count is checked first (client_errc::parameter_count_mismatch, nothing sent).
+    template <class... Args>
+    auto async_query(const statement& stmt, Args&&... args) {
+        return detail::split_token(
+            [&](auto& token, const auto&... params) {
+                return boost::asio::async_initiate<std::remove_reference_t<decltype(token)>,
+                                                   void(error_code, result)>(
+                    query_initiation{impl_.get()}, token, nullptr, stmt, params...);
+            },
+            std::forward<Args>(args)...);
+    }
+
+    /// As async_query, returning the number of rows affected (INSERT, UPDATE, DELETE, MERGE,
+    /// SELECT, COPY...; 0 for other commands). Completion signature: void(error_code, uint64_t).
+    template <class Sql, class... Args>
+    auto async_execute(const Sql& sql, Args&&... args) {
+        return detail::split_token(
+            [&](auto& token, const auto&... params) {
+                return boost::asio::async_initiate<std::remove_reference_t<decltype(token)>,
+                                                   void(error_code, std::uint64_t)>(
+                    adapted_initiation<count_adapter>{impl_.get()}, token, nullptr, query_text(sql),
+                    params...);
+            },
+            std::forward<Args>(args)...);
+    }
+
+    /// As async_query, failing with client_errc::unexpected_row_count unless exactly one row
+    /// came back. Completion signature: void(error_code, result) (the result has one row).
+    template <class Sql, class... Args>
+    auto async_query_one(const Sql& sql, Args&&... args) {
+        return detail::split_token(
+            [&](auto& token, const auto&... params) {
+                return boost::asio::async_initiate<std::remove_reference_t<decltype(token)>,
+                                                   void(error_code, result)>(
+                    adapted_initiation<row_count_adapter<true>>{impl_.get()}, token, nullptr,
+                    query_text(sql), params...);
+            },
+            std::forward<Args>(args)...);
+    }
+
+    /// As async_query, failing with client_errc::unexpected_row_count when more than one row
+    /// came back. Completion signature: void(error_code, result) (zero or one row).
+    template <class Sql, class... Args>
+    auto async_query_opt(const Sql& sql, Args&&... args) {
+        return detail::split_token(
+            [&](auto& token, const auto&... params) {
+                return boost::asio::async_initiate<std::remove_reference_t<decltype(token)>,
+                                                   void(error_code, result)>(
+                    adapted_initiation<row_count_adapter<false>>{impl_.get()}, token, nullptr,
+                    query_text(sql), params...);
+            },
+            std::forward<Args>(args)...);
+    }
+
+    /// As async_query, each row turned into a T: an aggregate described with
+    /// BOOST_DESCRIBE_STRUCT (members matched to columns by name), another aggregate (by
+    /// position, Boost.PFR), or a std::tuple (by position). The columns are checked once per
+    /// result. Completion signature: void(error_code, std::vector<T>). Errors: as async_query,
+    /// and client_errc::type_mismatch / unexpected_null naming the column that does not fit.
+    template <class T, class Sql, class... Args>
+    auto async_query_as(const Sql& sql, Args&&... args) {
+        return detail::split_token(
+            [&](auto& token, const auto&... params) {
+                return boost::asio::async_initiate<std::remove_reference_t<decltype(token)>,
+                                                   void(error_code, std::vector<T>)>(
+                    adapted_initiation<rows_as_adapter<T>>{impl_.get()}, token, nullptr,
+                    query_text(sql), params...);
+            },
+            std::forward<Args>(args)...);
+    }
+
+    /// Runs `sql` with the simple query protocol: several statements separated by ';', no
+    /// parameters, results in text format (row_view::get decodes text too). Completion
+    /// signature: void(error_code, std::vector<result>), one result per statement. On error,
+    /// the statements before it have run (and committed, outside a transaction block).
+    template <class Token = default_token>
+    auto async_simple_query(std::string_view sql, Token&& token = {}) {
+        return boost::asio::async_initiate<Token, void(error_code, std::vector<result>)>(
+            simple_initiation{impl_.get()}, token, nullptr, std::string(sql));
+    }
+
+    /// Prepares `sql` as a named statement (Parse, Describe, Sync). Completion signature:
+    /// void(error_code, statement), whose parameter and column types are known.
+    template <class Token = default_token>
+    auto async_prepare(std::string_view sql, Token&& token = {}) {
+        return boost::asio::async_initiate<Token, void(error_code, statement)>(
+            prepare_initiation{impl_.get()}, token, nullptr, std::string(sql));
+    }
+
+    /// Releases a prepared statement on the server. Completion signature: void(error_code).
+    template <class Token = default_token>
+    auto async_close_statement(const statement& stmt, Token&& token = {}) {
+        return boost::asio::async_initiate<Token, void(error_code)>(
+            close_statement_initiation{impl_.get()}, token, nullptr, stmt);
+    }
+
+    /// LISTEN on `channel` (quoted as an identifier: any name works). Notifications then arrive
+    /// through async_receive_notification; none is lost while the connection lives.
+    template <class Token = default_token>
+    auto async_listen(std::string_view channel, Token&& token = {}) {
+        return boost::asio::async_initiate<Token, void(error_code)>(
+            listen_initiation{impl_.get()}, token, nullptr, "LISTEN ", std::string(channel));
+    }
+    /// UNLISTEN `channel`.
+    template <class Token = default_token>
+    auto async_unlisten(std::string_view channel, Token&& token = {}) {
+        return boost::asio::async_initiate<Token, void(error_code)>(
+            listen_initiation{impl_.get()}, token, nullptr, "UNLISTEN ", std::string(channel));
+    }
+    /// The next notification (at once if one is waiting). Completion signature:
+    /// void(error_code, notification). One waiter at a time; it fails with the connection's
+    /// error when the connection closes, and with operation_aborted when cancelled.
+    template <class Token = default_token>
+    auto async_receive_notification(Token&& token = {}) {
+        return boost::asio::async_initiate<Token, void(error_code, notification)>(
+            notification_initiation{impl_.get()}, token, nullptr);
+    }
+
+    /// Called with every NoticeResponse (RAISE NOTICE, warnings) on the connection's executor.
+    /// By default notices are dropped.
+    void set_notice_handler(std::function<void(const diagnostics&)> handler);
+
+    /// A deadline for each query from when it is queued; 0 (the default) means none. A query
+    /// that exceeds it fails with client_errc::query_timeout: if it was sent, the server is
+    /// asked to cancel it and the connection stays usable. Per-operation cancellation (an Asio
+    /// cancellation slot, e.g. `asio::experimental::awaitable_operators` with a timer) does the
+    /// same with operation_aborted.
+    void set_query_timeout(std::chrono::milliseconds timeout);
+
     /// True between a successful async_connect and a close (or a fatal error).
     bool is_open() const noexcept;
     /// True when the session is encrypted with TLS.
@@ -129,6 +304,154 @@ private:
             start_close(impl, std::move(handler), diag);
         }
     };
+
+    using result_handler = boost::asio::any_completion_handler<void(error_code, result)>;
+    using results_handler =
+        boost::asio::any_completion_handler<void(error_code, std::vector<result>)>;
+    using statement_handler = boost::asio::any_completion_handler<void(error_code, statement)>;
+    using notification_handler =
+        boost::asio::any_completion_handler<void(error_code, notification)>;
+
+    // Type-erased parameters: their types and a function that writes them into a Bind.
+    struct param_source {
+        std::span<const protocol::oid> types;
+        std::size_t count;
+        void (*write)(const void* ctx, protocol::bind_writer& bind);
+        const void* ctx;
+    };
+    template <class... Params>
+    static void write_params_of(const void* ctx, protocol::bind_writer& bind) {
+        std::apply([&](const Params&... p) { detail::write_params(bind, p...); },
+                   *static_cast<const std::tuple<const Params&...>*>(ctx));
+    }
+
+    static std::string query_text(std::string_view sql) { return std::string(sql); }
+    static const statement& query_text(const statement& stmt) { return stmt; }
+
+    static void start_query(detail::connection_impl* impl, result_handler handler,
+                            diagnostics* diag, std::string_view sql, const statement* stmt,
+                            const param_source& params);
+    static void start_simple(detail::connection_impl* impl, results_handler handler,
+                             diagnostics* diag, std::string_view sql);
+    static void start_prepare(detail::connection_impl* impl, statement_handler handler,
+                              diagnostics* diag, std::string_view sql);
+    static void start_close_statement(detail::connection_impl* impl, handler_type handler,
+                                      diagnostics* diag, const statement& stmt);
+    static void start_listen(detail::connection_impl* impl, handler_type handler, diagnostics* diag,
+                             std::string_view command, std::string_view channel);
+    static void start_receive_notification(detail::connection_impl* impl,
+                                           notification_handler handler);
+
+    struct query_initiation {
+        detail::connection_impl* impl;
+        template <class Handler, class Sql, class... Params>
+        void operator()(Handler&& handler, diagnostics* diag, const Sql& sql,
+                        const Params&... params) const {
+            const auto types = detail::param_types_of(params...);
+            const std::tuple<const Params&...> refs(params...);
+            const param_source src{types, detail::param_count(params...),
+                                   &write_params_of<Params...>, &refs};
+            if constexpr (std::is_same_v<Sql, statement>)
+                start_query(impl, result_handler(std::forward<Handler>(handler)), diag, sql.sql(),
+                            &sql, src);
+            else
+                start_query(impl, result_handler(std::forward<Handler>(handler)), diag, sql,
+                            nullptr, src);
+        }
+    };
+
+    // Runs a query and turns its result into what the caller asked for: the adapter's
+    // operator()(result&, diagnostics*) -> error_code, plus its value type.
+    template <class Adapter>
+    struct adapted_initiation {
+        detail::connection_impl* impl;
+        template <class Handler, class Sql, class... Params>
+        void operator()(Handler&& handler, diagnostics* diag, const Sql& sql,
+                        const Params&... params) const {
+            auto slot = boost::asio::get_associated_cancellation_slot(handler);
+            auto ex = boost::asio::get_associated_executor(handler, executor_of(impl));
+            auto adapted = [h = std::forward<Handler>(handler), diag](error_code ec,
+                                                                      result r) mutable {
+                typename Adapter::value_type out{};
+                if (!ec) ec = Adapter{}(r, out, diag);
+                std::move(h)(ec, std::move(out));
+            };
+            query_initiation{impl}(boost::asio::bind_cancellation_slot(
+                                       slot, boost::asio::bind_executor(ex, std::move(adapted))),
+                                   diag, sql, params...);
+        }
+    };
+    struct count_adapter {
+        using value_type = std::uint64_t;
+        error_code operator()(result& r, std::uint64_t& out, diagnostics*) const {
+            out = r.rows_affected();
+            return {};
+        }
+    };
+    template <bool Exactly>
+    struct row_count_adapter {
+        using value_type = result;
+        error_code operator()(result& r, result& out, diagnostics* diag) const {
+            if (r.size() > 1 || (Exactly && r.size() != 1)) {
+                if (diag) {
+                    *diag = diagnostics{};
+                    diag->message = (Exactly ? "expected exactly one row, got "
+                                             : "expected at most one row, got ") +
+                                    std::to_string(r.size());
+                }
+                return client_errc::unexpected_row_count;
+            }
+            out = std::move(r);
+            return {};
+        }
+    };
+    template <class T>
+    struct rows_as_adapter {
+        using value_type = std::vector<T>;
+        error_code operator()(result& r, std::vector<T>& out, diagnostics* diag) const {
+            try {
+                out = detail::rows_as<T>(r);
+                return {};
+            } catch (const pgasio::error& e) {
+                if (diag) *diag = e.diag();
+                return e.code();
+            }
+        }
+    };
+    struct simple_initiation {
+        detail::connection_impl* impl;
+        void operator()(results_handler handler, diagnostics* diag, const std::string& sql) const {
+            start_simple(impl, std::move(handler), diag, sql);
+        }
+    };
+    struct prepare_initiation {
+        detail::connection_impl* impl;
+        void operator()(statement_handler handler, diagnostics* diag,
+                        const std::string& sql) const {
+            start_prepare(impl, std::move(handler), diag, sql);
+        }
+    };
+    struct close_statement_initiation {
+        detail::connection_impl* impl;
+        void operator()(handler_type handler, diagnostics* diag, const statement& stmt) const {
+            start_close_statement(impl, std::move(handler), diag, stmt);
+        }
+    };
+    struct listen_initiation {
+        detail::connection_impl* impl;
+        void operator()(handler_type handler, diagnostics* diag, const char* command,
+                        const std::string& channel) const {
+            start_listen(impl, std::move(handler), diag, command, channel);
+        }
+    };
+    struct notification_initiation {
+        detail::connection_impl* impl;
+        void operator()(notification_handler handler, diagnostics*) const {
+            start_receive_notification(impl, std::move(handler));
+        }
+    };
+    static executor_type executor_of(detail::connection_impl* impl) noexcept;
+
     static void start_connect(detail::connection_impl* impl, handler_type handler,
                               diagnostics* diag, const config& cfg);
     static void start_close(detail::connection_impl* impl, handler_type handler, diagnostics* diag);

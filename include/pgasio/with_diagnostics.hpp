@@ -1,6 +1,7 @@
 // The completion token adapter that turns failures into exceptions carrying diagnostics.
 #pragma once
 
+#include <pgasio/detail/asio_awaitable_fix.hpp>
 #include <pgasio/error.hpp>
 
 #include <boost/asio/associator.hpp>

@@ -86,6 +86,10 @@ const char* describe(client_errc e) noexcept {
         return "the server closed the connection";
     case client_errc::not_connected:
         return "the connection is not open";
+    case client_errc::query_timeout:
+        return "the query exceeded its timeout and was cancelled";
+    case client_errc::unexpected_row_count:
+        return "the query returned a number of rows other than the one expected";
     case client_errc::unexpected_null:
         return "NULL value where the target type cannot hold NULL";
     case client_errc::invalid_binary_length:

@@ -60,6 +60,8 @@ enum class client_errc : int {
     session_attrs_mismatch,      ///< no host had the target_session_attrs asked for
     connection_closed,           ///< the server closed the connection
     not_connected,               ///< the connection is not open
+    query_timeout,               ///< a query exceeded its timeout (it was cancelled)
+    unexpected_row_count,        ///< query_one without exactly one row, query_opt with several
 
     // Type codecs (a value could not be encoded or decoded).
     unexpected_null = 300, ///< NULL where the target type cannot hold it

@@ -1,0 +1,17 @@
+// A NOTIFY delivered to a LISTENing connection.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace pgasio {
+
+/// One notification (NOTIFY channel, 'payload' or pg_notify()), as connection::
+/// async_receive_notification delivers it.
+struct notification {
+    std::int32_t process_id = 0; ///< the server process that sent it
+    std::string channel;
+    std::string payload;
+};
+
+} // namespace pgasio

@@ -1,0 +1,174 @@
+// The query operations of pgasio::connection: each builds a request and hands it to the engine.
+#include "connection_impl.hpp"
+
+#include <pgasio/connection.hpp>
+#include <pgasio/sql.hpp>
+
+#include <boost/asio/dispatch.hpp>
+
+namespace pgasio {
+namespace {
+
+using detail::request;
+using protocol::format_code;
+
+// Results are asked for in binary, every column (one format code applies to all).
+constexpr format_code all_binary[] = {format_code::binary};
+
+std::unique_ptr<request> make_request(request::kind k, diagnostics* diag) {
+    auto r = std::make_unique<request>(k);
+    r->diag = diag;
+    return r;
+}
+
+template <class Handler>
+void attach(request& r, Handler&& handler) {
+    r.slot = boost::asio::get_associated_cancellation_slot(handler);
+    r.handler = std::forward<Handler>(handler);
+}
+
+} // namespace
+
+connection::executor_type connection::executor_of(detail::connection_impl* impl) noexcept {
+    return impl->executor;
+}
+
+void connection::start_query(detail::connection_impl* impl, result_handler handler,
+                             diagnostics* diag, std::string_view sql, const statement* stmt,
+                             const param_source& params) {
+    auto r = make_request(request::kind::rows, diag);
+    if (stmt && stmt->valid()) r->builder.set_columns(stmt->data()->columns);
+    attach(*r, std::move(handler));
+    impl->enqueue(std::move(r), [&](protocol::write_buffer& out, diagnostics& d) -> error_code {
+        if (stmt) {
+            if (!stmt->valid()) {
+                d.message = "the statement handle is empty (not from async_prepare)";
+                return client_errc::not_connected;
+            }
+            if (params.count != stmt->parameter_types().size()) {
+                d.message = "statement " + stmt->name() + " expects " +
+                            std::to_string(stmt->parameter_types().size()) + " parameters, got " +
+                            std::to_string(params.count);
+                return client_errc::parameter_count_mismatch;
+            }
+        } else if (auto ec = protocol::encode_parse(out, "", sql, params.types)) {
+            d.message = "the query cannot be sent: " + ec.message();
+            return ec;
+        }
+        protocol::bind_writer bind(out, "", stmt ? std::string_view(stmt->name()) : "", all_binary,
+                                   params.count);
+        params.write(params.ctx, bind);
+        if (auto ec = bind.finish(all_binary)) {
+            d.message = "a parameter cannot be sent: " + ec.message();
+            return ec;
+        }
+        // Describe the portal only for an unnamed statement: a prepared one knows its columns.
+        if (!stmt) protocol::encode_describe(out, protocol::target_kind::portal, "");
+        protocol::encode_execute(out, "", 0);
+        protocol::encode_sync(out);
+        return {};
+    });
+}
+
+void connection::start_simple(detail::connection_impl* impl, results_handler handler,
+                              diagnostics* diag, std::string_view sql) {
+    auto r = make_request(request::kind::simple, diag);
+    attach(*r, std::move(handler));
+    impl->enqueue(std::move(r), [&](protocol::write_buffer& out, diagnostics& d) -> error_code {
+        if (auto ec = protocol::encode_query(out, sql)) {
+            d.message = "the query cannot be sent: " + ec.message();
+            return ec;
+        }
+        return {};
+    });
+}
+
+void connection::start_prepare(detail::connection_impl* impl, statement_handler handler,
+                               diagnostics* diag, std::string_view sql) {
+    auto r = make_request(request::kind::prepare, diag);
+    r->prepared = std::make_shared<detail::statement_data>();
+    r->prepared->name = impl->next_statement_name();
+    r->prepared->sql = std::string(sql);
+    const std::string name = r->prepared->name;
+    attach(*r, std::move(handler));
+    impl->enqueue(std::move(r), [&](protocol::write_buffer& out, diagnostics& d) -> error_code {
+        if (auto ec = protocol::encode_parse(out, name, sql, {})) {
+            d.message = "the statement cannot be sent: " + ec.message();
+            return ec;
+        }
+        protocol::encode_describe(out, protocol::target_kind::statement, name);
+        protocol::encode_sync(out);
+        return {};
+    });
+}
+
+void connection::start_close_statement(detail::connection_impl* impl, handler_type handler,
+                                       diagnostics* diag, const statement& stmt) {
+    auto r = make_request(request::kind::command, diag);
+    attach(*r, std::move(handler));
+    impl->enqueue(std::move(r), [&](protocol::write_buffer& out, diagnostics& d) -> error_code {
+        if (!stmt.valid()) {
+            d.message = "the statement handle is empty (not from async_prepare)";
+            return client_errc::not_connected;
+        }
+        protocol::encode_close(out, protocol::target_kind::statement, stmt.name());
+        protocol::encode_sync(out);
+        return {};
+    });
+}
+
+void connection::start_listen(detail::connection_impl* impl, handler_type handler,
+                              diagnostics* diag, std::string_view command,
+                              std::string_view channel) {
+    auto r = make_request(request::kind::command, diag);
+    attach(*r, std::move(handler));
+    const std::string sql = std::string(command) + quote_identifier(channel);
+    impl->enqueue(std::move(r), [&](protocol::write_buffer& out, diagnostics& d) -> error_code {
+        if (auto ec = protocol::encode_query(out, sql)) {
+            d.message = "the channel name cannot be sent: " + ec.message();
+            return ec;
+        }
+        return {};
+    });
+}
+
+void connection::start_receive_notification(detail::connection_impl* impl,
+                                            notification_handler handler) {
+    auto ex = boost::asio::get_associated_executor(handler, impl->executor);
+    auto complete = [&](error_code ec, notification n) {
+        boost::asio::dispatch(ex, [h = std::move(handler), ec, n = std::move(n)]() mutable {
+            std::move(h)(ec, std::move(n));
+        });
+    };
+    if (!impl->notifications.empty()) {
+        auto n = std::move(impl->notifications.front());
+        impl->notifications.pop_front();
+        return complete({}, std::move(n));
+    }
+    if (!impl->open) return complete(client_errc::not_connected, {});
+    if (impl->notification_waiter) return complete(boost::asio::error::in_progress, {});
+    auto slot = boost::asio::get_associated_cancellation_slot(handler);
+    if (slot.is_connected()) {
+        slot.assign([weak = impl->weak_from_this()](boost::asio::cancellation_type) {
+            auto self = weak.lock();
+            if (!self || !self->notification_waiter) return;
+            auto h = std::move(*self->notification_waiter);
+            self->notification_waiter.reset();
+            auto hex = boost::asio::get_associated_executor(h, self->executor);
+            boost::asio::dispatch(hex, [h = std::move(h)]() mutable {
+                std::move(h)(boost::asio::error::operation_aborted, notification{});
+            });
+        });
+    }
+    impl->notification_waiter.emplace(std::move(handler));
+}
+
+void connection::set_notice_handler(std::function<void(const diagnostics&)> handler) {
+    impl_->notice_handler = std::move(handler);
+}
+
+void connection::set_query_timeout(std::chrono::milliseconds timeout) {
+    impl_->query_timeout = timeout;
+}
+
+} // namespace pgasio

@@ -1,0 +1,332 @@
+// Queries against the real primary: each query form, pipelining, errors, cancellation,
+// termination, notifications, and every completion token style.
+#include <pgasio/connection.hpp>
+
+#include "support/connect.hpp"
+#include "support/run.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/describe/class.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using pgasio::client_errc;
+using pgasio::test::connect_primary;
+using pgasio::test::run;
+
+namespace {
+struct user_row {
+    std::int32_t id;
+    std::string name;
+    std::optional<std::string> email;
+};
+BOOST_DESCRIBE_STRUCT(user_row, (), (id, name, email))
+
+constexpr auto nothrow = asio::as_tuple(asio::deferred);
+} // namespace
+
+TEST_CASE("query: parameters in, typed rows out") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        auto rows =
+            co_await conn.async_query("SELECT $1::int4 + 1 AS n, $2::text AS s, $3::float8 AS f, "
+                                      "$4::int8 AS missing",
+                                      41, "forty-two", 4.5, std::optional<std::int64_t>{});
+        REQUIRE(rows.size() == 1);
+        CHECK(rows[0].get<std::int32_t>("n") == 42);
+        CHECK(rows[0].get<std::string_view>(1) == "forty-two");
+        CHECK(rows[0].get<double>("f") == 4.5);
+        CHECK(!rows[0].try_get<std::int64_t>("missing"));
+        CHECK(rows.columns().size() == 4);
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("query: execute counts rows; query_one and query_opt check the count") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        co_await conn.async_execute(
+            "CREATE TEMP TABLE t (id int4 PRIMARY KEY, name text NOT NULL, email text)");
+        const auto inserted = co_await conn.async_execute(
+            "INSERT INTO t SELECT g, 'user' || g, NULL FROM generate_series(1, $1::int4) g", 5);
+        CHECK(inserted == 5u);
+        CHECK(co_await conn.async_execute("UPDATE t SET email = name || '@x' WHERE id <= $1", 2) ==
+              2u);
+        auto one = co_await conn.async_query_one("SELECT name FROM t WHERE id = $1", 3);
+        CHECK(one[0].get<std::string>(0) == "user3");
+        auto none = co_await conn.async_query_opt("SELECT name FROM t WHERE id = $1", 99);
+        CHECK(none.empty());
+        auto [ec, many] = co_await conn.async_query_one("SELECT name FROM t", nothrow);
+        CHECK(ec == client_errc::unexpected_row_count);
+        auto users =
+            co_await conn.async_query_as<user_row>("SELECT id, name, email FROM t ORDER BY id");
+        REQUIRE(users.size() == 5);
+        CHECK(users[0].name == "user1");
+        CHECK(users[0].email == "user1@x");
+        CHECK(!users[4].email);
+        auto tuples = co_await conn.async_query_as<std::tuple<std::int32_t, std::string>>(
+            "SELECT id, name FROM t WHERE id = $1", 2);
+        REQUIRE(tuples.size() == 1);
+        CHECK(std::get<1>(tuples[0]) == "user2");
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("query: simple query runs several statements, results in text") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        auto results =
+            co_await conn.async_simple_query("SELECT 1 AS a; SELECT 'x' AS b, 2.5::float8 AS c; "
+                                             "CREATE TEMP TABLE s(x int)");
+        REQUIRE(results.size() == 3);
+        CHECK(results[0][0].get<std::int32_t>("a") == 1);
+        CHECK(results[1][0].get<std::string>("b") == "x");
+        CHECK(results[1][0].get<double>("c") == 2.5);
+        CHECK(results[2].command_tag() == "CREATE TABLE");
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("query: prepared statements run with Bind and Execute only") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        auto stmt = co_await conn.async_prepare("SELECT $1::int4 * 2 AS twice, $2::text AS label");
+        REQUIRE(stmt.parameter_types().size() == 2);
+        CHECK(stmt.parameter_types()[0] == pgasio::protocol::oids::int4);
+        REQUIRE(stmt.columns().size() == 2);
+        CHECK(stmt.columns()[0].name == "twice");
+        for (int i = 0; i < 3; ++i) {
+            auto r = co_await conn.async_query(stmt, i, "n");
+            CHECK(r[0].get<std::int32_t>("twice") == 2 * i);
+        }
+        pgasio::diagnostics diag;
+        auto [ec, r] = co_await conn.async_query(stmt, 1, nothrow);
+        CHECK(ec == client_errc::parameter_count_mismatch);
+        auto after = co_await conn.async_query(stmt, 5, "still usable");
+        CHECK(after[0].get<std::int32_t>(0) == 10);
+        co_await conn.async_close_statement(stmt);
+        auto [gone, r2] = co_await conn.async_query(stmt, 1, "x", nothrow);
+        CHECK(gone == pgasio::sqlstate::invalid_sql_statement_name);
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("query: 1000 coroutines on one connection each get their own answer") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        std::vector<int> answers(1000, -1);
+        int done = 0;
+        for (int i = 0; i < 1000; ++i) {
+            asio::co_spawn(
+                ex,
+                [&, i]() -> asio::awaitable<void> {
+                    auto r = co_await conn.async_query("SELECT $1::int4", i);
+                    answers[static_cast<std::size_t>(i)] = r[0].get<std::int32_t>(0);
+                    ++done;
+                },
+                asio::detached);
+        }
+        asio::steady_timer t(ex);
+        while (done < 1000) {
+            t.expires_after(5ms);
+            co_await t.async_wait(asio::use_awaitable);
+        }
+        for (int i = 0; i < 1000; ++i)
+            CHECK(answers[static_cast<std::size_t>(i)] == i);
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("query: an error in one request does not disturb the others queued with it") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        std::vector<pgasio::error_code> codes(3);
+        std::vector<int> values(3, -1);
+        int done = 0;
+        const char* sql[] = {"SELECT 1", "SELECT * FROM no_such_table", "SELECT 3"};
+        for (int i = 0; i < 3; ++i) {
+            asio::co_spawn(
+                ex,
+                [&, i]() -> asio::awaitable<void> {
+                    pgasio::diagnostics diag;
+                    auto [ec, r] = co_await conn.async_query(sql[i], nothrow);
+                    codes[static_cast<std::size_t>(i)] = ec;
+                    if (!ec) values[static_cast<std::size_t>(i)] = r[0].get<std::int32_t>(0);
+                    ++done;
+                },
+                asio::detached);
+        }
+        asio::steady_timer t(ex);
+        while (done < 3) {
+            t.expires_after(5ms);
+            co_await t.async_wait(asio::use_awaitable);
+        }
+        CHECK(!codes[0]);
+        CHECK(codes[1] == pgasio::sqlstate::undefined_table);
+        CHECK(!codes[2]);
+        CHECK(values[0] == 1);
+        CHECK(values[2] == 3);
+        CHECK(conn.is_open());
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("query: the default token throws pgasio::error with SQLSTATE, message and position") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        try {
+            co_await conn.async_query("SELEC 1");
+            FAIL("a syntax error did not throw");
+        } catch (const pgasio::error& e) {
+            CHECK(e.code() == pgasio::sqlstate::syntax_error);
+            CHECK_THAT(e.what(), Catch::StartsWith("42601 syntax_error: syntax error at or near"));
+            CHECK(e.diag().position == 1u);
+        }
+        CHECK(conn.is_open());
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("query: a timed-out query is cancelled on the server and the connection stays usable") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        conn.set_query_timeout(300ms);
+        const auto start = std::chrono::steady_clock::now();
+        auto [ec, r] = co_await conn.async_query("SELECT pg_sleep(30)", nothrow);
+        CHECK(ec == client_errc::query_timeout);
+        CHECK(std::chrono::steady_clock::now() - start < 5s);
+        conn.set_query_timeout(0ms);
+        auto after = co_await conn.async_query("SELECT 7");
+        CHECK(after[0].get<std::int32_t>(0) == 7);
+        // The server really stopped it: no backend of ours is still sleeping.
+        auto sleeping = co_await conn.async_query(
+            "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' "
+            "AND state = 'active'");
+        CHECK(sleeping[0].get<std::int64_t>(0) == 0);
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("query: per-operation cancellation with a timer") {
+    using namespace asio::experimental::awaitable_operators;
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        asio::steady_timer timer(ex, 200ms);
+        auto outcome = co_await (
+            conn.async_query("SELECT pg_sleep(30)", asio::as_tuple(asio::use_awaitable)) ||
+            timer.async_wait(asio::use_awaitable));
+        CHECK(outcome.index() == 1); // the timer won, the query was cancelled
+        auto after = co_await conn.async_query("SELECT 8");
+        CHECK(after[0].get<std::int32_t>(0) == 8);
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("query: a cancel racing with completion never cancels a later query") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        // Cancel short queries at the moment they may be finishing, many times; the query that
+        // follows each must never see 57014 query_canceled.
+        for (int i = 0; i < 50; ++i) {
+            asio::cancellation_signal sig;
+            bool finished = false;
+            conn.async_query(
+                "SELECT pg_sleep(0.002)",
+                asio::bind_cancellation_slot(
+                    sig.slot(), [&](pgasio::error_code, pgasio::result) { finished = true; }));
+            asio::steady_timer t(ex, std::chrono::microseconds(1500 + 20 * i));
+            co_await t.async_wait(asio::use_awaitable);
+            sig.emit(asio::cancellation_type::terminal);
+            auto [ec, next] = co_await conn.async_query("SELECT pg_sleep(0.01), 1", nothrow);
+            CHECK(!ec);
+            CHECK(finished);
+        }
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("query: the server terminating the session fails every request, nothing hangs") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto victim = co_await connect_primary();
+        auto admin = co_await connect_primary();
+        std::optional<pgasio::error_code> slow_ec;
+        asio::co_spawn(
+            ex,
+            [&]() -> asio::awaitable<void> {
+                auto [ec, r] = co_await victim.async_query("SELECT pg_sleep(30)", nothrow);
+                slow_ec = ec;
+            },
+            asio::detached);
+        asio::steady_timer t(ex, 200ms);
+        co_await t.async_wait(asio::use_awaitable);
+        co_await admin.async_query("SELECT pg_terminate_backend($1)", victim.backend_pid());
+        while (!slow_ec) {
+            t.expires_after(10ms);
+            co_await t.async_wait(asio::use_awaitable);
+        }
+        CHECK(*slow_ec == pgasio::sqlstate::admin_shutdown);
+        CHECK(!victim.is_open());
+        auto [ec, r] = co_await victim.async_query("SELECT 1", nothrow);
+        CHECK(ec == client_errc::not_connected);
+        co_await admin.async_close();
+    });
+}
+
+TEST_CASE("query: NOTIFY from another connection arrives; notices reach the handler") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto listener = co_await connect_primary();
+        auto sender = co_await connect_primary();
+        co_await listener.async_listen("jobs channel");
+        co_await sender.async_query("SELECT pg_notify('jobs channel', $1)", "payload 1");
+        co_await sender.async_simple_query("NOTIFY \"jobs channel\", 'payload 2'");
+        auto n1 = co_await listener.async_receive_notification();
+        auto n2 = co_await listener.async_receive_notification();
+        CHECK(n1.channel == "jobs channel");
+        CHECK(n1.payload == "payload 1");
+        CHECK(n2.payload == "payload 2");
+        CHECK(n1.process_id == sender.backend_pid());
+        std::vector<std::string> notices;
+        listener.set_notice_handler(
+            [&](const pgasio::diagnostics& d) { notices.push_back(d.message); });
+        co_await listener.async_simple_query("DO $$ BEGIN RAISE NOTICE 'hello %', 42; END $$");
+        REQUIRE(notices.size() == 1);
+        CHECK(notices[0] == "hello 42");
+        co_await listener.async_unlisten("jobs channel");
+        co_await listener.async_close();
+        co_await sender.async_close();
+    });
+}
+
+TEST_CASE("query: completion tokens: callback, use_future, as_tuple") {
+    asio::io_context ctx;
+    pgasio::connection conn(ctx);
+    auto connected = conn.async_connect(pgasio::test::test_config(), asio::use_future);
+    std::thread runner([&] { ctx.run_for(30s); });
+    connected.get();
+    auto fut = conn.async_query("SELECT $1::text", "future", asio::use_future);
+    CHECK(fut.get()[0].get<std::string>(0) == "future");
+    std::promise<std::int32_t> cb;
+    conn.async_query("SELECT 5", [&](pgasio::error_code ec, pgasio::result r) {
+        cb.set_value(ec ? -1 : r[0].get<std::int32_t>(0));
+    });
+    CHECK(cb.get_future().get() == 5);
+    auto failed = conn.async_query("SELECT 1/0", asio::use_future);
+    CHECK_THROWS_AS(failed.get(), boost::system::system_error);
+    conn.async_close(asio::use_future).get();
+    runner.join();
+}

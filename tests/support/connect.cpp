@@ -1,0 +1,28 @@
+#include "support/connect.hpp"
+#include "support/pg_env.hpp"
+
+#include <boost/asio/this_coro.hpp>
+
+#include <stdexcept>
+
+namespace pgasio::test {
+
+config test_config(const std::string& extra) {
+    const std::string conninfo = "host=" + pg_setting("PGASIO_TEST_HOST") +
+                                 " port=" + pg_setting("PGASIO_TEST_PRIMARY_PORT") +
+                                 " dbname=" + pg_setting("PGASIO_TEST_DATABASE") +
+                                 " user=" + pg_setting("PGASIO_TEST_SCRAM_USER") + " password='" +
+                                 pg_setting("PGASIO_TEST_SCRAM_PASSWORD") + "' " + extra;
+    auto cfg = config::parse(
+        conninfo, [](std::string_view) -> std::optional<std::string> { return std::nullopt; });
+    if (!cfg) throw std::runtime_error("bad test configuration: " + cfg.error().message);
+    return *cfg;
+}
+
+boost::asio::awaitable<connection> connect_primary(const std::string& extra) {
+    connection conn(co_await boost::asio::this_coro::executor);
+    co_await conn.async_connect(test_config(extra));
+    co_return conn;
+}
+
+} // namespace pgasio::test

@@ -1,0 +1,19 @@
+// A connected session to the throwaway primary, for integration tests.
+#pragma once
+
+#include <pgasio/connection.hpp>
+
+#include <boost/asio/awaitable.hpp>
+
+#include <string>
+
+namespace pgasio::test {
+
+/// The configuration of the SCRAM test user on the primary (`extra`: more key=value settings),
+/// read from tools/pg's settings only, never from the environment of whoever runs the tests.
+config test_config(const std::string& extra = "sslmode=disable");
+
+/// A connection to the primary with test_config(extra), connected.
+boost::asio::awaitable<connection> connect_primary(const std::string& extra = "sslmode=disable");
+
+} // namespace pgasio::test
