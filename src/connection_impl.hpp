@@ -82,6 +82,9 @@ public:
     std::function<void(const diagnostics&)> notice_handler;
     std::deque<notification> notifications;
     std::optional<asio::any_completion_handler<void(error_code, notification)>> notification_waiter;
+    asio::cancellation_slot notification_slot; // the waiter's, cleared when it is answered
+    /// Answers the notification waiter (if any) with `ec` and `n`.
+    void answer_notification_waiter(error_code ec, notification n);
 
     // Where CancelRequest goes: the address the session was opened to.
     std::optional<asio::ip::tcp::endpoint> peer_tcp;

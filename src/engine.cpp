@@ -182,9 +182,7 @@ void connection_impl::handle(const protocol::message_view& m) {
         if (!n) return malformed(n.error(), "NotificationResponse");
         notification note{n->process_id, std::string(n->channel), std::string(n->payload)};
         if (notification_waiter) {
-            auto h = std::move(*notification_waiter);
-            notification_waiter.reset();
-            deliver(h, executor, error_code{}, std::move(note));
+            answer_notification_waiter({}, std::move(note));
         } else {
             notifications.push_back(std::move(note));
         }
@@ -329,11 +327,16 @@ void connection_impl::fail_all(error_code ec, const diagnostics& diag) {
         if (r->diag) *r->diag = diag;
         answer(*r, ec, executor);
     }
-    if (notification_waiter) {
-        auto h = std::move(*notification_waiter);
-        notification_waiter.reset();
-        deliver(h, executor, ec, notification{});
-    }
+    answer_notification_waiter(ec, {});
+}
+
+void connection_impl::answer_notification_waiter(error_code ec, notification n) {
+    if (!notification_waiter) return;
+    if (notification_slot.is_connected()) notification_slot.clear();
+    notification_slot = {};
+    auto h = std::move(*notification_waiter);
+    notification_waiter.reset();
+    deliver(h, executor, ec, std::move(n));
 }
 
 void connection_impl::cancel(request* r, error_code reason) {

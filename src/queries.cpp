@@ -150,15 +150,10 @@ void connection::start_receive_notification(detail::connection_impl* impl,
     auto slot = boost::asio::get_associated_cancellation_slot(handler);
     if (slot.is_connected()) {
         slot.assign([weak = impl->weak_from_this()](boost::asio::cancellation_type) {
-            auto self = weak.lock();
-            if (!self || !self->notification_waiter) return;
-            auto h = std::move(*self->notification_waiter);
-            self->notification_waiter.reset();
-            auto hex = boost::asio::get_associated_executor(h, self->executor);
-            boost::asio::dispatch(hex, [h = std::move(h)]() mutable {
-                std::move(h)(boost::asio::error::operation_aborted, notification{});
-            });
+            if (auto self = weak.lock())
+                self->answer_notification_waiter(boost::asio::error::operation_aborted, {});
         });
+        impl->notification_slot = slot;
     }
     impl->notification_waiter.emplace(std::move(handler));
 }

@@ -1,6 +1,42 @@
 #include <pgasio/sql.hpp>
 
+#include <algorithm>
+#include <array>
+#include <cctype>
+
 namespace pgasio {
+namespace {
+
+constexpr std::string_view reserved_words[] = {
+#include "reserved_words.inc"
+};
+
+bool is_reserved(std::string_view name) {
+    std::string lower(name);
+    for (char& c : lower)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return std::binary_search(std::begin(reserved_words), std::end(reserved_words), lower);
+}
+
+} // namespace
+
+error_code validate_identifier(std::string_view name, std::string* why) {
+    auto refuse = [&](std::string reason) -> error_code {
+        if (why) *why = std::move(reason);
+        return client_errc::invalid_field_value;
+    };
+    if (name.empty()) return refuse("an identifier cannot be empty");
+    if (name.size() > 63) return refuse("an identifier has at most 63 characters");
+    auto letter = [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    };
+    if (!letter(name[0])) return refuse("an identifier starts with a letter or '_'");
+    for (char c : name)
+        if (!letter(c) && !(c >= '0' && c <= '9'))
+            return refuse("an identifier holds only letters, digits and '_'");
+    if (is_reserved(name)) return refuse("\"" + std::string(name) + "\" is a reserved key word");
+    return {};
+}
 
 std::string quote_identifier(std::string_view name) {
     std::string out;

@@ -1,15 +1,31 @@
 // Building SQL text safely when parameters cannot be used (identifiers, LISTEN channels...).
 #pragma once
 
+#include <pgasio/error.hpp>
+
 #include <string>
 #include <string_view>
 
 namespace pgasio {
 
+/// Checks that `name` can be used as an unquoted identifier: 1 to 63 characters (PostgreSQL's
+/// NAMEDATALEN - 1), a letter or '_' first, then letters, digits or '_' (ASCII), and not a
+/// reserved key word (SELECT, TABLE, USER... compared case-insensitively). Returns
+/// client_errc::invalid_field_value when it cannot, with `why` (when given) saying which rule
+/// it breaks. Use it to accept names from configuration; quote_identifier() accepts anything.
+error_code validate_identifier(std::string_view name, std::string* why = nullptr);
+
 /// `name` as a quoted SQL identifier: wrapped in double quotes, embedded double quotes doubled,
 /// so any string names exactly that object (case kept). e.g. `my "table"` -> `"my ""table"""`.
 /// A NUL byte cannot be part of an identifier; the server refuses the statement that carries it.
 std::string quote_identifier(std::string_view name);
+
+/// The one entry point for SQL text that is trusted as it is: it does nothing but mark, in the
+/// code that calls it, that `sql` was written by the program (never built from user input).
+/// Every other way of adding values to SQL should be a parameter or quote_*().
+inline std::string_view trusted_sql(std::string_view sql) noexcept {
+    return sql;
+}
 
 /// `text` as a quoted SQL string literal: single quotes doubled, and the E'' form with doubled
 /// backslashes when it holds a backslash, so the literal means `text` whatever
