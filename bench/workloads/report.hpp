@@ -15,12 +15,21 @@ public:
         : wall_(std::chrono::steady_clock::now())
         , cpu_(cpu_seconds()) {}
 
-    /// Prints `client=<c> workload=<w> ops=<n> wall_s=<s> cpu_s=<s>` for tools/bench.
-    void report(const char* client, const char* workload, long ops) const {
+    /// Prints `client=<c> workload=<w> ops=<n> wall_s=<s> cpu_s=<s>` for tools/bench; with
+    /// `with_maxrss`, also ` maxrss_kb=<k>` at the end: the process's peak resident set size
+    /// (getrusage ru_maxrss), for workloads whose memory is a figure (a whole result in memory).
+    void report(const char* client, const char* workload, long ops,
+                bool with_maxrss = false) const {
         const double wall =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_).count();
-        std::printf("client=%s workload=%s ops=%ld wall_s=%.6f cpu_s=%.6f\n", client, workload, ops,
+        std::printf("client=%s workload=%s ops=%ld wall_s=%.6f cpu_s=%.6f", client, workload, ops,
                     wall, cpu_seconds() - cpu_);
+        if (with_maxrss) {
+            rusage u{};
+            getrusage(RUSAGE_SELF, &u);
+            std::printf(" maxrss_kb=%ld", u.ru_maxrss);
+        }
+        std::printf("\n");
     }
 
 private:

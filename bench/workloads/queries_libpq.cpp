@@ -1,0 +1,323 @@
+// W1, W1-unix, W2, W3 and W6 (workloads.hpp) with libpq, the baseline, used as its documentation
+// suggests for each: PQexecPrepared round trips; pipeline mode on a non-blocking socket with
+// poll; PQexecParams with binary results; the asynchronous API over several sockets. Connecting
+// and preparing happen before the timed region; every result is checked, and a failed check
+// exits non-zero saying why.
+// Usage: queries_libpq CONNINFO WORKLOAD
+//   WORKLOAD: latency, latency-unix (W1 over a unix socket CONNINFO), pipeline, big-result,
+//   concurrency
+#include "report.hpp"
+#include "workloads.hpp"
+
+#include <arpa/inet.h>
+#include <endian.h>
+#include <libpq-fe.h>
+#include <poll.h>
+
+#include <bit>
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bench = pgasio::bench;
+
+namespace {
+
+constexpr Oid int4_oid = 23;
+constexpr Oid text_oid = 25;
+constexpr Oid float8_oid = 701;
+constexpr Oid timestamptz_oid = 1184;
+
+[[noreturn]] void fail(const std::string& what) {
+    throw std::runtime_error(what);
+}
+[[noreturn]] void check_failed(const std::string& what) {
+    fail("check failed: " + what);
+}
+[[noreturn]] void libpq_failed(PGconn* conn, const char* what) {
+    fail(std::string(what) + ": " + PQerrorMessage(conn));
+}
+
+// A connection that prepared S as "s".
+struct session {
+    PGconn* conn = nullptr;
+
+    explicit session(const char* conninfo)
+        : conn(PQconnectdb(conninfo)) {
+        if (PQstatus(conn) != CONNECTION_OK) {
+            const std::string msg = PQerrorMessage(conn);
+            PQfinish(conn);
+            fail("connection failed: " + msg);
+        }
+    }
+    session(const session&) = delete;
+    session& operator=(const session&) = delete;
+    ~session() { PQfinish(conn); }
+
+    void prepare_s() const {
+        PGresult* r = PQprepare(conn, "s", bench::s_sql, 1, &int4_oid);
+        const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+        PQclear(r);
+        if (!ok) libpq_failed(conn, "PQprepare");
+    }
+
+    // Sends S with $1 = value, binary parameter and result (no wait).
+    void send_s(std::int32_t value) const {
+        const std::uint32_t be = htonl(static_cast<std::uint32_t>(value));
+        const char* values[] = {reinterpret_cast<const char*>(&be)};
+        const int lengths[] = {4};
+        const int formats[] = {1};
+        if (!PQsendQueryPrepared(conn, "s", 1, values, lengths, formats, 1))
+            libpq_failed(conn, "PQsendQueryPrepared");
+    }
+};
+
+// The single int4 of one execution of S (a binary result), checked against its parameter.
+std::int32_t value_of(const PGresult* r, std::int32_t param) {
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        check_failed("$1 = " + std::to_string(param) + ": " + PQresStatus(PQresultStatus(r)) + " " +
+                     PQresultErrorMessage(r));
+    if (PQntuples(r) != 1 || PQnfields(r) != 1 || PQftype(r, 0) != int4_oid ||
+        PQgetlength(r, 0, 0) != 4)
+        check_failed("$1 = " + std::to_string(param) + " gave an unexpected result shape");
+    std::uint32_t be;
+    std::memcpy(&be, PQgetvalue(r, 0, 0), 4);
+    const auto v = static_cast<std::int32_t>(ntohl(be));
+    if (v != param)
+        check_failed("$1 = " + std::to_string(param) + " came back as " + std::to_string(v));
+    return v;
+}
+
+void latency(const char* conninfo, const char* name) {
+    session s(conninfo);
+    s.prepare_s();
+    bench::timed_region region;
+    for (std::int32_t i = 1; i <= bench::latency_count; ++i) {
+        const std::uint32_t be = htonl(static_cast<std::uint32_t>(i));
+        const char* values[] = {reinterpret_cast<const char*>(&be)};
+        const int lengths[] = {4};
+        const int formats[] = {1};
+        PGresult* r = PQexecPrepared(s.conn, "s", 1, values, lengths, formats, 1);
+        value_of(r, i);
+        PQclear(r);
+    }
+    region.report("libpq", name, bench::latency_count);
+}
+
+// Reads whatever results are complete on a connection in pipeline mode, calling on_result for
+// each query's result and on_sync for each PGRES_PIPELINE_SYNC. PQgetResult gives NULL after
+// each query's result; two NULLs in a row (or PQisBusy) mean nothing more is ready.
+template <class OnResult, class OnSync>
+void drain(PGconn* conn, OnResult on_result, OnSync on_sync) {
+    if (!PQconsumeInput(conn)) libpq_failed(conn, "PQconsumeInput");
+    bool after_null = false;
+    while (!PQisBusy(conn)) {
+        PGresult* r = PQgetResult(conn);
+        if (!r) {
+            if (after_null) return;
+            after_null = true;
+            continue;
+        }
+        after_null = false;
+        if (PQresultStatus(r) == PGRES_PIPELINE_SYNC)
+            on_sync();
+        else
+            on_result(r);
+        PQclear(r);
+    }
+}
+
+void enter_pipeline(PGconn* conn) {
+    if (PQsetnonblocking(conn, 1) != 0) libpq_failed(conn, "PQsetnonblocking");
+    if (!PQenterPipelineMode(conn)) libpq_failed(conn, "PQenterPipelineMode");
+}
+
+void sync(PGconn* conn) {
+    if (!PQpipelineSync(conn)) libpq_failed(conn, "PQpipelineSync");
+}
+
+// 1 when output is still waiting for the socket to accept it.
+int flush(PGconn* conn) {
+    const int pending = PQflush(conn);
+    if (pending < 0) libpq_failed(conn, "PQflush");
+    return pending;
+}
+
+void wait_for(std::vector<pollfd>& fds) {
+    while (poll(fds.data(), fds.size(), -1) < 0)
+        if (errno != EINTR) fail(std::string("poll: ") + std::strerror(errno));
+}
+
+void pipeline(const char* conninfo, const char* name) {
+    session s(conninfo);
+    s.prepare_s();
+    enter_pipeline(s.conn);
+    std::int32_t sent = 0;
+    std::int32_t received = 0;
+    int syncs_outstanding = 0;
+    int syncs_seen = 0;
+    std::int64_t sum = 0;
+    std::vector<pollfd> fds{{PQsocket(s.conn), POLLIN, 0}};
+    bench::timed_region region;
+    while (received < bench::pipeline_count || syncs_outstanding > 0) {
+        while (sent < bench::pipeline_count && syncs_outstanding < bench::pipeline_max_syncs) {
+            s.send_s(++sent);
+            if (sent % bench::pipeline_batch == 0) {
+                sync(s.conn);
+                ++syncs_outstanding;
+            }
+        }
+        fds[0].events = static_cast<short>(POLLIN | (flush(s.conn) ? POLLOUT : 0));
+        wait_for(fds);
+        if (fds[0].revents & (POLLIN | POLLERR | POLLHUP))
+            drain(
+                s.conn,
+                [&](const PGresult* r) {
+                    ++received;
+                    sum += value_of(r, received); // in order: the n-th result is $1 = n
+                },
+                [&] {
+                    --syncs_outstanding;
+                    ++syncs_seen;
+                });
+    }
+    if (received != bench::pipeline_count || sum != bench::sum_to(bench::pipeline_count) ||
+        syncs_seen != bench::pipeline_count / bench::pipeline_batch)
+        check_failed(std::to_string(received) + " results summing to " + std::to_string(sum) +
+                     ", " + std::to_string(syncs_seen) + " syncs");
+    region.report("libpq", name, bench::pipeline_count);
+    if (!PQexitPipelineMode(s.conn)) libpq_failed(s.conn, "PQexitPipelineMode");
+}
+
+void big_result(const char* conninfo, const char* name) {
+    session s(conninfo);
+    bench::timed_region region;
+    PGresult* r =
+        PQexecParams(s.conn, bench::big_result_sql, 0, nullptr, nullptr, nullptr, nullptr, 1);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        const std::string msg = PQresultErrorMessage(r);
+        PQclear(r);
+        fail("query failed: " + msg);
+    }
+    if (PQnfields(r) != 4 || PQftype(r, 0) != int4_oid || PQftype(r, 1) != text_oid ||
+        PQftype(r, 2) != float8_oid || PQftype(r, 3) != timestamptz_oid)
+        check_failed("unexpected columns");
+    bench::big_result_totals t;
+    std::int64_t first_ts = 0;
+    const int n = PQntuples(r);
+    for (int i = 0; i < n; ++i) {
+        if (PQgetlength(r, i, 0) != 4 || PQgetlength(r, i, 2) != 8 || PQgetlength(r, i, 3) != 8 ||
+            PQgetisnull(r, i, 1))
+            check_failed("row " + std::to_string(i) + " has unexpected value lengths");
+        std::uint32_t u32;
+        std::memcpy(&u32, PQgetvalue(r, i, 0), 4);
+        const std::int64_t g = static_cast<std::int32_t>(ntohl(u32));
+        const std::string_view text(PQgetvalue(r, i, 1),
+                                    static_cast<std::size_t>(PQgetlength(r, i, 1)));
+        std::uint64_t u64;
+        std::memcpy(&u64, PQgetvalue(r, i, 2), 8);
+        const double d = std::bit_cast<double>(be64toh(u64));
+        std::memcpy(&u64, PQgetvalue(r, i, 3), 8);
+        const auto ts = static_cast<std::int64_t>(be64toh(u64)); // µs since 2000-01-01
+        if (t.rows++ == 0) first_ts = ts;
+        t.sum_g += g;
+        t.text_lengths += static_cast<std::int64_t>(text.size());
+        t.sum_doubles += d;
+        t.timestamps_equal = t.timestamps_equal && ts == first_ts;
+    }
+    if (!bench::check_big_result(t)) {
+        PQclear(r);
+        check_failed("W3 totals (see above)");
+    }
+    region.report("libpq", name, bench::big_result_rows, true);
+    PQclear(r);
+}
+
+// Each connection keeps its clients' queries in flight, one Sync per query: a client sends its
+// next query when the result of its previous one arrived. Results come back in the order sent,
+// so a FIFO of client numbers per connection says whose each result is.
+void concurrency(const char* conninfo, const char* name) {
+    constexpr auto nconn = static_cast<std::size_t>(bench::concurrency_connections);
+    std::vector<std::unique_ptr<session>> sessions;
+    for (std::size_t c = 0; c < nconn; ++c) {
+        sessions.push_back(std::make_unique<session>(conninfo));
+        sessions.back()->prepare_s();
+        enter_pipeline(sessions.back()->conn);
+    }
+    std::vector<std::deque<int>> in_flight(nconn);
+    std::vector<std::int32_t> done(bench::concurrency_clients, 0);
+    std::vector<pollfd> fds;
+    for (const auto& s : sessions)
+        fds.push_back({PQsocket(s->conn), POLLIN, 0});
+    std::int64_t sum = 0;
+    std::int64_t count = 0;
+    constexpr std::int64_t total =
+        std::int64_t{bench::concurrency_clients} * bench::concurrency_per_client;
+    auto send_next = [&](int k) {
+        const auto c = static_cast<std::size_t>(k % bench::concurrency_connections);
+        sessions[c]->send_s(k * bench::concurrency_per_client + done[static_cast<std::size_t>(k)] +
+                            1);
+        sync(sessions[c]->conn);
+        in_flight[c].push_back(k);
+    };
+    bench::timed_region region;
+    for (int k = 0; k < bench::concurrency_clients; ++k)
+        send_next(k);
+    while (count < total) {
+        for (std::size_t c = 0; c < nconn; ++c)
+            fds[c].events = static_cast<short>(POLLIN | (flush(sessions[c]->conn) ? POLLOUT : 0));
+        wait_for(fds);
+        for (std::size_t c = 0; c < nconn; ++c) {
+            if (!(fds[c].revents & (POLLIN | POLLERR | POLLHUP))) continue;
+            drain(
+                sessions[c]->conn,
+                [&](const PGresult* r) {
+                    if (in_flight[c].empty()) check_failed("a result nobody waited for");
+                    const int k = in_flight[c].front();
+                    in_flight[c].pop_front();
+                    auto& n = done[static_cast<std::size_t>(k)];
+                    sum += value_of(r, k * bench::concurrency_per_client + n + 1);
+                    ++count;
+                    if (++n < bench::concurrency_per_client) send_next(k);
+                },
+                [] {});
+        }
+    }
+    if (count != total || sum != bench::sum_to(total))
+        check_failed(std::to_string(count) + " results summing to " + std::to_string(sum));
+    region.report("libpq", name, total);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (argc != 3) {
+        std::fprintf(stderr, "usage: %s CONNINFO WORKLOAD\n", argv[0]);
+        return 2;
+    }
+    const std::string_view workload = argv[2];
+    void (*run)(const char*, const char*) = nullptr;
+    if (workload == "latency" || workload == "latency-unix") run = latency;
+    if (workload == "pipeline") run = pipeline;
+    if (workload == "big-result") run = big_result;
+    if (workload == "concurrency") run = concurrency;
+    if (!run) {
+        std::fprintf(stderr, "%s: unknown workload %s\n", argv[0], argv[2]);
+        return 2;
+    }
+    try {
+        run(argv[1], argv[2]);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "libpq %s failed: %s\n", argv[2], e.what());
+        return 1;
+    }
+    return 0;
+}

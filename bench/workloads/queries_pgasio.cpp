@@ -1,0 +1,192 @@
+// W1, W1-unix, W2, W3 and W6 (workloads.hpp) with pgasio. Connecting and preparing happen before
+// the timed region; every result is checked, and a failed check exits non-zero saying why.
+// Usage: queries_pgasio CONNINFO WORKLOAD
+//   WORKLOAD: latency, latency-unix (W1 over a unix socket CONNINFO), pipeline, big-result,
+//   concurrency
+#include "report.hpp"
+#include "workloads.hpp"
+
+#include <pgasio/connection.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <exception>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace asio = boost::asio;
+namespace bench = pgasio::bench;
+
+namespace {
+
+[[noreturn]] void check_failed(const std::string& what) {
+    throw std::runtime_error("check failed: " + what);
+}
+
+// The single int4 of one execution of S, checked against its parameter.
+std::int32_t value_of(const pgasio::result& r, std::int32_t param) {
+    if (r.size() != 1)
+        check_failed("$1 = " + std::to_string(param) + " gave " + std::to_string(r.size()) +
+                     " rows");
+    const auto v = r[0].get<std::int32_t>(0);
+    if (v != param)
+        check_failed("$1 = " + std::to_string(param) + " came back as " + std::to_string(v));
+    return v;
+}
+
+// Runs body(0) .. body(n - 1) as n coroutines on this executor and waits for all of them;
+// rethrows the first failure.
+asio::awaitable<void> run_all(int n, const std::function<asio::awaitable<void>(int)>& body) {
+    auto ex = co_await asio::this_coro::executor;
+    asio::steady_timer all_done(ex, asio::steady_timer::time_point::max());
+    int running = n;
+    std::exception_ptr first_error;
+    for (int k = 0; k < n; ++k)
+        asio::co_spawn(ex, body(k), [&](std::exception_ptr e) {
+            if (e && !first_error) first_error = e;
+            if (--running == 0) all_done.cancel();
+        });
+    co_await all_done.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (first_error) std::rethrow_exception(first_error);
+}
+
+asio::awaitable<void> latency(const pgasio::config& cfg, const char* name) {
+    pgasio::connection conn(co_await asio::this_coro::executor);
+    co_await conn.async_connect(cfg);
+    const auto stmt = co_await conn.async_prepare(bench::s_sql);
+    bench::timed_region region;
+    for (std::int32_t i = 1; i <= bench::latency_count; ++i)
+        value_of(co_await conn.async_query(stmt, i), i);
+    region.report("pgasio", name, bench::latency_count);
+    co_await conn.async_close();
+}
+
+// bench::pipeline_batch * pipeline_max_syncs workers share the 200,000 executions: worker w
+// sends $1 = w + 1, w + 1 + workers, ..., so the executions are sent 1, 2, 3, ... and that many
+// are in flight together, as libpq's four outstanding Syncs of 1,000 allow. Results must
+// complete in the order sent.
+asio::awaitable<void> pipeline(const pgasio::config& cfg, const char* name) {
+    pgasio::connection conn(co_await asio::this_coro::executor);
+    co_await conn.async_connect(cfg);
+    const auto stmt = co_await conn.async_prepare(bench::s_sql);
+    constexpr int workers = bench::pipeline_batch * bench::pipeline_max_syncs;
+    std::int32_t completed = 0;
+    std::int64_t sum = 0;
+    bench::timed_region region;
+    co_await run_all(workers, [&](int w) -> asio::awaitable<void> {
+        for (std::int32_t i = w + 1; i <= bench::pipeline_count; i += workers) {
+            sum += value_of(co_await conn.async_query(stmt, i), i);
+            if (i != ++completed)
+                check_failed("$1 = " + std::to_string(i) + " completed in position " +
+                             std::to_string(completed));
+        }
+    });
+    if (completed != bench::pipeline_count || sum != bench::sum_to(bench::pipeline_count))
+        check_failed(std::to_string(completed) + " executions summing to " + std::to_string(sum));
+    region.report("pgasio", name, bench::pipeline_count);
+    co_await conn.async_close();
+}
+
+asio::awaitable<void> big_result(const pgasio::config& cfg, const char* name) {
+    using micros = std::chrono::microseconds;
+    // 2000-01-01 00:00:00 UTC, PostgreSQL's epoch, in microseconds since 1970.
+    constexpr std::int64_t pg_epoch = 946'684'800'000'000;
+    pgasio::connection conn(co_await asio::this_coro::executor);
+    co_await conn.async_connect(cfg);
+    bench::timed_region region;
+    const pgasio::result rows = co_await conn.async_query(bench::big_result_sql);
+    bench::big_result_totals t;
+    std::int64_t first_ts = 0;
+    for (const pgasio::row_view row : rows) {
+        const std::int64_t g = row.get<std::int32_t>(0);
+        const std::string_view text = row.get<std::string_view>(1);
+        const double d = row.get<double>(2);
+        const std::int64_t ts =
+            row.get<std::chrono::sys_time<micros>>(3).time_since_epoch().count() - pg_epoch;
+        if (t.rows++ == 0) first_ts = ts;
+        t.sum_g += g;
+        t.text_lengths += static_cast<std::int64_t>(text.size());
+        t.sum_doubles += d;
+        t.timestamps_equal = t.timestamps_equal && ts == first_ts;
+    }
+    if (!bench::check_big_result(t)) check_failed("W3 totals (see above)");
+    region.report("pgasio", name, bench::big_result_rows, true);
+    co_await conn.async_close();
+}
+
+asio::awaitable<void> concurrency(const pgasio::config& cfg, const char* name) {
+    auto ex = co_await asio::this_coro::executor;
+    std::vector<pgasio::connection> conns;
+    std::vector<pgasio::statement> stmts;
+    for (int c = 0; c < bench::concurrency_connections; ++c) {
+        conns.emplace_back(ex);
+        co_await conns.back().async_connect(cfg);
+        stmts.push_back(co_await conns.back().async_prepare(bench::s_sql));
+    }
+    std::int64_t sum = 0;
+    std::int64_t count = 0;
+    bench::timed_region region;
+    co_await run_all(bench::concurrency_clients, [&](int k) -> asio::awaitable<void> {
+        auto& conn = conns[static_cast<std::size_t>(k % bench::concurrency_connections)];
+        const auto& stmt = stmts[static_cast<std::size_t>(k % bench::concurrency_connections)];
+        for (std::int32_t j = 1; j <= bench::concurrency_per_client; ++j) {
+            sum += value_of(co_await conn.async_query(stmt, k * bench::concurrency_per_client + j),
+                            k * bench::concurrency_per_client + j);
+            ++count;
+        }
+    });
+    constexpr std::int64_t total =
+        std::int64_t{bench::concurrency_clients} * bench::concurrency_per_client;
+    if (count != total || sum != bench::sum_to(total))
+        check_failed(std::to_string(count) + " executions summing to " + std::to_string(sum));
+    region.report("pgasio", name, total);
+    for (auto& conn : conns)
+        co_await conn.async_close();
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (argc != 3) {
+        std::fprintf(stderr, "usage: %s CONNINFO WORKLOAD\n", argv[0]);
+        return 2;
+    }
+    const auto cfg = pgasio::config::parse(argv[1]);
+    if (!cfg) {
+        std::fprintf(stderr, "bad configuration: %s\n", cfg.error().message.c_str());
+        return 2;
+    }
+    const std::string_view workload = argv[2];
+    asio::awaitable<void> (*run)(const pgasio::config&, const char*) = nullptr;
+    if (workload == "latency" || workload == "latency-unix") run = latency;
+    if (workload == "pipeline") run = pipeline;
+    if (workload == "big-result") run = big_result;
+    if (workload == "concurrency") run = concurrency;
+    if (!run) {
+        std::fprintf(stderr, "%s: unknown workload %s\n", argv[0], argv[2]);
+        return 2;
+    }
+    try {
+        asio::io_context ctx(1);
+        auto done = asio::co_spawn(ctx, run(*cfg, argv[2]), asio::use_future);
+        ctx.run();
+        done.get();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "pgasio %s failed: %s\n", argv[2], e.what());
+        return 1;
+    }
+    return 0;
+}

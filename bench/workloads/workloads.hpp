@@ -1,0 +1,85 @@
+// The query workloads of ../shared/BENCHMARKS.md (W1, W1-unix, W2, W3, W6): their sizes, their
+// SQL and the checks both clients apply, so that pgasio and libpq do exactly the same work.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <string_view>
+
+namespace pgasio::bench {
+
+/// S: prepared once per connection, parameter int4, binary result.
+inline constexpr const char* s_sql = "SELECT $1::int4";
+
+/// W1 and W1-unix: sequential round trips of S with $1 = 1..latency_count.
+inline constexpr std::int32_t latency_count = 20'000;
+
+/// W2: executions of S in flight together on one connection, $1 = 1..pipeline_count.
+inline constexpr std::int32_t pipeline_count = 200'000;
+/// W2 (libpq): a Sync after every pipeline_batch queries, at most pipeline_max_syncs of them
+/// outstanding. pgasio keeps the same depth, pipeline_batch * pipeline_max_syncs, in flight.
+inline constexpr std::int32_t pipeline_batch = 1'000;
+inline constexpr std::int32_t pipeline_max_syncs = 4;
+
+/// W3: one big result, every value turned into a native value.
+inline constexpr const char* big_result_sql =
+    "SELECT g, g::text, g*1.5::float8, now() FROM generate_series(1,1000000) g";
+inline constexpr std::int64_t big_result_rows = 1'000'000;
+
+/// W6: clients, connections, executions of S per client. Client k runs on connection
+/// k % concurrency_connections with $1 = k * concurrency_per_client + 1 .. (k + 1) * ...
+inline constexpr int concurrency_clients = 64;
+inline constexpr int concurrency_connections = 8;
+inline constexpr std::int32_t concurrency_per_client = 1'600;
+
+/// 1 + 2 + ... + n.
+constexpr std::int64_t sum_to(std::int64_t n) {
+    return n * (n + 1) / 2;
+}
+
+/// The total length of the decimal texts of 1..n (what sum(length(g::text)) gives).
+constexpr std::int64_t text_lengths_to(std::int64_t n) {
+    std::int64_t total = 0;
+    std::int64_t digits = 1;
+    for (std::int64_t low = 1; low <= n; low *= 10, ++digits) {
+        const std::int64_t high = low * 10 - 1 < n ? low * 10 - 1 : n;
+        total += (high - low + 1) * digits;
+    }
+    return total;
+}
+static_assert(text_lengths_to(1'000'000) == 5'888'896);
+
+/// What W3 computed from the native values of its rows.
+struct big_result_totals {
+    std::int64_t rows = 0;
+    std::int64_t sum_g = 0;
+    std::int64_t text_lengths = 0;
+    double sum_doubles = 0;
+    bool timestamps_equal = true;
+};
+
+/// Checks W3's totals; prints what is wrong and returns false when a check fails.
+inline bool check_big_result(const big_result_totals& t) {
+    const std::int64_t n = big_result_rows;
+    bool ok = true;
+    auto fail = [&](const char* what, double got, double want) {
+        std::fprintf(stderr, "W3 check failed: %s is %.17g, expected %.17g\n", what, got, want);
+        ok = false;
+    };
+    if (t.rows != n) fail("row count", static_cast<double>(t.rows), static_cast<double>(n));
+    if (t.sum_g != sum_to(n))
+        fail("sum of g", static_cast<double>(t.sum_g), static_cast<double>(sum_to(n)));
+    if (t.text_lengths != text_lengths_to(n))
+        fail("sum of text lengths", static_cast<double>(t.text_lengths),
+             static_cast<double>(text_lengths_to(n)));
+    // Every g * 1.5 is a multiple of 0.5 and their sum stays below 2^53: the sum is exact.
+    if (t.sum_doubles != 1.5 * static_cast<double>(sum_to(n)))
+        fail("sum of doubles", t.sum_doubles, 1.5 * static_cast<double>(sum_to(n)));
+    if (!t.timestamps_equal) {
+        std::fprintf(stderr, "W3 check failed: the timestamps differ\n");
+        ok = false;
+    }
+    return ok;
+}
+
+} // namespace pgasio::bench
