@@ -24,6 +24,25 @@
 
 namespace pgasio::detail {
 
+/// A non-owning reference to the function that encodes a request's messages (no allocation, as
+/// std::function would need on the hot path). It returns an error and says why in `why`.
+class encoder_ref {
+public:
+    template <class F>
+    encoder_ref(F& f) noexcept // NOLINT: implicit on purpose, from a lambda at the call site
+        : ctx_(&f)
+        , fn_([](void* ctx, protocol::write_buffer& out, std::string& why) -> error_code {
+            return (*static_cast<F*>(ctx))(out, why);
+        }) {}
+    error_code operator()(protocol::write_buffer& out, std::string& why) const {
+        return fn_(ctx_, out, why);
+    }
+
+private:
+    void* ctx_;
+    error_code (*fn_)(void*, protocol::write_buffer&, std::string&);
+};
+
 /// Owned by the connection through a shared_ptr, so that an operation in flight keeps it alive
 /// after the connection object itself is gone.
 class connection_impl : public std::enable_shared_from_this<connection_impl> {
@@ -45,8 +64,7 @@ public:
 
     /// Queues `r`, whose messages `encode` appends; answers the caller at once when the
     /// connection is closed or encoding fails (nothing is sent then).
-    void enqueue(std::unique_ptr<request> r,
-                 const std::function<error_code(protocol::write_buffer&, diagnostics&)>& encode);
+    void enqueue(std::unique_ptr<request> r, encoder_ref encode);
     /// Starts the read loop (after a successful connect).
     void start_reading();
     /// Fails every request and closes: the stream can no longer be trusted (or is gone).
@@ -77,6 +95,7 @@ public:
     std::deque<std::unique_ptr<request>> queue; // in the order of their bytes on the wire
     protocol::write_buffer sending;             // the bytes of the write in progress
     bool write_in_progress = false;
+    std::size_t unwritten = 0; // requests at the back of `queue` whose bytes are still in `writer`
     asio::steady_timer write_done; // woken (cancelled) when a write completes, for close()
     std::chrono::milliseconds query_timeout{0};
     std::function<void(const diagnostics&)> notice_handler;

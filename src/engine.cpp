@@ -58,9 +58,7 @@ std::string connection_impl::next_statement_name() {
     return "pgasio_s" + std::to_string(++statement_counter_);
 }
 
-void connection_impl::enqueue(
-    std::unique_ptr<request> r,
-    const std::function<error_code(protocol::write_buffer&, diagnostics&)>& encode) {
+void connection_impl::enqueue(std::unique_ptr<request> r, encoder_ref encode) {
     if (!open) {
         if (r->diag) {
             *r->diag = diagnostics{};
@@ -70,10 +68,13 @@ void connection_impl::enqueue(
         return;
     }
     r->queued_begin = writer.size();
-    diagnostics encode_diag;
-    if (auto ec = encode(writer, encode_diag)) {
+    std::string why;
+    if (auto ec = encode(writer, why)) {
         writer.truncate(r->queued_begin);
-        if (r->diag) *r->diag = std::move(encode_diag);
+        if (r->diag) {
+            *r->diag = diagnostics{};
+            r->diag->message = std::move(why);
+        }
         answer(*r, ec, executor);
         return;
     }
@@ -85,6 +86,7 @@ void connection_impl::enqueue(
         });
     }
     queue.push_back(std::move(r));
+    ++unwritten;
     if (query_timeout.count() > 0) {
         auto timer = std::make_shared<asio::steady_timer>(executor, query_timeout);
         timer->async_wait([weak = weak_from_this(), raw, timer](error_code ec) {
@@ -269,11 +271,11 @@ void connection_impl::handle(const protocol::message_view& m) {
         const auto f = protocol::decode_error_fields(m.body);
         if (!f) return malformed(f.error(), "ErrorResponse");
         if (!r.server_error) {
-            r.server_diag = diagnostics::from_fields(*f);
-            r.server_error = r.server_diag.code();
+            r.server_diag = std::make_unique<diagnostics>(diagnostics::from_fields(*f));
+            r.server_error = r.server_diag->code();
             // The server closes after a FATAL error: remember why for everyone queued.
-            if (r.server_diag.is_fatal()) {
-                fatal_diag_ = r.server_diag;
+            if (r.server_diag->is_fatal()) {
+                fatal_diag_ = *r.server_diag;
                 fatal_ec_ = r.server_error;
             }
         }
@@ -311,7 +313,7 @@ void connection_impl::finish_front() {
         start_write();
     }
     if (r->abandoned) return;
-    if (r->server_error && r->diag) *r->diag = std::move(r->server_diag);
+    if (r->server_error && r->diag) *r->diag = std::move(*r->server_diag);
     answer(*r, r->server_error, executor);
 }
 
@@ -321,6 +323,7 @@ void connection_impl::fail_all(error_code ec, const diagnostics& diag) {
     barrier_ = nullptr;
     auto failed = std::move(queue);
     queue.clear();
+    unwritten = 0;
     writer.clear();
     for (auto& r : failed) {
         if (r->abandoned) continue;
@@ -359,6 +362,7 @@ void connection_impl::cancel(request* r, error_code reason) {
         }
         auto owned = std::move(*it);
         queue.erase(it);
+        --unwritten;
         answer(*owned, reason, executor);
         return;
     }

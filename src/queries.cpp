@@ -39,27 +39,27 @@ void connection::start_query(detail::connection_impl* impl, result_handler handl
     auto r = make_request(request::kind::rows, diag);
     if (stmt && stmt->valid()) r->builder.set_columns(stmt->data()->columns);
     attach(*r, std::move(handler));
-    impl->enqueue(std::move(r), [&](protocol::write_buffer& out, diagnostics& d) -> error_code {
+    auto encode = [&](protocol::write_buffer& out, std::string& why) -> error_code {
         if (stmt) {
             if (!stmt->valid()) {
-                d.message = "the statement handle is empty (not from async_prepare)";
+                why = "the statement handle is empty (not from async_prepare)";
                 return client_errc::not_connected;
             }
             if (params.count != stmt->parameter_types().size()) {
-                d.message = "statement " + stmt->name() + " expects " +
-                            std::to_string(stmt->parameter_types().size()) + " parameters, got " +
-                            std::to_string(params.count);
+                why = "statement " + stmt->name() + " expects " +
+                      std::to_string(stmt->parameter_types().size()) + " parameters, got " +
+                      std::to_string(params.count);
                 return client_errc::parameter_count_mismatch;
             }
         } else if (auto ec = protocol::encode_parse(out, "", sql, params.types)) {
-            d.message = "the query cannot be sent: " + ec.message();
+            why = "the query cannot be sent: " + ec.message();
             return ec;
         }
         protocol::bind_writer bind(out, "", stmt ? std::string_view(stmt->name()) : "", all_binary,
                                    params.count);
         params.write(params.ctx, bind);
         if (auto ec = bind.finish(all_binary)) {
-            d.message = "a parameter cannot be sent: " + ec.message();
+            why = "a parameter cannot be sent: " + ec.message();
             return ec;
         }
         // Describe the portal only for an unnamed statement: a prepared one knows its columns.
@@ -67,20 +67,22 @@ void connection::start_query(detail::connection_impl* impl, result_handler handl
         protocol::encode_execute(out, "", 0);
         protocol::encode_sync(out);
         return {};
-    });
+    };
+    impl->enqueue(std::move(r), encode);
 }
 
 void connection::start_simple(detail::connection_impl* impl, results_handler handler,
                               diagnostics* diag, std::string_view sql) {
     auto r = make_request(request::kind::simple, diag);
     attach(*r, std::move(handler));
-    impl->enqueue(std::move(r), [&](protocol::write_buffer& out, diagnostics& d) -> error_code {
+    auto encode = [&](protocol::write_buffer& out, std::string& why) -> error_code {
         if (auto ec = protocol::encode_query(out, sql)) {
-            d.message = "the query cannot be sent: " + ec.message();
+            why = "the query cannot be sent: " + ec.message();
             return ec;
         }
         return {};
-    });
+    };
+    impl->enqueue(std::move(r), encode);
 }
 
 void connection::start_prepare(detail::connection_impl* impl, statement_handler handler,
@@ -91,30 +93,32 @@ void connection::start_prepare(detail::connection_impl* impl, statement_handler 
     r->prepared->sql = std::string(sql);
     const std::string name = r->prepared->name;
     attach(*r, std::move(handler));
-    impl->enqueue(std::move(r), [&](protocol::write_buffer& out, diagnostics& d) -> error_code {
+    auto encode = [&](protocol::write_buffer& out, std::string& why) -> error_code {
         if (auto ec = protocol::encode_parse(out, name, sql, {})) {
-            d.message = "the statement cannot be sent: " + ec.message();
+            why = "the statement cannot be sent: " + ec.message();
             return ec;
         }
         protocol::encode_describe(out, protocol::target_kind::statement, name);
         protocol::encode_sync(out);
         return {};
-    });
+    };
+    impl->enqueue(std::move(r), encode);
 }
 
 void connection::start_close_statement(detail::connection_impl* impl, handler_type handler,
                                        diagnostics* diag, const statement& stmt) {
     auto r = make_request(request::kind::command, diag);
     attach(*r, std::move(handler));
-    impl->enqueue(std::move(r), [&](protocol::write_buffer& out, diagnostics& d) -> error_code {
+    auto encode = [&](protocol::write_buffer& out, std::string& why) -> error_code {
         if (!stmt.valid()) {
-            d.message = "the statement handle is empty (not from async_prepare)";
+            why = "the statement handle is empty (not from async_prepare)";
             return client_errc::not_connected;
         }
         protocol::encode_close(out, protocol::target_kind::statement, stmt.name());
         protocol::encode_sync(out);
         return {};
-    });
+    };
+    impl->enqueue(std::move(r), encode);
 }
 
 void connection::start_listen(detail::connection_impl* impl, handler_type handler,
@@ -123,13 +127,14 @@ void connection::start_listen(detail::connection_impl* impl, handler_type handle
     auto r = make_request(request::kind::command, diag);
     attach(*r, std::move(handler));
     const std::string sql = std::string(command) + quote_identifier(channel);
-    impl->enqueue(std::move(r), [&](protocol::write_buffer& out, diagnostics& d) -> error_code {
+    auto encode = [&](protocol::write_buffer& out, std::string& why) -> error_code {
         if (auto ec = protocol::encode_query(out, sql)) {
-            d.message = "the channel name cannot be sent: " + ec.message();
+            why = "the channel name cannot be sent: " + ec.message();
             return ec;
         }
         return {};
-    });
+    };
+    impl->enqueue(std::move(r), encode);
 }
 
 void connection::start_receive_notification(detail::connection_impl* impl,

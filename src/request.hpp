@@ -54,7 +54,7 @@ struct request {
     std::shared_ptr<statement_data> prepared; // prepare
     column_list statement_columns;            // executing a prepared statement
     error_code server_error;                  // first ErrorResponse
-    diagnostics server_diag;
+    std::unique_ptr<diagnostics> server_diag; // allocated only when an error arrives
 
     /// Cancellation (per-operation, from the caller's token) and the per-query timeout.
     asio::cancellation_slot slot;
