@@ -89,6 +89,7 @@ boost::asio::awaitable<error_code> detail::connection_impl::close() {
         open = false;
         auto waiting = std::move(queue);
         queue.clear();
+        unwritten = 0;
         for (auto& r : waiting) {
             if (r->abandoned) continue;
             if (r->diag) *r->diag = d;

@@ -102,8 +102,8 @@ void connection_impl::enqueue(std::unique_ptr<request> r, encoder_ref encode) {
 
 void connection_impl::start_write() {
     if (write_in_progress || writer.empty() || barrier_ || cancel_in_flight_ || !open) return;
-    for (auto& r : queue)
-        r->written = true;
+    // Every request whose bytes are in `writer` (the last `unwritten` ones) goes out now.
+    unwritten = 0;
     sending.swap(writer);
     writer.clear();
     write_in_progress = true;
@@ -352,7 +352,10 @@ void connection_impl::cancel(request* r, error_code reason) {
                                ? "the query timed out; the server was asked to cancel it"
                                : "the operation was cancelled";
     }
-    if (!r->written) {
+    // The last `unwritten` requests of the queue have not been handed to the socket yet.
+    const auto index = static_cast<std::size_t>(it - queue.begin());
+    const std::size_t first_unwritten = queue.size() - unwritten;
+    if (index >= first_unwritten) {
         // Never sent: take its bytes out of the queue, as if it had never been asked for.
         const std::size_t n = r->queued_end - r->queued_begin;
         writer.erase(r->queued_begin, r->queued_end);
@@ -372,8 +375,7 @@ void connection_impl::cancel(request* r, error_code reason) {
     // Decide (and hold later writes) before answering: the caller may queue its next query
     // from inside the answer.
     r->abandoned = true;
-    const bool later_written =
-        std::any_of(std::next(it), queue.end(), [](const auto& q) { return q->written; });
+    const bool later_written = index + 1 < first_unwritten;
     if (!later_written && !barrier_ && !cancel_in_flight_ && !secret_key.empty()) {
         barrier_ = r;
         cancel_in_flight_ = true;

@@ -45,7 +45,6 @@ struct request {
     // Where its bytes are while not yet handed to the socket (offsets in the engine's queue).
     std::size_t queued_begin = 0;
     std::size_t queued_end = 0;
-    bool written = false;
     /// The caller was already answered (cancelled or timed out): the answers are drained only.
     bool abandoned = false;
 

@@ -11,6 +11,7 @@
 #include <exception>
 #include <memory>
 #include <utility>
+#include <vector>
 
 namespace pgasio {
 
@@ -39,6 +40,32 @@ using default_token = with_diagnostics_t<boost::asio::deferred_t>;
 
 namespace detail {
 
+// Diagnostics storage for operations whose caller gave none. An operation fills it only when
+// it fails, so the objects are recycled (per thread) instead of allocated and destroyed for
+// every operation: diagnostics holds many strings, and that cost showed on the hot path.
+class diagnostics_pool {
+public:
+    static std::unique_ptr<diagnostics> take() {
+        auto& free = list();
+        if (free.empty()) return std::make_unique<diagnostics>();
+        auto d = std::move(free.back());
+        free.pop_back();
+        return d;
+    }
+    // `used`: the operation wrote into it (it failed), so it is reset before reuse.
+    static void give_back(std::unique_ptr<diagnostics> d, bool used) {
+        if (used) *d = diagnostics{};
+        auto& free = list();
+        if (free.size() < 64) free.push_back(std::move(d));
+    }
+
+private:
+    static std::vector<std::unique_ptr<diagnostics>>& list() {
+        thread_local std::vector<std::unique_ptr<diagnostics>> free;
+        return free;
+    }
+};
+
 // The handler with_diagnostics installs: it owns the diagnostics the operation fills, and turns
 // an error_code into a pgasio::error.
 template <class Handler>
@@ -51,7 +78,7 @@ struct diagnostics_handler {
     void operator()(error_code ec, Ts&&... values) {
         std::exception_ptr ep;
         if (ec) ep = std::make_exception_ptr(error(ec, own ? std::move(*diag) : *diag));
-        own.reset();
+        if (own) diagnostics_pool::give_back(std::move(own), static_cast<bool>(ec));
         std::move(handler)(ep, std::forward<Ts>(values)...);
     }
 };
@@ -72,7 +99,7 @@ struct async_result<pgasio::with_diagnostics_t<Token>, void(pgasio::error_code, 
             [init = std::forward<Initiation>(init), user_diag](auto handler,
                                                                auto&&... inner_args) mutable {
                 std::unique_ptr<pgasio::diagnostics> own;
-                if (!user_diag) own = std::make_unique<pgasio::diagnostics>();
+                if (!user_diag) own = pgasio::detail::diagnostics_pool::take();
                 pgasio::diagnostics* d = user_diag ? user_diag : own.get();
                 std::move(init)(
                     pgasio::detail::diagnostics_handler<std::decay_t<decltype(handler)>>{
