@@ -131,53 +131,32 @@ public:
     /// @endcode
     template <class... Args>
     auto async_query(std::string_view sql, Args&&... args) {
-        return detail::split_token(
-            [&](auto& token, const auto&... params) {
-                return boost::asio::async_initiate<std::remove_reference_t<decltype(token)>,
-                                                   void(error_code, result)>(
-                    query_initiation{impl_.get()}, token, nullptr, std::string(sql), params...);
-            },
-            std::forward<Args>(args)...);
+        return initiate_query<void(error_code, result)>(query_initiation{impl_.get()}, sql,
+                                                        std::forward<Args>(args)...);
     }
 
     /// Executes the prepared statement `stmt` with `params`: Bind, Execute, Sync only. The
     /// parameter count is checked first (client_errc::parameter_count_mismatch, nothing sent).
     template <class... Args>
     auto async_query(const statement& stmt, Args&&... args) {
-        return detail::split_token(
-            [&](auto& token, const auto&... params) {
-                return boost::asio::async_initiate<std::remove_reference_t<decltype(token)>,
-                                                   void(error_code, result)>(
-                    query_initiation{impl_.get()}, token, nullptr, stmt, params...);
-            },
-            std::forward<Args>(args)...);
+        return initiate_query<void(error_code, result)>(query_initiation{impl_.get()}, stmt,
+                                                        std::forward<Args>(args)...);
     }
 
     /// As async_query, returning the number of rows affected (INSERT, UPDATE, DELETE, MERGE,
     /// SELECT, COPY...; 0 for other commands). Completion signature: void(error_code, uint64_t).
     template <class Sql, class... Args>
     auto async_execute(const Sql& sql, Args&&... args) {
-        return detail::split_token(
-            [&](auto& token, const auto&... params) {
-                return boost::asio::async_initiate<std::remove_reference_t<decltype(token)>,
-                                                   void(error_code, std::uint64_t)>(
-                    adapted_initiation<count_adapter>{impl_.get()}, token, nullptr, query_text(sql),
-                    params...);
-            },
-            std::forward<Args>(args)...);
+        return initiate_query<void(error_code, std::uint64_t)>(
+            adapted_initiation<count_adapter>{impl_.get()}, sql, std::forward<Args>(args)...);
     }
 
     /// As async_query, failing with client_errc::unexpected_row_count unless exactly one row
     /// came back. Completion signature: void(error_code, result) (the result has one row).
     template <class Sql, class... Args>
     auto async_query_one(const Sql& sql, Args&&... args) {
-        return detail::split_token(
-            [&](auto& token, const auto&... params) {
-                return boost::asio::async_initiate<std::remove_reference_t<decltype(token)>,
-                                                   void(error_code, result)>(
-                    adapted_initiation<row_count_adapter<true>>{impl_.get()}, token, nullptr,
-                    query_text(sql), params...);
-            },
+        return initiate_query<void(error_code, result)>(
+            adapted_initiation<row_count_adapter<true>>{impl_.get()}, sql,
             std::forward<Args>(args)...);
     }
 
@@ -185,13 +164,8 @@ public:
     /// came back. Completion signature: void(error_code, result) (zero or one row).
     template <class Sql, class... Args>
     auto async_query_opt(const Sql& sql, Args&&... args) {
-        return detail::split_token(
-            [&](auto& token, const auto&... params) {
-                return boost::asio::async_initiate<std::remove_reference_t<decltype(token)>,
-                                                   void(error_code, result)>(
-                    adapted_initiation<row_count_adapter<false>>{impl_.get()}, token, nullptr,
-                    query_text(sql), params...);
-            },
+        return initiate_query<void(error_code, result)>(
+            adapted_initiation<row_count_adapter<false>>{impl_.get()}, sql,
             std::forward<Args>(args)...);
     }
 
@@ -202,14 +176,8 @@ public:
     /// and client_errc::type_mismatch / unexpected_null naming the column that does not fit.
     template <class T, class Sql, class... Args>
     auto async_query_as(const Sql& sql, Args&&... args) {
-        return detail::split_token(
-            [&](auto& token, const auto&... params) {
-                return boost::asio::async_initiate<std::remove_reference_t<decltype(token)>,
-                                                   void(error_code, std::vector<T>)>(
-                    adapted_initiation<rows_as_adapter<T>>{impl_.get()}, token, nullptr,
-                    query_text(sql), params...);
-            },
-            std::forward<Args>(args)...);
+        return initiate_query<void(error_code, std::vector<T>)>(
+            adapted_initiation<rows_as_adapter<T>>{impl_.get()}, sql, std::forward<Args>(args)...);
     }
 
     /// Runs `sql` with the simple query protocol: several statements separated by ';', no
@@ -323,6 +291,19 @@ private:
     static void write_params_of(const void* ctx, protocol::bind_writer& bind) {
         std::apply([&](const Params&... p) { detail::write_params(bind, p...); },
                    *static_cast<const std::tuple<const Params&...>*>(ctx));
+    }
+
+    // Splits (params..., [token]) and starts `init` with the query and its parameters. The SQL
+    // text is copied (a deferred operation may start after the caller's string is gone).
+    template <class Signature, class Initiation, class Sql, class... Args>
+    auto initiate_query(Initiation init, const Sql& sql, Args&&... args) {
+        return detail::split_token(
+            [&](auto& token, const auto&... params) {
+                return boost::asio::async_initiate<std::remove_reference_t<decltype(token)>,
+                                                   Signature>(init, token, nullptr, query_text(sql),
+                                                              params...);
+            },
+            std::forward<Args>(args)...);
     }
 
     static std::string query_text(std::string_view sql) { return std::string(sql); }

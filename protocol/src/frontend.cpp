@@ -44,6 +44,16 @@ void put_request_code(write_buffer& out, std::int32_t code) {
     out.put_i32(code);
 }
 
+// Describe and Close: a statement-or-portal byte and a name.
+error_code put_targeted_message(write_buffer& out, char type, target_kind kind,
+                                std::string_view name) {
+    if (has_nul(name)) return client_errc::embedded_nul;
+    const std::size_t at = begin_message(out, type);
+    out.put_u8(static_cast<std::uint8_t>(kind));
+    out.put_cstring(name);
+    return end_message(out, at);
+}
+
 // Special codes in the version field of start-up packets (protocol-message-formats.html).
 constexpr std::int32_t cancel_request_code = (1234 << 16) | 5678;
 constexpr std::int32_t ssl_request_code = (1234 << 16) | 5679;
@@ -148,11 +158,7 @@ error_code encode_parse(write_buffer& out, std::string_view statement, std::stri
 }
 
 error_code encode_describe(write_buffer& out, target_kind kind, std::string_view name) {
-    if (has_nul(name)) return client_errc::embedded_nul;
-    const std::size_t at = begin_message(out, 'D');
-    out.put_u8(static_cast<std::uint8_t>(kind));
-    out.put_cstring(name);
-    return end_message(out, at);
+    return put_targeted_message(out, 'D', kind, name);
 }
 
 error_code encode_execute(write_buffer& out, std::string_view portal, std::int32_t max_rows) {
@@ -165,11 +171,7 @@ error_code encode_execute(write_buffer& out, std::string_view portal, std::int32
 }
 
 error_code encode_close(write_buffer& out, target_kind kind, std::string_view name) {
-    if (has_nul(name)) return client_errc::embedded_nul;
-    const std::size_t at = begin_message(out, 'C');
-    out.put_u8(static_cast<std::uint8_t>(kind));
-    out.put_cstring(name);
-    return end_message(out, at);
+    return put_targeted_message(out, 'C', kind, name);
 }
 
 void encode_sync(write_buffer& out) {
