@@ -218,13 +218,25 @@ void connection_impl::handle(const protocol::message_view& m) {
     request& r = *queue.front();
     switch (m.type) {
     case t::parse_complete:
-    case t::bind_complete:
     case t::close_complete:
     case t::no_data:
-    case t::empty_query_response:
     case t::portal_suspended:
     case t::copy_done:
         if (auto ec = protocol::decode_empty(m.body)) return malformed(ec, "message");
+        return;
+    case t::bind_complete:
+        if (auto ec = protocol::decode_empty(m.body)) return malformed(ec, "BindComplete");
+        // In a batch, a prepared statement's rows follow its BindComplete undescribed.
+        if (r.what == request::kind::batch && r.batch_index < r.batch_columns.size() &&
+            r.batch_columns[r.batch_index])
+            r.builder.set_columns(r.batch_columns[r.batch_index]);
+        return;
+    case t::empty_query_response:
+        if (auto ec = protocol::decode_empty(m.body)) return malformed(ec, "EmptyQueryResponse");
+        if (r.what == request::kind::batch) {
+            r.results.push_back(r.builder.finish());
+            ++r.batch_index;
+        }
         return;
     case t::parameter_description: {
         const auto pd = protocol::decode_parameter_description(m.body);
@@ -264,7 +276,10 @@ void connection_impl::handle(const protocol::message_view& m) {
         const auto cc = protocol::decode_command_complete(m.body);
         if (!cc) return malformed(cc.error(), "CommandComplete");
         r.builder.set_command_tag(cc->tag);
-        if (r.what == request::kind::simple) r.results.push_back(r.builder.finish());
+        if (r.what == request::kind::simple || r.what == request::kind::batch) {
+            r.results.push_back(r.builder.finish());
+            ++r.batch_index;
+        }
         return;
     }
     case t::error_response: {

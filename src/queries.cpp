@@ -85,6 +85,20 @@ void connection::start_simple(detail::connection_impl* impl, results_handler han
     impl->enqueue(std::move(r), encode);
 }
 
+void connection::start_batch(detail::connection_impl* impl, results_handler handler,
+                             diagnostics* diag, batch b) {
+    auto r = make_request(request::kind::batch, diag);
+    r->batch_columns = b.columns();
+    r->results.reserve(b.size());
+    attach(*r, std::move(handler));
+    auto encode = [&](protocol::write_buffer& out, std::string&) -> error_code {
+        out.put_bytes(b.bytes().data());
+        protocol::encode_sync(out);
+        return {};
+    };
+    impl->enqueue(std::move(r), encode);
+}
+
 void connection::start_prepare(detail::connection_impl* impl, statement_handler handler,
                                diagnostics* diag, std::string_view sql) {
     auto r = make_request(request::kind::prepare, diag);

@@ -32,6 +32,7 @@ struct request {
         simple,  ///< simple query: one result per statement
         prepare, ///< Parse + Describe: a statement
         command, ///< Close, LISTEN...: nothing but success
+        batch,   ///< several extended queries, one Sync: one result per query
     };
 
     explicit request(kind k)
@@ -51,7 +52,8 @@ struct request {
     result_builder builder;
     std::vector<result> results;              // simple queries
     std::shared_ptr<statement_data> prepared; // prepare
-    column_list statement_columns;            // executing a prepared statement
+    std::vector<column_list> batch_columns;   // batch: per query, its statement's columns
+    std::size_t batch_index = 0;              // batch: the query being answered
     error_code server_error;                  // first ErrorResponse
     std::unique_ptr<diagnostics> server_diag; // allocated only when an error arrives
 

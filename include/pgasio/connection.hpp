@@ -1,6 +1,7 @@
 // A connection to a PostgreSQL server, usable from C++20 coroutines and any Asio completion token.
 #pragma once
 
+#include <pgasio/batch.hpp>
 #include <pgasio/config.hpp>
 #include <pgasio/detail/split_token.hpp>
 #include <pgasio/error.hpp>
@@ -190,6 +191,16 @@ public:
             simple_initiation{impl_.get()}, token, nullptr, std::string(sql));
     }
 
+    /// Runs every query of `b` in one pipeline segment with a single Sync (see pgasio::batch for
+    /// how an error affects the rest). Completion signature: void(error_code,
+    /// std::vector<result>), one result per query, in order. The batch is moved in: it need
+    /// not outlive the call.
+    template <class Token = default_token>
+    auto async_run_batch(batch b, Token&& token = {}) {
+        return boost::asio::async_initiate<Token, void(error_code, std::vector<result>)>(
+            batch_initiation{impl_.get()}, token, nullptr, std::move(b));
+    }
+
     /// Prepares `sql` as a named statement (Parse, Describe, Sync). Completion signature:
     /// void(error_code, statement), whose parameter and column types are known.
     template <class Token = default_token>
@@ -314,6 +325,8 @@ private:
                             const param_source& params);
     static void start_simple(detail::connection_impl* impl, results_handler handler,
                              diagnostics* diag, std::string_view sql);
+    static void start_batch(detail::connection_impl* impl, results_handler handler,
+                            diagnostics* diag, batch b);
     static void start_prepare(detail::connection_impl* impl, statement_handler handler,
                               diagnostics* diag, std::string_view sql);
     static void start_close_statement(detail::connection_impl* impl, handler_type handler,
@@ -403,6 +416,12 @@ private:
         detail::connection_impl* impl;
         void operator()(results_handler handler, diagnostics* diag, const std::string& sql) const {
             start_simple(impl, std::move(handler), diag, sql);
+        }
+    };
+    struct batch_initiation {
+        detail::connection_impl* impl;
+        void operator()(results_handler handler, diagnostics* diag, batch b) const {
+            start_batch(impl, std::move(handler), diag, std::move(b));
         }
     };
     struct prepare_initiation {

@@ -330,3 +330,31 @@ TEST_CASE("query: completion tokens: callback, use_future, as_tuple") {
     conn.async_close(asio::use_future).get();
     runner.join();
 }
+
+TEST_CASE("query: a batch runs many queries with one Sync; an error fails the rest of it") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        auto stmt = co_await conn.async_prepare("SELECT $1::int4 + 1");
+        pgasio::batch b;
+        for (int i = 0; i < 1000; ++i) REQUIRE(!b.add(stmt, i));
+        REQUIRE(!b.add("SELECT $1::text || '!'", "unnamed"));
+        CHECK(b.add(stmt, 1, 2) == client_errc::parameter_count_mismatch);
+        CHECK(b.size() == 1001);
+        auto results = co_await conn.async_run_batch(std::move(b));
+        REQUIRE(results.size() == 1001);
+        for (int i = 0; i < 1000; ++i)
+            CHECK(results[static_cast<std::size_t>(i)][0].get<std::int32_t>(0) == i + 1);
+        CHECK(results[1000][0].get<std::string>(0) == "unnamed!");
+
+        pgasio::batch failing;
+        REQUIRE(!failing.add("CREATE TEMP TABLE b (x int)"));
+        REQUIRE(!failing.add("SELECT 1/0"));
+        REQUIRE(!failing.add("INSERT INTO b VALUES (1)"));
+        auto [ec, none] = co_await conn.async_run_batch(std::move(failing), nothrow);
+        CHECK(ec == pgasio::sqlstate::division_by_zero);
+        // The batch ran as one implicit transaction: the table from its first query is gone.
+        auto [gone, r] = co_await conn.async_query("SELECT count(*) FROM b", nothrow);
+        CHECK(gone == pgasio::sqlstate::undefined_table);
+        co_await conn.async_close();
+    });
+}
