@@ -4,7 +4,8 @@
 // and preparing happen before the timed region; every result is checked, and a failed check
 // exits non-zero saying why.
 // Usage: queries_libpq CONNINFO WORKLOAD
-//   WORKLOAD: latency, latency-unix (W1 over a unix socket CONNINFO), pipeline, big-result,
+//   WORKLOAD: latency, latency-unix (W1 over a unix socket CONNINFO), pipeline (also run as
+//   pipeline-batch, the baseline of pgasio's batch variant of W2), big-result,
 //   concurrency
 #include "report.hpp"
 #include "workloads.hpp"
@@ -306,7 +307,7 @@ int main(int argc, char** argv) {
     const std::string_view workload = argv[2];
     void (*run)(const char*, const char*) = nullptr;
     if (workload == "latency" || workload == "latency-unix") run = latency;
-    if (workload == "pipeline") run = pipeline;
+    if (workload == "pipeline" || workload == "pipeline-batch") run = pipeline;
     if (workload == "big-result") run = big_result;
     if (workload == "concurrency") run = concurrency;
     if (!run) {

@@ -1,7 +1,8 @@
 // W1, W1-unix, W2, W3 and W6 (workloads.hpp) with pgasio. Connecting and preparing happen before
 // the timed region; every result is checked, and a failed check exits non-zero saying why.
 // Usage: queries_pgasio CONNINFO WORKLOAD
-//   WORKLOAD: latency, latency-unix (W1 over a unix socket CONNINFO), pipeline, big-result,
+//   WORKLOAD: latency, latency-unix (W1 over a unix socket CONNINFO), pipeline (W2 with one
+//   coroutine per query), pipeline-batch (W2 with pgasio::batch), big-result,
 //   concurrency
 #include "report.hpp"
 #include "workloads.hpp"
@@ -100,6 +101,40 @@ asio::awaitable<void> pipeline(const pgasio::config& cfg, const char* name) {
     co_await conn.async_close();
 }
 
+// W2 with batches: the same 200,000 executions as libpq sends them, pipeline_batch queries per
+// Sync with at most pipeline_max_syncs batches in flight (one coroutine per outstanding batch;
+// coroutine k runs batches k, k + pipeline_max_syncs, ...). Results must come in order.
+asio::awaitable<void> pipeline_batch(const pgasio::config& cfg, const char* name) {
+    pgasio::connection conn(co_await asio::this_coro::executor);
+    co_await conn.async_connect(cfg);
+    const auto stmt = co_await conn.async_prepare(bench::s_sql);
+    constexpr int batches = bench::pipeline_count / bench::pipeline_batch;
+    std::int32_t completed = 0;
+    std::int64_t sum = 0;
+    bench::timed_region region;
+    co_await run_all(bench::pipeline_max_syncs, [&](int k) -> asio::awaitable<void> {
+        for (int b = k; b < batches; b += bench::pipeline_max_syncs) {
+            pgasio::batch batch;
+            const std::int32_t first = b * bench::pipeline_batch + 1;
+            for (std::int32_t i = first; i < first + bench::pipeline_batch; ++i)
+                if (batch.add(stmt, i)) check_failed("cannot add $1 = " + std::to_string(i));
+            const auto results = co_await conn.async_run_batch(std::move(batch));
+            if (results.size() != static_cast<std::size_t>(bench::pipeline_batch))
+                check_failed("a batch gave " + std::to_string(results.size()) + " results");
+            if (completed + 1 != first)
+                check_failed("batch from $1 = " + std::to_string(first) +
+                             " completed out of order");
+            for (std::int32_t i = 0; i < bench::pipeline_batch; ++i)
+                sum += value_of(results[static_cast<std::size_t>(i)], first + i);
+            completed += bench::pipeline_batch;
+        }
+    });
+    if (completed != bench::pipeline_count || sum != bench::sum_to(bench::pipeline_count))
+        check_failed(std::to_string(completed) + " executions summing to " + std::to_string(sum));
+    region.report("pgasio", name, bench::pipeline_count);
+    co_await conn.async_close();
+}
+
 asio::awaitable<void> big_result(const pgasio::config& cfg, const char* name) {
     using micros = std::chrono::microseconds;
     // 2000-01-01 00:00:00 UTC, PostgreSQL's epoch, in microseconds since 1970.
@@ -173,6 +208,7 @@ int main(int argc, char** argv) {
     asio::awaitable<void> (*run)(const pgasio::config&, const char*) = nullptr;
     if (workload == "latency" || workload == "latency-unix") run = latency;
     if (workload == "pipeline") run = pipeline;
+    if (workload == "pipeline-batch") run = pipeline_batch;
     if (workload == "big-result") run = big_result;
     if (workload == "concurrency") run = concurrency;
     if (!run) {
