@@ -336,7 +336,8 @@ TEST_CASE("query: a batch runs many queries with one Sync; an error fails the re
         auto conn = co_await connect_primary();
         auto stmt = co_await conn.async_prepare("SELECT $1::int4 + 1");
         pgasio::batch b;
-        for (int i = 0; i < 1000; ++i) REQUIRE(!b.add(stmt, i));
+        for (int i = 0; i < 1000; ++i)
+            REQUIRE(!b.add(stmt, i));
         REQUIRE(!b.add("SELECT $1::text || '!'", "unnamed"));
         CHECK(b.add(stmt, 1, 2) == client_errc::parameter_count_mismatch);
         CHECK(b.size() == 1001);
