@@ -10,6 +10,7 @@
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
@@ -18,8 +19,10 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <future>
 #include <optional>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -358,4 +361,26 @@ TEST_CASE("query: a batch runs many queries with one Sync; an error fails the re
         CHECK(gone == pgasio::sqlstate::undefined_table);
         co_await conn.async_close();
     });
+}
+
+TEST_CASE("query: asio::spawn's yield_context as the completion token") {
+    asio::io_context ctx;
+    std::int32_t got = 0;
+    pgasio::error_code failed;
+    asio::spawn(
+        ctx,
+        [&](asio::yield_context yield) {
+            pgasio::connection conn(ctx);
+            conn.async_connect(pgasio::test::test_config(), yield);
+            auto r = conn.async_query("SELECT $1::int4 * 3", 14, yield);
+            got = r[0].get<std::int32_t>(0);
+            conn.async_query("SELECT * FROM no_such_table", yield[failed]);
+            conn.async_close(yield);
+        },
+        [](std::exception_ptr e) {
+            if (e) std::rethrow_exception(e);
+        });
+    ctx.run_for(30s);
+    CHECK(got == 42);
+    CHECK(failed == pgasio::sqlstate::undefined_table);
 }
