@@ -1,5 +1,7 @@
 #include <pgasio/error.hpp>
 
+#include <boost/asio/error.hpp>
+
 namespace pgasio {
 
 std::string format_error(const error_code& ec, const diagnostics& diag) {
@@ -8,6 +10,42 @@ std::string format_error(const error_code& ec, const diagnostics& diag) {
     if (!diag.detail.empty()) out += "\nDETAIL: " + diag.detail;
     if (!diag.hint.empty()) out += "\nHINT: " + diag.hint;
     return out;
+}
+
+bool is_fatal(const error_code& ec) noexcept {
+    if (!ec) return false;
+    if (ec.category() == sqlstate_category()) {
+        char code[5];
+        protocol::detail::unpack_sqlstate(ec.value(), code);
+        const std::string_view s(code, 5);
+        return s.substr(0, 2) == "08" || s.substr(0, 3) == "57P";
+    }
+    if (ec.category() == client_category()) {
+        switch (static_cast<client_errc>(ec.value())) {
+        // The request was refused or answered in a way that leaves the session as it was.
+        case client_errc::embedded_nul:
+        case client_errc::too_many_parameters:
+        case client_errc::parameter_count_mismatch:
+        case client_errc::message_too_long:
+        case client_errc::query_timeout:
+        case client_errc::unexpected_row_count:
+        case client_errc::unexpected_null:
+        case client_errc::invalid_binary_length:
+        case client_errc::invalid_text_value:
+        case client_errc::value_out_of_range:
+        case client_errc::invalid_array:
+        case client_errc::invalid_range:
+        case client_errc::invalid_numeric:
+        case client_errc::type_mismatch:
+        case client_errc::unsupported_version:
+            return false;
+        default:
+            return true;
+        }
+    }
+    // Cancellation by the caller leaves the connection usable; other system or network errors
+    // (reset, broken pipe, TLS) mean the socket is gone.
+    return ec != boost::asio::error::operation_aborted;
 }
 
 error::error(const error_code& ec, diagnostics diag)

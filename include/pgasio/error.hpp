@@ -26,6 +26,14 @@ using protocol::sqlstate_category;
 ///       DETAIL: Key (id)=(1) already exists."
 std::string format_error(const error_code& ec, const diagnostics& diag);
 
+/// Whether a connection that failed with `ec` is gone (true) or still usable (false). Fatal:
+/// malformed or unexpected messages from the server (the stream cannot be trusted), a closed or
+/// failed socket, TLS and authentication failures, and server errors of class 08 (connection
+/// exception) or 57P (shutdown, crash, cannot connect now). Not fatal: SQL errors, a cancelled
+/// or timed-out query, parameters that could not be encoded, values that could not be decoded,
+/// a wrong row count. A pool uses it to decide whether a connection goes back.
+bool is_fatal(const error_code& ec) noexcept;
+
 /// The exception the default completion token throws: an error_code plus everything the server
 /// (or pgasio) said about it. `what()` is format_error(code(), diag()).
 ///

@@ -181,6 +181,7 @@ TEST_CASE("query: an error in one request does not disturb the others queued wit
         }
         CHECK(!codes[0]);
         CHECK(codes[1] == pgasio::sqlstate::undefined_table);
+        CHECK(!pgasio::is_fatal(codes[1]));
         CHECK(!codes[2]);
         CHECK(values[0] == 1);
         CHECK(values[2] == 3);
@@ -283,6 +284,7 @@ TEST_CASE("query: the server terminating the session fails every request, nothin
             co_await t.async_wait(asio::use_awaitable);
         }
         CHECK(*slow_ec == pgasio::sqlstate::admin_shutdown);
+        CHECK(pgasio::is_fatal(*slow_ec));
         CHECK(!victim.is_open());
         auto [ec, r] = co_await victim.async_query("SELECT 1", nothrow);
         CHECK(ec == client_errc::not_connected);
