@@ -204,10 +204,14 @@ startup_exchange::on_message(const message_view& message, write_buffer& out) {
         // Only before authentication: the server's answer to a version or option it lacks.
         const auto n = decode_negotiate_protocol_version(message.body);
         if (!n) return fail(n.error(), "malformed NegotiateProtocolVersion");
-        if (phase_ != phase::authenticating || n->newest_minor_version > 2 ||
-            n->newest_minor_version >= (static_cast<std::int32_t>(version_) & 0xFFFF))
+        // The field is documented as the newest minor version, but servers up to PostgreSQL 17
+        // send their whole newest version (3 << 16 | minor): accept both forms.
+        const std::int32_t major = n->newest_minor_version >> 16;
+        const std::int32_t minor = n->newest_minor_version & 0xFFFF;
+        if (phase_ != phase::authenticating || (major != 0 && major != 3) || minor > 2 ||
+            minor >= (static_cast<std::int32_t>(version_) & 0xFFFF))
             return fail(client_errc::unexpected_message, "unexpected NegotiateProtocolVersion");
-        version_ = n->newest_minor_version >= 2 ? protocol_version::v3_2 : protocol_version::v3_0;
+        version_ = minor >= 2 ? protocol_version::v3_2 : protocol_version::v3_0;
         return status::in_progress;
     }
     case t::backend_key_data: {

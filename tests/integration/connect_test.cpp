@@ -364,3 +364,14 @@ TEST_CASE("connect: connect_timeout bounds a server that never answers") {
     CHECK(took >= std::chrono::milliseconds(1900));
     CHECK(took < std::chrono::seconds(10));
 }
+
+TEST_CASE("connect: asking for protocol 3.2, PostgreSQL 15 negotiates down to 3.0") {
+    pgasio::test::run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        pgasio::connection conn(ex);
+        co_await conn.async_connect(
+            parse(conninfo("SCRAM", "sslmode=disable max_protocol_version=3.2")));
+        CHECK(conn.protocol_version() == pgasio::protocol::protocol_version::v3_0);
+        CHECK(conn.backend_pid() > 0);
+        co_await conn.async_close();
+    });
+}

@@ -222,6 +222,20 @@ TEST_CASE("startup: protocol version negotiation and key lengths") {
         REQUIRE(!r.ec);
         CHECK(ex.version() == protocol_version::v3_0);
     }
+    SECTION("servers before PostgreSQL 18 send their whole version (3.0) in the field") {
+        auto o = options();
+        o.version = protocol_version::v3_2;
+        startup_exchange ex(std::move(o));
+        const auto r = play(ex, {{'v', "\0\x03\0\0\0\0\0\0"s}, auth_ok, key_data, ready});
+        REQUIRE(!r.ec);
+        CHECK(ex.version() == protocol_version::v3_0);
+    }
+    SECTION("a version with another major number is refused") {
+        auto o = options();
+        o.version = protocol_version::v3_2;
+        startup_exchange ex(std::move(o));
+        CHECK(play(ex, {{'v', "\0\x04\0\0\0\0\0\0"s}}).ec == client_errc::unexpected_message);
+    }
     SECTION("NegotiateProtocolVersion when we asked for 3.0 is not allowed") {
         startup_exchange ex(options());
         CHECK(play(ex, {{'v', "\0\0\0\0\0\0\0\0"s}}).ec == client_errc::unexpected_message);
