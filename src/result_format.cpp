@@ -40,7 +40,7 @@ bool with_cpp_type(protocol::oid t, F&& f) {
         f.template operator()<double>();
         return true;
     case oids::numeric:
-        f.template operator()<protocol::types::numeric>();
+        f.template operator()<protocol::numeric>();
         return true;
     case oids::text:
     case oids::varchar:
@@ -86,13 +86,13 @@ bool with_cpp_type(protocol::oid t, F&& f) {
         f.template operator()<sys_time<microseconds>>();
         return true;
     case oids::time:
-        f.template operator()<protocol::types::time_of_day>();
+        f.template operator()<protocol::time_of_day>();
         return true;
     case oids::timetz:
-        f.template operator()<protocol::types::time_of_day_tz>();
+        f.template operator()<protocol::time_of_day_tz>();
         return true;
     case oids::interval:
-        f.template operator()<protocol::types::interval>();
+        f.template operator()<protocol::interval>();
         return true;
     default:
         return false;

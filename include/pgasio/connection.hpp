@@ -10,6 +10,7 @@
 #include <pgasio/query_as.hpp>
 #include <pgasio/result.hpp>
 #include <pgasio/statement.hpp>
+#include <pgasio/types.hpp>
 #include <pgasio/with_diagnostics.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>

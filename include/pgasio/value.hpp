@@ -29,11 +29,11 @@ namespace pgasio {
 /// | float, double                                       | float4, float8 |
 /// | std::string                                         | text          |
 /// | std::vector<std::byte>                              | bytea         |
-/// | protocol::uuid, protocol::types::numeric            | uuid, numeric |
+/// | protocol::uuid, protocol::numeric                   | uuid, numeric |
 /// | std::chrono::sys_days                               | date          |
 /// | std::chrono::local_time<std::chrono::microseconds>  | timestamp     |
 /// | std::chrono::sys_time<std::chrono::microseconds>    | timestamptz   |
-/// | protocol::types::time_of_day, protocol::types::interval | time, interval |
+/// | protocol::time_of_day, protocol::interval           | time, interval |
 /// | protocol::json, protocol::jsonb, protocol::inet     | json, jsonb, inet |
 /// | std::vector<std::int32_t>, std::vector<std::int64_t>, std::vector<double>,
 /// std::vector<std::string> | int4[], int8[], float8[], text[] |
@@ -53,10 +53,10 @@ public:
     /// The alternatives.
     using variant_type =
         std::variant<std::monostate, bool, std::int16_t, std::int32_t, std::int64_t, float, double,
-                     std::string, std::vector<std::byte>, protocol::uuid, protocol::types::numeric,
+                     std::string, std::vector<std::byte>, protocol::uuid, protocol::numeric,
                      std::chrono::sys_days, std::chrono::local_time<std::chrono::microseconds>,
-                     std::chrono::sys_time<std::chrono::microseconds>, protocol::types::time_of_day,
-                     protocol::types::interval, protocol::json, protocol::jsonb, protocol::inet,
+                     std::chrono::sys_time<std::chrono::microseconds>, protocol::time_of_day,
+                     protocol::interval, protocol::json, protocol::jsonb, protocol::inet,
                      std::vector<std::int32_t>, std::vector<std::int64_t>, std::vector<double>,
                      std::vector<std::string>>;
 

@@ -57,7 +57,6 @@ bool starts_with_nocase(std::string_view s, std::string_view prefix) noexcept {
 } // namespace pgasio::protocol
 
 namespace pgasio::protocol::detail {
-using types::numeric;
 
 // Brings parts into the invariant form, as numeric_recv's trunc_var followed by make_result do:
 // digits below dscale are cut (not rounded), then zero digits at both ends are dropped.
@@ -104,8 +103,8 @@ struct numeric_builder {
 
 } // namespace pgasio::protocol::detail
 
-namespace pgasio::protocol::types {
-using protocol::detail::numeric_builder;
+namespace pgasio::protocol {
+using detail::numeric_builder;
 
 numeric numeric::nan() {
     return numeric_builder::special(kind_type::nan);
@@ -334,6 +333,10 @@ bool operator==(const numeric& a, const numeric& b) noexcept {
     if (a.kind_ != numeric::kind_type::finite) return true;
     return a.negative_ == b.negative_ && a.weight_ == b.weight_ && a.digits_ == b.digits_;
 }
+
+} // namespace pgasio::protocol
+
+namespace pgasio::protocol::types {
 
 boost::system::error_code codec<numeric>::encode_binary(write_buffer& out, const numeric& v) {
     std::uint16_t sign = v.is_negative() ? sign_neg : sign_pos;

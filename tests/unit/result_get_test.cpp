@@ -1,5 +1,6 @@
 #include <pgasio/error.hpp>
 #include <pgasio/result.hpp>
+#include <pgasio/types.hpp>
 
 #include <pgasio/protocol/error.hpp>
 #include <pgasio/protocol/oids.hpp>
@@ -16,7 +17,6 @@ using namespace std::literals;
 using namespace pgasio;
 using namespace pgasio::test;
 namespace oids = pgasio::protocol::oids;
-namespace types = pgasio::protocol::types;
 using protocol::client_errc;
 
 namespace {
@@ -61,8 +61,8 @@ TEST_CASE("row_view: get every built-in type from binary") {
     CHECK(single(oids::bytea, blob)[0].get<std::span<const std::byte>>(0).size() == 2);
     const protocol::uuid id{{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}};
     CHECK(single(oids::uuid, bin(id))[0].get<protocol::uuid>(0) == id);
-    const auto n = types::numeric::from_string("12345.678").value();
-    CHECK(single(oids::numeric, bin(n))[0].get<types::numeric>(0).to_string() == "12345.678");
+    const auto n = protocol::numeric::from_string("12345.678").value();
+    CHECK(single(oids::numeric, bin(n))[0].get<protocol::numeric>(0).to_string() == "12345.678");
     CHECK(single(oids::json, bin(protocol::json{"{}"}))[0].get<protocol::json>(0).text == "{}");
     CHECK(single(oids::jsonb, bin(protocol::jsonb{"[1]"}))[0].get<protocol::json>(0).text == "[1]");
     const protocol::inet addr{protocol::ip_family::ipv4, 24, {10, 0, 0, 1}};
@@ -73,10 +73,10 @@ TEST_CASE("row_view: get every built-in type from binary") {
     CHECK(single(oids::timestamp, bin(ts))[0].get<local_time<microseconds>>(0) == ts);
     const sys_time<microseconds> tz{sys_days(2000y / 1 / 1) + 1h};
     CHECK(single(oids::timestamptz, bin(tz))[0].get<sys_time<microseconds>>(0) == tz);
-    const types::time_of_day tod{13h + 30min};
-    CHECK(single(oids::time, bin(tod))[0].get<types::time_of_day>(0) == tod);
-    const types::interval iv{1, 2, 3};
-    CHECK(single(oids::interval, bin(iv))[0].get<types::interval>(0) == iv);
+    const protocol::time_of_day tod{13h + 30min};
+    CHECK(single(oids::time, bin(tod))[0].get<protocol::time_of_day>(0) == tod);
+    const protocol::interval iv{1, 2, 3};
+    CHECK(single(oids::interval, bin(iv))[0].get<protocol::interval>(0) == iv);
     const std::vector<std::int32_t> arr{1, 2, 3};
     CHECK(single(oids::int4_array, bin(arr))[0].get<std::vector<std::int64_t>>(0) ==
           std::vector<std::int64_t>{1, 2, 3});
@@ -84,8 +84,8 @@ TEST_CASE("row_view: get every built-in type from binary") {
 
 TEST_CASE("row_view: get the other built-in types") {
     using namespace std::chrono;
-    const types::time_of_day_tz ttz{8h, 3600};
-    CHECK(single(oids::timetz, bin(ttz))[0].get<types::time_of_day_tz>(0) == ttz);
+    const protocol::time_of_day_tz ttz{8h, 3600};
+    CHECK(single(oids::timetz, bin(ttz))[0].get<protocol::time_of_day_tz>(0) == ttz);
     const year_month_day ymd = 1999y / December / 31;
     CHECK(single(oids::date, bin(ymd))[0].get<year_month_day>(0) == ymd);
     const protocol::cidr net{protocol::ip_family::ipv4, 8, {10}};
@@ -106,6 +106,17 @@ TEST_CASE("row_view: get the other built-in types") {
         std::vector<std::optional<std::int32_t>>{std::nullopt, 5});
     CHECK(single(oids::name, txt("pg_class"))[0].try_get<std::string_view>(0) == "pg_class");
     CHECK(single(oids::text, std::nullopt)[0].try_get<std::string_view>(0) == std::nullopt);
+}
+
+TEST_CASE("row_view: the value types under their pgasio:: names") {
+    const pgasio::uuid id{{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}};
+    CHECK(single(oids::uuid, bin(id))[0].get<pgasio::uuid>(0) == id);
+    const auto n = pgasio::numeric::from_string("-0.50").value();
+    CHECK(single(oids::numeric, bin(n))[0].get<pgasio::numeric>(0).to_string() == "-0.50");
+    const pgasio::interval iv{-1, 2, 3};
+    CHECK(single(oids::interval, bin(iv))[0].get<pgasio::interval>(0) == iv);
+    const pgasio::range<std::int64_t> from5{5, std::nullopt, true, false};
+    CHECK(single(oids::int8range, bin(from5))[0].get<pgasio::range<std::int64_t>>(0) == from5);
 }
 
 TEST_CASE("row_view: text-format columns decode through the text codecs") {

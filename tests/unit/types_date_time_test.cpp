@@ -15,11 +15,11 @@
 using namespace std::string_view_literals;
 using namespace std::chrono_literals;
 using pgasio::protocol::client_errc;
+using pgasio::protocol::interval;
+using pgasio::protocol::time_of_day;
+using pgasio::protocol::time_of_day_tz;
 using pgasio::protocol::write_buffer;
 using pgasio::protocol::types::codec;
-using pgasio::protocol::types::interval;
-using pgasio::protocol::types::time_of_day;
-using pgasio::protocol::types::time_of_day_tz;
 namespace oids = pgasio::protocol::oids;
 namespace chr = std::chrono;
 using pgasio::test::to_bytes;

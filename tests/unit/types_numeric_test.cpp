@@ -14,9 +14,9 @@
 
 using namespace std::string_view_literals;
 using pgasio::protocol::client_errc;
+using pgasio::protocol::numeric;
 using pgasio::protocol::write_buffer;
 using pgasio::protocol::types::codec;
-using pgasio::protocol::types::numeric;
 namespace oids = pgasio::protocol::oids;
 using pgasio::test::to_bytes;
 using pgasio::test::to_string;

@@ -300,6 +300,16 @@ boost::system::result<backend_message> decode_backend_message(message_view messa
 // ---------------------------------------------------------------------------------------------
 // Iterators (defined here so range-for works on the views)
 
+namespace detail {
+/// `it++` for the views' iterators, from their `++it`: the copy of `it` from before the step.
+template <class Iterator>
+Iterator post_increment(Iterator& it) noexcept {
+    auto old = it;
+    ++it;
+    return old;
+}
+} // namespace detail
+
 class sasl_mechanisms_view::iterator {
 public:
     using value_type = std::string_view;
@@ -309,11 +319,7 @@ public:
         : p_(p) {}
     std::string_view operator*() const noexcept;
     iterator& operator++() noexcept;
-    iterator operator++(int) noexcept {
-        auto old = *this;
-        ++*this;
-        return old;
-    }
+    iterator operator++(int) noexcept { return detail::post_increment(*this); }
     bool operator==(const iterator&) const = default;
 
 private:
@@ -330,11 +336,7 @@ public:
         , index_(index) {}
     column_description operator*() const noexcept;
     iterator& operator++() noexcept;
-    iterator operator++(int) noexcept {
-        auto old = *this;
-        ++*this;
-        return old;
-    }
+    iterator operator++(int) noexcept { return detail::post_increment(*this); }
     bool operator==(const iterator& o) const noexcept { return index_ == o.index_; }
 
 private:
@@ -352,11 +354,7 @@ public:
         , index_(index) {}
     std::optional<std::span<const std::byte>> operator*() const noexcept;
     iterator& operator++() noexcept;
-    iterator operator++(int) noexcept {
-        auto old = *this;
-        ++*this;
-        return old;
-    }
+    iterator operator++(int) noexcept { return detail::post_increment(*this); }
     bool operator==(const iterator& o) const noexcept { return index_ == o.index_; }
 
 private:
@@ -373,11 +371,7 @@ public:
         : p_(p) {}
     field operator*() const noexcept;
     iterator& operator++() noexcept;
-    iterator operator++(int) noexcept {
-        auto old = *this;
-        ++*this;
-        return old;
-    }
+    iterator operator++(int) noexcept { return detail::post_increment(*this); }
     bool operator==(const iterator&) const = default;
 
 private:

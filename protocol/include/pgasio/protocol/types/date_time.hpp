@@ -42,7 +42,7 @@
 /// garbage, numbers too large for their field); value_out_of_range for a well-formed date or
 /// timestamp outside PostgreSQL's range. Every decoder returns type_mismatch for a server type it
 /// does not accept.
-namespace pgasio::protocol::types {
+namespace pgasio::protocol {
 
 /// A PostgreSQL `time`: microseconds since midnight, 0 to 24:00:00 inclusive (PostgreSQL accepts
 /// 24:00:00 as the end of the day).
@@ -92,6 +92,10 @@ struct interval {
 
     friend constexpr bool operator==(const interval&, const interval&) = default;
 };
+
+} // namespace pgasio::protocol
+
+namespace pgasio::protocol::types {
 
 /// std::chrono::sys_days <-> `date`. Binary: int32 days since 2000-01-01, INT32_MAX/INT32_MIN for
 /// +/-infinity (sys_days::max()/min()). Text: "2024-02-29", "0044-03-15 BC", "infinity".

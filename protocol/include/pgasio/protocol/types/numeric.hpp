@@ -16,7 +16,7 @@ namespace pgasio::protocol::detail {
 struct numeric_builder;
 } // namespace pgasio::protocol::detail
 
-namespace pgasio::protocol::types {
+namespace pgasio::protocol {
 
 /// An exact decimal number with PostgreSQL's `numeric` semantics and limits.
 ///
@@ -114,7 +114,7 @@ public:
     friend bool operator==(const numeric& a, const numeric& b) noexcept;
 
 private:
-    friend struct protocol::detail::numeric_builder;
+    friend struct detail::numeric_builder;
 
     kind_type kind_ = kind_type::finite;
     bool negative_ = false;
@@ -122,6 +122,10 @@ private:
     std::uint16_t dscale_ = 0;
     std::vector<std::int16_t> digits_;
 };
+
+} // namespace pgasio::protocol
+
+namespace pgasio::protocol::types {
 
 /// numeric <-> PostgreSQL `numeric`, binary and text.
 ///

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <utility>
 
 namespace pgasio::protocol {
 
@@ -93,32 +94,18 @@ struct codec<range<T>> {
         if (!accepts(t)) return client_errc::type_mismatch;
         detail::binary_range r;
         if (auto ec = detail::read_range(in, r)) return ec;
-        out = range<T>{};
-        out.empty = r.empty;
-        out.lower_inclusive = r.lower_inclusive;
-        out.upper_inclusive = r.upper_inclusive;
-        if (r.lower) {
-            if (auto ec =
-                    codec<T>::decode_binary(*r.lower, range_oids<T>::subtype, out.lower.emplace()))
-                return ec;
-        }
-        if (r.upper) {
-            if (auto ec =
-                    codec<T>::decode_binary(*r.upper, range_oids<T>::subtype, out.upper.emplace()))
-                return ec;
-        }
-        return {};
+        return convert(r, out, [](std::span<const std::byte> from, T& to) {
+            return codec<T>::decode_binary(from, range_oids<T>::subtype, to);
+        });
     }
     static boost::system::error_code encode_text(std::string& out, const range<T>& v) {
         std::uint8_t flags = 0;
         if (auto ec = flags_of(v, flags)) return ec;
-        detail::text_range r{v.empty, v.lower_inclusive, v.upper_inclusive, {}, {}};
-        if (v.lower) {
-            if (auto ec = codec<T>::encode_text(r.lower.emplace(), *v.lower)) return ec;
-        }
-        if (v.upper) {
-            if (auto ec = codec<T>::encode_text(r.upper.emplace(), *v.upper)) return ec;
-        }
+        detail::text_range r;
+        if (auto ec = convert(v, r, [](const T& from, std::string& to) {
+                return codec<T>::encode_text(to, from);
+            }))
+            return ec;
         detail::append_text_range(out, r);
         return {};
     }
@@ -126,27 +113,33 @@ struct codec<range<T>> {
         if (!accepts(t)) return client_errc::type_mismatch;
         detail::text_range r;
         if (auto ec = detail::parse_text_range(in, r)) return ec;
-        out = range<T>{};
-        out.empty = r.empty;
-        out.lower_inclusive = r.lower_inclusive;
-        out.upper_inclusive = r.upper_inclusive;
-        if (r.lower) {
-            if (auto ec =
-                    codec<T>::decode_text(*r.lower, range_oids<T>::subtype, out.lower.emplace()))
-                return ec;
-        }
-        if (r.upper) {
-            if (auto ec =
-                    codec<T>::decode_text(*r.upper, range_oids<T>::subtype, out.upper.emplace()))
-                return ec;
-        }
-        return {};
+        return convert(r, out, [](const std::string& from, T& to) {
+            return codec<T>::decode_text(from, range_oids<T>::subtype, to);
+        });
     }
 
 private:
     static boost::system::error_code flags_of(const range<T>& v, std::uint8_t& flags) noexcept {
         return detail::range_flags_of(v.empty, v.lower.has_value(), v.lower_inclusive,
                                       v.upper.has_value(), v.upper_inclusive, flags);
+    }
+
+    /// Copies the flags of `from` into a fresh `to` and converts each bound that is present with
+    /// `convert_bound(from_bound, to_bound)`: the one piece of code for both bounds, between
+    /// range<T> and the parts of either wire form (detail::binary_range, detail::text_range).
+    /// Stops at the first error, leaving `to` partly filled.
+    template <class From, class To, class ConvertBound>
+    static boost::system::error_code convert(const From& from, To& to, ConvertBound convert_bound) {
+        to = To{};
+        to.empty = from.empty;
+        to.lower_inclusive = from.lower_inclusive;
+        to.upper_inclusive = from.upper_inclusive;
+        for (auto [from_bound, to_bound] :
+             {std::pair{&from.lower, &to.lower}, std::pair{&from.upper, &to.upper}}) {
+            if (!*from_bound) continue;
+            if (auto ec = convert_bound(**from_bound, to_bound->emplace())) return ec;
+        }
+        return {};
     }
 };
 

@@ -1,0 +1,44 @@
+// The value types a user names, as pgasio::uuid, pgasio::numeric, pgasio::interval, ...
+#pragma once
+
+#include <pgasio/protocol/types/types.hpp>
+
+/// The value types PostgreSQL's built-in types map to, under the names users write.
+///
+/// They are defined in pgasio::protocol (the sans-io codec, which has their codecs in
+/// pgasio::protocol::types); these using-declarations make them the same types under shorter
+/// names, so pgasio::numeric and pgasio::protocol::numeric are interchangeable. The standard
+/// types that PostgreSQL types map to (bool, std::int32_t, std::string, std::chrono::sys_days,
+/// ...) need no alias; pgasio/protocol/types/types.hpp lists every mapping.
+///
+/// @code
+/// for (auto row : rows) {
+///     pgasio::uuid id = row.get<pgasio::uuid>("id");
+///     pgasio::numeric balance = row.get<pgasio::numeric>("balance");
+///     std::optional<pgasio::interval> grace = row.try_get<pgasio::interval>("grace");
+/// }
+/// @endcode
+namespace pgasio {
+
+using protocol::uuid; ///< uuid
+
+using protocol::numeric; ///< numeric
+
+using protocol::interval;       ///< interval
+using protocol::time_of_day;    ///< time
+using protocol::time_of_day_tz; ///< timetz
+
+using protocol::json;  ///< json
+using protocol::jsonb; ///< jsonb
+
+using protocol::cidr;      ///< cidr
+using protocol::inet;      ///< inet
+using protocol::ip_family; ///< the address family of inet and cidr
+using protocol::macaddr;   ///< macaddr
+using protocol::macaddr8;  ///< macaddr8
+
+using protocol::array;           ///< arrays of any shape
+using protocol::array_dimension; ///< one dimension of an array: its length and lower bound
+using protocol::range;           ///< int4range, int8range and the other range types
+
+} // namespace pgasio
