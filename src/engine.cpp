@@ -266,6 +266,13 @@ void connection_impl::handle(const protocol::message_view& m) {
         if (!row) return malformed(row.error(), "DataRow");
         if (r.abandoned || r.server_error) return;
         if (auto ec = r.builder.add_row(*row)) {
+            if (ec == client_errc::result_too_large) {
+                // The stream is fine: the request fails and its remaining rows are drained.
+                r.server_error = ec;
+                r.server_diag = std::make_unique<diagnostics>();
+                r.server_diag->message = "the result passes 2 GiB of values; read it in parts";
+                return;
+            }
             diagnostics d;
             d.message = "a row does not match its RowDescription";
             return fail_all(ec, d);

@@ -27,6 +27,7 @@ bool is_fatal(const error_code& ec) noexcept {
         case client_errc::too_many_parameters:
         case client_errc::parameter_count_mismatch:
         case client_errc::message_too_long:
+        case client_errc::result_too_large:
         case client_errc::query_timeout:
         case client_errc::unexpected_row_count:
         case client_errc::unexpected_null:

@@ -80,13 +80,21 @@ boost::system::error_code result_builder::add_row(const protocol::data_row_view&
     auto& data = result_.data_;
     auto& offsets = result_.offsets_;
     if (offsets.empty()) offsets.push_back(0);
+    const std::size_t data_before = data.size();
+    const std::size_t offsets_before = offsets.size();
     for (const auto value : row) {
         if (!value) {
-            offsets.push_back(data.size() | null_flag);
+            offsets.push_back(static_cast<value_offset>(data.size()) | null_flag);
             continue;
         }
         data.insert(data.end(), value->begin(), value->end());
-        offsets.push_back(data.size());
+        offsets.push_back(static_cast<value_offset>(data.size()));
+    }
+    // Offsets are 32-bit: a result stops at 2 GiB of value bytes (the row is taken back).
+    if (data.size() > max_result_bytes) {
+        data.resize(data_before);
+        offsets.resize(offsets_before);
+        return protocol::client_errc::result_too_large;
     }
     ++result_.rows_;
     return {};

@@ -22,10 +22,12 @@ class result_builder;
 /// The outcome of one statement: its columns, its rows and its command tag.
 ///
 /// All the values' bytes live in ONE contiguous buffer, copied there once from the DataRow
-/// messages; a flat vector holds one 64-bit offset per value (its end; bit 63 marks NULL). Both
+/// messages; a flat vector holds one 32-bit offset per value (its end; bit 31 marks NULL). Both
 /// grow amortised, so reading a result allocates nothing per row or per value, and values are
-/// decoded only when asked for (row_view::get). Offsets are 64-bit so a result has no size limit
-/// but memory.
+/// decoded only when asked for (row_view::get). 32-bit offsets halve the per-value overhead, and
+/// limit one result to 2 GiB of value bytes: a larger one fails with
+/// client_errc::result_too_large (read such results in parts, e.g. with LIMIT/OFFSET or a
+/// cursor).
 ///
 /// Copyable (a deep copy of the buffer; the columns are shared) and cheap to move; moving keeps
 /// every row_view and every decoded view (std::string_view, ...) valid, as the buffer stays put.
@@ -83,7 +85,7 @@ private:
     column_list columns_;
     std::vector<std::byte> data_;
     // offsets_[0] = 0, then the end of each value (| null_flag for NULL), row after row.
-    std::vector<std::uint64_t> offsets_;
+    std::vector<detail::value_offset> offsets_;
     std::size_t rows_ = 0;
     std::string tag_;
 };

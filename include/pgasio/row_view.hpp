@@ -18,8 +18,12 @@ class result;
 
 namespace detail {
 
-/// Bit 63 of a value's end offset in a result marks a NULL (it then has no bytes).
-inline constexpr std::uint64_t null_flag = std::uint64_t{1} << 63;
+/// A value's end offset in a result's buffer.
+using value_offset = std::uint32_t;
+/// Bit 31 of a value's end offset marks a NULL (it then has no bytes).
+inline constexpr value_offset null_flag = value_offset{1} << 31;
+/// The most value bytes one result holds (offsets must stay below null_flag).
+inline constexpr std::size_t max_result_bytes = null_flag - 1;
 
 /// Throws the pgasio::error that a failed get() of column `index` into `cpp_type` deserves: its
 /// message names the column by index and name, its type, and what was wrong.
@@ -136,7 +140,7 @@ public:
 private:
     friend class result;
     row_view(const column* columns, std::size_t size, const std::byte* data,
-             const std::uint64_t* offsets) noexcept
+             const detail::value_offset* offsets) noexcept
         : columns_(columns)
         , size_(size)
         , data_(data)
@@ -153,16 +157,16 @@ private:
     // Value i occupies [offsets_[i], offsets_[i + 1]) without the NULL flags: each offset is the
     // end of the previous value, so a value costs one offset (see result).
     std::optional<std::span<const std::byte>> raw_unchecked(std::size_t i) const noexcept {
-        const std::uint64_t end = offsets_[i + 1];
+        const detail::value_offset end = offsets_[i + 1];
         if (end & detail::null_flag) return std::nullopt;
-        const std::uint64_t begin = offsets_[i] & ~detail::null_flag;
+        const detail::value_offset begin = offsets_[i] & ~detail::null_flag;
         return std::span<const std::byte>(data_ + begin, static_cast<std::size_t>(end - begin));
     }
 
     const column* columns_ = nullptr;
     std::size_t size_ = 0;
     const std::byte* data_ = nullptr;
-    const std::uint64_t* offsets_ = nullptr;
+    const detail::value_offset* offsets_ = nullptr;
 };
 
 } // namespace pgasio

@@ -88,6 +88,8 @@ const char* describe(client_errc e) noexcept {
         return "the connection is not open";
     case client_errc::query_timeout:
         return "the query exceeded its timeout and was cancelled";
+    case client_errc::result_too_large:
+        return "the result passes 2 GiB of values";
     case client_errc::unexpected_row_count:
         return "the query returned a number of rows other than the one expected";
     case client_errc::unexpected_null:

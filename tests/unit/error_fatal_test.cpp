@@ -30,3 +30,8 @@ TEST_CASE("is_fatal: SQL errors and refused requests keep the connection, broken
     CHECK(is_fatal(boost::asio::error::connection_reset));
     CHECK(is_fatal(boost::asio::error::eof));
 }
+
+TEST_CASE("is_fatal: a result too large is not fatal, a message too large is") {
+    CHECK(!is_fatal(client_errc::result_too_large));
+    CHECK(is_fatal(client_errc::message_too_large));
+}

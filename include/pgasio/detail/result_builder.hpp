@@ -25,8 +25,9 @@ class result_builder {
 public:
     /// Sets the columns of the rows to come (null or empty for commands without rows).
     void set_columns(column_list cols);
-    /// Appends a row. Errors: client_errc::unexpected_message when the row does not have one
-    /// value per column (the server broke the protocol); nothing is appended then.
+    /// Appends a row. Errors (nothing is appended then): client_errc::unexpected_message when
+    /// the row does not have one value per column (the server broke the protocol);
+    /// client_errc::result_too_large when the result would pass 2 GiB of value bytes.
     boost::system::error_code add_row(const protocol::data_row_view& row);
     /// Sets the CommandComplete tag (rows_affected() is read from it).
     void set_command_tag(std::string_view tag);

@@ -62,6 +62,7 @@ enum class client_errc : int {
     not_connected,               ///< the connection is not open
     query_timeout,               ///< a query exceeded its timeout (it was cancelled)
     unexpected_row_count,        ///< query_one without exactly one row, query_opt with several
+    result_too_large,            ///< a result passes 2 GiB of values (its rows are drained)
 
     // Type codecs (a value could not be encoded or decoded).
     unexpected_null = 300, ///< NULL where the target type cannot hold it
