@@ -117,6 +117,7 @@ private:
     asio::awaitable<void> send_cancel_request();
 
     std::uint64_t statement_counter_ = 0;
+    std::uint64_t request_counter_ = 0;
     // A cancelled request holds back later writes until both its ReadyForQuery (barrier_) and
     // the server's close of the cancel connection (cancel_in_flight_) are through, so that the
     // cancel cannot reach the session after a later query started (and stop that one instead).

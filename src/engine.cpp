@@ -29,6 +29,7 @@ void deliver(Handler& h, asio::any_io_executor fallback, Args&&... args) {
 // Answers the caller of `r` with `ec` and what `r` collected (nothing on failure).
 void answer(request& r, error_code ec, asio::any_io_executor ex) {
     if (r.slot.is_connected()) r.slot.clear();
+    if (r.timer) r.timer->cancel();
     std::visit(
         [&](auto& h) {
             using H = std::decay_t<decltype(h)>;
@@ -88,13 +89,14 @@ void connection_impl::enqueue(std::unique_ptr<request> r, encoder_ref encode) {
     queue.push_back(std::move(r));
     ++unwritten;
     if (query_timeout.count() > 0) {
-        auto timer = std::make_shared<asio::steady_timer>(executor, query_timeout);
-        timer->async_wait([weak = weak_from_this(), raw, timer](error_code ec) {
+        raw->id = ++request_counter_;
+        raw->timer = std::make_shared<asio::steady_timer>(executor, query_timeout);
+        raw->timer->async_wait([weak = weak_from_this(), id = raw->id](error_code ec) {
             auto self = weak.lock();
             if (ec || !self) return;
-            // The request may be gone already: only a request still queued is cancelled.
+            // The request may be answered and gone, its address reused: look it up by id.
             for (const auto& q : self->queue)
-                if (q.get() == raw) return self->cancel(raw, client_errc::query_timeout);
+                if (q->id == id) return self->cancel(q.get(), client_errc::query_timeout);
         });
     }
     start_write();

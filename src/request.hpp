@@ -10,6 +10,7 @@
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <memory>
 #include <variant>
@@ -59,6 +60,9 @@ struct request {
 
     /// Cancellation (per-operation, from the caller's token) and the per-query timeout.
     asio::cancellation_slot slot;
+    std::shared_ptr<asio::steady_timer> timer;
+    /// Unique on its connection: the timeout finds its request by it (an address may be reused).
+    std::uint64_t id = 0;
 };
 
 } // namespace pgasio::detail

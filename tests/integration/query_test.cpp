@@ -403,3 +403,23 @@ TEST_CASE("query: through pgbouncer in transaction pooling mode (unnamed stateme
         co_await conn.async_close();
     });
 }
+
+TEST_CASE("query: a query timeout never fires on a later query that reuses the memory") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        conn.set_query_timeout(200ms);
+        // Each query is answered long before its deadline; their timers still run out while
+        // later queries (often at the same address) are in flight. None may be cancelled.
+        const auto until = std::chrono::steady_clock::now() + 700ms;
+        int ran = 0;
+        while (std::chrono::steady_clock::now() < until) {
+            auto [ec, r] =
+                co_await conn.async_query("SELECT pg_sleep(0.005), $1::int4", ran, nothrow);
+            REQUIRE(!ec);
+            CHECK(r[0].get<std::int32_t>(1) == ran);
+            ++ran;
+        }
+        CHECK(ran > 20);
+        co_await conn.async_close();
+    });
+}
