@@ -2,6 +2,7 @@
 // hostile replies. Each case must fail with a clear error, never hang or crash.
 #include <pgasio/connection.hpp>
 
+#include "support/bytes.hpp"
 #include "support/run.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -24,16 +25,10 @@ using pgasio::client_errc;
 
 namespace {
 
-// Backend message bytes: type, length, body.
-std::string msg(char type, std::string_view body) {
-    std::string out(1, type);
-    const auto len = static_cast<std::uint32_t>(body.size() + 4);
-    for (int shift = 24; shift >= 0; shift -= 8)
-        out += static_cast<char>(len >> shift);
-    return out += body;
-}
+using pgasio::test::framed;
+
 std::string auth(std::string_view code_and_data) {
-    return msg('R', code_and_data);
+    return framed('R', code_and_data);
 }
 
 // Answers each client message with the next scripted reply; an empty reply closes. In a reply,
@@ -102,7 +97,7 @@ outcome connect_to(std::vector<std::string> replies, const std::string& extra = 
     });
 }
 
-const std::string ready = msg('Z', "I");
+const std::string ready = framed('Z', "I");
 const std::string auth_ok = auth("\0\0\0\0"sv);
 
 } // namespace
@@ -160,7 +155,7 @@ TEST_CASE("fake server: the server closes in the middle of startup") {
 
 TEST_CASE("fake server: an error sent as the server closes is reported as the server said it") {
     const auto o = connect_to(
-        {msg('E', "SFATAL\0VFATAL\0C53300\0Msorry, too many clients already\0\0"sv), ""});
+        {framed('E', "SFATAL\0VFATAL\0C53300\0Msorry, too many clients already\0\0"sv), ""});
     CHECK(o.ec == pgasio::sqlstate::too_many_connections);
     CHECK(o.diag.message == "sorry, too many clients already");
 }

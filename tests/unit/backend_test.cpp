@@ -19,12 +19,7 @@ namespace {
 // Decodes `body` as a message of `type` through the generic entry point, recording the whole
 // framed message as a fuzz seed (after fuzz_backend's first byte, which picks a chunk size).
 boost::system::result<backend_message> decode(char type, std::string_view body) {
-    std::string framed = "\x07" + std::string(1, type);
-    const auto len = static_cast<std::uint32_t>(body.size() + 4);
-    for (int shift = 24; shift >= 0; shift -= 8)
-        framed += static_cast<char>(len >> shift);
-    framed += body;
-    pgasio::test::record_seed("fuzz_backend", to_bytes(framed));
+    pgasio::test::record_seed("fuzz_backend", to_bytes("\x07" + pgasio::test::framed(type, body)));
     static std::vector<std::byte> storage;
     storage = to_bytes(body);
     return decode_backend_message({static_cast<backend_message_type>(type), storage});

@@ -55,17 +55,6 @@ result users() {
                         {bin(false), txt("bob"), bin(std::int64_t{2}), std::nullopt}});
 }
 
-template <class F>
-pgasio::error thrown(F&& f) {
-    try {
-        f();
-    } catch (const pgasio::error& e) {
-        return e;
-    }
-    FAIL("no pgasio::error thrown");
-    throw std::logic_error("unreachable");
-}
-
 } // namespace
 
 static_assert(detail::mapping_of<qa::user>() == detail::row_mapping::described);

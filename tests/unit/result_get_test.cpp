@@ -27,18 +27,6 @@ result single(protocol::oid t, field v,
     return make_result({{"v", t, format}}, {{std::move(v)}});
 }
 
-// The error a call throws, or fails the test.
-template <class F>
-pgasio::error thrown(F&& f) {
-    try {
-        f();
-    } catch (const pgasio::error& e) {
-        return e;
-    }
-    FAIL("no pgasio::error thrown");
-    throw std::logic_error("unreachable");
-}
-
 } // namespace
 
 TEST_CASE("row_view: get every built-in type from binary") {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <pgasio/detail/result_builder.hpp>
+#include <pgasio/error.hpp>
 #include <pgasio/result.hpp>
 
 #include <pgasio/protocol/backend.hpp>
@@ -15,6 +16,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <stdexcept>
 #include <string_view>
 #include <vector>
 
@@ -104,6 +106,18 @@ inline result make_result(const std::vector<column_spec>& cols,
     }
     builder.set_command_tag(tag);
     return builder.finish();
+}
+
+/// The pgasio::error that `f` throws; fails the test when it throws none.
+template <class F>
+pgasio::error thrown(F&& f) {
+    try {
+        f();
+    } catch (const pgasio::error& e) {
+        return e;
+    }
+    FAIL("no pgasio::error thrown");
+    throw std::logic_error("unreachable");
 }
 
 } // namespace pgasio::test

@@ -47,13 +47,8 @@ struct run_result {
 run_result play(startup_exchange& ex, const std::vector<scripted>& script) {
     // The whole script, framed, seeds fuzz_startup (after its settings byte: password set).
     std::string stream = "\x01";
-    for (const auto& m : script) {
-        stream += m.type;
-        const auto len = static_cast<std::uint32_t>(m.body.size() + 4);
-        for (int shift = 24; shift >= 0; shift -= 8)
-            stream += static_cast<char>(len >> shift);
-        stream += m.body;
-    }
+    for (const auto& m : script)
+        stream += pgasio::test::framed(m.type, m.body);
     pgasio::test::record_seed("fuzz_startup", to_bytes(stream));
     write_buffer out;
     REQUIRE(!ex.start(out));
