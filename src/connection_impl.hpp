@@ -123,6 +123,9 @@ private:
     // cancel cannot reach the session after a later query started (and stop that one instead).
     request* barrier_ = nullptr;
     bool cancel_in_flight_ = false;
+    // True while the read loop hands a batch of messages to their requests: requests queued
+    // meanwhile are written together once the batch is through.
+    bool answering_ = false;
     diagnostics fatal_diag_; // a FATAL ErrorResponse outside any request (admin shutdown...)
     error_code fatal_ec_;
 };

@@ -99,7 +99,9 @@ void connection_impl::enqueue(std::unique_ptr<request> r, encoder_ref encode) {
                 if (q->id == id) return self->cancel(q.get(), client_errc::query_timeout);
         });
     }
-    start_write();
+    // While the read loop answers a batch of messages, the callers it resumes queue their next
+    // requests; one write after the batch then carries them all (see read_loop).
+    if (!answering_) start_write();
 }
 
 void connection_impl::start_write() {
@@ -130,9 +132,11 @@ void connection_impl::start_reading() {
 asio::awaitable<void> connection_impl::read_loop() {
     auto self = shared_from_this();
     while (open) {
+        answering_ = true;
         for (;;) {
             auto m = reader.next();
             if (!m) {
+                answering_ = false;
                 diagnostics d;
                 d.message = "malformed message from the server: " + m.error().message();
                 fail_all(m.error(), d);
@@ -140,8 +144,13 @@ asio::awaitable<void> connection_impl::read_loop() {
             }
             if (!*m) break;
             handle(**m);
-            if (!open) co_return;
+            if (!open) {
+                answering_ = false;
+                co_return;
+            }
         }
+        answering_ = false;
+        start_write();
         auto space = reader.prepare(read_chunk);
         auto [ec, n] =
             co_await io.async_read_some(asio::buffer(space.data(), space.size()), nothrow);
