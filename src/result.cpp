@@ -79,21 +79,24 @@ boost::system::error_code result_builder::add_row(const protocol::data_row_view&
     if (row.size() != n) return protocol::client_errc::unexpected_message;
     auto& data = result_.data_;
     auto& offsets = result_.offsets_;
-    if (offsets.empty()) offsets.push_back(0);
+    // The values' bytes are at most the message body: room for all of them at once.
     const std::size_t data_before = data.size();
     const std::size_t offsets_before = offsets.size();
+    data.reserve_more(row.body_size());
+    offsets.reserve_more(n + 1);
+    if (offsets.empty()) offsets.push_back_unchecked(0);
     for (const auto value : row) {
         if (!value) {
-            offsets.push_back(static_cast<value_offset>(data.size()) | null_flag);
+            offsets.push_back_unchecked(static_cast<value_offset>(data.size()) | null_flag);
             continue;
         }
-        data.insert(data.end(), value->begin(), value->end());
-        offsets.push_back(static_cast<value_offset>(data.size()));
+        data.append_unchecked(value->data(), value->size());
+        offsets.push_back_unchecked(static_cast<value_offset>(data.size()));
     }
     // Offsets are 32-bit: a result stops at 2 GiB of value bytes (the row is taken back).
     if (data.size() > max_result_bytes) {
-        data.resize(data_before);
-        offsets.resize(offsets_before);
+        data.truncate(data_before);
+        offsets.truncate(offsets_before);
         return protocol::client_errc::result_too_large;
     }
     ++result_.rows_;

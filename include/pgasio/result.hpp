@@ -2,6 +2,7 @@
 #pragma once
 
 #include <pgasio/column.hpp>
+#include <pgasio/detail/pod_buffer.hpp>
 #include <pgasio/row_view.hpp>
 
 #include <compare>
@@ -83,9 +84,9 @@ private:
     friend class detail::result_builder;
 
     column_list columns_;
-    std::vector<std::byte> data_;
+    detail::pod_buffer<std::byte> data_;
     // offsets_[0] = 0, then the end of each value (| null_flag for NULL), row after row.
-    std::vector<detail::value_offset> offsets_;
+    detail::pod_buffer<detail::value_offset> offsets_;
     std::size_t rows_ = 0;
     std::string tag_;
 };

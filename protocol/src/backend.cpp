@@ -10,6 +10,8 @@ namespace {
 
 using boost::system::error_code;
 using detail::byte_reader;
+using detail::load_u16;
+using detail::load_u32;
 
 template <class T>
 boost::system::result<T> finish(const byte_reader& r, T value) {
@@ -17,15 +19,6 @@ boost::system::result<T> finish(const byte_reader& r, T value) {
     return value;
 }
 
-// Unaligned big-endian loads from bytes a decoder already validated.
-std::uint32_t load_u32(const std::byte* p) noexcept {
-    return (static_cast<std::uint32_t>(p[0]) << 24) | (static_cast<std::uint32_t>(p[1]) << 16) |
-           (static_cast<std::uint32_t>(p[2]) << 8) | static_cast<std::uint32_t>(p[3]);
-}
-std::uint16_t load_u16(const std::byte* p) noexcept {
-    return static_cast<std::uint16_t>((static_cast<unsigned>(p[0]) << 8) |
-                                      static_cast<unsigned>(p[1]));
-}
 std::string_view load_cstring(const std::byte* p) noexcept {
     return {reinterpret_cast<const char*>(p)};
 }
@@ -242,24 +235,6 @@ boost::system::result<data_row_view> decode_data_row(std::span<const std::byte> 
         if (length > 0) r.bytes(static_cast<std::size_t>(length));
     }
     return finish(r, data_row_view(static_cast<std::uint16_t>(count), body.subspan(2)));
-}
-
-data_row_view::iterator data_row_view::begin() const noexcept {
-    return {values_.data(), 0};
-}
-data_row_view::iterator data_row_view::end() const noexcept {
-    return {nullptr, count_};
-}
-std::optional<std::span<const std::byte>> data_row_view::iterator::operator*() const noexcept {
-    const auto length = static_cast<std::int32_t>(load_u32(p_));
-    if (length < 0) return std::nullopt;
-    return std::span<const std::byte>(p_ + 4, static_cast<std::size_t>(length));
-}
-data_row_view::iterator& data_row_view::iterator::operator++() noexcept {
-    const auto length = static_cast<std::int32_t>(load_u32(p_));
-    p_ += 4 + (length > 0 ? static_cast<std::size_t>(length) : 0);
-    ++index_;
-    return *this;
 }
 
 boost::system::result<command_complete_view>

@@ -154,6 +154,8 @@ public:
         : count_(count)
         , values_(values) {}
     std::size_t size() const noexcept { return count_; }
+    /// The bytes of the values with their length words: a bound on the values' total size.
+    std::size_t body_size() const noexcept { return values_.size(); }
     iterator begin() const noexcept;
     iterator end() const noexcept;
 
@@ -308,6 +310,15 @@ Iterator post_increment(Iterator& it) noexcept {
     ++it;
     return old;
 }
+/// Unaligned big-endian loads from bytes a decoder already validated.
+inline std::uint32_t load_u32(const std::byte* p) noexcept {
+    return (static_cast<std::uint32_t>(p[0]) << 24) | (static_cast<std::uint32_t>(p[1]) << 16) |
+           (static_cast<std::uint32_t>(p[2]) << 8) | static_cast<std::uint32_t>(p[3]);
+}
+inline std::uint16_t load_u16(const std::byte* p) noexcept {
+    return static_cast<std::uint16_t>((static_cast<unsigned>(p[0]) << 8) |
+                                      static_cast<unsigned>(p[1]));
+}
 } // namespace detail
 
 class sasl_mechanisms_view::iterator {
@@ -352,8 +363,18 @@ public:
     iterator(const std::byte* p, std::size_t index) noexcept
         : p_(p)
         , index_(index) {}
-    std::optional<std::span<const std::byte>> operator*() const noexcept;
-    iterator& operator++() noexcept;
+    // Inline: a large result steps through millions of values.
+    std::optional<std::span<const std::byte>> operator*() const noexcept {
+        const auto length = static_cast<std::int32_t>(detail::load_u32(p_));
+        if (length < 0) return std::nullopt;
+        return std::span<const std::byte>(p_ + 4, static_cast<std::size_t>(length));
+    }
+    iterator& operator++() noexcept {
+        const auto length = static_cast<std::int32_t>(detail::load_u32(p_));
+        p_ += 4 + (length > 0 ? static_cast<std::size_t>(length) : 0);
+        ++index_;
+        return *this;
+    }
     iterator operator++(int) noexcept { return detail::post_increment(*this); }
     bool operator==(const iterator& o) const noexcept { return index_ == o.index_; }
 
@@ -361,6 +382,13 @@ private:
     const std::byte* p_ = nullptr;
     std::size_t index_ = 0;
 };
+
+inline data_row_view::iterator data_row_view::begin() const noexcept {
+    return {values_.data(), 0};
+}
+inline data_row_view::iterator data_row_view::end() const noexcept {
+    return {nullptr, count_};
+}
 
 class error_fields_view::iterator {
 public:

@@ -1,0 +1,86 @@
+// A growable array of trivially copyable elements whose large storage grows without copying.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <new>
+#include <span>
+#include <type_traits>
+#include <utility>
+
+namespace pgasio::detail {
+
+/// Raw storage for pod_buffer. Small blocks come from malloc; from 1 MiB on (on Linux), a block
+/// is an anonymous mapping of its own that the kernel grows in place or moves (mremap): growing
+/// a large result never copies its bytes nor touches fresh pages for a copy, which is what
+/// doubling a std::vector costs.
+struct raw_storage {
+    void* data = nullptr;
+    std::size_t bytes = 0; ///< capacity in bytes
+    bool mapped = false;   ///< a mapping of its own rather than a malloc block
+};
+
+/// Grows `s` to at least `bytes` bytes, keeping the first `used` bytes. Throws std::bad_alloc.
+void grow_raw_storage(raw_storage& s, std::size_t used, std::size_t bytes);
+/// Frees `s` (leaves it empty).
+void free_raw_storage(raw_storage& s) noexcept;
+
+/// A vector for trivially copyable T (bytes, offsets) that grows by doubling, where a
+/// large buffer is moved by the kernel rather than copied. Only what the result buffers need:
+/// append, truncate, view.
+template <class T>
+class pod_buffer {
+    static_assert(std::is_trivially_copyable_v<T>);
+
+public:
+    pod_buffer() = default;
+    pod_buffer(const pod_buffer& other) { append(other.data(), other.size()); }
+    pod_buffer(pod_buffer&& other) noexcept
+        : storage_(std::exchange(other.storage_, {}))
+        , size_(std::exchange(other.size_, 0)) {}
+    pod_buffer& operator=(pod_buffer other) noexcept {
+        std::swap(storage_, other.storage_);
+        std::swap(size_, other.size_);
+        return *this;
+    }
+    ~pod_buffer() { free_raw_storage(storage_); }
+
+    T* data() noexcept { return static_cast<T*>(storage_.data); }
+    const T* data() const noexcept { return static_cast<const T*>(storage_.data); }
+    std::size_t size() const noexcept { return size_; }
+    bool empty() const noexcept { return size_ == 0; }
+    std::size_t capacity() const noexcept { return storage_.bytes / sizeof(T); }
+    operator std::span<const T>() const noexcept { return {data(), size_}; }
+
+    /// Makes room for `n` more elements (at least doubling), so that that many appends cannot
+    /// allocate. Throws std::bad_alloc.
+    void reserve_more(std::size_t n) {
+        if (capacity() - size_ >= n) return;
+        const std::size_t want = std::max({size_ + n, 2 * capacity(), 64 / sizeof(T)});
+        grow_raw_storage(storage_, size_ * sizeof(T), want * sizeof(T));
+    }
+    /// Appends `v`; room must have been made with reserve_more.
+    void push_back_unchecked(T v) noexcept { data()[size_++] = v; }
+    /// Appends `n` elements from `p`; room must have been made with reserve_more.
+    void append_unchecked(const T* p, std::size_t n) noexcept {
+        if (n != 0) std::memcpy(data() + size_, p, n * sizeof(T));
+        size_ += n;
+    }
+    void push_back(T v) {
+        reserve_more(1);
+        push_back_unchecked(v);
+    }
+    void append(const T* p, std::size_t n) {
+        reserve_more(n);
+        append_unchecked(p, n);
+    }
+    /// Drops the elements from `n` on (n <= size()).
+    void truncate(std::size_t n) noexcept { size_ = std::min(n, size_); }
+
+private:
+    raw_storage storage_;
+    std::size_t size_ = 0;
+};
+
+} // namespace pgasio::detail
