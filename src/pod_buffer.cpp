@@ -1,5 +1,6 @@
 #include <pgasio/detail/pod_buffer.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 
 #if defined(__linux__)
@@ -34,6 +35,7 @@ void grow_raw_storage(raw_storage& s, std::size_t used, std::size_t bytes) {
             std::free(s.data);
             s.data = p;
             s.mapped = true;
+            s.resident = used;
         }
         s.bytes = bytes;
         return;
@@ -44,6 +46,25 @@ void grow_raw_storage(raw_storage& s, std::size_t used, std::size_t bytes) {
     if (p == nullptr) throw std::bad_alloc();
     s.data = p;
     s.bytes = bytes;
+    s.resident = bytes; // malloc's business
+}
+
+void make_raw_storage_resident(raw_storage& s, std::size_t bytes) noexcept {
+#if defined(__linux__) && defined(MADV_POPULATE_WRITE)
+    if (s.mapped) {
+        // 1 MiB at a time: 256 pages in one call instead of 256 faults, without making the
+        // whole doubled capacity resident.
+        constexpr std::size_t page = 4096;
+        constexpr std::size_t step = std::size_t{1} << 20;
+        const std::size_t begin = s.resident / page * page;
+        const std::size_t end = std::min(s.bytes, (bytes + step + page - 1) / page * page);
+        // Only advice: where it is refused, pages fault in one by one as before.
+        (void)::madvise(static_cast<std::byte*>(s.data) + begin, end - begin, MADV_POPULATE_WRITE);
+        s.resident = end;
+        return;
+    }
+#endif
+    s.resident = std::max(s.resident, bytes);
 }
 
 void free_raw_storage(raw_storage& s) noexcept {

@@ -17,12 +17,16 @@ namespace pgasio::detail {
 /// doubling a std::vector costs.
 struct raw_storage {
     void* data = nullptr;
-    std::size_t bytes = 0; ///< capacity in bytes
-    bool mapped = false;   ///< a mapping of its own rather than a malloc block
+    std::size_t bytes = 0;    ///< capacity in bytes
+    bool mapped = false;      ///< a mapping of its own rather than a malloc block
+    std::size_t resident = 0; ///< bytes from the start known to be backed by memory
 };
 
 /// Grows `s` to at least `bytes` bytes, keeping the first `used` bytes. Throws std::bad_alloc.
 void grow_raw_storage(raw_storage& s, std::size_t used, std::size_t bytes);
+/// Makes the first `bytes` bytes of `s` (and, for a mapping, a step beyond) resident in one
+/// call rather than one page fault per page.
+void make_raw_storage_resident(raw_storage& s, std::size_t bytes) noexcept;
 /// Frees `s` (leaves it empty).
 void free_raw_storage(raw_storage& s) noexcept;
 
@@ -56,9 +60,12 @@ public:
     /// Makes room for `n` more elements (at least doubling), so that that many appends cannot
     /// allocate. Throws std::bad_alloc.
     void reserve_more(std::size_t n) {
-        if (capacity() - size_ >= n) return;
-        const std::size_t want = std::max({size_ + n, 2 * capacity(), 64 / sizeof(T)});
-        grow_raw_storage(storage_, size_ * sizeof(T), want * sizeof(T));
+        if (capacity() - size_ < n) {
+            const std::size_t want = std::max({size_ + n, 2 * capacity(), 64 / sizeof(T)});
+            grow_raw_storage(storage_, size_ * sizeof(T), want * sizeof(T));
+        }
+        if ((size_ + n) * sizeof(T) > storage_.resident)
+            make_raw_storage_resident(storage_, (size_ + n) * sizeof(T));
     }
     /// Appends `v`; room must have been made with reserve_more.
     void push_back_unchecked(T v) noexcept { data()[size_++] = v; }
