@@ -273,10 +273,13 @@ void connection_impl::handle(const protocol::message_view& m) {
         return;
     }
     case t::data_row: {
-        const auto row = protocol::decode_data_row(m.body);
-        if (!row) return malformed(row.error(), "DataRow");
-        if (r.abandoned || r.server_error) return;
-        if (auto ec = r.builder.add_row(*row)) {
+        if (r.abandoned || r.server_error) {
+            // Drained, not kept; still checked.
+            const auto row = protocol::decode_data_row(m.body);
+            if (!row) return malformed(row.error(), "DataRow");
+            return;
+        }
+        if (auto ec = r.builder.add_row(m.body)) {
             if (ec == client_errc::result_too_large) {
                 // The stream is fine: the request fails and its remaining rows are drained.
                 r.server_error = ec;
@@ -284,6 +287,7 @@ void connection_impl::handle(const protocol::message_view& m) {
                 r.server_diag->message = "the result passes 2 GiB of values; read it in parts";
                 return;
             }
+            if (ec != client_errc::unexpected_message) return malformed(ec, "DataRow");
             diagnostics d;
             d.message = "a row does not match its RowDescription";
             return fail_all(ec, d);

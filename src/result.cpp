@@ -74,30 +74,37 @@ void result_builder::set_columns(column_list cols) {
     result_.columns_ = std::move(cols);
 }
 
-boost::system::error_code result_builder::add_row(const protocol::data_row_view& row) {
+boost::system::error_code result_builder::add_row(std::span<const std::byte> body) {
     const std::size_t n = result_.columns().size();
-    if (row.size() != n) return protocol::client_errc::unexpected_message;
     auto& data = result_.data_;
     auto& offsets = result_.offsets_;
-    // The values' bytes are at most the message body: room for all of them at once.
     const std::size_t data_before = data.size();
     const std::size_t offsets_before = offsets.size();
-    data.reserve_more(row.body_size());
+    // The values' bytes are fewer than the body's: room for all of them at once, then one pass
+    // validates the row and copies its values.
+    data.reserve_more(body.size());
     offsets.reserve_more(n + 1);
     if (offsets.empty()) offsets.push_back_unchecked(0);
-    for (const auto value : row) {
-        if (!value) {
-            offsets.push_back_unchecked(static_cast<value_offset>(data.size()) | null_flag);
-            continue;
-        }
-        data.append_unchecked(value->data(), value->size());
-        offsets.push_back_unchecked(static_cast<value_offset>(data.size()));
-    }
-    // Offsets are 32-bit: a result stops at 2 GiB of value bytes (the row is taken back).
-    if (data.size() > max_result_bytes) {
+    auto ec = protocol::visit_data_row(
+        body,
+        [n](std::uint16_t count) -> boost::system::error_code {
+            if (count != n) return protocol::client_errc::unexpected_message;
+            return {};
+        },
+        [&](const std::optional<std::span<const std::byte>>& value) {
+            if (!value) {
+                offsets.push_back_unchecked(static_cast<value_offset>(data.size()) | null_flag);
+                return;
+            }
+            data.append_unchecked(value->data(), value->size());
+            offsets.push_back_unchecked(static_cast<value_offset>(data.size()));
+        });
+    // Offsets are 32-bit: a result stops at 2 GiB of value bytes.
+    if (!ec && data.size() > max_result_bytes) ec = protocol::client_errc::result_too_large;
+    if (ec) { // the row is taken back
         data.truncate(data_before);
         offsets.truncate(offsets_before);
-        return protocol::client_errc::result_too_large;
+        return ec;
     }
     ++result_.rows_;
     return {};

@@ -224,17 +224,16 @@ row_description_view::iterator& row_description_view::iterator::operator++() noe
 }
 
 boost::system::result<data_row_view> decode_data_row(std::span<const std::byte> body) noexcept {
-    byte_reader r(body);
-    const std::int16_t count = r.i16();
-    if (r.error()) return r.error();
-    if (count < 0) return client_errc::invalid_field_value;
-    for (std::int16_t i = 0; i < count; ++i) {
-        const std::int32_t length = r.i32();
-        if (r.error()) return r.error();
-        if (length < -1) return client_errc::invalid_field_value;
-        if (length > 0) r.bytes(static_cast<std::size_t>(length));
-    }
-    return finish(r, data_row_view(static_cast<std::uint16_t>(count), body.subspan(2)));
+    std::uint16_t count = 0;
+    if (auto ec = visit_data_row(
+            body,
+            [&](std::uint16_t n) {
+                count = n;
+                return error_code();
+            },
+            [](const auto&) {}))
+        return ec;
+    return data_row_view(count, body.subspan(2));
 }
 
 boost::system::result<command_complete_view>

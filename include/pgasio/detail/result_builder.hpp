@@ -17,7 +17,7 @@ namespace pgasio::detail {
 /// @code
 /// result_builder b;
 /// b.set_columns(statement_columns);
-/// for each DataRow: if (auto ec = b.add_row(row)) fail(ec);
+/// for each DataRow body: if (auto ec = b.add_row(body)) fail(ec);
 /// b.set_command_tag(complete.tag);
 /// result r = b.finish();   // b is empty again
 /// @endcode
@@ -25,10 +25,11 @@ class result_builder {
 public:
     /// Sets the columns of the rows to come (null or empty for commands without rows).
     void set_columns(column_list cols);
-    /// Appends a row. Errors (nothing is appended then): client_errc::unexpected_message when
-    /// the row does not have one value per column (the server broke the protocol);
+    /// Validates a DataRow body and appends its row. Errors (nothing is appended then):
+    /// decode_data_row's (a malformed row); client_errc::unexpected_message when the row does
+    /// not have one value per column (the server broke the protocol);
     /// client_errc::result_too_large when the result would pass 2 GiB of value bytes.
-    boost::system::error_code add_row(const protocol::data_row_view& row);
+    boost::system::error_code add_row(std::span<const std::byte> body);
     /// Sets the CommandComplete tag (rows_affected() is read from it).
     void set_command_tag(std::string_view tag);
     /// The result built so far; the builder is left empty (no columns, rows or tag), reusable.

@@ -1,6 +1,7 @@
 // Decoders for every message a PostgreSQL server sends (protocol 3.0 and 3.2).
 #pragma once
 
+#include <pgasio/protocol/error.hpp>
 #include <pgasio/protocol/format_code.hpp>
 #include <pgasio/protocol/framer.hpp>
 
@@ -166,6 +167,16 @@ private:
 /// Errors: truncated_message, trailing_bytes, invalid_field_value (negative count, a length
 /// below -1).
 boost::system::result<data_row_view> decode_data_row(std::span<const std::byte> body) noexcept;
+
+/// Validates a DataRow body in one pass, calling `on_count(count)` first — it returns an
+/// error_code that stops the walk — and then `on_value(value)` for each value in order
+/// (std::optional<std::span<const std::byte>>, nullopt for NULL; a view into `body`). Errors are
+/// decode_data_row's or on_count's; on an error some values may already have been visited. For
+/// callers that copy the values anyway (a result buffer), this saves decode_data_row's separate
+/// validation walk.
+template <class OnCount, class OnValue>
+boost::system::error_code visit_data_row(std::span<const std::byte> body, OnCount&& on_count,
+                                         OnValue&& on_value);
 
 /// CommandComplete's tag, e.g. "INSERT 0 5", "UPDATE 3", "SELECT 7", "CREATE TABLE".
 struct command_complete_view {
@@ -382,6 +393,34 @@ private:
     const std::byte* p_ = nullptr;
     std::size_t index_ = 0;
 };
+
+template <class OnCount, class OnValue>
+boost::system::error_code visit_data_row(std::span<const std::byte> body, OnCount&& on_count,
+                                         OnValue&& on_value) {
+    const std::byte* p = body.data();
+    const std::byte* const end = p + body.size();
+    if (body.size() < 2) return client_errc::truncated_message;
+    const auto count = static_cast<std::int16_t>(detail::load_u16(p));
+    p += 2;
+    if (count < 0) return client_errc::invalid_field_value;
+    if (auto ec = on_count(static_cast<std::uint16_t>(count))) return ec;
+    for (std::int16_t i = 0; i < count; ++i) {
+        if (end - p < 4) return client_errc::truncated_message;
+        const auto length = static_cast<std::int32_t>(detail::load_u32(p));
+        p += 4;
+        if (length == -1) {
+            on_value(std::optional<std::span<const std::byte>>());
+            continue;
+        }
+        if (length < 0) return client_errc::invalid_field_value;
+        if (end - p < length) return client_errc::truncated_message;
+        on_value(std::optional<std::span<const std::byte>>(
+            std::span<const std::byte>(p, static_cast<std::size_t>(length))));
+        p += length;
+    }
+    if (p != end) return client_errc::trailing_bytes;
+    return {};
+}
 
 inline data_row_view::iterator data_row_view::begin() const noexcept {
     return {values_.data(), 0};
