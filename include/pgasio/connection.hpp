@@ -39,7 +39,9 @@ class connection_impl;
 /// One session with a PostgreSQL server.
 ///
 /// Bound to one executor: every operation, and every completion handler unless the token says
-/// otherwise, runs there (use a strand on a multi-threaded io_context). The object may be moved
+/// otherwise, runs there (use a strand on a multi-threaded io_context). Start operations from
+/// that executor (a coroutine spawned on the strand, say): like any Asio I/O object, a
+/// connection is not safe to call from two threads at once. The object may be moved
 /// but not copied; destroying it closes the socket at once (operations still running complete
 /// with operation_aborted). Prefer async_close(), which says goodbye to the server first.
 ///

@@ -13,6 +13,7 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/describe/class.hpp>
@@ -154,6 +155,49 @@ TEST_CASE("query: 1000 coroutines on one connection each get their own answer") 
             CHECK(answers[static_cast<std::size_t>(i)] == i);
         co_await conn.async_close();
     });
+}
+
+TEST_CASE("query: a connection on a strand of a two-thread io_context answers on the strand") {
+    asio::io_context ctx(2);
+    auto strand = asio::make_strand(ctx);
+    constexpr int clients = 100;
+    constexpr int per_client = 20;
+    std::vector<std::int64_t> sums(clients, 0);
+    int outside_strand = 0; // continuations that ran outside the strand
+    auto body = [&]() -> asio::awaitable<void> {
+        pgasio::connection conn(strand);
+        co_await conn.async_connect(pgasio::test::test_config());
+        int done = 0;
+        for (int c = 0; c < clients; ++c) {
+            asio::co_spawn(
+                strand,
+                [&, c]() -> asio::awaitable<void> {
+                    for (int j = 0; j < per_client; ++j) {
+                        auto r = co_await conn.async_query("SELECT $1::int4", c * 1000 + j);
+                        if (!strand.running_in_this_thread()) ++outside_strand;
+                        sums[static_cast<std::size_t>(c)] += r[0].get<std::int32_t>(0);
+                    }
+                    ++done;
+                },
+                asio::detached);
+        }
+        asio::steady_timer t(strand);
+        while (done < clients) {
+            t.expires_after(5ms);
+            co_await t.async_wait(asio::use_awaitable);
+        }
+        co_await conn.async_close();
+    };
+    auto finished = asio::co_spawn(strand, body(), asio::use_future);
+    std::thread second([&] { ctx.run_for(60s); });
+    ctx.run_for(60s);
+    second.join();
+    REQUIRE(finished.wait_for(0s) == std::future_status::ready);
+    finished.get();
+    CHECK(outside_strand == 0);
+    for (int c = 0; c < clients; ++c) // sum of c*1000 + j over j < per_client
+        CHECK(sums[static_cast<std::size_t>(c)] ==
+              std::int64_t{c} * 1000 * per_client + per_client * (per_client - 1) / 2);
 }
 
 TEST_CASE("query: an error in one request does not disturb the others queued with it") {
