@@ -108,10 +108,19 @@ void connection_impl::start_write() {
     if (write_in_progress || writer.empty() || barrier_ || cancel_in_flight_ || !open) return;
     // Every request whose bytes are in `writer` (the last `unwritten` ones) goes out now.
     unwritten = 0;
+    // A plain socket nearly always takes the bytes at once: written here, they need no
+    // completion handler, which would cost a trip through the scheduler (and the poll it makes
+    // before running a handler). What it does not take goes out asynchronously.
+    const std::size_t written =
+        io.try_write_some(asio::buffer(writer.data().data(), writer.size()));
+    if (written == writer.size()) {
+        writer.clear();
+        return;
+    }
     sending.swap(writer);
     writer.clear();
     write_in_progress = true;
-    io.async_write(asio::buffer(sending.data().data(), sending.size()),
+    io.async_write(asio::buffer(sending.data().data() + written, sending.size() - written),
                    [self = shared_from_this()](error_code ec, std::size_t) {
                        self->write_in_progress = false;
                        self->sending.clear();
@@ -126,6 +135,7 @@ void connection_impl::start_write() {
 }
 
 void connection_impl::start_reading() {
+    io.set_non_blocking();
     asio::co_spawn(executor, read_loop(), asio::detached);
 }
 

@@ -66,6 +66,33 @@ public:
             token, buffers);
     }
 
+    /// Puts a plain (TCP or unix) socket in non-blocking mode, for try_write_some. Asio's
+    /// asynchronous operations work the same in either mode.
+    void set_non_blocking() noexcept {
+        error_code ignored;
+        if (tls_) return;
+        if (unix_.is_open())
+            unix_.non_blocking(true, ignored);
+        else
+            tcp_.non_blocking(true, ignored);
+    }
+
+    /// Writes what a plain socket in non-blocking mode takes at once, without waiting: the
+    /// number of bytes written, 0 when it would block, when the stream is TLS (whose records
+    /// only the asynchronous path writes) or after set_non_blocking was not called, and on an
+    /// error (which the asynchronous write that follows will then report).
+    std::size_t try_write_some(asio::const_buffer buffer) noexcept {
+        error_code ec;
+        std::size_t n = 0;
+        if (tls_) return 0;
+        if (unix_.is_open()) {
+            if (unix_.non_blocking()) n = unix_.write_some(buffer, ec);
+        } else if (tcp_.is_open() && tcp_.non_blocking()) {
+            n = tcp_.write_some(buffer, ec);
+        }
+        return ec ? 0 : n;
+    }
+
     /// Closes whatever is open; pending operations complete with operation_aborted.
     void close() noexcept {
         error_code ignored;

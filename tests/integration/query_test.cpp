@@ -200,6 +200,28 @@ TEST_CASE("query: a connection on a strand of a two-thread io_context answers on
               std::int64_t{c} * 1000 * per_client + per_client * (per_client - 1) / 2);
 }
 
+TEST_CASE("query: a request larger than the socket buffers goes out whole, then the next") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        // 32 MiB: more than a non-blocking send takes at once, so the rest is written
+        // asynchronously; a small query queued behind it must follow it intact.
+        std::vector<std::byte> big(32u << 20);
+        for (std::size_t i = 0; i < big.size(); ++i)
+            big[i] = static_cast<std::byte>(i * 7 + 3);
+        using namespace asio::experimental::awaitable_operators;
+        const auto [r1, r2] =
+            co_await (conn.async_query("SELECT length($1::bytea), get_byte($1::bytea, 12345678), "
+                                       "get_byte($1::bytea, 33554431)",
+                                       std::span<const std::byte>(big), asio::use_awaitable) &&
+                      conn.async_query("SELECT $1::int4", 7, asio::use_awaitable));
+        CHECK(r1[0].get<std::int32_t>(0) == static_cast<std::int32_t>(big.size()));
+        CHECK(r1[0].get<std::int32_t>(1) == static_cast<std::int32_t>(big[12345678]));
+        CHECK(r1[0].get<std::int32_t>(2) == static_cast<std::int32_t>(big[33554431]));
+        CHECK(r2[0].get<std::int32_t>(0) == 7);
+        co_await conn.async_close();
+    });
+}
+
 TEST_CASE("query: an error in one request does not disturb the others queued with it") {
     run([](asio::any_io_executor ex) -> asio::awaitable<void> {
         auto conn = co_await connect_primary();
