@@ -126,7 +126,8 @@ private:
     // True while the read loop hands a batch of messages to their requests: requests queued
     // meanwhile are written together once the batch is through.
     bool answering_ = false;
-    diagnostics fatal_diag_; // a FATAL ErrorResponse outside any request (admin shutdown...)
+    diagnostics fatal_diag_;    // a FATAL ErrorResponse outside any request (admin shutdown...)
+    std::string closed_reason_; // why the engine closed the connection (empty: it did not)
     error_code fatal_ec_;
 };
 

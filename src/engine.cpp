@@ -63,7 +63,9 @@ void connection_impl::enqueue(std::unique_ptr<request> r, encoder_ref encode) {
     if (!open) {
         if (r->diag) {
             *r->diag = diagnostics{};
-            r->diag->message = "the connection is not open";
+            r->diag->message = closed_reason_.empty()
+                                   ? "the connection is not open"
+                                   : "the connection was closed: " + closed_reason_;
         }
         answer(*r, client_errc::not_connected, executor);
         return;
@@ -366,6 +368,8 @@ void connection_impl::finish_front() {
 
 void connection_impl::fail_all(error_code ec, const diagnostics& diag) {
     open = false;
+    // Later requests are told why (the server's FATAL error, or what broke the stream).
+    closed_reason_ = diag.sqlstate.empty() ? diag.message : diag.sqlstate + " " + diag.message;
     io.close();
     barrier_ = nullptr;
     auto failed = std::move(queue);

@@ -359,6 +359,29 @@ TEST_CASE("query: the server terminating the session fails every request, nothin
     });
 }
 
+TEST_CASE("query: after idle_session_timeout, the next request says why the session is gone") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        co_await conn.async_execute("SET idle_session_timeout = '100ms'");
+        // The server sends FATAL 57P05 while nothing is asked of it, then closes.
+        asio::steady_timer t(ex, 10ms);
+        for (int i = 0; i < 500 && conn.is_open(); ++i) {
+            t.expires_after(10ms);
+            co_await t.async_wait(asio::use_awaitable);
+        }
+        CHECK(!conn.is_open());
+        try {
+            co_await conn.async_query("SELECT 1");
+            FAIL("a query on a closed connection did not throw");
+        } catch (const pgasio::error& e) {
+            CHECK(e.code() == client_errc::not_connected);
+            CHECK(pgasio::is_fatal(e.code()));
+            CHECK_THAT(e.diag().message,
+                       Catch::Contains("57P05") && Catch::Contains("idle-session"));
+        }
+    });
+}
+
 TEST_CASE("query: NOTIFY from another connection arrives; notices reach the handler") {
     run([](asio::any_io_executor) -> asio::awaitable<void> {
         auto listener = co_await connect_primary();
