@@ -58,9 +58,10 @@ public:
     asio::awaitable<error_code> close();
 
     // The engine: every operation after connect goes through here. Requests are encoded into
-    // `writer` as they arrive, written back to back (one write for all that are ready while the
-    // previous write was in flight), and answered in order at each ReadyForQuery by the one read
-    // loop that runs while the connection is open.
+    // `writer` as they arrive and written back to back: one write for all that are ready
+    // (those queued while the previous write was in flight, or while the read loop handed out
+    // a batch of answers), and answered in order at each ReadyForQuery by the one read loop
+    // that runs while the connection is open.
 
     /// Queues `r`, whose messages `encode` appends; answers the caller at once when the
     /// connection is closed or encoding fails (nothing is sent then).
