@@ -112,6 +112,8 @@ public:
 
 private:
     asio::awaitable<void> read_loop();
+    /// Handles every whole message buffered, with `answering_` set meanwhile.
+    void handle_buffered();
     void handle(const protocol::message_view& m);
     void finish_front();
     void start_write();

@@ -141,27 +141,27 @@ void connection_impl::start_reading() {
     asio::co_spawn(executor, read_loop(), asio::detached);
 }
 
+void connection_impl::handle_buffered() {
+    answering_ = true;
+    while (open) {
+        auto m = reader.next();
+        if (!m) {
+            diagnostics d;
+            d.message = "malformed message from the server: " + m.error().message();
+            fail_all(m.error(), d);
+            break;
+        }
+        if (!*m) break;
+        handle(**m);
+    }
+    answering_ = false;
+}
+
 asio::awaitable<void> connection_impl::read_loop() {
     auto self = shared_from_this();
     while (open) {
-        answering_ = true;
-        for (;;) {
-            auto m = reader.next();
-            if (!m) {
-                answering_ = false;
-                diagnostics d;
-                d.message = "malformed message from the server: " + m.error().message();
-                fail_all(m.error(), d);
-                co_return;
-            }
-            if (!*m) break;
-            handle(**m);
-            if (!open) {
-                answering_ = false;
-                co_return;
-            }
-        }
-        answering_ = false;
+        handle_buffered();
+        if (!open) co_return;
         start_write();
         auto space = reader.prepare(read_chunk);
         auto [ec, n] =

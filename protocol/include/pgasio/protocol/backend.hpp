@@ -155,8 +155,6 @@ public:
         : count_(count)
         , values_(values) {}
     std::size_t size() const noexcept { return count_; }
-    /// The bytes of the values with their length words: a bound on the values' total size.
-    std::size_t body_size() const noexcept { return values_.size(); }
     iterator begin() const noexcept;
     iterator end() const noexcept;
 
