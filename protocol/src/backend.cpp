@@ -10,8 +10,7 @@ namespace {
 
 using boost::system::error_code;
 using detail::byte_reader;
-using detail::load_u16;
-using detail::load_u32;
+using detail::load_big;
 
 template <class T>
 boost::system::result<T> finish(const byte_reader& r, T value) {
@@ -209,12 +208,12 @@ column_description row_description_view::iterator::operator*() const noexcept {
     column_description c{};
     c.name = load_cstring(p_);
     const std::byte* f = p_ + c.name.size() + 1;
-    c.table_oid = load_u32(f);
-    c.column_number = static_cast<std::int16_t>(load_u16(f + 4));
-    c.type_oid = load_u32(f + 6);
-    c.type_size = static_cast<std::int16_t>(load_u16(f + 10));
-    c.type_modifier = static_cast<std::int32_t>(load_u32(f + 12));
-    c.format = static_cast<format_code>(load_u16(f + 16));
+    c.table_oid = load_big<std::uint32_t>(f);
+    c.column_number = static_cast<std::int16_t>(load_big<std::uint16_t>(f + 4));
+    c.type_oid = load_big<std::uint32_t>(f + 6);
+    c.type_size = static_cast<std::int16_t>(load_big<std::uint16_t>(f + 10));
+    c.type_modifier = static_cast<std::int32_t>(load_big<std::uint32_t>(f + 12));
+    c.format = static_cast<format_code>(load_big<std::uint16_t>(f + 16));
     return c;
 }
 row_description_view::iterator& row_description_view::iterator::operator++() noexcept {
@@ -287,7 +286,7 @@ decode_parameter_description(std::span<const std::byte> body) noexcept {
 }
 
 oid parameter_description_view::operator[](std::size_t i) const noexcept {
-    return load_u32(oids_.data() + 4 * i);
+    return load_big<std::uint32_t>(oids_.data() + 4 * i);
 }
 
 boost::system::result<error_fields_view>
@@ -344,7 +343,8 @@ decode_copy_response(std::span<const std::byte> body) noexcept {
     out.column_formats = r.bytes(2 * static_cast<std::size_t>(count));
     if (r.error()) return r.error();
     for (std::size_t i = 0; i < out.column_count; ++i) {
-        const auto f = static_cast<std::int16_t>(load_u16(out.column_formats.data() + 2 * i));
+        const auto f =
+            static_cast<std::int16_t>(load_big<std::uint16_t>(out.column_formats.data() + 2 * i));
         // Text COPY has text columns only; binary COPY may mix (today it is all binary).
         if (!valid_format(f) || (overall == 0 && f != 0)) return client_errc::invalid_field_value;
     }
@@ -352,7 +352,7 @@ decode_copy_response(std::span<const std::byte> body) noexcept {
 }
 
 format_code copy_response_view::column_format(std::size_t i) const noexcept {
-    return static_cast<format_code>(load_u16(column_formats.data() + 2 * i));
+    return static_cast<format_code>(load_big<std::uint16_t>(column_formats.data() + 2 * i));
 }
 
 error_code decode_empty(std::span<const std::byte> body) noexcept {

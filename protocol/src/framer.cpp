@@ -1,3 +1,4 @@
+#include <pgasio/protocol/detail/big_endian.hpp>
 #include <pgasio/protocol/error.hpp>
 #include <pgasio/protocol/framer.hpp>
 
@@ -40,9 +41,7 @@ boost::system::result<std::optional<message_view>> framer::next() noexcept {
     if (!is_backend_message_type(type)) return failed_ = client_errc::unknown_message_type;
     if (available < header_size) return std::optional<message_view>{};
 
-    const std::uint32_t length =
-        (static_cast<std::uint32_t>(p[1]) << 24) | (static_cast<std::uint32_t>(p[2]) << 16) |
-        (static_cast<std::uint32_t>(p[3]) << 8) | static_cast<std::uint32_t>(p[4]);
+    const auto length = detail::load_big<std::uint32_t>(p + 1);
     // The length counts itself but not the type byte. It is refused here, before any byte of
     // the body is awaited, so a hostile length never makes us buffer (or allocate) anything.
     if (length < 4 || length > 0x7FFFFFFFu) return failed_ = client_errc::invalid_message_length;

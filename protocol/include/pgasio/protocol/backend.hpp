@@ -1,6 +1,7 @@
 // Decoders for every message a PostgreSQL server sends (protocol 3.0 and 3.2).
 #pragma once
 
+#include <pgasio/protocol/detail/big_endian.hpp>
 #include <pgasio/protocol/error.hpp>
 #include <pgasio/protocol/format_code.hpp>
 #include <pgasio/protocol/framer.hpp>
@@ -319,15 +320,6 @@ Iterator post_increment(Iterator& it) noexcept {
     ++it;
     return old;
 }
-/// Unaligned big-endian loads from bytes a decoder already validated.
-inline std::uint32_t load_u32(const std::byte* p) noexcept {
-    return (static_cast<std::uint32_t>(p[0]) << 24) | (static_cast<std::uint32_t>(p[1]) << 16) |
-           (static_cast<std::uint32_t>(p[2]) << 8) | static_cast<std::uint32_t>(p[3]);
-}
-inline std::uint16_t load_u16(const std::byte* p) noexcept {
-    return static_cast<std::uint16_t>((static_cast<unsigned>(p[0]) << 8) |
-                                      static_cast<unsigned>(p[1]));
-}
 } // namespace detail
 
 class sasl_mechanisms_view::iterator {
@@ -374,12 +366,12 @@ public:
         , index_(index) {}
     // Inline: a large result steps through millions of values.
     std::optional<std::span<const std::byte>> operator*() const noexcept {
-        const auto length = static_cast<std::int32_t>(detail::load_u32(p_));
+        const auto length = static_cast<std::int32_t>(detail::load_big<std::uint32_t>(p_));
         if (length < 0) return std::nullopt;
         return std::span<const std::byte>(p_ + 4, static_cast<std::size_t>(length));
     }
     iterator& operator++() noexcept {
-        const auto length = static_cast<std::int32_t>(detail::load_u32(p_));
+        const auto length = static_cast<std::int32_t>(detail::load_big<std::uint32_t>(p_));
         p_ += 4 + (length > 0 ? static_cast<std::size_t>(length) : 0);
         ++index_;
         return *this;
@@ -398,13 +390,13 @@ boost::system::error_code visit_data_row(std::span<const std::byte> body, OnCoun
     const std::byte* p = body.data();
     const std::byte* const end = p + body.size();
     if (body.size() < 2) return client_errc::truncated_message;
-    const auto count = static_cast<std::int16_t>(detail::load_u16(p));
+    const auto count = static_cast<std::int16_t>(detail::load_big<std::uint16_t>(p));
     p += 2;
     if (count < 0) return client_errc::invalid_field_value;
     if (auto ec = on_count(static_cast<std::uint16_t>(count))) return ec;
     for (std::int16_t i = 0; i < count; ++i) {
         if (end - p < 4) return client_errc::truncated_message;
-        const auto length = static_cast<std::int32_t>(detail::load_u32(p));
+        const auto length = static_cast<std::int32_t>(detail::load_big<std::uint32_t>(p));
         p += 4;
         if (length == -1) {
             on_value(std::optional<std::span<const std::byte>>());

@@ -1,6 +1,8 @@
 // The growable byte buffer every encoder appends to.
 #pragma once
 
+#include <pgasio/protocol/detail/big_endian.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -78,20 +80,15 @@ public:
     }
     /// Overwrites 4 bytes at `at` with `v` in network byte order.
     void patch_i32(std::size_t at, std::int32_t v) noexcept {
-        const auto u = static_cast<std::uint32_t>(v);
-        bytes_[at] = static_cast<std::byte>(u >> 24);
-        bytes_[at + 1] = static_cast<std::byte>(u >> 16);
-        bytes_[at + 2] = static_cast<std::byte>(u >> 8);
-        bytes_[at + 3] = static_cast<std::byte>(u);
+        detail::store_big(bytes_.data() + at, static_cast<std::uint32_t>(v));
     }
 
 private:
     template <class U>
     void put_be(U v) {
-        std::byte b[sizeof(U)];
-        for (std::size_t i = 0; i < sizeof(U); ++i)
-            b[i] = static_cast<std::byte>(v >> (8 * (sizeof(U) - 1 - i)));
-        bytes_.insert(bytes_.end(), b, b + sizeof(U));
+        const std::size_t at = bytes_.size();
+        bytes_.resize(at + sizeof(U));
+        detail::store_big(bytes_.data() + at, v);
     }
 
     std::vector<std::byte> bytes_;

@@ -1,6 +1,7 @@
 // Bounds-checked big-endian reading of a message body, with a sticky error.
 #pragma once
 
+#include <pgasio/protocol/detail/big_endian.hpp>
 #include <pgasio/protocol/error.hpp>
 
 #include <cstddef>
@@ -88,9 +89,7 @@ private:
             fail(client_errc::truncated_message);
             return 0;
         }
-        U v = 0;
-        for (std::size_t i = 0; i < sizeof(U); ++i)
-            v = static_cast<U>((v << 8) | static_cast<U>(rest_[i]));
+        const U v = load_big<U>(rest_.data());
         rest_ = rest_.subspan(sizeof(U));
         return v;
     }
