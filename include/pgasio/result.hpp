@@ -55,8 +55,10 @@ public:
     bool empty() const noexcept { return rows_ == 0; }
     /// Row `i` (i < size(), unchecked).
     row_view operator[](std::size_t i) const noexcept {
-        const std::size_t n = columns().size();
-        return row_view(columns().data(), n, data_.data(), offsets_.data() + i * n);
+        // Inline and without columns()'s empty fallback: this runs once per row read.
+        if (!columns_) return row_view(nullptr, 0, data_.data(), offsets_.data());
+        const std::size_t n = columns_->size();
+        return row_view(columns_->data(), n, data_.data(), offsets_.data() + i * n);
     }
     iterator begin() const noexcept;
     iterator end() const noexcept;

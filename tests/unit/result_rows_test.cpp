@@ -11,7 +11,9 @@
 
 #include <iterator>
 #include <ranges>
+#include <string>
 #include <string_view>
+#include <vector>
 
 using namespace std::literals;
 using namespace pgasio;
@@ -68,6 +70,26 @@ TEST_CASE("result: every value lives in one contiguous buffer, in order") {
     CHECK(r[1].raw(1)->data() == base + 5); // the NULL took no bytes
     CHECK(r[2].raw(0)->data() == base + 6);
     CHECK(r[2].raw(1)->size() == 0);
+}
+
+TEST_CASE("result: values of every length up to 40 bytes are copied exactly") {
+    // Short values are copied inline, by size class (1-3, 4-7, 8-16 bytes), longer ones by
+    // memcpy: every length, next to NULLs and neighbours, must come back byte for byte.
+    std::string all;
+    for (int i = 0; i < 40; ++i)
+        all += static_cast<char>('a' + i % 26) + std::string(1, static_cast<char>('0' + i % 10));
+    std::vector<std::vector<field>> rows;
+    for (std::size_t len = 0; len <= 40; ++len)
+        rows.push_back({txt(std::string_view(all).substr(len, len)), std::nullopt,
+                        txt(std::string_view(all).substr(0, 40 - len))});
+    const auto r = make_result({{"v", oids::text}, {"n", oids::text}, {"w", oids::text}}, rows);
+    REQUIRE(r.size() == 41);
+    for (std::size_t len = 0; len <= 40; ++len) {
+        INFO("length " << len);
+        CHECK(r[len].get<std::string_view>(0) == std::string_view(all).substr(len, len));
+        CHECK(r[len].is_null(1));
+        CHECK(r[len].get<std::string_view>(2) == std::string_view(all).substr(0, 40 - len));
+    }
 }
 
 TEST_CASE("result: moving keeps row views and decoded views valid") {

@@ -32,7 +32,7 @@ void free_raw_storage(raw_storage& s) noexcept;
 
 /// A vector for trivially copyable T (bytes, offsets) that grows by doubling, where a
 /// large buffer is moved by the kernel rather than copied. Only what the result buffers need:
-/// append, truncate, view.
+/// append, view.
 template <class T>
 class pod_buffer {
     static_assert(std::is_trivially_copyable_v<T>);
@@ -67,8 +67,9 @@ public:
         if ((size_ + n) * sizeof(T) > storage_.resident)
             make_raw_storage_resident(storage_, (size_ + n) * sizeof(T));
     }
-    /// Appends `v`; room must have been made with reserve_more.
-    void push_back_unchecked(T v) noexcept { data()[size_++] = v; }
+    /// Takes in the next `n` elements, which the caller has written at data() + size() (room
+    /// must have been made with reserve_more).
+    void append_written(std::size_t n) noexcept { size_ += n; }
     /// Appends `n` elements from `p`; room must have been made with reserve_more.
     void append_unchecked(const T* p, std::size_t n) noexcept {
         if (n != 0) std::memcpy(data() + size_, p, n * sizeof(T));
@@ -76,14 +77,12 @@ public:
     }
     void push_back(T v) {
         reserve_more(1);
-        push_back_unchecked(v);
+        data()[size_++] = v;
     }
     void append(const T* p, std::size_t n) {
         reserve_more(n);
         append_unchecked(p, n);
     }
-    /// Drops the elements from `n` on (n <= size()).
-    void truncate(std::size_t n) noexcept { size_ = std::min(n, size_); }
 
 private:
     raw_storage storage_;
