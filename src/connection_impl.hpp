@@ -115,6 +115,10 @@ private:
     /// Handles every whole message buffered, with `answering_` set meanwhile.
     void handle_buffered();
     void handle(const protocol::message_view& m);
+    /// Adds a DataRow to `r`'s result (or checks and drops it when `r` no longer wants rows).
+    void handle_data_row(request& r, std::span<const std::byte> body);
+    /// Fails everything: the server sent a message that does not decode (`what` names it).
+    void malformed_message(error_code ec, const char* what);
     void finish_front();
     void start_write();
     asio::awaitable<void> send_cancel_request();

@@ -187,24 +187,49 @@ asio::awaitable<void> connection_impl::read_loop() {
     }
 }
 
+void connection_impl::malformed_message(error_code ec, const char* what) {
+    diagnostics d;
+    d.message = std::string("malformed ") + what + " from the server: " + ec.message();
+    fail_all(ec, d);
+}
+
+void connection_impl::handle_data_row(request& r, std::span<const std::byte> body) {
+    if (r.abandoned || r.server_error) {
+        // Drained, not kept; still checked.
+        const auto row = protocol::decode_data_row(body);
+        if (!row) return malformed_message(row.error(), "DataRow");
+        return;
+    }
+    if (auto ec = r.builder.add_row(body)) {
+        if (ec == client_errc::result_too_large) {
+            // The stream is fine: the request fails and its remaining rows are drained.
+            r.server_error = ec;
+            r.server_diag = std::make_unique<diagnostics>();
+            r.server_diag->message = "the result passes 2 GiB of values; read it in parts";
+            return;
+        }
+        if (ec != client_errc::unexpected_message) return malformed_message(ec, "DataRow");
+        diagnostics d;
+        d.message = "a row does not match its RowDescription";
+        return fail_all(ec, d);
+    }
+}
+
 void connection_impl::handle(const protocol::message_view& m) {
     using t = protocol::backend_message_type;
-    auto malformed = [&](error_code ec, const char* what) {
-        diagnostics d;
-        d.message = std::string("malformed ") + what + " from the server: " + ec.message();
-        fail_all(ec, d);
-    };
+    // Rows first, before the general dispatch: a large result is millions of them.
+    if (m.type == t::data_row && !queue.empty()) return handle_data_row(*queue.front(), m.body);
     // Messages that may come at any time, for the session rather than a request.
     switch (m.type) {
     case t::notice_response: {
         const auto f = protocol::decode_error_fields(m.body);
-        if (!f) return malformed(f.error(), "NoticeResponse");
+        if (!f) return malformed_message(f.error(), "NoticeResponse");
         if (notice_handler) notice_handler(diagnostics::from_fields(*f));
         return;
     }
     case t::notification_response: {
         const auto n = protocol::decode_notification(m.body);
-        if (!n) return malformed(n.error(), "NotificationResponse");
+        if (!n) return malformed_message(n.error(), "NotificationResponse");
         notification note{n->process_id, std::string(n->channel), std::string(n->payload)};
         if (notification_waiter) {
             answer_notification_waiter({}, std::move(note));
@@ -215,7 +240,7 @@ void connection_impl::handle(const protocol::message_view& m) {
     }
     case t::parameter_status: {
         const auto p = protocol::decode_parameter_status(m.body);
-        if (!p) return malformed(p.error(), "ParameterStatus");
+        if (!p) return malformed_message(p.error(), "ParameterStatus");
         parameters.insert_or_assign(std::string(p->name), std::string(p->value));
         return;
     }
@@ -227,7 +252,7 @@ void connection_impl::handle(const protocol::message_view& m) {
         // Outside any request only a FATAL error is expected (the server is about to close).
         if (m.type == t::error_response) {
             const auto f = protocol::decode_error_fields(m.body);
-            if (!f) return malformed(f.error(), "ErrorResponse");
+            if (!f) return malformed_message(f.error(), "ErrorResponse");
             fatal_diag_ = diagnostics::from_fields(*f);
             fatal_ec_ = fatal_diag_.code();
             return;
@@ -245,17 +270,18 @@ void connection_impl::handle(const protocol::message_view& m) {
     case t::no_data:
     case t::portal_suspended:
     case t::copy_done:
-        if (auto ec = protocol::decode_empty(m.body)) return malformed(ec, "message");
+        if (auto ec = protocol::decode_empty(m.body)) return malformed_message(ec, "message");
         return;
     case t::bind_complete:
-        if (auto ec = protocol::decode_empty(m.body)) return malformed(ec, "BindComplete");
+        if (auto ec = protocol::decode_empty(m.body)) return malformed_message(ec, "BindComplete");
         // In a batch, a prepared statement's rows follow its BindComplete undescribed.
         if (r.what == request::kind::batch && r.batch_index < r.batch_columns.size() &&
             r.batch_columns[r.batch_index])
             r.builder.set_columns(r.batch_columns[r.batch_index]);
         return;
     case t::empty_query_response:
-        if (auto ec = protocol::decode_empty(m.body)) return malformed(ec, "EmptyQueryResponse");
+        if (auto ec = protocol::decode_empty(m.body))
+            return malformed_message(ec, "EmptyQueryResponse");
         if (r.what == request::kind::batch) {
             r.results.push_back(r.builder.finish());
             ++r.batch_index;
@@ -263,7 +289,7 @@ void connection_impl::handle(const protocol::message_view& m) {
         return;
     case t::parameter_description: {
         const auto pd = protocol::decode_parameter_description(m.body);
-        if (!pd) return malformed(pd.error(), "ParameterDescription");
+        if (!pd) return malformed_message(pd.error(), "ParameterDescription");
         if (r.prepared)
             for (std::size_t i = 0; i < pd->size(); ++i)
                 r.prepared->parameter_types.push_back((*pd)[i]);
@@ -271,7 +297,7 @@ void connection_impl::handle(const protocol::message_view& m) {
     }
     case t::row_description: {
         const auto rd = protocol::decode_row_description(m.body);
-        if (!rd) return malformed(rd.error(), "RowDescription");
+        if (!rd) return malformed_message(rd.error(), "RowDescription");
         if (r.prepared) {
             // Describe of a statement cannot know the result formats yet (it says text);
             // pgasio always binds for binary results, so that is what its rows will be.
@@ -284,31 +310,9 @@ void connection_impl::handle(const protocol::message_view& m) {
         }
         return;
     }
-    case t::data_row: {
-        if (r.abandoned || r.server_error) {
-            // Drained, not kept; still checked.
-            const auto row = protocol::decode_data_row(m.body);
-            if (!row) return malformed(row.error(), "DataRow");
-            return;
-        }
-        if (auto ec = r.builder.add_row(m.body)) {
-            if (ec == client_errc::result_too_large) {
-                // The stream is fine: the request fails and its remaining rows are drained.
-                r.server_error = ec;
-                r.server_diag = std::make_unique<diagnostics>();
-                r.server_diag->message = "the result passes 2 GiB of values; read it in parts";
-                return;
-            }
-            if (ec != client_errc::unexpected_message) return malformed(ec, "DataRow");
-            diagnostics d;
-            d.message = "a row does not match its RowDescription";
-            return fail_all(ec, d);
-        }
-        return;
-    }
     case t::command_complete: {
         const auto cc = protocol::decode_command_complete(m.body);
-        if (!cc) return malformed(cc.error(), "CommandComplete");
+        if (!cc) return malformed_message(cc.error(), "CommandComplete");
         r.builder.set_command_tag(cc->tag);
         if (r.what == request::kind::simple || r.what == request::kind::batch) {
             r.results.push_back(r.builder.finish());
@@ -318,7 +322,7 @@ void connection_impl::handle(const protocol::message_view& m) {
     }
     case t::error_response: {
         const auto f = protocol::decode_error_fields(m.body);
-        if (!f) return malformed(f.error(), "ErrorResponse");
+        if (!f) return malformed_message(f.error(), "ErrorResponse");
         if (!r.server_error) {
             r.server_diag = std::make_unique<diagnostics>(diagnostics::from_fields(*f));
             r.server_error = r.server_diag->code();
@@ -343,7 +347,7 @@ void connection_impl::handle(const protocol::message_view& m) {
         return; // drained: an operation that is not COPY ignores copied-out data
     case t::ready_for_query: {
         const auto s = protocol::decode_ready_for_query(m.body);
-        if (!s) return malformed(s.error(), "ReadyForQuery");
+        if (!s) return malformed_message(s.error(), "ReadyForQuery");
         return finish_front();
     }
     default: {
