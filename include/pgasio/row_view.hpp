@@ -98,7 +98,7 @@ public:
     template <class T>
     T get(std::size_t index) const {
         T out{};
-        if (auto ec = get(index, out))
+        if (auto ec = get(index, out)) [[unlikely]]
             detail::throw_get_error(
                 ec, columns(), index,
                 detail::cpp_type_name<typename detail::decoded_type<T>::type>());

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <pgasio/protocol/backend_message_type.hpp>
+#include <pgasio/protocol/detail/big_endian.hpp>
+#include <pgasio/protocol/error.hpp>
 
 #include <boost/system/result.hpp>
 
@@ -82,5 +84,32 @@ private:
     std::size_t max_message_size_;
     boost::system::error_code failed_;
 };
+
+// Inline: called once per message, millions of times for a large result.
+inline boost::system::result<std::optional<message_view>> framer::next() noexcept {
+    constexpr std::size_t header_size = 5; // type byte + int32 length
+    if (failed_) return failed_;
+    const std::size_t available = end_ - begin_;
+    if (available == 0) return std::optional<message_view>{};
+    const std::byte* p = buf_.data() + begin_;
+
+    // The type byte is checked as soon as it arrives: an unknown one means we are not reading
+    // a PostgreSQL stream (or lost our place in it), and waiting for a length would be pointless.
+    const char type = static_cast<char>(p[0]);
+    if (!is_backend_message_type(type)) return failed_ = client_errc::unknown_message_type;
+    if (available < header_size) return std::optional<message_view>{};
+
+    const auto length = detail::load_big<std::uint32_t>(p + 1);
+    // The length counts itself but not the type byte. It is refused here, before any byte of
+    // the body is awaited, so a hostile length never makes us buffer (or allocate) anything.
+    if (length < 4 || length > 0x7FFFFFFFu) return failed_ = client_errc::invalid_message_length;
+    if (length - 4 > max_message_size_) return failed_ = client_errc::message_too_large;
+    const std::size_t total = 1 + std::size_t{length};
+    if (available < total) return std::optional<message_view>{};
+
+    begin_ += total;
+    return std::optional<message_view>{
+        message_view{static_cast<backend_message_type>(type), {p + header_size, length - 4}}};
+}
 
 } // namespace pgasio::protocol
