@@ -5,6 +5,7 @@
 #include "transport.hpp"
 
 #include <pgasio/config.hpp>
+#include <pgasio/detail/result_builder.hpp>
 #include <pgasio/protocol/framer.hpp>
 #include <pgasio/protocol/frontend.hpp>
 #include <pgasio/protocol/write_buffer.hpp>
@@ -133,6 +134,9 @@ private:
     // True while the read loop hands a batch of messages to their requests: requests queued
     // meanwhile are written together once the batch is through.
     bool answering_ = false;
+    // Builds the results of the request at the front of the queue (the only one the server is
+    // answering), in buffers kept from one result to the next.
+    result_builder builder_;
     diagnostics fatal_diag_;    // a FATAL ErrorResponse outside any request (admin shutdown...)
     std::string closed_reason_; // why the engine closed the connection (empty: it did not)
     error_code fatal_ec_;

@@ -26,15 +26,16 @@ void deliver(Handler& h, asio::any_io_executor fallback, Args&&... args) {
     });
 }
 
-// Answers the caller of `r` with `ec` and what `r` collected (nothing on failure).
-void answer(request& r, error_code ec, asio::any_io_executor ex) {
+// Answers the caller of `r` with `ec` and what `r` collected (nothing on failure); `rows` is the
+// result of a request of kind rows.
+void answer(request& r, error_code ec, asio::any_io_executor ex, result rows = {}) {
     if (r.slot.is_connected()) r.slot.clear();
     if (r.timer) r.timer->cancel();
     std::visit(
         [&](auto& h) {
             using H = std::decay_t<decltype(h)>;
             if constexpr (std::is_same_v<H, result_handler>) {
-                deliver(h, ex, ec, ec ? result{} : r.builder.finish());
+                deliver(h, ex, ec, std::move(rows));
             } else if constexpr (std::is_same_v<H, results_handler>) {
                 deliver(h, ex, ec, ec ? std::vector<result>{} : std::move(r.results));
             } else if constexpr (std::is_same_v<H, statement_handler>) {
@@ -200,7 +201,7 @@ void connection_impl::handle_data_row(request& r, std::span<const std::byte> bod
         if (!row) return malformed_message(row.error(), "DataRow");
         return;
     }
-    if (auto ec = r.builder.add_row(body)) {
+    if (auto ec = builder_.add_row(body)) {
         if (ec == client_errc::result_too_large) {
             // The stream is fine: the request fails and its remaining rows are drained.
             r.server_error = ec;
@@ -274,17 +275,16 @@ void connection_impl::handle(const protocol::message_view& m) {
         return;
     case t::bind_complete:
         if (auto ec = protocol::decode_empty(m.body)) return malformed_message(ec, "BindComplete");
-        // In a batch, a prepared statement's rows follow its BindComplete undescribed.
-        if (r.what == request::kind::batch && r.batch_index < r.batch_columns.size() &&
-            r.batch_columns[r.batch_index])
-            r.builder.set_columns(r.batch_columns[r.batch_index]);
+        // A prepared statement's rows follow its BindComplete undescribed.
+        if (r.query_index < r.statement_columns.size() && r.statement_columns[r.query_index])
+            builder_.set_columns(r.statement_columns[r.query_index]);
         return;
     case t::empty_query_response:
         if (auto ec = protocol::decode_empty(m.body))
             return malformed_message(ec, "EmptyQueryResponse");
         if (r.what == request::kind::batch) {
-            r.results.push_back(r.builder.finish());
-            ++r.batch_index;
+            r.results.push_back(builder_.finish());
+            ++r.query_index;
         }
         return;
     case t::parameter_description: {
@@ -306,17 +306,17 @@ void connection_impl::handle(const protocol::message_view& m) {
                 c.format = protocol::format_code::binary;
             r.prepared->columns = std::move(cols);
         } else {
-            r.builder.set_columns(make_columns(*rd));
+            builder_.set_columns(make_columns(*rd));
         }
         return;
     }
     case t::command_complete: {
         const auto cc = protocol::decode_command_complete(m.body);
         if (!cc) return malformed_message(cc.error(), "CommandComplete");
-        r.builder.set_command_tag(cc->tag);
+        builder_.set_command_tag(cc->tag);
         if (r.what == request::kind::simple || r.what == request::kind::batch) {
-            r.results.push_back(r.builder.finish());
-            ++r.batch_index;
+            r.results.push_back(builder_.finish());
+            ++r.query_index;
         }
         return;
     }
@@ -365,9 +365,14 @@ void connection_impl::finish_front() {
         barrier_ = nullptr;
         start_write();
     }
+    // The builder now holds the request's rows, or what a failed or abandoned one left behind.
+    result rows = r->what == request::kind::rows && !r->server_error && !r->abandoned
+                      ? builder_.finish()
+                      : result{};
+    builder_.reset();
     if (r->abandoned) return;
     if (r->server_error && r->diag) *r->diag = std::move(*r->server_diag);
-    answer(*r, r->server_error, executor);
+    answer(*r, r->server_error, executor, std::move(rows));
 }
 
 void connection_impl::fail_all(error_code ec, const diagnostics& diag) {

@@ -37,7 +37,7 @@ void connection::start_query(detail::connection_impl* impl, result_handler handl
                              diagnostics* diag, std::string_view sql, const statement* stmt,
                              const param_source& params) {
     auto r = make_request(request::kind::rows, diag);
-    if (stmt && stmt->valid()) r->builder.set_columns(stmt->data()->columns);
+    if (stmt && stmt->valid()) r->statement_columns.push_back(stmt->data()->columns);
     attach(*r, std::move(handler));
     auto encode = [&](protocol::write_buffer& out, std::string& why) -> error_code {
         if (stmt) {
@@ -88,7 +88,7 @@ void connection::start_simple(detail::connection_impl* impl, results_handler han
 void connection::start_batch(detail::connection_impl* impl, results_handler handler,
                              diagnostics* diag, batch b) {
     auto r = make_request(request::kind::batch, diag);
-    r->batch_columns = b.columns();
+    r->statement_columns = b.columns();
     r->results.reserve(b.size());
     attach(*r, std::move(handler));
     auto encode = [&](protocol::write_buffer& out, std::string&) -> error_code {

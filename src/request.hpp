@@ -2,7 +2,6 @@
 // and the handler waiting for it.
 #pragma once
 
-#include <pgasio/detail/result_builder.hpp>
 #include <pgasio/error.hpp>
 #include <pgasio/notification.hpp>
 #include <pgasio/result.hpp>
@@ -50,12 +49,13 @@ struct request {
     /// The caller was already answered (cancelled or timed out): the answers are drained only.
     bool abandoned = false;
 
-    result_builder builder;
-    std::vector<result> results;              // simple queries
+    std::vector<result> results;              // simple queries and batches
     std::shared_ptr<statement_data> prepared; // prepare
-    std::vector<column_list> batch_columns;   // batch: per query, its statement's columns
-    std::size_t batch_index = 0;              // batch: the query being answered
-    error_code server_error;                  // first ErrorResponse
+    // Per query, the columns of its prepared statement, whose rows follow BindComplete
+    // undescribed (null: a RowDescription will say).
+    std::vector<column_list> statement_columns;
+    std::size_t query_index = 0; // simple queries and batches: the query being answered
+    error_code server_error;     // first ErrorResponse
     std::unique_ptr<diagnostics> server_diag; // allocated only when an error arrives
 
     /// Cancellation (per-operation, from the caller's token) and the per-query timeout.

@@ -38,8 +38,9 @@ std::string describe_type(protocol::oid t) {
     return fmt::format("{} (oid {})", name, t);
 }
 
-// Copies one value's bytes. Most values are a few bytes long, for which a call to memcpy costs
-// more than the copy: up to 16 bytes are moved with two overlapping loads and stores.
+// Copies bytes: one value, or a small result's offsets and values. Most are a few bytes long,
+// for which a call to memcpy costs more than the copy: up to 16 bytes are moved with two
+// overlapping loads and stores.
 void copy_value(std::byte* out, const std::byte* in, std::size_t size) noexcept {
     const auto copy_two = [&]<class U>(U) {
         U head, tail;
@@ -97,22 +98,20 @@ void throw_column_not_found(std::span<const column> cols, std::string_view name)
 }
 
 void result_builder::set_columns(column_list cols) {
-    result_.columns_ = std::move(cols);
+    columns_ = std::move(cols);
 }
 
 boost::system::error_code result_builder::add_row(std::span<const std::byte> body) {
-    const std::size_t n = result_.columns().size();
-    auto& data = result_.data_;
-    auto& offsets = result_.offsets_;
+    const std::size_t n = columns_ ? columns_->size() : 0;
     // The values' bytes are fewer than the body's: room for all of them at once, then one pass
     // validates the row and copies its values. The pass writes through local pointers and
     // publishes the new sizes only when the whole row is good, so a bad row leaves nothing.
-    data.reserve_more(body.size());
-    offsets.reserve_more(n + 1);
-    if (offsets.empty()) offsets.push_back(0);
-    std::byte* const base = data.data();
-    std::byte* out = base + data.size();
-    value_offset* off = offsets.data() + offsets.size();
+    values_.reserve_more(body.size());
+    offsets_.reserve_more(n + 1);
+    if (offsets_.empty()) offsets_.push_back(0);
+    std::byte* const base = values_.data();
+    std::byte* out = base + values_.size();
+    value_offset* off = offsets_.data() + offsets_.size();
     auto ec = protocol::visit_data_row(
         body,
         [n](std::uint16_t count) -> boost::system::error_code {
@@ -130,18 +129,46 @@ boost::system::error_code result_builder::add_row(std::span<const std::byte> bod
     if (!ec && static_cast<std::size_t>(out - base) > max_result_bytes)
         ec = protocol::client_errc::result_too_large;
     if (ec) return ec;
-    data.append_written(static_cast<std::size_t>(out - base) - data.size());
-    offsets.append_written(n);
-    ++result_.rows_;
+    values_.append_written(static_cast<std::size_t>(out - base) - values_.size());
+    offsets_.append_written(n);
+    ++rows_;
     return {};
 }
 
 void result_builder::set_command_tag(std::string_view tag) {
-    result_.tag_.assign(tag);
+    tag_.assign(tag);
 }
 
 result result_builder::finish() {
-    return std::exchange(result_, result{});
+    result r;
+    r.columns_ = std::move(columns_);
+    r.rows_ = std::exchange(rows_, 0);
+    r.tag_ = std::move(tag_);
+    tag_.clear();
+    const std::size_t offset_bytes = offsets_.size() * sizeof(value_offset);
+    if (offset_bytes + values_.size() > keep_limit) {
+        r.data_ = std::exchange(values_, {});
+        r.offsets_ = std::exchange(offsets_, {});
+    } else if (!offsets_.empty()) {
+        // One block, offsets first (malloc's alignment suits them), then the values.
+        r.data_.reserve_more(offset_bytes + values_.size());
+        std::byte* block = r.data_.data();
+        copy_value(block, reinterpret_cast<const std::byte*>(offsets_.data()), offset_bytes);
+        copy_value(block + offset_bytes, values_.data(), values_.size());
+        r.data_.append_written(offset_bytes + values_.size());
+        r.values_at_ = offset_bytes;
+    }
+    values_.clear();
+    offsets_.clear();
+    return r;
+}
+
+void result_builder::reset() noexcept {
+    columns_.reset();
+    values_.clear();
+    offsets_.clear();
+    rows_ = 0;
+    tag_.clear();
 }
 
 } // namespace detail

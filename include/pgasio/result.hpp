@@ -23,9 +23,11 @@ class result_builder;
 /// The outcome of one statement: its columns, its rows and its command tag.
 ///
 /// All the values' bytes live in ONE contiguous buffer, copied there once from the DataRow
-/// messages; a flat vector holds one 32-bit offset per value (its end; bit 31 marks NULL). Both
-/// grow amortised, so reading a result allocates nothing per row or per value, and values are
-/// decoded only when asked for (row_view::get). 32-bit offsets halve the per-value overhead, and
+/// messages; a flat array holds one 32-bit offset per value (its end; bit 31 marks NULL). A
+/// connection builds its results in buffers it keeps, so reading a result allocates nothing per
+/// row or per value; a small result then gets one exact allocation for its offsets and values
+/// together, a large one takes the buffers over without a copy. Values are decoded only when
+/// asked for (row_view::get). 32-bit offsets halve the per-value overhead, and
 /// limit one result to 2 GiB of value bytes: a larger one fails with
 /// client_errc::result_too_large (read such results in parts, e.g. with LIMIT/OFFSET or a
 /// cursor).
@@ -56,9 +58,9 @@ public:
     /// Row `i` (i < size(), unchecked).
     row_view operator[](std::size_t i) const noexcept {
         // Inline and without columns()'s empty fallback: this runs once per row read.
-        if (!columns_) return row_view(nullptr, 0, data_.data(), offsets_.data());
+        if (!columns_) return row_view(nullptr, 0, values(), offsets());
         const std::size_t n = columns_->size();
-        return row_view(columns_->data(), n, data_.data(), offsets_.data() + i * n);
+        return row_view(columns_->data(), n, values(), offsets() + i * n);
     }
     iterator begin() const noexcept;
     iterator end() const noexcept;
@@ -80,15 +82,26 @@ public:
     std::uint64_t rows_affected() const noexcept;
 
     /// The buffer holding every value's bytes, row after row (for tests and statistics).
-    std::span<const std::byte> buffer() const noexcept { return data_; }
+    std::span<const std::byte> buffer() const noexcept {
+        return {values(), data_.size() - values_at_};
+    }
 
 private:
     friend class detail::result_builder;
 
+    // The offsets: offsets[0] = 0, then the end of each value (| null_flag for NULL), row after
+    // row. A small result keeps them at the front of data_ (one allocation: offsets, then the
+    // values from values_at_ on); a large one in offsets_, beside its values in data_.
+    const detail::value_offset* offsets() const noexcept {
+        return offsets_.empty() ? reinterpret_cast<const detail::value_offset*>(data_.data())
+                                : offsets_.data();
+    }
+    const std::byte* values() const noexcept { return data_.data() + values_at_; }
+
     column_list columns_;
     detail::pod_buffer<std::byte> data_;
-    // offsets_[0] = 0, then the end of each value (| null_flag for NULL), row after row.
     detail::pod_buffer<detail::value_offset> offsets_;
+    std::size_t values_at_ = 0;
     std::size_t rows_ = 0;
     std::string tag_;
 };

@@ -220,3 +220,67 @@ TEST_CASE("result_builder: finish leaves it empty and reusable") {
     CHECK(command.rows_affected() == 7);
     CHECK(first[0].get<std::string_view>(0) == "one");
 }
+
+TEST_CASE("result_builder: small results are copied out, large ones take its buffers") {
+    const auto rd_body = row_description_body({{"n", oids::int4}, {"s", oids::text}});
+    const auto rd = protocol::decode_row_description(rd_body);
+    REQUIRE(rd.has_value());
+    detail::result_builder b;
+    const auto fill = [&](int rows) {
+        b.set_columns(detail::make_columns(*rd));
+        for (int i = 0; i < rows; ++i) {
+            const field text = i % 7 == 0 ? std::nullopt : field(txt(std::to_string(i)));
+            REQUIRE(!b.add_row(data_row_body({bin(std::int32_t{i}), text})));
+        }
+        return b.finish();
+    };
+    const auto check = [](const result& r, int rows) {
+        REQUIRE(r.size() == static_cast<std::size_t>(rows));
+        for (int i = 0; i < rows; ++i) {
+            const row_view row = r[static_cast<std::size_t>(i)];
+            if (row.get<std::int32_t>(0) != i) return false;
+            const auto text = row.try_get<std::string_view>(1);
+            if (i % 7 == 0 ? text.has_value() : text != std::to_string(i)) return false;
+        }
+        return true;
+    };
+    // 8,000 rows take more than keep_limit bytes (two offsets and ~8 value bytes each): the
+    // result takes the builder's buffers; the small results before and after are copies, and
+    // none of them shares bytes with the others.
+    const result small = fill(10);
+    const result large = fill(8'000);
+    const result again = fill(3);
+    CHECK(large.buffer().size() + 8'000 * 2 * 4 > detail::result_builder::keep_limit);
+    CHECK(check(small, 10));
+    CHECK(check(large, 8'000));
+    CHECK(check(again, 3));
+    // Copies and moves keep their rows, whichever layout they have.
+    const result small_copy = small;
+    const result large_copy = large;
+    result moved = std::move(again);
+    CHECK(small_copy.buffer().data() != small.buffer().data());
+    CHECK(check(small_copy, 10));
+    CHECK(check(large_copy, 8'000));
+    CHECK(check(moved, 3));
+}
+
+TEST_CASE("result_builder: reset forgets a result built half-way") {
+    const auto rd_body = row_description_body({{"s", oids::text}});
+    const auto rd = protocol::decode_row_description(rd_body);
+    REQUIRE(rd.has_value());
+    detail::result_builder b;
+    b.set_columns(detail::make_columns(*rd));
+    REQUIRE(!b.add_row(data_row_body({txt("abandoned")})));
+    b.set_command_tag("SELECT 1");
+    b.reset();
+    const result none = b.finish();
+    CHECK(none.size() == 0);
+    CHECK(none.columns().empty());
+    CHECK(none.command_tag().empty());
+    b.set_columns(detail::make_columns(*rd));
+    REQUIRE(!b.add_row(data_row_body({txt("kept")})));
+    const result r = b.finish();
+    REQUIRE(r.size() == 1);
+    CHECK(r[0].get<std::string_view>(0) == "kept");
+    CHECK(to_string(r.buffer()) == "kept");
+}

@@ -43,12 +43,20 @@ public:
     pod_buffer(pod_buffer&& other) noexcept
         : storage_(std::exchange(other.storage_, {}))
         , size_(std::exchange(other.size_, 0)) {}
-    pod_buffer& operator=(pod_buffer other) noexcept {
+    pod_buffer& operator=(const pod_buffer& other) {
+        if (this != &other) *this = pod_buffer(other);
+        return *this;
+    }
+    pod_buffer& operator=(pod_buffer&& other) noexcept {
         std::swap(storage_, other.storage_);
         std::swap(size_, other.size_);
         return *this;
     }
-    ~pod_buffer() { free_raw_storage(storage_); }
+    // Results are moved along the completion path several times: an emptied buffer is released
+    // without a call.
+    ~pod_buffer() {
+        if (storage_.data) free_raw_storage(storage_);
+    }
 
     T* data() noexcept { return static_cast<T*>(storage_.data); }
     const T* data() const noexcept { return static_cast<const T*>(storage_.data); }
@@ -56,6 +64,8 @@ public:
     bool empty() const noexcept { return size_ == 0; }
     std::size_t capacity() const noexcept { return storage_.bytes / sizeof(T); }
     operator std::span<const T>() const noexcept { return {data(), size_}; }
+    /// Forgets the elements but keeps the storage.
+    void clear() noexcept { size_ = 0; }
 
     /// Makes room for `n` more elements (at least doubling), so that that many appends cannot
     /// allocate. Throws std::bad_alloc.

@@ -7,22 +7,31 @@
 
 #include <boost/system/error_code.hpp>
 
+#include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace pgasio::detail {
 
 /// Accumulates one statement's RowDescription columns, DataRows and CommandComplete tag into a
-/// result. Each DataRow's values are copied once, appended to the result's single buffer.
+/// result. Each DataRow's values are copied once, appended to buffers the builder keeps from one
+/// result to the next (a connection has one builder, so a steady stream of small results
+/// allocates once per result). finish() hands a small result one exact block holding its offsets
+/// and values; a result past `keep_limit` bytes takes the buffers themselves, without a copy.
 ///
 /// @code
 /// result_builder b;
 /// b.set_columns(statement_columns);
 /// for each DataRow body: if (auto ec = b.add_row(body)) fail(ec);
 /// b.set_command_tag(complete.tag);
-/// result r = b.finish();   // b is empty again
+/// result r = b.finish();   // b is empty again, ready for the next result
 /// @endcode
 class result_builder {
 public:
+    /// Results whose offsets and values take more bytes than this move the builder's buffers
+    /// into the result rather than copying them.
+    static constexpr std::size_t keep_limit = 64 * 1024;
+
     /// Sets the columns of the rows to come (null or empty for commands without rows).
     void set_columns(column_list cols);
     /// Validates a DataRow body and appends its row. Errors (nothing is appended then):
@@ -34,9 +43,15 @@ public:
     void set_command_tag(std::string_view tag);
     /// The result built so far; the builder is left empty (no columns, rows or tag), reusable.
     result finish();
+    /// Forgets the result being built (a request that failed or was abandoned half-way).
+    void reset() noexcept;
 
 private:
-    result result_;
+    column_list columns_;
+    pod_buffer<std::byte> values_;
+    pod_buffer<value_offset> offsets_;
+    std::size_t rows_ = 0;
+    std::string tag_;
 };
 
 } // namespace pgasio::detail
