@@ -11,6 +11,7 @@
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -278,7 +279,8 @@ TEST_CASE("query: a timed-out query is cancelled on the server and the connectio
         auto conn = co_await connect_primary();
         conn.set_query_timeout(300ms);
         const auto start = std::chrono::steady_clock::now();
-        auto [ec, r] = co_await conn.async_query("SELECT pg_sleep(30)", nothrow);
+        // The comment tells this query apart from the other tests' sleeps, which may run meanwhile.
+        auto [ec, r] = co_await conn.async_query("SELECT pg_sleep(30) /* timed out */", nothrow);
         CHECK(ec == client_errc::query_timeout);
         CHECK(std::chrono::steady_clock::now() - start < 5s);
         conn.set_query_timeout(0ms);
@@ -286,8 +288,8 @@ TEST_CASE("query: a timed-out query is cancelled on the server and the connectio
         CHECK(after[0].get<std::int32_t>(0) == 7);
         // The server really stopped it: no backend of ours is still sleeping.
         auto sleeping = co_await conn.async_query(
-            "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' "
-            "AND state = 'active'");
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE query = 'SELECT pg_sleep(30) /* timed out */' AND state = 'active'");
         CHECK(sleeping[0].get<std::int64_t>(0) == 0);
         co_await conn.async_close();
     });
@@ -413,16 +415,22 @@ TEST_CASE("query: completion tokens: callback, use_future, as_tuple") {
     auto connected = conn.async_connect(pgasio::test::test_config(), asio::use_future);
     std::thread runner([&] { ctx.run_for(30s); });
     connected.get();
-    auto fut = conn.async_query("SELECT $1::text", "future", asio::use_future);
+    // Operations start on the connection's executor, which runs on `runner` now; this thread
+    // only waits for their futures.
+    auto on_ctx = [&](auto initiate) { return asio::post(ctx, asio::use_future(initiate)).get(); };
+    auto fut =
+        on_ctx([&] { return conn.async_query("SELECT $1::text", "future", asio::use_future); });
     CHECK(fut.get()[0].get<std::string>(0) == "future");
     std::promise<std::int32_t> cb;
-    conn.async_query("SELECT 5", [&](pgasio::error_code ec, pgasio::result r) {
-        cb.set_value(ec ? -1 : r[0].get<std::int32_t>(0));
+    on_ctx([&] {
+        conn.async_query("SELECT 5", [&](pgasio::error_code ec, pgasio::result r) {
+            cb.set_value(ec ? -1 : r[0].get<std::int32_t>(0));
+        });
     });
     CHECK(cb.get_future().get() == 5);
-    auto failed = conn.async_query("SELECT 1/0", asio::use_future);
+    auto failed = on_ctx([&] { return conn.async_query("SELECT 1/0", asio::use_future); });
     CHECK_THROWS_AS(failed.get(), boost::system::system_error);
-    conn.async_close(asio::use_future).get();
+    on_ctx([&] { return conn.async_close(asio::use_future); }).get();
     runner.join();
 }
 
