@@ -153,7 +153,11 @@ void connection_impl::handle_buffered() {
             break;
         }
         if (!*m) break;
-        handle(**m);
+        // Rows first, before the general dispatch: a large result is millions of them.
+        if ((*m)->type == protocol::backend_message_type::data_row && !queue.empty())
+            handle_data_row(*queue.front(), (*m)->body);
+        else
+            handle(**m);
     }
     answering_ = false;
 }
@@ -218,8 +222,6 @@ void connection_impl::handle_data_row(request& r, std::span<const std::byte> bod
 
 void connection_impl::handle(const protocol::message_view& m) {
     using t = protocol::backend_message_type;
-    // Rows first, before the general dispatch: a large result is millions of them.
-    if (m.type == t::data_row && !queue.empty()) return handle_data_row(*queue.front(), m.body);
     // Messages that may come at any time, for the session rather than a request.
     switch (m.type) {
     case t::notice_response: {
