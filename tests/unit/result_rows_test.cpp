@@ -157,11 +157,9 @@ TEST_CASE("result: rows without columns") {
 }
 
 TEST_CASE("result_builder: refuses a row with the wrong number of values") {
-    const auto rd_body = row_description_body({{"a", oids::int4}, {"b", oids::int4}});
-    const auto rd = protocol::decode_row_description(rd_body);
-    REQUIRE(rd.has_value());
+    const column_list cols = columns_of({{"a", oids::int4}, {"b", oids::int4}});
     detail::result_builder b;
-    b.set_columns(detail::make_columns(*rd));
+    b.set_columns(cols);
     const auto good = data_row_body({bin(std::int32_t{1}), std::nullopt});
     const auto short_row = data_row_body({bin(std::int32_t{1})});
     const auto long_row = data_row_body({txt("a"), txt("b"), txt("c")});
@@ -174,11 +172,9 @@ TEST_CASE("result_builder: refuses a row with the wrong number of values") {
 }
 
 TEST_CASE("result_builder: a malformed row is refused and leaves the result as it was") {
-    const auto rd_body = row_description_body({{"a", oids::text}, {"b", oids::text}});
-    const auto rd = protocol::decode_row_description(rd_body);
-    REQUIRE(rd.has_value());
+    const column_list cols = columns_of({{"a", oids::text}, {"b", oids::text}});
     detail::result_builder b;
-    b.set_columns(detail::make_columns(*rd));
+    b.set_columns(cols);
     REQUIRE(!b.add_row(data_row_body({txt("first"), txt("row")})));
     // The second value announces 100 bytes and carries 3; the first was already copied.
     auto truncated = data_row_body({txt("abc"), txt("def")});
@@ -197,11 +193,9 @@ TEST_CASE("result_builder: a malformed row is refused and leaves the result as i
 }
 
 TEST_CASE("result_builder: finish leaves it empty and reusable") {
-    const auto rd_body = row_description_body({{"a", oids::text}});
-    const auto rd = protocol::decode_row_description(rd_body);
-    REQUIRE(rd.has_value());
+    const column_list cols = columns_of({{"a", oids::text}});
     detail::result_builder b;
-    b.set_columns(detail::make_columns(*rd));
+    b.set_columns(cols);
     const auto row = data_row_body({txt("one")});
     REQUIRE(!b.add_row(row));
     b.set_command_tag("SELECT 1");
@@ -222,12 +216,10 @@ TEST_CASE("result_builder: finish leaves it empty and reusable") {
 }
 
 TEST_CASE("result_builder: small results are copied out, large ones take its buffers") {
-    const auto rd_body = row_description_body({{"n", oids::int4}, {"s", oids::text}});
-    const auto rd = protocol::decode_row_description(rd_body);
-    REQUIRE(rd.has_value());
+    const column_list cols = columns_of({{"n", oids::int4}, {"s", oids::text}});
     detail::result_builder b;
     const auto fill = [&](int rows) {
-        b.set_columns(detail::make_columns(*rd));
+        b.set_columns(cols);
         for (int i = 0; i < rows; ++i) {
             const field text = i % 7 == 0 ? std::nullopt : field(txt(std::to_string(i)));
             REQUIRE(!b.add_row(data_row_body({bin(std::int32_t{i}), text})));
@@ -265,11 +257,9 @@ TEST_CASE("result_builder: small results are copied out, large ones take its buf
 }
 
 TEST_CASE("result_builder: reset forgets a result built half-way") {
-    const auto rd_body = row_description_body({{"s", oids::text}});
-    const auto rd = protocol::decode_row_description(rd_body);
-    REQUIRE(rd.has_value());
+    const column_list cols = columns_of({{"s", oids::text}});
     detail::result_builder b;
-    b.set_columns(detail::make_columns(*rd));
+    b.set_columns(cols);
     REQUIRE(!b.add_row(data_row_body({txt("abandoned")})));
     b.set_command_tag("SELECT 1");
     b.reset();
@@ -277,7 +267,7 @@ TEST_CASE("result_builder: reset forgets a result built half-way") {
     CHECK(none.size() == 0);
     CHECK(none.columns().empty());
     CHECK(none.command_tag().empty());
-    b.set_columns(detail::make_columns(*rd));
+    b.set_columns(cols);
     REQUIRE(!b.add_row(data_row_body({txt("kept")})));
     const result r = b.finish();
     REQUIRE(r.size() == 1);

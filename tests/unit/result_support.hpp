@@ -88,6 +88,14 @@ inline void record_backend_seed(char type, std::span<const std::byte> body) {
 }
 
 /// Decodes the bodies with the protocol decoders and feeds them to a result_builder.
+/// The columns a RowDescription with these columns gives (as the engine makes them).
+inline column_list columns_of(const std::vector<column_spec>& cols) {
+    const auto body = row_description_body(cols);
+    const auto rd = protocol::decode_row_description(body);
+    REQUIRE(rd.has_value());
+    return detail::make_columns(*rd);
+}
+
 inline result make_result(const std::vector<column_spec>& cols,
                           const std::vector<std::vector<field>>& rows,
                           std::string_view tag = "SELECT") {
