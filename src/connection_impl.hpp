@@ -112,7 +112,10 @@ public:
     std::string peer_unix;
 
 private:
-    asio::awaitable<void> read_loop();
+    /// Hands out the buffered messages, writes what they queued, and reads more (the read loop).
+    void read_more();
+    /// A read completed with `n` bytes (or failed, or found the stream closed).
+    void on_read(error_code ec, std::size_t n);
     /// Handles every whole message buffered, with `answering_` set meanwhile.
     void handle_buffered();
     void handle(const protocol::message_view& m);

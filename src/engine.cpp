@@ -7,6 +7,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -103,7 +104,7 @@ void connection_impl::enqueue(std::unique_ptr<request> r, encoder_ref encode) {
         });
     }
     // While the read loop answers a batch of messages, the callers it resumes queue their next
-    // requests; one write after the batch then carries them all (see read_loop).
+    // requests; one write after the batch then carries them all (see read_more).
     if (!answering_) start_write();
 }
 
@@ -139,7 +140,7 @@ void connection_impl::start_write() {
 
 void connection_impl::start_reading() {
     io.set_non_blocking();
-    asio::co_spawn(executor, read_loop(), asio::detached);
+    asio::post(executor, [self = shared_from_this()] { self->read_more(); });
 }
 
 void connection_impl::handle_buffered() {
@@ -162,34 +163,39 @@ void connection_impl::handle_buffered() {
     answering_ = false;
 }
 
-asio::awaitable<void> connection_impl::read_loop() {
-    auto self = shared_from_this();
-    while (open) {
-        handle_buffered();
-        if (!open) co_return;
-        start_write();
-        auto space = reader.prepare(read_chunk);
-        auto [ec, n] =
-            co_await io.async_read_some(asio::buffer(space.data(), space.size()), nothrow);
-        if (!open) co_return;
-        if (ec || n == 0) {
-            // A FATAL error the server sent before closing says why (admin shutdown, idle
-            // session timeout, pg_terminate_backend); without one, the connection just closed.
-            if (fatal_ec_) {
-                fail_all(fatal_ec_, fatal_diag_);
-            } else {
-                diagnostics d;
-                d.message = ec && ec != asio::error::eof
-                                ? "the connection to the server failed: " + ec.message()
-                                : "the server closed the connection";
-                fail_all(ec && ec != asio::error::eof ? ec
-                                                      : error_code(client_errc::connection_closed),
-                         d);
-            }
-            co_return;
+// The read loop: hand out what is buffered, write what that queued, read more. It runs once per
+// batch of answers, so it is a plain completion handler rather than a coroutine (whose
+// resumption machinery costs more than the loop's own work). The handler runs on the socket's
+// executor, which is the connection's, and keeps the connection alive while a read is pending.
+void connection_impl::read_more() {
+    handle_buffered();
+    if (!open) return;
+    start_write();
+    auto space = reader.prepare(read_chunk);
+    io.async_read_some(
+        asio::buffer(space.data(), space.size()),
+        [self = shared_from_this()](error_code ec, std::size_t n) { self->on_read(ec, n); });
+}
+
+void connection_impl::on_read(error_code ec, std::size_t n) {
+    if (!open) return;
+    if (ec || n == 0) {
+        // A FATAL error the server sent before closing says why (admin shutdown, idle
+        // session timeout, pg_terminate_backend); without one, the connection just closed.
+        if (fatal_ec_) {
+            fail_all(fatal_ec_, fatal_diag_);
+        } else {
+            diagnostics d;
+            d.message = ec && ec != asio::error::eof
+                            ? "the connection to the server failed: " + ec.message()
+                            : "the server closed the connection";
+            fail_all(ec && ec != asio::error::eof ? ec : error_code(client_errc::connection_closed),
+                     d);
         }
-        reader.commit(n);
+        return;
     }
+    reader.commit(n);
+    read_more();
 }
 
 void connection_impl::malformed_message(error_code ec, const char* what) {
