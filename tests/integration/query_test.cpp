@@ -295,6 +295,31 @@ TEST_CASE("query: a timed-out query is cancelled on the server and the connectio
     });
 }
 
+TEST_CASE("query: rows received for a timed-out query never reach the next results") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        auto stmt = co_await conn.async_prepare("SELECT $1::int4 AS n");
+        conn.set_query_timeout(500ms);
+        // The first 2,000 rows arrive (several flushes of the server's 8 KiB output buffer) and
+        // row 2,001 sleeps: the query times out with rows already collected.
+        auto [ec, r] =
+            co_await conn.async_query("SELECT g, pg_sleep(CASE WHEN g = 2001 THEN 30 ELSE 0 END) "
+                                      "FROM generate_series(1, 3000) g",
+                                      nothrow);
+        CHECK(ec == client_errc::query_timeout);
+        conn.set_query_timeout(0ms);
+        // What follows gets exactly its own rows: an unnamed query and a prepared statement.
+        auto next = co_await conn.async_query("SELECT 'next' AS s");
+        REQUIRE(next.size() == 1);
+        CHECK(next.columns().size() == 1);
+        CHECK(next[0].get<std::string>("s") == "next");
+        auto prepared = co_await conn.async_query(stmt, 42);
+        REQUIRE(prepared.size() == 1);
+        CHECK(prepared[0].get<std::int32_t>("n") == 42);
+        co_await conn.async_close();
+    });
+}
+
 TEST_CASE("query: per-operation cancellation with a timer") {
     using namespace asio::experimental::awaitable_operators;
     run([](asio::any_io_executor ex) -> asio::awaitable<void> {
