@@ -10,6 +10,7 @@
 #include <pgasio/protocol/frontend.hpp>
 #include <pgasio/protocol/write_buffer.hpp>
 
+#include <boost/asio/any_completion_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -50,6 +51,7 @@ class connection_impl : public std::enable_shared_from_this<connection_impl> {
 public:
     explicit connection_impl(asio::any_io_executor ex)
         : executor(ex)
+        , completion_executor(std::nothrow, ex)
         , io(ex)
         , write_done(ex) {}
 
@@ -80,6 +82,9 @@ public:
     void answer_closed(request& r);
 
     asio::any_io_executor executor;
+    /// `executor` as handlers' associated executors are compared: a handler whose executor
+    /// this is gets called directly, as everything here already runs on it.
+    asio::any_completion_executor completion_executor;
     transport io;
     std::shared_ptr<asio::ssl::context> tls_context; // outlives the TLS stream in `io`
     protocol::framer reader;

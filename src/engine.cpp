@@ -18,10 +18,17 @@ namespace {
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t read_chunk = 64 * 1024;
 
-// Calls `h` with `args` on the handler's own executor (inline when that is where we run).
+// Calls `h` with `args` on the handler's own executor. The engine runs on the connection's
+// executor, so a handler associated with that one (a coroutine on the same io_context or strand,
+// the usual case) is called directly: what dispatch would do, without wrapping the call in a
+// type-erased function object.
 template <class Handler, class... Args>
-void deliver(Handler& h, asio::any_io_executor fallback, Args&&... args) {
-    auto ex = asio::get_associated_executor(h, fallback);
+void deliver(Handler& h, const asio::any_completion_executor& own, Args&&... args) {
+    auto ex = asio::get_associated_executor(h, own);
+    if (ex == own) {
+        std::move(h)(std::forward<Args>(args)...);
+        return;
+    }
     asio::dispatch(ex, [h = std::move(h), ... a = std::forward<Args>(args)]() mutable {
         std::move(h)(std::move(a)...);
     });
@@ -29,7 +36,7 @@ void deliver(Handler& h, asio::any_io_executor fallback, Args&&... args) {
 
 // Answers the caller of `r` with `ec` and what `r` collected (nothing on failure); `rows` is the
 // result of a request of kind rows.
-void answer(request& r, error_code ec, asio::any_io_executor ex, result rows = {}) {
+void answer(request& r, error_code ec, const asio::any_completion_executor& ex, result rows = {}) {
     if (r.slot.is_connected()) r.slot.clear();
     if (r.timer) r.timer->cancel();
     std::visit(
@@ -54,7 +61,7 @@ void answer(request& r, error_code ec, asio::any_io_executor ex, result rows = {
 } // namespace
 
 void connection_impl::answer_closed(request& r) {
-    answer(r, asio::error::operation_aborted, executor);
+    answer(r, asio::error::operation_aborted, completion_executor);
 }
 
 std::string connection_impl::next_statement_name() {
@@ -69,7 +76,7 @@ void connection_impl::enqueue(std::unique_ptr<request> r, encoder_ref encode) {
                                    ? "the connection is not open"
                                    : "the connection was closed: " + closed_reason_;
         }
-        answer(*r, client_errc::not_connected, executor);
+        answer(*r, client_errc::not_connected, completion_executor);
         return;
     }
     r->queued_begin = writer.size();
@@ -80,7 +87,7 @@ void connection_impl::enqueue(std::unique_ptr<request> r, encoder_ref encode) {
             *r->diag = diagnostics{};
             r->diag->message = std::move(why);
         }
-        answer(*r, ec, executor);
+        answer(*r, ec, completion_executor);
         return;
     }
     r->queued_end = writer.size();
@@ -380,7 +387,7 @@ void connection_impl::finish_front() {
     builder_.reset();
     if (r->abandoned) return;
     if (r->server_error && r->diag) *r->diag = std::move(*r->server_diag);
-    answer(*r, r->server_error, executor, std::move(rows));
+    answer(*r, r->server_error, completion_executor, std::move(rows));
 }
 
 void connection_impl::fail_all(error_code ec, const diagnostics& diag) {
@@ -396,7 +403,7 @@ void connection_impl::fail_all(error_code ec, const diagnostics& diag) {
     for (auto& r : failed) {
         if (r->abandoned) continue;
         if (r->diag) *r->diag = diag;
-        answer(*r, ec, executor);
+        answer(*r, ec, completion_executor);
     }
     answer_notification_waiter(ec, {});
 }
@@ -407,7 +414,7 @@ void connection_impl::answer_notification_waiter(error_code ec, notification n) 
     notification_slot = {};
     auto h = std::move(*notification_waiter);
     notification_waiter.reset();
-    deliver(h, executor, ec, std::move(n));
+    deliver(h, completion_executor, ec, std::move(n));
 }
 
 void connection_impl::cancel(request* r, error_code reason) {
@@ -434,7 +441,7 @@ void connection_impl::cancel(request* r, error_code reason) {
         auto owned = std::move(*it);
         queue.erase(it);
         --unwritten;
-        answer(*owned, reason, executor);
+        answer(*owned, reason, completion_executor);
         return;
     }
     // In flight: answer now, drain its responses later. CancelRequest stops whatever the
@@ -449,7 +456,7 @@ void connection_impl::cancel(request* r, error_code reason) {
         cancel_in_flight_ = true;
         asio::co_spawn(executor, send_cancel_request(), asio::detached);
     }
-    answer(*r, reason, executor);
+    answer(*r, reason, completion_executor);
 }
 
 asio::awaitable<void> connection_impl::send_cancel_request() {

@@ -7,9 +7,11 @@
 #include "support/run.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/spawn.hpp>
@@ -27,6 +29,7 @@
 #include <string>
 #include <thread>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 namespace asio = boost::asio;
@@ -457,6 +460,38 @@ TEST_CASE("query: completion tokens: callback, use_future, as_tuple") {
     CHECK_THROWS_AS(failed.get(), boost::system::system_error);
     on_ctx([&] { return conn.async_close(asio::use_future); }).get();
     runner.join();
+}
+
+TEST_CASE("query: a handler bound to another executor is called there") {
+    // The connection runs on `ctx`; the handler belongs to `other`, run by another thread. It
+    // must be called on `other`, not where the connection happened to read the answer.
+    asio::io_context ctx;
+    asio::io_context other;
+    auto other_work = asio::make_work_guard(other);
+    std::thread other_thread([&] { other.run(); });
+    pgasio::connection conn(ctx);
+    std::promise<std::pair<bool, std::int32_t>> answered;
+    conn.async_connect(pgasio::test::test_config(), [&](pgasio::error_code ec) {
+        if (ec) return answered.set_value({false, -1});
+        conn.async_query("SELECT 11",
+                         asio::bind_executor(other, [&](pgasio::error_code qec, pgasio::result r) {
+                             answered.set_value({other.get_executor().running_in_this_thread(),
+                                                 qec ? -1 : r[0].get<std::int32_t>(0)});
+                         }));
+    });
+    auto outcome = answered.get_future();
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (outcome.wait_for(0s) != std::future_status::ready &&
+           std::chrono::steady_clock::now() < deadline)
+        ctx.run_one_for(100ms);
+    REQUIRE(outcome.wait_for(0s) == std::future_status::ready);
+    const auto [on_other, value] = outcome.get();
+    CHECK(on_other);
+    CHECK(value == 11);
+    conn.async_close([](pgasio::error_code) {});
+    ctx.run_for(5s);
+    other_work.reset();
+    other_thread.join();
 }
 
 TEST_CASE("query: a batch runs many queries with one Sync; an error fails the rest of it") {
