@@ -155,9 +155,7 @@ void connection_impl::handle_buffered() {
     while (open) {
         auto m = reader.next();
         if (!m) {
-            diagnostics d;
-            d.message = "malformed message from the server: " + m.error().message();
-            fail_all(m.error(), d);
+            malformed_message(m.error(), "message");
             break;
         }
         if (!*m) break;

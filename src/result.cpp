@@ -143,9 +143,8 @@ void result_builder::set_command_tag(std::string_view tag) {
 result result_builder::finish() {
     result r;
     r.columns_ = std::move(columns_);
-    r.rows_ = std::exchange(rows_, 0);
+    r.rows_ = rows_;
     r.tag_ = std::move(tag_);
-    tag_.clear();
     const std::size_t offset_bytes = offsets_.size() * sizeof(value_offset);
     if (offset_bytes + values_.size() > keep_limit) {
         r.data_ = std::exchange(values_, {});
@@ -159,8 +158,7 @@ result result_builder::finish() {
         r.data_.append_written(offset_bytes + values_.size());
         r.values_at_ = offset_bytes;
     }
-    values_.clear();
-    offsets_.clear();
+    reset();
     return r;
 }
 

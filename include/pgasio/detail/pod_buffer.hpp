@@ -80,18 +80,14 @@ public:
     /// Takes in the next `n` elements, which the caller has written at data() + size() (room
     /// must have been made with reserve_more).
     void append_written(std::size_t n) noexcept { size_ += n; }
-    /// Appends `n` elements from `p`; room must have been made with reserve_more.
-    void append_unchecked(const T* p, std::size_t n) noexcept {
-        if (n != 0) std::memcpy(data() + size_, p, n * sizeof(T));
-        size_ += n;
-    }
     void push_back(T v) {
         reserve_more(1);
         data()[size_++] = v;
     }
     void append(const T* p, std::size_t n) {
         reserve_more(n);
-        append_unchecked(p, n);
+        if (n != 0) std::memcpy(data() + size_, p, n * sizeof(T));
+        size_ += n;
     }
 
 private:
