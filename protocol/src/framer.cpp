@@ -15,6 +15,14 @@ std::span<std::byte> framer::prepare(std::size_t min_size) {
         begin_ = 0;
         end_ = live;
     }
+    // One large message must not pin its buffer for the life of the session: once it has been
+    // consumed, a buffer far larger than what is left and asked for goes back to that size.
+    constexpr std::size_t keep_up_to = std::size_t{1} << 20;
+    if (buf_.size() > keep_up_to && 4 * (end_ + min_size) < buf_.size()) {
+        std::vector<std::byte> smaller(end_ + min_size);
+        if (end_ > 0) std::memcpy(smaller.data(), buf_.data(), end_);
+        buf_ = std::move(smaller);
+    }
     if (buf_.size() - end_ < min_size) buf_.resize(end_ + min_size);
     return std::span<std::byte>(buf_).subspan(end_);
 }

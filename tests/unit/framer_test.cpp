@@ -162,3 +162,22 @@ TEST_CASE("framer: the buffer is reused once messages are consumed") {
     // Compaction keeps the buffer at one message plus one read, not 1000 messages.
     CHECK(f.prepare(5).size() <= 10);
 }
+
+TEST_CASE("framer: the buffer of one large message is given back once it is consumed") {
+    framer f;
+    // One 8 MiB CopyData message, then the framer is asked for room as a read loop would.
+    constexpr std::size_t body = 8u << 20;
+    auto space = f.prepare(5 + body);
+    space[0] = std::byte{'d'};
+    const auto length = static_cast<std::uint32_t>(4 + body);
+    for (int i = 0; i < 4; ++i)
+        space[static_cast<std::size_t>(1 + i)] = static_cast<std::byte>(length >> (24 - 8 * i));
+    f.commit(5 + body);
+    auto m = f.next();
+    REQUIRE(m.has_value());
+    REQUIRE(m->has_value());
+    CHECK((*m)->body.size() == body);
+    CHECK(f.capacity() >= 5 + body);
+    f.prepare(64 * 1024);
+    CHECK(f.capacity() < (1u << 20));
+}

@@ -76,6 +76,9 @@ public:
     std::size_t buffered() const noexcept { return end_ - begin_; }
 
     std::size_t max_message_size() const noexcept { return max_message_size_; }
+    /// The bytes the read buffer holds allocated (it grows for a large message and shrinks back
+    /// at the next prepare() once that message is consumed).
+    std::size_t capacity() const noexcept { return buf_.size(); }
 
 private:
     std::vector<std::byte> buf_;
