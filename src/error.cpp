@@ -29,6 +29,9 @@ bool is_fatal(const error_code& ec) noexcept {
         case client_errc::message_too_long:
         case client_errc::result_too_large:
         case client_errc::query_timeout:
+        case client_errc::statement_not_prepared:
+        case client_errc::already_connected:
+        case client_errc::copy_needs_copy_api:
         case client_errc::unexpected_row_count:
         case client_errc::unexpected_null:
         case client_errc::invalid_binary_length:

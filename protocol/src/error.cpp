@@ -90,6 +90,15 @@ const char* describe(client_errc e) noexcept {
         return "the query exceeded its timeout and was cancelled";
     case client_errc::result_too_large:
         return "the result passes 2 GiB of values";
+    case client_errc::statement_not_prepared:
+        return "the statement is not prepared on this session (an empty handle, or one from "
+               "another connection or an earlier session)";
+    case client_errc::already_connected:
+        return "the connection is already open (close it before connecting again)";
+    case client_errc::copy_needs_copy_api:
+        return "COPY cannot run through a query operation: use the COPY API";
+    case client_errc::cancel_timeout:
+        return "the server did not answer a cancel request in time; the connection was closed";
     case client_errc::unexpected_row_count:
         return "the query returned a number of rows other than the one expected";
     case client_errc::unexpected_null:

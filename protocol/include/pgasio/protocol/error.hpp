@@ -63,6 +63,10 @@ enum class client_errc : int {
     query_timeout,               ///< a query exceeded its timeout (it was cancelled)
     unexpected_row_count,        ///< query_one without exactly one row, query_opt with several
     result_too_large,            ///< a result passes 2 GiB of values (its rows are drained)
+    statement_not_prepared,      ///< an empty statement handle, or one from another session
+    already_connected,           ///< async_connect on a connection that is open
+    copy_needs_copy_api,         ///< COPY through a query operation (refused, nothing copied)
+    cancel_timeout,              ///< the server did not answer a cancel in time (session closed)
 
     // Type codecs (a value could not be encoded or decoded).
     unexpected_null = 300, ///< NULL where the target type cannot hold it

@@ -53,6 +53,14 @@ public:
         std::memmove(bytes_.get() + first, bytes_.get() + last, size_ - last);
         size_ -= last - first;
     }
+    /// Inserts `b` before the byte at `at` (a message sent again, ahead of those not yet sent).
+    /// `b` must not point into this buffer.
+    void insert(std::size_t at, std::span<const std::byte> b) {
+        const std::size_t tail = size_ - at;
+        extend(b.size());
+        std::memmove(bytes_.get() + at + b.size(), bytes_.get() + at, tail);
+        if (!b.empty()) std::memcpy(bytes_.get() + at, b.data(), b.size());
+    }
     /// Exchanges contents with `other` (the engine swaps the queue it fills and the one being
     /// written, so neither reallocates).
     void swap(write_buffer& other) noexcept {
