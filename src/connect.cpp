@@ -375,6 +375,7 @@ std::string describe_host(const host_spec& h) {
 
 asio::awaitable<error_code> connection_impl::connect(config cfg, diagnostics& diag) {
     open = false;
+    reset_session();
     std::vector<host_spec> hosts = cfg.hosts;
     std::mt19937 rng{std::random_device{}()};
     if (cfg.load_balance_hosts == load_balance_mode::random)
@@ -441,6 +442,7 @@ asio::awaitable<error_code> connection_impl::connect(config cfg, diagnostics& di
                 }
                 if (!ep.tcp) plan = {tls_use::no}; // TLS is never used over unix sockets
                 for (std::size_t i = 0; i < plan.size(); ++i) {
+                    if (orphaned) break;
                     diagnostics attempt_diag;
                     error_code ec;
                     {
@@ -457,7 +459,19 @@ asio::awaitable<error_code> connection_impl::connect(config cfg, diagnostics& di
                     }
                     if (!ec) {
                         std::string why;
+                        if (orphaned) {
+                            // The connection object was destroyed meanwhile.
+                            io.reset();
+                            co_return asio::error::operation_aborted;
+                        }
                         if (session_matches(want, parameters, why)) {
+                            session_id = next_session_id();
+                            query_timeout = cfg.pool.query_timeout;
+                            // A cancel gets the connection's own deadline, or 10 s.
+                            cancel_timeout =
+                                cfg.connect_timeout.count() > 0
+                                    ? std::chrono::milliseconds(cfg.connect_timeout)
+                                    : std::chrono::milliseconds(std::chrono::seconds(10));
                             connected_host = host;
                             peer_tcp = ep.tcp;
                             peer_unix = ep.unix_path;

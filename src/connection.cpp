@@ -48,12 +48,18 @@ void spawn(const std::shared_ptr<connection_impl>& impl, Op op,
 connection::connection(executor_type ex)
     : impl_(std::make_shared<connection_impl>(ex)) {}
 connection::~connection() {
-    if (impl_) impl_->io.close();
+    if (!impl_) return;
+    // A connect still running must not open a session nobody owns.
+    impl_->orphaned = true;
+    impl_->io.close();
 }
 connection::connection(connection&&) noexcept = default;
 connection& connection::operator=(connection&& other) noexcept {
     if (this != &other) {
-        if (impl_) impl_->io.close();
+        if (impl_) {
+            impl_->orphaned = true;
+            impl_->io.close();
+        }
         impl_ = std::move(other.impl_);
     }
     return *this;
@@ -72,6 +78,12 @@ void connection::start_connect(connection_impl* impl, handler_type handler, diag
     spawn(
         self,
         [self, cfg, &d, own]() -> boost::asio::awaitable<error_code> {
+            // Connecting again would orphan the open session and its queued requests.
+            if (self->open) {
+                d = diagnostics{};
+                d.message = "the connection is already open; close it before connecting again";
+                co_return client_errc::already_connected;
+            }
             co_return co_await self->connect(cfg, d);
         },
         std::move(handler), diag);
@@ -79,22 +91,18 @@ void connection::start_connect(connection_impl* impl, handler_type handler, diag
 
 boost::asio::awaitable<error_code> detail::connection_impl::close() {
     if (!io.is_open()) {
-        open = false;
+        if (open) {
+            diagnostics d;
+            d.message = "the connection was closed";
+            shut_down(boost::asio::error::operation_aborted, d);
+        }
         co_return error_code{};
     }
-    // No new requests from here on; those still waiting will never be answered.
+    // No new requests from here on; every waiter is answered now.
     if (open) {
         diagnostics d;
         d.message = "the connection was closed before the server answered";
-        open = false;
-        auto waiting = std::move(queue);
-        queue.clear();
-        unwritten = 0;
-        for (auto& r : waiting) {
-            if (r->abandoned) continue;
-            if (r->diag) *r->diag = d;
-            answer_closed(*r);
-        }
+        shut_down(boost::asio::error::operation_aborted, d);
     }
     // A write in progress must finish before Terminate goes out, or the bytes would interleave.
     while (write_in_progress) {

@@ -45,6 +45,9 @@ private:
     error_code (*fn_)(void*, protocol::write_buffer&, std::string&);
 };
 
+/// A new session id, unique in the process (never 0).
+std::uint64_t next_session_id() noexcept;
+
 /// Owned by the connection through a shared_ptr, so that an operation in flight keeps it alive
 /// after the connection object itself is gone.
 class connection_impl : public std::enable_shared_from_this<connection_impl> {
@@ -65,21 +68,37 @@ public:
     // (those queued while the previous write was in flight, or while the read loop handed out
     // a batch of answers), and answered in order at each ReadyForQuery by the one read loop
     // that runs while the connection is open.
+    //
+    // Invariants, kept by the functions below and nowhere else:
+    // - `queue` holds every request not yet answered, in the order of their bytes on the wire;
+    //   its last `unwritten` entries have not been handed to the socket yet.
+    // - `writer` is the send log: the bytes of every queued request (queued_begin..queued_end,
+    //   in queue order), of which [0, written_) went to the socket. A request's bytes stay
+    //   until it is answered, so one the server never ran can be sent again.
+    // - A CancelRequest only ever goes out for the request at the head of the queue (the one
+    //   the server is working on), and writes wait while it is in flight.
 
-    /// Queues `r`, whose messages `encode` appends; answers the caller at once when the
-    /// connection is closed or encoding fails (nothing is sent then).
+    /// True when the calling thread runs the connection's executor (initiations elsewhere are
+    /// posted to it).
+    bool on_executor() const noexcept;
+    /// Queues `r`, whose messages `encode` appends, from any thread: on the executor at once,
+    /// elsewhere encoded here and queued on the executor.
+    void submit(std::unique_ptr<request> r, encoder_ref encode);
+    /// Queues `r` (on the executor); answers the caller (never inline) when the connection is
+    /// closed or encoding fails (nothing is sent then).
     void enqueue(std::unique_ptr<request> r, encoder_ref encode);
     /// Starts the read loop (after a successful connect).
     void start_reading();
     /// Fails every request and closes: the stream can no longer be trusted (or is gone).
     void fail_all(error_code ec, const diagnostics& diag);
-    /// The caller gave up on `r` (cancellation or timeout): answer it with `reason` now; drop it
-    /// if unsent, else let its answers drain, asking the server to stop it when that is safe.
-    void cancel(request* r, error_code reason);
+    /// The one shutdown path (fatal errors, close, destruction): `open` goes false, every waiter
+    /// (queued requests, the notification waiter) is answered with `ec` and `diag`, and the
+    /// session's buffers and state are dropped. The socket is left to the caller.
+    void shut_down(error_code ec, const diagnostics& diag);
+    /// Forgets everything of an earlier session before a new one starts.
+    void reset_session();
     /// A name for the next prepared statement.
     std::string next_statement_name();
-    /// Answers `r` with operation_aborted (the connection closed under it).
-    void answer_closed(request& r);
 
     asio::any_io_executor executor;
     /// `executor` as handlers' associated executors are compared: a handler whose executor
@@ -91,25 +110,28 @@ public:
     protocol::write_buffer writer;
 
     bool open = false;
+    /// The connection object is gone: a connect still running must not leave a session open.
+    bool orphaned = false;
     bool channel_binding = false;
+    /// Identifies the session (unique in the process): statements prepared in it carry it.
+    std::uint64_t session_id = 0;
     host_spec connected_host;
     std::map<std::string, std::string, std::less<>> parameters;
     std::int32_t process_id = 0;
     std::vector<std::byte> secret_key;
     protocol::protocol_version version = protocol::protocol_version::v3_0;
 
-    // Engine state.
-    std::deque<std::unique_ptr<request>> queue; // in the order of their bytes on the wire
-    protocol::write_buffer sending;             // the bytes of the write in progress
+    protocol::write_buffer sending; // the rest of a write the socket did not take at once
     bool write_in_progress = false;
-    std::size_t unwritten = 0; // requests at the back of `queue` whose bytes are still in `writer`
     asio::steady_timer write_done; // woken (cancelled) when a write completes, for close()
     std::chrono::milliseconds query_timeout{0};
+    /// How long a CancelRequest may take before the session is given up.
+    std::chrono::milliseconds cancel_timeout{std::chrono::seconds(10)};
     std::function<void(const diagnostics&)> notice_handler;
     std::deque<notification> notifications;
     std::optional<asio::any_completion_handler<void(error_code, notification)>> notification_waiter;
     asio::cancellation_slot notification_slot; // the waiter's, cleared when it is answered
-    /// Answers the notification waiter (if any) with `ec` and `n`.
+    /// Answers the notification waiter (if any) with `ec` and `n`, through its executor.
     void answer_notification_waiter(error_code ec, notification n);
 
     // Where CancelRequest goes: the address the session was opened to.
@@ -126,19 +148,45 @@ private:
     void handle(const protocol::message_view& m);
     /// Adds a DataRow to `r`'s result (or checks and drops it when `r` no longer wants rows).
     void handle_data_row(request& r, std::span<const std::byte> body);
+    /// The server asked `r` for COPY data it does not have: refuse the COPY so that the session
+    /// and every request around it come through unharmed.
+    void refuse_copy_in(request& r);
     /// Fails everything: the server sent a message that does not decode (`what` names it).
     void malformed_message(error_code ec, const char* what);
     void finish_front();
     void start_write();
+    /// Writes [written_, end) of `writer`, or `urgent_` when `urgent`.
+    void write_bytes(std::span<const std::byte> bytes);
+    /// The caller gave up on the request `id` (cancellation of `type`, or its timeout).
+    void cancel(std::uint64_t id, error_code reason, asio::cancellation_type type);
+    /// Sends a CancelRequest for the head of the queue when it wants one and none is in flight.
+    void maybe_send_cancel();
     asio::awaitable<void> send_cancel_request();
+    /// `r` failed with 57014 query_canceled: counts a cancel as used, and decides whether `r`
+    /// was stopped by a cancel meant for another request (and is to be sent again).
+    void take_cancel(request& r);
+    /// Queues `r` again, its bytes ahead of every request not yet written.
+    void resend(std::unique_ptr<request> r);
+    /// Removes the bytes of answered requests from the front of the send log.
+    void trim_log();
 
-    std::uint64_t statement_counter_ = 0;
     std::uint64_t request_counter_ = 0;
-    // A cancelled request holds back later writes until both its ReadyForQuery (barrier_) and
-    // the server's close of the cancel connection (cancel_in_flight_) are through, so that the
-    // cancel cannot reach the session after a later query started (and stop that one instead).
+    std::size_t unwritten_ = 0; // requests at the back of `queue` not yet handed to the socket
+    std::size_t written_ = 0;   // bytes of `writer` handed to the socket
+    std::size_t alone_unwritten_ = 0; // unwritten requests that must go alone
+    std::deque<std::unique_ptr<request>> queue_;
+    // Bytes that go out before any request not yet written, whatever holds those back
+    // (CopyFail + Sync refusing a COPY).
+    protocol::write_buffer urgent_;
+    // A request after which nothing is written until its ReadyForQuery (one that runs alone, or
+    // one whose COPY is being refused).
     request* barrier_ = nullptr;
+    // A CancelRequest is on its way: later writes wait until the server has closed the cancel
+    // connection, i.e. has signalled the backend. Each cancel sent increments the generation.
     bool cancel_in_flight_ = false;
+    std::uint64_t cancel_generation_ = 0;
+    // How many 57014 errors the cancels sent may still cause (see take_cancel).
+    std::size_t unexplained_cancels_ = 0;
     // True while the read loop hands a batch of messages to their requests: requests queued
     // meanwhile are written together once the batch is through.
     bool answering_ = false;

@@ -4,134 +4,266 @@
 #include <pgasio/protocol/backend.hpp>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+
+#include <atomic>
 
 namespace pgasio::detail {
 namespace {
 
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t read_chunk = 64 * 1024;
+// The send log is compacted once this many bytes of answered requests lead it (and they are
+// more than half of it): rarely enough that the move costs nothing per request.
+constexpr std::size_t trim_at = 64 * 1024;
+
+// How a handler is called: from the engine's own completion path (directly when it runs on the
+// connection's executor), or posted, when the call would otherwise happen inside the initiating
+// function or a cancellation handler (which Asio's rules forbid).
+enum class call { direct, posted };
 
 // Calls `h` with `args` on the handler's own executor. The engine runs on the connection's
 // executor, so a handler associated with that one (a coroutine on the same io_context or strand,
 // the usual case) is called directly: what dispatch would do, without wrapping the call in a
 // type-erased function object.
 template <class Handler, class... Args>
-void deliver(Handler& h, const asio::any_completion_executor& own, Args&&... args) {
+void deliver(Handler& h, const connection_impl& c, call how, Args&&... args) {
+    const asio::any_completion_executor& own = c.completion_executor;
     auto ex = asio::get_associated_executor(h, own);
-    if (ex == own) {
+    if (how == call::direct && ex == own) {
         std::move(h)(std::forward<Args>(args)...);
         return;
     }
-    asio::dispatch(ex, [h = std::move(h), ... a = std::forward<Args>(args)]() mutable {
-        std::move(h)(std::move(a)...);
-    });
+    auto f =
+        asio::bind_executor(ex, [h = std::move(h), ... a = std::forward<Args>(args)]() mutable {
+            std::move(h)(std::move(a)...);
+        });
+    // post through the connection's executor, then on to the handler's (a completion executor
+    // cannot be asked for blocking.never itself).
+    if (how == call::posted)
+        asio::post(c.executor, std::move(f));
+    else
+        asio::dispatch(std::move(f));
 }
 
 // Answers the caller of `r` with `ec` and what `r` collected (nothing on failure); `rows` is the
-// result of a request of kind rows.
-void answer(request& r, error_code ec, const asio::any_completion_executor& ex, result rows = {}) {
+// result of a request of kind rows. A handler called directly may run anything, closing the
+// connection (and destroying `r`) included: nothing of `r` is touched after the call.
+void answer(request& r, error_code ec, const connection_impl& c, call how, result rows = {}) {
     if (r.slot.is_connected()) r.slot.clear();
     if (r.timer) r.timer->cancel();
+    auto handler = std::exchange(r.handler, std::monostate{});
+    auto results = ec ? std::vector<result>{} : std::move(r.results);
+    auto prepared = ec ? statement{} : statement(std::shared_ptr<const statement_data>(r.prepared));
     std::visit(
         [&](auto& h) {
             using H = std::decay_t<decltype(h)>;
             if constexpr (std::is_same_v<H, result_handler>) {
-                deliver(h, ex, ec, std::move(rows));
+                deliver(h, c, how, ec, std::move(rows));
             } else if constexpr (std::is_same_v<H, results_handler>) {
-                deliver(h, ex, ec, ec ? std::vector<result>{} : std::move(r.results));
+                deliver(h, c, how, ec, std::move(results));
             } else if constexpr (std::is_same_v<H, statement_handler>) {
-                deliver(h, ex, ec,
-                        ec ? statement{}
-                           : statement(std::shared_ptr<const statement_data>(r.prepared)));
+                deliver(h, c, how, ec, std::move(prepared));
             } else if constexpr (std::is_same_v<H, void_handler>) {
-                deliver(h, ex, ec);
+                deliver(h, c, how, ec);
             }
         },
-        r.handler);
-    r.handler = std::monostate{};
+        handler);
 }
+
+// Fills the caller's diagnostics (if any) with pgasio's own explanation.
+void explain(request& r, std::string message) {
+    if (!r.diag) return;
+    *r.diag = diagnostics{};
+    r.diag->message = std::move(message);
+}
+
+// Sends a CancelRequest to `peer` and waits for the server to close the connection, which it
+// does once it has signalled the backend. Fails with timed_out after `limit`.
+template <class Socket, class Endpoint>
+asio::awaitable<error_code> cancel_exchange(asio::any_io_executor ex, const Endpoint& peer,
+                                            std::span<const std::byte> packet,
+                                            std::chrono::milliseconds limit) {
+    // Shared with the deadline's handler, which may run after this frame is gone.
+    struct state {
+        explicit state(asio::any_io_executor e)
+            : socket(e)
+            , deadline(e) {}
+        Socket socket;
+        asio::steady_timer deadline;
+        bool expired = false;
+    };
+    auto s = std::make_shared<state>(ex);
+    s->deadline.expires_after(limit);
+    s->deadline.async_wait([s](error_code ec) {
+        if (ec) return;
+        s->expired = true;
+        error_code ignored;
+        s->socket.close(ignored);
+    });
+    auto [ec] = co_await s->socket.async_connect(peer, nothrow);
+    if (!ec)
+        std::tie(ec, std::ignore) = co_await asio::async_write(
+            s->socket, asio::buffer(packet.data(), packet.size()), nothrow);
+    std::array<char, 16> sink{};
+    if (!ec)
+        std::tie(ec, std::ignore) = co_await s->socket.async_read_some(asio::buffer(sink), nothrow);
+    s->deadline.cancel();
+    if (s->expired) co_return asio::error::timed_out;
+    // The server closing the connection (eof) is the answer we wait for.
+    co_return ec == asio::error::eof ? error_code{} : ec;
+}
+
+std::atomic<std::uint64_t> statement_counter{0};
+std::atomic<std::uint64_t> session_counter{0};
 
 } // namespace
 
-void connection_impl::answer_closed(request& r) {
-    answer(r, asio::error::operation_aborted, completion_executor);
+std::uint64_t next_session_id() noexcept {
+    return ++session_counter;
+}
+
+bool connection_impl::on_executor() const noexcept {
+    if (const auto* io_ex = executor.target<asio::io_context::executor_type>())
+        return io_ex->running_in_this_thread();
+    if (const auto* st = executor.target<asio::strand<asio::io_context::executor_type>>())
+        return st->running_in_this_thread();
+    if (const auto* st = executor.target<asio::strand<asio::any_io_executor>>())
+        return st->running_in_this_thread();
+    return false; // an executor we cannot ask: always go through it
 }
 
 std::string connection_impl::next_statement_name() {
-    return "pgasio_s" + std::to_string(++statement_counter_);
+    // Unique in the process, not only in the session: a name can never find another
+    // connection's statement of the same name.
+    return "pgasio_s" + std::to_string(++statement_counter);
+}
+
+void connection_impl::submit(std::unique_ptr<request> r, encoder_ref encode) {
+    if (on_executor()) return enqueue(std::move(r), encode);
+    // Another thread: encode here, where the parameters still live, and queue on the executor.
+    auto bytes = std::make_unique<protocol::write_buffer>();
+    std::string why;
+    const error_code ec = encode(*bytes, why);
+    asio::post(executor, [self = shared_from_this(), r = std::move(r), bytes = std::move(bytes), ec,
+                          why = std::move(why)]() mutable {
+        auto copy = [&](protocol::write_buffer& out, std::string& reason) -> error_code {
+            if (ec) {
+                reason = why;
+                return ec;
+            }
+            out.put_bytes(bytes->data());
+            return {};
+        };
+        self->enqueue(std::move(r), copy);
+    });
 }
 
 void connection_impl::enqueue(std::unique_ptr<request> r, encoder_ref encode) {
     if (!open) {
-        if (r->diag) {
-            *r->diag = diagnostics{};
-            r->diag->message = closed_reason_.empty()
-                                   ? "the connection is not open"
-                                   : "the connection was closed: " + closed_reason_;
-        }
-        answer(*r, client_errc::not_connected, completion_executor);
+        explain(*r, closed_reason_.empty() ? "the connection is not open"
+                                           : "the connection was closed: " + closed_reason_);
+        answer(*r, client_errc::not_connected, *this, call::posted);
         return;
     }
     r->queued_begin = writer.size();
     std::string why;
-    if (auto ec = encode(writer, why)) {
+    error_code ec = encode(writer, why);
+    if (!ec && r->prepared_in && r->prepared_in != session_id) {
+        ec = client_errc::statement_not_prepared;
+        why = "the statement was prepared by another connection or an earlier session";
+    }
+    if (ec) {
         writer.truncate(r->queued_begin);
-        if (r->diag) {
-            *r->diag = diagnostics{};
-            r->diag->message = std::move(why);
-        }
-        answer(*r, ec, completion_executor);
+        explain(*r, std::move(why));
+        answer(*r, ec, *this, call::posted);
         return;
     }
     r->queued_end = writer.size();
-    request* raw = r.get();
-    if (raw->slot.is_connected()) {
-        raw->slot.assign([weak = weak_from_this(), raw](asio::cancellation_type) {
-            if (auto self = weak.lock()) self->cancel(raw, asio::error::operation_aborted);
+    r->id = ++request_counter_;
+    if (r->prepared) r->prepared->session = session_id;
+    if (r->alone) ++alone_unwritten_;
+    if (r->slot.is_connected()) {
+        // The cancellation handler may run on any thread and must not complete anything
+        // itself: it hands the cancellation to the executor, which finds the request by id.
+        r->slot.assign([weak = weak_from_this(), id = r->id](asio::cancellation_type type) {
+            if (auto self = weak.lock())
+                asio::post(self->executor, [weak, id, type] {
+                    if (auto s = weak.lock()) s->cancel(id, asio::error::operation_aborted, type);
+                });
         });
     }
-    queue.push_back(std::move(r));
-    ++unwritten;
-    if (query_timeout.count() > 0) {
-        raw->id = ++request_counter_;
-        raw->timer = std::make_shared<asio::steady_timer>(executor, query_timeout);
-        raw->timer->async_wait([weak = weak_from_this(), id = raw->id](error_code ec) {
+    if (const auto timeout = r->timeout.count() >= 0 ? r->timeout : query_timeout;
+        timeout.count() > 0) {
+        r->timer = std::make_shared<asio::steady_timer>(executor, timeout);
+        r->timer->async_wait([weak = weak_from_this(), id = r->id](error_code fired) {
             auto self = weak.lock();
-            if (ec || !self) return;
-            // The request may be answered and gone, its address reused: look it up by id.
-            for (const auto& q : self->queue)
-                if (q->id == id) return self->cancel(q.get(), client_errc::query_timeout);
+            if (fired || !self) return;
+            self->cancel(id, client_errc::query_timeout, asio::cancellation_type::terminal);
         });
     }
+    queue_.push_back(std::move(r));
+    ++unwritten_;
     // While the read loop answers a batch of messages, the callers it resumes queue their next
     // requests; one write after the batch then carries them all (see read_more).
     if (!answering_) start_write();
 }
 
 void connection_impl::start_write() {
-    if (write_in_progress || writer.empty() || barrier_ || cancel_in_flight_ || !open) return;
-    // Every request whose bytes are in `writer` (the last `unwritten` ones) goes out now.
-    unwritten = 0;
+    if (write_in_progress || !open) return;
+    if (!urgent_.empty()) {
+        // Goes first, past every hold: the server waits for it.
+        protocol::write_buffer bytes;
+        bytes.swap(urgent_);
+        write_bytes(bytes.data());
+        if (write_in_progress) return;
+    }
+    if (unwritten_ == 0 || barrier_ || cancel_in_flight_) return;
+    const std::size_t first = queue_.size() - unwritten_;
+    std::size_t last = queue_.size(); // one past the last request written now
+    if (alone_unwritten_ > 0) {
+        // A request that runs alone waits until nothing is in flight, and nothing follows it.
+        for (std::size_t i = first; i < queue_.size(); ++i) {
+            if (!queue_[i]->alone) continue;
+            last = i == 0 ? 1 : i;
+            break;
+        }
+        if (last == first) return;
+    }
+    for (std::size_t i = first; i < last; ++i) {
+        request& r = *queue_[i];
+        if (r.alone) {
+            --alone_unwritten_;
+            barrier_ = &r;
+        }
+    }
+    unwritten_ -= last - first;
+    const std::size_t end = queue_[last - 1]->queued_end;
+    const std::span<const std::byte> bytes = writer.data().subspan(written_, end - written_);
+    written_ = end;
+    write_bytes(bytes);
+}
+
+void connection_impl::write_bytes(std::span<const std::byte> bytes) {
     // A plain socket nearly always takes the bytes at once: written here, they need no
     // completion handler, which would cost a trip through the scheduler (and the poll it makes
-    // before running a handler). What it does not take goes out asynchronously.
-    const std::size_t written =
-        io.try_write_some(asio::buffer(writer.data().data(), writer.size()));
-    if (written == writer.size()) {
-        writer.clear();
-        return;
-    }
-    sending.swap(writer);
-    writer.clear();
+    // before running a handler). What it does not take goes out asynchronously, from a copy
+    // (the send log may move while the write runs).
+    const std::size_t n = io.try_write_some(asio::buffer(bytes.data(), bytes.size()));
+    if (n == bytes.size()) return;
+    sending.clear();
+    sending.put_bytes(bytes.subspan(n));
     write_in_progress = true;
-    io.async_write(asio::buffer(sending.data().data() + written, sending.size() - written),
+    io.async_write(asio::buffer(sending.data().data(), sending.size()),
                    [self = shared_from_this()](error_code ec, std::size_t) {
                        self->write_in_progress = false;
                        self->sending.clear();
@@ -160,8 +292,8 @@ void connection_impl::handle_buffered() {
         }
         if (!*m) break;
         // Rows first, before the general dispatch: a large result is millions of them.
-        if ((*m)->type == protocol::backend_message_type::data_row && !queue.empty())
-            handle_data_row(*queue.front(), (*m)->body);
+        if ((*m)->type == protocol::backend_message_type::data_row && !queue_.empty())
+            handle_data_row(*queue_.front(), (*m)->body);
         else
             handle(**m);
     }
@@ -210,7 +342,7 @@ void connection_impl::malformed_message(error_code ec, const char* what) {
 }
 
 void connection_impl::handle_data_row(request& r, std::span<const std::byte> body) {
-    if (r.abandoned || r.server_error) {
+    if (r.abandoned || r.server_error || r.refused_copy) {
         // Drained, not kept; still checked.
         const auto row = protocol::decode_data_row(body);
         if (!row) return malformed_message(row.error(), "DataRow");
@@ -229,6 +361,21 @@ void connection_impl::handle_data_row(request& r, std::span<const std::byte> bod
         d.message = "a row does not match its RowDescription";
         return fail_all(ec, d);
     }
+}
+
+void connection_impl::refuse_copy_in(request& r) {
+    r.refused_copy = true;
+    // The server now reads COPY data and ignores Sync; CopyFail ends the COPY with an error.
+    // Nothing was written after the request (COPY runs alone: a message of another request
+    // arriving during COPY is a protocol violation that ends the session), and nothing may be
+    // until its ReadyForQuery.
+    protocol::encode_copy_fail(urgent_, "COPY FROM STDIN cannot run through a query operation");
+    // In a simple query the error ends the Query message and ReadyForQuery follows. After an
+    // extended query's error the server skips messages up to a Sync, and the one the request
+    // sent was ignored during COPY: CopyFail needs its own.
+    if (r.what != request::kind::simple) protocol::encode_sync(urgent_);
+    barrier_ = &r;
+    start_write();
 }
 
 void connection_impl::handle(const protocol::message_view& m) {
@@ -262,7 +409,7 @@ void connection_impl::handle(const protocol::message_view& m) {
         break;
     }
 
-    if (queue.empty()) {
+    if (queue_.empty() || queue_.size() == unwritten_) {
         // Outside any request only a FATAL error is expected (the server is about to close).
         if (m.type == t::error_response) {
             const auto f = protocol::decode_error_fields(m.body);
@@ -277,9 +424,13 @@ void connection_impl::handle(const protocol::message_view& m) {
         return fail_all(client_errc::unexpected_message, d);
     }
 
-    request& r = *queue.front();
+    request& r = *queue_.front();
     switch (m.type) {
     case t::parse_complete:
+        if (auto ec = protocol::decode_empty(m.body)) return malformed_message(ec, "ParseComplete");
+        // A named statement exists from here on, whatever happens to the rest of the request.
+        if (r.what == request::kind::prepare) r.partly_done = true;
+        return;
     case t::close_complete:
     case t::no_data:
     case t::portal_suspended:
@@ -330,34 +481,36 @@ void connection_impl::handle(const protocol::message_view& m) {
         if (r.what == request::kind::simple || r.what == request::kind::batch) {
             r.results.push_back(builder_.finish());
             ++r.query_index;
+            // A statement of a simple query has run: the request can no longer be repeated.
+            if (r.what == request::kind::simple) r.partly_done = true;
         }
         return;
     }
     case t::error_response: {
         const auto f = protocol::decode_error_fields(m.body);
         if (!f) return malformed_message(f.error(), "ErrorResponse");
-        if (!r.server_error) {
-            r.server_diag = std::make_unique<diagnostics>(diagnostics::from_fields(*f));
-            r.server_error = r.server_diag->code();
-            // The server closes after a FATAL error: remember why for everyone queued.
-            if (r.server_diag->is_fatal()) {
-                fatal_diag_ = *r.server_diag;
-                fatal_ec_ = r.server_error;
-            }
+        if (r.server_error) return;
+        r.server_diag = std::make_unique<diagnostics>(diagnostics::from_fields(*f));
+        r.server_error = r.server_diag->code();
+        // The server closes after a FATAL error: remember why for everyone queued.
+        if (r.server_diag->is_fatal()) {
+            fatal_diag_ = *r.server_diag;
+            fatal_ec_ = r.server_error;
+            return;
         }
+        if (r.server_error == sqlstate::query_canceled) take_cancel(r);
         return;
     }
-    case t::copy_in_response: {
-        // This operation has no data to send: refuse the COPY so the server ends it cleanly.
-        protocol::encode_copy_fail(writer, "COPY FROM STDIN is not supported by this operation");
-        // CopyFail ends the COPY; the Sync already sent then brings ReadyForQuery.
-        start_write();
-        return;
-    }
+    case t::copy_in_response:
+        if (r.refused_copy) return malformed_message(client_errc::unexpected_message, "COPY");
+        return refuse_copy_in(r);
     case t::copy_out_response:
-    case t::copy_both_response:
+        // The data is drained and the caller told that COPY needs the COPY API.
+        r.refused_copy = true;
+        return;
     case t::copy_data:
-        return; // drained: an operation that is not COPY ignores copied-out data
+        if (!r.refused_copy) return malformed_message(client_errc::unexpected_message, "CopyData");
+        return;
     case t::ready_for_query: {
         const auto s = protocol::decode_ready_for_query(m.body);
         if (!s) return malformed_message(s.error(), "ReadyForQuery");
@@ -372,38 +525,135 @@ void connection_impl::handle(const protocol::message_view& m) {
 }
 
 void connection_impl::finish_front() {
-    std::unique_ptr<request> r = std::move(queue.front());
-    queue.pop_front();
-    if (barrier_ == r.get()) {
-        barrier_ = nullptr;
-        start_write();
-    }
+    std::unique_ptr<request> r = std::move(queue_.front());
+    queue_.pop_front();
+    if (barrier_ == r.get()) barrier_ = nullptr;
     // The builder now holds the request's rows, or what a failed or abandoned one left behind.
-    result rows = r->what == request::kind::rows && !r->server_error && !r->abandoned
-                      ? builder_.finish()
-                      : result{};
+    result rows =
+        r->what == request::kind::rows && !r->server_error && !r->abandoned && !r->refused_copy
+            ? builder_.finish()
+            : result{};
     builder_.reset();
-    if (r->abandoned) return;
-    if (r->server_error && r->diag) *r->diag = std::move(*r->server_diag);
-    answer(*r, r->server_error, completion_executor, std::move(rows));
+    if (r->hit_by_cancel) {
+        resend(std::move(r));
+    } else if (!r->abandoned) {
+        error_code ec = r->server_error;
+        if (r->refused_copy) {
+            ec = client_errc::copy_needs_copy_api;
+            explain(*r, "COPY cannot run through a query operation: pgasio refused it (nothing "
+                        "was copied) and the connection stays usable; COPY FROM STDIN and TO "
+                        "STDOUT need pgasio's COPY API");
+        } else if (ec && r->diag) {
+            *r->diag = std::move(*r->server_diag);
+        }
+        answer(*r, ec, *this, call::direct, std::move(rows));
+    }
+    trim_log();
+    maybe_send_cancel();
 }
 
-void connection_impl::fail_all(error_code ec, const diagnostics& diag) {
+void connection_impl::take_cancel(request& r) {
+    // A CancelRequest makes the backend stop the first statement that checks for interrupts
+    // after the signal: the request it was meant for if that was still running, else the next
+    // one to run, whether written before or after the cancel (the backend may already hold it
+    // in its input buffer). The postmaster signals the backend and its process group, so one
+    // cancel can stop two statements; a signal that arrives while the backend reads from the
+    // socket is dropped.
+    if (unexplained_cancels_ == 0) return;
+    --unexplained_cancels_;
+    // Its own cancel, or another's: the caller of an abandoned request was answered already.
+    if (r.abandoned) return;
+    // Stopped by a cancel meant for another request: it ran in its own implicit transaction,
+    // so it had no effect, and it is sent again. (A 57014 of its own, statement_timeout say,
+    // is taken for a cancel's only while a cancel is unaccounted for: it then runs once more
+    // and fails again.) Not when part of it took effect.
+    if (!r.partly_done && !r.refused_copy) r.hit_by_cancel = true;
+}
+
+void connection_impl::resend(std::unique_ptr<request> r) {
+    r->hit_by_cancel = false;
+    r->server_error = {};
+    r->server_diag.reset();
+    r->results.clear();
+    r->query_index = 0;
+    r->partly_done = false;
+    if (r->prepared) {
+        r->prepared->parameter_types.clear();
+        r->prepared->columns.reset();
+    }
+    // A copy first: the bytes sit at the front of the log, which the insert moves.
+    const auto old = writer.data().subspan(r->queued_begin, r->queued_end - r->queued_begin);
+    const std::vector<std::byte> bytes(old.begin(), old.end());
+    writer.insert(written_, bytes);
+    const std::size_t first_unwritten = queue_.size() - unwritten_;
+    for (std::size_t i = first_unwritten; i < queue_.size(); ++i) {
+        queue_[i]->queued_begin += bytes.size();
+        queue_[i]->queued_end += bytes.size();
+    }
+    r->queued_begin = written_;
+    r->queued_end = written_ + bytes.size();
+    if (r->alone) ++alone_unwritten_;
+    queue_.insert(queue_.begin() + static_cast<std::ptrdiff_t>(first_unwritten), std::move(r));
+    ++unwritten_;
+}
+
+void connection_impl::trim_log() {
+    if (queue_.empty()) {
+        writer.clear();
+        written_ = 0;
+        // Nothing in flight and no cancel on its way: the backend now reads from the socket,
+        // which drops any signal still pending, so no statement can be stopped by them.
+        if (!cancel_in_flight_) unexplained_cancels_ = 0;
+        return;
+    }
+    const std::size_t dead = queue_.front()->queued_begin;
+    if (dead < trim_at || 2 * dead < writer.size()) return;
+    writer.erase(0, dead);
+    written_ -= dead;
+    for (auto& q : queue_) {
+        q->queued_begin -= dead;
+        q->queued_end -= dead;
+    }
+}
+
+void connection_impl::shut_down(error_code ec, const diagnostics& diag) {
     open = false;
-    // Later requests are told why (the server's FATAL error, or what broke the stream).
-    closed_reason_ = diag.sqlstate.empty() ? diag.message : diag.sqlstate + " " + diag.message;
-    io.close();
     barrier_ = nullptr;
-    auto failed = std::move(queue);
-    queue.clear();
-    unwritten = 0;
+    auto failed = std::move(queue_);
+    queue_.clear();
+    unwritten_ = 0;
+    alone_unwritten_ = 0;
+    written_ = 0;
     writer.clear();
+    urgent_.clear();
+    builder_.reset();
+    // A large message of this session must not keep its buffer.
+    reader = protocol::framer(reader.max_message_size());
     for (auto& r : failed) {
         if (r->abandoned) continue;
         if (r->diag) *r->diag = diag;
-        answer(*r, ec, completion_executor);
+        answer(*r, ec, *this, call::posted);
     }
     answer_notification_waiter(ec, {});
+}
+
+void connection_impl::reset_session() {
+    fatal_ec_ = {};
+    fatal_diag_ = diagnostics{};
+    closed_reason_.clear();
+    cancel_in_flight_ = false;
+    unexplained_cancels_ = 0;
+    notifications.clear();
+    parameters.clear();
+    secret_key.clear();
+    process_id = 0;
+}
+
+void connection_impl::fail_all(error_code ec, const diagnostics& diag) {
+    // Later requests are told why (the server's FATAL error, or what broke the stream).
+    closed_reason_ = diag.sqlstate.empty() ? diag.message : diag.sqlstate + " " + diag.message;
+    io.close();
+    shut_down(ec, diag);
 }
 
 void connection_impl::answer_notification_waiter(error_code ec, notification n) {
@@ -412,78 +662,82 @@ void connection_impl::answer_notification_waiter(error_code ec, notification n) 
     notification_slot = {};
     auto h = std::move(*notification_waiter);
     notification_waiter.reset();
-    deliver(h, completion_executor, ec, std::move(n));
+    deliver(h, *this, call::posted, ec, std::move(n));
 }
 
-void connection_impl::cancel(request* r, error_code reason) {
+void connection_impl::cancel(std::uint64_t id, error_code reason, asio::cancellation_type type) {
     const auto it =
-        std::find_if(queue.begin(), queue.end(), [r](const auto& q) { return q.get() == r; });
-    if (it == queue.end() || r->abandoned) return;
-    if (r->diag) {
-        *r->diag = diagnostics{};
-        r->diag->message = reason == client_errc::query_timeout
-                               ? "the query timed out; the server was asked to cancel it"
-                               : "the operation was cancelled";
-    }
-    // The last `unwritten` requests of the queue have not been handed to the socket yet.
-    const auto index = static_cast<std::size_t>(it - queue.begin());
-    const std::size_t first_unwritten = queue.size() - unwritten;
+        std::find_if(queue_.begin(), queue_.end(), [id](const auto& q) { return q->id == id; });
+    if (it == queue_.end() || (*it)->abandoned) return;
+    request& r = **it;
+    const auto index = static_cast<std::size_t>(it - queue_.begin());
+    const std::size_t first_unwritten = queue_.size() - unwritten_;
+    const char* why = reason == client_errc::query_timeout ? "the query timed out"
+                                                           : "the operation was cancelled";
     if (index >= first_unwritten) {
-        // Never sent: take its bytes out of the queue, as if it had never been asked for.
-        const std::size_t n = r->queued_end - r->queued_begin;
-        writer.erase(r->queued_begin, r->queued_end);
-        for (auto later = std::next(it); later != queue.end(); ++later) {
+        // Never sent: take its bytes out of the log, as if it had never been asked for.
+        const std::size_t n = r.queued_end - r.queued_begin;
+        writer.erase(r.queued_begin, r.queued_end);
+        for (auto later = std::next(it); later != queue_.end(); ++later) {
             (*later)->queued_begin -= n;
             (*later)->queued_end -= n;
         }
+        if (r.alone) --alone_unwritten_;
         auto owned = std::move(*it);
-        queue.erase(it);
-        --unwritten;
-        answer(*owned, reason, completion_executor);
+        queue_.erase(it);
+        --unwritten_;
+        explain(*owned, std::string(why) + " before it was sent");
+        answer(*owned, reason, *this, call::direct);
         return;
     }
-    // In flight: answer now, drain its responses later. CancelRequest stops whatever the
-    // session runs when it arrives, so it is only safe while nothing after `r` was sent; later
-    // requests then wait until both `r`'s ReadyForQuery and the cancel are through.
-    // Decide (and hold later writes) before answering: the caller may queue its next query
-    // from inside the answer.
-    r->abandoned = true;
-    const bool later_written = index + 1 < first_unwritten;
-    if (!later_written && !barrier_ && !cancel_in_flight_ && !secret_key.empty()) {
-        barrier_ = r;
-        cancel_in_flight_ = true;
-        asio::co_spawn(executor, send_cancel_request(), asio::detached);
-    }
-    answer(*r, reason, completion_executor);
+    // Sent: only terminal cancellation may leave the session with a request it no longer
+    // wants (partial and total promise that nothing happened, which is no longer known).
+    if ((type & asio::cancellation_type::terminal) == asio::cancellation_type::none) return;
+    // Answer now, drain its responses later, and ask the server to stop it once it is the
+    // request the server works on. Decide (and hold later writes) before answering: the caller
+    // may queue its next query from inside the answer.
+    r.abandoned = true;
+    r.wants_cancel = true;
+    maybe_send_cancel();
+    explain(r, std::string(why) + "; the server was asked to cancel it");
+    answer(r, reason, *this, call::direct); // `r` may be gone after this
+}
+
+void connection_impl::maybe_send_cancel() {
+    if (cancel_in_flight_ || queue_.empty() || secret_key.empty() || !open) return;
+    request& head = *queue_.front();
+    if (!head.wants_cancel || head.cancel_sent || queue_.size() == unwritten_) return;
+    head.cancel_sent = true;
+    ++cancel_generation_;
+    unexplained_cancels_ += 2;
+    cancel_in_flight_ = true;
+    asio::co_spawn(executor, send_cancel_request(), asio::detached);
 }
 
 asio::awaitable<void> connection_impl::send_cancel_request() {
     auto self = shared_from_this();
-    protocol::write_buffer buf;
-    protocol::encode_cancel_request(buf, process_id, secret_key);
-    // The server answers nothing and closes once it has signalled the backend: waiting for that
-    // close is what makes it safe to send the next request.
-    std::array<char, 16> sink{};
-    if (peer_tcp) {
-        asio::ip::tcp::socket s(executor);
-        auto [ec] = co_await s.async_connect(*peer_tcp, nothrow);
-        if (!ec) {
-            auto [wec, wn] =
-                co_await asio::async_write(s, asio::buffer(buf.data().data(), buf.size()), nothrow);
-            if (!wec) co_await s.async_read_some(asio::buffer(sink), nothrow);
-        }
-    } else if (!peer_unix.empty()) {
-        asio::local::stream_protocol::socket s(executor);
-        auto [ec] =
-            co_await s.async_connect(asio::local::stream_protocol::endpoint(peer_unix), nothrow);
-        if (!ec) {
-            auto [wec, wn] =
-                co_await asio::async_write(s, asio::buffer(buf.data().data(), buf.size()), nothrow);
-            if (!wec) co_await s.async_read_some(asio::buffer(sink), nothrow);
-        }
-    }
+    protocol::write_buffer packet;
+    protocol::encode_cancel_request(packet, process_id, secret_key);
+    const std::uint64_t generation = cancel_generation_;
+    error_code ec;
+    if (peer_tcp)
+        ec = co_await cancel_exchange<asio::ip::tcp::socket>(executor, *peer_tcp, packet.data(),
+                                                             cancel_timeout);
+    else
+        ec = co_await cancel_exchange<asio::local::stream_protocol::socket>(
+            executor, asio::local::stream_protocol::endpoint(peer_unix), packet.data(),
+            cancel_timeout);
+    if (!open || generation != cancel_generation_) co_return; // the session is gone meanwhile
     cancel_in_flight_ = false;
+    if (ec == asio::error::timed_out) {
+        // The server answers nothing: everyone behind the cancelled request would wait for ever.
+        diagnostics d;
+        d.message = "the server did not answer a cancel request within " +
+                    std::to_string(cancel_timeout.count()) + " ms; the connection was closed";
+        co_return fail_all(client_errc::cancel_timeout, d);
+    }
     start_write();
+    maybe_send_cancel();
 }
 
 } // namespace pgasio::detail

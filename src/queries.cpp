@@ -2,9 +2,11 @@
 #include "connection_impl.hpp"
 
 #include <pgasio/connection.hpp>
+#include <pgasio/detail/leading_keyword.hpp>
 #include <pgasio/sql.hpp>
 
-#include <boost/asio/dispatch.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/post.hpp>
 
 namespace pgasio {
 namespace {
@@ -15,9 +17,10 @@ using protocol::format_code;
 // Results are asked for in binary, every column (one format code applies to all).
 constexpr format_code all_binary[] = {format_code::binary};
 
-std::unique_ptr<request> make_request(request::kind k, diagnostics* diag) {
+std::unique_ptr<request> make_request(request::kind k, const detail::op_settings& op) {
     auto r = std::make_unique<request>(k);
-    r->diag = diag;
+    r->diag = op.diag;
+    r->timeout = op.timeout;
     return r;
 }
 
@@ -34,16 +37,20 @@ connection::executor_type connection::executor_of(detail::connection_impl* impl)
 }
 
 void connection::start_query(detail::connection_impl* impl, result_handler handler,
-                             diagnostics* diag, std::string_view sql, const statement* stmt,
-                             const param_source& params) {
-    auto r = make_request(request::kind::rows, diag);
-    if (stmt && stmt->valid()) r->statement_columns.push_back(stmt->data()->columns);
+                             const detail::op_settings& op, std::string_view sql,
+                             const statement* stmt, const param_source& params) {
+    auto r = make_request(request::kind::rows, op);
+    if (stmt && stmt->valid()) {
+        r->statement_columns.push_back(stmt->data()->columns);
+        r->prepared_in = stmt->data()->session;
+    }
+    r->alone = detail::is_copy(stmt ? std::string_view(stmt->sql()) : sql);
     attach(*r, std::move(handler));
     auto encode = [&](protocol::write_buffer& out, std::string& why) -> error_code {
         if (stmt) {
             if (!stmt->valid()) {
                 why = "the statement handle is empty (not from async_prepare)";
-                return client_errc::not_connected;
+                return client_errc::statement_not_prepared;
             }
             if (params.count != stmt->parameter_types().size()) {
                 why = "statement " + stmt->name() + " expects " +
@@ -68,12 +75,13 @@ void connection::start_query(detail::connection_impl* impl, result_handler handl
         protocol::encode_sync(out);
         return {};
     };
-    impl->enqueue(std::move(r), encode);
+    impl->submit(std::move(r), encode);
 }
 
 void connection::start_simple(detail::connection_impl* impl, results_handler handler,
-                              diagnostics* diag, std::string_view sql) {
-    auto r = make_request(request::kind::simple, diag);
+                              const detail::op_settings& op, std::string_view sql) {
+    auto r = make_request(request::kind::simple, op);
+    r->alone = true;
     attach(*r, std::move(handler));
     auto encode = [&](protocol::write_buffer& out, std::string& why) -> error_code {
         if (auto ec = protocol::encode_query(out, sql)) {
@@ -82,13 +90,15 @@ void connection::start_simple(detail::connection_impl* impl, results_handler han
         }
         return {};
     };
-    impl->enqueue(std::move(r), encode);
+    impl->submit(std::move(r), encode);
 }
 
 void connection::start_batch(detail::connection_impl* impl, results_handler handler,
-                             diagnostics* diag, batch b) {
-    auto r = make_request(request::kind::batch, diag);
+                             const detail::op_settings& op, batch b) {
+    auto r = make_request(request::kind::batch, op);
     r->statement_columns = b.columns();
+    r->prepared_in = b.session();
+    r->alone = b.has_copy();
     r->results.reserve(b.size());
     attach(*r, std::move(handler));
     auto encode = [&](protocol::write_buffer& out, std::string&) -> error_code {
@@ -96,12 +106,12 @@ void connection::start_batch(detail::connection_impl* impl, results_handler hand
         protocol::encode_sync(out);
         return {};
     };
-    impl->enqueue(std::move(r), encode);
+    impl->submit(std::move(r), encode);
 }
 
 void connection::start_prepare(detail::connection_impl* impl, statement_handler handler,
-                               diagnostics* diag, std::string_view sql) {
-    auto r = make_request(request::kind::prepare, diag);
+                               const detail::op_settings& op, std::string_view sql) {
+    auto r = make_request(request::kind::prepare, op);
     r->prepared = std::make_shared<detail::statement_data>();
     r->prepared->name = impl->next_statement_name();
     r->prepared->sql = std::string(sql);
@@ -116,29 +126,31 @@ void connection::start_prepare(detail::connection_impl* impl, statement_handler 
         protocol::encode_sync(out);
         return {};
     };
-    impl->enqueue(std::move(r), encode);
+    impl->submit(std::move(r), encode);
 }
 
 void connection::start_close_statement(detail::connection_impl* impl, handler_type handler,
-                                       diagnostics* diag, const statement& stmt) {
-    auto r = make_request(request::kind::command, diag);
+                                       const detail::op_settings& op, const statement& stmt) {
+    auto r = make_request(request::kind::command, op);
+    if (stmt.valid()) r->prepared_in = stmt.data()->session;
     attach(*r, std::move(handler));
     auto encode = [&](protocol::write_buffer& out, std::string& why) -> error_code {
         if (!stmt.valid()) {
             why = "the statement handle is empty (not from async_prepare)";
-            return client_errc::not_connected;
+            return client_errc::statement_not_prepared;
         }
         protocol::encode_close(out, protocol::target_kind::statement, stmt.name());
         protocol::encode_sync(out);
         return {};
     };
-    impl->enqueue(std::move(r), encode);
+    impl->submit(std::move(r), encode);
 }
 
 void connection::start_listen(detail::connection_impl* impl, handler_type handler,
-                              diagnostics* diag, std::string_view command,
+                              const detail::op_settings& op, std::string_view command,
                               std::string_view channel) {
-    auto r = make_request(request::kind::command, diag);
+    auto r = make_request(request::kind::command, op);
+    r->alone = true; // a simple query
     attach(*r, std::move(handler));
     const std::string sql = std::string(command) + quote_identifier(channel);
     auto encode = [&](protocol::write_buffer& out, std::string& why) -> error_code {
@@ -148,16 +160,27 @@ void connection::start_listen(detail::connection_impl* impl, handler_type handle
         }
         return {};
     };
-    impl->enqueue(std::move(r), encode);
+    impl->submit(std::move(r), encode);
 }
 
 void connection::start_receive_notification(detail::connection_impl* impl,
                                             notification_handler handler) {
+    if (!impl->on_executor()) {
+        boost::asio::post(impl->executor,
+                          [self = impl->shared_from_this(), h = std::move(handler)]() mutable {
+                              start_receive_notification(self.get(), std::move(h));
+                          });
+        return;
+    }
+    // Never completes inside the initiating function: answers go through the handler's
+    // executor with post.
     auto ex = boost::asio::get_associated_executor(handler, impl->executor);
     auto complete = [&](error_code ec, notification n) {
-        boost::asio::dispatch(ex, [h = std::move(handler), ec, n = std::move(n)]() mutable {
-            std::move(h)(ec, std::move(n));
-        });
+        boost::asio::post(impl->executor,
+                          boost::asio::bind_executor(
+                              ex, [h = std::move(handler), ec, n = std::move(n)]() mutable {
+                                  std::move(h)(ec, std::move(n));
+                              }));
     };
     if (!impl->notifications.empty()) {
         auto n = std::move(impl->notifications.front());
@@ -169,8 +192,12 @@ void connection::start_receive_notification(detail::connection_impl* impl,
     auto slot = boost::asio::get_associated_cancellation_slot(handler);
     if (slot.is_connected()) {
         slot.assign([weak = impl->weak_from_this()](boost::asio::cancellation_type) {
-            if (auto self = weak.lock())
-                self->answer_notification_waiter(boost::asio::error::operation_aborted, {});
+            auto self = weak.lock();
+            if (!self) return;
+            boost::asio::post(self->executor, [weak] {
+                if (auto s = weak.lock())
+                    s->answer_notification_waiter(boost::asio::error::operation_aborted, {});
+            });
         });
         impl->notification_slot = slot;
     }

@@ -11,6 +11,7 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <chrono>
 #include <memory>
 #include <variant>
 #include <vector>
@@ -42,15 +43,40 @@ struct request {
     std::variant<std::monostate, result_handler, results_handler, statement_handler, void_handler>
         handler;
     diagnostics* diag = nullptr; ///< where to explain a failure (null: the caller wants none)
+    /// Its own timeout (pgasio::with_timeout); negative: the connection's default.
+    std::chrono::milliseconds timeout{-1};
 
-    // Where its bytes are while not yet handed to the socket (offsets in the engine's queue).
+    /// Where its bytes are in the engine's send log (see connection_impl::writer): from when it
+    /// is queued until it is answered, so that a request the server never ran can be sent again.
     std::size_t queued_begin = 0;
     std::size_t queued_end = 0;
+    /// Unique on its connection: cancellation and timeouts find the request by it (an address
+    /// may be reused once the request is answered).
+    std::uint64_t id = 0;
+
+    /// Written alone: nothing else is in flight while it runs. Simple queries (their text may
+    /// hold several statements, COPY, or transaction control) and COPY statements: a message of
+    /// another request arriving while the server is in COPY FROM STDIN ends the session.
+    bool alone = false;
     /// The caller was already answered (cancelled or timed out): the answers are drained only.
     bool abandoned = false;
+    /// Abandoned while the server may be running it: a CancelRequest goes out once it is the
+    /// request at the head of the queue (the one the server is working on).
+    bool wants_cancel = false;
+    bool cancel_sent = false;
+    /// Stopped by a cancel meant for another request: not answered, but sent again.
+    bool hit_by_cancel = false;
+    /// The server asked for COPY data (or sent COPY data) to an operation that has none to
+    /// give: the caller gets client_errc::copy_needs_copy_api.
+    bool refused_copy = false;
+    /// Part of it has taken effect (a named statement parsed, a statement of a simple query
+    /// completed): it cannot be sent again.
+    bool partly_done = false;
 
     std::vector<result> results;              // simple queries and batches
     std::shared_ptr<statement_data> prepared; // prepare
+    /// The session a prepared statement it executes belongs to (0: none).
+    std::uint64_t prepared_in = 0;
     // Per query, the columns of its prepared statement, whose rows follow BindComplete
     // undescribed (null: a RowDescription will say).
     std::vector<column_list> statement_columns;
@@ -61,8 +87,6 @@ struct request {
     /// Cancellation (per-operation, from the caller's token) and the per-query timeout.
     asio::cancellation_slot slot;
     std::shared_ptr<asio::steady_timer> timer;
-    /// Unique on its connection: the timeout finds its request by it (an address may be reused).
-    std::uint64_t id = 0;
 };
 
 } // namespace pgasio::detail

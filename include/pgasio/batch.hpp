@@ -2,6 +2,7 @@
 #pragma once
 
 #include <pgasio/column.hpp>
+#include <pgasio/detail/leading_keyword.hpp>
 #include <pgasio/error.hpp>
 #include <pgasio/params.hpp>
 #include <pgasio/protocol/frontend.hpp>
@@ -32,9 +33,12 @@ namespace pgasio {
 class batch {
 public:
     /// Adds an execution of the prepared statement `stmt`. Errors (returned; nothing is added):
-    /// parameter_count_mismatch, and those of the parameters' encoding.
+    /// statement_not_prepared (an empty handle, or statements of two different sessions in one
+    /// batch), parameter_count_mismatch, and those of the parameters' encoding.
     template <class... Params>
     error_code add(const statement& stmt, const Params&... params) {
+        if (!stmt.valid() || (session_ != 0 && stmt.data()->session != session_))
+            return client_errc::statement_not_prepared;
         if (detail::param_count(params...) != stmt.parameter_types().size())
             return client_errc::parameter_count_mismatch;
         const std::size_t start = bytes_.size();
@@ -47,6 +51,8 @@ public:
             return ec;
         }
         columns_.push_back(stmt.data()->columns);
+        session_ = stmt.data()->session;
+        has_copy_ = has_copy_ || detail::is_copy(stmt.sql());
         return {};
     }
 
@@ -67,6 +73,7 @@ public:
             return ec;
         }
         columns_.push_back(nullptr); // described by the server
+        has_copy_ = has_copy_ || detail::is_copy(sql);
         return {};
     }
 
@@ -78,11 +85,17 @@ public:
     const protocol::write_buffer& bytes() const noexcept { return bytes_; }
     /// Per query: the statement's columns, or null when the server describes them.
     const std::vector<column_list>& columns() const noexcept { return columns_; }
+    /// The session of the prepared statements it executes (0: none): a batch runs only there.
+    std::uint64_t session() const noexcept { return session_; }
+    /// True when one of its statements is a COPY (the batch then runs alone on the wire).
+    bool has_copy() const noexcept { return has_copy_; }
 
 private:
     static constexpr protocol::format_code binary_[] = {protocol::format_code::binary};
     protocol::write_buffer bytes_;
     std::vector<column_list> columns_;
+    std::uint64_t session_ = 0;
+    bool has_copy_ = false;
 };
 
 } // namespace pgasio

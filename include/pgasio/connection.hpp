@@ -109,7 +109,7 @@ public:
     template <class Token = default_token>
     auto async_close(Token&& token = {}) {
         return boost::asio::async_initiate<Token, void(error_code)>(close_initiation{impl_.get()},
-                                                                    token, nullptr);
+                                                                    token, detail::op_settings{});
     }
 
     // -----------------------------------------------------------------------------------------
@@ -191,7 +191,7 @@ public:
     template <class Token = default_token>
     auto async_simple_query(std::string_view sql, Token&& token = {}) {
         return boost::asio::async_initiate<Token, void(error_code, std::vector<result>)>(
-            simple_initiation{impl_.get()}, token, nullptr, std::string(sql));
+            simple_initiation{impl_.get()}, token, detail::op_settings{}, std::string(sql));
     }
 
     /// Runs every query of `b` in one pipeline segment with a single Sync (see pgasio::batch for
@@ -201,7 +201,7 @@ public:
     template <class Token = default_token>
     auto async_run_batch(batch b, Token&& token = {}) {
         return boost::asio::async_initiate<Token, void(error_code, std::vector<result>)>(
-            batch_initiation{impl_.get()}, token, nullptr, std::move(b));
+            batch_initiation{impl_.get()}, token, detail::op_settings{}, std::move(b));
     }
 
     /// Prepares `sql` as a named statement (Parse, Describe, Sync). Completion signature:
@@ -209,14 +209,14 @@ public:
     template <class Token = default_token>
     auto async_prepare(std::string_view sql, Token&& token = {}) {
         return boost::asio::async_initiate<Token, void(error_code, statement)>(
-            prepare_initiation{impl_.get()}, token, nullptr, std::string(sql));
+            prepare_initiation{impl_.get()}, token, detail::op_settings{}, std::string(sql));
     }
 
     /// Releases a prepared statement on the server. Completion signature: void(error_code).
     template <class Token = default_token>
     auto async_close_statement(const statement& stmt, Token&& token = {}) {
         return boost::asio::async_initiate<Token, void(error_code)>(
-            close_statement_initiation{impl_.get()}, token, nullptr, stmt);
+            close_statement_initiation{impl_.get()}, token, detail::op_settings{}, stmt);
     }
 
     /// LISTEN on `channel` (quoted as an identifier: any name works). Notifications then arrive
@@ -224,13 +224,15 @@ public:
     template <class Token = default_token>
     auto async_listen(std::string_view channel, Token&& token = {}) {
         return boost::asio::async_initiate<Token, void(error_code)>(
-            listen_initiation{impl_.get()}, token, nullptr, "LISTEN ", std::string(channel));
+            listen_initiation{impl_.get()}, token, detail::op_settings{}, "LISTEN ",
+            std::string(channel));
     }
     /// UNLISTEN `channel`.
     template <class Token = default_token>
     auto async_unlisten(std::string_view channel, Token&& token = {}) {
         return boost::asio::async_initiate<Token, void(error_code)>(
-            listen_initiation{impl_.get()}, token, nullptr, "UNLISTEN ", std::string(channel));
+            listen_initiation{impl_.get()}, token, detail::op_settings{}, "UNLISTEN ",
+            std::string(channel));
     }
     /// The next notification (at once if one is waiting). Completion signature:
     /// void(error_code, notification). One waiter at a time; it fails with the connection's
@@ -238,7 +240,7 @@ public:
     template <class Token = default_token>
     auto async_receive_notification(Token&& token = {}) {
         return boost::asio::async_initiate<Token, void(error_code, notification)>(
-            notification_initiation{impl_.get()}, token, nullptr);
+            notification_initiation{impl_.get()}, token, detail::op_settings{});
     }
 
     /// Called with every NoticeResponse (RAISE NOTICE, warnings) on the connection's executor.
@@ -276,14 +278,14 @@ private:
 
     struct connect_initiation {
         detail::connection_impl* impl;
-        void operator()(handler_type handler, diagnostics* diag, const config& cfg) const {
-            start_connect(impl, std::move(handler), diag, cfg);
+        void operator()(handler_type handler, detail::op_settings op, const config& cfg) const {
+            start_connect(impl, std::move(handler), op.diag, cfg);
         }
     };
     struct close_initiation {
         detail::connection_impl* impl;
-        void operator()(handler_type handler, diagnostics* diag) const {
-            start_close(impl, std::move(handler), diag);
+        void operator()(handler_type handler, detail::op_settings op) const {
+            start_close(impl, std::move(handler), op.diag);
         }
     };
 
@@ -314,8 +316,8 @@ private:
         return detail::split_token(
             [&](auto& token, const auto&... params) {
                 return boost::asio::async_initiate<std::remove_reference_t<decltype(token)>,
-                                                   Signature>(init, token, nullptr, query_text(sql),
-                                                              params...);
+                                                   Signature>(init, token, detail::op_settings{},
+                                                              query_text(sql), params...);
             },
             std::forward<Args>(args)...);
     }
@@ -324,36 +326,37 @@ private:
     static const statement& query_text(const statement& stmt) { return stmt; }
 
     static void start_query(detail::connection_impl* impl, result_handler handler,
-                            diagnostics* diag, std::string_view sql, const statement* stmt,
-                            const param_source& params);
+                            const detail::op_settings& op, std::string_view sql,
+                            const statement* stmt, const param_source& params);
     static void start_simple(detail::connection_impl* impl, results_handler handler,
-                             diagnostics* diag, std::string_view sql);
+                             const detail::op_settings& op, std::string_view sql);
     static void start_batch(detail::connection_impl* impl, results_handler handler,
-                            diagnostics* diag, batch b);
+                            const detail::op_settings& op, batch b);
     static void start_prepare(detail::connection_impl* impl, statement_handler handler,
-                              diagnostics* diag, std::string_view sql);
+                              const detail::op_settings& op, std::string_view sql);
     static void start_close_statement(detail::connection_impl* impl, handler_type handler,
-                                      diagnostics* diag, const statement& stmt);
-    static void start_listen(detail::connection_impl* impl, handler_type handler, diagnostics* diag,
-                             std::string_view command, std::string_view channel);
+                                      const detail::op_settings& op, const statement& stmt);
+    static void start_listen(detail::connection_impl* impl, handler_type handler,
+                             const detail::op_settings& op, std::string_view command,
+                             std::string_view channel);
     static void start_receive_notification(detail::connection_impl* impl,
                                            notification_handler handler);
 
     struct query_initiation {
         detail::connection_impl* impl;
         template <class Handler, class Sql, class... Params>
-        void operator()(Handler&& handler, diagnostics* diag, const Sql& sql,
+        void operator()(Handler&& handler, detail::op_settings op, const Sql& sql,
                         const Params&... params) const {
             const auto types = detail::param_types_of(params...);
             const std::tuple<const Params&...> refs(params...);
             const param_source src{types, detail::param_count(params...),
                                    &write_params_of<Params...>, &refs};
             if constexpr (std::is_same_v<Sql, statement>)
-                start_query(impl, result_handler(std::forward<Handler>(handler)), diag, sql.sql(),
+                start_query(impl, result_handler(std::forward<Handler>(handler)), op, sql.sql(),
                             &sql, src);
             else
-                start_query(impl, result_handler(std::forward<Handler>(handler)), diag, sql,
-                            nullptr, src);
+                start_query(impl, result_handler(std::forward<Handler>(handler)), op, sql, nullptr,
+                            src);
         }
     };
 
@@ -363,8 +366,9 @@ private:
     struct adapted_initiation {
         detail::connection_impl* impl;
         template <class Handler, class Sql, class... Params>
-        void operator()(Handler&& handler, diagnostics* diag, const Sql& sql,
+        void operator()(Handler&& handler, detail::op_settings op, const Sql& sql,
                         const Params&... params) const {
+            diagnostics* diag = op.diag;
             auto slot = boost::asio::get_associated_cancellation_slot(handler);
             auto ex = boost::asio::get_associated_executor(handler, executor_of(impl));
             auto adapted = [h = std::forward<Handler>(handler), diag](error_code ec,
@@ -375,7 +379,7 @@ private:
             };
             query_initiation{impl}(boost::asio::bind_cancellation_slot(
                                        slot, boost::asio::bind_executor(ex, std::move(adapted))),
-                                   diag, sql, params...);
+                                   op, sql, params...);
         }
     };
     struct count_adapter {
@@ -417,39 +421,40 @@ private:
     };
     struct simple_initiation {
         detail::connection_impl* impl;
-        void operator()(results_handler handler, diagnostics* diag, const std::string& sql) const {
-            start_simple(impl, std::move(handler), diag, sql);
+        void operator()(results_handler handler, detail::op_settings op,
+                        const std::string& sql) const {
+            start_simple(impl, std::move(handler), op, sql);
         }
     };
     struct batch_initiation {
         detail::connection_impl* impl;
-        void operator()(results_handler handler, diagnostics* diag, batch b) const {
-            start_batch(impl, std::move(handler), diag, std::move(b));
+        void operator()(results_handler handler, detail::op_settings op, batch b) const {
+            start_batch(impl, std::move(handler), op, std::move(b));
         }
     };
     struct prepare_initiation {
         detail::connection_impl* impl;
-        void operator()(statement_handler handler, diagnostics* diag,
+        void operator()(statement_handler handler, detail::op_settings op,
                         const std::string& sql) const {
-            start_prepare(impl, std::move(handler), diag, sql);
+            start_prepare(impl, std::move(handler), op, sql);
         }
     };
     struct close_statement_initiation {
         detail::connection_impl* impl;
-        void operator()(handler_type handler, diagnostics* diag, const statement& stmt) const {
-            start_close_statement(impl, std::move(handler), diag, stmt);
+        void operator()(handler_type handler, detail::op_settings op, const statement& stmt) const {
+            start_close_statement(impl, std::move(handler), op, stmt);
         }
     };
     struct listen_initiation {
         detail::connection_impl* impl;
-        void operator()(handler_type handler, diagnostics* diag, const char* command,
+        void operator()(handler_type handler, detail::op_settings op, const char* command,
                         const std::string& channel) const {
-            start_listen(impl, std::move(handler), diag, command, channel);
+            start_listen(impl, std::move(handler), op, command, channel);
         }
     };
     struct notification_initiation {
         detail::connection_impl* impl;
-        void operator()(notification_handler handler, diagnostics*) const {
+        void operator()(notification_handler handler, detail::op_settings) const {
             start_receive_notification(impl, std::move(handler));
         }
     };
@@ -461,8 +466,8 @@ private:
 
     template <class Token>
     auto async_connect_impl(const config& cfg, diagnostics* diag, Token&& token) {
-        return boost::asio::async_initiate<Token, void(error_code)>(connect_initiation{impl_.get()},
-                                                                    token, diag, cfg);
+        return boost::asio::async_initiate<Token, void(error_code)>(
+            connect_initiation{impl_.get()}, token, detail::op_settings{diag}, cfg);
     }
 
     std::shared_ptr<detail::connection_impl> impl_;

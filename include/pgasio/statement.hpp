@@ -17,16 +17,18 @@ struct statement_data {
     std::string name;
     std::string sql;
     std::vector<protocol::oid> parameter_types;
-    column_list columns; ///< null when the statement returns no rows
+    column_list columns;       ///< null when the statement returns no rows
+    std::uint64_t session = 0; ///< the session that prepared it (connection_impl::session_id)
 };
 } // namespace detail
 
 /// A statement prepared on one connection by connection::async_prepare. Executing it sends only
 /// Bind, Execute and Sync: no parsing or planning on the server, no description round trip.
 ///
-/// A cheap handle (copies share the description). It belongs to the connection that prepared it:
-/// using it on another connection fails with the server's "prepared statement does not exist".
-/// It stays valid on the server until connection::async_close_statement or the session's end.
+/// A cheap handle (copies share the description). It belongs to the session that prepared it:
+/// used on another connection, or on the same connection after a reconnect, it fails with
+/// client_errc::statement_not_prepared (nothing is sent), as does an empty handle. It stays
+/// valid on the server until connection::async_close_statement or the session's end.
 class statement {
 public:
     /// An empty handle (valid() is false).
@@ -35,23 +37,28 @@ public:
         : data_(std::move(data)) {}
 
     bool valid() const noexcept { return data_ != nullptr; }
-    /// The server-side name ("pgasio_s1", ...).
-    const std::string& name() const noexcept { return data_->name; }
-    /// The SQL text it was prepared from.
-    const std::string& sql() const noexcept { return data_->sql; }
-    /// The types of $1, $2, ... as the server resolved them.
+    /// The server-side name ("pgasio_s1", ...; unique in the process); empty for an empty handle.
+    const std::string& name() const noexcept { return data_ ? data_->name : empty_string(); }
+    /// The SQL text it was prepared from; empty for an empty handle.
+    const std::string& sql() const noexcept { return data_ ? data_->sql : empty_string(); }
+    /// The types of $1, $2, ... as the server resolved them (none for an empty handle).
     std::span<const protocol::oid> parameter_types() const noexcept {
+        if (!data_) return {};
         return data_->parameter_types;
     }
     /// The columns of its rows (empty for a statement that returns none).
     const std::vector<column>& columns() const noexcept {
         static const std::vector<column> none;
-        return data_->columns ? *data_->columns : none;
+        return data_ && data_->columns ? *data_->columns : none;
     }
     /// The shared description (for the engine).
     const std::shared_ptr<const detail::statement_data>& data() const noexcept { return data_; }
 
 private:
+    static const std::string& empty_string() noexcept {
+        static const std::string none;
+        return none;
+    }
     std::shared_ptr<const detail::statement_data> data_;
 };
 

@@ -8,6 +8,7 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/deferred.hpp>
 
+#include <chrono>
 #include <exception>
 #include <memory>
 #include <utility>
@@ -37,6 +38,67 @@ with_diagnostics_t<std::decay_t<Token>> with_diagnostics(Token&& token) {
 /// The token pgasio operations use when none is given: `co_await op(...)` returns the result or
 /// throws pgasio::error.
 using default_token = with_diagnostics_t<boost::asio::deferred_t>;
+
+namespace detail {
+/// What every pgasio initiation receives before its own arguments, from the token adapters:
+/// where to explain a failure (null: the caller wants no explanation), and the timeout the
+/// caller gave the operation (negative: the connection's default).
+struct op_settings {
+    diagnostics* diag = nullptr;
+    std::chrono::milliseconds timeout{-1};
+};
+} // namespace detail
+
+/// Wraps a completion token so that the operation also fills `diag` with what the server (or
+/// pgasio) said about a failure: the no-throw path (asio::as_tuple, callbacks) then still shows
+/// the server's message, detail and hint. Works with every pgasio operation; `diag` must
+/// outlive the operation.
+///
+/// @code
+/// pgasio::diagnostics diag;
+/// auto [ec, rows] = co_await conn.async_query("SELECT 1/0",
+///     pgasio::diagnostics_into(diag, asio::as_tuple(asio::deferred)));
+/// if (ec) fmt::print("{}: {}\n", diag.sqlstate, diag.message); // 22012: division by zero
+/// @endcode
+template <class Token>
+struct diagnostics_into_t {
+    diagnostics* diag;
+    Token token;
+};
+
+/// Adapts `token` to fill `diag` (see diagnostics_into_t).
+template <class Token>
+diagnostics_into_t<std::decay_t<Token>> diagnostics_into(diagnostics& diag, Token&& token) {
+    return {&diag, std::forward<Token>(token)};
+}
+
+/// Wraps a completion token so that the query operation it is given to has its own timeout,
+/// instead of the connection's default (connection::set_query_timeout, config's
+/// query_timeout): 0 means none. A query past it fails with client_errc::query_timeout and is
+/// cancelled as connection::async_query describes; the connection stays usable. Operations
+/// that are not queries (connect, close, notifications) ignore it.
+///
+/// @code
+/// auto rows = co_await conn.async_query("SELECT slow_report()",
+///                                       pgasio::with_timeout(std::chrono::minutes(5)));
+/// auto [ec, r] = co_await conn.async_query("SELECT 1",
+///     pgasio::with_timeout(200ms, asio::as_tuple(asio::deferred)));
+/// @endcode
+template <class Token>
+struct with_timeout_t {
+    std::chrono::milliseconds timeout;
+    Token token;
+};
+
+/// Adapts `token` (see with_timeout_t).
+template <class Token>
+with_timeout_t<std::decay_t<Token>> with_timeout(std::chrono::milliseconds timeout, Token&& token) {
+    return {timeout, std::forward<Token>(token)};
+}
+/// with_timeout of the default token: `co_await` returns the result or throws pgasio::error.
+inline with_timeout_t<default_token> with_timeout(std::chrono::milliseconds timeout) {
+    return {timeout, {}};
+}
 
 namespace detail {
 
@@ -88,31 +150,58 @@ struct diagnostics_handler {
 
 namespace boost::asio {
 
-// Every pgasio initiation takes a `diagnostics*` as its first argument (null when the caller
-// gave none). with_diagnostics supplies storage when it is null, then wraps the handler.
+// Every pgasio initiation takes a detail::op_settings as its first argument, whose `diag` is
+// null when the caller gave none. with_diagnostics supplies storage then, and wraps the handler.
 template <class Token, class... Ts>
 struct async_result<pgasio::with_diagnostics_t<Token>, void(pgasio::error_code, Ts...)> {
     template <class Initiation, class RawToken, class... Args>
-    static auto initiate(Initiation&& init, RawToken&& token, pgasio::diagnostics* user_diag,
+    static auto initiate(Initiation&& init, RawToken&& token, pgasio::detail::op_settings op,
                          Args&&... args) {
         return async_initiate<Token, void(std::exception_ptr, Ts...)>(
-            [init = std::forward<Initiation>(init), user_diag](auto handler,
-                                                               auto&&... inner_args) mutable {
+            [init = std::forward<Initiation>(init), op](auto handler,
+                                                        auto&&... inner_args) mutable {
                 std::unique_ptr<pgasio::diagnostics> own;
-                if (!user_diag) own = pgasio::detail::diagnostics_pool::take();
-                pgasio::diagnostics* d = user_diag ? user_diag : own.get();
+                if (!op.diag) own = pgasio::detail::diagnostics_pool::take();
+                pgasio::detail::op_settings with = op;
+                with.diag = op.diag ? op.diag : own.get();
                 std::move(init)(
                     pgasio::detail::diagnostics_handler<std::decay_t<decltype(handler)>>{
-                        std::move(handler), std::move(own), d},
-                    d, std::forward<decltype(inner_args)>(inner_args)...);
+                        std::move(handler), std::move(own), with.diag},
+                    with, std::forward<decltype(inner_args)>(inner_args)...);
             },
             token.token, std::forward<Args>(args)...);
     }
 };
 
+// diagnostics_into and with_timeout set their part of the op_settings every pgasio initiation
+// takes first, and hand the operation on to the token they wrap.
+template <class Token, class... Signatures>
+struct async_result<pgasio::diagnostics_into_t<Token>, Signatures...> {
+    template <class Initiation, class RawToken, class... Args>
+    static auto initiate(Initiation&& init, RawToken&& token, pgasio::detail::op_settings op,
+                         Args&&... args) {
+        op.diag = token.diag;
+        return async_initiate<Token, Signatures...>(std::forward<Initiation>(init), token.token, op,
+                                                    std::forward<Args>(args)...);
+    }
+};
+template <class Token, class... Signatures>
+struct async_result<pgasio::with_timeout_t<Token>, Signatures...> {
+    template <class Initiation, class RawToken, class... Args>
+    static auto initiate(Initiation&& init, RawToken&& token, pgasio::detail::op_settings op,
+                         Args&&... args) {
+        op.timeout = token.timeout;
+        return async_initiate<Token, Signatures...>(std::forward<Initiation>(init), token.token, op,
+                                                    std::forward<Args>(args)...);
+    }
+};
+
 // The wrapped handler keeps the executor, allocator and cancellation slot of the one it wraps.
+// `type` is required: without it Asio treats the association as absent and falls back to the
+// defaults, dropping the caller's cancellation slot and executor.
 template <template <class, class> class Associator, class Handler, class DefaultCandidate>
 struct associator<Associator, pgasio::detail::diagnostics_handler<Handler>, DefaultCandidate> {
+    using type = typename Associator<Handler, DefaultCandidate>::type;
     static typename Associator<Handler, DefaultCandidate>::type
     get(const pgasio::detail::diagnostics_handler<Handler>& h) noexcept {
         return Associator<Handler, DefaultCandidate>::get(h.handler);

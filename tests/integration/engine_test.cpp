@@ -1,0 +1,446 @@
+// The engine's promises under sharing, cancellation, COPY and reconnection, against the real
+// primary: each case is a way the engine used to break when used as a user would.
+#include <pgasio/connection.hpp>
+
+#include "support/connect.hpp"
+#include "support/run.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <optional>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using pgasio::client_errc;
+using pgasio::test::connect_primary;
+using pgasio::test::run;
+
+namespace {
+
+constexpr auto nothrow = asio::as_tuple(asio::deferred);
+
+// Sleeps on the current executor.
+asio::awaitable<void> sleep_for(std::chrono::steady_clock::duration d) {
+    asio::steady_timer t(co_await asio::this_coro::executor, d);
+    co_await t.async_wait(asio::use_awaitable);
+}
+
+// The number of backends running `sql` (a text unique to the calling test).
+asio::awaitable<std::int64_t> running(pgasio::connection& conn, const std::string& sql) {
+    auto r = co_await conn.async_query(
+        "SELECT count(*) FROM pg_stat_activity WHERE query = $1 AND state = 'active'", sql);
+    co_return r[0].get<std::int64_t>(0);
+}
+
+} // namespace
+
+TEST_CASE("engine: the default token honours cancellation: query || timer ends with the timer") {
+    using namespace asio::experimental::awaitable_operators;
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        const auto start = std::chrono::steady_clock::now();
+        asio::steady_timer timer(ex, 200ms);
+        // No token: the default one (throwing pgasio::error) must keep the caller's slot.
+        auto query = [&]() -> asio::awaitable<pgasio::result> {
+            co_return co_await conn.async_query("SELECT pg_sleep(20) /* default token */");
+        };
+        auto outcome = co_await (query() || timer.async_wait(asio::use_awaitable));
+        CHECK(outcome.index() == 1);
+        CHECK(std::chrono::steady_clock::now() - start < 5s);
+        auto after = co_await conn.async_query("SELECT 8");
+        CHECK(after[0].get<std::int32_t>(0) == 8);
+        CHECK(co_await running(conn, "SELECT pg_sleep(20) /* default token */") == 0);
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("engine: COPY FROM STDIN through a query fails at once; the connection stays usable") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        co_await conn.async_execute("CREATE TEMP TABLE copy_target (n int4)");
+        // Alone on the wire.
+        pgasio::diagnostics diag;
+        auto [ec, n] = co_await conn.async_execute("COPY copy_target FROM STDIN",
+                                                   pgasio::diagnostics_into(diag, nothrow));
+        CHECK(ec == client_errc::copy_needs_copy_api);
+        CHECK(diag.message.find("COPY API") != std::string::npos);
+        // With requests pipelined behind it: the one written right after is swallowed by the
+        // server while it waits for COPY data, and must still get its own answer.
+        std::vector<std::optional<std::int32_t>> answers(5);
+        int done = 0;
+        conn.async_execute("COPY copy_target FROM STDIN", [&](pgasio::error_code e, std::uint64_t) {
+            CHECK(e == client_errc::copy_needs_copy_api);
+            ++done;
+        });
+        for (int i = 0; i < 5; ++i)
+            conn.async_query(
+                "SELECT $1::int4 * 10", i, [&, i](pgasio::error_code e, pgasio::result r) {
+                    CHECK(!e);
+                    if (!e) answers[static_cast<std::size_t>(i)] = r[0].get<std::int32_t>(0);
+                    ++done;
+                });
+        for (int waited = 0; done < 6 && waited < 500; ++waited)
+            co_await sleep_for(10ms);
+        REQUIRE(done == 6);
+        for (int i = 0; i < 5; ++i)
+            CHECK(answers[static_cast<std::size_t>(i)] == i * 10);
+        // As a simple query too, and nothing was copied.
+        auto [sec, sr] = co_await conn.async_simple_query("COPY copy_target FROM STDIN", nothrow);
+        CHECK(sec == client_errc::copy_needs_copy_api);
+        auto count = co_await conn.async_query("SELECT count(*) FROM copy_target");
+        CHECK(count[0].get<std::int64_t>(0) == 0);
+        co_await conn.async_close();
+        (void)ex;
+    });
+}
+
+TEST_CASE("engine: COPY TO STDOUT through a query is an error, not a silent success") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        auto [ec, n] = co_await conn.async_execute("COPY (SELECT 1) TO STDOUT", nothrow);
+        CHECK(ec == client_errc::copy_needs_copy_api);
+        auto [sec, sr] = co_await conn.async_simple_query("COPY (SELECT 1) TO STDOUT", nothrow);
+        CHECK(sec == client_errc::copy_needs_copy_api);
+        auto after = co_await conn.async_query("SELECT 9");
+        CHECK(after[0].get<std::int32_t>(0) == 9);
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("engine: a statement belongs to its session; an empty handle is a clear error") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto a = co_await connect_primary();
+        auto b = co_await connect_primary();
+        auto on_a = co_await a.async_prepare("SELECT 'a'::text");
+        auto on_b = co_await b.async_prepare("SELECT 'b'::text");
+        // Used on b, a's statement must not run b's statement of the same number.
+        auto [ec, r] = co_await b.async_query(on_a, nothrow);
+        CHECK(ec == client_errc::statement_not_prepared);
+        CHECK(r.empty());
+        auto [eb, rb] = co_await b.async_query(on_b, nothrow);
+        REQUIRE(!eb);
+        CHECK(rb[0].get<std::string>(0) == "b");
+        // Empty handles, in every place that takes one.
+        pgasio::statement empty;
+        auto [ee, re] = co_await a.async_query(empty, nothrow);
+        CHECK(ee == client_errc::statement_not_prepared);
+        pgasio::batch bt;
+        CHECK(bt.add(empty) == client_errc::statement_not_prepared);
+        CHECK(bt.add(on_a) == pgasio::error_code{});
+        CHECK(bt.add(on_b) == client_errc::statement_not_prepared); // two sessions in one batch
+        auto [eab, rab] = co_await b.async_run_batch(bt, nothrow);
+        CHECK(eab == client_errc::statement_not_prepared);
+        // After a reconnect, the old session's statements are gone.
+        co_await a.async_close();
+        co_await a.async_connect(pgasio::test::test_config());
+        auto [er, rr] = co_await a.async_query(on_a, nothrow);
+        CHECK(er == client_errc::statement_not_prepared);
+        co_await a.async_close();
+        co_await b.async_close();
+    });
+}
+
+TEST_CASE("engine: a timed-out query is stopped on the server although others are pipelined") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        auto observer = co_await connect_primary();
+        const auto start = std::chrono::steady_clock::now();
+        int done = 0;
+        pgasio::error_code sleep_ec;
+        conn.async_query("SELECT pg_sleep(60) /* pipelined timeout */",
+                         pgasio::with_timeout(300ms, [&](pgasio::error_code e, pgasio::result) {
+                             sleep_ec = e;
+                             ++done;
+                         }));
+        int answered = 0;
+        for (int i = 0; i < 20; ++i)
+            conn.async_query("SELECT $1::int4", i, [&, i](pgasio::error_code e, pgasio::result r) {
+                CHECK(!e);
+                if (!e && r[0].get<std::int32_t>(0) == i) ++answered;
+                ++done;
+            });
+        for (int waited = 0; done < 21 && waited < 1000; ++waited)
+            co_await sleep_for(10ms);
+        REQUIRE(done == 21);
+        CHECK(sleep_ec == client_errc::query_timeout);
+        CHECK(answered == 20);
+        CHECK(std::chrono::steady_clock::now() - start < 10s);
+        CHECK(co_await running(observer, "SELECT pg_sleep(60) /* pipelined timeout */") == 0);
+        co_await conn.async_close();
+        co_await observer.async_close();
+    });
+}
+
+TEST_CASE("engine: the config's query_timeout is the default; with_timeout overrides it") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto cfg = pgasio::test::test_config();
+        cfg.pool.query_timeout = 200ms;
+        pgasio::connection conn(ex);
+        co_await conn.async_connect(cfg);
+        auto [ec, r] = co_await conn.async_query("SELECT pg_sleep(5)", nothrow);
+        CHECK(ec == client_errc::query_timeout);
+        // Longer than the default, allowed by its own timeout (0: none).
+        auto slow = co_await conn.async_query("SELECT pg_sleep(0.5), 3", pgasio::with_timeout(0ms));
+        CHECK(slow[0].get<std::int32_t>(1) == 3);
+        auto [ec2, r2] = co_await conn.async_query(
+            "SELECT pg_sleep(5)", pgasio::with_timeout(100ms, asio::as_tuple(asio::deferred)));
+        CHECK(ec2 == client_errc::query_timeout);
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("engine: cancelling a request waiting behind another never cancels the other") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        for (int i = 0; i < 10; ++i) {
+            int done = 0;
+            pgasio::error_code first_ec, second_ec;
+            conn.async_query("SELECT pg_sleep(0.3)", [&](pgasio::error_code e, pgasio::result) {
+                first_ec = e;
+                ++done;
+            });
+            asio::cancellation_signal sig;
+            conn.async_query("SELECT 2", asio::bind_cancellation_slot(
+                                             sig.slot(), [&](pgasio::error_code e, pgasio::result) {
+                                                 second_ec = e;
+                                                 ++done;
+                                             }));
+            co_await sleep_for(50ms); // both are written; the server runs the first
+            sig.emit(asio::cancellation_type::terminal);
+            for (int waited = 0; done < 2 && waited < 500; ++waited)
+                co_await sleep_for(10ms);
+            REQUIRE(done == 2);
+            CHECK(!first_ec); // its caller never cancelled it
+            CHECK(second_ec == asio::error::operation_aborted);
+        }
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("engine: partial cancellation of a sent request is refused; of an unsent one, honoured") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        int done = 0;
+        pgasio::error_code ec;
+        asio::cancellation_signal sig;
+        conn.async_query(
+            "SELECT pg_sleep(0.2), 5",
+            asio::bind_cancellation_slot(sig.slot(), [&](pgasio::error_code e, pgasio::result) {
+                ec = e;
+                ++done;
+            }));
+        co_await sleep_for(50ms);
+        // Sent already: partial cancellation promises nothing happened, which is not known now.
+        sig.emit(asio::cancellation_type::partial);
+        for (int waited = 0; done < 1 && waited < 500; ++waited)
+            co_await sleep_for(10ms);
+        CHECK(done == 1);
+        CHECK(!ec);
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("engine: many coroutines cancelling at random never fail anyone else") {
+    run(
+        [](asio::any_io_executor ex) -> asio::awaitable<void> {
+            auto conn = co_await connect_primary();
+            std::mt19937 rng(12345);
+            int wrong = 0, cancelled = 0, answered = 0, finished = 0;
+            constexpr int coroutines = 16, each = 20;
+            for (int c = 0; c < coroutines; ++c) {
+                const auto seed = static_cast<unsigned>(rng());
+                asio::co_spawn(
+                    ex,
+                    [&, seed, c]() -> asio::awaitable<void> {
+                        std::mt19937 local(seed);
+                        for (int i = 0; i < each; ++i) {
+                            const int v = c * 1000 + i;
+                            // Shared with the timer's handler, which may run after this
+                            // iteration has ended.
+                            auto sig = std::make_shared<asio::cancellation_signal>();
+                            asio::steady_timer t(ex, std::chrono::milliseconds(local() % 30));
+                            const bool cancel = local() % 3 == 0;
+                            if (cancel)
+                                t.async_wait([sig](pgasio::error_code e) {
+                                    if (!e) sig->emit(asio::cancellation_type::terminal);
+                                });
+                            auto [e, r] = co_await conn.async_query(
+                                "SELECT $1::int4, pg_sleep(0.002 * (random() * 5)::int)", v,
+                                asio::bind_cancellation_slot(sig->slot(),
+                                                             asio::as_tuple(asio::use_awaitable)));
+                            t.cancel();
+                            if (e == asio::error::operation_aborted && cancel)
+                                ++cancelled;
+                            else if (!e && r[0].get<std::int32_t>(0) == v)
+                                ++answered;
+                            else
+                                ++wrong;
+                        }
+                        ++finished;
+                    },
+                    asio::detached);
+            }
+            for (int waited = 0; finished < coroutines && waited < 6000; ++waited)
+                co_await sleep_for(10ms);
+            REQUIRE(finished == coroutines);
+            CHECK(wrong == 0);
+            CHECK(answered + cancelled == coroutines * each);
+            CHECK(cancelled > 0);
+            auto after = co_await conn.async_query("SELECT 1");
+            CHECK(after[0].get<std::int32_t>(0) == 1);
+            co_await conn.async_close();
+        },
+        120s);
+}
+
+TEST_CASE("engine: a reconnect after a fatal error starts clean") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        auto admin = co_await connect_primary();
+        // A large result in flight when the backend is terminated.
+        int done = 0;
+        pgasio::error_code big_ec;
+        conn.async_query("SELECT g, repeat('x', 100) FROM generate_series(1, 3000000) g",
+                         [&](pgasio::error_code e, pgasio::result) {
+                             big_ec = e;
+                             ++done;
+                         });
+        co_await sleep_for(300ms);
+        co_await admin.async_query("SELECT pg_terminate_backend($1)", conn.backend_pid());
+        for (int waited = 0; done < 1 && waited < 1000; ++waited)
+            co_await sleep_for(10ms);
+        REQUIRE(done == 1);
+        CHECK(big_ec);
+        CHECK(!conn.is_open());
+        co_await conn.async_connect(pgasio::test::test_config());
+        auto first = co_await conn.async_query("SELECT 'fresh'::text AS s");
+        REQUIRE(first.size() == 1);
+        CHECK(first.columns().size() == 1);
+        CHECK(first[0].get<std::string>("s") == "fresh");
+        // A later failure is this session's own, not the terminated one's.
+        pgasio::diagnostics diag;
+        auto [ec, r] =
+            co_await conn.async_query("SELECT 1/0", pgasio::diagnostics_into(diag, nothrow));
+        CHECK(ec == pgasio::sqlstate::division_by_zero);
+        CHECK(diag.sqlstate == "22012");
+        co_await conn.async_close();
+        co_await admin.async_close();
+    });
+}
+
+TEST_CASE("engine: async_connect on an open connection fails and leaves it as it was") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        const auto pid = conn.backend_pid();
+        auto [ec] = co_await conn.async_connect(pgasio::test::test_config(), nothrow);
+        CHECK(ec == client_errc::already_connected);
+        CHECK(conn.is_open());
+        CHECK(conn.backend_pid() == pid);
+        auto r = co_await conn.async_query("SELECT pg_backend_pid()");
+        CHECK(r[0].get<std::int32_t>(0) == pid);
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("engine: async_close answers a waiting async_receive_notification") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        co_await conn.async_listen("engine_close_test");
+        std::optional<pgasio::error_code> got;
+        conn.async_receive_notification(
+            [&](pgasio::error_code e, pgasio::notification) { got = e; });
+        co_await sleep_for(20ms);
+        co_await conn.async_close();
+        for (int waited = 0; !got && waited < 200; ++waited)
+            co_await sleep_for(10ms);
+        REQUIRE(got);
+        CHECK(*got == asio::error::operation_aborted);
+        (void)ex;
+    });
+}
+
+TEST_CASE("engine: completion handlers are never called from inside the initiating function") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        pgasio::connection closed(co_await asio::this_coro::executor);
+        bool called = false;
+        closed.async_query("SELECT 1", [&](pgasio::error_code e, pgasio::result) {
+            CHECK(e == client_errc::not_connected);
+            called = true;
+        });
+        CHECK(!called); // not yet: it is posted
+        co_await sleep_for(10ms);
+        CHECK(called);
+
+        auto conn = co_await connect_primary();
+        bool refused = false;
+        conn.async_query("SELECT $1::text", std::string("a\0b", 3),
+                         [&](pgasio::error_code e, pgasio::result) {
+                             CHECK(e);
+                             refused = true;
+                         });
+        CHECK(!refused);
+        co_await sleep_for(10ms);
+        CHECK(refused);
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("engine: operations started from other threads run on the connection's executor") {
+    asio::io_context ctx;
+    auto work = asio::make_work_guard(ctx);
+    std::thread runner([&] { ctx.run(); });
+    pgasio::connection conn(ctx);
+    conn.async_connect(pgasio::test::test_config(), asio::use_future).get();
+    std::vector<std::thread> starters;
+    std::atomic<int> right{0};
+    for (int t = 0; t < 4; ++t)
+        starters.emplace_back([&, t] {
+            for (int i = 0; i < 50; ++i) {
+                const int v = t * 100 + i;
+                auto r = conn.async_query("SELECT $1::int4", v, asio::use_future).get();
+                if (r[0].get<std::int32_t>(0) == v) ++right;
+            }
+        });
+    for (auto& s : starters)
+        s.join();
+    CHECK(right == 200);
+    conn.async_close(asio::use_future).get();
+    work.reset();
+    runner.join();
+}
+
+TEST_CASE("engine: destroying a connection during async_connect leaves no session open") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto observer = co_await connect_primary();
+        // Two hosts: the first attempt is cut by the destruction, the second must not go on.
+        auto cfg = pgasio::test::test_config("sslmode=disable application_name=orphan_test");
+        cfg.hosts.push_back(cfg.hosts.front());
+        for (int i = 0; i < 5; ++i) {
+            auto conn = std::make_unique<pgasio::connection>(ex);
+            conn->async_connect(cfg, [](pgasio::error_code) {});
+            co_await sleep_for(std::chrono::milliseconds(i));
+            conn.reset();
+        }
+        co_await sleep_for(1500ms);
+        auto r = co_await observer.async_query(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'orphan_test'");
+        CHECK(r[0].get<std::int64_t>(0) == 0);
+        co_await observer.async_close();
+    });
+}
