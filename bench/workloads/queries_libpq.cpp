@@ -1,12 +1,14 @@
-// W1, W1-unix, W2, W3 and W6 (workloads.hpp) with libpq, the baseline, used as its documentation
-// suggests for each: PQexecPrepared round trips; pipeline mode on a non-blocking socket with
-// poll; PQexecParams with binary results; the asynchronous API over several sockets. Connecting
+// W1, W1-unix, W2, W2 sync-each, W3, W3-stream and W6 (workloads.hpp) with libpq, the baseline,
+// used as its documentation suggests for each: PQexecPrepared round trips; pipeline mode on a
+// non-blocking socket with poll; PQexecParams with binary results; single-row mode; the
+// asynchronous API over several sockets. Connecting
 // and preparing happen before the timed region; every result is checked, and a failed check
 // exits non-zero saying why.
 // Usage: queries_libpq CONNINFO WORKLOAD
+//        queries_libpq CONNINFO stream [ROWS]
 //   WORKLOAD: latency, latency-unix (W1 over a unix socket CONNINFO), pipeline (also run as
-//   pipeline-batch, the baseline of pgasio's batch variant of W2), big-result,
-//   concurrency
+//   pipeline-batch, the baseline of pgasio's batch variant of W2), sync-each (W2 sync-each),
+//   big-result, stream (W3-stream, of ROWS rows, 1,000,000 by default), concurrency
 #include "report.hpp"
 #include "workloads.hpp"
 
@@ -22,6 +24,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -152,8 +155,9 @@ int flush(PGconn* conn) {
     return pending;
 }
 
-void wait_for(std::vector<pollfd>& fds) {
-    while (poll(fds.data(), fds.size(), -1) < 0)
+// Waits until a socket is ready (at most timeout_ms; -1: no limit).
+void wait_for(std::vector<pollfd>& fds, int timeout_ms = -1) {
+    while (poll(fds.data(), fds.size(), timeout_ms) < 0)
         if (errno != EINTR) fail(std::string("poll: ") + std::strerror(errno));
 }
 
@@ -198,6 +202,86 @@ void pipeline(const char* conninfo, const char* name) {
     if (!PQexitPipelineMode(s.conn)) libpq_failed(s.conn, "PQexitPipelineMode");
 }
 
+// W2 sync-each: the 200,000 executions with PQpipelineSync after every one, as many in flight as
+// the pipeline allows: queries are sent for as long as the socket accepts them, with no cap on
+// the queries outstanding. libpq 15's PQpipelineSync flushes, so each query is its own send.
+// Every sync_each_chunk queries the loop looks for results without waiting (poll with no
+// timeout), so the server's answers are read while sending goes on; once the socket stops
+// accepting (PQflush says output is pending) it waits for either direction. libpq itself reads
+// input when a send would block, so the two sides never deadlock.
+void sync_each(const char* conninfo, const char* name) {
+    constexpr std::int32_t sync_each_chunk = 256;
+    session s(conninfo);
+    s.prepare_s();
+    enter_pipeline(s.conn);
+    std::int32_t sent = 0;
+    std::int32_t received = 0;
+    std::int32_t syncs_seen = 0;
+    std::int64_t sum = 0;
+    std::vector<pollfd> fds{{PQsocket(s.conn), POLLIN, 0}};
+    bench::timed_region region;
+    while (received < bench::pipeline_count || syncs_seen < bench::pipeline_count) {
+        int pending = flush(s.conn);
+        for (std::int32_t n = 0; n < sync_each_chunk && sent < bench::pipeline_count && !pending;
+             ++n) {
+            s.send_s(++sent);
+            sync(s.conn);
+            pending = flush(s.conn);
+        }
+        fds[0].events = static_cast<short>(POLLIN | (pending ? POLLOUT : 0));
+        fds[0].revents = 0;
+        wait_for(fds, sent < bench::pipeline_count && !pending ? 0 : -1);
+        if (fds[0].revents & (POLLIN | POLLERR | POLLHUP))
+            drain(
+                s.conn,
+                [&](const PGresult* r) {
+                    ++received;
+                    sum += value_of(r, received); // in order: the n-th result is $1 = n
+                    if (syncs_seen != received - 1)
+                        check_failed("result " + std::to_string(received) + " after " +
+                                     std::to_string(syncs_seen) + " syncs");
+                },
+                [&] { ++syncs_seen; });
+    }
+    if (received != bench::pipeline_count || sum != bench::sum_to(bench::pipeline_count) ||
+        syncs_seen != bench::pipeline_count)
+        check_failed(std::to_string(received) + " results summing to " + std::to_string(sum) +
+                     ", " + std::to_string(syncs_seen) + " syncs");
+    region.report("libpq", name, bench::pipeline_count);
+    if (!PQexitPipelineMode(s.conn)) libpq_failed(s.conn, "PQexitPipelineMode");
+}
+
+// Checks W3's columns in a result (the whole result, or one row of a stream).
+void check_big_result_columns(const PGresult* r) {
+    if (PQnfields(r) != 4 || PQftype(r, 0) != int4_oid || PQftype(r, 1) != text_oid ||
+        PQftype(r, 2) != float8_oid || PQftype(r, 3) != timestamptz_oid)
+        check_failed("unexpected columns");
+}
+
+// Turns row i of a W3 result into native values and adds them to t; first_ts is the first row's
+// timestamp, which every other row's must equal.
+void add_big_result_row(const PGresult* r, int i, bench::big_result_totals& t,
+                        std::int64_t& first_ts) {
+    if (PQgetlength(r, i, 0) != 4 || PQgetlength(r, i, 2) != 8 || PQgetlength(r, i, 3) != 8 ||
+        PQgetisnull(r, i, 1))
+        check_failed("row " + std::to_string(t.rows) + " has unexpected value lengths");
+    std::uint32_t u32;
+    std::memcpy(&u32, PQgetvalue(r, i, 0), 4);
+    const std::int64_t g = static_cast<std::int32_t>(ntohl(u32));
+    const std::string_view text(PQgetvalue(r, i, 1),
+                                static_cast<std::size_t>(PQgetlength(r, i, 1)));
+    std::uint64_t u64;
+    std::memcpy(&u64, PQgetvalue(r, i, 2), 8);
+    const double d = std::bit_cast<double>(be64toh(u64));
+    std::memcpy(&u64, PQgetvalue(r, i, 3), 8);
+    const auto ts = static_cast<std::int64_t>(be64toh(u64)); // µs since 2000-01-01
+    if (t.rows++ == 0) first_ts = ts;
+    t.sum_g += g;
+    t.text_lengths += static_cast<std::int64_t>(text.size());
+    t.sum_doubles += d;
+    t.timestamps_equal = t.timestamps_equal && ts == first_ts;
+}
+
 void big_result(const char* conninfo, const char* name) {
     session s(conninfo);
     bench::timed_region region;
@@ -208,38 +292,51 @@ void big_result(const char* conninfo, const char* name) {
         PQclear(r);
         fail("query failed: " + msg);
     }
-    if (PQnfields(r) != 4 || PQftype(r, 0) != int4_oid || PQftype(r, 1) != text_oid ||
-        PQftype(r, 2) != float8_oid || PQftype(r, 3) != timestamptz_oid)
-        check_failed("unexpected columns");
+    check_big_result_columns(r);
     bench::big_result_totals t;
     std::int64_t first_ts = 0;
     const int n = PQntuples(r);
-    for (int i = 0; i < n; ++i) {
-        if (PQgetlength(r, i, 0) != 4 || PQgetlength(r, i, 2) != 8 || PQgetlength(r, i, 3) != 8 ||
-            PQgetisnull(r, i, 1))
-            check_failed("row " + std::to_string(i) + " has unexpected value lengths");
-        std::uint32_t u32;
-        std::memcpy(&u32, PQgetvalue(r, i, 0), 4);
-        const std::int64_t g = static_cast<std::int32_t>(ntohl(u32));
-        const std::string_view text(PQgetvalue(r, i, 1),
-                                    static_cast<std::size_t>(PQgetlength(r, i, 1)));
-        std::uint64_t u64;
-        std::memcpy(&u64, PQgetvalue(r, i, 2), 8);
-        const double d = std::bit_cast<double>(be64toh(u64));
-        std::memcpy(&u64, PQgetvalue(r, i, 3), 8);
-        const auto ts = static_cast<std::int64_t>(be64toh(u64)); // µs since 2000-01-01
-        if (t.rows++ == 0) first_ts = ts;
-        t.sum_g += g;
-        t.text_lengths += static_cast<std::int64_t>(text.size());
-        t.sum_doubles += d;
-        t.timestamps_equal = t.timestamps_equal && ts == first_ts;
-    }
+    for (int i = 0; i < n; ++i)
+        add_big_result_row(r, i, t, first_ts);
     if (!bench::check_big_result(t)) {
         PQclear(r);
         check_failed("W3 totals (see above)");
     }
     region.report("libpq", name, bench::big_result_rows, true);
     PQclear(r);
+}
+
+// W3-stream: W3's query (of `rows` rows) in single-row mode, extended protocol and binary
+// results as W3, so that libpq holds one row at a time (one PGresult per row) whatever the size.
+// The peak resident set size is reported: it should not grow with `rows`.
+void stream(const char* conninfo, const char* name, std::int64_t rows) {
+    session s(conninfo);
+    const std::string sql = bench::big_result_sql_for(rows);
+    bench::timed_region region;
+    if (!PQsendQueryParams(s.conn, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 1))
+        libpq_failed(s.conn, "PQsendQueryParams");
+    if (!PQsetSingleRowMode(s.conn)) libpq_failed(s.conn, "PQsetSingleRowMode");
+    bench::big_result_totals t;
+    std::int64_t first_ts = 0;
+    bool complete = false;
+    while (PGresult* r = PQgetResult(s.conn)) {
+        const ExecStatusType status = PQresultStatus(r);
+        if (status == PGRES_SINGLE_TUPLE) {
+            if (t.rows == 0) check_big_result_columns(r);
+            add_big_result_row(r, 0, t, first_ts);
+        } else if (status == PGRES_TUPLES_OK && PQntuples(r) == 0) {
+            complete = true; // the end of the rows: an empty result
+        } else {
+            const std::string msg =
+                std::string(PQresStatus(status)) + " " + PQresultErrorMessage(r);
+            PQclear(r);
+            fail("query failed: " + msg);
+        }
+        PQclear(r);
+    }
+    if (!complete) check_failed("the stream did not end with its final result");
+    if (!bench::check_big_result(t, rows)) check_failed("W3-stream totals (see above)");
+    region.report("libpq", name, static_cast<long>(rows), true);
 }
 
 // Each connection keeps its clients' queries in flight, one Sync per query: a client sends its
@@ -300,15 +397,30 @@ void concurrency(const char* conninfo, const char* name) {
 } // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 3) {
-        std::fprintf(stderr, "usage: %s CONNINFO WORKLOAD\n", argv[0]);
+    const bool is_stream = argc >= 3 && std::string_view(argv[2]) == "stream";
+    if (argc != 3 && !(is_stream && argc == 4)) {
+        std::fprintf(stderr, "usage: %s CONNINFO WORKLOAD, or %s CONNINFO stream [ROWS]\n", argv[0],
+                     argv[0]);
         return 2;
     }
+    // The stream's row count, W3's by default: its peak memory is compared across sizes.
+    std::int64_t rows = bench::big_result_rows;
+    if (argc == 4) {
+        char* end = nullptr;
+        rows = std::strtoll(argv[3], &end, 10);
+        if (*end != '\0' || rows < 1 || rows > 50'000'000) {
+            std::fprintf(stderr, "%s: bad row count %s\n", argv[0], argv[3]);
+            return 2;
+        }
+    }
     const std::string_view workload = argv[2];
-    void (*run)(const char*, const char*) = nullptr;
+    std::function<void(const char*, const char*)> run;
     if (workload == "latency" || workload == "latency-unix") run = latency;
     if (workload == "pipeline" || workload == "pipeline-batch") run = pipeline;
+    if (workload == "sync-each") run = sync_each;
     if (workload == "big-result") run = big_result;
+    if (is_stream)
+        run = [rows](const char* conninfo, const char* name) { stream(conninfo, name, rows); };
     if (workload == "concurrency") run = concurrency;
     if (!run) {
         std::fprintf(stderr, "%s: unknown workload %s\n", argv[0], argv[2]);

@@ -1,9 +1,11 @@
-// The query workloads of ../shared/BENCHMARKS.md (W1, W1-unix, W2, W3, W6): their sizes, their
-// SQL and the checks both clients apply, so that pgasio and libpq do exactly the same work.
+// The query workloads of ../shared/BENCHMARKS.md (W1, W1-unix, W2, W2 sync-each, W3, W3-stream,
+// W6): their sizes, their SQL and the checks both clients apply, so that pgasio and libpq do
+// exactly the same work.
 #pragma once
 
 #include <cstdint>
 #include <cstdio>
+#include <string>
 #include <string_view>
 
 namespace pgasio::bench {
@@ -25,6 +27,14 @@ inline constexpr std::int32_t pipeline_max_syncs = 4;
 inline constexpr const char* big_result_sql =
     "SELECT g, g::text, g*1.5::float8, now() FROM generate_series(1,1000000) g";
 inline constexpr std::int64_t big_result_rows = 1'000'000;
+
+/// W3-stream: W3's query for `rows` rows (W3's size by default). The row count is a parameter so
+/// that the peak memory of a stream can be compared across sizes: constant memory means the same
+/// figure at 1,000,000 and 10,000,000 rows.
+inline std::string big_result_sql_for(std::int64_t rows) {
+    return "SELECT g, g::text, g*1.5::float8, now() FROM generate_series(1," +
+           std::to_string(rows) + ") g";
+}
 
 /// W6: clients, connections, executions of S per client. Client k runs on connection
 /// k % concurrency_connections with $1 = k * concurrency_per_client + 1 .. (k + 1) * ...
@@ -58,9 +68,9 @@ struct big_result_totals {
     bool timestamps_equal = true;
 };
 
-/// Checks W3's totals; prints what is wrong and returns false when a check fails.
-inline bool check_big_result(const big_result_totals& t) {
-    const std::int64_t n = big_result_rows;
+/// Checks W3's (or W3-stream's, of n rows) totals; prints what is wrong and returns false when a
+/// check fails.
+inline bool check_big_result(const big_result_totals& t, std::int64_t n = big_result_rows) {
     bool ok = true;
     auto fail = [&](const char* what, double got, double want) {
         std::fprintf(stderr, "W3 check failed: %s is %.17g, expected %.17g\n", what, got, want);
@@ -72,7 +82,8 @@ inline bool check_big_result(const big_result_totals& t) {
     if (t.text_lengths != text_lengths_to(n))
         fail("sum of text lengths", static_cast<double>(t.text_lengths),
              static_cast<double>(text_lengths_to(n)));
-    // Every g * 1.5 is a multiple of 0.5 and their sum stays below 2^53: the sum is exact.
+    // Every g * 1.5 is a multiple of 0.5 and their sum stays below 2^52 (n below 7·10^7):
+    // the sum is exact.
     if (t.sum_doubles != 1.5 * static_cast<double>(sum_to(n)))
         fail("sum of doubles", t.sum_doubles, 1.5 * static_cast<double>(sum_to(n)));
     if (!t.timestamps_equal) {
