@@ -1,9 +1,10 @@
-// W1, W1-unix, W2, W3 and W6 (workloads.hpp) with pgasio. Connecting and preparing happen before
-// the timed region; every result is checked, and a failed check exits non-zero saying why.
+// W1, W1-unix, W2, W2 sync-each, W3 and W6 (workloads.hpp) with pgasio. Connecting and preparing
+// happen before the timed region; every result is checked, and a failed check exits non-zero
+// saying why.
 // Usage: queries_pgasio CONNINFO WORKLOAD
 //   WORKLOAD: latency, latency-unix (W1 over a unix socket CONNINFO), pipeline (W2 with one
-//   coroutine per query), pipeline-batch (W2 with pgasio::batch), big-result,
-//   concurrency
+//   coroutine per query; also run as sync-each, W2 sync-each), pipeline-batch (W2 with
+//   pgasio::batch), big-result, concurrency
 #include "report.hpp"
 #include "workloads.hpp"
 
@@ -207,7 +208,9 @@ int main(int argc, char** argv) {
     const std::string_view workload = argv[2];
     asio::awaitable<void> (*run)(const pgasio::config&, const char*) = nullptr;
     if (workload == "latency" || workload == "latency-unix") run = latency;
-    if (workload == "pipeline") run = pipeline;
+    // W2 sync-each (a Sync after every query) is what pipeline already does: each async_query is
+    // its own request with its own Sync. The second name pairs it with libpq's sync-each.
+    if (workload == "pipeline" || workload == "sync-each") run = pipeline;
     if (workload == "pipeline-batch") run = pipeline_batch;
     if (workload == "big-result") run = big_result;
     if (workload == "concurrency") run = concurrency;
