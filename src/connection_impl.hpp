@@ -6,6 +6,7 @@
 
 #include <pgasio/config.hpp>
 #include <pgasio/detail/result_builder.hpp>
+#include <pgasio/protocol/backend.hpp>
 #include <pgasio/protocol/framer.hpp>
 #include <pgasio/protocol/frontend.hpp>
 #include <pgasio/protocol/write_buffer.hpp>
@@ -87,6 +88,12 @@ public:
     /// Queues `r` (on the executor); answers the caller (never inline) when the connection is
     /// closed or encoding fails (nothing is sent then).
     void enqueue(std::unique_ptr<request> r, encoder_ref encode);
+    /// Grants an exclusive section (its id) to `handler` as soon as no other is held and the
+    /// requests queued before it were taken (never inline).
+    void acquire_section(asio::any_completion_handler<void(error_code, std::uint64_t)> handler);
+    /// Ends section `id` once its requests are answered, rolling back a transaction block it
+    /// left open first; then the requests held meanwhile are queued.
+    void release_section(std::uint64_t id);
     /// Starts the read loop (after a successful connect).
     void start_reading();
     /// Fails every request and closes: the stream can no longer be trusted (or is gone).
@@ -169,6 +176,19 @@ private:
     void resend(std::unique_ptr<request> r);
     /// Removes the bytes of answered requests from the front of the send log.
     void trim_log();
+    /// Gives `r` its id, and hands its cancellation and timeout to cancel().
+    void watch(request& r);
+    /// Queues `r`, whose bytes are already encoded (or whose encoding failed with `ec`, `why`).
+    void enqueue_encoded(std::unique_ptr<request> r, const protocol::write_buffer& bytes,
+                         error_code ec, const std::string& why);
+    /// Puts `r`, whose messages are `bytes`, ahead of every request not yet written.
+    void queue_next(std::unique_ptr<request> r, std::span<const std::byte> bytes);
+    /// A ROLLBACK of the engine's own, for a transaction block nobody may keep open.
+    void roll_back(std::uint64_t section);
+    /// Ends the active section if it was released and nothing of it is left in the queue.
+    void maybe_end_section();
+    /// Makes the section `waiter` waits for the active one and answers it.
+    void grant_section(asio::any_completion_handler<void(error_code, std::uint64_t)> waiter);
 
     std::uint64_t request_counter_ = 0;
     std::size_t unwritten_ = 0; // requests at the back of `queue` not yet handed to the socket
@@ -187,6 +207,22 @@ private:
     std::uint64_t cancel_generation_ = 0;
     // How many 57014 errors the cancels sent may still cause (see take_cancel).
     std::size_t unexplained_cancels_ = 0;
+    // Exclusive sections. While one is active, requests of no section or another one wait in
+    // `parked_` (encoded), in arrival order with the sections waiting their turn.
+    struct parked {
+        std::unique_ptr<request> r; // null for a section waiting its turn
+        protocol::write_buffer bytes;
+        error_code ec;
+        std::string why;
+        asio::any_completion_handler<void(error_code, std::uint64_t)> waiter;
+    };
+    std::deque<parked> parked_;
+    std::uint64_t active_section_ = 0;
+    std::uint64_t section_counter_ = 0;
+    std::size_t section_queued_ = 0; // requests of the active section not answered yet
+    bool section_released_ = false;
+    // The transaction status of the latest ReadyForQuery.
+    protocol::transaction_status tx_status_ = protocol::transaction_status::idle;
     // True while the read loop hands a batch of messages to their requests: requests queued
     // meanwhile are written together once the batch is through.
     bool answering_ = false;

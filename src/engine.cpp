@@ -156,16 +156,22 @@ void connection_impl::submit(std::unique_ptr<request> r, encoder_ref encode) {
     const error_code ec = encode(*bytes, why);
     asio::post(executor, [self = shared_from_this(), r = std::move(r), bytes = std::move(bytes), ec,
                           why = std::move(why)]() mutable {
-        auto copy = [&](protocol::write_buffer& out, std::string& reason) -> error_code {
-            if (ec) {
-                reason = why;
-                return ec;
-            }
-            out.put_bytes(bytes->data());
-            return {};
-        };
-        self->enqueue(std::move(r), copy);
+        self->enqueue_encoded(std::move(r), *bytes, ec, why);
     });
+}
+
+void connection_impl::enqueue_encoded(std::unique_ptr<request> r,
+                                      const protocol::write_buffer& bytes, error_code ec,
+                                      const std::string& why) {
+    auto copy = [&](protocol::write_buffer& out, std::string& reason) -> error_code {
+        if (ec) {
+            reason = why;
+            return ec;
+        }
+        out.put_bytes(bytes.data());
+        return {};
+    };
+    enqueue(std::move(r), copy);
 }
 
 void connection_impl::enqueue(std::unique_ptr<request> r, encoder_ref encode) {
@@ -173,6 +179,25 @@ void connection_impl::enqueue(std::unique_ptr<request> r, encoder_ref encode) {
         explain(*r, closed_reason_.empty() ? "the connection is not open"
                                            : "the connection was closed: " + closed_reason_);
         answer(*r, client_errc::not_connected, *this, call::posted);
+        return;
+    }
+    if (r->section != 0 && (r->section != active_section_ || section_released_)) {
+        explain(*r, "the exclusive lease it was run on was released");
+        answer(*r, client_errc::lease_ended, *this, call::posted);
+        return;
+    }
+    if (active_section_ != 0 && r->section != active_section_) {
+        // Another caller holds the session: this waits, encoded, until the lease ends (its
+        // cancellation and timeout already apply).
+        parked p;
+        if (const auto ec = encode(p.bytes, p.why)) {
+            explain(*r, std::move(p.why));
+            answer(*r, ec, *this, call::posted);
+            return;
+        }
+        if (r->id == 0) watch(*r);
+        p.r = std::move(r);
+        parked_.push_back(std::move(p));
         return;
     }
     r->queued_begin = writer.size();
@@ -189,33 +214,38 @@ void connection_impl::enqueue(std::unique_ptr<request> r, encoder_ref encode) {
         return;
     }
     r->queued_end = writer.size();
-    r->id = ++request_counter_;
+    if (r->id == 0) watch(*r);
     if (r->prepared) r->prepared->session = session_id;
     if (r->alone) ++alone_unwritten_;
-    if (r->slot.is_connected()) {
+    if (r->section != 0) ++section_queued_;
+    queue_.push_back(std::move(r));
+    ++unwritten_;
+    // While the read loop answers a batch of messages, the callers it resumes queue their next
+    // requests; one write after the batch then carries them all (see read_more).
+    if (!answering_) start_write();
+}
+
+void connection_impl::watch(request& r) {
+    r.id = ++request_counter_;
+    if (r.slot.is_connected()) {
         // The cancellation handler may run on any thread and must not complete anything
         // itself: it hands the cancellation to the executor, which finds the request by id.
-        r->slot.assign([weak = weak_from_this(), id = r->id](asio::cancellation_type type) {
+        r.slot.assign([weak = weak_from_this(), id = r.id](asio::cancellation_type type) {
             if (auto self = weak.lock())
                 asio::post(self->executor, [weak, id, type] {
                     if (auto s = weak.lock()) s->cancel(id, asio::error::operation_aborted, type);
                 });
         });
     }
-    if (const auto timeout = r->timeout.count() >= 0 ? r->timeout : query_timeout;
+    if (const auto timeout = r.timeout.count() >= 0 ? r.timeout : query_timeout;
         timeout.count() > 0) {
-        r->timer = std::make_shared<asio::steady_timer>(executor, timeout);
-        r->timer->async_wait([weak = weak_from_this(), id = r->id](error_code fired) {
+        r.timer = std::make_shared<asio::steady_timer>(executor, timeout);
+        r.timer->async_wait([weak = weak_from_this(), id = r.id](error_code fired) {
             auto self = weak.lock();
             if (fired || !self) return;
             self->cancel(id, client_errc::query_timeout, asio::cancellation_type::terminal);
         });
     }
-    queue_.push_back(std::move(r));
-    ++unwritten_;
-    // While the read loop answers a batch of messages, the callers it resumes queue their next
-    // requests; one write after the batch then carries them all (see read_more).
-    if (!answering_) start_write();
 }
 
 void connection_impl::start_write() {
@@ -514,6 +544,7 @@ void connection_impl::handle(const protocol::message_view& m) {
     case t::ready_for_query: {
         const auto s = protocol::decode_ready_for_query(m.body);
         if (!s) return malformed_message(s.error(), "ReadyForQuery");
+        tx_status_ = *s;
         return finish_front();
     }
     default: {
@@ -528,17 +559,39 @@ void connection_impl::finish_front() {
     std::unique_ptr<request> r = std::move(queue_.front());
     queue_.pop_front();
     if (barrier_ == r.get()) barrier_ = nullptr;
+    if (r->section != 0) --section_queued_;
+    // A transaction block left open outside an exclusive lease would take in every request
+    // written after it. Statements that can open one run alone, so nothing has joined it yet:
+    // it is rolled back before anything else is written, and its caller told why.
+    const bool opened_block =
+        r->section == 0 && !r->internal && tx_status_ != protocol::transaction_status::idle;
+    if (opened_block && !r->alone) {
+        // Not a statement pgasio knows to open one, and others may be inside it: only closing
+        // the session (the server then rolls it back) keeps them from being reported done.
+        queue_.push_front(std::move(r));
+        diagnostics d;
+        d.message = "a statement left a transaction block open on a shared connection; the "
+                    "connection was closed so that nothing done inside it commits (use an "
+                    "exclusive lease for transactions)";
+        return fail_all(client_errc::transaction_needs_lease, d);
+    }
     // The builder now holds the request's rows, or what a failed or abandoned one left behind.
-    result rows =
-        r->what == request::kind::rows && !r->server_error && !r->abandoned && !r->refused_copy
-            ? builder_.finish()
-            : result{};
+    result rows = r->what == request::kind::rows && !r->server_error && !r->abandoned &&
+                          !r->refused_copy && !opened_block
+                      ? builder_.finish()
+                      : result{};
     builder_.reset();
+    if (opened_block) roll_back(0);
     if (r->hit_by_cancel) {
         resend(std::move(r));
-    } else if (!r->abandoned) {
+    } else if (!r->abandoned && !r->internal) {
         error_code ec = r->server_error;
-        if (r->refused_copy) {
+        if (opened_block) {
+            ec = client_errc::transaction_needs_lease;
+            explain(*r, "a transaction block cannot be opened on a shared connection: other "
+                        "coroutines' statements would run inside it; it was rolled back. Run "
+                        "transactions on an exclusive lease (connection::async_acquire_exclusive)");
+        } else if (r->refused_copy) {
             ec = client_errc::copy_needs_copy_api;
             explain(*r, "COPY cannot run through a query operation: pgasio refused it (nothing "
                         "was copied) and the connection stays usable; COPY FROM STDIN and TO "
@@ -546,10 +599,70 @@ void connection_impl::finish_front() {
         } else if (ec && r->diag) {
             *r->diag = std::move(*r->server_diag);
         }
-        answer(*r, ec, *this, call::direct, std::move(rows));
+        answer(*r, ec, *this, call::direct, std::move(rows)); // may close the connection
     }
+    maybe_end_section();
     trim_log();
     maybe_send_cancel();
+}
+
+void connection_impl::roll_back(std::uint64_t section) {
+    if (!open) return;
+    auto rb = std::make_unique<request>(request::kind::command);
+    rb->internal = true;
+    rb->alone = true;
+    rb->section = section;
+    protocol::write_buffer bytes;
+    protocol::encode_query(bytes, "ROLLBACK");
+    watch(*rb);
+    if (section != 0) ++section_queued_;
+    queue_next(std::move(rb), bytes.data());
+    if (!answering_) start_write();
+}
+
+void connection_impl::maybe_end_section() {
+    if (active_section_ == 0 || !section_released_ || section_queued_ != 0) return;
+    if (tx_status_ != protocol::transaction_status::idle) {
+        // The lease never commits by accident, nor leaves the session in a transaction.
+        return roll_back(active_section_);
+    }
+    active_section_ = 0;
+    section_released_ = false;
+    // What waited meanwhile goes on, in order, up to the next lease waiting its turn.
+    while (!parked_.empty() && active_section_ == 0 && open) {
+        parked p = std::move(parked_.front());
+        parked_.pop_front();
+        if (p.r)
+            enqueue_encoded(std::move(p.r), p.bytes, p.ec, p.why);
+        else
+            grant_section(std::move(p.waiter));
+    }
+}
+
+void connection_impl::acquire_section(
+    asio::any_completion_handler<void(error_code, std::uint64_t)> handler) {
+    if (!open)
+        return deliver(handler, *this, call::posted, error_code(client_errc::not_connected),
+                       std::uint64_t{0});
+    if (active_section_ == 0 && parked_.empty()) return grant_section(std::move(handler));
+    parked p;
+    p.waiter = std::move(handler);
+    parked_.push_back(std::move(p));
+}
+
+void connection_impl::grant_section(
+    asio::any_completion_handler<void(error_code, std::uint64_t)> waiter) {
+    // Requests queued before the grant go first; from here on, only the lease's are written.
+    active_section_ = ++section_counter_;
+    section_queued_ = 0;
+    section_released_ = false;
+    deliver(waiter, *this, call::posted, error_code{}, active_section_);
+}
+
+void connection_impl::release_section(std::uint64_t id) {
+    if (id != active_section_ || section_released_) return;
+    section_released_ = true;
+    maybe_end_section();
 }
 
 void connection_impl::take_cancel(request& r) {
@@ -581,9 +694,14 @@ void connection_impl::resend(std::unique_ptr<request> r) {
         r->prepared->parameter_types.clear();
         r->prepared->columns.reset();
     }
+    if (r->section != 0) ++section_queued_;
     // A copy first: the bytes sit at the front of the log, which the insert moves.
     const auto old = writer.data().subspan(r->queued_begin, r->queued_end - r->queued_begin);
     const std::vector<std::byte> bytes(old.begin(), old.end());
+    queue_next(std::move(r), bytes);
+}
+
+void connection_impl::queue_next(std::unique_ptr<request> r, std::span<const std::byte> bytes) {
     writer.insert(written_, bytes);
     const std::size_t first_unwritten = queue_.size() - unwritten_;
     for (std::size_t i = first_unwritten; i < queue_.size(); ++i) {
@@ -627,12 +745,26 @@ void connection_impl::shut_down(error_code ec, const diagnostics& diag) {
     writer.clear();
     urgent_.clear();
     builder_.reset();
+    active_section_ = 0;
+    section_queued_ = 0;
+    section_released_ = false;
+    tx_status_ = protocol::transaction_status::idle;
+    auto waiting = std::move(parked_);
+    parked_.clear();
     // A large message of this session must not keep its buffer.
     reader = protocol::framer(reader.max_message_size());
     for (auto& r : failed) {
-        if (r->abandoned) continue;
+        if (r->abandoned || r->internal) continue;
         if (r->diag) *r->diag = diag;
         answer(*r, ec, *this, call::posted);
+    }
+    for (auto& p : waiting) {
+        if (!p.r) {
+            deliver(p.waiter, *this, call::posted, ec, std::uint64_t{0});
+        } else if (!p.r->abandoned) {
+            if (p.r->diag) *p.r->diag = diag;
+            answer(*p.r, ec, *this, call::posted);
+        }
     }
     answer_notification_waiter(ec, {});
 }
@@ -666,14 +798,23 @@ void connection_impl::answer_notification_waiter(error_code ec, notification n) 
 }
 
 void connection_impl::cancel(std::uint64_t id, error_code reason, asio::cancellation_type type) {
+    const char* why = reason == client_errc::query_timeout ? "the query timed out"
+                                                           : "the operation was cancelled";
+    // Waiting for a lease to end: it simply never runs.
+    const auto held = std::find_if(parked_.begin(), parked_.end(),
+                                   [id](const parked& p) { return p.r && p.r->id == id; });
+    if (held != parked_.end()) {
+        auto owned = std::move(held->r);
+        parked_.erase(held);
+        explain(*owned, std::string(why) + " before it was sent");
+        return answer(*owned, reason, *this, call::direct);
+    }
     const auto it =
         std::find_if(queue_.begin(), queue_.end(), [id](const auto& q) { return q->id == id; });
     if (it == queue_.end() || (*it)->abandoned) return;
     request& r = **it;
     const auto index = static_cast<std::size_t>(it - queue_.begin());
     const std::size_t first_unwritten = queue_.size() - unwritten_;
-    const char* why = reason == client_errc::query_timeout ? "the query timed out"
-                                                           : "the operation was cancelled";
     if (index >= first_unwritten) {
         // Never sent: take its bytes out of the log, as if it had never been asked for.
         const std::size_t n = r.queued_end - r.queued_begin;
@@ -683,11 +824,13 @@ void connection_impl::cancel(std::uint64_t id, error_code reason, asio::cancella
             (*later)->queued_end -= n;
         }
         if (r.alone) --alone_unwritten_;
+        if (r.section != 0) --section_queued_;
         auto owned = std::move(*it);
         queue_.erase(it);
         --unwritten_;
         explain(*owned, std::string(why) + " before it was sent");
-        answer(*owned, reason, *this, call::direct);
+        answer(*owned, reason, *this, call::direct); // may close the connection
+        maybe_end_section();
         return;
     }
     // Sent: only terminal cancellation may leave the session with a request it no longer

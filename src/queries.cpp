@@ -21,6 +21,7 @@ std::unique_ptr<request> make_request(request::kind k, const detail::op_settings
     auto r = std::make_unique<request>(k);
     r->diag = op.diag;
     r->timeout = op.timeout;
+    r->section = op.section;
     return r;
 }
 
@@ -44,7 +45,7 @@ void connection::start_query(detail::connection_impl* impl, result_handler handl
         r->statement_columns.push_back(stmt->data()->columns);
         r->prepared_in = stmt->data()->session;
     }
-    r->alone = detail::is_copy(stmt ? std::string_view(stmt->sql()) : sql);
+    r->alone = detail::runs_alone(stmt ? std::string_view(stmt->sql()) : sql);
     attach(*r, std::move(handler));
     auto encode = [&](protocol::write_buffer& out, std::string& why) -> error_code {
         if (stmt) {
@@ -98,7 +99,7 @@ void connection::start_batch(detail::connection_impl* impl, results_handler hand
     auto r = make_request(request::kind::batch, op);
     r->statement_columns = b.columns();
     r->prepared_in = b.session();
-    r->alone = b.has_copy();
+    r->alone = b.runs_alone();
     r->results.reserve(b.size());
     attach(*r, std::move(handler));
     auto encode = [&](protocol::write_buffer& out, std::string&) -> error_code {
@@ -202,6 +203,24 @@ void connection::start_receive_notification(detail::connection_impl* impl,
         impl->notification_slot = slot;
     }
     impl->notification_waiter.emplace(std::move(handler));
+}
+
+void connection::start_acquire(detail::connection_impl* impl, section_handler handler) {
+    if (!impl->on_executor()) {
+        boost::asio::post(impl->executor,
+                          [self = impl->shared_from_this(), h = std::move(handler)]() mutable {
+                              self->acquire_section(std::move(h));
+                          });
+        return;
+    }
+    impl->acquire_section(std::move(handler));
+}
+
+void connection::release_section(const std::shared_ptr<detail::connection_impl>& impl,
+                                 std::uint64_t section) noexcept {
+    // Posted: a lease may be destroyed on any thread, or inside one of its own completions.
+    if (impl)
+        boost::asio::post(impl->executor, [impl, section] { impl->release_section(section); });
 }
 
 void connection::set_notice_handler(std::function<void(const diagnostics&)> handler) {

@@ -45,6 +45,8 @@ struct request {
     diagnostics* diag = nullptr; ///< where to explain a failure (null: the caller wants none)
     /// Its own timeout (pgasio::with_timeout); negative: the connection's default.
     std::chrono::milliseconds timeout{-1};
+    /// The exclusive lease it runs in (0: a shared request).
+    std::uint64_t section = 0;
 
     /// Where its bytes are in the engine's send log (see connection_impl::writer): from when it
     /// is queued until it is answered, so that a request the server never ran can be sent again.
@@ -55,8 +57,9 @@ struct request {
     std::uint64_t id = 0;
 
     /// Written alone: nothing else is in flight while it runs. Simple queries (their text may
-    /// hold several statements, COPY, or transaction control) and COPY statements: a message of
-    /// another request arriving while the server is in COPY FROM STDIN ends the session.
+    /// hold several statements, COPY, or transaction control), COPY statements (a message of
+    /// another request arriving while the server is in COPY FROM STDIN ends the session) and
+    /// BEGIN / START TRANSACTION (nothing may be pulled into a transaction block it opens).
     bool alone = false;
     /// The caller was already answered (cancelled or timed out): the answers are drained only.
     bool abandoned = false;
@@ -66,6 +69,9 @@ struct request {
     bool cancel_sent = false;
     /// Stopped by a cancel meant for another request: not answered, but sent again.
     bool hit_by_cancel = false;
+    /// Sent by the engine itself (the ROLLBACK that closes a transaction block left open):
+    /// nobody to answer.
+    bool internal = false;
     /// The server asked for COPY data (or sent COPY data) to an operation that has none to
     /// give: the caller gets client_errc::copy_needs_copy_api.
     bool refused_copy = false;

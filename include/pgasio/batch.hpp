@@ -52,7 +52,7 @@ public:
         }
         columns_.push_back(stmt.data()->columns);
         session_ = stmt.data()->session;
-        has_copy_ = has_copy_ || detail::is_copy(stmt.sql());
+        runs_alone_ = runs_alone_ || detail::runs_alone(stmt.sql());
         return {};
     }
 
@@ -73,7 +73,7 @@ public:
             return ec;
         }
         columns_.push_back(nullptr); // described by the server
-        has_copy_ = has_copy_ || detail::is_copy(sql);
+        runs_alone_ = runs_alone_ || detail::runs_alone(sql);
         return {};
     }
 
@@ -87,15 +87,16 @@ public:
     const std::vector<column_list>& columns() const noexcept { return columns_; }
     /// The session of the prepared statements it executes (0: none): a batch runs only there.
     std::uint64_t session() const noexcept { return session_; }
-    /// True when one of its statements is a COPY (the batch then runs alone on the wire).
-    bool has_copy() const noexcept { return has_copy_; }
+    /// True when one of its statements is a COPY or opens a transaction block (the batch then
+    /// runs alone on the wire).
+    bool runs_alone() const noexcept { return runs_alone_; }
 
 private:
     static constexpr protocol::format_code binary_[] = {protocol::format_code::binary};
     protocol::write_buffer bytes_;
     std::vector<column_list> columns_;
     std::uint64_t session_ = 0;
-    bool has_copy_ = false;
+    bool runs_alone_ = false;
 };
 
 } // namespace pgasio

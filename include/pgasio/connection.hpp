@@ -36,6 +36,8 @@ namespace detail {
 class connection_impl;
 } // namespace detail
 
+class exclusive_lease;
+
 /// One session with a PostgreSQL server.
 ///
 /// Bound to one executor: every operation, and every completion handler unless the token says
@@ -243,6 +245,26 @@ public:
             notification_initiation{impl_.get()}, token, detail::op_settings{});
     }
 
+    /// Waits for exclusive use of the session and returns it as a lease: from the grant until
+    /// the lease is released (or destroyed), only operations run through the lease are written
+    /// to the server; everyone else's wait in order, encoded, and go on afterwards. Requests
+    /// queued before the grant run first. Leases are granted one at a time, in the order asked
+    /// for. Use one for everything that needs the session to itself: transactions
+    /// (BEGIN ... COMMIT), session settings, several statements that must see each other's
+    /// effects without anyone in between.
+    ///
+    /// Completion signature: void(error_code, exclusive_lease). Errors: not_connected, and the
+    /// connection's error if it closes while waiting. The connection must outlive the lease
+    /// and must not be moved while it is held.
+    /// @code
+    /// auto lease = co_await conn.async_acquire_exclusive();
+    /// co_await lease.async_execute("BEGIN");
+    /// co_await lease.async_execute("UPDATE accounts SET balance = balance - $1 WHERE id = $2",
+    /// 100, 1); co_await lease.async_execute("COMMIT");
+    /// @endcode
+    template <class Token = default_token>
+    auto async_acquire_exclusive(Token&& token = {});
+
     /// Called with every NoticeResponse (RAISE NOTICE, warnings) on the connection's executor.
     /// By default notices are dropped.
     void set_notice_handler(std::function<void(const diagnostics&)> handler);
@@ -274,7 +296,12 @@ public:
     protocol::protocol_version protocol_version() const noexcept;
 
 private:
+    friend class exclusive_lease;
     using handler_type = boost::asio::any_completion_handler<void(error_code)>;
+    using section_handler = boost::asio::any_completion_handler<void(error_code, std::uint64_t)>;
+    static void start_acquire(detail::connection_impl* impl, section_handler handler);
+    static void release_section(const std::shared_ptr<detail::connection_impl>& impl,
+                                std::uint64_t section) noexcept;
 
     struct connect_initiation {
         detail::connection_impl* impl;
@@ -474,3 +501,5 @@ private:
 };
 
 } // namespace pgasio
+
+#include <pgasio/exclusive_lease.hpp>

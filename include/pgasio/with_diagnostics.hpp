@@ -9,6 +9,7 @@
 #include <boost/asio/deferred.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <exception>
 #include <memory>
 #include <utility>
@@ -46,6 +47,15 @@ namespace detail {
 struct op_settings {
     diagnostics* diag = nullptr;
     std::chrono::milliseconds timeout{-1};
+    std::uint64_t section = 0; ///< the exclusive lease it runs in (0: none)
+};
+
+/// Wraps a token so that the operation runs inside the exclusive lease `section` (see
+/// exclusive_lease, which is what uses it).
+template <class Token>
+struct in_section_t {
+    std::uint64_t section;
+    Token token;
 };
 } // namespace detail
 
@@ -181,6 +191,16 @@ struct async_result<pgasio::diagnostics_into_t<Token>, Signatures...> {
     static auto initiate(Initiation&& init, RawToken&& token, pgasio::detail::op_settings op,
                          Args&&... args) {
         op.diag = token.diag;
+        return async_initiate<Token, Signatures...>(std::forward<Initiation>(init), token.token, op,
+                                                    std::forward<Args>(args)...);
+    }
+};
+template <class Token, class... Signatures>
+struct async_result<pgasio::detail::in_section_t<Token>, Signatures...> {
+    template <class Initiation, class RawToken, class... Args>
+    static auto initiate(Initiation&& init, RawToken&& token, pgasio::detail::op_settings op,
+                         Args&&... args) {
+        op.section = token.section;
         return async_initiate<Token, Signatures...>(std::forward<Initiation>(init), token.token, op,
                                                     std::forward<Args>(args)...);
     }

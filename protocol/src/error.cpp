@@ -99,6 +99,11 @@ const char* describe(client_errc e) noexcept {
         return "COPY cannot run through a query operation: use the COPY API";
     case client_errc::cancel_timeout:
         return "the server did not answer a cancel request in time; the connection was closed";
+    case client_errc::transaction_needs_lease:
+        return "a transaction block cannot be opened on a shared connection (other coroutines' "
+               "statements would run inside it): it was rolled back; use an exclusive lease";
+    case client_errc::lease_ended:
+        return "the exclusive lease was released: its operations can no longer run";
     case client_errc::unexpected_row_count:
         return "the query returned a number of rows other than the one expected";
     case client_errc::unexpected_null:

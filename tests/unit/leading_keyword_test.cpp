@@ -24,3 +24,14 @@ TEST_CASE("leading_keyword: is_copy finds COPY in any case and nothing else") {
     CHECK(!is_copy("copy_rows()"));
     CHECK(!is_copy("-- COPY\nSELECT 1"));
 }
+
+TEST_CASE("leading_keyword: COPY, BEGIN and START TRANSACTION run alone") {
+    using pgasio::detail::runs_alone;
+    CHECK(runs_alone("copy t to stdout"));
+    CHECK(runs_alone("BEGIN"));
+    CHECK(runs_alone(" begin isolation level serializable"));
+    CHECK(runs_alone("START TRANSACTION READ ONLY"));
+    CHECK(!runs_alone("SELECT 1"));
+    CHECK(!runs_alone("COMMIT"));
+    CHECK(!runs_alone("beginning()"));
+}

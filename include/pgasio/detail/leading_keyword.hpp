@@ -10,8 +10,7 @@ namespace pgasio::detail {
 /// as written (compare it with keyword_is). Empty when the text starts with anything else (a
 /// parenthesis, a quote) or holds nothing but comments.
 ///
-/// Used to run COPY alone on the wire: a COPY FROM STDIN puts the server in a mode where the
-/// next pipelined message is a protocol violation that ends the session.
+/// Used to run COPY and transaction starts alone on the wire (see runs_alone).
 constexpr std::string_view leading_keyword(std::string_view sql) noexcept {
     std::size_t i = 0;
     const std::size_t n = sql.size();
@@ -62,6 +61,14 @@ constexpr bool keyword_is(std::string_view word, std::string_view keyword) noexc
 /// True when `sql` is a COPY statement.
 constexpr bool is_copy(std::string_view sql) noexcept {
     return keyword_is(leading_keyword(sql), "copy");
+}
+
+/// True when the engine must write `sql` with nothing else in flight: COPY (another request's
+/// message during COPY FROM STDIN ends the session) and BEGIN / START TRANSACTION (a
+/// transaction block on a shared connection is refused before anything else joins it).
+constexpr bool runs_alone(std::string_view sql) noexcept {
+    const auto word = leading_keyword(sql);
+    return keyword_is(word, "copy") || keyword_is(word, "begin") || keyword_is(word, "start");
 }
 
 } // namespace pgasio::detail

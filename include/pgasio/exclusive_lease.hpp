@@ -1,0 +1,179 @@
+// Exclusive use of a connection's session, for transactions and other session state.
+#pragma once
+
+#include <pgasio/connection.hpp>
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/bind_executor.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <utility>
+
+namespace pgasio {
+
+/// Exclusive use of one connection's session, from connection::async_acquire_exclusive.
+///
+/// While a lease is held, the requests made through it are the only ones written to the
+/// server; other coroutines' requests on the connection wait (in order, with their timeouts and
+/// cancellation still applying) and run once it is released. The lease's operations are the
+/// connection's, with the same parameters, tokens and errors; several of them may be in flight
+/// at once (pipelined, in order).
+///
+/// Releasing it (release(), destruction, or move-assignment) never leaves the session in a
+/// transaction: a transaction block still open when the lease's last request is answered is
+/// rolled back before anyone else's request is written (it never commits by accident).
+/// Operations started on a released lease fail with client_errc::lease_ended. The connection
+/// must outlive the lease and must not be moved while it is held; a lease is used on the
+/// connection's executor, like the connection.
+///
+/// @code
+/// auto lease = co_await conn.async_acquire_exclusive();
+/// co_await lease.async_execute("BEGIN ISOLATION LEVEL SERIALIZABLE");
+/// auto rows = co_await lease.async_query("SELECT balance FROM accounts WHERE id = $1", 1);
+/// co_await lease.async_execute("UPDATE accounts SET balance = $1 WHERE id = $2",
+///                              rows[0].get<std::int64_t>(0) - 100, 1);
+/// co_await lease.async_execute("COMMIT");
+/// @endcode
+class exclusive_lease {
+public:
+    /// An empty lease (valid() is false): its operations fail with lease_ended.
+    exclusive_lease() = default;
+    exclusive_lease(exclusive_lease&& other) noexcept
+        : conn_(std::exchange(other.conn_, nullptr))
+        , impl_(std::move(other.impl_))
+        , section_(std::exchange(other.section_, 0)) {}
+    exclusive_lease& operator=(exclusive_lease&& other) noexcept {
+        if (this != &other) {
+            release();
+            conn_ = std::exchange(other.conn_, nullptr);
+            impl_ = std::move(other.impl_);
+            section_ = std::exchange(other.section_, 0);
+        }
+        return *this;
+    }
+    exclusive_lease(const exclusive_lease&) = delete;
+    exclusive_lease& operator=(const exclusive_lease&) = delete;
+    /// Releases the lease (see release()).
+    ~exclusive_lease() { release(); }
+
+    /// True between the grant and the release.
+    bool valid() const noexcept { return section_ != 0; }
+    /// The connection it holds (requires valid()).
+    connection& get_connection() const noexcept { return *conn_; }
+
+    /// Ends the lease once the requests made through it are answered (rolling back a
+    /// transaction block they left open); then the others' requests go on. Does not wait;
+    /// releasing an empty or released lease does nothing.
+    void release() noexcept {
+        if (section_ != 0) connection::release_section(impl_, section_);
+        section_ = 0;
+        impl_.reset();
+    }
+
+    /// connection::async_query, inside the lease.
+    template <class... Args>
+    auto async_query(std::string_view sql, Args&&... args) {
+        return forward([&](auto&&... a) { return conn().async_query(sql, a...); },
+                       std::forward<Args>(args)...);
+    }
+    /// connection::async_query of a prepared statement, inside the lease.
+    template <class... Args>
+    auto async_query(const statement& stmt, Args&&... args) {
+        return forward([&](auto&&... a) { return conn().async_query(stmt, a...); },
+                       std::forward<Args>(args)...);
+    }
+    /// connection::async_execute, inside the lease.
+    template <class Sql, class... Args>
+    auto async_execute(const Sql& sql, Args&&... args) {
+        return forward([&](auto&&... a) { return conn().async_execute(sql, a...); },
+                       std::forward<Args>(args)...);
+    }
+    /// connection::async_query_one, inside the lease.
+    template <class Sql, class... Args>
+    auto async_query_one(const Sql& sql, Args&&... args) {
+        return forward([&](auto&&... a) { return conn().async_query_one(sql, a...); },
+                       std::forward<Args>(args)...);
+    }
+    /// connection::async_query_opt, inside the lease.
+    template <class Sql, class... Args>
+    auto async_query_opt(const Sql& sql, Args&&... args) {
+        return forward([&](auto&&... a) { return conn().async_query_opt(sql, a...); },
+                       std::forward<Args>(args)...);
+    }
+    /// connection::async_query_as, inside the lease.
+    template <class T, class Sql, class... Args>
+    auto async_query_as(const Sql& sql, Args&&... args) {
+        return forward([&](auto&&... a) { return conn().template async_query_as<T>(sql, a...); },
+                       std::forward<Args>(args)...);
+    }
+    /// connection::async_simple_query, inside the lease.
+    template <class Token = default_token>
+    auto async_simple_query(std::string_view sql, Token&& token = {}) {
+        return conn().async_simple_query(sql, in_lease(std::forward<Token>(token)));
+    }
+    /// connection::async_run_batch, inside the lease.
+    template <class Token = default_token>
+    auto async_run_batch(batch b, Token&& token = {}) {
+        return conn().async_run_batch(std::move(b), in_lease(std::forward<Token>(token)));
+    }
+    /// connection::async_prepare, inside the lease.
+    template <class Token = default_token>
+    auto async_prepare(std::string_view sql, Token&& token = {}) {
+        return conn().async_prepare(sql, in_lease(std::forward<Token>(token)));
+    }
+
+private:
+    friend class connection;
+    exclusive_lease(connection& conn, std::shared_ptr<detail::connection_impl> impl,
+                    std::uint64_t section) noexcept
+        : conn_(&conn)
+        , impl_(std::move(impl))
+        , section_(section) {}
+
+    // The connection the lease's operations go to. An empty lease has none: its operations go
+    // to no connection at all, and fail as a released lease's do (section 0 is never active).
+    connection& conn() const {
+        if (!conn_) throw error(client_errc::lease_ended, {});
+        return *conn_;
+    }
+    template <class Token>
+    detail::in_section_t<std::decay_t<Token>> in_lease(Token&& token) const {
+        // A released lease keeps a section no longer active: the engine refuses it.
+        return {section_ == 0 ? released_section : section_, std::forward<Token>(token)};
+    }
+    // Calls `op(params..., token)` with the caller's token (or the default) run in the lease.
+    template <class Op, class... Args>
+    auto forward(Op&& op, Args&&... args) {
+        return detail::split_token(
+            [&](auto& token, const auto&... params) {
+                return op(params..., in_lease(std::move(token)));
+            },
+            std::forward<Args>(args)...);
+    }
+
+    static constexpr std::uint64_t released_section = ~std::uint64_t{0};
+
+    connection* conn_ = nullptr;
+    std::shared_ptr<detail::connection_impl> impl_;
+    std::uint64_t section_ = 0;
+};
+
+template <class Token>
+auto connection::async_acquire_exclusive(Token&& token) {
+    auto init = [this](auto handler, detail::op_settings) {
+        // The engine grants a section id; the caller gets a lease holding it.
+        auto ex = boost::asio::get_associated_executor(handler, get_executor());
+        start_acquire(
+            impl_.get(),
+            boost::asio::bind_executor(ex, [this, h = std::move(handler), impl = impl_](
+                                               error_code ec, std::uint64_t section) mutable {
+                std::move(h)(ec, ec ? exclusive_lease{} : exclusive_lease(*this, impl, section));
+            }));
+    };
+    return boost::asio::async_initiate<Token, void(error_code, exclusive_lease)>(
+        init, token, detail::op_settings{});
+}
+
+} // namespace pgasio
