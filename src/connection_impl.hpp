@@ -94,6 +94,12 @@ public:
     /// Ends section `id` once its requests are answered, rolling back a transaction block it
     /// left open first; then the requests held meanwhile are queued.
     void release_section(std::uint64_t id);
+    /// Gives a stream's waiting reader what is there (its next part, or its end).
+    void serve_stream(stream_state& st);
+    /// The reader stopped a stream: its query is cancelled like a cancelled request.
+    void cancel_stream(stream_state& st);
+    /// Reads again after a stream's reader took a part (the reads pause while two wait).
+    void resume_reading();
     /// Starts the read loop (after a successful connect).
     void start_reading();
     /// Fails every request and closes: the stream can no longer be trusted (or is gone).
@@ -162,7 +168,7 @@ private:
     void malformed_message(error_code ec, const char* what);
     void finish_front();
     void start_write();
-    /// Writes [written_, end) of `writer`, or `urgent_` when `urgent`.
+    /// Writes `bytes`: at once what the socket takes, the rest asynchronously from a copy.
     void write_bytes(std::span<const std::byte> bytes);
     /// The caller gave up on the request `id` (cancellation of `type`, or its timeout).
     void cancel(std::uint64_t id, error_code reason, asio::cancellation_type type);
@@ -176,6 +182,8 @@ private:
     void resend(std::unique_ptr<request> r);
     /// Removes the bytes of answered requests from the front of the send log.
     void trim_log();
+    /// Hands the rows built so far to `r`'s stream, pausing the reads when its reader lags.
+    void hand_out_part(request& r);
     /// Gives `r` its id, and hands its cancellation and timeout to cancel().
     void watch(request& r);
     /// Queues `r`, whose bytes are already encoded (or whose encoding failed with `ec`, `why`).
@@ -223,6 +231,8 @@ private:
     bool section_released_ = false;
     // The transaction status of the latest ReadyForQuery.
     protocol::transaction_status tx_status_ = protocol::transaction_status::idle;
+    // A stream's reader lags: no read is outstanding until resume_reading().
+    bool paused_ = false;
     // True while the read loop hands a batch of messages to their requests: requests queued
     // meanwhile are written together once the batch is through.
     bool answering_ = false;

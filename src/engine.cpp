@@ -2,6 +2,7 @@
 #include "connection_impl.hpp"
 
 #include <pgasio/protocol/backend.hpp>
+#include <pgasio/row_stream.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_executor.hpp>
@@ -55,12 +56,34 @@ void deliver(Handler& h, const connection_impl& c, call how, Args&&... args) {
         asio::dispatch(std::move(f));
 }
 
+// Gives the stream's waiting reader (if any) its next part, or the end, or its error.
+void hand_out(stream_state& st, const connection_impl& c, call how) {
+    if (!st.waiter || (st.parts.empty() && !st.finished)) return;
+    auto h = std::move(*st.waiter);
+    st.waiter.reset();
+    if (st.waiter_slot.is_connected()) st.waiter_slot.clear();
+    st.waiter_slot = {};
+    if (!st.parts.empty()) {
+        result part = std::move(st.parts.front());
+        st.parts.pop_front();
+        return deliver(h, c, how, error_code{}, std::move(part));
+    }
+    if (st.ec && st.waiter_diag) *st.waiter_diag = st.diag;
+    deliver(h, c, how, st.ec, st.ec ? result{} : st.end);
+}
+
 // Answers the caller of `r` with `ec` and what `r` collected (nothing on failure); `rows` is the
 // result of a request of kind rows. A handler called directly may run anything, closing the
 // connection (and destroying `r`) included: nothing of `r` is touched after the call.
 void answer(request& r, error_code ec, const connection_impl& c, call how, result rows = {}) {
     if (r.slot.is_connected()) r.slot.clear();
     if (r.timer) r.timer->cancel();
+    if (r.stream) {
+        // A stream ends: its reader gets the parts still buffered, then this.
+        r.stream->finished = true;
+        r.stream->ec = ec;
+        return hand_out(*r.stream, c, how);
+    }
     auto handler = std::exchange(r.handler, std::monostate{});
     auto results = ec ? std::vector<result>{} : std::move(r.results);
     auto prepared = ec ? statement{} : statement(std::shared_ptr<const statement_data>(r.prepared));
@@ -227,6 +250,7 @@ void connection_impl::enqueue(std::unique_ptr<request> r, encoder_ref encode) {
 
 void connection_impl::watch(request& r) {
     r.id = ++request_counter_;
+    if (r.stream) r.stream->request_id = r.id;
     if (r.slot.is_connected()) {
         // The cancellation handler may run on any thread and must not complete anything
         // itself: it hands the cancellation to the executor, which finds the request by id.
@@ -314,7 +338,7 @@ void connection_impl::start_reading() {
 
 void connection_impl::handle_buffered() {
     answering_ = true;
-    while (open) {
+    while (open && !paused_) {
         auto m = reader.next();
         if (!m) {
             malformed_message(m.error(), "message");
@@ -327,7 +351,40 @@ void connection_impl::handle_buffered() {
         else
             handle(**m);
     }
+    // A stream's reader waiting for rows gets those of this batch now, not only once a whole
+    // part has come: a slow query's rows are not held back.
+    if (open && !paused_ && !queue_.empty()) {
+        request& head = *queue_.front();
+        if (head.stream && head.stream->waiter && builder_.rows() > 0 && !head.abandoned &&
+            !head.server_error)
+            hand_out_part(head);
+    }
     answering_ = false;
+}
+
+void connection_impl::hand_out_part(request& r) {
+    stream_state& st = *r.stream;
+    st.parts.push_back(builder_.take_rows());
+    r.partly_done = true; // its reader has rows: it can no longer be sent again
+    hand_out(st, *this, call::direct);
+    // Two parts waiting: stop reading until the reader takes one (TCP holds the server back).
+    if (st.parts.size() >= 2) paused_ = true;
+}
+
+void connection_impl::serve_stream(stream_state& st) {
+    hand_out(st, *this, call::posted);
+    if (st.parts.size() < 2) resume_reading();
+}
+
+void connection_impl::cancel_stream(stream_state& st) {
+    st.parts.clear();
+    cancel(st.request_id, asio::error::operation_aborted, asio::cancellation_type::terminal);
+}
+
+void connection_impl::resume_reading() {
+    if (!paused_ || !open) return;
+    paused_ = false;
+    asio::post(executor, [self = shared_from_this()] { self->read_more(); });
 }
 
 // The read loop: hand out what is buffered, write what that queued, read more. It runs once per
@@ -338,6 +395,8 @@ void connection_impl::read_more() {
     handle_buffered();
     if (!open) return;
     start_write();
+    if (paused_) return; // resume_reading() reads again
+
     auto space = reader.prepare(read_chunk);
     io.async_read_some(
         asio::buffer(space.data(), space.size()),
@@ -391,6 +450,7 @@ void connection_impl::handle_data_row(request& r, std::span<const std::byte> bod
         d.message = "a row does not match its RowDescription";
         return fail_all(ec, d);
     }
+    if (r.stream && builder_.row_bytes() >= row_stream::part_bytes) hand_out_part(r);
 }
 
 void connection_impl::refuse_copy_in(request& r) {
@@ -576,10 +636,17 @@ void connection_impl::finish_front() {
         return fail_all(client_errc::transaction_needs_lease, d);
     }
     // The builder now holds the request's rows, or what a failed or abandoned one left behind.
-    result rows = r->what == request::kind::rows && !r->server_error && !r->abandoned &&
-                          !r->refused_copy && !opened_block
-                      ? builder_.finish()
-                      : result{};
+    const bool succeeded = !r->server_error && !r->abandoned && !r->refused_copy && !opened_block;
+    result rows = r->what == request::kind::rows && succeeded ? builder_.finish() : result{};
+    if (r->stream && succeeded && !r->hit_by_cancel) {
+        // The last rows, then the end: the same columns, no rows, the command tag.
+        column_list columns = builder_.columns();
+        result last = builder_.finish();
+        builder_.set_columns(std::move(columns));
+        builder_.set_command_tag(last.command_tag());
+        r->stream->end = builder_.finish();
+        if (!last.empty()) r->stream->parts.push_back(std::move(last));
+    }
     builder_.reset();
     if (opened_block) roll_back(0);
     if (r->hit_by_cancel) {
@@ -745,6 +812,7 @@ void connection_impl::shut_down(error_code ec, const diagnostics& diag) {
     writer.clear();
     urgent_.clear();
     builder_.reset();
+    paused_ = false;
     active_section_ = 0;
     section_queued_ = 0;
     section_released_ = false;
@@ -842,6 +910,11 @@ void connection_impl::cancel(std::uint64_t id, error_code reason, asio::cancella
     r.abandoned = true;
     r.wants_cancel = true;
     maybe_send_cancel();
+    if (r.stream) {
+        // Its parts are not wanted any more, and what the server sent must be drained.
+        r.stream->parts.clear();
+        resume_reading();
+    }
     explain(r, std::string(why) + "; the server was asked to cancel it");
     answer(r, reason, *this, call::direct); // `r` may be gone after this
 }

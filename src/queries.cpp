@@ -37,16 +37,16 @@ connection::executor_type connection::executor_of(detail::connection_impl* impl)
     return impl->executor;
 }
 
-void connection::start_query(detail::connection_impl* impl, result_handler handler,
-                             const detail::op_settings& op, std::string_view sql,
-                             const statement* stmt, const param_source& params) {
-    auto r = make_request(request::kind::rows, op);
+// Queues `r`, an extended query of `sql` (or of the prepared `stmt`) with `params`: Parse,
+// Bind, Describe, Execute, Sync (Bind, Execute, Sync for a prepared statement).
+void connection::queue_query(detail::connection_impl* impl, std::unique_ptr<detail::request> r,
+                             std::string_view sql, const statement* stmt,
+                             const param_source& params) {
     if (stmt && stmt->valid()) {
         r->statement_columns.push_back(stmt->data()->columns);
         r->prepared_in = stmt->data()->session;
     }
     r->alone = detail::runs_alone(stmt ? std::string_view(stmt->sql()) : sql);
-    attach(*r, std::move(handler));
     auto encode = [&](protocol::write_buffer& out, std::string& why) -> error_code {
         if (stmt) {
             if (!stmt->valid()) {
@@ -77,6 +77,27 @@ void connection::start_query(detail::connection_impl* impl, result_handler handl
         return {};
     };
     impl->submit(std::move(r), encode);
+}
+
+void connection::start_query(detail::connection_impl* impl, result_handler handler,
+                             const detail::op_settings& op, std::string_view sql,
+                             const statement* stmt, const param_source& params) {
+    auto r = make_request(request::kind::rows, op);
+    attach(*r, std::move(handler));
+    queue_query(impl, std::move(r), sql, stmt, params);
+}
+
+row_stream connection::start_stream(detail::connection_impl* impl, std::string_view sql,
+                                    const statement* stmt, const param_source& params) {
+    auto state = std::make_shared<detail::stream_state>();
+    state->conn = impl->weak_from_this();
+    state->executor = impl->executor;
+    auto r = make_request(request::kind::stream, {});
+    r->stream = state;
+    r->diag = &state->diag;
+    r->timeout = std::chrono::milliseconds(0); // a stream lasts as long as its reader takes
+    queue_query(impl, std::move(r), sql, stmt, params);
+    return row_stream(std::move(state));
 }
 
 void connection::start_simple(detail::connection_impl* impl, results_handler handler,

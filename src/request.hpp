@@ -12,7 +12,9 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
+#include <deque>
 #include <memory>
+#include <optional>
 #include <variant>
 #include <vector>
 
@@ -25,6 +27,23 @@ using results_handler = asio::any_completion_handler<void(error_code, std::vecto
 using statement_handler = asio::any_completion_handler<void(error_code, statement)>;
 using void_handler = asio::any_completion_handler<void(error_code)>;
 
+class connection_impl;
+
+/// What a row_stream and its request share (on the connection's executor only).
+struct stream_state {
+    std::weak_ptr<connection_impl> conn;
+    asio::any_io_executor executor;
+    std::uint64_t request_id = 0;
+    std::deque<result> parts; ///< handed out by the engine, not yet taken by async_next
+    result end;               ///< the part after the last: no rows, the command tag
+    bool finished = false;    ///< the request is over: `ec` says how (parts may remain)
+    error_code ec;
+    diagnostics diag; ///< the request's diagnostics
+    std::optional<result_handler> waiter;
+    diagnostics* waiter_diag = nullptr;
+    asio::cancellation_slot waiter_slot; ///< the waiter's, cleared when it is answered
+};
+
 /// A request ends at its ReadyForQuery: every request sends exactly one Sync (or one Query).
 struct request {
     /// What the answers build.
@@ -34,6 +53,7 @@ struct request {
         prepare, ///< Parse + Describe: a statement
         command, ///< Close, LISTEN...: nothing but success
         batch,   ///< several extended queries, one Sync: one result per query
+        stream,  ///< extended query whose rows go to a row_stream in parts
     };
 
     explicit request(kind k)
@@ -47,6 +67,8 @@ struct request {
     std::chrono::milliseconds timeout{-1};
     /// The exclusive lease it runs in (0: a shared request).
     std::uint64_t section = 0;
+    /// Where a stream's rows go (kind stream).
+    std::shared_ptr<stream_state> stream;
 
     /// Where its bytes are in the engine's send log (see connection_impl::writer): from when it
     /// is queued until it is answered, so that a request the server never ran can be sent again.

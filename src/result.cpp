@@ -162,6 +162,13 @@ result result_builder::finish() {
     return r;
 }
 
+result result_builder::take_rows() {
+    column_list columns = columns_;
+    result r = finish();
+    columns_ = std::move(columns);
+    return r;
+}
+
 void result_builder::reset() noexcept {
     columns_.reset();
     values_.clear();

@@ -9,6 +9,7 @@
 #include <pgasio/params.hpp>
 #include <pgasio/query_as.hpp>
 #include <pgasio/result.hpp>
+#include <pgasio/row_stream.hpp>
 #include <pgasio/statement.hpp>
 #include <pgasio/types.hpp>
 #include <pgasio/with_diagnostics.hpp>
@@ -34,6 +35,7 @@ namespace pgasio {
 
 namespace detail {
 class connection_impl;
+struct request;
 } // namespace detail
 
 class exclusive_lease;
@@ -184,6 +186,29 @@ public:
     auto async_query_as(const Sql& sql, Args&&... args) {
         return initiate_query<void(error_code, std::vector<T>)>(
             adapted_initiation<rows_as_adapter<T>>{impl_.get()}, sql, std::forward<Args>(args)...);
+    }
+
+    /// Runs `sql` with `params` (as async_query does) and returns its rows as a row_stream:
+    /// handed out in parts as they arrive, in bounded memory whatever the result's size (see
+    /// row_stream). Nothing is awaited here; errors (the server's, parameters that cannot be
+    /// sent, a closed connection) come from the stream's async_next.
+    /// @code
+    /// auto rows = conn.query_stream("SELECT g FROM generate_series(1, $1::int4) g", 10'000'000);
+    /// std::int64_t sum = 0;
+    /// for (;;) {
+    ///     auto part = co_await rows.async_next();
+    ///     if (part.empty()) break;
+    ///     for (auto row : part) sum += row.get<std::int32_t>(0);
+    /// }
+    /// @endcode
+    template <class... Params>
+    row_stream query_stream(std::string_view sql, const Params&... params) {
+        return stream_of(sql, nullptr, params...);
+    }
+    /// As above, for the prepared statement `stmt` (Bind, Execute, Sync only).
+    template <class... Params>
+    row_stream query_stream(const statement& stmt, const Params&... params) {
+        return stream_of(stmt.sql(), &stmt, params...);
     }
 
     /// Runs `sql` with the simple query protocol: several statements separated by ';', no
@@ -352,6 +377,21 @@ private:
     static std::string query_text(std::string_view sql) { return std::string(sql); }
     static const statement& query_text(const statement& stmt) { return stmt; }
 
+    template <class... Params>
+    row_stream stream_of(std::string_view sql, const statement* stmt, const Params&... params) {
+        static_assert((detail::parameter<const Params&> && ...),
+                      "query_stream takes no completion token: its rows come from async_next");
+        const auto types = detail::param_types_of(params...);
+        const std::tuple<const Params&...> refs(params...);
+        const param_source src{types, detail::param_count(params...), &write_params_of<Params...>,
+                               &refs};
+        return start_stream(impl_.get(), sql, stmt, src);
+    }
+    static row_stream start_stream(detail::connection_impl* impl, std::string_view sql,
+                                   const statement* stmt, const param_source& params);
+    static void queue_query(detail::connection_impl* impl, std::unique_ptr<detail::request> r,
+                            std::string_view sql, const statement* stmt,
+                            const param_source& params);
     static void start_query(detail::connection_impl* impl, result_handler handler,
                             const detail::op_settings& op, std::string_view sql,
                             const statement* stmt, const param_source& params);

@@ -43,6 +43,17 @@ public:
     void set_command_tag(std::string_view tag);
     /// The result built so far; the builder is left empty (no columns, rows or tag), reusable.
     result finish();
+    /// The rows built so far, as a result with the columns; the builder keeps the columns for
+    /// the rows to come (a stream hands out its rows in parts).
+    result take_rows();
+    /// The bytes of values and offsets the rows built so far take.
+    std::size_t row_bytes() const noexcept {
+        return values_.size() + offsets_.size() * sizeof(value_offset);
+    }
+    /// The columns set for the rows being built.
+    const column_list& columns() const noexcept { return columns_; }
+    /// The number of rows built so far.
+    std::size_t rows() const noexcept { return rows_; }
     /// Forgets the result being built (a request that failed or was abandoned half-way).
     void reset() noexcept;
 
