@@ -42,17 +42,43 @@ class exclusive_lease;
 
 /// One session with a PostgreSQL server.
 ///
-/// Bound to one executor: every operation, and every completion handler unless the token says
-/// otherwise, runs there (use a strand on a multi-threaded io_context). Start operations from
-/// that executor (a coroutine spawned on the strand, say): like any Asio I/O object, a
-/// connection is not safe to call from two threads at once. The object may be moved
-/// but not copied; destroying it closes the socket at once (operations still running complete
-/// with operation_aborted). Prefer async_close(), which says goodbye to the server first.
+/// Bound to one executor: the engine runs there, and every completion handler runs on its own
+/// associated executor (the caller's coroutine, strand...). Query operations may be started
+/// from any thread: started elsewhere, they are encoded on the calling thread and queued on the
+/// connection's executor (cheapest when already there). Completion handlers are never called
+/// from inside the initiating function nor from inside a cancellation handler. The object may
+/// be moved but not copied (not while an exclusive_lease of it is held); destroying it closes
+/// the socket at once (operations still running complete with an error, a connect still
+/// running opens nothing). Prefer async_close(), which says goodbye to the server first.
 ///
 /// Every `async_*` function takes any Asio completion token. The default (`default_token`)
 /// makes `co_await` return the result or throw pgasio::error with the server's diagnostics;
-/// `asio::as_tuple(asio::deferred)` gives the error_code instead; the overloads taking a
-/// `diagnostics&` also fill it with what the server (or pgasio) said about a failure.
+/// `asio::as_tuple(asio::deferred)` gives the error_code instead; wrap any token in
+/// pgasio::diagnostics_into(diag, token) to also get what the server (or pgasio) said about a
+/// failure, and in pgasio::with_timeout(d, token) to give the operation its own timeout.
+///
+/// Sharing. Requests from any number of coroutines are pipelined: written back to back, each
+/// with its own Sync (so each runs in its own implicit transaction and an error in one never
+/// touches another), answered in order. Simple queries, COPY and BEGIN / START TRANSACTION run
+/// alone on the wire. Session state that spans requests needs the session to itself:
+/// transactions, SET, temporary objects used across statements, go through
+/// async_acquire_exclusive(). A transaction block opened on the shared connection is rolled
+/// back at once and its request fails with client_errc::transaction_needs_lease, so no other
+/// coroutine's statement ever runs inside it.
+///
+/// Cancellation and timeouts. An operation is cancelled through its token's cancellation slot
+/// (e.g. `co_await (query || timer)` with awaitable operators) or by its timeout
+/// (pgasio::with_timeout, else the connection's default: the configuration's query_timeout,
+/// or set_query_timeout). A request not yet sent is dropped; one already sent is answered at
+/// once (operation_aborted or client_errc::query_timeout) and, once it is the request the
+/// server runs, stopped there with a CancelRequest, also when others are pipelined behind it.
+/// Only terminal cancellation applies to a request already sent (partial and total would
+/// promise it had no effect). A CancelRequest stops whatever statement the backend runs when
+/// it lands: when it lands on a later request, that request had no effect (its implicit
+/// transaction was rolled back) and is sent again, unseen by its caller; so no request fails
+/// with 57014 unless it was cancelled itself (or by the server: statement_timeout). A cancel
+/// the server does not answer within connect_timeout (10 s without one) closes the connection
+/// with client_errc::cancel_timeout.
 ///
 /// @code
 /// asio::awaitable<void> run() {
@@ -94,8 +120,11 @@ public:
     /// Errors include: the server's SQLSTATEs; client_errc::connect_timeout,
     /// tls_not_supported_by_server, session_attrs_mismatch, authentication_method_refused,
     /// password_required, unsupported_authentication, scram_* errors, connection_closed;
-    /// network errors (asio::error::connection_refused, host_not_found...). The password never
-    /// appears in any of them.
+    /// network errors (asio::error::connection_refused, host_not_found...);
+    /// client_errc::already_connected on an open connection (which is left as it was: close
+    /// it first). The password never appears in any of them. A connection closed by an error
+    /// may connect again: the new session starts clean (statements of the old one fail with
+    /// statement_not_prepared, nothing of its results or errors carries over).
     ///
     /// `cfg` is copied: it need not outlive the call.
     template <class Token = default_token>
@@ -119,7 +148,8 @@ public:
     // -----------------------------------------------------------------------------------------
     // Queries. Any number of coroutines may use one connection at once: requests are queued,
     // written back to back (one write for all that are ready) and answered in order. Nobody
-    // gets "another operation is in progress".
+    // gets "another operation is in progress". Cancellation, timeouts and what runs alone: see
+    // the class comment.
     //
     // Parameters are C++ values sent in binary, typed by their C++ type ($1 of an int is int4,
     // of a std::string text, of std::optional<T> NULL or T, of std::vector<T> an array...); a
@@ -131,7 +161,11 @@ public:
     /// (sqlstate_category: syntax, constraint, wrong parameter count...), after which the
     /// connection stays usable; client_errc::embedded_nul and codec errors for parameters that
     /// cannot be sent (nothing is sent then); operation_aborted or client_errc::query_timeout
-    /// when cancelled (the connection stays usable); connection errors (fatal).
+    /// when cancelled (the connection stays usable); client_errc::copy_needs_copy_api for a
+    /// COPY (refused, nothing copied, the connection stays usable);
+    /// client_errc::transaction_needs_lease for a BEGIN outside an exclusive lease (rolled
+    /// back); client_errc::statement_not_prepared for an empty statement handle or one of
+    /// another session; connection errors (fatal).
     /// @code
     /// auto rows = co_await conn.async_query("SELECT id, name FROM users WHERE age > $1", 18);
     /// for (auto row : rows) fmt::print("{} {}\n", row.get<int>(0),
@@ -294,11 +328,12 @@ public:
     /// By default notices are dropped.
     void set_notice_handler(std::function<void(const diagnostics&)> handler);
 
-    /// A deadline for each query from when it is queued; 0 (the default) means none. A query
-    /// that exceeds it fails with client_errc::query_timeout: if it was sent, the server is
-    /// asked to cancel it and the connection stays usable. Per-operation cancellation (an Asio
-    /// cancellation slot, e.g. `asio::experimental::awaitable_operators` with a timer) does the
-    /// same with operation_aborted.
+    /// The default deadline of each request from when it is queued, for operations without
+    /// their own (pgasio::with_timeout); 0 means none. async_connect sets it to the
+    /// configuration's query_timeout (pool_options, 30 s unless configured); this changes it
+    /// for requests queued from now on. A request past it fails with client_errc::query_timeout
+    /// and is cancelled as the class comment says; the connection stays usable. Row streams
+    /// have none. Call it on the connection's executor.
     void set_query_timeout(std::chrono::milliseconds timeout);
 
     /// True between a successful async_connect and a close (or a fatal error).
