@@ -159,6 +159,9 @@ private:
     /// Handles every whole message buffered, with `answering_` set meanwhile.
     void handle_buffered();
     void handle(const protocol::message_view& m);
+    /// Checks that `m` can be an answer to `r` (the head of the queue) at this point; an error
+    /// means the stream can no longer be trusted.
+    error_code check(request& r, const protocol::message_view& m);
     /// Adds a DataRow to `r`'s result (or checks and drops it when `r` no longer wants rows).
     void handle_data_row(request& r, std::span<const std::byte> body);
     /// The server asked `r` for COPY data it does not have: refuse the COPY so that the session
@@ -236,6 +239,10 @@ private:
     // True while the read loop hands a batch of messages to their requests: requests queued
     // meanwhile are written together once the batch is through.
     bool answering_ = false;
+    // Follows the answers of the request at the head of the queue (whose id is machine_for_)
+    // against what it sent.
+    protocol::response_machine machine_;
+    std::uint64_t machine_for_ = 0;
     // Builds the results of the request at the front of the queue (the only one the server is
     // answering), in buffers kept from one result to the next.
     result_builder builder_;

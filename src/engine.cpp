@@ -2,6 +2,7 @@
 #include "connection_impl.hpp"
 
 #include <pgasio/protocol/backend.hpp>
+#include <pgasio/protocol/response_machine.hpp>
 #include <pgasio/row_stream.hpp>
 
 #include <boost/asio/as_tuple.hpp>
@@ -346,10 +347,16 @@ void connection_impl::handle_buffered() {
         }
         if (!*m) break;
         // Rows first, before the general dispatch: a large result is millions of them.
-        if ((*m)->type == protocol::backend_message_type::data_row && !queue_.empty())
-            handle_data_row(*queue_.front(), (*m)->body);
-        else
+        if ((*m)->type == protocol::backend_message_type::data_row && queue_.size() > unwritten_) {
+            request& head = *queue_.front();
+            if (auto ec = check(head, **m)) {
+                malformed_message(ec, "DataRow");
+                break;
+            }
+            handle_data_row(head, (*m)->body);
+        } else {
             handle(**m);
+        }
     }
     // A stream's reader waiting for rows gets those of this batch now, not only once a whole
     // part has come: a slow query's rows are not held back.
@@ -462,8 +469,9 @@ void connection_impl::refuse_copy_in(request& r) {
     protocol::encode_copy_fail(urgent_, "COPY FROM STDIN cannot run through a query operation");
     // In a simple query the error ends the Query message and ReadyForQuery follows. After an
     // extended query's error the server skips messages up to a Sync, and the one the request
-    // sent was ignored during COPY: CopyFail needs its own.
-    if (r.what != request::kind::simple) protocol::encode_sync(urgent_);
+    // sent was ignored during COPY: CopyFail needs its own (response_machine::end_copy_in).
+    if (machine_.copy_in_needs_sync()) protocol::encode_sync(urgent_);
+    machine_.end_copy_in(true);
     barrier_ = &r;
     start_write();
 }
@@ -515,6 +523,12 @@ void connection_impl::handle(const protocol::message_view& m) {
     }
 
     request& r = *queue_.front();
+    if (auto ec = check(r, m)) {
+        diagnostics d;
+        d.message = std::string("unexpected message '") + static_cast<char>(m.type) +
+                    "' from the server: " + ec.message();
+        return fail_all(ec, d);
+    }
     switch (m.type) {
     case t::parse_complete:
         if (auto ec = protocol::decode_empty(m.body)) return malformed_message(ec, "ParseComplete");
@@ -615,6 +629,17 @@ void connection_impl::handle(const protocol::message_view& m) {
     }
 }
 
+error_code connection_impl::check(request& r, const protocol::message_view& m) {
+    // The machine follows the request at the head of the queue; a new head (or one sent
+    // again) starts it over with its own script.
+    if (machine_for_ != r.id) {
+        machine_.reset(r.script());
+        machine_for_ = r.id;
+    }
+    const auto ev = machine_.on_message(m);
+    return ev ? error_code{} : ev.error();
+}
+
 void connection_impl::finish_front() {
     std::unique_ptr<request> r = std::move(queue_.front());
     queue_.pop_front();
@@ -679,6 +704,7 @@ void connection_impl::roll_back(std::uint64_t section) {
     rb->internal = true;
     rb->alone = true;
     rb->section = section;
+    rb->set_script({protocol::request_step::simple_query});
     protocol::write_buffer bytes;
     protocol::encode_query(bytes, "ROLLBACK");
     watch(*rb);
@@ -751,6 +777,7 @@ void connection_impl::take_cancel(request& r) {
 }
 
 void connection_impl::resend(std::unique_ptr<request> r) {
+    machine_for_ = 0; // its answers start over
     r->hit_by_cancel = false;
     r->server_error = {};
     r->server_diag.reset();
@@ -812,6 +839,7 @@ void connection_impl::shut_down(error_code ec, const diagnostics& diag) {
     writer.clear();
     urgent_.clear();
     builder_.reset();
+    machine_for_ = 0;
     paused_ = false;
     active_section_ = 0;
     section_queued_ = 0;

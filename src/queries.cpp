@@ -47,6 +47,11 @@ void connection::queue_query(detail::connection_impl* impl, std::unique_ptr<deta
         r->prepared_in = stmt->data()->session;
     }
     r->alone = detail::runs_alone(stmt ? std::string_view(stmt->sql()) : sql);
+    using step = protocol::request_step;
+    if (stmt)
+        r->set_script({step::bind, step::execute, step::sync});
+    else
+        r->set_script({step::parse, step::bind, step::describe_portal, step::execute, step::sync});
     auto encode = [&](protocol::write_buffer& out, std::string& why) -> error_code {
         if (stmt) {
             if (!stmt->valid()) {
@@ -104,6 +109,7 @@ void connection::start_simple(detail::connection_impl* impl, results_handler han
                               const detail::op_settings& op, std::string_view sql) {
     auto r = make_request(request::kind::simple, op);
     r->alone = true;
+    r->set_script({protocol::request_step::simple_query});
     attach(*r, std::move(handler));
     auto encode = [&](protocol::write_buffer& out, std::string& why) -> error_code {
         if (auto ec = protocol::encode_query(out, sql)) {
@@ -121,6 +127,8 @@ void connection::start_batch(detail::connection_impl* impl, results_handler hand
     r->statement_columns = b.columns();
     r->prepared_in = b.session();
     r->alone = b.runs_alone();
+    r->long_script = b.steps();
+    r->long_script.push_back(protocol::request_step::sync);
     r->results.reserve(b.size());
     attach(*r, std::move(handler));
     auto encode = [&](protocol::write_buffer& out, std::string&) -> error_code {
@@ -137,6 +145,8 @@ void connection::start_prepare(detail::connection_impl* impl, statement_handler 
     r->prepared = std::make_shared<detail::statement_data>();
     r->prepared->name = impl->next_statement_name();
     r->prepared->sql = std::string(sql);
+    r->set_script({protocol::request_step::parse, protocol::request_step::describe_statement,
+                   protocol::request_step::sync});
     const std::string name = r->prepared->name;
     attach(*r, std::move(handler));
     auto encode = [&](protocol::write_buffer& out, std::string& why) -> error_code {
@@ -155,6 +165,7 @@ void connection::start_close_statement(detail::connection_impl* impl, handler_ty
                                        const detail::op_settings& op, const statement& stmt) {
     auto r = make_request(request::kind::command, op);
     if (stmt.valid()) r->prepared_in = stmt.data()->session;
+    r->set_script({protocol::request_step::close, protocol::request_step::sync});
     attach(*r, std::move(handler));
     auto encode = [&](protocol::write_buffer& out, std::string& why) -> error_code {
         if (!stmt.valid()) {
@@ -173,6 +184,7 @@ void connection::start_listen(detail::connection_impl* impl, handler_type handle
                               std::string_view channel) {
     auto r = make_request(request::kind::command, op);
     r->alone = true; // a simple query
+    r->set_script({protocol::request_step::simple_query});
     attach(*r, std::move(handler));
     const std::string sql = std::string(command) + quote_identifier(channel);
     auto encode = [&](protocol::write_buffer& out, std::string& why) -> error_code {

@@ -4,6 +4,7 @@
 
 #include <pgasio/error.hpp>
 #include <pgasio/notification.hpp>
+#include <pgasio/protocol/response_machine.hpp>
 #include <pgasio/result.hpp>
 #include <pgasio/statement.hpp>
 
@@ -11,10 +12,13 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <array>
 #include <chrono>
 #include <deque>
+#include <initializer_list>
 #include <memory>
 #include <optional>
+#include <span>
 #include <variant>
 #include <vector>
 
@@ -69,6 +73,21 @@ struct request {
     std::uint64_t section = 0;
     /// Where a stream's rows go (kind stream).
     std::shared_ptr<stream_state> stream;
+
+    /// The messages it sent that the server answers, in order: what its answers are checked
+    /// against (protocol::response_machine). Up to five inline; a batch's in `long_script`.
+    std::array<protocol::request_step, 5> steps{};
+    std::uint8_t step_count = 0;
+    std::vector<protocol::request_step> long_script;
+    void set_script(std::initializer_list<protocol::request_step> s) noexcept {
+        step_count = 0;
+        for (const auto step : s)
+            steps[step_count++] = step;
+    }
+    std::span<const protocol::request_step> script() const noexcept {
+        if (!long_script.empty()) return long_script;
+        return {steps.data(), step_count};
+    }
 
     /// Where its bytes are in the engine's send log (see connection_impl::writer): from when it
     /// is queued until it is answered, so that a request the server never ran can be sent again.

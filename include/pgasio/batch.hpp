@@ -6,6 +6,7 @@
 #include <pgasio/error.hpp>
 #include <pgasio/params.hpp>
 #include <pgasio/protocol/frontend.hpp>
+#include <pgasio/protocol/response_machine.hpp>
 #include <pgasio/statement.hpp>
 
 #include <cstddef>
@@ -51,6 +52,8 @@ public:
             return ec;
         }
         columns_.push_back(stmt.data()->columns);
+        steps_.insert(steps_.end(),
+                      {protocol::request_step::bind, protocol::request_step::execute});
         session_ = stmt.data()->session;
         runs_alone_ = runs_alone_ || detail::runs_alone(stmt.sql());
         return {};
@@ -73,6 +76,9 @@ public:
             return ec;
         }
         columns_.push_back(nullptr); // described by the server
+        steps_.insert(steps_.end(),
+                      {protocol::request_step::parse, protocol::request_step::bind,
+                       protocol::request_step::describe_portal, protocol::request_step::execute});
         runs_alone_ = runs_alone_ || detail::runs_alone(sql);
         return {};
     }
@@ -85,6 +91,8 @@ public:
     const protocol::write_buffer& bytes() const noexcept { return bytes_; }
     /// Per query: the statement's columns, or null when the server describes them.
     const std::vector<column_list>& columns() const noexcept { return columns_; }
+    /// The messages the server answers, in order (before the Sync the engine adds).
+    const std::vector<protocol::request_step>& steps() const noexcept { return steps_; }
     /// The session of the prepared statements it executes (0: none): a batch runs only there.
     std::uint64_t session() const noexcept { return session_; }
     /// True when one of its statements is a COPY or opens a transaction block (the batch then
@@ -95,6 +103,7 @@ private:
     static constexpr protocol::format_code binary_[] = {protocol::format_code::binary};
     protocol::write_buffer bytes_;
     std::vector<column_list> columns_;
+    std::vector<protocol::request_step> steps_;
     std::uint64_t session_ = 0;
     bool runs_alone_ = false;
 };
