@@ -163,3 +163,45 @@ TEST_CASE("fake server: an error sent as the server closes is reported as the se
 TEST_CASE("fake server: ReadyForQuery before authentication") {
     CHECK(connect_to({ready}).ec == client_errc::unexpected_message);
 }
+
+namespace {
+
+// Connects (the first reply answers the StartupMessage), then runs "SELECT 1": its Parse,
+// Bind, Describe, Execute and Sync get the next replies, one each.
+outcome query_to(std::vector<std::string> replies) {
+    return pgasio::test::run([&](asio::any_io_executor ex) -> asio::awaitable<outcome> {
+        fake_server server(ex, replies);
+        asio::co_spawn(ex, server.serve(), asio::detached);
+        auto cfg = pgasio::config::parse(
+            "host=127.0.0.1 port=" + std::to_string(server.port()) +
+                " user=alice dbname=db password=secret sslmode=disable",
+            [](std::string_view) -> std::optional<std::string> { return std::nullopt; });
+        REQUIRE(cfg.has_value());
+        pgasio::connection conn(ex);
+        co_await conn.async_connect(*cfg);
+        outcome out;
+        pgasio::result r;
+        std::tie(out.ec, r) = co_await conn.async_query(
+            "SELECT 1", pgasio::diagnostics_into(out.diag, asio::as_tuple(asio::deferred)));
+        CHECK(!conn.is_open()); // a stream that cannot be trusted is closed
+        co_return out;
+    });
+}
+
+const std::string parse_complete = framed('1', "");
+const std::string bind_complete = framed('2', "");
+const std::string no_data = framed('n', "");
+
+} // namespace
+
+TEST_CASE("fake server: an answer the query did not ask for breaks the stream") {
+    // A CloseComplete where the Execute's completion belongs.
+    auto o =
+        query_to({auth_ok + ready, parse_complete, bind_complete, no_data, framed('3', ""), ready});
+    CHECK(o.ec == client_errc::unexpected_message);
+    CHECK_THAT(o.diag.message, Catch::Contains("unexpected message '3'"));
+    // A row after the statement's completion.
+    o = query_to({auth_ok + ready, parse_complete, bind_complete, no_data,
+                  framed('C', "SELECT 0\0"sv) + framed('D', "\0\0"sv), ready});
+    CHECK(o.ec == client_errc::unexpected_message);
+}
