@@ -1,10 +1,12 @@
-// W1, W1-unix, W2, W2 sync-each, W3 and W6 (workloads.hpp) with pgasio. Connecting and preparing
-// happen before the timed region; every result is checked, and a failed check exits non-zero
-// saying why.
+// W1, W1-unix, W2, W2 sync-each, W3, W3-stream and W6 (workloads.hpp) with pgasio. Connecting
+// and preparing happen before the timed region; every result is checked, and a failed check exits
+// non-zero saying why.
 // Usage: queries_pgasio CONNINFO WORKLOAD
+//        queries_pgasio CONNINFO stream [ROWS]
 //   WORKLOAD: latency, latency-unix (W1 over a unix socket CONNINFO), pipeline (W2 with one
 //   coroutine per query; also run as sync-each, W2 sync-each), pipeline-batch (W2 with
-//   pgasio::batch), big-result, concurrency
+//   pgasio::batch), big-result, stream (W3-stream, of ROWS rows, 1,000,000 by default),
+//   concurrency
 #include "report.hpp"
 #include "workloads.hpp"
 
@@ -21,6 +23,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <functional>
 #include <optional>
@@ -136,30 +139,58 @@ asio::awaitable<void> pipeline_batch(const pgasio::config& cfg, const char* name
     co_await conn.async_close();
 }
 
-asio::awaitable<void> big_result(const pgasio::config& cfg, const char* name) {
+// Turns one W3 row into native values and adds them to t; first_ts is the first row's
+// timestamp, which every other row's must equal.
+void add_big_result_row(const pgasio::row_view row, bench::big_result_totals& t,
+                        std::int64_t& first_ts) {
     using micros = std::chrono::microseconds;
     // 2000-01-01 00:00:00 UTC, PostgreSQL's epoch, in microseconds since 1970.
     constexpr std::int64_t pg_epoch = 946'684'800'000'000;
+    const std::int64_t g = row.get<std::int32_t>(0);
+    const std::string_view text = row.get<std::string_view>(1);
+    const double d = row.get<double>(2);
+    const std::int64_t ts =
+        row.get<std::chrono::sys_time<micros>>(3).time_since_epoch().count() - pg_epoch;
+    if (t.rows++ == 0) first_ts = ts;
+    t.sum_g += g;
+    t.text_lengths += static_cast<std::int64_t>(text.size());
+    t.sum_doubles += d;
+    t.timestamps_equal = t.timestamps_equal && ts == first_ts;
+}
+
+asio::awaitable<void> big_result(const pgasio::config& cfg, const char* name) {
     pgasio::connection conn(co_await asio::this_coro::executor);
     co_await conn.async_connect(cfg);
     bench::timed_region region;
     const pgasio::result rows = co_await conn.async_query(bench::big_result_sql);
     bench::big_result_totals t;
     std::int64_t first_ts = 0;
-    for (const pgasio::row_view row : rows) {
-        const std::int64_t g = row.get<std::int32_t>(0);
-        const std::string_view text = row.get<std::string_view>(1);
-        const double d = row.get<double>(2);
-        const std::int64_t ts =
-            row.get<std::chrono::sys_time<micros>>(3).time_since_epoch().count() - pg_epoch;
-        if (t.rows++ == 0) first_ts = ts;
-        t.sum_g += g;
-        t.text_lengths += static_cast<std::int64_t>(text.size());
-        t.sum_doubles += d;
-        t.timestamps_equal = t.timestamps_equal && ts == first_ts;
-    }
+    for (const pgasio::row_view row : rows)
+        add_big_result_row(row, t, first_ts);
     if (!bench::check_big_result(t)) check_failed("W3 totals (see above)");
     region.report("pgasio", name, bench::big_result_rows, true);
+    co_await conn.async_close();
+}
+
+// W3-stream: W3's query (of `rows` rows) through query_stream, which hands the rows out in parts
+// and holds at most two of them, whatever the size. The peak resident set size is reported: it
+// should not grow with `rows`.
+asio::awaitable<void> stream(const pgasio::config& cfg, const char* name, std::int64_t rows) {
+    pgasio::connection conn(co_await asio::this_coro::executor);
+    co_await conn.async_connect(cfg);
+    const std::string sql = bench::big_result_sql_for(rows);
+    bench::timed_region region;
+    pgasio::row_stream parts = conn.query_stream(sql);
+    bench::big_result_totals t;
+    std::int64_t first_ts = 0;
+    for (;;) {
+        const pgasio::result part = co_await parts.async_next();
+        if (part.empty()) break; // the end of the rows
+        for (const pgasio::row_view row : part)
+            add_big_result_row(row, t, first_ts);
+    }
+    if (!bench::check_big_result(t, rows)) check_failed("W3-stream totals (see above)");
+    region.report("pgasio", name, static_cast<long>(rows), true);
     co_await conn.async_close();
 }
 
@@ -196,8 +227,10 @@ asio::awaitable<void> concurrency(const pgasio::config& cfg, const char* name) {
 } // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 3) {
-        std::fprintf(stderr, "usage: %s CONNINFO WORKLOAD\n", argv[0]);
+    const bool is_stream = argc >= 3 && std::string_view(argv[2]) == "stream";
+    if (argc != 3 && !(is_stream && argc == 4)) {
+        std::fprintf(stderr, "usage: %s CONNINFO WORKLOAD, or %s CONNINFO stream [ROWS]\n", argv[0],
+                     argv[0]);
         return 2;
     }
     const auto cfg = pgasio::config::parse(argv[1]);
@@ -205,14 +238,26 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "bad configuration: %s\n", cfg.error().message.c_str());
         return 2;
     }
+    // The stream's row count, W3's by default: its peak memory is compared across sizes.
+    std::int64_t rows = bench::big_result_rows;
+    if (argc == 4) {
+        char* end = nullptr;
+        rows = std::strtoll(argv[3], &end, 10);
+        if (*end != '\0' || rows < 1 || rows > 50'000'000) {
+            std::fprintf(stderr, "%s: bad row count %s\n", argv[0], argv[3]);
+            return 2;
+        }
+    }
     const std::string_view workload = argv[2];
-    asio::awaitable<void> (*run)(const pgasio::config&, const char*) = nullptr;
+    std::function<asio::awaitable<void>(const pgasio::config&, const char*)> run;
     if (workload == "latency" || workload == "latency-unix") run = latency;
     // W2 sync-each (a Sync after every query) is what pipeline already does: each async_query is
     // its own request with its own Sync. The second name pairs it with libpq's sync-each.
     if (workload == "pipeline" || workload == "sync-each") run = pipeline;
     if (workload == "pipeline-batch") run = pipeline_batch;
     if (workload == "big-result") run = big_result;
+    if (is_stream)
+        run = [rows](const pgasio::config& c, const char* name) { return stream(c, name, rows); };
     if (workload == "concurrency") run = concurrency;
     if (!run) {
         std::fprintf(stderr, "%s: unknown workload %s\n", argv[0], argv[2]);
