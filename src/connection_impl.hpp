@@ -57,7 +57,8 @@ public:
         : executor(ex)
         , completion_executor(std::nothrow, ex)
         , io(ex)
-        , write_done(ex) {}
+        , write_done(ex)
+        , deadline_timer_(ex) {}
 
     /// Opens the session (see connection::async_connect).
     asio::awaitable<error_code> connect(config cfg, diagnostics& diag);
@@ -189,6 +190,10 @@ private:
     void hand_out_part(request& r);
     /// Gives `r` its id, and hands its cancellation and timeout to cancel().
     void watch(request& r);
+    /// Sets the connection's one deadline timer for `at`.
+    void arm_deadline(std::chrono::steady_clock::time_point at);
+    /// Cancels the requests past their deadline and sets the timer for the next one.
+    void on_deadline();
     /// Queues `r`, whose bytes are already encoded (or whose encoding failed with `ec`, `why`).
     void enqueue_encoded(std::unique_ptr<request> r, const protocol::write_buffer& bytes,
                          error_code ec, const std::string& why);
@@ -234,6 +239,9 @@ private:
     bool section_released_ = false;
     // The transaction status of the latest ReadyForQuery.
     protocol::transaction_status tx_status_ = protocol::transaction_status::idle;
+    // Fires at the earliest deadline of the queued requests (timer_at_; max when not set).
+    asio::steady_timer deadline_timer_;
+    std::chrono::steady_clock::time_point timer_at_ = std::chrono::steady_clock::time_point::max();
     // A stream's reader lags: no read is outstanding until resume_reading().
     bool paused_ = false;
     // True while the read loop hands a batch of messages to their requests: requests queued

@@ -17,6 +17,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include <algorithm>
 #include <atomic>
 
 namespace pgasio::detail {
@@ -78,7 +79,6 @@ void hand_out(stream_state& st, const connection_impl& c, call how) {
 // connection (and destroying `r`) included: nothing of `r` is touched after the call.
 void answer(request& r, error_code ec, const connection_impl& c, call how, result rows = {}) {
     if (r.slot.is_connected()) r.slot.clear();
-    if (r.timer) r.timer->cancel();
     if (r.stream) {
         // A stream ends: its reader gets the parts still buffered, then this.
         r.stream->finished = true;
@@ -92,6 +92,10 @@ void answer(request& r, error_code ec, const connection_impl& c, call how, resul
         [&](auto& h) {
             using H = std::decay_t<decltype(h)>;
             if constexpr (std::is_same_v<H, result_handler>) {
+                // The hot path: known at initiation to run here, so no need to ask the erased
+                // handler for its executor (which costs an allocation).
+                if (how == call::direct && r.on_connection_executor)
+                    return std::move(h)(ec, std::move(rows));
                 deliver(h, c, how, ec, std::move(rows));
             } else if constexpr (std::is_same_v<H, results_handler>) {
                 deliver(h, c, how, ec, std::move(results));
@@ -264,13 +268,44 @@ void connection_impl::watch(request& r) {
     }
     if (const auto timeout = r.timeout.count() >= 0 ? r.timeout : query_timeout;
         timeout.count() > 0) {
-        r.timer = std::make_shared<asio::steady_timer>(executor, timeout);
-        r.timer->async_wait([weak = weak_from_this(), id = r.id](error_code fired) {
-            auto self = weak.lock();
-            if (fired || !self) return;
-            self->cancel(id, client_errc::query_timeout, asio::cancellation_type::terminal);
-        });
+        // One timer for the connection, set for the earliest deadline: a timer per request
+        // cost more than the rest of a small query's bookkeeping.
+        r.deadline = std::chrono::steady_clock::now() + timeout;
+        if (r.deadline < timer_at_) arm_deadline(r.deadline);
     }
+}
+
+void connection_impl::arm_deadline(std::chrono::steady_clock::time_point at) {
+    timer_at_ = at;
+    deadline_timer_.expires_at(at); // a wait for a later deadline ends with operation_aborted
+    deadline_timer_.async_wait([weak = weak_from_this()](error_code ec) {
+        auto self = weak.lock();
+        if (ec || !self) return;
+        self->on_deadline();
+    });
+}
+
+void connection_impl::on_deadline() {
+    timer_at_ = std::chrono::steady_clock::time_point::max();
+    const auto now = std::chrono::steady_clock::now();
+    // Requests answered meanwhile are simply gone; those past their deadline are cancelled
+    // (which may answer, queue and remove requests: collect the ids first).
+    std::vector<std::uint64_t> expired;
+    auto next = std::chrono::steady_clock::time_point::max();
+    auto visit = [&](const request& r) {
+        if (r.abandoned || r.deadline == std::chrono::steady_clock::time_point::max()) return;
+        if (r.deadline <= now)
+            expired.push_back(r.id);
+        else
+            next = std::min(next, r.deadline);
+    };
+    for (const auto& r : queue_)
+        visit(*r);
+    for (const auto& p : parked_)
+        if (p.r) visit(*p.r);
+    if (next != std::chrono::steady_clock::time_point::max()) arm_deadline(next);
+    for (const auto id : expired)
+        cancel(id, client_errc::query_timeout, asio::cancellation_type::terminal);
 }
 
 void connection_impl::start_write() {
@@ -840,6 +875,8 @@ void connection_impl::shut_down(error_code ec, const diagnostics& diag) {
     urgent_.clear();
     builder_.reset();
     machine_for_ = 0;
+    deadline_timer_.cancel();
+    timer_at_ = std::chrono::steady_clock::time_point::max();
     paused_ = false;
     active_section_ = 0;
     section_queued_ = 0;

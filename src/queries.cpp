@@ -22,6 +22,7 @@ std::unique_ptr<request> make_request(request::kind k, const detail::op_settings
     r->diag = op.diag;
     r->timeout = op.timeout;
     r->section = op.section;
+    r->on_connection_executor = op.on_connection_executor;
     return r;
 }
 
@@ -46,7 +47,8 @@ void connection::queue_query(detail::connection_impl* impl, std::unique_ptr<deta
         r->statement_columns.push_back(stmt->data()->columns);
         r->prepared_in = stmt->data()->session;
     }
-    r->alone = detail::runs_alone(stmt ? std::string_view(stmt->sql()) : sql);
+    // A prepared statement knows from its preparation.
+    r->alone = stmt ? stmt->valid() && stmt->data()->runs_alone : detail::runs_alone(sql);
     using step = protocol::request_step;
     if (stmt)
         r->set_script({step::bind, step::execute, step::sync});
@@ -145,6 +147,7 @@ void connection::start_prepare(detail::connection_impl* impl, statement_handler 
     r->prepared = std::make_shared<detail::statement_data>();
     r->prepared->name = impl->next_statement_name();
     r->prepared->sql = std::string(sql);
+    r->prepared->runs_alone = detail::runs_alone(sql);
     r->set_script({protocol::request_step::parse, protocol::request_step::describe_statement,
                    protocol::request_step::sync});
     const std::string name = r->prepared->name;

@@ -67,6 +67,8 @@ struct request {
     std::variant<std::monostate, result_handler, results_handler, statement_handler, void_handler>
         handler;
     diagnostics* diag = nullptr; ///< where to explain a failure (null: the caller wants none)
+    /// Its handler runs on the connection's executor: it is called directly.
+    bool on_connection_executor = false;
     /// Its own timeout (pgasio::with_timeout); negative: the connection's default.
     std::chrono::milliseconds timeout{-1};
     /// The exclusive lease it runs in (0: a shared request).
@@ -131,9 +133,10 @@ struct request {
     error_code server_error;     // first ErrorResponse
     std::unique_ptr<diagnostics> server_diag; // allocated only when an error arrives
 
-    /// Cancellation (per-operation, from the caller's token) and the per-query timeout.
+    /// Cancellation (per-operation, from the caller's token), and the deadline of its timeout
+    /// (max: none).
     asio::cancellation_slot slot;
-    std::shared_ptr<asio::steady_timer> timer;
+    std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 };
 
 } // namespace pgasio::detail

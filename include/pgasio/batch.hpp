@@ -55,7 +55,7 @@ public:
         steps_.insert(steps_.end(),
                       {protocol::request_step::bind, protocol::request_step::execute});
         session_ = stmt.data()->session;
-        runs_alone_ = runs_alone_ || detail::runs_alone(stmt.sql());
+        runs_alone_ = runs_alone_ || stmt.data()->runs_alone;
         return {};
     }
 

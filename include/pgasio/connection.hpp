@@ -453,6 +453,8 @@ private:
             const std::tuple<const Params&...> refs(params...);
             const param_source src{types, detail::param_count(params...),
                                    &write_params_of<Params...>, &refs};
+            const auto own = executor_of(impl);
+            op.on_connection_executor = boost::asio::get_associated_executor(handler, own) == own;
             if constexpr (std::is_same_v<Sql, statement>)
                 start_query(impl, result_handler(std::forward<Handler>(handler)), op, sql.sql(),
                             &sql, src);

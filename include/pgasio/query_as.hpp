@@ -44,7 +44,7 @@
 /// @code
 /// struct user { std::int64_t id; std::string name; std::optional<std::string> email; };
 /// BOOST_DESCRIBE_STRUCT(user, (), (id, name, email))
-/// std::vector<user> users = pgasio::detail::rows_as<user>(r);   // by column name
+/// std::vector<user> users = pgasio::rows_as<user>(r);   // by column name
 /// auto [id, name] = pgasio::detail::row_as<std::tuple<int, std::string>>(r[0]);  // by position
 /// @endcode
 namespace pgasio::detail {
@@ -206,3 +206,12 @@ std::vector<T> rows_as(const result& r) {
 }
 
 } // namespace pgasio::detail
+
+namespace pgasio {
+/// One row as a T: a described struct (by column name), another aggregate or a std::tuple (by
+/// position). Throws pgasio::error (type_mismatch, unexpected_null) naming the column.
+using detail::row_as;
+/// Every row of a result (or of a row_stream's part) as a T, the columns checked once.
+/// Throws as row_as.
+using detail::rows_as;
+} // namespace pgasio

@@ -23,7 +23,7 @@ struct stream_state;
 /// back), so at most two parts are ever buffered (each about `part_bytes` of values).
 ///
 /// Each part is a pgasio::result with the query's columns: the same typed access as a whole
-/// result (row.get<T>, try_get, and pgasio::detail::rows_as<T> into structs). The part after
+/// result (row.get<T>, try_get, and pgasio::rows_as<T> into structs). The part after
 /// the last holds no rows and carries the statement's command tag. A server error in the
 /// middle (a division by zero at row 10,000, say) comes after the parts that arrived before
 /// it.

@@ -19,6 +19,7 @@ struct statement_data {
     std::vector<protocol::oid> parameter_types;
     column_list columns;       ///< null when the statement returns no rows
     std::uint64_t session = 0; ///< the session that prepared it (connection_impl::session_id)
+    bool runs_alone = false;   ///< a COPY or a transaction start (see detail::runs_alone)
 };
 } // namespace detail
 

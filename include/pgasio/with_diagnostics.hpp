@@ -48,6 +48,9 @@ struct op_settings {
     diagnostics* diag = nullptr;
     std::chrono::milliseconds timeout{-1};
     std::uint64_t section = 0; ///< the exclusive lease it runs in (0: none)
+    /// The completion handler's associated executor is the connection's, as found before the
+    /// handler was type-erased (cheaper than asking the erased handler).
+    bool on_connection_executor = false;
 };
 
 /// Wraps a token so that the operation runs inside the exclusive lease `section` (see

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <tuple>
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
@@ -54,6 +55,13 @@ TEST_CASE("stream: rows arrive in parts with typed access, then the end with its
             }
             ++parts;
             CHECK(part.columns().size() == 2);
+            if (parts == 1) {
+                // Typed rows into a tuple, as async_query_as gives them.
+                const auto typed = pgasio::rows_as<std::tuple<std::int32_t, std::string>>(part);
+                REQUIRE(!typed.empty());
+                CHECK(std::get<0>(typed[0]) == 1);
+                CHECK(std::get<1>(typed[0]) == "row 1");
+            }
             for (auto row : part) {
                 const auto g = row.get<std::int32_t>("g");
                 labels_right = labels_right &&
