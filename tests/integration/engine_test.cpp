@@ -30,16 +30,11 @@ using namespace std::chrono_literals;
 using pgasio::client_errc;
 using pgasio::test::connect_primary;
 using pgasio::test::run;
+using pgasio::test::sleep_for;
 
 namespace {
 
 constexpr auto nothrow = asio::as_tuple(asio::deferred);
-
-// Sleeps on the current executor.
-asio::awaitable<void> sleep_for(std::chrono::steady_clock::duration d) {
-    asio::steady_timer t(co_await asio::this_coro::executor, d);
-    co_await t.async_wait(asio::use_awaitable);
-}
 
 // The number of backends running `sql` (a text unique to the calling test).
 asio::awaitable<std::int64_t> running(pgasio::connection& conn, const std::string& sql) {

@@ -20,15 +20,11 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using pgasio::test::connect_primary;
 using pgasio::test::run;
+using pgasio::test::sleep_for;
 
 namespace {
 
 constexpr auto nothrow = asio::as_tuple(asio::deferred);
-
-asio::awaitable<void> sleep_for(std::chrono::steady_clock::duration d) {
-    asio::steady_timer t(co_await asio::this_coro::executor, d);
-    co_await t.async_wait(asio::use_awaitable);
-}
 
 } // namespace
 
