@@ -130,6 +130,46 @@ public:
         // The DataRow fast path: a large result calls this millions of times.
         if (m.type == backend_message_type::data_row && phase_ == phase::rows) [[likely]]
             return response_event{response_event_kind::data_row, index_, m.body};
+        // The other answers of a small extended query, without the general dispatch (the
+        // same rules as on_other_message, for their common cases only; anything else, errors
+        // included, goes there).
+        const std::size_t at = index_;
+        switch (m.type) {
+        case backend_message_type::bind_complete:
+            if (phase_ == phase::step && script_[pos_] == request_step::bind && m.body.empty()) {
+                ++pos_;
+                enter_step();
+                return response_event{response_event_kind::bind_complete, at, m.body};
+            }
+            break;
+        case backend_message_type::parse_complete:
+            if (phase_ == phase::step && script_[pos_] == request_step::parse && m.body.empty()) {
+                ++pos_;
+                enter_step();
+                return response_event{response_event_kind::parse_complete, at, m.body};
+            }
+            break;
+        case backend_message_type::command_complete:
+            // An Execute's completion after its rows, or without any.
+            if ((phase_ == phase::rows && !simple()) ||
+                (phase_ == phase::step && script_[pos_] == request_step::execute)) {
+                finish_execute();
+                return response_event{response_event_kind::command_complete, at, m.body};
+            }
+            break;
+        case backend_message_type::ready_for_query:
+            if (phase_ == phase::sync_ready && pos_ < script_.size() && m.body.size() == 1) {
+                const char status = static_cast<char>(m.body[0]);
+                if (status != 'I' && status != 'T' && status != 'E') break;
+                transaction_status_ = status;
+                ++pos_;
+                enter_step();
+                return response_event{response_event_kind::ready_for_query, at, m.body};
+            }
+            break;
+        default:
+            break;
+        }
         return on_other_message(m);
     }
 
