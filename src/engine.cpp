@@ -561,12 +561,14 @@ void connection_impl::handle(const protocol::message_view& m) {
     if (auto ec = check(r, m)) {
         diagnostics d;
         d.message = std::string("unexpected message '") + static_cast<char>(m.type) +
-                    "' from the server: " + ec.message();
+                    "' from the server (not an answer the request can get now, or malformed): " +
+                    ec.message();
         return fail_all(ec, d);
     }
     switch (m.type) {
+    // check() validated the message against the request (empty bodies, order, the COPY
+    // flow, ReadyForQuery's status): what follows only decides what it builds.
     case t::parse_complete:
-        if (auto ec = protocol::decode_empty(m.body)) return malformed_message(ec, "ParseComplete");
         // A named statement exists from here on, whatever happens to the rest of the request.
         if (r.what == request::kind::prepare) r.partly_done = true;
         return;
@@ -574,17 +576,14 @@ void connection_impl::handle(const protocol::message_view& m) {
     case t::no_data:
     case t::portal_suspended:
     case t::copy_done:
-        if (auto ec = protocol::decode_empty(m.body)) return malformed_message(ec, "message");
+    case t::copy_data: // only after CopyOutResponse, whose data is drained
         return;
     case t::bind_complete:
-        if (auto ec = protocol::decode_empty(m.body)) return malformed_message(ec, "BindComplete");
         // A prepared statement's rows follow its BindComplete undescribed.
         if (r.query_index < r.statement_columns.size() && r.statement_columns[r.query_index])
             builder_.set_columns(r.statement_columns[r.query_index]);
         return;
     case t::empty_query_response:
-        if (auto ec = protocol::decode_empty(m.body))
-            return malformed_message(ec, "EmptyQueryResponse");
         if (r.what == request::kind::batch) {
             r.results.push_back(builder_.finish());
             ++r.query_index;
@@ -641,21 +640,14 @@ void connection_impl::handle(const protocol::message_view& m) {
         return;
     }
     case t::copy_in_response:
-        if (r.refused_copy) return malformed_message(client_errc::unexpected_message, "COPY");
         return refuse_copy_in(r);
     case t::copy_out_response:
         // The data is drained and the caller told that COPY needs the COPY API.
         r.refused_copy = true;
         return;
-    case t::copy_data:
-        if (!r.refused_copy) return malformed_message(client_errc::unexpected_message, "CopyData");
-        return;
-    case t::ready_for_query: {
-        const auto s = protocol::decode_ready_for_query(m.body);
-        if (!s) return malformed_message(s.error(), "ReadyForQuery");
-        tx_status_ = *s;
+    case t::ready_for_query:
+        tx_status_ = static_cast<protocol::transaction_status>(machine_.transaction_status());
         return finish_front();
-    }
     default: {
         diagnostics d;
         d.message = std::string("unexpected message '") + static_cast<char>(m.type) + "'";
