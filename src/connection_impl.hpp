@@ -5,6 +5,7 @@
 #include "transport.hpp"
 
 #include <pgasio/config.hpp>
+#include <pgasio/notification.hpp>
 #include <pgasio/detail/result_builder.hpp>
 #include <pgasio/protocol/backend.hpp>
 #include <pgasio/protocol/framer.hpp>
@@ -12,6 +13,7 @@
 #include <pgasio/protocol/write_buffer.hpp>
 
 #include <boost/asio/any_completion_executor.hpp>
+#include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -45,6 +47,8 @@ private:
     void* ctx_;
     error_code (*fn_)(void*, protocol::write_buffer&, std::string&);
 };
+
+struct stream_state;
 
 /// A new session id, unique in the process (never 0).
 std::uint64_t next_session_id() noexcept;
@@ -99,7 +103,10 @@ public:
     void serve_stream(stream_state& st);
     /// The reader stopped a stream: its query is cancelled like a cancelled request.
     void cancel_stream(stream_state& st);
-    /// Reads again after a stream's reader took a part (the reads pause while two wait).
+    /// Stops reading from the socket until resume_reading(): a consumer's reader lags (the
+    /// server is then held back by TCP).
+    void pause_reading() noexcept { paused_ = true; }
+    /// Reads again after a consumer's reader caught up.
     void resume_reading();
     /// Starts the read loop (after a successful connect).
     void start_reading();
@@ -145,6 +152,11 @@ public:
     std::deque<notification> notifications;
     std::optional<asio::any_completion_handler<void(error_code, notification)>> notification_waiter;
     asio::cancellation_slot notification_slot; // the waiter's, cleared when it is answered
+    /// Calls `h` with `args` on its own executor (see detail::deliver).
+    template <class Handler, class... Args>
+    void deliver(Handler& h, call how, Args&&... args) const {
+        detail::deliver(h, executor, completion_executor, how, std::forward<Args>(args)...);
+    }
     /// Answers the notification waiter (if any) with `ec` and `n`, through its executor.
     void answer_notification_waiter(error_code ec, notification n);
 
@@ -186,8 +198,6 @@ private:
     void resend(std::unique_ptr<request> r);
     /// Removes the bytes of answered requests from the front of the send log.
     void trim_log();
-    /// Hands the rows built so far to `r`'s stream, pausing the reads when its reader lags.
-    void hand_out_part(request& r);
     /// Gives `r` its id, and hands its cancellation and timeout to cancel().
     void watch(request& r);
     /// Sets the connection's one deadline timer for `at`.

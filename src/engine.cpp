@@ -1,9 +1,9 @@
 // The engine of a connection: request queue, one writer, one reader, in-order answers.
 #include "connection_impl.hpp"
+#include "request_kinds.hpp"
 
 #include <pgasio/protocol/backend.hpp>
 #include <pgasio/protocol/response_machine.hpp>
-#include <pgasio/row_stream.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_executor.hpp>
@@ -28,85 +28,8 @@ constexpr std::size_t read_chunk = 64 * 1024;
 // The send log is compacted once this many bytes of answered requests lead it (and they are
 // more than half of it): rarely enough that the move costs nothing per request.
 constexpr std::size_t trim_at = 64 * 1024;
-
-// How a handler is called: from the engine's own completion path (directly when it runs on the
-// connection's executor), or posted, when the call would otherwise happen inside the initiating
-// function or a cancellation handler (which Asio's rules forbid).
-enum class call { direct, posted };
-
-// Calls `h` with `args` on the handler's own executor. The engine runs on the connection's
-// executor, so a handler associated with that one (a coroutine on the same io_context or strand,
-// the usual case) is called directly: what dispatch would do, without wrapping the call in a
-// type-erased function object.
-template <class Handler, class... Args>
-void deliver(Handler& h, const connection_impl& c, call how, Args&&... args) {
-    const asio::any_completion_executor& own = c.completion_executor;
-    auto ex = asio::get_associated_executor(h, own);
-    if (how == call::direct && ex == own) {
-        std::move(h)(std::forward<Args>(args)...);
-        return;
-    }
-    auto f =
-        asio::bind_executor(ex, [h = std::move(h), ... a = std::forward<Args>(args)]() mutable {
-            std::move(h)(std::move(a)...);
-        });
-    // post through the connection's executor, then on to the handler's (a completion executor
-    // cannot be asked for blocking.never itself).
-    if (how == call::posted)
-        asio::post(c.executor, std::move(f));
-    else
-        asio::dispatch(std::move(f));
-}
-
-// Gives the stream's waiting reader (if any) its next part, or the end, or its error.
-void hand_out(stream_state& st, const connection_impl& c, call how) {
-    if (!st.waiter || (st.parts.empty() && !st.finished)) return;
-    auto h = std::move(*st.waiter);
-    st.waiter.reset();
-    if (st.waiter_slot.is_connected()) st.waiter_slot.clear();
-    st.waiter_slot = {};
-    if (!st.parts.empty()) {
-        result part = std::move(st.parts.front());
-        st.parts.pop_front();
-        return deliver(h, c, how, error_code{}, std::move(part));
-    }
-    if (st.ec && st.waiter_diag) *st.waiter_diag = st.diag;
-    deliver(h, c, how, st.ec, st.ec ? result{} : st.end);
-}
-
-// Answers the caller of `r` with `ec` and what `r` collected (nothing on failure); `rows` is the
-// result of a request of kind rows. A handler called directly may run anything, closing the
-// connection (and destroying `r`) included: nothing of `r` is touched after the call.
-void answer(request& r, error_code ec, const connection_impl& c, call how, result rows = {}) {
-    if (r.slot.is_connected()) r.slot.clear();
-    if (r.stream) {
-        // A stream ends: its reader gets the parts still buffered, then this.
-        r.stream->finished = true;
-        r.stream->ec = ec;
-        return hand_out(*r.stream, c, how);
-    }
-    auto handler = std::exchange(r.handler, std::monostate{});
-    auto results = ec ? std::vector<result>{} : std::move(r.results);
-    auto prepared = ec ? statement{} : statement(std::shared_ptr<const statement_data>(r.prepared));
-    std::visit(
-        [&](auto& h) {
-            using H = std::decay_t<decltype(h)>;
-            if constexpr (std::is_same_v<H, result_handler>) {
-                // The hot path: known at initiation to run here, so no need to ask the erased
-                // handler for its executor (which costs an allocation).
-                if (how == call::direct && r.on_connection_executor)
-                    return std::move(h)(ec, std::move(rows));
-                deliver(h, c, how, ec, std::move(rows));
-            } else if constexpr (std::is_same_v<H, results_handler>) {
-                deliver(h, c, how, ec, std::move(results));
-            } else if constexpr (std::is_same_v<H, statement_handler>) {
-                deliver(h, c, how, ec, std::move(prepared));
-            } else if constexpr (std::is_same_v<H, void_handler>) {
-                deliver(h, c, how, ec);
-            }
-        },
-        handler);
-}
+// request::flush_at of a request that takes its rows whole.
+constexpr std::size_t no_flush = static_cast<std::size_t>(-1);
 
 // Fills the caller's diagnostics (if any) with pgasio's own explanation.
 void explain(request& r, std::string message) {
@@ -206,12 +129,12 @@ void connection_impl::enqueue(std::unique_ptr<request> r, encoder_ref encode) {
     if (!open) {
         explain(*r, closed_reason_.empty() ? "the connection is not open"
                                            : "the connection was closed: " + closed_reason_);
-        answer(*r, client_errc::not_connected, *this, call::posted);
+        r->answer(client_errc::not_connected, *this, call::posted);
         return;
     }
     if (r->section != 0 && (r->section != active_section_ || section_released_)) {
         explain(*r, "the exclusive lease it was run on was released");
-        answer(*r, client_errc::lease_ended, *this, call::posted);
+        r->answer(client_errc::lease_ended, *this, call::posted);
         return;
     }
     if (active_section_ != 0 && r->section != active_section_) {
@@ -220,7 +143,7 @@ void connection_impl::enqueue(std::unique_ptr<request> r, encoder_ref encode) {
         parked p;
         if (const auto ec = encode(p.bytes, p.why)) {
             explain(*r, std::move(p.why));
-            answer(*r, ec, *this, call::posted);
+            r->answer(ec, *this, call::posted);
             return;
         }
         if (r->id == 0) watch(*r);
@@ -238,12 +161,11 @@ void connection_impl::enqueue(std::unique_ptr<request> r, encoder_ref encode) {
     if (ec) {
         writer.truncate(r->queued_begin);
         explain(*r, std::move(why));
-        answer(*r, ec, *this, call::posted);
+        r->answer(ec, *this, call::posted);
         return;
     }
     r->queued_end = writer.size();
     if (r->id == 0) watch(*r);
-    if (r->prepared) r->prepared->session = session_id;
     if (r->alone) ++alone_unwritten_;
     if (r->section != 0) ++section_queued_;
     queue_.push_back(std::move(r));
@@ -255,7 +177,7 @@ void connection_impl::enqueue(std::unique_ptr<request> r, encoder_ref encode) {
 
 void connection_impl::watch(request& r) {
     r.id = ++request_counter_;
-    if (r.stream) r.stream->request_id = r.id;
+    r.on_identified();
     if (r.slot.is_connected()) {
         // The cancellation handler may run on any thread and must not complete anything
         // itself: it hands the cancellation to the executor, which finds the request by id.
@@ -393,28 +315,18 @@ void connection_impl::handle_buffered() {
             handle(**m);
         }
     }
-    // A stream's reader waiting for rows gets those of this batch now, not only once a whole
-    // part has come: a slow query's rows are not held back.
+    // A consumer that takes rows as they come (a stream) gets those of this batch now.
     if (open && !paused_ && !queue_.empty()) {
         request& head = *queue_.front();
-        if (head.stream && head.stream->waiter && builder_.rows() > 0 && !head.abandoned &&
+        if (head.flush_at != no_flush && builder_.rows() > 0 && !head.abandoned &&
             !head.server_error)
-            hand_out_part(head);
+            head.on_rows(*this, builder_, true);
     }
     answering_ = false;
 }
 
-void connection_impl::hand_out_part(request& r) {
-    stream_state& st = *r.stream;
-    st.parts.push_back(builder_.take_rows());
-    r.partly_done = true; // its reader has rows: it can no longer be sent again
-    hand_out(st, *this, call::direct);
-    // Two parts waiting: stop reading until the reader takes one (TCP holds the server back).
-    if (st.parts.size() >= 2) paused_ = true;
-}
-
 void connection_impl::serve_stream(stream_state& st) {
-    hand_out(st, *this, call::posted);
+    st.hand_out(*this, call::posted);
     if (st.parts.size() < 2) resume_reading();
 }
 
@@ -492,7 +404,7 @@ void connection_impl::handle_data_row(request& r, std::span<const std::byte> bod
         d.message = "a row does not match its RowDescription";
         return fail_all(ec, d);
     }
-    if (r.stream && builder_.row_bytes() >= row_stream::part_bytes) hand_out_part(r);
+    if (builder_.row_bytes() >= r.flush_at) r.on_rows(*this, builder_, false);
 }
 
 void connection_impl::refuse_copy_in(request& r) {
@@ -565,65 +477,10 @@ void connection_impl::handle(const protocol::message_view& m) {
                     ec.message();
         return fail_all(ec, d);
     }
+    // check() validated the message against the request (empty bodies, order, the COPY flow,
+    // ReadyForQuery's status). The engine handles what is the same for every request; the
+    // rest is the request's consumer's.
     switch (m.type) {
-    // check() validated the message against the request (empty bodies, order, the COPY
-    // flow, ReadyForQuery's status): what follows only decides what it builds.
-    case t::parse_complete:
-        // A named statement exists from here on, whatever happens to the rest of the request.
-        if (r.what == request::kind::prepare) r.partly_done = true;
-        return;
-    case t::close_complete:
-    case t::no_data:
-    case t::portal_suspended:
-    case t::copy_done:
-    case t::copy_data: // only after CopyOutResponse, whose data is drained
-        return;
-    case t::bind_complete:
-        // A prepared statement's rows follow its BindComplete undescribed.
-        if (r.query_index < r.statement_columns.size() && r.statement_columns[r.query_index])
-            builder_.set_columns(r.statement_columns[r.query_index]);
-        return;
-    case t::empty_query_response:
-        if (r.what == request::kind::batch) {
-            r.results.push_back(builder_.finish());
-            ++r.query_index;
-        }
-        return;
-    case t::parameter_description: {
-        const auto pd = protocol::decode_parameter_description(m.body);
-        if (!pd) return malformed_message(pd.error(), "ParameterDescription");
-        if (r.prepared)
-            for (std::size_t i = 0; i < pd->size(); ++i)
-                r.prepared->parameter_types.push_back((*pd)[i]);
-        return;
-    }
-    case t::row_description: {
-        const auto rd = protocol::decode_row_description(m.body);
-        if (!rd) return malformed_message(rd.error(), "RowDescription");
-        if (r.prepared) {
-            // Describe of a statement cannot know the result formats yet (it says text);
-            // pgasio always binds for binary results, so that is what its rows will be.
-            auto cols = std::make_shared<std::vector<column>>(*make_columns(*rd));
-            for (auto& c : *cols)
-                c.format = protocol::format_code::binary;
-            r.prepared->columns = std::move(cols);
-        } else {
-            builder_.set_columns(make_columns(*rd));
-        }
-        return;
-    }
-    case t::command_complete: {
-        const auto cc = protocol::decode_command_complete(m.body);
-        if (!cc) return malformed_message(cc.error(), "CommandComplete");
-        builder_.set_command_tag(cc->tag);
-        if (r.what == request::kind::simple || r.what == request::kind::batch) {
-            r.results.push_back(builder_.finish());
-            ++r.query_index;
-            // A statement of a simple query has run: the request can no longer be repeated.
-            if (r.what == request::kind::simple) r.partly_done = true;
-        }
-        return;
-    }
     case t::error_response: {
         const auto f = protocol::decode_error_fields(m.body);
         if (!f) return malformed_message(f.error(), "ErrorResponse");
@@ -645,14 +502,16 @@ void connection_impl::handle(const protocol::message_view& m) {
         // The data is drained and the caller told that COPY needs the COPY API.
         r.refused_copy = true;
         return;
+    case t::copy_data: // only after CopyOutResponse, whose data is drained
+    case t::copy_done:
+        return;
     case t::ready_for_query:
         tx_status_ = static_cast<protocol::transaction_status>(machine_.transaction_status());
         return finish_front();
-    default: {
-        diagnostics d;
-        d.message = std::string("unexpected message '") + static_cast<char>(m.type) + "'";
-        return fail_all(client_errc::unexpected_message, d);
-    }
+    default:
+        if (auto ec = r.on_answer(m, builder_))
+            return malformed_message(ec, protocol::backend_message_name(m.type));
+        return;
     }
 }
 
@@ -689,16 +548,7 @@ void connection_impl::finish_front() {
     }
     // The builder now holds the request's rows, or what a failed or abandoned one left behind.
     const bool succeeded = !r->server_error && !r->abandoned && !r->refused_copy && !opened_block;
-    result rows = r->what == request::kind::rows && succeeded ? builder_.finish() : result{};
-    if (r->stream && succeeded && !r->hit_by_cancel) {
-        // The last rows, then the end: the same columns, no rows, the command tag.
-        column_list columns = builder_.columns();
-        result last = builder_.finish();
-        builder_.set_columns(std::move(columns));
-        builder_.set_command_tag(last.command_tag());
-        r->stream->end = builder_.finish();
-        if (!last.empty()) r->stream->parts.push_back(std::move(last));
-    }
+    if (succeeded) r->on_success(builder_);
     builder_.reset();
     if (opened_block) roll_back(0);
     if (r->hit_by_cancel) {
@@ -718,7 +568,7 @@ void connection_impl::finish_front() {
         } else if (ec && r->diag) {
             *r->diag = std::move(*r->server_diag);
         }
-        answer(*r, ec, *this, call::direct, std::move(rows)); // may close the connection
+        r->answer(ec, *this, call::direct); // may close the connection
     }
     maybe_end_section();
     trim_log();
@@ -727,7 +577,7 @@ void connection_impl::finish_front() {
 
 void connection_impl::roll_back(std::uint64_t section) {
     if (!open) return;
-    auto rb = std::make_unique<request>(request::kind::command);
+    auto rb = std::make_unique<command_request>();
     rb->internal = true;
     rb->alone = true;
     rb->section = section;
@@ -762,7 +612,7 @@ void connection_impl::maybe_end_section() {
 void connection_impl::acquire_section(
     asio::any_completion_handler<void(error_code, std::uint64_t)> handler) {
     if (!open)
-        return deliver(handler, *this, call::posted, error_code(client_errc::not_connected),
+        return deliver(handler, call::posted, error_code(client_errc::not_connected),
                        std::uint64_t{0});
     if (active_section_ == 0 && parked_.empty()) return grant_section(std::move(handler));
     parked p;
@@ -776,7 +626,7 @@ void connection_impl::grant_section(
     active_section_ = ++section_counter_;
     section_queued_ = 0;
     section_released_ = false;
-    deliver(waiter, *this, call::posted, error_code{}, active_section_);
+    deliver(waiter, call::posted, error_code{}, active_section_);
 }
 
 void connection_impl::release_section(std::uint64_t id) {
@@ -808,13 +658,8 @@ void connection_impl::resend(std::unique_ptr<request> r) {
     r->hit_by_cancel = false;
     r->server_error = {};
     r->server_diag.reset();
-    r->results.clear();
-    r->query_index = 0;
     r->partly_done = false;
-    if (r->prepared) {
-        r->prepared->parameter_types.clear();
-        r->prepared->columns.reset();
-    }
+    r->restart();
     if (r->section != 0) ++section_queued_;
     // A copy first: the bytes sit at the front of the log, which the insert moves.
     const auto old = writer.data().subspan(r->queued_begin, r->queued_end - r->queued_begin);
@@ -881,14 +726,14 @@ void connection_impl::shut_down(error_code ec, const diagnostics& diag) {
     for (auto& r : failed) {
         if (r->abandoned || r->internal) continue;
         if (r->diag) *r->diag = diag;
-        answer(*r, ec, *this, call::posted);
+        r->answer(ec, *this, call::posted);
     }
     for (auto& p : waiting) {
         if (!p.r) {
-            deliver(p.waiter, *this, call::posted, ec, std::uint64_t{0});
+            deliver(p.waiter, call::posted, ec, std::uint64_t{0});
         } else if (!p.r->abandoned) {
             if (p.r->diag) *p.r->diag = diag;
-            answer(*p.r, ec, *this, call::posted);
+            p.r->answer(ec, *this, call::posted);
         }
     }
     answer_notification_waiter(ec, {});
@@ -919,7 +764,7 @@ void connection_impl::answer_notification_waiter(error_code ec, notification n) 
     notification_slot = {};
     auto h = std::move(*notification_waiter);
     notification_waiter.reset();
-    deliver(h, *this, call::posted, ec, std::move(n));
+    deliver(h, call::posted, ec, std::move(n));
 }
 
 void connection_impl::cancel(std::uint64_t id, error_code reason, asio::cancellation_type type) {
@@ -932,7 +777,7 @@ void connection_impl::cancel(std::uint64_t id, error_code reason, asio::cancella
         auto owned = std::move(held->r);
         parked_.erase(held);
         explain(*owned, std::string(why) + " before it was sent");
-        return answer(*owned, reason, *this, call::direct);
+        return owned->answer(reason, *this, call::direct);
     }
     const auto it =
         std::find_if(queue_.begin(), queue_.end(), [id](const auto& q) { return q->id == id; });
@@ -954,7 +799,7 @@ void connection_impl::cancel(std::uint64_t id, error_code reason, asio::cancella
         queue_.erase(it);
         --unwritten_;
         explain(*owned, std::string(why) + " before it was sent");
-        answer(*owned, reason, *this, call::direct); // may close the connection
+        owned->answer(reason, *this, call::direct); // may close the connection
         maybe_end_section();
         return;
     }
@@ -967,13 +812,9 @@ void connection_impl::cancel(std::uint64_t id, error_code reason, asio::cancella
     r.abandoned = true;
     r.wants_cancel = true;
     maybe_send_cancel();
-    if (r.stream) {
-        // Its parts are not wanted any more, and what the server sent must be drained.
-        r.stream->parts.clear();
-        resume_reading();
-    }
+    r.abandon(*this);
     explain(r, std::string(why) + "; the server was asked to cancel it");
-    answer(r, reason, *this, call::direct); // `r` may be gone after this
+    r.answer(reason, *this, call::direct); // `r` may be gone after this
 }
 
 void connection_impl::maybe_send_cancel() {

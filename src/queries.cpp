@@ -1,5 +1,6 @@
 // The query operations of pgasio::connection: each builds a request and hands it to the engine.
 #include "connection_impl.hpp"
+#include "request_kinds.hpp"
 
 #include <pgasio/connection.hpp>
 #include <pgasio/detail/leading_keyword.hpp>
@@ -11,25 +12,23 @@
 namespace pgasio {
 namespace {
 
-using detail::request;
 using protocol::format_code;
 
 // Results are asked for in binary, every column (one format code applies to all).
 constexpr format_code all_binary[] = {format_code::binary};
 
-std::unique_ptr<request> make_request(request::kind k, const detail::op_settings& op) {
-    auto r = std::make_unique<request>(k);
+// A request of kind R for the caller of `handler` (made with `args`), with the caller's
+// settings and cancellation.
+template <class R, class Handler, class... Args>
+std::unique_ptr<R> make_request(const detail::op_settings& op, Handler&& handler, Args&&... args) {
+    auto slot = boost::asio::get_associated_cancellation_slot(handler);
+    auto r = std::make_unique<R>(std::forward<Args>(args)..., std::forward<Handler>(handler));
+    r->slot = slot;
     r->diag = op.diag;
     r->timeout = op.timeout;
     r->section = op.section;
     r->on_connection_executor = op.on_connection_executor;
     return r;
-}
-
-template <class Handler>
-void attach(request& r, Handler&& handler) {
-    r.slot = boost::asio::get_associated_cancellation_slot(handler);
-    r.handler = std::forward<Handler>(handler);
 }
 
 } // namespace
@@ -40,11 +39,11 @@ connection::executor_type connection::executor_of(detail::connection_impl* impl)
 
 // Queues `r`, an extended query of `sql` (or of the prepared `stmt`) with `params`: Parse,
 // Bind, Describe, Execute, Sync (Bind, Execute, Sync for a prepared statement).
-void connection::queue_query(detail::connection_impl* impl, std::unique_ptr<detail::request> r,
-                             std::string_view sql, const statement* stmt,
-                             const param_source& params) {
+void connection::queue_query(detail::connection_impl* impl,
+                             std::unique_ptr<detail::result_request> r, std::string_view sql,
+                             const statement* stmt, const param_source& params) {
     if (stmt && stmt->valid()) {
-        r->statement_columns.push_back(stmt->data()->columns);
+        r->statement_columns = stmt->data()->columns;
         r->prepared_in = stmt->data()->session;
     }
     // A prepared statement knows from its preparation.
@@ -89,8 +88,7 @@ void connection::queue_query(detail::connection_impl* impl, std::unique_ptr<deta
 void connection::start_query(detail::connection_impl* impl, result_handler handler,
                              const detail::op_settings& op, std::string_view sql,
                              const statement* stmt, const param_source& params) {
-    auto r = make_request(request::kind::rows, op);
-    attach(*r, std::move(handler));
+    auto r = make_request<detail::result_request>(op, std::move(handler));
     queue_query(impl, std::move(r), sql, stmt, params);
 }
 
@@ -99,20 +97,17 @@ row_stream connection::start_stream(detail::connection_impl* impl, std::string_v
     auto state = std::make_shared<detail::stream_state>();
     state->conn = impl->weak_from_this();
     state->executor = impl->executor;
-    auto r = make_request(request::kind::stream, {});
-    r->stream = state;
-    r->diag = &state->diag;
-    r->timeout = std::chrono::milliseconds(0); // a stream lasts as long as its reader takes
+    auto r = std::make_unique<detail::stream_request>(state);
     queue_query(impl, std::move(r), sql, stmt, params);
     return row_stream(std::move(state));
 }
 
 void connection::start_simple(detail::connection_impl* impl, results_handler handler,
                               const detail::op_settings& op, std::string_view sql) {
-    auto r = make_request(request::kind::simple, op);
+    auto r = make_request<detail::results_request>(op, std::move(handler),
+                                                   detail::results_request::form::simple);
     r->alone = true;
     r->set_script({protocol::request_step::simple_query});
-    attach(*r, std::move(handler));
     auto encode = [&](protocol::write_buffer& out, std::string& why) -> error_code {
         if (auto ec = protocol::encode_query(out, sql)) {
             why = "the query cannot be sent: " + ec.message();
@@ -125,14 +120,14 @@ void connection::start_simple(detail::connection_impl* impl, results_handler han
 
 void connection::start_batch(detail::connection_impl* impl, results_handler handler,
                              const detail::op_settings& op, batch b) {
-    auto r = make_request(request::kind::batch, op);
+    auto r = make_request<detail::results_request>(op, std::move(handler),
+                                                   detail::results_request::form::batch);
     r->statement_columns = b.columns();
     r->prepared_in = b.session();
     r->alone = b.runs_alone();
     r->long_script = b.steps();
     r->long_script.push_back(protocol::request_step::sync);
-    r->results.reserve(b.size());
-    attach(*r, std::move(handler));
+    r->expect(b.size());
     auto encode = [&](protocol::write_buffer& out, std::string&) -> error_code {
         out.put_bytes(b.bytes().data());
         protocol::encode_sync(out);
@@ -143,15 +138,14 @@ void connection::start_batch(detail::connection_impl* impl, results_handler hand
 
 void connection::start_prepare(detail::connection_impl* impl, statement_handler handler,
                                const detail::op_settings& op, std::string_view sql) {
-    auto r = make_request(request::kind::prepare, op);
-    r->prepared = std::make_shared<detail::statement_data>();
-    r->prepared->name = impl->next_statement_name();
-    r->prepared->sql = std::string(sql);
-    r->prepared->runs_alone = detail::runs_alone(sql);
+    auto st = std::make_shared<detail::statement_data>();
+    st->name = impl->next_statement_name();
+    st->sql = std::string(sql);
+    st->runs_alone = detail::runs_alone(sql);
+    const std::string name = st->name;
+    auto r = make_request<detail::prepare_request>(op, std::move(handler), std::move(st));
     r->set_script({protocol::request_step::parse, protocol::request_step::describe_statement,
                    protocol::request_step::sync});
-    const std::string name = r->prepared->name;
-    attach(*r, std::move(handler));
     auto encode = [&](protocol::write_buffer& out, std::string& why) -> error_code {
         if (auto ec = protocol::encode_parse(out, name, sql, {})) {
             why = "the statement cannot be sent: " + ec.message();
@@ -166,10 +160,9 @@ void connection::start_prepare(detail::connection_impl* impl, statement_handler 
 
 void connection::start_close_statement(detail::connection_impl* impl, handler_type handler,
                                        const detail::op_settings& op, const statement& stmt) {
-    auto r = make_request(request::kind::command, op);
+    auto r = make_request<detail::command_request>(op, std::move(handler));
     if (stmt.valid()) r->prepared_in = stmt.data()->session;
     r->set_script({protocol::request_step::close, protocol::request_step::sync});
-    attach(*r, std::move(handler));
     auto encode = [&](protocol::write_buffer& out, std::string& why) -> error_code {
         if (!stmt.valid()) {
             why = "the statement handle is empty (not from async_prepare)";
@@ -185,10 +178,9 @@ void connection::start_close_statement(detail::connection_impl* impl, handler_ty
 void connection::start_listen(detail::connection_impl* impl, handler_type handler,
                               const detail::op_settings& op, std::string_view command,
                               std::string_view channel) {
-    auto r = make_request(request::kind::command, op);
+    auto r = make_request<detail::command_request>(op, std::move(handler));
     r->alone = true; // a simple query
     r->set_script({protocol::request_step::simple_query});
-    attach(*r, std::move(handler));
     const std::string sql = std::string(command) + quote_identifier(channel);
     auto encode = [&](protocol::write_buffer& out, std::string& why) -> error_code {
         if (auto ec = protocol::encode_query(out, sql)) {

@@ -1,71 +1,72 @@
-// One pipelined request of the engine: the messages it sent, what it collects from the answers,
-// and the handler waiting for it.
+// One pipelined request of the engine, as the engine sees it: the messages it sent, its place in
+// the send log, its cancellation and deadline, and the consumer interface its kind implements.
 #pragma once
 
-#include <pgasio/error.hpp>
-#include <pgasio/notification.hpp>
-#include <pgasio/protocol/response_machine.hpp>
-#include <pgasio/result.hpp>
-#include <pgasio/statement.hpp>
+#include "deliver.hpp"
 
-#include <boost/asio/any_completion_handler.hpp>
+#include <pgasio/detail/result_builder.hpp>
+#include <pgasio/error.hpp>
+#include <pgasio/protocol/diagnostics.hpp>
+#include <pgasio/protocol/framer.hpp>
+#include <pgasio/protocol/response_machine.hpp>
+
 #include <boost/asio/cancellation_signal.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <array>
 #include <chrono>
-#include <deque>
+#include <cstdint>
 #include <initializer_list>
 #include <memory>
-#include <optional>
 #include <span>
-#include <variant>
 #include <vector>
 
 namespace pgasio::detail {
 
 namespace asio = boost::asio;
 
-using result_handler = asio::any_completion_handler<void(error_code, result)>;
-using results_handler = asio::any_completion_handler<void(error_code, std::vector<result>)>;
-using statement_handler = asio::any_completion_handler<void(error_code, statement)>;
-using void_handler = asio::any_completion_handler<void(error_code)>;
-
 class connection_impl;
 
-/// What a row_stream and its request share (on the connection's executor only).
-struct stream_state {
-    std::weak_ptr<connection_impl> conn;
-    asio::any_io_executor executor;
-    std::uint64_t request_id = 0;
-    std::deque<result> parts; ///< handed out by the engine, not yet taken by async_next
-    result end;               ///< the part after the last: no rows, the command tag
-    bool finished = false;    ///< the request is over: `ec` says how (parts may remain)
-    error_code ec;
-    diagnostics diag; ///< the request's diagnostics
-    std::optional<result_handler> waiter;
-    diagnostics* waiter_diag = nullptr;
-    asio::cancellation_slot waiter_slot; ///< the waiter's, cleared when it is answered
-};
-
-/// A request ends at its ReadyForQuery: every request sends exactly one Sync (or one Query).
+/// A request of the engine, which ends at its ReadyForQuery (every request sends exactly one Sync
+/// or one Query): the messages it sent, what the engine keeps about it, and the consumer of its
+/// answers. The engine moves bytes and handles what is the same for every request (rows into its
+/// result builder, errors, cancellation, COPY refused, ReadyForQuery); everything else a request
+/// receives, and how its caller is answered, is up to the consumer: a class derived from this
+/// one (request_kinds.hpp). A new kind of request is a new class, never a change to the engine.
+///
+/// Everything here runs on the connection's executor.
 struct request {
-    /// What the answers build.
-    enum class kind : std::uint8_t {
-        rows,    ///< extended query: one result
-        simple,  ///< simple query: one result per statement
-        prepare, ///< Parse + Describe: a statement
-        command, ///< Close, LISTEN...: nothing but success
-        batch,   ///< several extended queries, one Sync: one result per query
-        stream,  ///< extended query whose rows go to a row_stream in parts
-    };
+    request() = default;
+    request(const request&) = delete;
+    request& operator=(const request&) = delete;
+    virtual ~request() = default;
 
-    explicit request(kind k)
-        : what(k) {}
+    // The consumer.
 
-    kind what;
-    std::variant<std::monostate, result_handler, results_handler, statement_handler, void_handler>
-        handler;
+    /// An answer the engine does not handle itself (ParseComplete, BindComplete, the Describe
+    /// answers, CommandComplete, EmptyQueryResponse, CloseComplete, NoData, PortalSuspended),
+    /// already checked against the request by the response machine. `rows` builds the rows of
+    /// the result being answered. An error: the message does not decode (the engine then closes
+    /// the connection).
+    virtual error_code on_answer(const protocol::message_view& m, result_builder& rows) = 0;
+    /// The rows built in `rows` reached `flush_at` bytes, or (`batch_end`) a batch of messages
+    /// from the socket ended with rows built.
+    virtual void on_rows(connection_impl& c, result_builder& rows, bool batch_end);
+    /// It succeeded: takes the last of what `rows` holds (the builder is reset next).
+    virtual void on_success(result_builder& rows);
+    /// Answers the caller with `ec`, or with what it collected when `ec` is success. Called once
+    /// (never for an internal request); the handler may run anything, destroying the request
+    /// included, so nothing of it is touched after the call.
+    virtual void answer(error_code ec, const connection_impl& c, call how) = 0;
+    /// It is sent again (stopped by a cancel meant for another request): forgets what the first
+    /// attempt collected.
+    virtual void restart();
+    /// Its caller gave up on it while the server runs it: its answers are only drained now.
+    virtual void abandon(connection_impl& c);
+    /// It was given its id (`id`).
+    virtual void on_identified();
+
+    // What the engine keeps.
+
     diagnostics* diag = nullptr; ///< where to explain a failure (null: the caller wants none)
     /// Its handler runs on the connection's executor: it is called directly.
     bool on_connection_executor = false;
@@ -73,8 +74,8 @@ struct request {
     std::chrono::milliseconds timeout{-1};
     /// The exclusive lease it runs in (0: a shared request).
     std::uint64_t section = 0;
-    /// Where a stream's rows go (kind stream).
-    std::shared_ptr<stream_state> stream;
+    /// on_rows is called once this many bytes of rows are built (max: never).
+    std::size_t flush_at = static_cast<std::size_t>(-1);
 
     /// The messages it sent that the server answers, in order: what its answers are checked
     /// against (protocol::response_machine). Up to five inline; a batch's in `long_script`.
@@ -119,24 +120,24 @@ struct request {
     /// give: the caller gets client_errc::copy_needs_copy_api.
     bool refused_copy = false;
     /// Part of it has taken effect (a named statement parsed, a statement of a simple query
-    /// completed): it cannot be sent again.
+    /// completed, rows handed to a stream's reader): it cannot be sent again.
     bool partly_done = false;
 
-    std::vector<result> results;              // simple queries and batches
-    std::shared_ptr<statement_data> prepared; // prepare
     /// The session a prepared statement it executes belongs to (0: none).
     std::uint64_t prepared_in = 0;
-    // Per query, the columns of its prepared statement, whose rows follow BindComplete
-    // undescribed (null: a RowDescription will say).
-    std::vector<column_list> statement_columns;
-    std::size_t query_index = 0; // simple queries and batches: the query being answered
-    error_code server_error;     // first ErrorResponse
+    error_code server_error;                  // first ErrorResponse
     std::unique_ptr<diagnostics> server_diag; // allocated only when an error arrives
 
     /// Cancellation (per-operation, from the caller's token), and the deadline of its timeout
     /// (max: none).
     asio::cancellation_slot slot;
     std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+
+protected:
+    /// Disconnects the caller's cancellation: done before answering.
+    void release_slot() noexcept {
+        if (slot.is_connected()) slot.clear();
+    }
 };
 
 } // namespace pgasio::detail

@@ -1,5 +1,6 @@
 // row_stream: the reader's side of a streamed query.
 #include "connection_impl.hpp"
+#include "request_kinds.hpp"
 
 #include <pgasio/row_stream.hpp>
 

@@ -35,7 +35,7 @@ namespace pgasio {
 
 namespace detail {
 class connection_impl;
-struct request;
+class result_request;
 } // namespace detail
 
 class exclusive_lease;
@@ -424,9 +424,9 @@ private:
     }
     static row_stream start_stream(detail::connection_impl* impl, std::string_view sql,
                                    const statement* stmt, const param_source& params);
-    static void queue_query(detail::connection_impl* impl, std::unique_ptr<detail::request> r,
-                            std::string_view sql, const statement* stmt,
-                            const param_source& params);
+    static void queue_query(detail::connection_impl* impl,
+                            std::unique_ptr<detail::result_request> r, std::string_view sql,
+                            const statement* stmt, const param_source& params);
     static void start_query(detail::connection_impl* impl, result_handler handler,
                             const detail::op_settings& op, std::string_view sql,
                             const statement* stmt, const param_source& params);

@@ -250,3 +250,11 @@ TEST_CASE("backend: messages without a body") {
     CHECK(decode('1', "x"sv).error() == client_errc::invalid_message_length);
     CHECK(decode('c', "x"sv).error() == client_errc::invalid_message_length);
 }
+
+TEST_CASE("backend: message names are the protocol documentation's") {
+    CHECK(std::string_view(backend_message_name(backend_message_type::row_description)) ==
+          "RowDescription");
+    CHECK(std::string_view(backend_message_name(backend_message_type::data_row)) == "DataRow");
+    CHECK(std::string_view(backend_message_name(static_cast<backend_message_type>('x'))) ==
+          "unknown");
+}

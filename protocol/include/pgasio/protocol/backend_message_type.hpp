@@ -62,4 +62,58 @@ constexpr bool is_backend_message_type(char c) noexcept {
     return false;
 }
 
+/// The protocol documentation's name of a message type ("RowDescription"), for messages and
+/// logs; "unknown" for a type byte pgasio does not know.
+constexpr const char* backend_message_name(backend_message_type type) noexcept {
+    switch (type) {
+    case backend_message_type::authentication:
+        return "Authentication";
+    case backend_message_type::backend_key_data:
+        return "BackendKeyData";
+    case backend_message_type::bind_complete:
+        return "BindComplete";
+    case backend_message_type::close_complete:
+        return "CloseComplete";
+    case backend_message_type::command_complete:
+        return "CommandComplete";
+    case backend_message_type::copy_data:
+        return "CopyData";
+    case backend_message_type::copy_done:
+        return "CopyDone";
+    case backend_message_type::copy_in_response:
+        return "CopyInResponse";
+    case backend_message_type::copy_out_response:
+        return "CopyOutResponse";
+    case backend_message_type::copy_both_response:
+        return "CopyBothResponse";
+    case backend_message_type::data_row:
+        return "DataRow";
+    case backend_message_type::empty_query_response:
+        return "EmptyQueryResponse";
+    case backend_message_type::error_response:
+        return "ErrorResponse";
+    case backend_message_type::negotiate_protocol_version:
+        return "NegotiateProtocolVersion";
+    case backend_message_type::no_data:
+        return "NoData";
+    case backend_message_type::notice_response:
+        return "NoticeResponse";
+    case backend_message_type::notification_response:
+        return "NotificationResponse";
+    case backend_message_type::parameter_description:
+        return "ParameterDescription";
+    case backend_message_type::parameter_status:
+        return "ParameterStatus";
+    case backend_message_type::parse_complete:
+        return "ParseComplete";
+    case backend_message_type::portal_suspended:
+        return "PortalSuspended";
+    case backend_message_type::ready_for_query:
+        return "ReadyForQuery";
+    case backend_message_type::row_description:
+        return "RowDescription";
+    }
+    return "unknown";
+}
+
 } // namespace pgasio::protocol

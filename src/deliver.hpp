@@ -1,0 +1,47 @@
+// How the engine answers a caller: on the caller's handler's own executor, directly when that is
+// the connection's, posted when Asio's rules forbid a direct call.
+#pragma once
+
+#include <boost/asio/any_completion_executor.hpp>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+
+#include <utility>
+
+namespace pgasio::detail {
+
+namespace asio = boost::asio;
+
+/// How a handler is called: from the engine's own completion path (directly when it runs on the
+/// connection's executor), or posted, when the call would otherwise happen inside the initiating
+/// function or a cancellation handler (which Asio's rules forbid).
+enum class call { direct, posted };
+
+/// Calls `h` with `args` on the handler's own executor. The engine runs on `conn_executor`, so a
+/// handler associated with `own` (the same executor as a completion executor: a coroutine on
+/// the same io_context or strand, the usual case) is called directly: what dispatch would do,
+/// without wrapping the call in a type-erased function object.
+template <class Handler, class... Args>
+void deliver(Handler& h, const asio::any_io_executor& conn_executor,
+             const asio::any_completion_executor& own, call how, Args&&... args) {
+    auto ex = asio::get_associated_executor(h, own);
+    if (how == call::direct && ex == own) {
+        std::move(h)(std::forward<Args>(args)...);
+        return;
+    }
+    auto f =
+        asio::bind_executor(ex, [h = std::move(h), ... a = std::forward<Args>(args)]() mutable {
+            std::move(h)(std::move(a)...);
+        });
+    // post through the connection's executor, then on to the handler's (a completion executor
+    // cannot be asked for blocking.never itself).
+    if (how == call::posted)
+        asio::post(conn_executor, std::move(f));
+    else
+        asio::dispatch(std::move(f));
+}
+
+} // namespace pgasio::detail

@@ -1,0 +1,206 @@
+// The consumers of the query operations' answers (request_kinds.hpp) and the defaults of the
+// request interface.
+#include "request_kinds.hpp"
+
+#include "connection_impl.hpp"
+
+#include <pgasio/protocol/backend.hpp>
+#include <pgasio/row_stream.hpp>
+
+namespace pgasio::detail {
+namespace {
+
+using t = protocol::backend_message_type;
+
+// What every kind that builds results does with an answer: the columns (from a RowDescription,
+// or from the prepared statement whose BindComplete came) and the command tag. `statement_cols`
+// are the columns of the prepared statement being executed (null: a RowDescription says).
+error_code build_result(const protocol::message_view& m, result_builder& rows,
+                        const column_list& statement_cols) {
+    switch (m.type) {
+    case t::bind_complete:
+        if (statement_cols) rows.set_columns(statement_cols);
+        return {};
+    case t::row_description: {
+        const auto rd = protocol::decode_row_description(m.body);
+        if (!rd) return rd.error();
+        rows.set_columns(make_columns(*rd));
+        return {};
+    }
+    case t::command_complete: {
+        const auto cc = protocol::decode_command_complete(m.body);
+        if (!cc) return cc.error();
+        rows.set_command_tag(cc->tag);
+        return {};
+    }
+    default:
+        return {}; // nothing to build (NoData, CloseComplete, ParseComplete, ...)
+    }
+}
+
+} // namespace
+
+void request::on_rows(connection_impl&, result_builder&, bool) {}
+void request::on_success(result_builder&) {}
+void request::restart() {}
+void request::abandon(connection_impl&) {}
+void request::on_identified() {}
+
+error_code result_request::on_answer(const protocol::message_view& m, result_builder& rows) {
+    return build_result(m, rows, statement_columns);
+}
+
+void result_request::on_success(result_builder& rows) {
+    rows_ = rows.finish();
+}
+
+void result_request::answer(error_code ec, const connection_impl& c, call how) {
+    release_slot();
+    result rows = ec ? result{} : std::move(rows_);
+    // The hot path: known at initiation to run here, so no need to ask the erased handler for
+    // its executor (which costs an allocation).
+    if (how == call::direct && on_connection_executor)
+        return std::move(handler_)(ec, std::move(rows));
+    c.deliver(handler_, how, ec, std::move(rows));
+}
+
+void stream_state::hand_out(const connection_impl& c, call how) {
+    if (!waiter || (parts.empty() && !finished)) return;
+    auto h = std::move(*waiter);
+    waiter.reset();
+    if (waiter_slot.is_connected()) waiter_slot.clear();
+    waiter_slot = {};
+    if (!parts.empty()) {
+        result part = std::move(parts.front());
+        parts.pop_front();
+        return c.deliver(h, how, error_code{}, std::move(part));
+    }
+    if (ec && waiter_diag) *waiter_diag = diag;
+    c.deliver(h, how, ec, ec ? result{} : end);
+}
+
+stream_request::stream_request(std::shared_ptr<stream_state> st)
+    : stream_(std::move(st)) {
+    diag = &stream_->diag;
+    flush_at = row_stream::part_bytes;
+    timeout = std::chrono::milliseconds(0); // a stream lasts as long as its reader takes
+}
+
+void stream_request::on_identified() {
+    stream_->request_id = id;
+}
+
+void stream_request::on_rows(connection_impl& c, result_builder& rows, bool batch_end) {
+    // At the end of a batch from the socket, a waiting reader gets the rows so far, not only
+    // once a whole part has come: a slow query's rows are not held back.
+    if (batch_end && !stream_->waiter) return;
+    stream_->parts.push_back(rows.take_rows());
+    partly_done = true; // its reader has rows: it can no longer be sent again
+    stream_->hand_out(c, call::direct);
+    // Two parts waiting: stop reading until the reader takes one (TCP holds the server back).
+    if (stream_->parts.size() >= 2) c.pause_reading();
+}
+
+void stream_request::on_success(result_builder& rows) {
+    // The last rows, then the end: the same columns, no rows, the command tag.
+    column_list columns = rows.columns();
+    result last = rows.finish();
+    rows.set_columns(std::move(columns));
+    rows.set_command_tag(last.command_tag());
+    stream_->end = rows.finish();
+    if (!last.empty()) stream_->parts.push_back(std::move(last));
+}
+
+void stream_request::answer(error_code ec, const connection_impl& c, call how) {
+    release_slot();
+    // The stream ends: its reader gets the parts still buffered, then this.
+    stream_->finished = true;
+    stream_->ec = ec;
+    stream_->hand_out(c, how);
+}
+
+void stream_request::abandon(connection_impl& c) {
+    // Its parts are not wanted any more, and what the server sent must be drained.
+    stream_->parts.clear();
+    c.resume_reading();
+}
+
+error_code results_request::on_answer(const protocol::message_view& m, result_builder& rows) {
+    const std::size_t query = results_.size();
+    const column_list none;
+    const column_list& cols = query < statement_columns.size() ? statement_columns[query] : none;
+    if (auto ec = build_result(m, rows, cols)) return ec;
+    if (m.type == t::command_complete) {
+        results_.push_back(rows.finish());
+        // A statement of a simple query has run: the request can no longer be repeated.
+        if (form_ == form::simple) partly_done = true;
+    } else if (m.type == t::empty_query_response && form_ == form::batch) {
+        results_.push_back(rows.finish()); // one result per query, even an empty one
+    }
+    return {};
+}
+
+void results_request::answer(error_code ec, const connection_impl& c, call how) {
+    release_slot();
+    auto results = ec ? std::vector<result>{} : std::move(results_);
+    c.deliver(handler_, how, ec, std::move(results));
+}
+
+void results_request::restart() {
+    results_.clear();
+}
+
+error_code prepare_request::on_answer(const protocol::message_view& m, result_builder&) {
+    switch (m.type) {
+    case t::parse_complete:
+        // A named statement exists from here on, whatever happens to the rest of the request.
+        partly_done = true;
+        return {};
+    case t::parameter_description: {
+        const auto pd = protocol::decode_parameter_description(m.body);
+        if (!pd) return pd.error();
+        for (std::size_t i = 0; i < pd->size(); ++i)
+            statement_->parameter_types.push_back((*pd)[i]);
+        return {};
+    }
+    case t::row_description: {
+        const auto rd = protocol::decode_row_description(m.body);
+        if (!rd) return rd.error();
+        // Describe of a statement cannot know the result formats yet (it says text); pgasio
+        // always binds for binary results, so that is what its rows will be.
+        auto cols = std::make_shared<std::vector<column>>(*make_columns(*rd));
+        for (auto& col : *cols)
+            col.format = protocol::format_code::binary;
+        statement_->columns = std::move(cols);
+        return {};
+    }
+    default:
+        return {};
+    }
+}
+
+void prepare_request::answer(error_code ec, const connection_impl& c, call how) {
+    release_slot();
+    statement st;
+    if (!ec) {
+        statement_->session = c.session_id;
+        st = statement(std::shared_ptr<const statement_data>(std::move(statement_)));
+    }
+    c.deliver(handler_, how, ec, std::move(st));
+}
+
+void prepare_request::restart() {
+    statement_->parameter_types.clear();
+    statement_->columns.reset();
+}
+
+error_code command_request::on_answer(const protocol::message_view&, result_builder&) {
+    return {};
+}
+
+void command_request::answer(error_code ec, const connection_impl& c, call how) {
+    release_slot();
+    if (handler_) c.deliver(handler_, how, ec);
+}
+
+} // namespace pgasio::detail

@@ -1,0 +1,132 @@
+// The kinds of request the query operations make: each is a consumer of its answers (what they
+// build, and how its caller is answered), for the engine's request interface (request.hpp).
+#pragma once
+
+#include "request.hpp"
+
+#include <pgasio/notification.hpp>
+#include <pgasio/result.hpp>
+#include <pgasio/statement.hpp>
+
+#include <boost/asio/any_completion_handler.hpp>
+
+#include <deque>
+#include <optional>
+#include <vector>
+
+namespace pgasio::detail {
+
+using result_handler = asio::any_completion_handler<void(error_code, result)>;
+using results_handler = asio::any_completion_handler<void(error_code, std::vector<result>)>;
+using statement_handler = asio::any_completion_handler<void(error_code, statement)>;
+using void_handler = asio::any_completion_handler<void(error_code)>;
+
+/// An extended query whose rows make one result (connection::async_query and its kin).
+class result_request : public request {
+public:
+    explicit result_request(result_handler h)
+        : handler_(std::move(h)) {}
+    result_request() = default;
+
+    /// The columns of the prepared statement it executes: its rows follow BindComplete
+    /// undescribed (null: a RowDescription will say).
+    column_list statement_columns;
+
+    error_code on_answer(const protocol::message_view& m, result_builder& rows) override;
+    void on_success(result_builder& rows) override;
+    void answer(error_code ec, const connection_impl& c, call how) override;
+
+private:
+    result_handler handler_;
+    result rows_;
+};
+
+/// What a row_stream and its request share (on the connection's executor only).
+struct stream_state {
+    std::weak_ptr<connection_impl> conn;
+    asio::any_io_executor executor;
+    std::uint64_t request_id = 0;
+    std::deque<result> parts; ///< handed out by the engine, not yet taken by async_next
+    result end;               ///< the part after the last: no rows, the command tag
+    bool finished = false;    ///< the request is over: `ec` says how (parts may remain)
+    error_code ec;
+    diagnostics diag; ///< the request's diagnostics
+    std::optional<result_handler> waiter;
+    diagnostics* waiter_diag = nullptr;
+    asio::cancellation_slot waiter_slot; ///< the waiter's, cleared when it is answered
+
+    /// Gives the waiting reader (if any) its next part, or the end, or its error.
+    void hand_out(const connection_impl& c, call how);
+};
+
+/// An extended query whose rows go to a row_stream in parts of row_stream::part_bytes, the
+/// reads pausing while two parts wait for the reader.
+class stream_request : public result_request {
+public:
+    explicit stream_request(std::shared_ptr<stream_state> st);
+
+    void on_rows(connection_impl& c, result_builder& rows, bool batch_end) override;
+    void on_success(result_builder& rows) override;
+    void answer(error_code ec, const connection_impl& c, call how) override;
+    void abandon(connection_impl& c) override;
+    void on_identified() override;
+
+private:
+    std::shared_ptr<stream_state> stream_;
+};
+
+/// A simple query (one result per statement) or a batch of extended queries under one Sync
+/// (one result per query).
+class results_request : public request {
+public:
+    enum class form : std::uint8_t { simple, batch };
+    results_request(form f, results_handler h)
+        : form_(f)
+        , handler_(std::move(h)) {}
+
+    /// A batch: per query, the columns of its prepared statement (null: described).
+    std::vector<column_list> statement_columns;
+    /// A batch: how many queries it holds.
+    void expect(std::size_t queries) { results_.reserve(queries); }
+
+    error_code on_answer(const protocol::message_view& m, result_builder& rows) override;
+    void answer(error_code ec, const connection_impl& c, call how) override;
+    void restart() override;
+
+private:
+    form form_;
+    results_handler handler_;
+    std::vector<result> results_;
+};
+
+/// Parse and Describe of a named statement: a statement handle, no rows.
+class prepare_request : public request {
+public:
+    prepare_request(std::shared_ptr<statement_data> st, statement_handler h)
+        : statement_(std::move(st))
+        , handler_(std::move(h)) {}
+
+    error_code on_answer(const protocol::message_view& m, result_builder& rows) override;
+    void answer(error_code ec, const connection_impl& c, call how) override;
+    void restart() override;
+
+private:
+    std::shared_ptr<statement_data> statement_;
+    statement_handler handler_;
+};
+
+/// A command whose caller only wants to know that it succeeded (Close, LISTEN, ...); without a
+/// handler, one of the engine's own (internal).
+class command_request : public request {
+public:
+    explicit command_request(void_handler h = {})
+        : handler_(std::move(h)) {}
+
+    error_code on_answer(const protocol::message_view& m, result_builder& rows) override;
+    void answer(error_code ec, const connection_impl& c, call how) override;
+
+private:
+    void_handler handler_;
+};
+
+} // namespace pgasio::detail
