@@ -5,8 +5,8 @@
 #include "transport.hpp"
 
 #include <pgasio/config.hpp>
-#include <pgasio/notification.hpp>
 #include <pgasio/detail/result_builder.hpp>
+#include <pgasio/notification.hpp>
 #include <pgasio/protocol/backend.hpp>
 #include <pgasio/protocol/framer.hpp>
 #include <pgasio/protocol/frontend.hpp>
@@ -96,6 +96,9 @@ public:
     /// Grants an exclusive section (its id) to `handler` as soon as no other is held and the
     /// requests queued before it were taken (never inline).
     void acquire_section(asio::any_completion_handler<void(error_code, std::uint64_t)> handler);
+    /// Refuses the requests of section `id` from now on (client_errc::lease_ended): the first
+    /// half of its release, which may run inside one of the engine's own completions.
+    void refuse_section(std::uint64_t id) noexcept;
     /// Ends section `id` once its requests are answered, rolling back a transaction block it
     /// left open first; then the requests held meanwhile are queued.
     void release_section(std::uint64_t id);
@@ -103,6 +106,8 @@ public:
     void serve_stream(stream_state& st);
     /// The reader stopped a stream: its query is cancelled like a cancelled request.
     void cancel_stream(stream_state& st);
+    /// The transaction status of the latest ReadyForQuery.
+    protocol::transaction_status transaction_status() const noexcept { return tx_status_; }
     /// Stops reading from the socket until resume_reading(): a consumer's reader lags (the
     /// server is then held back by TCP).
     void pause_reading() noexcept { paused_ = true; }

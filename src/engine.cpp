@@ -521,6 +521,7 @@ error_code connection_impl::check(request& r, const protocol::message_view& m) {
     if (machine_for_ != r.id) {
         machine_.reset(r.script());
         machine_for_ = r.id;
+        r.begin(builder_);
     }
     const auto ev = machine_.on_message(m);
     return ev ? error_code{} : ev.error();
@@ -629,8 +630,12 @@ void connection_impl::grant_section(
     deliver(waiter, call::posted, error_code{}, active_section_);
 }
 
+void connection_impl::refuse_section(std::uint64_t id) noexcept {
+    if (id == active_section_) section_released_ = true;
+}
+
 void connection_impl::release_section(std::uint64_t id) {
-    if (id != active_section_ || section_released_) return;
+    if (id != active_section_) return;
     section_released_ = true;
     maybe_end_section();
 }

@@ -246,9 +246,11 @@ void connection::start_acquire(detail::connection_impl* impl, section_handler ha
 
 void connection::release_section(const std::shared_ptr<detail::connection_impl>& impl,
                                  std::uint64_t section) noexcept {
-    // Posted: a lease may be destroyed on any thread, or inside one of its own completions.
-    if (impl)
-        boost::asio::post(impl->executor, [impl, section] { impl->release_section(section); });
+    if (!impl) return;
+    // What the lease and its cursors start from here on is refused at once; the rest is posted:
+    // a lease may be destroyed on any thread, or inside one of its own completions.
+    if (impl->on_executor()) impl->refuse_section(section);
+    boost::asio::post(impl->executor, [impl, section] { impl->release_section(section); });
 }
 
 void connection::set_notice_handler(std::function<void(const diagnostics&)> handler) {

@@ -42,6 +42,8 @@ struct request {
 
     // The consumer.
 
+    /// Its answers begin (again, when it is sent again): `rows` is empty, ready for its rows.
+    virtual void begin(result_builder& rows);
     /// An answer the engine does not handle itself (ParseComplete, BindComplete, the Describe
     /// answers, CommandComplete, EmptyQueryResponse, CloseComplete, NoData, PortalSuspended),
     /// already checked against the request by the response machine. `rows` builds the rows of

@@ -40,6 +40,7 @@ error_code build_result(const protocol::message_view& m, result_builder& rows,
 
 } // namespace
 
+void request::begin(result_builder&) {}
 void request::on_rows(connection_impl&, result_builder&, bool) {}
 void request::on_success(result_builder&) {}
 void request::restart() {}

@@ -3,6 +3,7 @@
 
 #include <pgasio/batch.hpp>
 #include <pgasio/config.hpp>
+#include <pgasio/cursor.hpp>
 #include <pgasio/detail/split_token.hpp>
 #include <pgasio/error.hpp>
 #include <pgasio/notification.hpp>
@@ -443,6 +444,25 @@ private:
                              std::string_view channel);
     static void start_receive_notification(detail::connection_impl* impl,
                                            notification_handler handler);
+    using cursor_handler = boost::asio::any_completion_handler<void(error_code, cursor)>;
+    static void start_open_cursor(detail::connection_impl* impl, cursor_handler handler,
+                                  const detail::op_settings& op, std::string_view sql,
+                                  const cursor_options& options, const param_source& params);
+
+    // Opens a cursor (exclusive_lease::async_open_cursor) over `sql` with `params`.
+    struct cursor_initiation {
+        detail::connection_impl* impl;
+        template <class Handler, class... Params>
+        void operator()(Handler&& handler, const detail::op_settings& op, const std::string& sql,
+                        const cursor_options& options, const Params&... params) const {
+            const auto types = detail::param_types_of(params...);
+            const std::tuple<const Params&...> refs(params...);
+            const param_source src{types, detail::param_count(params...),
+                                   &write_params_of<Params...>, &refs};
+            start_open_cursor(impl, cursor_handler(std::forward<Handler>(handler)), op, sql,
+                              options, src);
+        }
+    };
 
     struct query_initiation {
         detail::connection_impl* impl;

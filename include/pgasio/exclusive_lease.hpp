@@ -124,6 +124,24 @@ public:
         return conn().async_prepare(sql, in_lease(std::forward<Token>(token)));
     }
 
+    /// Opens a server-side cursor over `sql` with `params` (as async_query takes them) in this
+    /// lease; see pgasio::cursor and cursor_options. Completion signature: void(error_code,
+    /// cursor). Errors: async_query's; client_errc::cursor_needs_transaction for a portal
+    /// opened outside a transaction block; for a declared cursor without WITH HOLD outside one,
+    /// the server's 25P01 (no_active_sql_transaction). Nothing stays open after an error.
+    template <class... Args>
+    auto async_open_cursor(std::string_view sql, const cursor_options& options, Args&&... args) {
+        detail::connection_impl* impl = conn().impl_.get();
+        return detail::split_token(
+            [&](auto& token, const auto&... params) {
+                auto leased = in_lease(std::move(token));
+                return boost::asio::async_initiate<decltype(leased), void(error_code, cursor)>(
+                    connection::cursor_initiation{impl}, leased, detail::op_settings{},
+                    std::string(sql), options, params...);
+            },
+            std::forward<Args>(args)...);
+    }
+
 private:
     friend class connection;
     exclusive_lease(connection& conn, std::shared_ptr<detail::connection_impl> impl,

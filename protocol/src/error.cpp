@@ -104,6 +104,11 @@ const char* describe(client_errc e) noexcept {
                "statements would run inside it): it was rolled back; use an exclusive lease";
     case client_errc::lease_ended:
         return "the exclusive lease was released: its operations can no longer run";
+    case client_errc::cursor_needs_transaction:
+        return "a portal cursor lives in a transaction block: run BEGIN on the lease first (or "
+               "declare the cursor WITH HOLD)";
+    case client_errc::cursor_closed:
+        return "the cursor was closed: it can no longer fetch";
     case client_errc::unexpected_row_count:
         return "the query returned a number of rows other than the one expected";
     case client_errc::unexpected_null:

@@ -67,8 +67,10 @@ enum class client_errc : int {
     already_connected,           ///< async_connect on a connection that is open
     copy_needs_copy_api,         ///< COPY through a query operation (refused, nothing copied)
     cancel_timeout,              ///< the server did not answer a cancel in time (session closed)
-    transaction_needs_lease, ///< a transaction block opened on a shared connection (rolled back)
-    lease_ended,             ///< an operation on an exclusive lease already released
+    transaction_needs_lease,  ///< a transaction block opened on a shared connection (rolled back)
+    lease_ended,              ///< an operation on an exclusive lease already released
+    cursor_needs_transaction, ///< a portal cursor opened outside a transaction block
+    cursor_closed,            ///< an operation on a cursor already closed
 
     // Type codecs (a value could not be encoded or decoded).
     unexpected_null = 300, ///< NULL where the target type cannot hold it
