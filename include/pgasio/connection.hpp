@@ -226,7 +226,9 @@ public:
     /// Runs `sql` with `params` (as async_query does) and returns its rows as a row_stream:
     /// handed out in parts as they arrive, in bounded memory whatever the result's size (see
     /// row_stream). Nothing is awaited here; errors (the server's, parameters that cannot be
-    /// sent, a closed connection) come from the stream's async_next.
+    /// sent, a closed connection) come from the stream's async_next. To keep a query open on
+    /// the server and fetch its rows when the caller chooses (other statements running in
+    /// between), use a server-side cursor: exclusive_lease::async_open_cursor.
     /// @code
     /// auto rows = conn.query_stream("SELECT g FROM generate_series(1, $1::int4) g", 10'000'000);
     /// std::int64_t sum = 0;
