@@ -1,7 +1,8 @@
 // Transactions, timeouts and error details with pgasio, printed for a newcomer: a transfer in a
 // transaction on an exclusive lease while another coroutine shares the connection, a transfer
 // that breaks a constraint (its details read on the no-throw path, its transaction rolled back
-// by the lease), why BEGIN needs a lease, and a query with its own timeout.
+// by the lease), why BEGIN needs a lease, a query with its own timeout, and a server-side
+// cursor.
 // Usage: transactions "postgresql://user:password@host:port/db"
 #include <pgasio/connection.hpp>
 #include <pgasio/exclusive_lease.hpp>
@@ -134,6 +135,26 @@ asio::awaitable<void> run(std::string url) {
                slow_ec.message());
     auto next = co_await conn.async_query("SELECT 'still here'::text");
     fmt::print("   next query: {}\n", next[0].get<std::string_view>(0));
+
+    fmt::print("\n== a server-side cursor: rows fetched a few at a time, in a transaction\n");
+    {
+        // The query stays open on the server; each fetch brings the next rows, whenever the
+        // program asks, and the lease may run other statements in between.
+        auto lease = co_await conn.async_acquire_exclusive();
+        co_await lease.async_execute("BEGIN");
+        auto cur =
+            co_await lease.async_open_cursor("SELECT g, g * g FROM generate_series(1, $1::int4) g",
+                                             pgasio::cursor_options{.fetch_size = 4}, 10);
+        while (!cur.exhausted()) {
+            auto rows = co_await cur.async_fetch();
+            std::string line;
+            for (auto row : rows)
+                line += fmt::format(" {}²={}", row.get<std::int32_t>(0), row.get<std::int32_t>(1));
+            fmt::print("   fetched {} rows:{}\n", rows.size(), line);
+        }
+        co_await cur.async_close();
+        co_await lease.async_execute("COMMIT");
+    }
 
     co_await conn.async_close();
     fmt::print("\nclosed\n");
