@@ -219,7 +219,11 @@ private:
     /// Ends the active section if it was released and nothing of it is left in the queue.
     void maybe_end_section();
     /// Makes the section `waiter` waits for the active one and answers it.
-    void grant_section(asio::any_completion_handler<void(error_code, std::uint64_t)> waiter);
+    void grant_section(asio::any_completion_handler<void(error_code, std::uint64_t)> waiter,
+                       asio::cancellation_slot slot = {});
+    /// The waiter `id` for a section was cancelled: it leaves the line, answered with
+    /// operation_aborted.
+    void cancel_acquire(std::uint64_t id);
 
     std::uint64_t request_counter_ = 0;
     std::size_t unwritten_ = 0; // requests at the back of `queue` not yet handed to the socket
@@ -241,11 +245,30 @@ private:
     // Exclusive sections. While one is active, requests of no section or another one wait in
     // `parked_` (encoded), in arrival order with the sections waiting their turn.
     struct parked {
+        parked() = default;
+        parked(parked&&) noexcept = default;
+        // Boost 1.81's any_completion_handler::operator=(any_completion_handler&&) builds a
+        // new handler from its argument as an lvalue, which the converting constructor wraps
+        // in itself without end (a stack overflow): the waiter is swapped instead. The deque
+        // move-assigns entries when one is erased from its middle.
+        parked& operator=(parked&& other) noexcept {
+            r = std::move(other.r);
+            bytes = std::move(other.bytes);
+            ec = other.ec;
+            why = std::move(other.why);
+            waiter.swap(other.waiter);
+            waiter_id = other.waiter_id;
+            waiter_slot = other.waiter_slot;
+            return *this;
+        }
+
         std::unique_ptr<request> r; // null for a section waiting its turn
         protocol::write_buffer bytes;
         error_code ec;
         std::string why;
         asio::any_completion_handler<void(error_code, std::uint64_t)> waiter;
+        std::uint64_t waiter_id = 0;         // finds a cancelled waiter
+        asio::cancellation_slot waiter_slot; // the waiter's, cleared when it is answered
     };
     std::deque<parked> parked_;
     std::uint64_t active_section_ = 0;

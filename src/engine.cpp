@@ -606,7 +606,7 @@ void connection_impl::maybe_end_section() {
         if (p.r)
             enqueue_encoded(std::move(p.r), p.bytes, p.ec, p.why);
         else
-            grant_section(std::move(p.waiter));
+            grant_section(std::move(p.waiter), p.waiter_slot);
     }
 }
 
@@ -616,13 +616,35 @@ void connection_impl::acquire_section(
         return deliver(handler, call::posted, error_code(client_errc::not_connected),
                        std::uint64_t{0});
     if (active_section_ == 0 && parked_.empty()) return grant_section(std::move(handler));
+    // Waits its turn; cancelling the wait takes it out of the line (posted to the executor, as
+    // a request's cancellation is).
     parked p;
-    p.waiter = std::move(handler);
+    p.waiter_id = ++request_counter_;
+    p.waiter_slot = asio::get_associated_cancellation_slot(handler);
+    if (p.waiter_slot.is_connected())
+        p.waiter_slot.assign([weak = weak_from_this(), id = p.waiter_id](asio::cancellation_type) {
+            if (auto self = weak.lock())
+                asio::post(self->executor, [weak, id] {
+                    if (auto s = weak.lock()) s->cancel_acquire(id);
+                });
+        });
+    p.waiter.swap(handler); // not operator=: see parked
     parked_.push_back(std::move(p));
 }
 
+void connection_impl::cancel_acquire(std::uint64_t id) {
+    const auto it = std::find_if(parked_.begin(), parked_.end(),
+                                 [id](const parked& p) { return !p.r && p.waiter_id == id; });
+    if (it == parked_.end()) return; // granted (or failed) meanwhile
+    auto waiter = std::move(it->waiter);
+    parked_.erase(it);
+    deliver(waiter, call::direct, error_code(asio::error::operation_aborted), std::uint64_t{0});
+}
+
 void connection_impl::grant_section(
-    asio::any_completion_handler<void(error_code, std::uint64_t)> waiter) {
+    asio::any_completion_handler<void(error_code, std::uint64_t)> waiter,
+    asio::cancellation_slot slot) {
+    if (slot.is_connected()) slot.clear();
     // Requests queued before the grant go first; from here on, only the lease's are written.
     active_section_ = ++section_counter_;
     section_queued_ = 0;
@@ -735,6 +757,7 @@ void connection_impl::shut_down(error_code ec, const diagnostics& diag) {
     }
     for (auto& p : waiting) {
         if (!p.r) {
+            if (p.waiter_slot.is_connected()) p.waiter_slot.clear();
             deliver(p.waiter, call::posted, ec, std::uint64_t{0});
         } else if (!p.r->abandoned) {
             if (p.r->diag) *p.r->diag = diag;

@@ -315,8 +315,10 @@ public:
     /// (BEGIN ... COMMIT), session settings, several statements that must see each other's
     /// effects without anyone in between.
     ///
-    /// Completion signature: void(error_code, exclusive_lease). Errors: not_connected, and the
-    /// connection's error if it closes while waiting. The connection must outlive the lease
+    /// Completion signature: void(error_code, exclusive_lease). Errors: not_connected, the
+    /// connection's error if it closes while waiting, and operation_aborted when the wait is
+    /// cancelled (any cancellation type: the waiter leaves the line, nothing was granted; a
+    /// lease already granted is not taken back). The connection must outlive the lease
     /// and must not be moved while it is held.
     /// @code
     /// auto lease = co_await conn.async_acquire_exclusive();

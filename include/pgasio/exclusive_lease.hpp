@@ -182,13 +182,18 @@ template <class Token>
 auto connection::async_acquire_exclusive(Token&& token) {
     auto init = [this](auto handler, detail::op_settings) {
         // The engine grants a section id; the caller gets a lease holding it.
+        // The handler's executor and cancellation slot stay its own: cancelling the wait works.
         auto ex = boost::asio::get_associated_executor(handler, get_executor());
+        auto slot = boost::asio::get_associated_cancellation_slot(handler);
         start_acquire(
             impl_.get(),
-            boost::asio::bind_executor(ex, [this, h = std::move(handler), impl = impl_](
-                                               error_code ec, std::uint64_t section) mutable {
-                std::move(h)(ec, ec ? exclusive_lease{} : exclusive_lease(*this, impl, section));
-            }));
+            boost::asio::bind_cancellation_slot(
+                slot,
+                boost::asio::bind_executor(ex, [this, h = std::move(handler), impl = impl_](
+                                                   error_code ec, std::uint64_t section) mutable {
+                    std::move(h)(ec,
+                                 ec ? exclusive_lease{} : exclusive_lease(*this, impl, section));
+                })));
     };
     return boost::asio::async_initiate<Token, void(error_code, exclusive_lease)>(
         init, token, detail::op_settings{});

@@ -530,3 +530,31 @@ TEST_CASE(
         (void)ex;
     });
 }
+
+TEST_CASE("engine: a wait for a lease can be cancelled, and the line goes on") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        auto held = co_await conn.async_acquire_exclusive();
+        // A second waiter gives up after 50 ms, while the lease is still held.
+        asio::cancellation_signal give_up;
+        std::optional<pgasio::error_code> waited;
+        conn.async_acquire_exclusive(asio::bind_cancellation_slot(
+            give_up.slot(), [&](pgasio::error_code e, pgasio::exclusive_lease l) {
+                waited = e;
+                CHECK(!l.valid());
+            }));
+        co_await sleep_for(50ms);
+        CHECK(!waited);
+        give_up.emit(asio::cancellation_type::terminal);
+        for (int i = 0; !waited && i < 200; ++i)
+            co_await sleep_for(10ms);
+        REQUIRE(waited);
+        CHECK(*waited == asio::error::operation_aborted);
+        // The cancelled waiter holds nothing: the next one gets the session once it is free.
+        held.release();
+        auto next = co_await conn.async_acquire_exclusive();
+        auto r = co_await next.async_query("SELECT 1");
+        CHECK(r[0].get<std::int32_t>(0) == 1);
+        (void)ex;
+    });
+}
