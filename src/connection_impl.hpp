@@ -104,8 +104,17 @@ public:
     void release_section(std::uint64_t id);
     /// Gives a stream's waiting reader what is there (its next part, or its end).
     void serve_stream(stream_state& st);
-    /// The reader stopped a stream: its query is cancelled like a cancelled request.
-    void cancel_stream(stream_state& st);
+    /// The reader of a stream or a COPY stopped it: request `id` is cancelled like a request
+    /// whose caller gave up (answered at once, stopped on the server, its answers drained).
+    void stop_request(std::uint64_t id);
+    /// Sends `bytes` (the CopyData, CopyDone or CopyFail of the COPY FROM STDIN that the request
+    /// at the head of the queue runs) ahead of every request not yet written.
+    void send_copy(std::span<const std::byte> bytes);
+    /// The client ended the head request's COPY FROM STDIN: CopyDone, or CopyFail (`failed`).
+    void end_copy_in(bool failed) noexcept { machine_.end_copy_in(failed); }
+    /// Calls `h` once the socket has taken every byte handed to it so far (at once when it has):
+    /// the backpressure of a COPY's writer. Fails with the connection's error if it closes.
+    void when_written(asio::any_completion_handler<void(error_code)> h);
     /// The transaction status of the latest ReadyForQuery.
     protocol::transaction_status transaction_status() const noexcept { return tx_status_; }
     /// Stops reading from the socket until resume_reading(): a consumer's reader lags (the
@@ -189,6 +198,8 @@ private:
     void malformed_message(error_code ec, const char* what);
     void finish_front();
     void start_write();
+    /// Answers every when_written waiter with `ec`.
+    void answer_written_waiters(error_code ec);
     /// Writes `bytes`: at once what the socket takes, the rest asynchronously from a copy.
     void write_bytes(std::span<const std::byte> bytes);
     /// The caller gave up on the request `id` (cancellation of `type`, or its timeout).
@@ -280,6 +291,8 @@ private:
     // Fires at the earliest deadline of the queued requests (timer_at_; max when not set).
     asio::steady_timer deadline_timer_;
     std::chrono::steady_clock::time_point timer_at_ = std::chrono::steady_clock::time_point::max();
+    // Waiting for the socket to take what it was given (when_written).
+    std::vector<asio::any_completion_handler<void(error_code)>> written_waiters_;
     // A stream's reader lags: no read is outstanding until resume_reading().
     bool paused_ = false;
     // True while the read loop hands a batch of messages to their requests: requests queued

@@ -9,7 +9,6 @@
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/system_executor.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -130,19 +129,14 @@ void encode_close(protocol::write_buffer& out, const cursor_state& st) {
     protocol::encode_sync(out);
 }
 
-// Answers an operation on an empty cursor, which has no connection to go through: posted on the
-// system executor, then on to the handler's.
+// Answers an operation on an empty handle, which has no connection to go through.
 template <class Handler, class... Args>
 void refuse_empty(Handler& h, diagnostics* diag, Args... args) {
     if (diag) {
         *diag = diagnostics{};
         diag->message = "the cursor is empty (default-constructed or moved from)";
     }
-    auto ex = asio::get_associated_executor(h);
-    asio::post(asio::system_executor(),
-               asio::bind_executor(ex, [h = std::move(h), ... a = std::move(args)]() mutable {
-                   std::move(h)(error_code(client_errc::cursor_closed), std::move(a)...);
-               }));
+    deliver_detached(h, error_code(client_errc::cursor_closed), std::move(args)...);
 }
 
 } // namespace

@@ -8,6 +8,7 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/system_executor.hpp>
 
 #include <utility>
 
@@ -42,6 +43,17 @@ void deliver(Handler& h, const asio::any_io_executor& conn_executor,
         asio::post(conn_executor, std::move(f));
     else
         asio::dispatch(std::move(f));
+}
+
+/// Calls `h` with `args` where no connection can carry the call (an operation on an empty
+/// handle): posted on the system executor, then on to the handler's own executor.
+template <class Handler, class... Args>
+void deliver_detached(Handler& h, Args... args) {
+    auto ex = asio::get_associated_executor(h);
+    asio::post(asio::system_executor(),
+               asio::bind_executor(ex, [h = std::move(h), ... a = std::move(args)]() mutable {
+                   std::move(h)(std::move(a)...);
+               }));
 }
 
 } // namespace pgasio::detail

@@ -286,7 +286,26 @@ void connection_impl::write_bytes(std::span<const std::byte> bytes) {
                            return self->fail_all(ec, d);
                        }
                        if (!ec) self->start_write();
+                       if (!self->write_in_progress) self->answer_written_waiters({});
                    });
+}
+
+void connection_impl::send_copy(std::span<const std::byte> bytes) {
+    urgent_.put_bytes(bytes);
+    start_write();
+}
+
+void connection_impl::when_written(asio::any_completion_handler<void(error_code)> h) {
+    if (!open) return deliver(h, call::posted, error_code(client_errc::not_connected));
+    if (!write_in_progress && urgent_.empty()) return deliver(h, call::posted, error_code{});
+    written_waiters_.push_back(std::move(h));
+}
+
+void connection_impl::answer_written_waiters(error_code ec) {
+    auto waiters = std::move(written_waiters_);
+    written_waiters_.clear();
+    for (auto& w : waiters)
+        deliver(w, call::posted, ec);
 }
 
 void connection_impl::start_reading() {
@@ -315,11 +334,11 @@ void connection_impl::handle_buffered() {
             handle(**m);
         }
     }
-    // A consumer that takes rows as they come (a stream) gets those of this batch now.
+    // A consumer that takes data as it comes (a stream, a COPY's reader) gets that of this
+    // batch now.
     if (open && !paused_ && !queue_.empty()) {
         request& head = *queue_.front();
-        if (head.flush_at != no_flush && builder_.rows() > 0 && !head.abandoned &&
-            !head.server_error)
+        if (head.flush_at != no_flush && !head.abandoned && !head.server_error)
             head.on_rows(*this, builder_, true);
     }
     answering_ = false;
@@ -330,9 +349,8 @@ void connection_impl::serve_stream(stream_state& st) {
     if (st.parts.size() < 2) resume_reading();
 }
 
-void connection_impl::cancel_stream(stream_state& st) {
-    st.parts.clear();
-    cancel(st.request_id, asio::error::operation_aborted, asio::cancellation_type::terminal);
+void connection_impl::stop_request(std::uint64_t id) {
+    cancel(id, asio::error::operation_aborted, asio::cancellation_type::terminal);
 }
 
 void connection_impl::resume_reading() {
@@ -497,12 +515,16 @@ void connection_impl::handle(const protocol::message_view& m) {
         return;
     }
     case t::copy_in_response:
-        return refuse_copy_in(r);
-    case t::copy_out_response:
-        // The data is drained and the caller told that COPY needs the COPY API.
-        r.refused_copy = true;
+        if (r.abandoned || !r.on_copy_in(*this, m)) refuse_copy_in(r);
         return;
-    case t::copy_data: // only after CopyOutResponse, whose data is drained
+    case t::copy_out_response:
+        // Unless its consumer takes the data, it is drained and the caller told that COPY
+        // needs the COPY API.
+        if (r.abandoned || !r.on_copy_out(*this, m)) r.refused_copy = true;
+        return;
+    case t::copy_data: // only after CopyOutResponse
+        if (!r.refused_copy && !r.abandoned) r.on_copy_data(*this, m.body);
+        return;
     case t::copy_done:
         return;
     case t::ready_for_query:
@@ -563,9 +585,9 @@ void connection_impl::finish_front() {
                         "transactions on an exclusive lease (connection::async_acquire_exclusive)");
         } else if (r->refused_copy) {
             ec = client_errc::copy_needs_copy_api;
-            explain(*r, "COPY cannot run through a query operation: pgasio refused it (nothing "
-                        "was copied) and the connection stays usable; COPY FROM STDIN and TO "
-                        "STDOUT need pgasio's COPY API");
+            explain(*r, "this operation cannot run that COPY: pgasio refused it (nothing was "
+                        "copied) and the connection stays usable; use connection::async_copy_in "
+                        "for COPY FROM STDIN and async_copy_out for COPY TO STDOUT");
         } else if (ec && r->diag) {
             *r->diag = std::move(*r->server_diag);
         }
@@ -765,6 +787,7 @@ void connection_impl::shut_down(error_code ec, const diagnostics& diag) {
         }
     }
     answer_notification_waiter(ec, {});
+    answer_written_waiters(ec);
 }
 
 void connection_impl::reset_session() {

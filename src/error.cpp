@@ -36,6 +36,8 @@ bool is_fatal(const error_code& ec) noexcept {
         case client_errc::lease_ended:
         case client_errc::cursor_needs_transaction:
         case client_errc::cursor_closed:
+        case client_errc::copy_ended:
+        case client_errc::copy_not_started:
         case client_errc::unexpected_row_count:
         case client_errc::unexpected_null:
         case client_errc::invalid_binary_length:

@@ -53,6 +53,15 @@ struct request {
     /// The rows built in `rows` reached `flush_at` bytes, or (`batch_end`) a batch of messages
     /// from the socket ended with rows built.
     virtual void on_rows(connection_impl& c, result_builder& rows, bool batch_end);
+    /// The server entered COPY FROM STDIN (CopyInResponse `m`): true when the consumer takes
+    /// the COPY (it then sends CopyData and ends it through the connection's copy functions);
+    /// false to refuse it (the engine ends it with CopyFail and fails the request).
+    virtual bool on_copy_in(connection_impl& c, const protocol::message_view& m);
+    /// The server entered COPY TO STDOUT (CopyOutResponse `m`): true when the consumer takes its
+    /// data (on_copy_data); false to drain it and fail the request.
+    virtual bool on_copy_out(connection_impl& c, const protocol::message_view& m);
+    /// The payload of one CopyData of a COPY TO STDOUT the consumer took.
+    virtual void on_copy_data(connection_impl& c, std::span<const std::byte> data);
     /// It succeeded: takes the last of what `rows` holds (the builder is reset next).
     virtual void on_success(result_builder& rows);
     /// Answers the caller with `ec`, or with what it collected when `ec` is success. Called once
@@ -76,7 +85,8 @@ struct request {
     std::chrono::milliseconds timeout{-1};
     /// The exclusive lease it runs in (0: a shared request).
     std::uint64_t section = 0;
-    /// on_rows is called once this many bytes of rows are built (max: never).
+    /// on_rows is called once this many bytes of rows are built, and at the end of every batch
+    /// of messages read from the socket (max: never).
     std::size_t flush_at = static_cast<std::size_t>(-1);
 
     /// The messages it sent that the server answers, in order: what its answers are checked

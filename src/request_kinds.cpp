@@ -9,12 +9,9 @@
 
 namespace pgasio::detail {
 namespace {
-
 using t = protocol::backend_message_type;
+} // namespace
 
-// What every kind that builds results does with an answer: the columns (from a RowDescription,
-// or from the prepared statement whose BindComplete came) and the command tag. `statement_cols`
-// are the columns of the prepared statement being executed (null: a RowDescription says).
 error_code build_result(const protocol::message_view& m, result_builder& rows,
                         const column_list& statement_cols) {
     switch (m.type) {
@@ -38,10 +35,15 @@ error_code build_result(const protocol::message_view& m, result_builder& rows,
     }
 }
 
-} // namespace
-
 void request::begin(result_builder&) {}
 void request::on_rows(connection_impl&, result_builder&, bool) {}
+bool request::on_copy_in(connection_impl&, const protocol::message_view&) {
+    return false;
+}
+bool request::on_copy_out(connection_impl&, const protocol::message_view&) {
+    return false;
+}
+void request::on_copy_data(connection_impl&, std::span<const std::byte>) {}
 void request::on_success(result_builder&) {}
 void request::restart() {}
 void request::abandon(connection_impl&) {}
@@ -94,7 +96,7 @@ void stream_request::on_identified() {
 void stream_request::on_rows(connection_impl& c, result_builder& rows, bool batch_end) {
     // At the end of a batch from the socket, a waiting reader gets the rows so far, not only
     // once a whole part has come: a slow query's rows are not held back.
-    if (batch_end && !stream_->waiter) return;
+    if (batch_end && (!stream_->waiter || rows.rows() == 0)) return;
     stream_->parts.push_back(rows.take_rows());
     partly_done = true; // its reader has rows: it can no longer be sent again
     stream_->hand_out(c, call::direct);

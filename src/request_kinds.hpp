@@ -21,6 +21,14 @@ using results_handler = asio::any_completion_handler<void(error_code, std::vecto
 using statement_handler = asio::any_completion_handler<void(error_code, statement)>;
 using void_handler = asio::any_completion_handler<void(error_code)>;
 
+/// What every kind that builds results does with an answer `m`: the columns (from a
+/// RowDescription, or from the prepared statement whose BindComplete came) and the command tag.
+/// `statement_cols` are the columns of the prepared statement being executed (null: a
+/// RowDescription says). A kind that wants no rows calls it too: the engine builds the rows of
+/// whatever statement runs, and needs their columns to check them.
+error_code build_result(const protocol::message_view& m, result_builder& rows,
+                        const column_list& statement_cols);
+
 /// An extended query whose rows make one result (connection::async_query and its kin).
 class result_request : public request {
 public:

@@ -6,21 +6,13 @@
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/system_executor.hpp>
 
 namespace pgasio {
 
 void row_stream::start_next(const std::shared_ptr<detail::stream_state>& state,
                             result_handler handler, diagnostics* diag) {
-    auto ex = boost::asio::get_associated_executor(handler);
-    if (!state) {
-        // No connection to go through: posted on the system executor, then on to the handler's.
-        boost::asio::post(boost::asio::system_executor(),
-                          boost::asio::bind_executor(ex, [h = std::move(handler)]() mutable {
-                              std::move(h)(client_errc::not_connected, result{});
-                          }));
-        return;
-    }
+    if (!state) // no connection to go through
+        return detail::deliver_detached(handler, error_code(client_errc::not_connected), result{});
     // Everything of the stream lives on the connection's executor.
     boost::asio::post(state->executor, [state, handler = std::move(handler), diag]() mutable {
         auto h_ex = boost::asio::get_associated_executor(handler, state->executor);
@@ -70,7 +62,8 @@ void row_stream::cancel() noexcept {
         if (state->finished) return;
         auto conn = state->conn.lock();
         if (!conn) return;
-        conn->cancel_stream(*state);
+        state->parts.clear();
+        conn->stop_request(state->request_id);
     });
 }
 

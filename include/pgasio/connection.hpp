@@ -3,6 +3,7 @@
 
 #include <pgasio/batch.hpp>
 #include <pgasio/config.hpp>
+#include <pgasio/copy.hpp>
 #include <pgasio/cursor.hpp>
 #include <pgasio/detail/split_token.hpp>
 #include <pgasio/error.hpp>
@@ -163,7 +164,8 @@ public:
     /// connection stays usable; client_errc::embedded_nul and codec errors for parameters that
     /// cannot be sent (nothing is sent then); operation_aborted or client_errc::query_timeout
     /// when cancelled (the connection stays usable); client_errc::copy_needs_copy_api for a
-    /// COPY (refused, nothing copied, the connection stays usable);
+    /// COPY FROM STDIN or TO STDOUT (refused, nothing copied, the connection stays usable:
+    /// async_copy_in and async_copy_out run those);
     /// client_errc::transaction_needs_lease for a BEGIN outside an exclusive lease (rolled
     /// back); client_errc::statement_not_prepared for an empty statement handle or one of
     /// another session; connection errors (fatal).
@@ -307,6 +309,36 @@ public:
             notification_initiation{impl_.get()}, token, detail::op_settings{});
     }
 
+    /// Starts `sql`, a `COPY ... FROM STDIN` statement (text, CSV or binary; sent as a simple
+    /// query, so without parameters), and returns the writer of its data once the server is
+    /// ready for it (see copy_writer). The COPY runs alone: the connection's other requests
+    /// wait until it is finished or aborted. Completion signature: void(error_code,
+    /// copy_writer). Errors: the server's (no such table, a malformed statement),
+    /// client_errc::copy_not_started when `sql` starts no COPY FROM STDIN (it ran, as a
+    /// simple query), timeouts and cancellation as for async_query until the writer is handed
+    /// out, the connection's.
+    template <class Token = default_token>
+    auto async_copy_in(std::string_view sql, Token&& token = {}) {
+        return boost::asio::async_initiate<Token, void(error_code, copy_writer)>(
+            [impl = impl_.get()](auto handler, detail::op_settings op, std::string text) {
+                start_copy_in(impl, copy_in_handler(std::move(handler)), op, text);
+            },
+            token, detail::op_settings{}, std::string(sql));
+    }
+
+    /// Starts `sql`, a `COPY ... TO STDOUT` statement, and returns the reader of its data once
+    /// the server starts sending (see copy_reader). The COPY runs alone. Completion signature:
+    /// void(error_code, copy_reader). Errors: as async_copy_in's (copy_not_started when `sql`
+    /// starts no COPY TO STDOUT).
+    template <class Token = default_token>
+    auto async_copy_out(std::string_view sql, Token&& token = {}) {
+        return boost::asio::async_initiate<Token, void(error_code, copy_reader)>(
+            [impl = impl_.get()](auto handler, detail::op_settings op, std::string text) {
+                start_copy_out(impl, copy_out_handler(std::move(handler)), op, text);
+            },
+            token, detail::op_settings{}, std::string(sql));
+    }
+
     /// Waits for exclusive use of the session and returns it as a lease: from the grant until
     /// the lease is released (or destroyed), only operations run through the lease are written
     /// to the server; everyone else's wait in order, encoded, and go on afterwards. Requests
@@ -448,6 +480,12 @@ private:
                              std::string_view channel);
     static void start_receive_notification(detail::connection_impl* impl,
                                            notification_handler handler);
+    using copy_in_handler = boost::asio::any_completion_handler<void(error_code, copy_writer)>;
+    using copy_out_handler = boost::asio::any_completion_handler<void(error_code, copy_reader)>;
+    static void start_copy_in(detail::connection_impl* impl, copy_in_handler handler,
+                              const detail::op_settings& op, std::string_view sql);
+    static void start_copy_out(detail::connection_impl* impl, copy_out_handler handler,
+                               const detail::op_settings& op, std::string_view sql);
     using cursor_handler = boost::asio::any_completion_handler<void(error_code, cursor)>;
     static void start_open_cursor(detail::connection_impl* impl, cursor_handler handler,
                                   const detail::op_settings& op, std::string_view sql,

@@ -118,6 +118,16 @@ public:
     auto async_run_batch(batch b, Token&& token = {}) {
         return conn().async_run_batch(std::move(b), in_lease(std::forward<Token>(token)));
     }
+    /// connection::async_copy_in, inside the lease (a COPY in the lease's transaction).
+    template <class Token = default_token>
+    auto async_copy_in(std::string_view sql, Token&& token = {}) {
+        return conn().async_copy_in(sql, in_lease(std::forward<Token>(token)));
+    }
+    /// connection::async_copy_out, inside the lease.
+    template <class Token = default_token>
+    auto async_copy_out(std::string_view sql, Token&& token = {}) {
+        return conn().async_copy_out(sql, in_lease(std::forward<Token>(token)));
+    }
     /// connection::async_prepare, inside the lease.
     template <class Token = default_token>
     auto async_prepare(std::string_view sql, Token&& token = {}) {

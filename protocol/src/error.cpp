@@ -96,7 +96,8 @@ const char* describe(client_errc e) noexcept {
     case client_errc::already_connected:
         return "the connection is already open (close it before connecting again)";
     case client_errc::copy_needs_copy_api:
-        return "COPY cannot run through a query operation: use the COPY API";
+        return "this operation cannot run that COPY: use async_copy_in (COPY FROM STDIN) or "
+               "async_copy_out (COPY TO STDOUT)";
     case client_errc::cancel_timeout:
         return "the server did not answer a cancel request in time; the connection was closed";
     case client_errc::transaction_needs_lease:
@@ -109,6 +110,11 @@ const char* describe(client_errc e) noexcept {
                "declare the cursor WITH HOLD)";
     case client_errc::cursor_closed:
         return "the cursor was closed: it can no longer fetch";
+    case client_errc::copy_ended:
+        return "the COPY was finished or aborted: it takes no more operations";
+    case client_errc::copy_not_started:
+        return "the statement did not start the COPY the operation expects (COPY ... FROM STDIN "
+               "for async_copy_in, COPY ... TO STDOUT for async_copy_out)";
     case client_errc::unexpected_row_count:
         return "the query returned a number of rows other than the one expected";
     case client_errc::unexpected_null:

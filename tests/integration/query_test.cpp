@@ -74,8 +74,10 @@ TEST_CASE("query: execute counts rows; query_one and query_opt check the count")
         const auto inserted = co_await conn.async_execute(
             "INSERT INTO t SELECT g, 'user' || g, NULL FROM generate_series(1, $1::int4) g", 5);
         CHECK(inserted == 5u);
-        CHECK(co_await conn.async_execute("UPDATE t SET email = name || '@x' WHERE id <= $1", 2) ==
-              2u);
+        // Awaited outside the assertion: GCC 12 may evaluate a co_await inside one twice.
+        const auto updated =
+            co_await conn.async_execute("UPDATE t SET email = name || '@x' WHERE id <= $1", 2);
+        CHECK(updated == 2u);
         auto one = co_await conn.async_query_one("SELECT name FROM t WHERE id = $1", 3);
         CHECK(one[0].get<std::string>(0) == "user3");
         auto none = co_await conn.async_query_opt("SELECT name FROM t WHERE id = $1", 99);

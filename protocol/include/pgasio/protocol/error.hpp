@@ -71,6 +71,8 @@ enum class client_errc : int {
     lease_ended,              ///< an operation on an exclusive lease already released
     cursor_needs_transaction, ///< a portal cursor opened outside a transaction block
     cursor_closed,            ///< an operation on a cursor already closed
+    copy_ended,               ///< an operation on a COPY already finished or aborted
+    copy_not_started,         ///< the statement of a COPY operation started no such COPY
 
     // Type codecs (a value could not be encoded or decoded).
     unexpected_null = 300, ///< NULL where the target type cannot hold it

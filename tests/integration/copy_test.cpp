@@ -1,0 +1,270 @@
+// COPY FROM STDIN and COPY TO STDOUT against the real primary: formats, errors, aborts, early
+// stops, and the connection's other requests around a COPY.
+#include <pgasio/connection.hpp>
+#include <pgasio/exclusive_lease.hpp>
+
+#include "support/connect.hpp"
+#include "support/run.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/deferred.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace asio = boost::asio;
+using pgasio::client_errc;
+using pgasio::test::connect_primary;
+using pgasio::test::run;
+using pgasio::test::sleep_for;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto nothrow = asio::as_tuple(asio::deferred);
+
+asio::awaitable<std::int64_t> count_rows(pgasio::connection& conn, const char* table) {
+    auto r = co_await conn.async_query(std::string("SELECT count(*) FROM ") + table);
+    co_return r[0].get<std::int64_t>(0);
+}
+
+// Big-endian bytes of `v`, for the binary COPY format.
+template <class T>
+void put_be(std::string& out, T v) {
+    for (int i = sizeof(T) - 1; i >= 0; --i)
+        out.push_back(static_cast<char>((static_cast<std::uint64_t>(v) >> (8 * i)) & 0xff));
+}
+
+} // namespace
+
+TEST_CASE("copy: CSV in many writes, with NULLs, empty strings, quotes and newlines") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        co_await conn.async_execute("CREATE TEMP TABLE copied (id int4 PRIMARY KEY, name text)");
+        auto copy = co_await conn.async_copy_in("COPY copied (id, name) FROM STDIN (FORMAT csv)");
+        constexpr int n = 100'000;
+        std::string batch;
+        for (int i = 1; i <= n; ++i) {
+            if (i == 1)
+                batch += "1,\n"; // unquoted empty: NULL
+            else if (i == 2)
+                batch += "2,\"\"\n"; // quoted empty: the empty string
+            else if (i == 3)
+                batch += "3,\"line one\nline two, \"\"quoted\"\"\"\n";
+            else
+                batch += std::to_string(i) + ",name " + std::to_string(i) + "\n";
+            // Writes of odd sizes: rows split across writes.
+            if (batch.size() > 7'000 || i == n) {
+                const std::size_t half = batch.size() / 2;
+                co_await copy.async_write(std::string_view(batch).substr(0, half));
+                co_await copy.async_write(std::string_view(batch).substr(half));
+                batch.clear();
+            }
+        }
+        const std::uint64_t rows = co_await copy.async_finish();
+        CHECK(rows == n);
+        // Awaited outside the assertion: GCC 12 may evaluate a co_await inside one twice.
+        const auto in_table = co_await count_rows(conn, "copied");
+        CHECK(in_table == n);
+        auto r = co_await conn.async_query(
+            "SELECT name IS NULL, name = '', name FROM copied WHERE id <= 3 ORDER BY id");
+        CHECK(r[0].get<bool>(0));
+        CHECK(r[1].get<bool>(1));
+        CHECK(r[2].get<std::string>(2) == "line one\nline two, \"quoted\"");
+        auto last = co_await conn.async_query("SELECT name FROM copied WHERE id = $1", n);
+        CHECK(last[0].get<std::string>(0) == "name 100000");
+        // A second async_finish: the COPY is over.
+        auto [ec, again] = co_await copy.async_finish(nothrow);
+        CHECK(ec == client_errc::copy_ended);
+    });
+}
+
+TEST_CASE("copy: text format escapes, and binary format built by hand") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        co_await conn.async_execute("CREATE TEMP TABLE t (id int4, name text)");
+        {
+            auto copy = co_await conn.async_copy_in("COPY t FROM STDIN");
+            co_await copy.async_write("1\ttab\\there\n2\t\\N\n3\tback\\\\slash\n");
+            const auto text_rows = co_await copy.async_finish();
+            CHECK(text_rows == 3);
+        }
+        auto text = co_await conn.async_query("SELECT name FROM t ORDER BY id");
+        CHECK(text[0].get<std::string>(0) == "tab\there");
+        CHECK(text[1].is_null(0));
+        CHECK(text[2].get<std::string>(0) == "back\\slash");
+
+        // PGCOPY signature, flags, header extension; per tuple the field count, then each
+        // field's length and bytes; -1 ends the data.
+        std::string bin("PGCOPY\n\xff\r\n\0", 11);
+        put_be<std::int32_t>(bin, 0);
+        put_be<std::int32_t>(bin, 0);
+        for (std::int32_t id = 10; id < 13; ++id) {
+            put_be<std::int16_t>(bin, 2);
+            put_be<std::int32_t>(bin, 4);
+            put_be<std::int32_t>(bin, id);
+            const std::string name = "bin " + std::to_string(id);
+            put_be<std::int32_t>(bin, static_cast<std::int32_t>(name.size()));
+            bin += name;
+        }
+        put_be<std::int16_t>(bin, -1);
+        auto copy = co_await conn.async_copy_in("COPY t FROM STDIN (FORMAT binary)");
+        co_await copy.async_write(bin);
+        const auto binary_rows = co_await copy.async_finish();
+        CHECK(binary_rows == 3);
+        auto r = co_await conn.async_query("SELECT string_agg(name, ',' ORDER BY id) FROM t "
+                                           "WHERE id >= 10");
+        CHECK(r[0].get<std::string>(0) == "bin 10,bin 11,bin 12");
+    });
+}
+
+TEST_CASE("copy: a constraint violation mid-COPY leaves the table unchanged") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        co_await conn.async_execute("CREATE TEMP TABLE uniq (id int4 PRIMARY KEY)");
+        auto copy = co_await conn.async_copy_in("COPY uniq FROM STDIN");
+        pgasio::error_code failed;
+        pgasio::diagnostics diag;
+        std::string batch;
+        for (int i = 1; i <= 100'000 && !failed; ++i) {
+            batch += std::to_string(i == 50'000 ? 7 : i) + "\n"; // row 50,000 repeats id 7
+            if (batch.size() > 10'000) {
+                std::tie(failed) =
+                    co_await copy.async_write(batch, pgasio::diagnostics_into(diag, nothrow));
+                batch.clear();
+            }
+        }
+        std::uint64_t rows = 0;
+        if (!failed)
+            std::tie(failed, rows) =
+                co_await copy.async_finish(pgasio::diagnostics_into(diag, nothrow));
+        CHECK(failed == pgasio::sqlstate::unique_violation);
+        CHECK(diag.message.find("duplicate key") != std::string::npos);
+        CHECK(diag.where.find("line 50000") != std::string::npos);
+        const auto uniq_rows = co_await count_rows(conn, "uniq");
+        CHECK(uniq_rows == 0);
+    });
+}
+
+TEST_CASE("copy: aborting, or dropping the writer, copies nothing; the connection goes on") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        co_await conn.async_execute("CREATE TEMP TABLE ab (id int4)");
+        {
+            auto copy = co_await conn.async_copy_in("COPY ab FROM STDIN");
+            co_await copy.async_write("1\n2\n3\n");
+            co_await copy.async_abort("changed my mind");
+            auto [ec] = co_await copy.async_write("4\n", nothrow);
+            CHECK(ec == client_errc::copy_ended);
+        }
+        const auto after_abort = co_await count_rows(conn, "ab");
+        CHECK(after_abort == 0);
+        {
+            auto copy = co_await conn.async_copy_in("COPY ab FROM STDIN");
+            co_await copy.async_write(std::string(200'000, '\n').replace(0, 2, "5\n"));
+            // Dropped here, unfinished.
+        }
+        const auto after_drop = co_await count_rows(conn, "ab");
+        CHECK(after_drop == 0);
+    });
+}
+
+TEST_CASE("copy: others' requests wait for the COPY and are answered after it") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        co_await conn.async_execute("CREATE TEMP TABLE w (id int4)");
+        auto copy = co_await conn.async_copy_in("COPY w FROM STDIN");
+        // Another coroutine's query: written only once the COPY is over, so it sees its rows.
+        std::optional<std::int64_t> seen;
+        conn.async_query("SELECT count(*) FROM w", [&](pgasio::error_code e, pgasio::result r) {
+            if (!e) seen = r[0].get<std::int64_t>(0);
+        });
+        co_await copy.async_write("1\n2\n");
+        co_await sleep_for(50ms);
+        CHECK(!seen);
+        co_await copy.async_finish();
+        for (int i = 0; !seen && i < 200; ++i)
+            co_await sleep_for(5ms);
+        REQUIRE(seen);
+        CHECK(*seen == 2);
+    });
+}
+
+TEST_CASE("copy: statements that start no such COPY fail clearly") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        pgasio::diagnostics diag;
+        auto [ec, w] =
+            co_await conn.async_copy_in("SELECT 1", pgasio::diagnostics_into(diag, nothrow));
+        CHECK(ec == client_errc::copy_not_started);
+        CHECK(diag.message.find("COPY FROM STDIN") != std::string::npos);
+        auto [out_ec, rd] = co_await conn.async_copy_out("SELECT 1", nothrow);
+        CHECK(out_ec == client_errc::copy_not_started);
+        auto [missing, w2] = co_await conn.async_copy_in("COPY no_such_table FROM STDIN", nothrow);
+        CHECK(missing == pgasio::sqlstate::undefined_table);
+        auto [wrong_way, w3] = co_await conn.async_copy_in("COPY (SELECT 1) TO STDOUT", nothrow);
+        CHECK(wrong_way == client_errc::copy_needs_copy_api);
+        auto r = co_await conn.async_query("SELECT 1");
+        CHECK(r[0].get<std::int32_t>(0) == 1);
+    });
+}
+
+TEST_CASE("copy: TO STDOUT in bounded chunks, and stopped early") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        {
+            auto out = co_await conn.async_copy_out(
+                "COPY (SELECT g, 'row ' || g FROM generate_series(1, 200000) g) TO STDOUT "
+                "(FORMAT csv)");
+            std::size_t bytes = 0, lines = 0, largest = 0;
+            std::string last_line;
+            for (;;) {
+                std::string chunk = co_await out.async_read();
+                if (chunk.empty()) break;
+                bytes += chunk.size();
+                largest = std::max(largest, chunk.size());
+                lines += static_cast<std::size_t>(std::count(chunk.begin(), chunk.end(), '\n'));
+                const auto end = chunk.rfind('\n', chunk.size() - 2);
+                last_line = chunk.substr(end == std::string::npos ? 0 : end + 1);
+            }
+            CHECK(lines == 200'000);
+            CHECK(out.rows() == 200'000);
+            CHECK(last_line == "200000,row 200000\n");
+            CHECK(largest < pgasio::copy_reader::chunk_bytes + 100);
+            CHECK(bytes > 3'000'000);
+        }
+        {
+            auto out = co_await conn.async_copy_out(
+                "COPY (SELECT g FROM generate_series(1, 5000000) g) TO STDOUT");
+            auto first = co_await out.async_read();
+            CHECK(first.rfind("1\n2\n", 0) == 0);
+            // Dropped: the rest is cancelled on the server and drained.
+        }
+        auto r = co_await conn.async_query("SELECT 'after'::text");
+        CHECK(r[0].get<std::string>(0) == "after");
+    });
+}
+
+TEST_CASE("copy: in a lease's transaction, rolled back with it") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        co_await conn.async_execute("CREATE TEMP TABLE tx (id int4)");
+        {
+            auto lease = co_await conn.async_acquire_exclusive();
+            co_await lease.async_execute("BEGIN");
+            auto copy = co_await lease.async_copy_in("COPY tx FROM STDIN");
+            co_await copy.async_write("1\n2\n3\n");
+            const auto copied_in_tx = co_await copy.async_finish();
+            CHECK(copied_in_tx == 3);
+            auto inside = co_await lease.async_query("SELECT count(*) FROM tx");
+            CHECK(inside[0].get<std::int64_t>(0) == 3);
+            co_await lease.async_execute("ROLLBACK");
+        }
+        const auto after_rollback = co_await count_rows(conn, "tx");
+        CHECK(after_rollback == 0);
+    });
+}
