@@ -2,7 +2,7 @@
 // transaction on an exclusive lease while another coroutine shares the connection, a transfer
 // that breaks a constraint (its details read on the no-throw path, its transaction rolled back
 // by the lease), why BEGIN needs a lease, and a query with its own timeout.
-// Usage: transactions "postgresql://user:password@host:port/db"
+// Usage: pgasio_example_transactions "postgresql://user:password@host:port/db"
 #include <pgasio/connection.hpp>
 #include <pgasio/exclusive_lease.hpp>
 
