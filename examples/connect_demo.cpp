@@ -1,5 +1,6 @@
 // Connects to PostgreSQL the ways a newcomer is likely to need, and shows what the session
-// looks like. Usage: connect_demo "postgresql://user:password@host:port/db" [unix-socket-dir]
+// looks like. Usage:
+//   pgasio_example_connect_demo "postgresql://user:password@host:port/db" [unix-socket-dir]
 #include <pgasio/connection.hpp>
 
 #include <boost/asio/co_spawn.hpp>

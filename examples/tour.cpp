@@ -1,6 +1,6 @@
 // A short tour of querying with pgasio, printed for a newcomer: a table, parameters, typed rows,
 // 1,000 queries at once on one connection, a query that times out, LISTEN/NOTIFY.
-// Usage: tour "postgresql://user:password@host:port/db"
+// Usage: pgasio_example_tour "postgresql://user:password@host:port/db"
 #include <pgasio/connection.hpp>
 #include <pgasio/format.hpp>
 

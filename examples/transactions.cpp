@@ -3,7 +3,7 @@
 // that breaks a constraint (its details read on the no-throw path, its transaction rolled back
 // by the lease), why BEGIN needs a lease, a query with its own timeout, and a server-side
 // cursor.
-// Usage: transactions "postgresql://user:password@host:port/db"
+// Usage: pgasio_example_transactions "postgresql://user:password@host:port/db"
 #include <pgasio/connection.hpp>
 #include <pgasio/exclusive_lease.hpp>
 

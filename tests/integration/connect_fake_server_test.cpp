@@ -51,7 +51,8 @@ struct fake_server {
             co_await asio::async_read(sock, asio::buffer(header), asio::use_awaitable);
             const auto* p =
                 reinterpret_cast<const unsigned char*>(header.data()) + (untyped ? 0 : 1);
-            const std::size_t len = (std::size_t{p[0]} << 24) | (p[1] << 16) | (p[2] << 8) | p[3];
+            const std::size_t len = (std::size_t{p[0]} << 24) | (std::size_t{p[1]} << 16) |
+                                    (std::size_t{p[2]} << 8) | p[3];
             std::string body(len - 4, '\0');
             co_await asio::async_read(sock, asio::buffer(body), asio::use_awaitable);
             // Still untyped after an SSLRequest (code 80877103): the StartupMessage follows.
