@@ -1,5 +1,6 @@
 // A short tour of querying with pgasio, printed for a newcomer: a table, parameters, typed rows,
-// 1,000 queries at once on one connection, a query that times out, LISTEN/NOTIFY.
+// 1,000 queries at once on one connection, a query that times out, LISTEN/NOTIFY, COPY in and
+// out.
 // Usage: pgasio_example_tour "postgresql://user:password@host:port/db"
 #include <pgasio/connection.hpp>
 #include <pgasio/format.hpp>
@@ -103,6 +104,20 @@ asio::awaitable<void> tour(std::string url) {
     co_await other.async_execute("SELECT pg_notify('news', $1)", "hello from the other connection");
     auto note = co_await conn.async_receive_notification();
     fmt::print("   on \"{}\" from backend {}: {}\n", note.channel, note.process_id, note.payload);
+
+    fmt::print("\n== COPY: CSV into a table and back out, in bounded memory\n");
+    co_await conn.async_execute("CREATE TEMP TABLE cities (name text, population int4)");
+    auto in = co_await conn.async_copy_in("COPY cities FROM STDIN (FORMAT csv)");
+    // Any pieces: the server sees one stream of bytes (a real program would read a file).
+    co_await in.async_write("Lyon,522250\n\"Saint-\u00c9tienne, Loire\",");
+    co_await in.async_write("172565\nNowhere,\n");
+    const std::uint64_t copied = co_await in.async_finish();
+    fmt::print("   copied {} rows in\n", copied);
+    auto out = co_await conn.async_copy_out(
+        "COPY (SELECT * FROM cities ORDER BY name) TO STDOUT (FORMAT csv, HEADER)");
+    for (std::string chunk; !(chunk = co_await out.async_read()).empty();)
+        fmt::print("{}", chunk);
+    fmt::print("   ({} rows out; the empty population is NULL)\n", out.rows());
 
     co_await other.async_close();
     co_await conn.async_close();
