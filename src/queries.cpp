@@ -104,8 +104,7 @@ row_stream connection::start_stream(detail::connection_impl* impl, std::string_v
 
 void connection::start_simple(detail::connection_impl* impl, results_handler handler,
                               const detail::op_settings& op, std::string_view sql) {
-    auto r = make_request<detail::results_request>(op, std::move(handler),
-                                                   detail::results_request::form::simple);
+    auto r = make_request<detail::results_request>(op, std::move(handler));
     r->alone = true;
     r->set_script({protocol::request_step::simple_query});
     auto encode = [&](protocol::write_buffer& out, std::string& why) -> error_code {
@@ -113,24 +112,6 @@ void connection::start_simple(detail::connection_impl* impl, results_handler han
             why = "the query cannot be sent: " + ec.message();
             return ec;
         }
-        return {};
-    };
-    impl->submit(std::move(r), encode);
-}
-
-void connection::start_batch(detail::connection_impl* impl, results_handler handler,
-                             const detail::op_settings& op, batch b) {
-    auto r = make_request<detail::results_request>(op, std::move(handler),
-                                                   detail::results_request::form::batch);
-    r->statement_columns = b.columns();
-    r->prepared_in = b.session();
-    r->alone = b.runs_alone();
-    r->long_script = b.steps();
-    r->long_script.push_back(protocol::request_step::sync);
-    r->expect(b.size());
-    auto encode = [&](protocol::write_buffer& out, std::string&) -> error_code {
-        out.put_bytes(b.bytes().data());
-        protocol::encode_sync(out);
         return {};
     };
     impl->submit(std::move(r), encode);

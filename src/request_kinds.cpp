@@ -129,16 +129,11 @@ void stream_request::abandon(connection_impl& c) {
 }
 
 error_code results_request::on_answer(const protocol::message_view& m, result_builder& rows) {
-    const std::size_t query = results_.size();
-    const column_list none;
-    const column_list& cols = query < statement_columns.size() ? statement_columns[query] : none;
-    if (auto ec = build_result(m, rows, cols)) return ec;
+    if (auto ec = build_result(m, rows, nullptr)) return ec;
     if (m.type == t::command_complete) {
         results_.push_back(rows.finish());
-        // A statement of a simple query has run: the request can no longer be repeated.
-        if (form_ == form::simple) partly_done = true;
-    } else if (m.type == t::empty_query_response && form_ == form::batch) {
-        results_.push_back(rows.finish()); // one result per query, even an empty one
+        // A statement has run: the request can no longer be repeated.
+        partly_done = true;
     }
     return {};
 }

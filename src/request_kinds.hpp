@@ -83,26 +83,17 @@ private:
     std::shared_ptr<stream_state> stream_;
 };
 
-/// A simple query (one result per statement) or a batch of extended queries under one Sync
-/// (one result per query).
+/// A simple query: one result per statement of its text.
 class results_request : public request {
 public:
-    enum class form : std::uint8_t { simple, batch };
-    results_request(form f, results_handler h)
-        : form_(f)
-        , handler_(std::move(h)) {}
-
-    /// A batch: per query, the columns of its prepared statement (null: described).
-    std::vector<column_list> statement_columns;
-    /// A batch: how many queries it holds.
-    void expect(std::size_t queries) { results_.reserve(queries); }
+    explicit results_request(results_handler h)
+        : handler_(std::move(h)) {}
 
     error_code on_answer(const protocol::message_view& m, result_builder& rows) override;
     void answer(error_code ec, const connection_impl& c, call how) override;
     void restart() override;
 
 private:
-    form form_;
     results_handler handler_;
     std::vector<result> results_;
 };

@@ -5,8 +5,8 @@
 //        queries_pgasio CONNINFO stream [ROWS]
 //   WORKLOAD: latency, latency-unix (W1 over a unix socket CONNINFO), pipeline (W2 with one
 //   coroutine per query; also run as sync-each, W2 sync-each), pipeline-batch (W2 with
-//   pgasio::batch), big-result, stream (W3-stream, of ROWS rows, 1,000,000 by default),
-//   concurrency
+//   pgasio::batch and async_execute_batch), big-result, stream (W3-stream, of ROWS rows, 1,000,000
+//   by default), concurrency
 #include "report.hpp"
 #include "workloads.hpp"
 
@@ -122,14 +122,16 @@ asio::awaitable<void> pipeline_batch(const pgasio::config& cfg, const char* name
             const std::int32_t first = b * bench::pipeline_batch + 1;
             for (std::int32_t i = first; i < first + bench::pipeline_batch; ++i)
                 if (batch.add(stmt, i)) check_failed("cannot add $1 = " + std::to_string(i));
-            const auto results = co_await conn.async_run_batch(std::move(batch));
+            const auto results = co_await conn.async_execute_batch(std::move(batch));
+            if (!results.ok())
+                check_failed("a batch failed: " + results.first_failure()->error.message());
             if (results.size() != static_cast<std::size_t>(bench::pipeline_batch))
                 check_failed("a batch gave " + std::to_string(results.size()) + " results");
             if (completed + 1 != first)
                 check_failed("batch from $1 = " + std::to_string(first) +
                              " completed out of order");
             for (std::int32_t i = 0; i < bench::pipeline_batch; ++i)
-                sum += value_of(results[static_cast<std::size_t>(i)], first + i);
+                sum += value_of(results[static_cast<std::size_t>(i)].rows, first + i);
             completed += bench::pipeline_batch;
         }
     });

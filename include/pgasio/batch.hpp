@@ -1,4 +1,4 @@
-// Several queries sent as one pipeline segment, ending with a single Sync.
+// Several queries sent together in one round trip: an explicit pipeline.
 #pragma once
 
 #include <pgasio/column.hpp>
@@ -16,23 +16,37 @@
 
 namespace pgasio {
 
-/// Queries to run back to back with a single Sync, as libpq's pipeline mode and pgx's Batch do:
-/// the server runs them in order and answers them all in one flush, which is what makes a large
-/// number of small queries fast. Run it with connection::async_run_batch.
-///
-/// Unlike separate queries, the queries of a batch are not independent: the first one that
-/// fails makes the server skip the rest (and roll back the implicit transaction the batch runs
-/// in, outside an explicit transaction block); the batch then fails with that error.
+/// How the statements of a batch depend on each other.
+enum class batch_mode : unsigned char {
+    /// One Sync after the last statement: the batch runs as one implicit transaction (or inside
+    /// the caller's transaction block). The first statement that fails makes the server skip
+    /// the rest and roll back what the batch did: nothing of it is committed. The fastest way
+    /// to run many small statements.
+    all_or_nothing,
+    /// A Sync after every statement: each runs (and commits, outside a transaction block) on
+    /// its own, and gets its own outcome whatever the others' were. Still one round trip.
+    independent,
+};
+
+/// Statements to run in one round trip, as libpq's pipeline mode and pgx's Batch do: the server
+/// runs them in order and answers them all in one flush, which is what makes a large number of
+/// small statements fast. Run it with connection::async_execute_batch, which answers with the
+/// outcome of every statement (batch_results).
 ///
 /// Parameters are encoded when added, so their values need not outlive the call to add().
 ///
 /// @code
-/// pgasio::batch b;
+/// pgasio::batch b; // all_or_nothing
 /// for (int i = 1; i <= 1000; ++i) b.add(insert_stmt, i, "name " + std::to_string(i));
-/// std::vector<pgasio::result> results = co_await conn.async_run_batch(std::move(b));
+/// pgasio::batch_results out = co_await conn.async_execute_batch(std::move(b));
+/// if (const auto* failed = out.first_failure()) ... // nothing was inserted
 /// @endcode
 class batch {
 public:
+    /// An empty batch of the given mode.
+    explicit batch(batch_mode mode = batch_mode::all_or_nothing) noexcept
+        : mode_(mode) {}
+
     /// Adds an execution of the prepared statement `stmt`. Errors (returned; nothing is added):
     /// statement_not_prepared (an empty handle, or statements of two different sessions in one
     /// batch), parameter_count_mismatch, and those of the parameters' encoding.
@@ -52,8 +66,7 @@ public:
             return ec;
         }
         columns_.push_back(stmt.data()->columns);
-        steps_.insert(steps_.end(),
-                      {protocol::request_step::bind, protocol::request_step::execute});
+        entries_.push_back({bytes_.size(), false, stmt.data()->runs_alone});
         session_ = stmt.data()->session;
         runs_alone_ = runs_alone_ || stmt.data()->runs_alone;
         return {};
@@ -76,23 +89,34 @@ public:
             return ec;
         }
         columns_.push_back(nullptr); // described by the server
-        steps_.insert(steps_.end(),
-                      {protocol::request_step::parse, protocol::request_step::bind,
-                       protocol::request_step::describe_portal, protocol::request_step::execute});
-        runs_alone_ = runs_alone_ || detail::runs_alone(sql);
+        const bool alone = detail::runs_alone(sql);
+        entries_.push_back({bytes_.size(), true, alone});
+        runs_alone_ = runs_alone_ || alone;
         return {};
     }
 
-    /// The number of queries added.
+    /// The number of statements added.
     std::size_t size() const noexcept { return columns_.size(); }
     bool empty() const noexcept { return columns_.empty(); }
+    /// Its mode.
+    batch_mode mode() const noexcept { return mode_; }
 
-    /// The encoded messages (for the engine).
+    /// Where one statement's messages are in bytes() and what the server answers them with (for
+    /// the engine).
+    struct entry {
+        std::size_t bytes_end; ///< its messages end here in bytes() (the previous one's end
+                               ///< is where they start)
+        bool described;        ///< Parse, Bind, Describe, Execute (else Bind, Execute)
+        bool runs_alone;       ///< a COPY, or a statement that opens a transaction block
+    };
+
+    /// The encoded messages, without Syncs (for the engine).
     const protocol::write_buffer& bytes() const noexcept { return bytes_; }
-    /// Per query: the statement's columns, or null when the server describes them.
+    /// Per statement: the columns of its prepared statement, or null when the server describes
+    /// them.
     const std::vector<column_list>& columns() const noexcept { return columns_; }
-    /// The messages the server answers, in order (before the Sync the engine adds).
-    const std::vector<protocol::request_step>& steps() const noexcept { return steps_; }
+    /// Per statement: where its messages are.
+    const std::vector<entry>& entries() const noexcept { return entries_; }
     /// The session of the prepared statements it executes (0: none): a batch runs only there.
     std::uint64_t session() const noexcept { return session_; }
     /// True when one of its statements is a COPY or opens a transaction block (the batch then
@@ -101,9 +125,10 @@ public:
 
 private:
     static constexpr protocol::format_code binary_[] = {protocol::format_code::binary};
+    batch_mode mode_;
     protocol::write_buffer bytes_;
     std::vector<column_list> columns_;
-    std::vector<protocol::request_step> steps_;
+    std::vector<entry> entries_;
     std::uint64_t session_ = 0;
     bool runs_alone_ = false;
 };

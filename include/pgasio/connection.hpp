@@ -2,6 +2,7 @@
 #pragma once
 
 #include <pgasio/batch.hpp>
+#include <pgasio/batch_results.hpp>
 #include <pgasio/config.hpp>
 #include <pgasio/copy.hpp>
 #include <pgasio/cursor.hpp>
@@ -260,13 +261,17 @@ public:
             simple_initiation{impl_.get()}, token, detail::op_settings{}, std::string(sql));
     }
 
-    /// Runs every query of `b` in one pipeline segment with a single Sync (see pgasio::batch for
-    /// how an error affects the rest). Completion signature: void(error_code,
-    /// std::vector<result>), one result per query, in order. The batch is moved in: it need
-    /// not outlive the call.
+    /// Runs the statements of `b` in one round trip, with one Sync at the end or one per
+    /// statement (its batch_mode). Completion signature: void(error_code, batch_results): one
+    /// outcome per statement, in order, whatever became of it (a statement's own error is in
+    /// its outcome, not in the error_code). The error_code says what stopped the batch as a
+    /// whole before every statement was answered — the connection lost, cancellation, a
+    /// timeout, a parameter that cannot be sent — and the outcomes then still say what was
+    /// answered before it (the rest failed with that error). The batch is moved in: it need not
+    /// outlive the call.
     template <class Token = default_token>
-    auto async_run_batch(batch b, Token&& token = {}) {
-        return boost::asio::async_initiate<Token, void(error_code, std::vector<result>)>(
+    auto async_execute_batch(batch b, Token&& token = {}) {
+        return boost::asio::async_initiate<Token, void(error_code, batch_results)>(
             batch_initiation{impl_.get()}, token, detail::op_settings{}, std::move(b));
     }
 
@@ -416,6 +421,7 @@ private:
     using result_handler = boost::asio::any_completion_handler<void(error_code, result)>;
     using results_handler =
         boost::asio::any_completion_handler<void(error_code, std::vector<result>)>;
+    using batch_handler = boost::asio::any_completion_handler<void(error_code, batch_results)>;
     using statement_handler = boost::asio::any_completion_handler<void(error_code, statement)>;
     using notification_handler =
         boost::asio::any_completion_handler<void(error_code, notification)>;
@@ -469,7 +475,7 @@ private:
                             const statement* stmt, const param_source& params);
     static void start_simple(detail::connection_impl* impl, results_handler handler,
                              const detail::op_settings& op, std::string_view sql);
-    static void start_batch(detail::connection_impl* impl, results_handler handler,
+    static void start_batch(detail::connection_impl* impl, batch_handler handler,
                             const detail::op_settings& op, batch b);
     static void start_prepare(detail::connection_impl* impl, statement_handler handler,
                               const detail::op_settings& op, std::string_view sql);
@@ -594,7 +600,7 @@ private:
     };
     struct batch_initiation {
         detail::connection_impl* impl;
-        void operator()(results_handler handler, detail::op_settings op, batch b) const {
+        void operator()(batch_handler handler, detail::op_settings op, batch b) const {
             start_batch(impl, std::move(handler), op, std::move(b));
         }
     };

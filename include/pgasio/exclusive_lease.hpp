@@ -113,10 +113,10 @@ public:
     auto async_simple_query(std::string_view sql, Token&& token = {}) {
         return conn().async_simple_query(sql, in_lease(std::forward<Token>(token)));
     }
-    /// connection::async_run_batch, inside the lease.
+    /// connection::async_execute_batch, inside the lease.
     template <class Token = default_token>
-    auto async_run_batch(batch b, Token&& token = {}) {
-        return conn().async_run_batch(std::move(b), in_lease(std::forward<Token>(token)));
+    auto async_execute_batch(batch b, Token&& token = {}) {
+        return conn().async_execute_batch(std::move(b), in_lease(std::forward<Token>(token)));
     }
     /// connection::async_copy_in, inside the lease (a COPY in the lease's transaction).
     template <class Token = default_token>

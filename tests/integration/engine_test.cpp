@@ -142,7 +142,7 @@ TEST_CASE("engine: a statement belongs to its session; an empty handle is a clea
         CHECK(bt.add(empty) == client_errc::statement_not_prepared);
         CHECK(bt.add(on_a) == pgasio::error_code{});
         CHECK(bt.add(on_b) == client_errc::statement_not_prepared); // two sessions in one batch
-        auto [eab, rab] = co_await b.async_run_batch(bt, nothrow);
+        auto [eab, rab] = co_await b.async_execute_batch(bt, nothrow);
         CHECK(eab == client_errc::statement_not_prepared);
         // After a reconnect, the old session's statements are gone.
         co_await a.async_close();

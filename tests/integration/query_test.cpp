@@ -7,6 +7,7 @@
 #include "support/run.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
@@ -496,31 +497,148 @@ TEST_CASE("query: a handler bound to another executor is called there") {
     other_thread.join();
 }
 
-TEST_CASE("query: a batch runs many queries with one Sync; an error fails the rest of it") {
+TEST_CASE("query: a batch runs many queries in one round trip, one outcome each") {
     run([](asio::any_io_executor) -> asio::awaitable<void> {
         auto conn = co_await connect_primary();
         auto stmt = co_await conn.async_prepare("SELECT $1::int4 + 1");
-        pgasio::batch b;
-        for (int i = 0; i < 1000; ++i)
-            REQUIRE(!b.add(stmt, i));
-        REQUIRE(!b.add("SELECT $1::text || '!'", "unnamed"));
-        CHECK(b.add(stmt, 1, 2) == client_errc::parameter_count_mismatch);
-        CHECK(b.size() == 1001);
-        auto results = co_await conn.async_run_batch(std::move(b));
-        REQUIRE(results.size() == 1001);
-        for (int i = 0; i < 1000; ++i)
-            CHECK(results[static_cast<std::size_t>(i)][0].get<std::int32_t>(0) == i + 1);
-        CHECK(results[1000][0].get<std::string>(0) == "unnamed!");
+        for (const auto mode :
+             {pgasio::batch_mode::all_or_nothing, pgasio::batch_mode::independent}) {
+            pgasio::batch b(mode);
+            for (int i = 0; i < 1000; ++i)
+                REQUIRE(!b.add(stmt, i));
+            REQUIRE(!b.add("SELECT $1::text || '!'", "unnamed"));
+            REQUIRE(!b.add(""));
+            CHECK(b.add(stmt, 1, 2) == client_errc::parameter_count_mismatch);
+            CHECK(b.size() == 1002);
+            auto out = co_await conn.async_execute_batch(std::move(b));
+            REQUIRE(out.size() == 1002);
+            CHECK(out.ok());
+            for (int i = 0; i < 1000; ++i) {
+                const auto& s = out[static_cast<std::size_t>(i)];
+                CHECK(s.status == pgasio::statement_status::succeeded);
+                CHECK(s.rows[0].get<std::int32_t>(0) == i + 1);
+            }
+            CHECK(out[1000].rows[0].get<std::string>(0) == "unnamed!");
+            CHECK(out[1001].ok()); // an empty query has its outcome too
+            CHECK(out[1001].rows.command_tag().empty());
+        }
+        auto none = co_await conn.async_execute_batch(pgasio::batch{});
+        CHECK(none.empty());
+        co_await conn.async_close();
+    });
+}
 
-        pgasio::batch failing;
-        REQUIRE(!failing.add("CREATE TEMP TABLE b (x int)"));
-        REQUIRE(!failing.add("SELECT 1/0"));
-        REQUIRE(!failing.add("INSERT INTO b VALUES (1)"));
-        auto [ec, none] = co_await conn.async_run_batch(std::move(failing), nothrow);
-        CHECK(ec == pgasio::sqlstate::division_by_zero);
-        // The batch ran as one implicit transaction: the table from its first query is gone.
-        auto [gone, r] = co_await conn.async_query("SELECT count(*) FROM b", nothrow);
+TEST_CASE("query: an all_or_nothing batch stops at its first error; the rest are skipped") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        pgasio::batch b(pgasio::batch_mode::all_or_nothing);
+        REQUIRE(!b.add("CREATE TEMP TABLE b_all (x int)"));
+        REQUIRE(!b.add("INSERT INTO b_all VALUES (1)"));
+        REQUIRE(!b.add("SELECT 1/0"));
+        REQUIRE(!b.add("INSERT INTO b_all VALUES (2)"));
+        REQUIRE(!b.add("SELECT * FROM no_such_table"));
+        auto [ec, out] = co_await conn.async_execute_batch(std::move(b), nothrow);
+        REQUIRE(!ec); // the server answered every statement
+        REQUIRE(out.size() == 5);
+        CHECK(out[0].status == pgasio::statement_status::succeeded);
+        CHECK(out[1].status == pgasio::statement_status::succeeded);
+        CHECK(out[1].rows.rows_affected() == 1);
+        CHECK(out[2].status == pgasio::statement_status::failed);
+        CHECK(out[2].error == pgasio::sqlstate::division_by_zero);
+        REQUIRE(out[2].diag != nullptr);
+        CHECK(out[2].diag->sqlstate == "22012");
+        // Skipped, not failed with an error of their own (the last would have been 42P01).
+        CHECK(out[3].status == pgasio::statement_status::skipped);
+        CHECK(out[4].status == pgasio::statement_status::skipped);
+        CHECK(!out[4].error);
+        CHECK(out.first_failure() == &out[2]);
+        // One implicit transaction: the table of its first statement is gone with the rest.
+        auto [gone, r] = co_await conn.async_query("SELECT count(*) FROM b_all", nothrow);
         CHECK(gone == pgasio::sqlstate::undefined_table);
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("query: an independent batch gives every statement its own outcome") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        co_await conn.async_execute("CREATE TEMP TABLE b_ind (x int PRIMARY KEY)");
+        pgasio::batch b(pgasio::batch_mode::independent);
+        REQUIRE(!b.add("INSERT INTO b_ind VALUES ($1)", 1));
+        REQUIRE(!b.add("INSERT INTO b_ind VALUES ($1)", 1)); // duplicate key
+        REQUIRE(!b.add("INSERT INTO b_ind VALUES ($1)", 2));
+        REQUIRE(!b.add("SELECT * FROM no_such_table"));
+        REQUIRE(!b.add("SELECT count(*) FROM b_ind"));
+        auto [ec, out] = co_await conn.async_execute_batch(std::move(b), nothrow);
+        REQUIRE(!ec);
+        REQUIRE(out.size() == 5);
+        CHECK(out[0].ok());
+        CHECK(out[1].status == pgasio::statement_status::failed);
+        CHECK(out[1].error == pgasio::sqlstate::unique_violation);
+        REQUIRE(out[1].diag != nullptr);
+        CHECK(out[1].diag->constraint_name == "b_ind_pkey");
+        CHECK(out[2].ok());
+        CHECK(out[3].status == pgasio::statement_status::failed);
+        CHECK(out[3].error == pgasio::sqlstate::undefined_table);
+        REQUIRE(out[4].ok());
+        CHECK(out[4].rows[0].get<std::int64_t>(0) == 2);
+        CHECK(!out.ok());
+        // Each committed on its own: both good rows are there.
+        auto rows = co_await conn.async_query("SELECT x FROM b_ind ORDER BY x");
+        REQUIRE(rows.size() == 2);
+        CHECK(rows[1].get<std::int32_t>(0) == 2);
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("query: a timed-out or cancelled batch says which statements were answered") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        auto sleeping_batch = [](pgasio::batch_mode mode) {
+            pgasio::batch b(mode);
+            REQUIRE(!b.add("SELECT 1"));
+            REQUIRE(!b.add("SELECT pg_sleep(30)"));
+            REQUIRE(!b.add("SELECT 3"));
+            return b;
+        };
+        // One Sync: the server sends nothing before it, so nothing of the batch was answered.
+        pgasio::diagnostics diag;
+        auto [ec, out] = co_await conn.async_execute_batch(
+            sleeping_batch(pgasio::batch_mode::all_or_nothing),
+            pgasio::with_timeout(200ms, pgasio::diagnostics_into(diag, nothrow)));
+        CHECK(ec == client_errc::query_timeout);
+        CHECK(!diag.message.empty());
+        REQUIRE(out.size() == 3);
+        for (const auto& s : out) {
+            CHECK(s.status == pgasio::statement_status::failed);
+            CHECK(s.error == client_errc::query_timeout);
+        }
+        // A Sync each: the first was answered before the timeout, the others were stopped.
+        auto [ec2, out2] = co_await conn.async_execute_batch(
+            sleeping_batch(pgasio::batch_mode::independent), pgasio::with_timeout(200ms, nothrow));
+        CHECK(ec2 == client_errc::query_timeout);
+        REQUIRE(out2.size() == 3);
+        CHECK(out2[0].ok());
+        CHECK(out2[1].error == client_errc::query_timeout);
+        CHECK(out2[2].error == client_errc::query_timeout);
+        // Asio cancellation of an independent batch stops every statement still running.
+        asio::cancellation_signal stop;
+        asio::steady_timer timer(ex, 200ms);
+        timer.async_wait([&](pgasio::error_code) { stop.emit(asio::cancellation_type::terminal); });
+        const auto started = std::chrono::steady_clock::now();
+        auto [ec3, out3] = co_await conn.async_execute_batch(
+            sleeping_batch(pgasio::batch_mode::independent),
+            asio::bind_cancellation_slot(stop.slot(), asio::as_tuple(asio::use_awaitable)));
+        CHECK(std::chrono::steady_clock::now() - started < 10s);
+        CHECK(ec3 == asio::error::operation_aborted);
+        REQUIRE(out3.size() == 3);
+        CHECK(out3[0].ok());
+        CHECK(out3[1].error == asio::error::operation_aborted);
+        INFO("status " << static_cast<int>(out3[2].status) << " rows " << out3[2].rows.size());
+        CHECK(out3[2].error == asio::error::operation_aborted);
+        // The connection goes on.
+        auto r = co_await conn.async_query("SELECT 42");
+        CHECK(r[0].get<std::int32_t>(0) == 42);
         co_await conn.async_close();
     });
 }
