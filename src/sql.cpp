@@ -18,9 +18,9 @@ bool is_reserved(std::string_view name) {
     return std::binary_search(std::begin(reserved_words), std::end(reserved_words), lower);
 }
 
-} // namespace
-
-error_code validate_identifier(std::string_view name, std::string* why) {
+// A name of letters, digits and '_' (not starting with a digit), at most 63 characters (longer
+// ones the server would truncate): safe unquoted unless reserved, and always safe quoted.
+error_code plain_name(std::string_view name, std::string* why) {
     auto refuse = [&](std::string reason) -> error_code {
         if (why) *why = std::move(reason);
         return client_errc::invalid_field_value;
@@ -34,11 +34,20 @@ error_code validate_identifier(std::string_view name, std::string* why) {
     for (char c : name)
         if (!letter(c) && !(c >= '0' && c <= '9'))
             return refuse("an identifier holds only letters, digits and '_'");
+    return {};
+}
+
+} // namespace
+
+error_code validate_identifier(std::string_view name, std::string* why) {
+    if (auto ec = plain_name(name, why)) return ec;
     if (is_reserved(name)) {
-        // Built by appending: GCC 12 warns (-Wrestrict, wrongly) on the operator+ chain here.
-        std::string reason(1, '"');
-        reason.append(name).append("\" is a reserved key word");
-        return refuse(std::move(reason));
+        if (why) {
+            // Built by appending: GCC 12 warns (-Wrestrict, wrongly) on the operator+ chain.
+            why->assign(1, '"');
+            why->append(name).append("\" is a reserved key word");
+        }
+        return client_errc::invalid_field_value;
     }
     return {};
 }
@@ -69,4 +78,46 @@ std::string quote_literal(std::string_view text) {
     return out;
 }
 
+namespace detail {
+
+error_code unnest_insert_sql(std::string_view table, std::span<const std::string_view> columns,
+                             std::string& sql, std::string& why) {
+    auto check = [&](std::string_view name, const char* what) -> error_code {
+        std::string reason;
+        if (auto ec = plain_name(name, &reason)) {
+            why = std::string("async_insert_unnest: the ") + what + " name '" +
+                  std::string(name.substr(0, 80)) + "' is refused: " + reason;
+            return ec;
+        }
+        return {};
+    };
+    // "schema.table": the dot cannot be part of a plain name, so it separates the two.
+    const auto dot = table.find('.');
+    sql = "INSERT INTO ";
+    if (dot != std::string_view::npos) {
+        if (auto ec = check(table.substr(0, dot), "schema")) return ec;
+        sql += quote_identifier(table.substr(0, dot)) + '.';
+        table = table.substr(dot + 1);
+    }
+    if (auto ec = check(table, "table")) return ec;
+    sql += quote_identifier(table) + " (";
+    if (columns.empty()) {
+        why = "async_insert_unnest: no columns were named";
+        return client_errc::parameter_count_mismatch;
+    }
+    std::string params;
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+        if (auto ec = check(columns[i], "column")) return ec;
+        if (i != 0) {
+            sql += ", ";
+            params += ", ";
+        }
+        sql += quote_identifier(columns[i]);
+        params += '$' + std::to_string(i + 1);
+    }
+    sql += ") SELECT * FROM unnest(" + params + ')';
+    return {};
+}
+
+} // namespace detail
 } // namespace pgasio

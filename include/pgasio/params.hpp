@@ -12,6 +12,7 @@
 #include <type_traits>
 #include <vector>
 
+// clang-format off
 /// Parameters are typed C++ values, sent in binary with the type OID of their codec:
 ///
 /// | C++ parameter                          | sent as                                        |
@@ -20,15 +21,16 @@
 /// | const char*, char arrays (literals)    | text (a null pointer is NULL)                  |
 /// | std::optional<T>                       | NULL or T, typed as T                          |
 /// | std::nullopt                           | NULL of type 0 (the server infers the type)    |
-/// | std::vector<T>, std::span<const T>     | a one-dimensional array of T (std::optional<T>
-/// elements for NULLs) | | std::span<const std::byte>             | bytea | | pgasio::value | its
-/// alternative's type, chosen at run time     |
+/// | std::vector<T>, std::span<const T>     | a one-dimensional array of T (std::optional<T> elements for NULLs) |
+/// | std::span<const std::byte>             | bytea                                          |
+/// | pgasio::value                          | its alternative's type, chosen at run time     |
 ///
 /// A type without a codec fails to compile with a static_assert that names it.
 ///
 /// Dynamic parameter lists: ONE argument of type std::vector<pgasio::value> or
 /// std::span<const pgasio::value> means "these are the parameters" (not one array parameter):
 /// `write_params(bind, values)` writes values.size() parameters.
+// clang-format on
 namespace pgasio::detail {
 
 /// True when the pack is a single std::vector<value> / std::span<const value>: a dynamic list.

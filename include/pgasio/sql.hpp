@@ -3,6 +3,7 @@
 
 #include <pgasio/error.hpp>
 
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -31,5 +32,13 @@ inline std::string_view trusted_sql(std::string_view sql) noexcept {
 /// backslashes when it holds a backslash, so the literal means `text` whatever
 /// standard_conforming_strings says. Prefer query parameters: they need no quoting at all.
 std::string quote_literal(std::string_view text);
+
+namespace detail {
+/// The INSERT ... SELECT * FROM unnest($1, ...) statement of a table and its columns; an error
+/// (`why` says which name and what is wrong) for a name that is not a plain identifier.
+/// `table` may be qualified by its schema ("schema.table").
+error_code unnest_insert_sql(std::string_view table, std::span<const std::string_view> columns,
+                             std::string& sql, std::string& why);
+} // namespace detail
 
 } // namespace pgasio

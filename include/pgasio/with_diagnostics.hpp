@@ -54,7 +54,7 @@ struct op_settings {
 };
 
 /// Wraps a token so that the operation runs inside the exclusive lease `section` (see
-/// exclusive_lease, which is what uses it).
+/// exclusive_lease, which is what uses it); 0 leaves the lease it is given as it is.
 template <class Token>
 struct in_section_t {
     std::uint64_t section;
@@ -158,6 +158,14 @@ struct diagnostics_handler {
     }
 };
 
+/// `handler` as a token that gives the operation it completes the settings `op` (diagnostics,
+/// timeout, lease): for an operation made of another pgasio operation.
+template <class Handler>
+in_section_t<with_timeout_t<diagnostics_into_t<Handler>>> with_settings(const op_settings& op,
+                                                                        Handler handler) {
+    return {op.section, {op.timeout, {op.diag, std::move(handler)}}};
+}
+
 } // namespace detail
 } // namespace pgasio
 
@@ -203,7 +211,8 @@ struct async_result<pgasio::detail::in_section_t<Token>, Signatures...> {
     template <class Initiation, class RawToken, class... Args>
     static auto initiate(Initiation&& init, RawToken&& token, pgasio::detail::op_settings op,
                          Args&&... args) {
-        op.section = token.section;
+        // 0 names no lease: an operation made of another keeps the lease it was given.
+        if (token.section != 0) op.section = token.section;
         return async_initiate<Token, Signatures...>(std::forward<Initiation>(init), token.token, op,
                                                     std::forward<Args>(args)...);
     }

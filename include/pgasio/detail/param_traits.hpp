@@ -114,6 +114,27 @@ struct param_traits<const char*> {
 template <>
 struct param_traits<char*> : param_traits<const char*> {};
 
+/// Writes `n` elements of type E, element i being `at(i)` (a const E&), as a one-dimensional
+/// binary array of E (std::optional<T> elements: NULL when empty).
+template <class E, class At>
+boost::system::error_code encode_param_array(protocol::write_buffer& out, std::size_t n, At at) {
+    if (n > 0x7fffffff) return protocol::client_errc::value_out_of_range;
+    const protocol::array_dimension dim{static_cast<std::int32_t>(n), 1};
+    using array_element = protocol::types::detail::array_element<E>;
+    bool has_null = false;
+    if constexpr (array_element::nullable)
+        for (std::size_t i = 0; i < n && !has_null; ++i)
+            has_null = !at(i);
+    return protocol::types::detail::encode_binary_array<typename array_element::value_type>(
+        out, std::span(&dim, n == 0 ? 0 : 1), n, has_null, [&](std::size_t i) {
+            const E& e = at(i);
+            if constexpr (array_element::nullable)
+                return e ? &*e : nullptr;
+            else
+                return &e;
+        });
+}
+
 /// std::span<const T> (any extent): a one-dimensional array of T, as std::vector<T>; a span of
 /// bytes is bytea, as std::span<const std::byte>.
 template <class T, std::size_t N>
@@ -131,24 +152,9 @@ struct param_traits<std::span<T, N>> {
                 return codec::encode_binary(out, std::span<const std::byte>(v));
             });
         else
-            bind.value([&](protocol::write_buffer& out) { return encode_array(out, v); });
-    }
-
-private:
-    static boost::system::error_code encode_array(protocol::write_buffer& out, std::span<T, N> v) {
-        if (v.size() > 0x7fffffff) return protocol::client_errc::value_out_of_range;
-        const protocol::array_dimension dim{static_cast<std::int32_t>(v.size()), 1};
-        using array_element = protocol::types::detail::array_element<element>;
-        bool has_null = false;
-        if constexpr (array_element::nullable)
-            for (const auto& e : v)
-                has_null = has_null || !e;
-        return protocol::types::detail::encode_binary_array<typename array_element::value_type>(
-            out, std::span(&dim, v.empty() ? 0 : 1), v.size(), has_null, [&](std::size_t i) {
-                if constexpr (array_element::nullable)
-                    return v[i] ? &*v[i] : nullptr;
-                else
-                    return &v[i];
+            bind.value([&](protocol::write_buffer& out) {
+                return encode_param_array<element>(
+                    out, v.size(), [&](std::size_t i) -> const element& { return v[i]; });
             });
     }
 };
