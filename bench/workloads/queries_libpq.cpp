@@ -8,7 +8,9 @@
 //        queries_libpq CONNINFO stream [ROWS]
 //   WORKLOAD: latency, latency-unix (W1 over a unix socket CONNINFO), pipeline (also run as
 //   pipeline-batch, the baseline of pgasio's batch variant of W2), sync-each (W2 sync-each),
-//   big-result, stream (W3-stream, of ROWS rows, 1,000,000 by default), concurrency
+//   big-result, stream (W3-stream, of ROWS rows, 1,000,000 by default), concurrency,
+//   insert-unnest (its baseline: multi-row INSERTs)
+#include "copy_workloads.hpp"
 #include "report.hpp"
 #include "workloads.hpp"
 
@@ -19,6 +21,7 @@
 
 #include <bit>
 #include <cerrno>
+#include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -48,6 +51,14 @@ constexpr Oid timestamptz_oid = 1184;
 }
 [[noreturn]] void libpq_failed(PGconn* conn, const char* what) {
     fail(std::string(what) + ": " + PQerrorMessage(conn));
+}
+
+// Runs a command that returns no rows.
+void exec_ok(PGconn* conn, const char* sql) {
+    PGresult* r = PQexec(conn, sql);
+    const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    if (!ok) libpq_failed(conn, sql);
 }
 
 // A connection that prepared S as "s".
@@ -282,6 +293,53 @@ void add_big_result_row(const PGresult* r, int i, bench::big_result_totals& t,
     t.timestamps_equal = t.timestamps_equal && ts == first_ts;
 }
 
+// insert-unnest's baseline: multi-row INSERTs of insert_rows_per_statement rows, text
+// parameters (the server infers their types from the columns).
+void insert_rows(const char* conninfo, const char* name) {
+    const session s(conninfo);
+    exec_ok(s.conn, bench::insert_create_sql);
+    exec_ok(s.conn, bench::insert_truncate_sql);
+    constexpr int per = static_cast<int>(bench::insert_rows_per_statement);
+    std::string sql = "INSERT INTO w4_insert (a, b, c) VALUES ";
+    for (int r = 0; r < per; ++r)
+        sql += (r ? ", ($" : "($") + std::to_string(3 * r + 1) + ", $" + std::to_string(3 * r + 2) +
+               ", $" + std::to_string(3 * r + 3) + ")";
+    bench::timed_region region;
+    std::vector<std::string> texts(3 * static_cast<std::size_t>(per));
+    std::vector<const char*> values(texts.size());
+    std::int64_t inserted = 0;
+    for (std::int64_t first = 1; first <= bench::insert_rows; first += per) {
+        for (std::size_t r = 0; r < texts.size() / 3; ++r) {
+            const std::int64_t i = first + static_cast<std::int64_t>(r);
+            char b[21];
+            texts[3 * r] = std::to_string(i);
+            texts[3 * r + 1].assign(b, static_cast<std::size_t>(bench::w4_b_of(i, b)));
+            char c[32];
+            const auto end = std::to_chars(c, c + sizeof c, bench::w4_c_of(i)).ptr;
+            texts[3 * r + 2].assign(c, end);
+        }
+        for (std::size_t k = 0; k < texts.size(); ++k)
+            values[k] = texts[k].c_str();
+        PGresult* res =
+            PQexecParams(s.conn, sql.c_str(), 3 * per, nullptr, values.data(), nullptr, nullptr, 0);
+        const bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+        if (ok) inserted += std::strtoll(PQcmdTuples(res), nullptr, 10);
+        PQclear(res);
+        if (!ok) libpq_failed(s.conn, "INSERT");
+    }
+    region.report("libpq", name, bench::insert_rows);
+    if (inserted != bench::insert_rows)
+        check_failed("the INSERTs inserted " + std::to_string(inserted) + " rows");
+    PGresult* t = PQexec(s.conn, bench::insert_totals_sql);
+    if (PQresultStatus(t) != PGRES_TUPLES_OK) libpq_failed(s.conn, "the totals");
+    const bench::w4_totals totals{std::strtoll(PQgetvalue(t, 0, 0), nullptr, 10),
+                                  std::strtoll(PQgetvalue(t, 0, 1), nullptr, 10),
+                                  std::strtoll(PQgetvalue(t, 0, 2), nullptr, 10),
+                                  std::strtod(PQgetvalue(t, 0, 3), nullptr)};
+    PQclear(t);
+    if (!bench::check_w4(totals, bench::insert_rows)) check_failed("the inserted rows");
+}
+
 void big_result(const char* conninfo, const char* name) {
     session s(conninfo);
     bench::timed_region region;
@@ -422,6 +480,7 @@ int main(int argc, char** argv) {
     if (is_stream)
         run = [rows](const char* conninfo, const char* name) { stream(conninfo, name, rows); };
     if (workload == "concurrency") run = concurrency;
+    if (workload == "insert-unnest") run = insert_rows;
     if (!run) {
         std::fprintf(stderr, "%s: unknown workload %s\n", argv[0], argv[2]);
         return 2;

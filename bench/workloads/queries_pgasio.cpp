@@ -7,10 +7,12 @@
 //   coroutine per query; also run as sync-each, W2 sync-each), pipeline-batch (W2 with
 //   pgasio::batch and async_execute_batch), big-result, stream (W3-stream, of ROWS rows, 1,000,000
 //   by default), concurrency
+#include "copy_workloads.hpp"
 #include "report.hpp"
 #include "workloads.hpp"
 
 #include <pgasio/connection.hpp>
+#include <pgasio/insert_unnest.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -20,6 +22,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -30,6 +33,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 namespace asio = boost::asio;
@@ -160,6 +164,31 @@ void add_big_result_row(const pgasio::row_view row, bench::big_result_totals& t,
     t.timestamps_equal = t.timestamps_equal && ts == first_ts;
 }
 
+// insert-unnest: the rows made and inserted with one statement.
+asio::awaitable<void> insert_unnest(const pgasio::config& cfg, const char* name) {
+    pgasio::connection conn(co_await asio::this_coro::executor);
+    co_await conn.async_connect(cfg);
+    co_await conn.async_execute(bench::insert_create_sql);
+    co_await conn.async_execute(bench::insert_truncate_sql);
+    bench::timed_region region;
+    std::vector<std::tuple<std::int64_t, std::string, double>> rows;
+    rows.reserve(static_cast<std::size_t>(bench::insert_rows));
+    char b[21];
+    for (std::int64_t i = 1; i <= bench::insert_rows; ++i)
+        rows.emplace_back(i, std::string(b, static_cast<std::size_t>(bench::w4_b_of(i, b))),
+                          bench::w4_c_of(i));
+    const std::array<std::string_view, 3> columns = {"a", "b", "c"};
+    const auto inserted = co_await pgasio::async_insert_unnest(conn, "w4_insert", columns, rows);
+    region.report("pgasio", name, bench::insert_rows);
+    if (inserted != static_cast<std::uint64_t>(bench::insert_rows))
+        check_failed("async_insert_unnest inserted " + std::to_string(inserted) + " rows");
+    const auto t = co_await conn.async_query(bench::insert_totals_sql);
+    const bench::w4_totals totals{t[0].get<std::int64_t>(0), t[0].get<std::int64_t>(1),
+                                  t[0].get<std::int64_t>(2), t[0].get<double>(3)};
+    if (!bench::check_w4(totals, bench::insert_rows)) check_failed("the inserted rows");
+    co_await conn.async_close();
+}
+
 asio::awaitable<void> big_result(const pgasio::config& cfg, const char* name) {
     pgasio::connection conn(co_await asio::this_coro::executor);
     co_await conn.async_connect(cfg);
@@ -261,6 +290,7 @@ int main(int argc, char** argv) {
     if (is_stream)
         run = [rows](const pgasio::config& c, const char* name) { return stream(c, name, rows); };
     if (workload == "concurrency") run = concurrency;
+    if (workload == "insert-unnest") run = insert_unnest;
     if (!run) {
         std::fprintf(stderr, "%s: unknown workload %s\n", argv[0], argv[2]);
         return 2;

@@ -1,6 +1,6 @@
 // The query workloads of ../shared/BENCHMARKS.md (W1, W1-unix, W2, W2 sync-each, W3, W3-stream,
-// W6): their sizes, their SQL and the checks both clients apply, so that pgasio and libpq do
-// exactly the same work.
+// W6) and insert-unnest: their sizes, their SQL and the checks both clients apply, so that pgasio
+// and libpq do exactly the same work.
 #pragma once
 
 #include <cstdint>
@@ -41,6 +41,19 @@ inline std::string big_result_sql_for(std::int64_t rows) {
 inline constexpr int concurrency_clients = 64;
 inline constexpr int concurrency_connections = 8;
 inline constexpr std::int32_t concurrency_per_client = 1'600;
+
+/// insert-unnest: insert_rows rows of W4's shape (copy_workloads.hpp: row i = (i, w4_b_of(i),
+/// w4_c_of(i))) into a table of their own. pgasio: one statement, async_insert_unnest; libpq: a
+/// multi-row INSERT of insert_rows_per_statement rows each, text parameters, as an application
+/// builds one. The rows' values are made inside the timed region by both.
+inline constexpr const char* insert_create_sql =
+    "CREATE UNLOGGED TABLE IF NOT EXISTS w4_insert (a int8, b text, c float8)";
+inline constexpr const char* insert_truncate_sql = "TRUNCATE w4_insert";
+inline constexpr const char* insert_totals_sql =
+    "SELECT count(*), sum(a)::int8, sum(length(b))::int8, sum(c) FROM w4_insert";
+inline constexpr std::int64_t insert_rows = 100'000;
+inline constexpr std::int64_t insert_rows_per_statement = 1'000;
+static_assert(insert_rows % insert_rows_per_statement == 0);
 
 /// 1 + 2 + ... + n.
 constexpr std::int64_t sum_to(std::int64_t n) {
