@@ -4,14 +4,23 @@
 #include <pgasio/exclusive_lease.hpp>
 
 #include "support/connect.hpp"
+#include "support/pg_env.hpp"
 #include "support/run.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <catch2/catch.hpp>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <vector>
@@ -266,5 +275,59 @@ TEST_CASE("copy: in a lease's transaction, rolled back with it") {
         }
         const auto after_rollback = co_await count_rows(conn, "tx");
         CHECK(after_rollback == 0);
+    });
+}
+
+TEST_CASE("copy: a constraint broken at row 500,000 copies nothing and names the line") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        co_await conn.async_execute("CREATE TEMP TABLE bounded (id int8 PRIMARY KEY, "
+                                    "v int4 CONSTRAINT v_positive CHECK (v > 0))");
+        co_await conn.async_execute("INSERT INTO bounded VALUES (-1, 1), (-2, 2)");
+        struct breach {
+            const char* row; // line 500,000 of the COPY
+            pgasio::sqlstate expected;
+            const char* constraint;
+        };
+        // Row 500,000 repeats the id of row 7, or has a v the CHECK refuses.
+        for (const breach& b :
+             {breach{"7\t1\n", pgasio::sqlstate::unique_violation, "bounded_pkey"},
+              breach{"500000\t0\n", pgasio::sqlstate::check_violation, "v_positive"}}) {
+            INFO(b.constraint);
+            auto copy = co_await conn.async_copy_in("COPY bounded FROM STDIN");
+            pgasio::error_code failed;
+            pgasio::diagnostics diag;
+            std::string batch;
+            for (std::int64_t i = 1; i <= 1'000'000 && !failed; ++i) {
+                if (i == 500'000)
+                    batch += b.row;
+                else
+                    batch += std::to_string(i) + "\t1\n";
+                if (batch.size() >= pgasio::copy_writer::chunk_bytes) {
+                    std::tie(failed) =
+                        co_await copy.async_write(batch, pgasio::diagnostics_into(diag, nothrow));
+                    batch.clear();
+                }
+            }
+            if (!failed)
+                std::tie(failed) =
+                    co_await copy.async_write(batch, pgasio::diagnostics_into(diag, nothrow));
+            std::uint64_t rows = 0;
+            if (!failed)
+                std::tie(failed, rows) =
+                    co_await copy.async_finish(pgasio::diagnostics_into(diag, nothrow));
+            CHECK(failed == b.expected);
+            CHECK(rows == 0);
+            CHECK(diag.constraint_name == b.constraint);
+            CHECK(diag.where.find("COPY bounded, line 500000") != std::string::npos);
+            // The table holds what it held before; the connection goes on.
+            auto r = co_await conn.async_query("SELECT count(*), sum(id)::int8 FROM bounded");
+            CHECK(r[0].get<std::int64_t>(0) == 2);
+            CHECK(r[0].get<std::int64_t>(1) == -3);
+        }
+        auto copy = co_await conn.async_copy_in("COPY bounded FROM STDIN");
+        co_await copy.async_write("1\t1\n2\t2\n");
+        const auto rows = co_await copy.async_finish();
+        CHECK(rows == 2);
     });
 }
