@@ -331,3 +331,138 @@ TEST_CASE("copy: a constraint broken at row 500,000 copies nothing and names the
         CHECK(rows == 2);
     });
 }
+
+namespace {
+
+// A COPY into copy_blocked that the server cannot go on with (once start() has run): another
+// session's transaction holds an uncommitted row with id 1, the COPY's first row, so the server
+// waits for that transaction at its first batch of rows, stops reading, and TCP fills.
+// unblock() rolls it back.
+struct blocked_copy {
+    pgasio::connection other;
+    std::optional<pgasio::exclusive_lease> tx; // holds `other`, which must not move
+
+    explicit blocked_copy(asio::any_io_executor ex)
+        : other(std::move(ex)) {}
+
+    asio::awaitable<void> start(pgasio::connection& conn) {
+        co_await conn.async_execute("DROP TABLE IF EXISTS copy_blocked");
+        co_await conn.async_execute("CREATE TABLE copy_blocked (id int4 PRIMARY KEY)");
+        co_await other.async_connect(pgasio::test::test_config());
+        tx.emplace(co_await other.async_acquire_exclusive());
+        co_await tx->async_execute("BEGIN");
+        co_await tx->async_execute("INSERT INTO copy_blocked VALUES (1)");
+    }
+
+    // True once the session `pid` waits for a lock (the COPY is stuck mid-way).
+    asio::awaitable<bool> waits_for_lock(std::int32_t pid) {
+        for (int i = 0; i < 100; ++i) {
+            auto r = co_await tx->async_query(
+                "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1", pid);
+            if (r.size() == 1 && r[0].get<bool>(0)) co_return true;
+            co_await sleep_for(20ms);
+        }
+        co_return false;
+    }
+
+    asio::awaitable<void> unblock() {
+        co_await tx->async_execute("ROLLBACK");
+        tx.reset();
+        co_await other.async_close();
+    }
+};
+
+// Text lines of ids first, first + 1, ... until about `bytes` bytes.
+std::string id_lines(std::int64_t& next, std::size_t bytes) {
+    std::string out;
+    while (out.size() < bytes)
+        out += std::to_string(next++) + "\n";
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("copy: cancelling a write that waits for the socket aborts the COPY") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        using namespace asio::experimental::awaitable_operators;
+        auto conn = co_await connect_primary();
+        blocked_copy blocked(ex);
+        co_await blocked.start(conn);
+        auto copy = co_await conn.async_copy_in("COPY copy_blocked FROM STDIN");
+        // Writes until one has waited 300 ms for the socket: the timer wins and the write is
+        // cancelled. A write that ignored its cancellation would wait until the end of the run.
+        std::int64_t next = 1;
+        std::size_t written = 0;
+        bool cancelled = false;
+        while (!cancelled && written < 200'000'000) {
+            const std::string lines = id_lines(next, pgasio::copy_writer::chunk_bytes);
+            asio::steady_timer timer(ex, 300ms);
+            auto first = co_await (copy.async_write(lines, asio::use_awaitable) ||
+                                   timer.async_wait(asio::use_awaitable));
+            cancelled = first.index() == 1;
+            written += lines.size();
+        }
+        REQUIRE(cancelled);
+        const bool stuck = co_await blocked.waits_for_lock(conn.backend_pid());
+        CHECK(stuck);
+        auto [ec] = co_await copy.async_write("1000000000\n", nothrow);
+        CHECK(ec == client_errc::copy_ended);
+        co_await blocked.unblock();
+        // The server reads what the socket held, then the CopyFail: nothing is copied.
+        const auto rows = co_await count_rows(conn, "copy_blocked");
+        CHECK(rows == 0);
+        co_await conn.async_execute("DROP TABLE copy_blocked");
+    });
+}
+
+TEST_CASE("copy: dropping the writer while the server is mid-COPY copies nothing") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        blocked_copy blocked(ex);
+        co_await blocked.start(conn);
+        {
+            auto copy = co_await conn.async_copy_in("COPY copy_blocked FROM STDIN");
+            std::int64_t next = 1;
+            // Well under what TCP holds: the write completes although the server waits.
+            co_await copy.async_write(id_lines(next, 4 * pgasio::copy_writer::chunk_bytes));
+            const bool stuck = co_await blocked.waits_for_lock(conn.backend_pid());
+            CHECK(stuck);
+            // Dropped here, unfinished.
+        }
+        co_await blocked.unblock();
+        const auto rows = co_await count_rows(conn, "copy_blocked");
+        CHECK(rows == 0);
+        co_await conn.async_execute("DROP TABLE copy_blocked");
+    });
+}
+
+TEST_CASE("copy: cancelling a read that waits stops the COPY on the server") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        using namespace asio::experimental::awaitable_operators;
+        auto conn = co_await connect_primary();
+        // 400 kB of rows, then 20 s for the last one.
+        auto out = co_await conn.async_copy_out(
+            "COPY (SELECT g, CASE WHEN g = 50000 THEN pg_sleep(20) END "
+            "FROM generate_series(1, 50000) g) TO STDOUT");
+        // Reads until one has waited 300 ms: the timer wins and the read is cancelled. A read
+        // that ignored its cancellation would wait for the last row.
+        const auto started = std::chrono::steady_clock::now();
+        bool cancelled = false;
+        bool ended = false;
+        while (!cancelled && !ended) {
+            asio::steady_timer timer(ex, 300ms);
+            auto first = co_await (out.async_read(asio::use_awaitable) ||
+                                   timer.async_wait(asio::use_awaitable));
+            cancelled = first.index() == 1;
+            ended = first.index() == 0 && std::get<0>(first).empty();
+        }
+        REQUIRE(cancelled);
+        auto [ec, chunk] = co_await out.async_read(nothrow);
+        CHECK(ec == asio::error::operation_aborted);
+        CHECK(chunk.empty());
+        auto r = co_await conn.async_query("SELECT 'after'::text");
+        CHECK(r[0].get<std::string>(0) == "after");
+        // Cancelled on the server, not waited out.
+        CHECK(std::chrono::steady_clock::now() - started < 10s);
+    });
+}
