@@ -466,3 +466,130 @@ TEST_CASE("copy: cancelling a read that waits stops the COPY on the server") {
         CHECK(std::chrono::steady_clock::now() - started < 10s);
     });
 }
+
+namespace {
+
+// Reads a whole COPY TO STDOUT into one string.
+asio::awaitable<std::string> copy_out_all(pgasio::connection& conn, const std::string& sql) {
+    auto out = co_await conn.async_copy_out(sql);
+    std::string all;
+    for (;;) {
+        const std::string chunk = co_await out.async_read();
+        if (chunk.empty()) co_return all;
+        all += chunk;
+    }
+}
+
+} // namespace
+
+TEST_CASE("copy: NULLs, empty strings, quotes, delimiters, newlines and tabs round-trip") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        // What the server must store, row i + 1 holding values[i].
+        const std::vector<std::optional<std::string>> values{
+            std::nullopt,  "",    "a,b",    "say \"hi\"", "line one\nline two", "tab\there",
+            "back\\slash", "\\N", "cr\rlf", "\"\",\n\t\\"};
+        // The same rows as the server writes them: text format escapes backslash, newline,
+        // tab and carriage return, and writes NULL as \N; CSV writes NULL as nothing and quotes
+        // the empty string and any value with a comma, a quote or a line break, doubling quotes.
+        const std::string text = "1\t\\N\n"
+                                 "2\t\n"
+                                 "3\ta,b\n"
+                                 "4\tsay \"hi\"\n"
+                                 "5\tline one\\nline two\n"
+                                 "6\ttab\\there\n"
+                                 "7\tback\\\\slash\n"
+                                 "8\t\\\\N\n"
+                                 "9\tcr\\rlf\n"
+                                 "10\t\"\",\\n\\t\\\\\n";
+        const std::string csv = "1,\n"
+                                "2,\"\"\n"
+                                "3,\"a,b\"\n"
+                                "4,\"say \"\"hi\"\"\"\n"
+                                "5,\"line one\nline two\"\n"
+                                "6,tab\there\n"
+                                "7,back\\slash\n"
+                                "8,\\N\n"
+                                "9,\"cr\rlf\"\n"
+                                "10,\"\"\"\"\",\n\t\\\"\n";
+        struct format {
+            const char* table;
+            const char* options;
+            const std::string& data;
+        };
+        for (const format& f :
+             {format{"esc_text", "", text}, format{"esc_csv", "(FORMAT csv)", csv}}) {
+            INFO(f.table);
+            co_await conn.async_execute(std::string("CREATE TEMP TABLE ") + f.table +
+                                        " (id int4, v text)");
+            auto copy = co_await conn.async_copy_in(std::string("COPY ") + f.table +
+                                                    " FROM STDIN " + f.options);
+            // A byte per write: escapes, quotes and rows split across writes.
+            for (const char c : f.data)
+                co_await copy.async_write(std::string_view(&c, 1));
+            const auto rows = co_await copy.async_finish();
+            CHECK(rows == values.size());
+            auto stored =
+                co_await conn.async_query(std::string("SELECT v FROM ") + f.table + " ORDER BY id");
+            REQUIRE(stored.size() == values.size());
+            for (std::size_t i = 0; i < values.size(); ++i) {
+                INFO("row " << i + 1);
+                CHECK(stored[i].try_get<std::string>(0) == values[i]);
+            }
+            // Out again in both formats, as written.
+            const std::string ordered =
+                std::string("COPY (SELECT * FROM ") + f.table + " ORDER BY id) TO STDOUT";
+            const auto text_out = co_await copy_out_all(conn, ordered);
+            CHECK(text_out == text);
+            const auto csv_out = co_await copy_out_all(conn, ordered + " (FORMAT csv)");
+            CHECK(csv_out == csv);
+        }
+    });
+}
+
+TEST_CASE("copy: in and out through pgbouncer in transaction pooling mode") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        pgasio::connection conn(ex);
+        auto cfg = pgasio::config::parse(
+            pgasio::test::pg_setting("PGASIO_TEST_PGBOUNCER_URL"),
+            [](std::string_view) -> std::optional<std::string> { return std::nullopt; });
+        REQUIRE(cfg.has_value());
+        co_await conn.async_connect(*cfg);
+        // Not a temporary table: each transaction may run on another server session.
+        co_await conn.async_execute("DROP TABLE IF EXISTS copy_bouncer");
+        co_await conn.async_execute("CREATE TABLE copy_bouncer (id int4, name text)");
+        constexpr int n = 100'000;
+        {
+            auto copy = co_await conn.async_copy_in("COPY copy_bouncer FROM STDIN (FORMAT csv)");
+            std::string batch;
+            for (int i = 1; i <= n; ++i) {
+                batch += std::to_string(i) + ",\"name, " + std::to_string(i) + "\"\n";
+                if (batch.size() >= pgasio::copy_writer::chunk_bytes || i == n) {
+                    co_await copy.async_write(batch);
+                    batch.clear();
+                }
+            }
+            const auto rows = co_await copy.async_finish();
+            CHECK(rows == n);
+        }
+        {
+            // Aborted: nothing of it is copied.
+            auto copy = co_await conn.async_copy_in("COPY copy_bouncer FROM STDIN (FORMAT csv)");
+            co_await copy.async_write("0,aborted\n");
+            co_await copy.async_abort("not wanted");
+        }
+        auto r = co_await conn.async_query(
+            "SELECT count(*), sum(id)::int8, max(name) FILTER (WHERE id = $1) FROM copy_bouncer",
+            n);
+        CHECK(r[0].get<std::int64_t>(0) == n);
+        CHECK(r[0].get<std::int64_t>(1) == std::int64_t{n} * (n + 1) / 2);
+        CHECK(r[0].get<std::string>(2) == "name, 100000");
+        const std::string out =
+            co_await copy_out_all(conn, "COPY (SELECT * FROM copy_bouncer ORDER BY id) TO STDOUT");
+        CHECK(std::count(out.begin(), out.end(), '\n') == n);
+        CHECK(out.rfind("1\tname, 1\n", 0) == 0);
+        CHECK(out.ends_with("\n100000\tname, 100000\n"));
+        co_await conn.async_execute("DROP TABLE copy_bouncer");
+        co_await conn.async_close();
+    });
+}
