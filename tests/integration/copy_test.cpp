@@ -25,6 +25,18 @@
 #include <string>
 #include <vector>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define PGASIO_TEST_ASAN 1
+#elif defined(__has_feature)
+#define PGASIO_TEST_ASAN __has_feature(address_sanitizer)
+#else
+#define PGASIO_TEST_ASAN 0
+#endif
+#if PGASIO_TEST_ASAN
+// The sanitizer runtime's (sanitizer/allocator_interface.h, not installed with every compiler).
+extern "C" std::size_t __sanitizer_get_current_allocated_bytes();
+#endif
+
 namespace asio = boost::asio;
 using pgasio::client_errc;
 using pgasio::test::connect_primary;
@@ -592,4 +604,144 @@ TEST_CASE("copy: in and out through pgbouncer in transaction pooling mode") {
         co_await conn.async_execute("DROP TABLE copy_bouncer");
         co_await conn.async_close();
     });
+}
+
+namespace {
+
+// The process's peak resident set size so far (getrusage), in kB.
+long peak_rss_kb() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return u.ru_maxrss;
+}
+
+// The process's resident set size now (/proc/self/statm), in kB.
+long rss_kb() {
+    long pages = 0;
+    long resident = 0;
+    if (std::FILE* f = std::fopen("/proc/self/statm", "r")) {
+        if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+        std::fclose(f);
+    }
+    return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+// The memory the process holds now, in kB: its resident set size, or under AddressSanitizer its
+// live heap, since there the resident set also holds up to 256 MB of freed memory (a quarantine,
+// reused only once full) that grows with whatever the process frees.
+long held_kb() {
+#if PGASIO_TEST_ASAN
+    return static_cast<long>(__sanitizer_get_current_allocated_bytes() / 1024);
+#else
+    return rss_kb();
+#endif
+}
+
+// Client CPU time so far (user and system), in seconds.
+double cpu_seconds() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    auto s = [](timeval t) {
+        return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+    };
+    return s(u.ru_utime) + s(u.ru_stime);
+}
+
+// What a COPY out of one connection and into another counted, and the process's memory while
+// it ran.
+struct piped {
+    std::uint64_t rows_out = 0;
+    std::uint64_t rows_in = 0;
+    std::uint64_t bytes = 0;
+    std::uint64_t newlines = 0;
+    long held_early_kb = 0; // held_kb() once the first 16 MiB (about a million rows) passed
+    long held_max_kb = 0;
+    long rss_max_kb = 0;
+};
+
+// Copies n generated rows (a = 1..n, b = 'row-' || a) out of `from` in `format` and, chunk by
+// chunk as they come, into copy_big on `to`: the client holds a few chunks whatever n is.
+asio::awaitable<piped> pipe_rows(pgasio::connection& from, pgasio::connection& to, std::int64_t n,
+                                 const std::string& format) {
+    piped p;
+    auto out =
+        co_await from.async_copy_out("COPY (SELECT a, 'row-' || a FROM generate_series(1::int8, " +
+                                     std::to_string(n) + ") a) TO STDOUT (FORMAT " + format + ")");
+    auto in = co_await to.async_copy_in("COPY copy_big FROM STDIN (FORMAT " + format + ")");
+    for (;;) {
+        const std::string chunk = co_await out.async_read();
+        if (chunk.empty()) break;
+        p.bytes += chunk.size();
+        p.newlines += static_cast<std::uint64_t>(std::count(chunk.begin(), chunk.end(), '\n'));
+        co_await in.async_write(chunk);
+        const long held = held_kb();
+        if (p.bytes < (16u << 20)) p.held_early_kb = held;
+        p.held_max_kb = std::max(p.held_max_kb, held);
+        p.rss_max_kb = std::max(p.rss_max_kb, rss_kb());
+    }
+    p.rows_out = out.rows();
+    p.rows_in = co_await in.async_finish();
+    co_return p;
+}
+
+// 10,000,000 rows out of the server in `format` and into a table again, checked on both sides;
+// the process's memory may not grow with them.
+void check_ten_million_rows(const std::string& format) {
+    run(
+        [&format](asio::any_io_executor) -> asio::awaitable<void> {
+            auto from = co_await connect_primary();
+            auto to = co_await connect_primary();
+            co_await to.async_execute("CREATE TEMP TABLE copy_big (a int8, b text)");
+            constexpr std::int64_t n = 10'000'000;
+            const auto started = std::chrono::steady_clock::now();
+            const double cpu_before = cpu_seconds();
+            const piped p = co_await pipe_rows(from, to, n, format);
+            const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+            std::printf("copy %s of %lld rows out and in: %.1f s (client CPU %.1f s), %llu bytes; "
+                        "held %ld kB after the first 16 MiB, at most %ld kB (%s); RSS at most "
+                        "%ld kB, peak RSS %ld kB\n",
+                        format.c_str(), static_cast<long long>(n), took.count(),
+                        cpu_seconds() - cpu_before, static_cast<unsigned long long>(p.bytes),
+                        p.held_early_kb, p.held_max_kb, PGASIO_TEST_ASAN ? "live heap" : "RSS",
+                        p.rss_max_kb, peak_rss_kb());
+            // The writer holds a chunk of 64 KiB, the reader two, the connections their
+            // buffers: nothing grows with the rows.
+            CHECK(p.held_max_kb - p.held_early_kb < 16 * 1024);
+            auto r = co_await to.async_query(
+                "SELECT count(*), sum(a)::int8, sum(length(a::text))::int8, "
+                "sum(length(b))::int8 FROM copy_big");
+            const auto rows = r[0].get<std::int64_t>(0);
+            const auto a_lengths = r[0].get<std::int64_t>(2);
+            const auto b_lengths = r[0].get<std::int64_t>(3);
+            CHECK(rows == n);
+            CHECK(r[0].get<std::int64_t>(1) == n * (n + 1) / 2);
+            CHECK(b_lengths == 4 * n + a_lengths);
+            CHECK(p.rows_out == static_cast<std::uint64_t>(n));
+            CHECK(p.rows_in == static_cast<std::uint64_t>(n));
+            if (format == "binary") {
+                // The header (signature, flags, extension length) and the trailer; per row the
+                // field count, then a length before each value.
+                CHECK(p.bytes ==
+                      static_cast<std::uint64_t>(19 + 2 + (2 + 4 + 8 + 4) * n + b_lengths));
+            } else {
+                // "a<tab or comma>b\n": nothing needs escaping or quoting.
+                CHECK(p.newlines == static_cast<std::uint64_t>(n));
+                CHECK(p.bytes == static_cast<std::uint64_t>(a_lengths + b_lengths + 2 * n));
+            }
+        },
+        std::chrono::seconds(300));
+}
+
+} // namespace
+
+TEST_CASE("copy: 10 million rows out and in again in text format, in flat memory") {
+    check_ten_million_rows("text");
+}
+
+TEST_CASE("copy: 10 million rows out and in again in CSV format, in flat memory") {
+    check_ten_million_rows("csv");
+}
+
+TEST_CASE("copy: 10 million rows out and in again in binary format, in flat memory") {
+    check_ten_million_rows("binary");
 }
