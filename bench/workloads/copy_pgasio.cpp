@@ -1,8 +1,8 @@
-// W4-text (copy_workloads.hpp) with pgasio's copy_writer: the text lines written as they are
-// formatted, gathered by the writer into its 64 KiB CopyData messages. Connecting, creating and
-// truncating the table happen before the timed region; the COPY's row count and the server's
-// totals are checked, and a failed check exits non-zero saying why.
-// Usage: copy_pgasio CONNINFO WORKLOAD
+// W4-text (copy_workloads.hpp) with pgasio's copy_writer: the text lines formatted into ~64 KiB
+// chunks, one async_write each, as libpq's baseline sends them with PQputCopyData. Connecting,
+// creating and truncating the table happen before the timed region; the COPY's row count and the
+// server's totals are checked, and a failed check exits non-zero saying why. Usage: copy_pgasio
+// CONNINFO WORKLOAD
 //   WORKLOAD: w4-text
 #include "copy_workloads.hpp"
 #include "report.hpp"
@@ -43,9 +43,16 @@ asio::awaitable<void> w4_text(const pgasio::config& cfg, const char* name) {
     co_await conn.async_execute(bench::w4_truncate_sql);
     bench::timed_region region;
     auto copy = co_await conn.async_copy_in(bench::w4_copy_in_text_sql);
-    char line[bench::w4_text_line_max];
-    for (std::int64_t i = 1; i <= bench::w4_rows; ++i)
-        co_await copy.async_write(std::string_view(line, bench::w4_text_line(i, line)));
+    std::string chunk(bench::w4_chunk_bytes, '\0');
+    std::size_t used = 0;
+    for (std::int64_t i = 1; i <= bench::w4_rows; ++i) {
+        if (used + bench::w4_text_line_max > chunk.size()) {
+            co_await copy.async_write(std::string_view(chunk.data(), used));
+            used = 0;
+        }
+        used += bench::w4_text_line(i, chunk.data() + used);
+    }
+    co_await copy.async_write(std::string_view(chunk.data(), used));
     const std::uint64_t rows = co_await copy.async_finish();
     if (rows != static_cast<std::uint64_t>(bench::w4_rows))
         check_failed("COPY ended with " + std::to_string(rows) + " rows");
