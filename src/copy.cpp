@@ -7,16 +7,19 @@
 #include <pgasio/copy.hpp>
 #include <pgasio/protocol/backend.hpp>
 
+#include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
 
 #include <charconv>
 #include <deque>
 #include <optional>
+#include <utility>
 
 namespace pgasio {
 namespace detail {
 
+using void_handler = asio::any_completion_handler<void(error_code)>;
 using count_handler = asio::any_completion_handler<void(error_code, std::uint64_t)>;
 using chunk_handler = asio::any_completion_handler<void(error_code, std::string)>;
 
@@ -32,6 +35,15 @@ struct copy_in_state {
     std::uint64_t rows = 0;
     std::optional<count_handler> finisher; ///< async_finish or async_abort, waiting
     diagnostics* finisher_diag = nullptr;
+    std::optional<void_handler> writer;  ///< an async_write waiting for the socket, cancellable
+    asio::cancellation_slot writer_slot; ///< the writer's, cleared when it is answered
+
+    /// Takes the waiting async_write's handler (if any) and clears its cancellation slot.
+    std::optional<void_handler> take_writer() {
+        if (writer_slot.is_connected()) writer_slot.clear();
+        writer_slot = {};
+        return std::exchange(writer, std::nullopt);
+    }
 };
 
 /// What a copy_reader and its request share (on the connection's executor only).
@@ -46,12 +58,15 @@ struct copy_out_state {
     std::uint64_t rows = 0;
     std::optional<chunk_handler> waiter;
     diagnostics* waiter_diag = nullptr;
+    asio::cancellation_slot waiter_slot; ///< the waiter's, cleared when it is answered
 
     /// Gives the waiting reader (if any) the next chunk, or the end, or the error.
     void hand_out(const connection_impl& c, call how) {
         if (!waiter || (chunks.empty() && !finished)) return;
         auto h = std::move(*waiter);
         waiter.reset();
+        if (waiter_slot.is_connected()) waiter_slot.clear();
+        waiter_slot = {};
         if (!chunks.empty()) {
             std::string chunk = std::move(chunks.front());
             chunks.pop_front();
@@ -272,6 +287,26 @@ void end_copy(copy_in_state& st, const protocol::write_buffer& end, bool failed)
     st.conn->end_copy_in(failed);
 }
 
+// Ends the COPY with CopyFail (unless it is over or ended already): the server rolls it back.
+void fail_copy(copy_in_state& st, std::string_view reason) {
+    if (st.over || st.ended) return;
+    protocol::write_buffer fail;
+    (void)protocol::encode_copy_fail(fail, reason);
+    end_copy(st, fail, true);
+}
+
+// Stops a COPY out (on its connection's executor): cancelled on the server if it still runs,
+// what it sent is drained; a waiting read fails with operation_aborted.
+void stop_copy_out(const std::shared_ptr<copy_out_state>& state) {
+    asio::post(state->executor, [state] {
+        if (state->finished) return;
+        auto conn = state->conn.lock();
+        if (!conn) return;
+        state->chunks.clear();
+        conn->stop_request(state->request_id);
+    });
+}
+
 } // namespace
 } // namespace detail
 
@@ -314,7 +349,28 @@ void copy_writer::start_write(const std::shared_ptr<detail::copy_in_state>& stat
         // A chunk is full: it goes, and the write completes once the socket took it.
         c.send_copy(state->pending.data());
         state->pending.clear();
-        c.when_written(std::move(h));
+        auto slot = asio::get_associated_cancellation_slot(h);
+        // One waiting write at a time is cancellable (a caller awaits each); writes started
+        // while it waits just wait.
+        if (!slot.is_connected() || state->writer) return c.when_written(std::move(h));
+        // Cancelling the wait aborts the COPY: what the socket holds cannot be taken back, and
+        // a COPY missing a chunk must not be committed.
+        slot.assign([weak = std::weak_ptr<detail::copy_in_state>(state)](asio::cancellation_type) {
+            auto s = weak.lock();
+            if (!s) return;
+            asio::post(s->conn->executor, [s] {
+                auto w = s->take_writer();
+                if (!w) return;
+                detail::fail_copy(*s, "a write of the COPY was cancelled");
+                s->conn->deliver(*w, detail::call::posted,
+                                 error_code(asio::error::operation_aborted));
+            });
+        });
+        state->writer.emplace(std::move(h));
+        state->writer_slot = slot;
+        c.when_written([state](error_code ec) {
+            if (auto w = state->take_writer()) state->conn->deliver(*w, detail::call::direct, ec);
+        });
     });
 }
 
@@ -367,10 +423,7 @@ void copy_writer::abort_in_background() noexcept {
     if (!state_) return;
     auto state = std::move(state_);
     detail::on_executor_of(*state->conn, [state] {
-        if (state->over || state->ended) return;
-        protocol::write_buffer fail;
-        (void)protocol::encode_copy_fail(fail, "the copy_writer was destroyed before async_finish");
-        detail::end_copy(*state, fail, true);
+        detail::fail_copy(*state, "the copy_writer was destroyed before async_finish");
     });
 }
 
@@ -405,6 +458,16 @@ void copy_reader::start_read(const std::shared_ptr<detail::copy_out_state>& stat
             if (state->ec && diag) *diag = state->diag;
             return complete(state->ec, {});
         }
+        auto slot = asio::get_associated_cancellation_slot(h);
+        if (slot.is_connected() && !state->finished) {
+            // Cancelling the wait stops the COPY, as cancel() does (a chunk cannot be
+            // half-taken).
+            slot.assign(
+                [weak = std::weak_ptr<detail::copy_out_state>(state)](asio::cancellation_type) {
+                    if (auto s = weak.lock()) detail::stop_copy_out(s);
+                });
+            state->waiter_slot = slot;
+        }
         state->waiter.emplace(std::move(h));
         state->waiter_diag = diag;
         state->hand_out(*conn, detail::call::posted);
@@ -413,15 +476,7 @@ void copy_reader::start_read(const std::shared_ptr<detail::copy_out_state>& stat
 }
 
 void copy_reader::cancel() noexcept {
-    if (!state_) return;
-    auto state = state_;
-    asio::post(state->executor, [state] {
-        if (state->finished) return;
-        auto conn = state->conn.lock();
-        if (!conn) return;
-        state->chunks.clear();
-        conn->stop_request(state->request_id);
-    });
+    if (state_) detail::stop_copy_out(state_);
 }
 
 } // namespace pgasio

@@ -4,6 +4,7 @@
 
 #include "workloads.hpp"
 
+#include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -38,6 +39,23 @@ inline int w4_b_of(std::int64_t i, char* out) {
 /// c of row i.
 constexpr double w4_c_of(std::int64_t i) {
     return static_cast<double>(i) + 0.25;
+}
+
+/// The longest text-format line of a W4 row (w4_text_line): a and c of up to 24 characters each,
+/// b, two tabs and a newline.
+inline constexpr std::size_t w4_text_line_max =
+    24 + 1 + static_cast<std::size_t>(w4_b_length) + 1 + 24 + 1;
+
+/// Row i as a line of COPY's text format ("a\tb\tc\n"), written to `out` (at least
+/// w4_text_line_max bytes); returns its length. Both clients format their W4-text lines with it.
+inline std::size_t w4_text_line(std::int64_t i, char* out) {
+    char* p = std::to_chars(out, out + 24, i).ptr;
+    *p++ = '\t';
+    p += w4_b_of(i, p); // its NUL lands where the tab goes
+    *p++ = '\t';
+    p = std::to_chars(p, p + 24, w4_c_of(i)).ptr;
+    *p++ = '\n';
+    return static_cast<std::size_t>(p - out);
 }
 
 /// What was counted of the W4 rows (by the server after a COPY in, by the client after W4-out).

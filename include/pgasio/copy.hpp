@@ -68,6 +68,8 @@ public:
     /// Adds `data` to the COPY (copied: the caller's buffer may go at once). Completion
     /// signature: void(error_code). Errors: the server's, once it has ended the COPY with an
     /// error; client_errc::copy_ended after async_finish or async_abort; the connection's.
+    /// Cancelling a write that waits for the socket (any Asio cancellation slot) aborts the
+    /// whole COPY as async_abort does, and the write fails with operation_aborted.
     template <class Token = default_token>
     auto async_write(std::span<const std::byte> data, Token&& token = {}) {
         return boost::asio::async_initiate<Token, void(error_code)>(
@@ -87,6 +89,7 @@ public:
     /// Sends what is gathered and CopyDone, and waits for the server's verdict. Completion
     /// signature: void(error_code, std::uint64_t rows copied). Errors: the server's (nothing
     /// was copied then), copy_ended after async_abort, the connection's.
+    /// Not cancellable: once CopyDone is sent, the server decides.
     template <class Token = default_token>
     auto async_finish(Token&& token = {}) {
         return boost::asio::async_initiate<Token, void(error_code, std::uint64_t)>(
@@ -167,7 +170,8 @@ public:
     /// The next chunk of data; empty at the end (then every further call gives the same).
     /// Completion signature: void(error_code, std::string). Errors: the server's (after the
     /// chunks that came before it), operation_aborted after cancel(), in_progress when another
-    /// async_read waits, copy_ended for an empty reader, the connection's.
+    /// async_read waits, copy_ended for an empty reader, the connection's. Cancelling a read
+    /// that waits (any Asio cancellation slot) stops the COPY as cancel() does.
     template <class Token = default_token>
     auto async_read(Token&& token = {}) {
         return boost::asio::async_initiate<Token, void(error_code, std::string)>(
