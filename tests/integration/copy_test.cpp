@@ -369,8 +369,12 @@ struct blocked_copy {
     // True once the session `pid` waits for a lock (the COPY is stuck mid-way).
     asio::awaitable<bool> waits_for_lock(std::int32_t pid) {
         for (int i = 0; i < 100; ++i) {
-            auto r = co_await tx->async_query(
-                "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1", pid);
+            // Inside `tx`'s transaction the activity view is read once and kept: clear it to
+            // see the session now. wait_event_type is NULL while the session does not wait.
+            co_await tx->async_query("SELECT pg_stat_clear_snapshot()");
+            auto r = co_await tx->async_query("SELECT coalesce(wait_event_type = 'Lock', false) "
+                                              "FROM pg_stat_activity WHERE pid = $1",
+                                              pid);
             if (r.size() == 1 && r[0].get<bool>(0)) co_return true;
             co_await sleep_for(20ms);
         }
