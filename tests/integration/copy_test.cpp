@@ -4,7 +4,6 @@
 #include <pgasio/exclusive_lease.hpp>
 
 #include "support/connect.hpp"
-#include "support/pg_env.hpp"
 #include "support/run.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -564,13 +563,8 @@ TEST_CASE("copy: NULLs, empty strings, quotes, delimiters, newlines and tabs rou
 }
 
 TEST_CASE("copy: in and out through pgbouncer in transaction pooling mode") {
-    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
-        pgasio::connection conn(ex);
-        auto cfg = pgasio::config::parse(
-            pgasio::test::pg_setting("PGASIO_TEST_PGBOUNCER_URL"),
-            [](std::string_view) -> std::optional<std::string> { return std::nullopt; });
-        REQUIRE(cfg.has_value());
-        co_await conn.async_connect(*cfg);
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await pgasio::test::connect_pgbouncer();
         // Not a temporary table: each transaction may run on another server session.
         co_await conn.async_execute("DROP TABLE IF EXISTS copy_bouncer");
         co_await conn.async_execute("CREATE TABLE copy_bouncer (id int4, name text)");

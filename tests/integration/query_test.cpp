@@ -3,7 +3,6 @@
 #include <pgasio/connection.hpp>
 
 #include "support/connect.hpp"
-#include "support/pg_env.hpp"
 #include "support/run.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -666,13 +665,8 @@ TEST_CASE("query: asio::spawn's yield_context as the completion token") {
 }
 
 TEST_CASE("query: through pgbouncer in transaction pooling mode (unnamed statements only)") {
-    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
-        pgasio::connection conn(ex);
-        auto cfg = pgasio::config::parse(
-            pgasio::test::pg_setting("PGASIO_TEST_PGBOUNCER_URL"),
-            [](std::string_view) -> std::optional<std::string> { return std::nullopt; });
-        REQUIRE(cfg.has_value());
-        co_await conn.async_connect(*cfg);
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await pgasio::test::connect_pgbouncer();
         for (int i = 0; i < 20; ++i) {
             auto r = co_await conn.async_query("SELECT $1::int4 + 1", i);
             CHECK(r[0].get<std::int32_t>(0) == i + 1);

@@ -25,4 +25,13 @@ boost::asio::awaitable<connection> connect_primary(const std::string& extra) {
     co_return conn;
 }
 
+boost::asio::awaitable<connection> connect_pgbouncer() {
+    auto cfg = config::parse(pg_setting("PGASIO_TEST_PGBOUNCER_URL"),
+                             [](std::string_view) -> std::optional<std::string> { return {}; });
+    if (!cfg) throw std::runtime_error("bad pgbouncer configuration: " + cfg.error().message);
+    connection conn(co_await boost::asio::this_coro::executor);
+    co_await conn.async_connect(*cfg);
+    co_return conn;
+}
+
 } // namespace pgasio::test

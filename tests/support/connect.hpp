@@ -16,4 +16,7 @@ config test_config(const std::string& extra = "sslmode=disable");
 /// A connection to the primary with test_config(extra), connected.
 boost::asio::awaitable<connection> connect_primary(const std::string& extra = "sslmode=disable");
 
+/// A connection through tools/pg's pgbouncer (transaction pooling mode), connected.
+boost::asio::awaitable<connection> connect_pgbouncer();
+
 } // namespace pgasio::test
