@@ -65,10 +65,10 @@ class transaction;
 /// with its own Sync (so each runs in its own implicit transaction and an error in one never
 /// touches another), answered in order. Simple queries, COPY and BEGIN / START TRANSACTION run
 /// alone on the wire. Session state that spans requests needs the session to itself:
-/// transactions, SET, temporary objects used across statements, go through
-/// async_acquire_exclusive(). A transaction block opened on the shared connection is rolled
-/// back at once and its request fails with client_errc::transaction_needs_lease, so no other
-/// coroutine's statement ever runs inside it.
+/// transactions go through async_begin() (or pgasio::async_transaction); SET, temporary objects
+/// used across statements, through async_acquire_exclusive(). A transaction block opened on the
+/// shared connection is rolled back at once and its request fails with
+/// client_errc::transaction_needs_lease, so no other coroutine's statement ever runs inside it.
 ///
 /// Cancellation and timeouts. An operation is cancelled through its token's cancellation slot
 /// (e.g. `co_await (query || timer)` with awaitable operators) or by its timeout

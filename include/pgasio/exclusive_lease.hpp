@@ -24,7 +24,9 @@ namespace pgasio {
 /// Releasing it (release(), destruction, or move-assignment) never leaves the session in a
 /// transaction: a transaction block still open when the lease's last request is answered is
 /// rolled back before anyone else's request is written (it never commits by accident).
-/// Operations started on a released lease fail with client_errc::lease_ended. The connection
+/// Operations started on a released lease fail with client_errc::lease_ended. For transactions,
+/// connection::async_begin gives a pgasio::transaction, a lease with COMMIT, ROLLBACK and
+/// savepoints of its own. The connection
 /// must outlive the lease and must not be moved while it is held; a lease is used on the
 /// connection's executor, like the connection.
 ///

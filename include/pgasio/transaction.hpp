@@ -26,15 +26,40 @@
 
 namespace pgasio {
 
+class transaction;
+
 namespace detail {
 struct transaction_state;
+
+template <class T>
+struct awaitable_value {};
+template <class T, class Executor>
+struct awaitable_value<boost::asio::awaitable<T, Executor>> {
+    using type = T;
+};
+/// What a transaction function returns (T of its asio::awaitable<T>).
+template <class Fn>
+using transaction_result_t =
+    typename awaitable_value<std::invoke_result_t<Fn&, transaction&>>::type;
+
+template <class Fn, class R = transaction_result_t<Fn>>
+boost::asio::awaitable<R> run_savepoint_scope(transaction& tx, Fn fn);
 } // namespace detail
+
+/// A function run in a transaction (async_transaction, transaction::async_savepoint_scope):
+/// called with the transaction, it returns the asio::awaitable<T> that does the work (T may be
+/// void).
+template <class Fn>
+concept transaction_function = std::invocable<Fn&, transaction&> && requires {
+    typename detail::transaction_result_t<Fn>;
+};
 
 /// A savepoint of a pgasio::transaction, from transaction::async_savepoint: a point inside the
 /// transaction that it can roll back to (undoing what was done since, and nothing before) or
 /// release (keeping it all).
 ///
-/// Savepoints nest: rolling back to a savepoint ends the savepoints made after it (it stays
+/// (transaction::async_savepoint_scope runs a function inside one, undoing its work when it
+/// fails.) Savepoints nest: rolling back to a savepoint ends the savepoints made after it (it stays
 /// itself), and releasing one ends it and those made after it. A handle knows when it has ended
 /// that way, or with its transaction: its operations then fail with client_errc::savepoint_ended
 /// without sending anything (a ROLLBACK TO of an unknown savepoint would make the server abort
@@ -218,6 +243,33 @@ public:
             token, detail::op_settings{}, std::cref(sp));
     }
 
+    /// Runs `fn(*this)` inside a savepoint made for it: released when `fn` succeeds (its work
+    /// stays, to commit with the transaction), rolled back to and released when `fn` fails
+    /// with an error or exception, which then propagates, the transaction going on as it was
+    /// before the scope. Scopes nest (`fn` may open its own). Completion signature:
+    /// void(std::exception_ptr, T), as async_transaction's: the default token makes `co_await`
+    /// return what `fn` returned or throw what failed. Throws pgasio::error with
+    /// client_errc::lease_ended (from this call) on an empty transaction.
+    /// @code
+    /// for (const auto& item : items) {
+    ///     try {
+    ///         co_await tx.async_savepoint_scope([&](pgasio::transaction& t) ->
+    ///         asio::awaitable<void> {
+    ///             co_await t.async_execute("INSERT INTO items VALUES ($1, $2)", item.id,
+    ///             item.name);
+    ///         });
+    ///     } catch (const pgasio::error& e) {
+    ///         rejected.push_back(item.id); // the rest of the transaction is kept
+    ///     }
+    /// }
+    /// @endcode
+    template <transaction_function Fn, class Token = boost::asio::deferred_t>
+    auto async_savepoint_scope(Fn fn, Token&& token = {}) {
+        return boost::asio::co_spawn(conn().get_executor(),
+                                     detail::run_savepoint_scope(*this, std::move(fn)),
+                                     std::forward<Token>(token));
+    }
+
 private:
     friend class connection;
     transaction(exclusive_lease lease, std::shared_ptr<detail::transaction_state> state) noexcept
@@ -260,7 +312,9 @@ auto connection::async_begin(const transaction_options& options, Token&& token) 
 struct retry_options {
     /// Runs in all, the first included (0 is taken as 1: no retry).
     unsigned max_attempts = 5;
+    /// The pause before the first retry (at most; at least half of it).
     std::chrono::milliseconds initial_backoff{10};
+    /// The longest pause between two runs.
     std::chrono::milliseconds max_backoff{1000};
 };
 
@@ -268,15 +322,29 @@ namespace detail {
 /// The pause before retry number `retry` (1 for the first), as retry_options describes.
 std::chrono::milliseconds retry_delay(const retry_options& options, unsigned retry);
 
-template <class T>
-struct awaitable_value {};
-template <class T, class Executor>
-struct awaitable_value<boost::asio::awaitable<T, Executor>> {
-    using type = T;
-};
-template <class Fn>
-using transaction_result_t =
-    typename awaitable_value<std::invoke_result_t<Fn&, transaction&>>::type;
+template <class Fn, class R>
+boost::asio::awaitable<R> run_savepoint_scope(transaction& tx, Fn fn) {
+    savepoint sp = co_await tx.async_savepoint();
+    std::exception_ptr failure;
+    try {
+        if constexpr (std::is_void_v<R>) {
+            co_await fn(tx);
+            co_await tx.async_release(sp);
+            co_return;
+        } else {
+            R value = co_await fn(tx);
+            co_await tx.async_release(sp);
+            co_return value;
+        }
+    } catch (...) {
+        failure = std::current_exception();
+    }
+    // (No co_await inside a handler.) Back to where the scope began; when even that fails,
+    // the transaction has failed and its COMMIT will say so.
+    auto [ec] = co_await tx.async_rollback_to(sp, boost::asio::as_tuple(boost::asio::deferred));
+    if (!ec) co_await tx.async_release(sp, boost::asio::as_tuple(boost::asio::deferred));
+    std::rethrow_exception(failure);
+}
 
 template <class Fn, class R = transaction_result_t<Fn>>
 boost::asio::awaitable<R> run_transaction(connection& conn, transaction_options options,
@@ -310,13 +378,6 @@ boost::asio::awaitable<R> run_transaction(connection& conn, transaction_options 
     }
 }
 } // namespace detail
-
-/// A function async_transaction can run: called with the transaction, it returns the
-/// asio::awaitable<T> that does the work (T may be void).
-template <class Fn>
-concept transaction_function = std::invocable<Fn&, transaction&> && requires {
-    typename detail::transaction_result_t<Fn>;
-};
 
 /// Runs `fn(tx)` in a transaction begun with `options` on `conn`, then commits, and completes
 /// with what `fn` returned. When `fn` or the COMMIT fails with an error is_retryable() accepts

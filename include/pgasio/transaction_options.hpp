@@ -30,7 +30,9 @@ enum class access_mode : std::uint8_t {
 ///                                      .deferrable = true});
 /// @endcode
 struct transaction_options {
+    /// ISOLATION LEVEL ... (none: the session's default).
     isolation_level isolation = isolation_level::server_default;
+    /// READ ONLY or READ WRITE (none: the session's default).
     access_mode access = access_mode::server_default;
     /// DEFERRABLE: a serializable read-only transaction waits at its start for a snapshot that
     /// cannot conflict with anything, and then never fails with a serialization error. Has no

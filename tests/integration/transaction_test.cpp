@@ -20,6 +20,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 
@@ -55,6 +56,22 @@ asio::awaitable<bool> in_own_transaction(pgasio::connection& conn) {
 }
 
 } // namespace
+
+TEST_CASE("transaction: retry pauses double up to max_backoff, each drawn from its upper half") {
+    const pgasio::retry_options o{
+        .max_attempts = 10, .initial_backoff = 10ms, .max_backoff = 100ms};
+    std::set<std::int64_t> thirds;
+    for (int i = 0; i < 50; ++i) {
+        const auto first = pgasio::detail::retry_delay(o, 1);
+        CHECK((first >= 5ms && first <= 10ms));
+        const auto third = pgasio::detail::retry_delay(o, 3);
+        CHECK((third >= 20ms && third <= 40ms));
+        thirds.insert(third.count());
+        const auto late = pgasio::detail::retry_delay(o, 1000);
+        CHECK((late >= 50ms && late <= 100ms));
+    }
+    CHECK(thirds.size() > 1); // jittered
+}
 
 TEST_CASE("transaction: isolation level, access mode and deferrable take effect") {
     run([](asio::any_io_executor) -> asio::awaitable<void> {
@@ -200,7 +217,7 @@ TEST_CASE("transaction: COMMIT of a failed transaction fails with transaction_ro
     });
 }
 
-TEST_CASE("transaction: savepoints nest, roll back, release, and refuse stale handles") {
+TEST_CASE("transaction: savepoints nest, roll back, release, refuse stale handles; scopes") {
     run([](asio::any_io_executor) -> asio::awaitable<void> {
         auto conn = co_await connect_primary();
         auto other = co_await connect_primary();
@@ -262,6 +279,34 @@ TEST_CASE("transaction: savepoints nest, roll back, release, and refuse stale ha
         auto [xec] = co_await tx3.async_rollback_to(sp, nothrow);
         CHECK(xec == client_errc::savepoint_ended);
         co_await tx3.async_commit();
+
+        // Scopes: an inner one fails and is undone, the outer one's work stays.
+        auto tx4 = co_await conn.async_begin();
+        bool inner_failed = false;
+        co_await tx4.async_savepoint_scope([&](pgasio::transaction& t) -> asio::awaitable<void> {
+            co_await t.async_execute("INSERT INTO tx_savepoints VALUES (10, 10)");
+            try {
+                co_await t.async_savepoint_scope(
+                    [&](pgasio::transaction& u) -> asio::awaitable<void> {
+                        co_await u.async_execute("INSERT INTO tx_savepoints VALUES (11, 11)");
+                        co_await u.async_execute("INSERT INTO tx_savepoints VALUES (10, 10)");
+                    });
+            } catch (const pgasio::error& e) {
+                inner_failed = e.code() == sqlstate::unique_violation;
+            }
+        });
+        CHECK(inner_failed);
+        const int twelve =
+            co_await tx4.async_savepoint_scope([&](pgasio::transaction& t) -> asio::awaitable<int> {
+                co_await t.async_execute("INSERT INTO tx_savepoints VALUES (12, 12)");
+                co_return 12;
+            });
+        CHECK(twelve == 12);
+        co_await tx4.async_commit();
+        auto ids = co_await other.async_query("SELECT id FROM tx_savepoints ORDER BY id");
+        REQUIRE(ids.size() == 4);
+        CHECK(ids[2].get<std::int32_t>(0) == 10);
+        CHECK(ids[3].get<std::int32_t>(0) == 12);
 
         co_await conn.async_execute("DROP TABLE tx_savepoints");
         co_await other.async_close();
