@@ -168,17 +168,25 @@ using commit_handler = asio::any_completion_handler<void(error_code, commit_answ
 /// Flush, then COMMIT and Sync. The Flush makes the server send the transaction id before it
 /// runs the COMMIT, so the id is known whenever the COMMIT may have run, even when the connection
 /// is lost before its answer: a second connection can then ask pg_xact_status about it. No round
-/// trip is added: both statements go out and come back together.
+/// trip is added: both statements go out and come back together. Without `ask_xid` (a read-only
+/// transaction, which has nothing to lose), COMMIT and Sync only.
 class commit_request : public request {
 public:
-    explicit commit_request(commit_handler h)
-        : handler_(std::move(h)) {
+    commit_request(bool ask_xid, commit_handler h)
+        : handler_(std::move(h))
+        , ask_xid_(ask_xid) {
         // Once written, the COMMIT may have run: it is never sent a second time.
         partly_done = true;
+        using step = protocol::request_step;
+        if (ask_xid)
+            long_script = {step::parse, step::bind, step::describe_portal, step::execute,
+                           step::parse, step::bind, step::execute,         step::sync};
+        else
+            set_script({step::parse, step::bind, step::execute, step::sync});
     }
 
     /// Appends its messages to `out`.
-    static void encode(protocol::write_buffer& out);
+    void encode(protocol::write_buffer& out) const;
 
     error_code on_answer(const protocol::message_view& m, result_builder& rows) override;
     void answer(error_code ec, const connection_impl& c, call how) override;
@@ -186,6 +194,7 @@ public:
 private:
     commit_handler handler_;
     commit_answer answer_;
+    bool ask_xid_;
 };
 
 } // namespace pgasio::detail

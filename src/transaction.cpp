@@ -29,6 +29,9 @@ struct transaction_state {
     std::vector<entry> savepoints;
     std::uint64_t savepoint_counter = 0;
     bool ended = false;
+    /// Begun READ ONLY: it cannot write (but to temporary tables, which a lost connection takes
+    /// along), so its COMMIT needs no transaction id to be resolved.
+    bool read_only = false;
 
     std::vector<entry>::iterator find(std::uint64_t id) {
         return std::find_if(savepoints.begin(), savepoints.end(),
@@ -161,18 +164,14 @@ asio::awaitable<error_code> resolve_commit(asio::any_io_executor ex,
 }
 
 // Sends the transaction's COMMIT request (see detail::commit_request) in its section.
-auto send_commit(const std::shared_ptr<connection_impl>& impl, detail::op_settings op) {
+auto send_commit(const std::shared_ptr<connection_impl>& impl, detail::op_settings op,
+                 bool ask_xid) {
     auto token = asio::as_tuple(asio::use_awaitable);
     return asio::async_initiate<decltype(token), void(error_code, detail::commit_answer)>(
-        [impl, op](auto handler) {
-            auto r = detail::make_request<detail::commit_request>(op, std::move(handler));
-            r->long_script = {
-                protocol::request_step::parse,           protocol::request_step::bind,
-                protocol::request_step::describe_portal, protocol::request_step::execute,
-                protocol::request_step::parse,           protocol::request_step::bind,
-                protocol::request_step::execute,         protocol::request_step::sync};
-            auto encode = [](protocol::write_buffer& out, std::string&) -> error_code {
-                detail::commit_request::encode(out);
+        [impl, op, ask_xid](auto handler) {
+            auto r = detail::make_request<detail::commit_request>(op, std::move(handler), ask_xid);
+            auto encode = [&r = *r](protocol::write_buffer& out, std::string&) -> error_code {
+                r.encode(out);
                 return {};
             };
             impl->submit(std::move(r), encode);
@@ -209,8 +208,9 @@ void transaction::start_begin(connection& conn, begin_handler handler,
                               const detail::op_settings& op, const transaction_options& options) {
     spawn(
         conn.impl_,
-        [&conn, op,
-         sql = begin_statement(options)]() -> asio::awaitable<std::tuple<error_code, transaction>> {
+        [&conn, op, sql = begin_statement(options),
+         read_only = options.access == access_mode::read_only]()
+            -> asio::awaitable<std::tuple<error_code, transaction>> {
             auto [ec, lease] =
                 co_await conn.async_acquire_exclusive(asio::as_tuple(asio::use_awaitable));
             if (ec)
@@ -221,9 +221,9 @@ void transaction::start_begin(connection& conn, begin_handler handler,
             // whatever it may have opened.
             auto [bec, n] = co_await lease.async_execute(sql, inner(op));
             if (bec) co_return std::tuple{bec, transaction{}};
-            co_return std::tuple{
-                error_code{},
-                transaction(std::move(lease), std::make_shared<detail::transaction_state>())};
+            auto state = std::make_shared<detail::transaction_state>();
+            state->read_only = read_only;
+            co_return std::tuple{error_code{}, transaction(std::move(lease), std::move(state))};
         },
         std::move(handler), op.diag);
 }
@@ -242,7 +242,8 @@ void transaction::start_commit(transaction& tx, void_handler handler,
             auto impl = tx.impl_;
             detail::op_settings in_tx = op;
             in_tx.section = tx.section_;
-            auto [ec, answer] = co_await send_commit(impl, in_tx);
+            const bool ask_xid = !tx.state_->read_only;
+            auto [ec, answer] = co_await send_commit(impl, in_tx, ask_xid);
             // Whatever happened, the transaction is over: the connection serves the others
             // (after rolling back a block the COMMIT did not end).
             tx.finish();
@@ -251,7 +252,8 @@ void transaction::start_commit(transaction& tx, void_handler handler,
                 co_return fail(op.diag, client_errc::transaction_rolled_back,
                                "COMMIT rolled the transaction back: it had failed before");
             if (ec.category() == sqlstate_category()) {
-                if (answer.xid_answered) co_return ec; // COMMIT itself failed: rolled back
+                // COMMIT itself failed: rolled back.
+                if (answer.xid_answered || !ask_xid) co_return ec;
                 // The transaction had failed: even reading its id was refused (25P02).
                 const std::string why = op.diag ? op.diag->message : std::string();
                 fail(op.diag, client_errc::transaction_rolled_back,
@@ -262,6 +264,7 @@ void transaction::start_commit(transaction& tx, void_handler handler,
             // The connection was lost, or the caller gave up on the answer. Never written:
             // nothing committed (the server rolls back a connection's open transaction).
             if (ec == client_errc::not_connected || ec == client_errc::lease_ended) co_return ec;
+            if (!ask_xid) co_return ec; // read only: nothing written, nothing lost
             if (!answer.xid_answered)
                 co_return fail(op.diag, client_errc::commit_in_doubt,
                                "the connection was lost during COMMIT (" + ec.message() +

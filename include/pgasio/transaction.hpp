@@ -161,7 +161,8 @@ public:
     ///   is client_errc::transaction_rolled_back; otherwise client_errc::commit_in_doubt,
     ///   whose diagnostics name the transaction id (DETAIL) and how to check it later (HINT).
     ///   A transaction that wrote nothing has no id and nothing to lose: the connection's own
-    ///   error is reported then;
+    ///   error is reported then, as it is for one begun READ ONLY (whose id is not asked for:
+    ///   its COMMIT is COMMIT alone);
     /// - client_errc::lease_ended when the transaction already ended, and the connection's
     ///   errors when it was closed before the COMMIT was sent.
     ///

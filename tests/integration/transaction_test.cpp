@@ -212,6 +212,13 @@ TEST_CASE("transaction: COMMIT of a failed transaction fails with transaction_ro
             threw = e.code() == client_errc::transaction_rolled_back;
         }
         CHECK(threw);
+        // Read only: the server's own answer to such a COMMIT, ROLLBACK, says it.
+        auto ro = co_await conn.async_begin({.access = pgasio::access_mode::read_only});
+        co_await ro.async_query("SELECT 1/0", nothrow);
+        auto [roec] = co_await ro.async_commit(nothrow);
+        CHECK(roec == client_errc::transaction_rolled_back);
+        const auto ro_own = co_await in_own_transaction(conn);
+        CHECK(ro_own);
         co_await conn.async_execute("DROP TABLE tx_failed");
         co_await conn.async_close();
     });
@@ -627,5 +634,20 @@ TEST_CASE("transaction: a COMMIT whose outcome cannot be learnt is commit_in_dou
         CHECK(rows == 1);
         co_await admin.async_execute("DROP TABLE tx_in_doubt");
         co_await admin.async_close();
+    });
+}
+
+TEST_CASE("transaction: a read-only transaction's lost COMMIT reports the connection's error") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto proxy = make_proxy(ex, pgasio::test::cut_proxy::cut::before_commit);
+        auto conn = co_await connect_through(proxy);
+        auto tx = co_await conn.async_begin({.access = pgasio::access_mode::read_only});
+        co_await tx.async_query("SELECT 1");
+        auto [ec] = co_await tx.async_commit(nothrow);
+        CHECK(proxy.has_cut());
+        // Nothing it did can be lost: the connection's own error (closed or reset), not in doubt.
+        CHECK(pgasio::is_fatal(ec));
+        CHECK(ec != client_errc::commit_in_doubt);
+        CHECK_FALSE(conn.is_open());
     });
 }
