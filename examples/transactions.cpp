@@ -1,11 +1,11 @@
 // Transactions, timeouts and error details with pgasio, printed for a newcomer: a transfer in a
-// transaction on an exclusive lease while another coroutine shares the connection, a transfer
-// that breaks a constraint (its details read on the no-throw path, its transaction rolled back
-// by the lease), why BEGIN needs a lease, a query with its own timeout, and a server-side
-// cursor.
+// transaction while another coroutine shares the connection, a transfer that breaks a
+// constraint (its details read on the no-throw path, its transaction rolled back when dropped),
+// a savepoint, async_transaction running a serializable transfer again after a conflict, why
+// BEGIN needs a transaction object, a query with its own timeout, and a server-side cursor.
 // Usage: pgasio_example_transactions "postgresql://user:password@host:port/db"
 #include <pgasio/connection.hpp>
-#include <pgasio/exclusive_lease.hpp>
+#include <pgasio/transaction.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -45,22 +45,21 @@ asio::awaitable<void> print_balances(pgasio::connection& conn) {
         fmt::print("   account {}: {}\n", row.get<std::int32_t>(0), row.get<std::int64_t>(1));
 }
 
-// Moves `amount` between two accounts in one transaction and returns how that went. The lease
-// keeps every other coroutine's statement out of the transaction; on any failure it is simply
-// dropped, and dropping a lease rolls back the transaction it left open, so no path can forget
-// the ROLLBACK (or commit half a transfer).
+// Moves `amount` between two accounts in one transaction and returns how that went. The
+// transaction keeps every other coroutine's statement out; on any failure it is simply dropped,
+// and dropping a transaction rolls it back, so no path can forget the ROLLBACK (or commit half a
+// transfer).
 asio::awaitable<pgasio::error_code> transfer(pgasio::connection& conn, std::int32_t from,
                                              std::int32_t to, std::int64_t amount,
                                              pgasio::diagnostics& diag) {
-    auto lease = co_await conn.async_acquire_exclusive();
-    co_await lease.async_execute("BEGIN");
-    auto [ec, n] = co_await lease.async_execute(
+    auto tx = co_await conn.async_begin();
+    auto [ec, n] = co_await tx.async_execute(
         "UPDATE accounts SET balance = balance - $1 WHERE id = $2", amount, from, no_throw(diag));
     if (ec) co_return ec;
-    std::tie(ec, n) = co_await lease.async_execute(
+    std::tie(ec, n) = co_await tx.async_execute(
         "UPDATE accounts SET balance = balance + $1 WHERE id = $2", amount, to, no_throw(diag));
     if (ec) co_return ec;
-    std::tie(ec, n) = co_await lease.async_execute("COMMIT", no_throw(diag));
+    std::tie(ec) = co_await tx.async_commit(no_throw(diag));
     co_return ec;
 }
 
@@ -72,14 +71,13 @@ asio::awaitable<void> run(std::string url) {
                                 "NOT NULL CONSTRAINT no_overdraft CHECK (balance >= 0))");
     co_await conn.async_execute("INSERT INTO accounts VALUES (1, 100), (2, 0)");
 
-    fmt::print("== a transfer in a transaction, on an exclusive lease\n");
+    fmt::print("== a transfer in a transaction\n");
     {
-        auto lease = co_await conn.async_acquire_exclusive();
-        co_await lease.async_execute("BEGIN");
-        co_await lease.async_execute("UPDATE accounts SET balance = balance - 30 WHERE id = 1");
-        // Another coroutine uses the shared connection meanwhile. On a shared connection its
-        // query would be pipelined into our transaction and see the half-done transfer; with
-        // the lease held it waits, and runs once the lease ends.
+        auto tx = co_await conn.async_begin();
+        co_await tx.async_execute("UPDATE accounts SET balance = balance - 30 WHERE id = 1");
+        // Another coroutine uses the shared connection meanwhile. Were its query pipelined into
+        // our transaction, it would see the half-done transfer; it waits, and runs once the
+        // transaction ends.
         bool audited = false;
         asio::co_spawn(
             ex,
@@ -97,9 +95,8 @@ asio::awaitable<void> run(std::string url) {
         co_await sleep_for(100ms);
         fmt::print("   100 ms into the transaction, the other coroutine has {}run\n",
                    audited ? "" : "not ");
-        co_await lease.async_execute("UPDATE accounts SET balance = balance + 30 WHERE id = 2");
-        co_await lease.async_execute("COMMIT");
-        lease.release(); // the other coroutine's query goes on now
+        co_await tx.async_execute("UPDATE accounts SET balance = balance + 30 WHERE id = 2");
+        co_await tx.async_commit(); // the other coroutine's query goes on now
         // Its line first, so that the output reads in order.
         while (!audited)
             co_await sleep_for(1ms);
@@ -115,7 +112,37 @@ asio::awaitable<void> run(std::string url) {
                diag.message, diag.detail, diag.constraint_name);
     co_await print_balances(conn);
 
-    fmt::print("\n== BEGIN without a lease is refused, and rolled back at once\n");
+    fmt::print("\n== a savepoint: part of a transaction undone, the rest committed\n");
+    {
+        auto tx = co_await conn.async_begin();
+        co_await tx.async_execute("UPDATE accounts SET balance = balance - 10 WHERE id = 1");
+        auto before_bonus = co_await tx.async_savepoint("before_bonus");
+        auto [bonus_ec, bonus_n] = co_await tx.async_execute(
+            "UPDATE accounts SET balance = balance - 1000 WHERE id = 1", no_throw(diag));
+        fmt::print("   the bonus fails ({}, {} rows); back to the savepoint\n", bonus_ec.message(),
+                   bonus_n);
+        co_await tx.async_rollback_to(before_bonus); // the transaction works again
+        co_await tx.async_execute("UPDATE accounts SET balance = balance + 10 WHERE id = 2");
+        co_await tx.async_commit();
+    }
+    co_await print_balances(conn);
+
+    fmt::print("\n== async_transaction: run again after a serialization failure\n");
+    // At SERIALIZABLE, transactions that conflict fail with 40001 and must run again from the
+    // start: async_transaction does that (with a growing, jittered pause), and commits.
+    int runs = 0;
+    co_await pgasio::async_transaction(
+        conn, {.isolation = pgasio::isolation_level::serializable},
+        pgasio::retry_options{.max_attempts = 5},
+        [&](pgasio::transaction& tx) -> asio::awaitable<void> {
+            ++runs;
+            co_await tx.async_execute("UPDATE accounts SET balance = balance - 5 WHERE id = 1");
+            co_await tx.async_execute("UPDATE accounts SET balance = balance + 5 WHERE id = 2");
+        });
+    fmt::print("   committed after {} run(s)\n", runs);
+    co_await print_balances(conn);
+
+    fmt::print("\n== BEGIN outside a transaction object is refused, and rolled back at once\n");
     // Other coroutines' statements would be written into the transaction and commit or roll
     // back with it: pgasio never lets that start.
     auto [begin_ec, n] = co_await conn.async_execute("BEGIN", asio::as_tuple(asio::deferred));
@@ -139,12 +166,11 @@ asio::awaitable<void> run(std::string url) {
     fmt::print("\n== a server-side cursor: rows fetched a few at a time, in a transaction\n");
     {
         // The query stays open on the server; each fetch brings the next rows, whenever the
-        // program asks, and the lease may run other statements in between.
-        auto lease = co_await conn.async_acquire_exclusive();
-        co_await lease.async_execute("BEGIN");
+        // program asks, and the transaction may run other statements in between.
+        auto tx = co_await conn.async_begin({.access = pgasio::access_mode::read_only});
         auto cur =
-            co_await lease.async_open_cursor("SELECT g, g * g FROM generate_series(1, $1::int4) g",
-                                             pgasio::cursor_options{.fetch_size = 4}, 10);
+            co_await tx.async_open_cursor("SELECT g, g * g FROM generate_series(1, $1::int4) g",
+                                          pgasio::cursor_options{.fetch_size = 4}, 10);
         while (!cur.exhausted()) {
             auto rows = co_await cur.async_fetch();
             std::string line;
@@ -153,7 +179,7 @@ asio::awaitable<void> run(std::string url) {
             fmt::print("   fetched {} rows:{}\n", rows.size(), line);
         }
         co_await cur.async_close();
-        co_await lease.async_execute("COMMIT");
+        co_await tx.async_commit();
     }
 
     co_await conn.async_close();

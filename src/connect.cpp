@@ -473,6 +473,10 @@ asio::awaitable<error_code> connection_impl::connect(config cfg, diagnostics& di
                                     ? std::chrono::milliseconds(cfg.connect_timeout)
                                     : std::chrono::milliseconds(std::chrono::seconds(10));
                             connected_host = host;
+                            auto same_server = std::make_shared<config>(cfg);
+                            same_server->hosts = {host};
+                            same_server->load_balance_hosts = load_balance_mode::disable;
+                            session_config = std::move(same_server);
                             peer_tcp = ep.tcp;
                             peer_unix = ep.unix_path;
                             open = true;

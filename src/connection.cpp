@@ -1,4 +1,5 @@
 #include "connection_impl.hpp"
+#include "spawn.hpp"
 
 #include <pgasio/connection.hpp>
 
@@ -9,41 +10,8 @@
 #include <boost/asio/use_awaitable.hpp>
 
 namespace pgasio {
-namespace {
-
 using detail::connection_impl;
-
-// Runs `op` (a coroutine returning error_code) on the connection's executor and completes
-// `handler` with its result, on the handler's executor and with its cancellation slot.
-template <class Op>
-void spawn(const std::shared_ptr<connection_impl>& impl, Op op,
-           boost::asio::any_completion_handler<void(error_code)> handler, diagnostics* diag) {
-    auto slot = boost::asio::get_associated_cancellation_slot(handler);
-    auto ex = boost::asio::get_associated_executor(handler, impl->executor);
-    boost::asio::co_spawn(
-        impl->executor, std::move(op),
-        boost::asio::bind_cancellation_slot(
-            slot, boost::asio::bind_executor(ex, [h = std::move(handler), diag, impl](
-                                                     std::exception_ptr ep, error_code ec) mutable {
-                // The coroutines report errors as values; an exception here is a
-                // resource failure (bad_alloc) or a cancellation.
-                if (ep) {
-                    try {
-                        std::rethrow_exception(ep);
-                    } catch (const boost::system::system_error& e) {
-                        ec = e.code();
-                    } catch (const std::exception& e) {
-                        ec = boost::asio::error::no_memory;
-                        if (diag) diag->message = e.what();
-                    }
-                    impl->io.reset();
-                    impl->open = false;
-                }
-                std::move(h)(ec);
-            })));
-}
-
-} // namespace
+using detail::spawn;
 
 connection::connection(executor_type ex)
     : impl_(std::make_shared<connection_impl>(ex)) {}

@@ -151,6 +151,10 @@ public:
     /// Identifies the session (unique in the process): statements prepared in it carry it.
     std::uint64_t session_id = 0;
     host_spec connected_host;
+    /// The configuration that opened the session, narrowed to the host that accepted it: what a
+    /// second connection to the same server uses (to learn the outcome of a COMMIT whose answer
+    /// was lost with the connection).
+    std::shared_ptr<const config> session_config;
     std::map<std::string, std::string, std::less<>> parameters;
     std::int32_t process_id = 0;
     std::vector<std::byte> secret_key;

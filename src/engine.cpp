@@ -582,7 +582,7 @@ void connection_impl::finish_front() {
             ec = client_errc::transaction_needs_lease;
             explain(*r, "a transaction block cannot be opened on a shared connection: other "
                         "coroutines' statements would run inside it; it was rolled back. Run "
-                        "transactions on an exclusive lease (connection::async_acquire_exclusive)");
+                        "transactions with connection::async_begin (or on an exclusive lease)");
         } else if (r->refused_copy) {
             ec = client_errc::copy_needs_copy_api;
             explain(*r, "this operation cannot run that COPY: pgasio refused it (nothing was "

@@ -38,6 +38,9 @@ bool is_fatal(const error_code& ec) noexcept {
         case client_errc::cursor_closed:
         case client_errc::copy_ended:
         case client_errc::copy_not_started:
+        case client_errc::transaction_rolled_back:
+        case client_errc::invalid_savepoint_name:
+        case client_errc::savepoint_ended:
         case client_errc::unexpected_row_count:
         case client_errc::unexpected_null:
         case client_errc::invalid_binary_length:
@@ -56,6 +59,10 @@ bool is_fatal(const error_code& ec) noexcept {
     // Cancellation by the caller leaves the connection usable; other system or network errors
     // (reset, broken pipe, TLS) mean the socket is gone.
     return ec != boost::asio::error::operation_aborted;
+}
+
+bool is_retryable(const error_code& ec) noexcept {
+    return ec == sqlstate::serialization_failure || ec == sqlstate::deadlock_detected;
 }
 
 error::error(const error_code& ec, diagnostics diag)

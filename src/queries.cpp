@@ -12,24 +12,11 @@
 namespace pgasio {
 namespace {
 
+using detail::make_request;
 using protocol::format_code;
 
 // Results are asked for in binary, every column (one format code applies to all).
 constexpr format_code all_binary[] = {format_code::binary};
-
-// A request of kind R for the caller of `handler` (made with `args`), with the caller's
-// settings and cancellation.
-template <class R, class Handler, class... Args>
-std::unique_ptr<R> make_request(const detail::op_settings& op, Handler&& handler, Args&&... args) {
-    auto slot = boost::asio::get_associated_cancellation_slot(handler);
-    auto r = std::make_unique<R>(std::forward<Args>(args)..., std::forward<Handler>(handler));
-    r->slot = slot;
-    r->diag = op.diag;
-    r->timeout = op.timeout;
-    r->section = op.section;
-    r->on_connection_executor = op.on_connection_executor;
-    return r;
-}
 
 } // namespace
 
@@ -92,12 +79,14 @@ void connection::start_query(detail::connection_impl* impl, result_handler handl
     queue_query(impl, std::move(r), sql, stmt, params);
 }
 
-row_stream connection::start_stream(detail::connection_impl* impl, std::string_view sql,
-                                    const statement* stmt, const param_source& params) {
+row_stream connection::start_stream(detail::connection_impl* impl, std::uint64_t section,
+                                    std::string_view sql, const statement* stmt,
+                                    const param_source& params) {
     auto state = std::make_shared<detail::stream_state>();
     state->conn = impl->weak_from_this();
     state->executor = impl->executor;
     auto r = std::make_unique<detail::stream_request>(state);
+    r->section = section;
     queue_query(impl, std::move(r), sql, stmt, params);
     return row_stream(std::move(state));
 }

@@ -201,4 +201,38 @@ void command_request::answer(error_code ec, const connection_impl& c, call how) 
     if (handler_) c.deliver(handler_, how, ec);
 }
 
+void commit_request::encode(protocol::write_buffer& out) const {
+    static constexpr protocol::format_code binary[] = {protocol::format_code::binary};
+    if (ask_xid_) {
+        // xid8 has no binary codec here; its text fits an int8 (ids stay below 2^63).
+        protocol::encode_parse(out, "", "SELECT pg_current_xact_id_if_assigned()::text::int8", {});
+        protocol::bind_writer(out, "", "", binary, 0).finish(binary);
+        protocol::encode_describe(out, protocol::target_kind::portal, "");
+        protocol::encode_execute(out, "", 0);
+        protocol::encode_flush(out);
+    }
+    protocol::encode_parse(out, "", "COMMIT", {});
+    protocol::bind_writer(out, "", "", binary, 0).finish(binary);
+    protocol::encode_execute(out, "", 0);
+    protocol::encode_sync(out);
+}
+
+error_code commit_request::on_answer(const protocol::message_view& m, result_builder& rows) {
+    if (auto ec = build_result(m, rows, nullptr)) return ec;
+    if (m.type != t::command_complete) return {};
+    result r = rows.finish();
+    if (ask_xid_ && !answer_.xid_answered) {
+        answer_.xid_answered = true;
+        if (r.size() == 1) answer_.xid = r[0].get<std::optional<std::int64_t>>(0);
+    } else {
+        answer_.rolled_back = r.command_tag() == "ROLLBACK";
+    }
+    return {};
+}
+
+void commit_request::answer(error_code ec, const connection_impl& c, call how) {
+    release_slot();
+    c.deliver(handler_, how, ec, answer_);
+}
+
 } // namespace pgasio::detail

@@ -7,8 +7,10 @@
 #include <pgasio/notification.hpp>
 #include <pgasio/result.hpp>
 #include <pgasio/statement.hpp>
+#include <pgasio/with_diagnostics.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
 
 #include <deque>
 #include <optional>
@@ -20,6 +22,20 @@ using result_handler = asio::any_completion_handler<void(error_code, result)>;
 using results_handler = asio::any_completion_handler<void(error_code, std::vector<result>)>;
 using statement_handler = asio::any_completion_handler<void(error_code, statement)>;
 using void_handler = asio::any_completion_handler<void(error_code)>;
+
+/// A request of kind R for the caller of `handler` (made with `args`), with the caller's
+/// settings and cancellation.
+template <class R, class Handler, class... Args>
+std::unique_ptr<R> make_request(const op_settings& op, Handler&& handler, Args&&... args) {
+    auto slot = asio::get_associated_cancellation_slot(handler);
+    auto r = std::make_unique<R>(std::forward<Args>(args)..., std::forward<Handler>(handler));
+    r->slot = slot;
+    r->diag = op.diag;
+    r->timeout = op.timeout;
+    r->section = op.section;
+    r->on_connection_executor = op.on_connection_executor;
+    return r;
+}
 
 /// What every kind that builds results does with an answer `m`: the columns (from a
 /// RowDescription, or from the prepared statement whose BindComplete came) and the command tag.
@@ -126,6 +142,50 @@ public:
 
 private:
     void_handler handler_;
+};
+
+/// What a transaction's COMMIT request learnt, also when the connection was lost before its end.
+struct commit_answer {
+    /// The transaction id arrived (before COMMIT ran on the server).
+    bool xid_answered = false;
+    /// The transaction id; none when the transaction wrote nothing (it had no id to commit).
+    std::optional<std::int64_t> xid;
+    /// The server answered COMMIT with ROLLBACK: the transaction had failed.
+    bool rolled_back = false;
+};
+using commit_handler = asio::any_completion_handler<void(error_code, commit_answer)>;
+
+/// The COMMIT of a pgasio::transaction, in one write: `SELECT pg_current_xact_id_if_assigned()`,
+/// Flush, then COMMIT and Sync. The Flush makes the server send the transaction id before it
+/// runs the COMMIT, so the id is known whenever the COMMIT may have run, even when the connection
+/// is lost before its answer: a second connection can then ask pg_xact_status about it. No round
+/// trip is added: both statements go out and come back together. Without `ask_xid` (a read-only
+/// transaction, which has nothing to lose), COMMIT and Sync only.
+class commit_request : public request {
+public:
+    commit_request(bool ask_xid, commit_handler h)
+        : handler_(std::move(h))
+        , ask_xid_(ask_xid) {
+        // Once written, the COMMIT may have run: it is never sent a second time.
+        partly_done = true;
+        using step = protocol::request_step;
+        if (ask_xid)
+            long_script = {step::parse, step::bind, step::describe_portal, step::execute,
+                           step::parse, step::bind, step::execute,         step::sync};
+        else
+            set_script({step::parse, step::bind, step::execute, step::sync});
+    }
+
+    /// Appends its messages to `out`.
+    void encode(protocol::write_buffer& out) const;
+
+    error_code on_answer(const protocol::message_view& m, result_builder& rows) override;
+    void answer(error_code ec, const connection_impl& c, call how) override;
+
+private:
+    commit_handler handler_;
+    commit_answer answer_;
+    bool ask_xid_;
 };
 
 } // namespace pgasio::detail

@@ -14,6 +14,7 @@
 #include <pgasio/result.hpp>
 #include <pgasio/row_stream.hpp>
 #include <pgasio/statement.hpp>
+#include <pgasio/transaction_options.hpp>
 #include <pgasio/types.hpp>
 #include <pgasio/with_diagnostics.hpp>
 
@@ -42,6 +43,7 @@ class result_request;
 } // namespace detail
 
 class exclusive_lease;
+class transaction;
 
 /// One session with a PostgreSQL server.
 ///
@@ -64,10 +66,10 @@ class exclusive_lease;
 /// with its own Sync (so each runs in its own implicit transaction and an error in one never
 /// touches another), answered in order. Simple queries, COPY and BEGIN / START TRANSACTION run
 /// alone on the wire. Session state that spans requests needs the session to itself:
-/// transactions, SET, temporary objects used across statements, go through
-/// async_acquire_exclusive(). A transaction block opened on the shared connection is rolled
-/// back at once and its request fails with client_errc::transaction_needs_lease, so no other
-/// coroutine's statement ever runs inside it.
+/// transactions go through async_begin() (or pgasio::async_transaction); SET, temporary objects
+/// used across statements, through async_acquire_exclusive(). A transaction block opened on the
+/// shared connection is rolled back at once and its request fails with
+/// client_errc::transaction_needs_lease, so no other coroutine's statement ever runs inside it.
 ///
 /// Cancellation and timeouts. An operation is cancelled through its token's cancellation slot
 /// (e.g. `co_await (query || timer)` with awaitable operators) or by its timeout
@@ -366,6 +368,26 @@ public:
     template <class Token = default_token>
     auto async_acquire_exclusive(Token&& token = {});
 
+    /// Begins a transaction with `options` (BEGIN with its isolation level, access mode and
+    /// deferrability) on an exclusive lease of the session, and returns it: see
+    /// pgasio::transaction, which has the lease's query operations and ends with
+    /// async_commit or async_rollback (or rolls back when destroyed). Waits, as
+    /// async_acquire_exclusive does, for the requests queued before it and the leases asked for
+    /// before it. For a transaction function run again after serialization failures, see
+    /// pgasio::async_transaction.
+    ///
+    /// Completion signature: void(error_code, transaction). Errors: async_acquire_exclusive's
+    /// (not_connected, operation_aborted when cancelled while waiting), and the connection's
+    /// for the BEGIN; nothing stays open after an error. The connection must outlive the
+    /// transaction and must not be moved while it is active.
+    /// @code
+    /// auto tx = co_await conn.async_begin({.isolation = pgasio::isolation_level::serializable});
+    /// co_await tx.async_execute("UPDATE accounts SET balance = balance - 100 WHERE id = 1");
+    /// co_await tx.async_commit();
+    /// @endcode
+    template <class Token = default_token>
+    auto async_begin(const transaction_options& options = {}, Token&& token = {});
+
     /// Called with every NoticeResponse (RAISE NOTICE, warnings) on the connection's executor.
     /// By default notices are dropped.
     void set_notice_handler(std::function<void(const diagnostics&)> handler);
@@ -399,6 +421,7 @@ public:
 
 private:
     friend class exclusive_lease;
+    friend class transaction;
     using handler_type = boost::asio::any_completion_handler<void(error_code)>;
     using section_handler = boost::asio::any_completion_handler<void(error_code, std::uint64_t)>;
     static void start_acquire(detail::connection_impl* impl, section_handler handler);
@@ -457,16 +480,23 @@ private:
 
     template <class... Params>
     row_stream stream_of(std::string_view sql, const statement* stmt, const Params&... params) {
+        return stream_in(0, sql, stmt, params...);
+    }
+    // As stream_of, in the exclusive lease `section` (0: none).
+    template <class... Params>
+    row_stream stream_in(std::uint64_t section, std::string_view sql, const statement* stmt,
+                         const Params&... params) {
         static_assert((detail::parameter<const Params&> && ...),
                       "query_stream takes no completion token: its rows come from async_next");
         const auto types = detail::param_types_of(params...);
         const std::tuple<const Params&...> refs(params...);
         const param_source src{types, detail::param_count(params...), &write_params_of<Params...>,
                                &refs};
-        return start_stream(impl_.get(), sql, stmt, src);
+        return start_stream(impl_.get(), section, sql, stmt, src);
     }
-    static row_stream start_stream(detail::connection_impl* impl, std::string_view sql,
-                                   const statement* stmt, const param_source& params);
+    static row_stream start_stream(detail::connection_impl* impl, std::uint64_t section,
+                                   std::string_view sql, const statement* stmt,
+                                   const param_source& params);
     static void queue_query(detail::connection_impl* impl,
                             std::unique_ptr<detail::result_request> r, std::string_view sql,
                             const statement* stmt, const param_source& params);
@@ -648,3 +678,4 @@ private:
 } // namespace pgasio
 
 #include <pgasio/exclusive_lease.hpp>
+#include <pgasio/transaction.hpp>

@@ -34,6 +34,13 @@ std::string format_error(const error_code& ec, const diagnostics& diag);
 /// a wrong row count. A pool uses it to decide whether a connection goes back.
 bool is_fatal(const error_code& ec) noexcept;
 
+/// Whether a transaction that failed with `ec` may succeed if run again from the start: true
+/// for the server's 40001 serialization_failure and 40P01 deadlock_detected, which say the
+/// transaction lost a conflict with a concurrent one and was rolled back. async_transaction
+/// retries exactly these. False for everything else, client_errc::commit_in_doubt included (the
+/// transaction may have committed: running it again could apply it twice).
+bool is_retryable(const error_code& ec) noexcept;
+
 /// The exception the default completion token throws: an error_code plus everything the server
 /// (or pgasio) said about it. `what()` is format_error(code(), diag()).
 ///

@@ -24,7 +24,9 @@ namespace pgasio {
 /// Releasing it (release(), destruction, or move-assignment) never leaves the session in a
 /// transaction: a transaction block still open when the lease's last request is answered is
 /// rolled back before anyone else's request is written (it never commits by accident).
-/// Operations started on a released lease fail with client_errc::lease_ended. The connection
+/// Operations started on a released lease fail with client_errc::lease_ended. For transactions,
+/// connection::async_begin gives a pgasio::transaction, a lease with COMMIT, ROLLBACK and
+/// savepoints of its own. The connection
 /// must outlive the lease and must not be moved while it is held; a lease is used on the
 /// connection's executor, like the connection.
 ///
@@ -108,6 +110,17 @@ public:
         return forward([&](auto&&... a) { return conn().template async_query_as<T>(sql, a...); },
                        std::forward<Args>(args)...);
     }
+    /// connection::query_stream, inside the lease: its rows come from the returned row_stream's
+    /// async_next (which fails with lease_ended when the lease was released).
+    template <class... Params>
+    row_stream query_stream(std::string_view sql, const Params&... params) {
+        return conn().stream_in(request_section(), sql, nullptr, params...);
+    }
+    /// connection::query_stream of a prepared statement, inside the lease.
+    template <class... Params>
+    row_stream query_stream(const statement& stmt, const Params&... params) {
+        return conn().stream_in(request_section(), stmt.sql(), &stmt, params...);
+    }
     /// connection::async_simple_query, inside the lease.
     template <class Token = default_token>
     auto async_simple_query(std::string_view sql, Token&& token = {}) {
@@ -154,6 +167,7 @@ public:
 
 private:
     friend class connection;
+    friend class transaction; // a transaction is a lease that sends its own COMMIT
     exclusive_lease(connection& conn, std::shared_ptr<detail::connection_impl> impl,
                     std::uint64_t section) noexcept
         : conn_(&conn)
@@ -166,10 +180,14 @@ private:
         if (!conn_) throw error(client_errc::lease_ended, {});
         return *conn_;
     }
+    // The section its requests run in. A released lease's is one never active: the engine
+    // refuses it.
+    std::uint64_t request_section() const noexcept {
+        return section_ == 0 ? released_section : section_;
+    }
     template <class Token>
     detail::in_section_t<std::decay_t<Token>> in_lease(Token&& token) const {
-        // A released lease keeps a section no longer active: the engine refuses it.
-        return {section_ == 0 ? released_section : section_, std::forward<Token>(token)};
+        return {request_section(), std::forward<Token>(token)};
     }
     // Calls `op(params..., token)` with the caller's token (or the default) run in the lease.
     template <class Op, class... Args>

@@ -102,7 +102,7 @@ const char* describe(client_errc e) noexcept {
         return "the server did not answer a cancel request in time; the connection was closed";
     case client_errc::transaction_needs_lease:
         return "a transaction block cannot be opened on a shared connection (other coroutines' "
-               "statements would run inside it): it was rolled back; use an exclusive lease";
+               "statements would run inside it): it was rolled back; use connection::async_begin";
     case client_errc::lease_ended:
         return "the exclusive lease was released: its operations can no longer run";
     case client_errc::cursor_needs_transaction:
@@ -115,6 +115,18 @@ const char* describe(client_errc e) noexcept {
     case client_errc::copy_not_started:
         return "the statement did not start the COPY the operation expects (COPY ... FROM STDIN "
                "for async_copy_in, COPY ... TO STDOUT for async_copy_out)";
+    case client_errc::transaction_rolled_back:
+        return "the transaction was rolled back, not committed (it had failed before COMMIT, or "
+               "the connection was lost before COMMIT reached the server)";
+    case client_errc::commit_in_doubt:
+        return "the connection was lost during COMMIT and whether the transaction committed "
+               "could not be found out: check its transaction id before doing it again";
+    case client_errc::invalid_savepoint_name:
+        return "the savepoint name cannot be used (empty, longer than 63 bytes, holding a NUL "
+               "byte, or naming a savepoint of the transaction still active)";
+    case client_errc::savepoint_ended:
+        return "the savepoint was released, rolled back past, or its transaction ended: it "
+               "takes no more operations";
     case client_errc::unexpected_row_count:
         return "the query returned a number of rows other than the one expected";
     case client_errc::unexpected_null:

@@ -35,3 +35,19 @@ TEST_CASE("is_fatal: a result too large is not fatal, a message too large is") {
     CHECK(!is_fatal(client_errc::result_too_large));
     CHECK(is_fatal(client_errc::message_too_large));
 }
+
+TEST_CASE("is_retryable: serialization failures and deadlocks only, never an in-doubt COMMIT") {
+    CHECK(pgasio::is_retryable(sqlstate::serialization_failure));
+    CHECK(pgasio::is_retryable(sqlstate::deadlock_detected));
+    CHECK(!pgasio::is_retryable({}));
+    CHECK(!pgasio::is_retryable(sqlstate::unique_violation));
+    CHECK(!pgasio::is_retryable(sqlstate::read_only_sql_transaction));
+    CHECK(!pgasio::is_retryable(client_errc::commit_in_doubt));
+    CHECK(!pgasio::is_retryable(client_errc::transaction_rolled_back));
+    CHECK(!pgasio::is_retryable(client_errc::connection_closed));
+    // A failed transaction leaves its connection usable; an in-doubt COMMIT lost it.
+    CHECK(!is_fatal(client_errc::transaction_rolled_back));
+    CHECK(!is_fatal(client_errc::savepoint_ended));
+    CHECK(!is_fatal(client_errc::invalid_savepoint_name));
+    CHECK(is_fatal(client_errc::commit_in_doubt));
+}

@@ -73,6 +73,10 @@ enum class client_errc : int {
     cursor_closed,            ///< an operation on a cursor already closed
     copy_ended,               ///< an operation on a COPY already finished or aborted
     copy_not_started,         ///< the statement of a COPY operation started no such COPY
+    transaction_rolled_back,  ///< a COMMIT that rolled the transaction back (it had failed)
+    commit_in_doubt,          ///< the connection was lost during COMMIT: outcome unknown
+    invalid_savepoint_name,   ///< a savepoint name that cannot be used (empty, too long, taken)
+    savepoint_ended,          ///< an operation on a savepoint released or rolled back past
 
     // Type codecs (a value could not be encoded or decoded).
     unexpected_null = 300, ///< NULL where the target type cannot hold it

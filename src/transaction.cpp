@@ -1,0 +1,361 @@
+// Transactions: BEGIN with its modes, COMMIT and the outcome of one whose answer was lost,
+// ROLLBACK, savepoints, and the pauses between async_transaction's runs.
+#include "connection_impl.hpp"
+#include "request_kinds.hpp"
+#include "spawn.hpp"
+
+#include <pgasio/sql.hpp>
+#include <pgasio/transaction.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <random>
+#include <tuple>
+#include <vector>
+
+namespace pgasio {
+namespace detail {
+
+/// What a transaction and its savepoints share: the savepoints still active, oldest first.
+struct transaction_state {
+    struct entry {
+        std::uint64_t id;
+        std::string name;
+    };
+    std::vector<entry> savepoints;
+    std::uint64_t savepoint_counter = 0;
+    bool ended = false;
+    /// Begun READ ONLY: it cannot write (but to temporary tables, which a lost connection takes
+    /// along), so its COMMIT needs no transaction id to be resolved.
+    bool read_only = false;
+
+    std::vector<entry>::iterator find(std::uint64_t id) {
+        return std::find_if(savepoints.begin(), savepoints.end(),
+                            [id](const entry& e) { return e.id == id; });
+    }
+};
+
+std::chrono::milliseconds retry_delay(const retry_options& options, unsigned retry) {
+    // Doubling from initial_backoff, capped (the shift bounded: no overflow on many retries).
+    auto cap = std::max(options.max_backoff, std::chrono::milliseconds(0));
+    auto base = std::max(options.initial_backoff, std::chrono::milliseconds(0));
+    for (unsigned i = 1; i < retry && base < cap; ++i)
+        base *= 2;
+    base = std::min(base, cap);
+    thread_local std::mt19937 rng{std::random_device{}()};
+    std::uniform_int_distribution<std::int64_t> jitter(base.count() / 2, base.count());
+    return std::chrono::milliseconds(jitter(rng));
+}
+
+} // namespace detail
+
+namespace {
+
+namespace asio = boost::asio;
+using detail::connection_impl;
+using detail::spawn;
+
+// The token of the statements a transaction operation sends for its caller: the caller's
+// diagnostics and timeout, the error as a value.
+auto inner(const detail::op_settings& op) {
+    using plain = decltype(asio::as_tuple(asio::use_awaitable));
+    return with_timeout_t<diagnostics_into_t<plain>>{
+        op.timeout, {op.diag, asio::as_tuple(asio::use_awaitable)}};
+}
+
+error_code fail(diagnostics* diag, error_code ec, std::string message) {
+    if (diag) {
+        *diag = diagnostics{};
+        diag->message = std::move(message);
+    }
+    return ec;
+}
+
+std::string begin_statement(const transaction_options& o) {
+    std::string sql = "BEGIN";
+    const char* sep = " ";
+    auto mode = [&](const char* m) {
+        sql.append(sep).append(m);
+        sep = ", ";
+    };
+    switch (o.isolation) {
+    case isolation_level::server_default:
+        break;
+    case isolation_level::read_committed:
+        mode("ISOLATION LEVEL READ COMMITTED");
+        break;
+    case isolation_level::repeatable_read:
+        mode("ISOLATION LEVEL REPEATABLE READ");
+        break;
+    case isolation_level::serializable:
+        mode("ISOLATION LEVEL SERIALIZABLE");
+        break;
+    }
+    switch (o.access) {
+    case access_mode::server_default:
+        break;
+    case access_mode::read_write:
+        mode("READ WRITE");
+        break;
+    case access_mode::read_only:
+        mode("READ ONLY");
+        break;
+    }
+    if (o.deferrable) mode("DEFERRABLE");
+    return sql;
+}
+
+// The server's word on transaction `xid`, whose COMMIT's answer was lost with its connection,
+// from a second connection to the same server (`cfg`). Polls while the transaction is still in
+// progress (its backend has not yet seen the connection go), for up to connect_timeout (10 s
+// without one).
+asio::awaitable<error_code> resolve_commit(asio::any_io_executor ex,
+                                           std::shared_ptr<const config> cfg, std::int64_t xid,
+                                           error_code lost, diagnostics* diag) {
+    const auto xid_text = std::to_string(xid);
+    const auto budget = cfg && cfg->connect_timeout.count() > 0
+                            ? std::chrono::milliseconds(cfg->connect_timeout)
+                            : std::chrono::milliseconds(std::chrono::seconds(10));
+    const auto give_up = std::chrono::steady_clock::now() + budget;
+    std::string last = "no configuration to reconnect with";
+    while (cfg) {
+        connection second(ex);
+        diagnostics d;
+        auto [ec] = co_await second.async_connect(*cfg, d, asio::as_tuple(asio::use_awaitable));
+        if (!ec) {
+            auto [qec, rows] = co_await second.async_query(
+                "SELECT pg_xact_status($1::text::xid8)::text", xid_text,
+                diagnostics_into(d, asio::as_tuple(asio::use_awaitable)));
+            co_await second.async_close(asio::as_tuple(asio::use_awaitable));
+            ec = qec;
+            if (!ec && rows.size() == 1) {
+                const auto status = rows[0].try_get<std::string_view>(0).value_or("");
+                if (status == "committed") co_return error_code{};
+                if (status == "aborted")
+                    co_return fail(diag, client_errc::transaction_rolled_back,
+                                   "the connection was lost during COMMIT (" + lost.message() +
+                                       "), before the COMMIT took effect: the server rolled "
+                                       "transaction " +
+                                       xid_text + " back");
+                last = status.empty() ? "the server no longer knows the transaction id"
+                                      : "the transaction is still " + std::string(status);
+            }
+        }
+        if (ec) last = format_error(ec, d);
+        if (std::chrono::steady_clock::now() >= give_up) break;
+        asio::steady_timer pause(ex, std::chrono::milliseconds(100));
+        co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    if (diag) {
+        *diag = diagnostics{};
+        diag->message = "the connection was lost during COMMIT (" + lost.message() +
+                        "), and whether transaction " + xid_text +
+                        " committed could not be learnt: " + last;
+        diag->detail = "transaction id " + xid_text;
+        diag->hint = "SELECT pg_xact_status('" + xid_text +
+                     "') on the server says committed, aborted or in progress; do not run the "
+                     "transaction again before knowing";
+    }
+    co_return client_errc::commit_in_doubt;
+}
+
+// Sends the transaction's COMMIT request (see detail::commit_request) in its section.
+auto send_commit(const std::shared_ptr<connection_impl>& impl, detail::op_settings op,
+                 bool ask_xid) {
+    auto token = asio::as_tuple(asio::use_awaitable);
+    return asio::async_initiate<decltype(token), void(error_code, detail::commit_answer)>(
+        [impl, op, ask_xid](auto handler) {
+            auto r = detail::make_request<detail::commit_request>(op, std::move(handler), ask_xid);
+            auto encode = [&r = *r](protocol::write_buffer& out, std::string&) -> error_code {
+                r.encode(out);
+                return {};
+            };
+            impl->submit(std::move(r), encode);
+        },
+        token);
+}
+
+} // namespace
+
+bool savepoint::active() const noexcept {
+    return tx_ && !tx_->ended && tx_->find(id_) != tx_->savepoints.end();
+}
+
+transaction& transaction::operator=(transaction&& other) noexcept {
+    if (this != &other) {
+        finish();
+        exclusive_lease::operator=(std::move(other));
+        state_ = std::move(other.state_);
+    }
+    return *this;
+}
+
+transaction::~transaction() {
+    finish();
+}
+
+void transaction::finish() noexcept {
+    if (state_) state_->ended = true;
+    // The lease rolls back a transaction block still open before anyone else's request.
+    release();
+}
+
+void transaction::start_begin(connection& conn, begin_handler handler,
+                              const detail::op_settings& op, const transaction_options& options) {
+    spawn(
+        conn.impl_,
+        [&conn, op, sql = begin_statement(options),
+         read_only = options.access == access_mode::read_only]()
+            -> asio::awaitable<std::tuple<error_code, transaction>> {
+            auto [ec, lease] =
+                co_await conn.async_acquire_exclusive(asio::as_tuple(asio::use_awaitable));
+            if (ec)
+                co_return std::tuple{
+                    fail(op.diag, ec, "the transaction could not begin: " + ec.message()),
+                    transaction{}};
+            // BEGIN fails only with the connection: dropping the lease then rolls back
+            // whatever it may have opened.
+            auto [bec, n] = co_await lease.async_execute(sql, inner(op));
+            if (bec) co_return std::tuple{bec, transaction{}};
+            auto state = std::make_shared<detail::transaction_state>();
+            state->read_only = read_only;
+            co_return std::tuple{error_code{}, transaction(std::move(lease), std::move(state))};
+        },
+        std::move(handler), op.diag);
+}
+
+void transaction::start_commit(transaction& tx, void_handler handler,
+                               const detail::op_settings& op) {
+    if (!tx.valid()) {
+        // Nothing to run: answered through the handler's executor, never inline.
+        return detail::deliver_detached(
+            handler, fail(op.diag, client_errc::lease_ended,
+                          "the transaction has ended (committed or rolled back)"));
+    }
+    spawn(
+        tx.impl_,
+        [&tx, op]() -> asio::awaitable<error_code> {
+            auto impl = tx.impl_;
+            detail::op_settings in_tx = op;
+            in_tx.section = tx.section_;
+            const bool ask_xid = !tx.state_->read_only;
+            auto [ec, answer] = co_await send_commit(impl, in_tx, ask_xid);
+            // Whatever happened, the transaction is over: the connection serves the others
+            // (after rolling back a block the COMMIT did not end).
+            tx.finish();
+            if (!ec && !answer.rolled_back) co_return error_code{};
+            if (!ec)
+                co_return fail(op.diag, client_errc::transaction_rolled_back,
+                               "COMMIT rolled the transaction back: it had failed before");
+            if (ec.category() == sqlstate_category()) {
+                // COMMIT itself failed: rolled back.
+                if (answer.xid_answered || !ask_xid) co_return ec;
+                // The transaction had failed: even reading its id was refused (25P02).
+                const std::string why = op.diag ? op.diag->message : std::string();
+                fail(op.diag, client_errc::transaction_rolled_back,
+                     "the transaction had failed before COMMIT, and was rolled back");
+                if (op.diag) op.diag->detail = why;
+                co_return client_errc::transaction_rolled_back;
+            }
+            // The connection was lost, or the caller gave up on the answer. Never written:
+            // nothing committed (the server rolls back a connection's open transaction).
+            if (ec == client_errc::not_connected || ec == client_errc::lease_ended) co_return ec;
+            if (!ask_xid) co_return ec; // read only: nothing written, nothing lost
+            if (!answer.xid_answered)
+                co_return fail(op.diag, client_errc::commit_in_doubt,
+                               "the connection was lost during COMMIT (" + ec.message() +
+                                   ") before the transaction id arrived: whether it committed "
+                                   "cannot be learnt");
+            if (!answer.xid) co_return ec; // it wrote nothing: nothing committed, nothing lost
+            // The caller's cancellation was for the COMMIT; learning its outcome is bounded.
+            co_await asio::this_coro::reset_cancellation_state();
+            co_return co_await resolve_commit(impl->executor, impl->session_config, *answer.xid, ec,
+                                              op.diag);
+        },
+        std::move(handler), op.diag);
+}
+
+void transaction::start_rollback(transaction& tx, void_handler handler,
+                                 const detail::op_settings& op) {
+    if (!tx.valid()) {
+        return detail::deliver_detached(handler, error_code{});
+    }
+    spawn(
+        tx.impl_,
+        [&tx, op]() -> asio::awaitable<error_code> {
+            auto [ec, n] = co_await tx.async_execute("ROLLBACK", inner(op));
+            tx.finish();
+            co_return ec;
+        },
+        std::move(handler), op.diag);
+}
+
+void transaction::start_savepoint(transaction& tx, savepoint_handler handler,
+                                  const detail::op_settings& op, const std::string& name) {
+    if (!tx.valid()) {
+        return detail::deliver_detached(
+            handler,
+            fail(op.diag, client_errc::lease_ended,
+                 "the transaction has ended (committed or rolled back)"),
+            savepoint{});
+    }
+    spawn(
+        tx.impl_,
+        [&tx, op, name]() -> asio::awaitable<std::tuple<error_code, savepoint>> {
+            auto& st = *tx.state_;
+            const std::uint64_t id = ++st.savepoint_counter;
+            std::string actual = name.empty() ? "pgasio_sp_" + std::to_string(id) : name;
+            std::string why;
+            if (actual.size() > 63)
+                why = "a savepoint name has at most 63 bytes (the server would cut it)";
+            else if (actual.find('\0') != std::string::npos)
+                why = "a savepoint name cannot hold a NUL byte";
+            else if (std::any_of(st.savepoints.begin(), st.savepoints.end(),
+                                 [&](const auto& e) { return e.name == actual; }))
+                why = "savepoint \"" + actual + "\" is still active in this transaction";
+            if (!why.empty())
+                co_return std::tuple{fail(op.diag, client_errc::invalid_savepoint_name, why),
+                                     savepoint{}};
+            auto [ec, n] =
+                co_await tx.async_execute("SAVEPOINT " + quote_identifier(actual), inner(op));
+            if (ec) co_return std::tuple{ec, savepoint{}};
+            st.savepoints.push_back({id, actual});
+            co_return std::tuple{error_code{}, savepoint(tx.state_, std::move(actual), id)};
+        },
+        std::move(handler), op.diag);
+}
+
+void transaction::start_end_savepoint(transaction& tx, void_handler handler,
+                                      const detail::op_settings& op, const savepoint& sp,
+                                      bool rollback) {
+    if (sp.tx_ != tx.state_ || !sp.active() || !tx.valid()) {
+        const error_code ec =
+            fail(op.diag, client_errc::savepoint_ended,
+                 sp.tx_ && sp.tx_ != tx.state_
+                     ? "the savepoint belongs to another transaction"
+                     : "the savepoint \"" + sp.name() +
+                           "\" was released, rolled back past, or its transaction "
+                           "ended");
+        return detail::deliver_detached(handler, ec);
+    }
+    spawn(
+        tx.impl_,
+        [&tx, op, id = sp.id_, name = sp.name_, rollback]() -> asio::awaitable<error_code> {
+            const std::string sql = (rollback ? "ROLLBACK TO SAVEPOINT " : "RELEASE SAVEPOINT ") +
+                                    quote_identifier(name);
+            auto [ec, n] = co_await tx.async_execute(sql, inner(op));
+            if (ec) co_return ec;
+            // The server ended the savepoints made after it (and, released, itself).
+            auto& list = tx.state_->savepoints;
+            auto it = tx.state_->find(id);
+            if (it != list.end()) list.erase(rollback ? it + 1 : it, list.end());
+            co_return error_code{};
+        },
+        std::move(handler), op.diag);
+}
+
+} // namespace pgasio

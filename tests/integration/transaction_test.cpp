@@ -1,0 +1,653 @@
+// Transactions against the real primary: their modes, commit and rollback as another session
+// sees them, savepoints, what happens when one is dropped, the isolation from the connection's
+// other users, async_transaction's retries, and COMMITs whose answer is lost.
+#include <pgasio/connection.hpp>
+#include <pgasio/transaction.hpp>
+
+#include "support/connect.hpp"
+#include "support/cut_proxy.hpp"
+#include "support/pg_env.hpp"
+#include "support/run.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using pgasio::client_errc;
+using pgasio::sqlstate;
+using pgasio::test::connect_primary;
+using pgasio::test::run;
+using pgasio::test::sleep_for;
+
+namespace {
+
+constexpr auto nothrow = asio::as_tuple(asio::deferred);
+
+// A table of its own for one test (dropped first, in case an earlier run left it).
+asio::awaitable<void> make_table(pgasio::connection& conn, const std::string& name) {
+    co_await conn.async_execute("DROP TABLE IF EXISTS " + name);
+    co_await conn.async_execute("CREATE TABLE " + name + " (id int4 PRIMARY KEY, v int4)");
+}
+
+asio::awaitable<std::int64_t> count_rows(pgasio::connection& conn, const std::string& table) {
+    auto r = co_await conn.async_query("SELECT count(*) FROM " + table);
+    co_return r[0].get<std::int64_t>(0);
+}
+
+// True when the connection's next statement does not run inside a transaction block left open
+// by the tests' transactions, which all write before they end: such a block would already hold
+// a transaction id.
+asio::awaitable<bool> in_own_transaction(pgasio::connection& conn) {
+    auto r = co_await conn.async_query("SELECT pg_current_xact_id_if_assigned() IS NULL");
+    co_return r[0].get<bool>(0);
+}
+
+} // namespace
+
+TEST_CASE("transaction: retry pauses double up to max_backoff, each drawn from its upper half") {
+    const pgasio::retry_options o{
+        .max_attempts = 10, .initial_backoff = 10ms, .max_backoff = 100ms};
+    std::set<std::int64_t> thirds;
+    for (int i = 0; i < 50; ++i) {
+        const auto first = pgasio::detail::retry_delay(o, 1);
+        CHECK((first >= 5ms && first <= 10ms));
+        const auto third = pgasio::detail::retry_delay(o, 3);
+        CHECK((third >= 20ms && third <= 40ms));
+        thirds.insert(third.count());
+        const auto late = pgasio::detail::retry_delay(o, 1000);
+        CHECK((late >= 50ms && late <= 100ms));
+    }
+    CHECK(thirds.size() > 1); // jittered
+}
+
+TEST_CASE("transaction: isolation level, access mode and deferrable take effect") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        co_await make_table(conn, "tx_modes");
+        {
+            auto tx = co_await conn.async_begin({.isolation = pgasio::isolation_level::serializable,
+                                                 .access = pgasio::access_mode::read_only,
+                                                 .deferrable = true});
+            auto iso = co_await tx.async_query("SHOW transaction_isolation");
+            CHECK(iso[0].get<std::string_view>(0) == "serializable");
+            auto ro = co_await tx.async_query("SHOW transaction_read_only");
+            CHECK(ro[0].get<std::string_view>(0) == "on");
+            auto def = co_await tx.async_query("SHOW transaction_deferrable");
+            CHECK(def[0].get<std::string_view>(0) == "on");
+            auto [ec, n] = co_await tx.async_execute("INSERT INTO tx_modes VALUES (1, 1)", nothrow);
+            CHECK(ec == sqlstate::read_only_sql_transaction);
+            co_await tx.async_rollback();
+        }
+        {
+            auto tx =
+                co_await conn.async_begin({.isolation = pgasio::isolation_level::repeatable_read,
+                                           .access = pgasio::access_mode::read_write});
+            auto iso = co_await tx.async_query("SHOW transaction_isolation");
+            CHECK(iso[0].get<std::string_view>(0) == "repeatable read");
+            auto ro = co_await tx.async_query("SHOW transaction_read_only");
+            CHECK(ro[0].get<std::string_view>(0) == "off");
+            co_await tx.async_execute("INSERT INTO tx_modes VALUES (1, 1)");
+            co_await tx.async_commit();
+        }
+        {
+            auto tx = co_await conn.async_begin();
+            auto iso = co_await tx.async_query("SHOW transaction_isolation");
+            CHECK(iso[0].get<std::string_view>(0) == "read committed");
+            co_await tx.async_commit();
+        }
+        const auto rows = co_await count_rows(conn, "tx_modes");
+        CHECK(rows == 1);
+        co_await conn.async_execute("DROP TABLE tx_modes");
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("transaction: a commit is seen by another session, a rollback is not") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        auto other = co_await connect_primary();
+        co_await make_table(conn, "tx_visible");
+
+        auto tx = co_await conn.async_begin();
+        co_await tx.async_execute("INSERT INTO tx_visible VALUES (1, 1)");
+        const auto during = co_await count_rows(other, "tx_visible");
+        CHECK(during == 0);
+        CHECK(tx.active());
+        co_await tx.async_commit();
+        CHECK_FALSE(tx.active());
+        const auto committed = co_await count_rows(other, "tx_visible");
+        CHECK(committed == 1);
+        // Ended: its operations refuse to run anywhere.
+        auto [ec, r] = co_await tx.async_query("SELECT 1", nothrow);
+        CHECK(ec == client_errc::lease_ended);
+        auto [cec] = co_await tx.async_commit(nothrow);
+        CHECK(cec == client_errc::lease_ended);
+
+        auto tx2 = co_await conn.async_begin();
+        co_await tx2.async_execute("INSERT INTO tx_visible VALUES (2, 2)");
+        co_await tx2.async_rollback();
+        CHECK_FALSE(tx2.active());
+        const auto after_rollback = co_await count_rows(other, "tx_visible");
+        CHECK(after_rollback == 1);
+        // A second rollback has nothing to do.
+        auto [rec] = co_await tx2.async_rollback(nothrow);
+        CHECK_FALSE(rec);
+        const auto own = co_await in_own_transaction(conn);
+        CHECK(own);
+
+        co_await conn.async_execute("DROP TABLE tx_visible");
+        co_await other.async_close();
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("transaction: COPY and row streams run inside it") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        auto other = co_await connect_primary();
+        co_await make_table(conn, "tx_inside");
+        auto tx = co_await conn.async_begin();
+        auto copy = co_await tx.async_copy_in("COPY tx_inside FROM STDIN (FORMAT csv)");
+        co_await copy.async_write("1,10\n2,20\n");
+        co_await copy.async_finish();
+        // The stream sees the transaction's own rows; another session does not.
+        auto rows = tx.query_stream("SELECT sum(v)::int8 FROM tx_inside WHERE v > $1", 0);
+        auto part = co_await rows.async_next();
+        REQUIRE(part.size() == 1);
+        CHECK(part[0].get<std::int64_t>(0) == 30);
+        auto end = co_await rows.async_next();
+        CHECK(end.empty());
+        const auto outside = co_await count_rows(other, "tx_inside");
+        CHECK(outside == 0);
+        co_await tx.async_rollback();
+        // Ended: a stream started now fails with lease_ended.
+        auto late = tx.query_stream("SELECT 1");
+        auto [ec, none] = co_await late.async_next(nothrow);
+        CHECK(ec == client_errc::lease_ended);
+        const auto after = co_await count_rows(conn, "tx_inside");
+        CHECK(after == 0);
+        co_await conn.async_execute("DROP TABLE tx_inside");
+        co_await other.async_close();
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("transaction: COMMIT of a failed transaction fails with transaction_rolled_back") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        co_await make_table(conn, "tx_failed");
+        auto tx = co_await conn.async_begin();
+        co_await tx.async_execute("INSERT INTO tx_failed VALUES (1, 1)");
+        auto [ec, r] = co_await tx.async_query("SELECT 1/0", nothrow);
+        CHECK(ec == sqlstate::division_by_zero);
+        pgasio::diagnostics diag;
+        auto [cec] = co_await tx.async_commit(pgasio::diagnostics_into(diag, nothrow));
+        CHECK(cec == client_errc::transaction_rolled_back);
+        CHECK_FALSE(diag.message.empty());
+        CHECK_FALSE(tx.active());
+        const auto rows = co_await count_rows(conn, "tx_failed");
+        CHECK(rows == 0);
+        const auto own = co_await in_own_transaction(conn);
+        CHECK(own);
+        // The default token throws it.
+        auto tx2 = co_await conn.async_begin();
+        co_await tx2.async_query("SELECT 1/0", nothrow);
+        bool threw = false;
+        try {
+            co_await tx2.async_commit();
+        } catch (const pgasio::error& e) {
+            threw = e.code() == client_errc::transaction_rolled_back;
+        }
+        CHECK(threw);
+        // Read only: the server's own answer to such a COMMIT, ROLLBACK, says it.
+        auto ro = co_await conn.async_begin({.access = pgasio::access_mode::read_only});
+        co_await ro.async_query("SELECT 1/0", nothrow);
+        auto [roec] = co_await ro.async_commit(nothrow);
+        CHECK(roec == client_errc::transaction_rolled_back);
+        const auto ro_own = co_await in_own_transaction(conn);
+        CHECK(ro_own);
+        co_await conn.async_execute("DROP TABLE tx_failed");
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("transaction: savepoints nest, roll back, release, refuse stale handles; scopes") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        auto other = co_await connect_primary();
+        co_await make_table(conn, "tx_savepoints");
+        auto tx = co_await conn.async_begin();
+        co_await tx.async_execute("INSERT INTO tx_savepoints VALUES (1, 1)");
+        auto outer = co_await tx.async_savepoint("outer \"quoted\" Name");
+        CHECK(outer.name() == "outer \"quoted\" Name");
+        co_await tx.async_execute("INSERT INTO tx_savepoints VALUES (2, 2)");
+        auto inner = co_await tx.async_savepoint();
+        CHECK(inner.name().rfind("pgasio_sp_", 0) == 0);
+        co_await tx.async_execute("INSERT INTO tx_savepoints VALUES (3, 3)");
+        CHECK(inner.active());
+
+        // Back to the outer one: rows 2 and 3 go, the inner savepoint ends, the outer stays.
+        co_await tx.async_rollback_to(outer);
+        CHECK(outer.active());
+        CHECK_FALSE(inner.active());
+        auto [iec] = co_await tx.async_rollback_to(inner, nothrow);
+        CHECK(iec == client_errc::savepoint_ended);
+        auto seen = co_await tx.async_query("SELECT id FROM tx_savepoints ORDER BY id");
+        REQUIRE(seen.size() == 1);
+        CHECK(seen[0].get<std::int32_t>(0) == 1);
+
+        // An error inside a savepoint, rolled back to: the transaction works again.
+        auto [ec, r] = co_await tx.async_query("SELECT 1/0", nothrow);
+        CHECK(ec == sqlstate::division_by_zero);
+        co_await tx.async_rollback_to(outer);
+        co_await tx.async_execute("INSERT INTO tx_savepoints VALUES (4, 4)");
+
+        // Names: taken, too long, with a NUL byte.
+        pgasio::diagnostics diag;
+        auto [dec, dup] = co_await tx.async_savepoint("outer \"quoted\" Name",
+                                                      pgasio::diagnostics_into(diag, nothrow));
+        CHECK(dec == client_errc::invalid_savepoint_name);
+        CHECK(diag.message.find("still active") != std::string::npos);
+        auto [lec, longer] = co_await tx.async_savepoint(std::string(64, 'x'), nothrow);
+        CHECK(lec == client_errc::invalid_savepoint_name);
+        auto [nec, nul] = co_await tx.async_savepoint(std::string("a\0b", 3), nothrow);
+        CHECK(nec == client_errc::invalid_savepoint_name);
+
+        co_await tx.async_release(outer);
+        CHECK_FALSE(outer.active());
+        auto [rec] = co_await tx.async_release(outer, nothrow);
+        CHECK(rec == client_errc::savepoint_ended);
+        // None of the refusals reached the server: the transaction is still good.
+        co_await tx.async_commit();
+        auto rows = co_await other.async_query("SELECT id FROM tx_savepoints ORDER BY id");
+        REQUIRE(rows.size() == 2);
+        CHECK(rows[0].get<std::int32_t>(0) == 1);
+        CHECK(rows[1].get<std::int32_t>(0) == 4);
+
+        // A savepoint of another transaction.
+        auto tx2 = co_await conn.async_begin();
+        auto sp = co_await tx2.async_savepoint();
+        co_await tx2.async_commit();
+        CHECK_FALSE(sp.active());
+        auto tx3 = co_await conn.async_begin();
+        auto [xec] = co_await tx3.async_rollback_to(sp, nothrow);
+        CHECK(xec == client_errc::savepoint_ended);
+        co_await tx3.async_commit();
+
+        // Scopes: an inner one fails and is undone, the outer one's work stays.
+        auto tx4 = co_await conn.async_begin();
+        bool inner_failed = false;
+        co_await tx4.async_savepoint_scope([&](pgasio::transaction& t) -> asio::awaitable<void> {
+            co_await t.async_execute("INSERT INTO tx_savepoints VALUES (10, 10)");
+            try {
+                co_await t.async_savepoint_scope(
+                    [&](pgasio::transaction& u) -> asio::awaitable<void> {
+                        co_await u.async_execute("INSERT INTO tx_savepoints VALUES (11, 11)");
+                        co_await u.async_execute("INSERT INTO tx_savepoints VALUES (10, 10)");
+                    });
+            } catch (const pgasio::error& e) {
+                inner_failed = e.code() == sqlstate::unique_violation;
+            }
+        });
+        CHECK(inner_failed);
+        const int twelve =
+            co_await tx4.async_savepoint_scope([&](pgasio::transaction& t) -> asio::awaitable<int> {
+                co_await t.async_execute("INSERT INTO tx_savepoints VALUES (12, 12)");
+                co_return 12;
+            });
+        CHECK(twelve == 12);
+        co_await tx4.async_commit();
+        auto ids = co_await other.async_query("SELECT id FROM tx_savepoints ORDER BY id");
+        REQUIRE(ids.size() == 4);
+        CHECK(ids[2].get<std::int32_t>(0) == 10);
+        CHECK(ids[3].get<std::int32_t>(0) == 12);
+
+        co_await conn.async_execute("DROP TABLE tx_savepoints");
+        co_await other.async_close();
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("transaction: dropped without commit, it rolls back before anyone else's query runs") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        auto other = co_await connect_primary();
+        co_await make_table(conn, "tx_dropped");
+        std::optional<std::int64_t> seen_by_waiter;
+        std::optional<bool> waiter_in_own_transaction;
+        {
+            auto tx = co_await conn.async_begin();
+            co_await tx.async_execute("INSERT INTO tx_dropped VALUES (1, 1)");
+            // Another coroutine's queries on the same connection: they wait for the transaction.
+            asio::co_spawn(
+                ex,
+                [&]() -> asio::awaitable<void> {
+                    seen_by_waiter = co_await count_rows(conn, "tx_dropped");
+                    waiter_in_own_transaction = co_await in_own_transaction(conn);
+                },
+                asio::detached);
+            co_await sleep_for(100ms);
+            CHECK_FALSE(seen_by_waiter.has_value());
+        } // dropped: neither committed nor rolled back
+        while (!waiter_in_own_transaction)
+            co_await sleep_for(5ms);
+        CHECK(seen_by_waiter == 0);
+        CHECK(*waiter_in_own_transaction);
+        const auto rows = co_await count_rows(other, "tx_dropped");
+        CHECK(rows == 0);
+        const auto own = co_await in_own_transaction(conn);
+        CHECK(own);
+        co_await conn.async_execute("DROP TABLE tx_dropped");
+        co_await other.async_close();
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("transaction: the connection's other users never run inside it") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        co_await make_table(conn, "tx_isolated");
+        auto tx = co_await conn.async_begin();
+        auto mine = co_await tx.async_query("SELECT pg_current_xact_id()::text");
+        co_await tx.async_execute("INSERT INTO tx_isolated VALUES (1, 1)");
+        std::optional<std::string> their_xid;
+        std::optional<std::int64_t> their_count;
+        bool committed = false;
+        bool ran_after_commit = false;
+        asio::co_spawn(
+            ex,
+            [&]() -> asio::awaitable<void> {
+                auto r = co_await conn.async_query(
+                    "SELECT pg_current_xact_id()::text, (SELECT count(*) FROM tx_isolated)");
+                ran_after_commit = committed;
+                their_xid = std::string(r[0].get<std::string_view>(0));
+                their_count = r[0].get<std::int64_t>(1);
+            },
+            asio::detached);
+        co_await sleep_for(100ms);
+        CHECK_FALSE(their_xid.has_value());
+        co_await tx.async_execute("INSERT INTO tx_isolated VALUES (2, 2)");
+        committed = true;
+        co_await tx.async_commit();
+        while (!their_xid)
+            co_await sleep_for(5ms);
+        CHECK(ran_after_commit);
+        CHECK(*their_xid != mine[0].get<std::string_view>(0));
+        CHECK(their_count == 2);
+        co_await conn.async_execute("DROP TABLE tx_isolated");
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("transaction: async_transaction retries a real serialization failure") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        auto rival = co_await connect_primary();
+        co_await make_table(conn, "tx_retry");
+        co_await conn.async_execute("INSERT INTO tx_retry VALUES (1, 0)");
+
+        // The first run reads, then waits while a rival transaction updates the same row and
+        // commits; its own update then conflicts (40001). The second run sees the rival's
+        // update and adds to it.
+        int runs = 0;
+        bool snapshot_taken = false;
+        bool rival_done = false;
+        asio::co_spawn(
+            ex,
+            [&]() -> asio::awaitable<void> {
+                while (!snapshot_taken)
+                    co_await sleep_for(2ms);
+                auto tx = co_await rival.async_begin(
+                    {.isolation = pgasio::isolation_level::serializable});
+                co_await tx.async_execute("UPDATE tx_retry SET v = v + 10 WHERE id = 1");
+                co_await tx.async_commit();
+                rival_done = true;
+            },
+            asio::detached);
+        const int result = co_await pgasio::async_transaction(
+            conn, {.isolation = pgasio::isolation_level::serializable},
+            pgasio::retry_options{.max_attempts = 3, .initial_backoff = 1ms},
+            [&](pgasio::transaction& tx) -> asio::awaitable<int> {
+                ++runs;
+                auto r = co_await tx.async_query("SELECT v FROM tx_retry WHERE id = 1");
+                if (runs == 1) {
+                    snapshot_taken = true;
+                    while (!rival_done)
+                        co_await sleep_for(2ms);
+                }
+                co_await tx.async_execute("UPDATE tx_retry SET v = v + 1 WHERE id = 1");
+                co_return r[0].get<std::int32_t>(0);
+            });
+        CHECK(runs == 2);
+        CHECK(result == 10); // what the second run read
+        auto v = co_await conn.async_query("SELECT v FROM tx_retry WHERE id = 1");
+        CHECK(v[0].get<std::int32_t>(0) == 11);
+
+        // With one attempt only, the conflict propagates and nothing of the run stays.
+        runs = 0;
+        snapshot_taken = false;
+        rival_done = false;
+        asio::co_spawn(
+            ex,
+            [&]() -> asio::awaitable<void> {
+                while (!snapshot_taken)
+                    co_await sleep_for(2ms);
+                co_await rival.async_execute("UPDATE tx_retry SET v = v + 100 WHERE id = 1");
+                rival_done = true;
+            },
+            asio::detached);
+        pgasio::error_code code;
+        try {
+            co_await pgasio::async_transaction(
+                conn, {.isolation = pgasio::isolation_level::repeatable_read},
+                pgasio::retry_options{.max_attempts = 1},
+                [&](pgasio::transaction& tx) -> asio::awaitable<void> {
+                    ++runs;
+                    co_await tx.async_query("SELECT v FROM tx_retry WHERE id = 1");
+                    snapshot_taken = true;
+                    while (!rival_done)
+                        co_await sleep_for(2ms);
+                    co_await tx.async_execute("UPDATE tx_retry SET v = v + 1 WHERE id = 1");
+                });
+        } catch (const pgasio::error& e) {
+            code = e.code();
+        }
+        CHECK(code == sqlstate::serialization_failure);
+        CHECK(pgasio::is_retryable(code));
+        CHECK(runs == 1);
+        auto after = co_await conn.async_query("SELECT v FROM tx_retry WHERE id = 1");
+        CHECK(after[0].get<std::int32_t>(0) == 111);
+        const auto own = co_await in_own_transaction(conn);
+        CHECK(own);
+
+        co_await conn.async_execute("DROP TABLE tx_retry");
+        co_await rival.async_close();
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("transaction: async_transaction rolls back and propagates other errors and exceptions") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        co_await make_table(conn, "tx_errors");
+        int runs = 0;
+        pgasio::error_code code;
+        try {
+            co_await pgasio::async_transaction(
+                conn, [&](pgasio::transaction& tx) -> asio::awaitable<void> {
+                    ++runs;
+                    co_await tx.async_execute("INSERT INTO tx_errors VALUES (1, 1)");
+                    co_await tx.async_query("SELECT 1/0");
+                });
+        } catch (const pgasio::error& e) {
+            code = e.code();
+        }
+        CHECK(code == sqlstate::division_by_zero);
+        CHECK_FALSE(pgasio::is_retryable(code));
+        CHECK(runs == 1);
+        auto rows = co_await count_rows(conn, "tx_errors");
+        CHECK(rows == 0);
+        auto own = co_await in_own_transaction(conn);
+        CHECK(own);
+
+        runs = 0;
+        std::string what;
+        try {
+            co_await pgasio::async_transaction(
+                conn, [&](pgasio::transaction& tx) -> asio::awaitable<void> {
+                    ++runs;
+                    co_await tx.async_execute("INSERT INTO tx_errors VALUES (2, 2)");
+                    throw std::runtime_error("not today");
+                });
+        } catch (const std::runtime_error& e) {
+            what = e.what();
+        }
+        CHECK(what == "not today");
+        CHECK(runs == 1);
+        rows = co_await count_rows(conn, "tx_errors");
+        CHECK(rows == 0);
+        own = co_await in_own_transaction(conn);
+        CHECK(own);
+
+        // And a success commits what it did, once.
+        runs = 0;
+        co_await pgasio::async_transaction(
+            conn, [&](pgasio::transaction& tx) -> asio::awaitable<void> {
+                ++runs;
+                co_await tx.async_execute("INSERT INTO tx_errors VALUES (3, 3)");
+            });
+        CHECK(runs == 1);
+        rows = co_await count_rows(conn, "tx_errors");
+        CHECK(rows == 1);
+
+        co_await conn.async_execute("DROP TABLE tx_errors");
+        co_await conn.async_close();
+    });
+}
+
+namespace {
+
+// A connection to the primary through `proxy`.
+asio::awaitable<pgasio::connection> connect_through(const pgasio::test::cut_proxy& proxy) {
+    pgasio::connection conn(co_await asio::this_coro::executor);
+    co_await conn.async_connect(pgasio::test::test_config("sslmode=disable connect_timeout=2 "
+                                                          "host=127.0.0.1 port=" +
+                                                          std::to_string(proxy.port())));
+    co_return conn;
+}
+
+// A proxy in front of the primary (see cut_proxy).
+pgasio::test::cut_proxy make_proxy(asio::any_io_executor ex, pgasio::test::cut_proxy::cut when,
+                                   bool refuse_after_cut = false) {
+    const auto port = std::stoi(pgasio::test::pg_setting("PGASIO_TEST_PRIMARY_PORT"));
+    return pgasio::test::cut_proxy(ex, pgasio::test::pg_setting("PGASIO_TEST_HOST"),
+                                   static_cast<unsigned short>(port), when, refuse_after_cut);
+}
+
+} // namespace
+
+TEST_CASE("transaction: a COMMIT whose answer is lost, but which committed, is reported done") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto admin = co_await connect_primary();
+        co_await make_table(admin, "tx_lost_answer");
+        auto proxy = make_proxy(ex, pgasio::test::cut_proxy::cut::after_commit);
+        auto conn = co_await connect_through(proxy);
+        auto tx = co_await conn.async_begin();
+        co_await tx.async_execute("INSERT INTO tx_lost_answer VALUES (1, 1)");
+        pgasio::diagnostics diag;
+        auto [ec] = co_await tx.async_commit(pgasio::diagnostics_into(diag, nothrow));
+        CHECK(proxy.has_cut());
+        CHECK_FALSE(conn.is_open()); // the answer was lost with the connection
+        CHECK_FALSE(ec);
+        INFO(diag.message);
+        const auto rows = co_await count_rows(admin, "tx_lost_answer");
+        CHECK(rows == 1);
+        co_await admin.async_execute("DROP TABLE tx_lost_answer");
+        co_await admin.async_close();
+    });
+}
+
+TEST_CASE("transaction: a COMMIT lost before it reached the server is reported rolled back") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto admin = co_await connect_primary();
+        co_await make_table(admin, "tx_lost_commit");
+        auto proxy = make_proxy(ex, pgasio::test::cut_proxy::cut::before_commit);
+        auto conn = co_await connect_through(proxy);
+        auto tx = co_await conn.async_begin();
+        co_await tx.async_execute("INSERT INTO tx_lost_commit VALUES (1, 1)");
+        pgasio::diagnostics diag;
+        auto [ec] = co_await tx.async_commit(pgasio::diagnostics_into(diag, nothrow));
+        CHECK(proxy.has_cut());
+        CHECK_FALSE(conn.is_open());
+        CHECK(ec == client_errc::transaction_rolled_back);
+        CHECK(diag.message.find("rolled transaction") != std::string::npos);
+        const auto rows = co_await count_rows(admin, "tx_lost_commit");
+        CHECK(rows == 0);
+        co_await admin.async_execute("DROP TABLE tx_lost_commit");
+        co_await admin.async_close();
+    });
+}
+
+TEST_CASE("transaction: a COMMIT whose outcome cannot be learnt is commit_in_doubt, with its id") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto admin = co_await connect_primary();
+        co_await make_table(admin, "tx_in_doubt");
+        // The server is out of reach once the session is cut: nobody can ask it.
+        auto proxy = make_proxy(ex, pgasio::test::cut_proxy::cut::after_commit, true);
+        auto conn = co_await connect_through(proxy);
+        int runs = 0;
+        pgasio::error_code code;
+        std::string detail;
+        try {
+            co_await pgasio::async_transaction(
+                conn, [&](pgasio::transaction& tx) -> asio::awaitable<void> {
+                    ++runs;
+                    co_await tx.async_execute("INSERT INTO tx_in_doubt VALUES (1, 1)");
+                });
+        } catch (const pgasio::error& e) {
+            code = e.code();
+            detail = e.diag().detail;
+        }
+        CHECK(proxy.has_cut());
+        CHECK(code == client_errc::commit_in_doubt);
+        CHECK_FALSE(pgasio::is_retryable(code));
+        CHECK(runs == 1); // never run again blindly
+        // The id it names is the transaction's, which did commit.
+        REQUIRE(detail.rfind("transaction id ", 0) == 0);
+        auto status = co_await admin.async_query("SELECT pg_xact_status($1::text::xid8)::text",
+                                                 detail.substr(15));
+        CHECK(status[0].get<std::string_view>(0) == "committed");
+        const auto rows = co_await count_rows(admin, "tx_in_doubt");
+        CHECK(rows == 1);
+        co_await admin.async_execute("DROP TABLE tx_in_doubt");
+        co_await admin.async_close();
+    });
+}
+
+TEST_CASE("transaction: a read-only transaction's lost COMMIT reports the connection's error") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto proxy = make_proxy(ex, pgasio::test::cut_proxy::cut::before_commit);
+        auto conn = co_await connect_through(proxy);
+        auto tx = co_await conn.async_begin({.access = pgasio::access_mode::read_only});
+        co_await tx.async_query("SELECT 1");
+        auto [ec] = co_await tx.async_commit(nothrow);
+        CHECK(proxy.has_cut());
+        // Nothing it did can be lost: the connection's own error (closed or reset), not in doubt.
+        CHECK(pgasio::is_fatal(ec));
+        CHECK(ec != client_errc::commit_in_doubt);
+        CHECK_FALSE(conn.is_open());
+    });
+}
