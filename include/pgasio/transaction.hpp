@@ -95,7 +95,7 @@ private:
 ///
 /// It has an exclusive_lease's operations, with the same parameters, tokens and errors:
 /// async_query (SQL or a prepared statement), async_execute, async_query_one, async_query_opt,
-/// async_query_as, query_stream, async_simple_query, async_run_batch, async_prepare,
+/// async_query_as, query_stream, async_simple_query, async_execute_batch, async_prepare,
 /// async_copy_in, async_copy_out and async_open_cursor. After COMMIT or ROLLBACK they fail with
 /// client_errc::lease_ended.
 ///
@@ -143,7 +143,7 @@ public:
     using exclusive_lease::async_query_as;
     using exclusive_lease::async_query_one;
     using exclusive_lease::async_query_opt;
-    using exclusive_lease::async_run_batch;
+    using exclusive_lease::async_execute_batch;
     using exclusive_lease::async_simple_query;
     using exclusive_lease::query_stream;
 
