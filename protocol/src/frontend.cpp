@@ -207,10 +207,9 @@ void encode_terminate(write_buffer& out) {
 bind_writer::bind_writer(write_buffer& out, std::string_view portal, std::string_view statement,
                          std::span<const format_code> parameter_formats,
                          std::size_t parameter_count)
-    : out_(&out)
+    : field_writer(out, parameter_count)
     , start_(out.size())
-    , length_at_(0)
-    , expected_(parameter_count) {
+    , length_at_(0) {
     if (has_nul(portal) || has_nul(statement)) {
         ec_ = client_errc::embedded_nul;
         return;
@@ -231,7 +230,7 @@ bind_writer::bind_writer(write_buffer& out, std::string_view portal, std::string
     out.put_u16(static_cast<std::uint16_t>(parameter_count));
 }
 
-void bind_writer::null_value() {
+void field_writer::null_value() {
     if (ec_) return;
     if (written_++ >= expected_) {
         ec_ = client_errc::parameter_count_mismatch;
@@ -240,14 +239,14 @@ void bind_writer::null_value() {
     out_->put_i32(-1);
 }
 
-void bind_writer::value_bytes(std::span<const std::byte> bytes) {
+void field_writer::value_bytes(std::span<const std::byte> bytes) {
     value([bytes](write_buffer& b) {
         b.put_bytes(bytes);
         return boost::system::error_code{};
     });
 }
 
-std::size_t bind_writer::begin_value() {
+std::size_t field_writer::begin_value() {
     if (written_++ >= expected_) {
         ec_ = client_errc::parameter_count_mismatch;
         return 0;
@@ -255,7 +254,7 @@ std::size_t bind_writer::begin_value() {
     return out_->begin_length();
 }
 
-void bind_writer::end_value(std::size_t at, boost::system::error_code ec) {
+void field_writer::end_value(std::size_t at, boost::system::error_code ec) {
     if (ec) {
         ec_ = ec;
         return;
