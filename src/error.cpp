@@ -38,6 +38,7 @@ bool is_fatal(const error_code& ec) noexcept {
         case client_errc::cursor_closed:
         case client_errc::copy_ended:
         case client_errc::copy_not_started:
+        case client_errc::invalid_copy_data:
         case client_errc::unexpected_row_count:
         case client_errc::unexpected_null:
         case client_errc::invalid_binary_length:

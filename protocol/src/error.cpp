@@ -115,6 +115,9 @@ const char* describe(client_errc e) noexcept {
     case client_errc::copy_not_started:
         return "the statement did not start the COPY the operation expects (COPY ... FROM STDIN "
                "for async_copy_in, COPY ... TO STDOUT for async_copy_out)";
+    case client_errc::invalid_copy_data:
+        return "the binary COPY data is malformed (its header, a row's field count or a field's "
+               "length)";
     case client_errc::unexpected_row_count:
         return "the query returned a number of rows other than the one expected";
     case client_errc::unexpected_null:

@@ -73,6 +73,7 @@ enum class client_errc : int {
     cursor_closed,            ///< an operation on a cursor already closed
     copy_ended,               ///< an operation on a COPY already finished or aborted
     copy_not_started,         ///< the statement of a COPY operation started no such COPY
+    invalid_copy_data, ///< binary COPY data is malformed (signature, field count, field length)
 
     // Type codecs (a value could not be encoded or decoded).
     unexpected_null = 300, ///< NULL where the target type cannot hold it
