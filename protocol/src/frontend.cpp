@@ -8,10 +8,6 @@ namespace {
 
 using boost::system::error_code;
 
-// The server refuses messages longer than MaxAllocSize (1 GiB - 1) with a fatal error; we refuse
-// them before sending so that the connection survives the mistake.
-constexpr std::size_t max_frontend_length = 0x3FFFFFFF;
-
 bool has_nul(std::string_view s) noexcept {
     return s.find('\0') != std::string_view::npos;
 }
@@ -244,28 +240,6 @@ void field_writer::value_bytes(std::span<const std::byte> bytes) {
         b.put_bytes(bytes);
         return boost::system::error_code{};
     });
-}
-
-std::size_t field_writer::begin_value() {
-    if (written_++ >= expected_) {
-        ec_ = client_errc::parameter_count_mismatch;
-        return 0;
-    }
-    return out_->begin_length();
-}
-
-void field_writer::end_value(std::size_t at, boost::system::error_code ec) {
-    if (ec) {
-        ec_ = ec;
-        return;
-    }
-    const std::size_t length = out_->size() - at - 4;
-    if (length > max_frontend_length) {
-        ec_ = client_errc::message_too_long;
-        return;
-    }
-    // A value's length excludes its own 4 bytes (unlike a message's length).
-    out_->patch_i32(at, static_cast<std::int32_t>(length));
 }
 
 error_code bind_writer::finish(std::span<const format_code> result_formats) {

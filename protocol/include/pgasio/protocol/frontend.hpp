@@ -1,6 +1,7 @@
 // Encoders for every message a client sends (protocol 3.0 and 3.2).
 #pragma once
 
+#include <pgasio/protocol/error.hpp>
 #include <pgasio/protocol/format_code.hpp>
 #include <pgasio/protocol/write_buffer.hpp>
 
@@ -17,6 +18,11 @@
 /// string the protocol NUL-terminates, which would otherwise silently cut the string short or
 /// let the rest be read as another field).
 namespace pgasio::protocol {
+
+/// The longest message the server accepts (MaxAllocSize, 1 GiB - 1), and so the longest value
+/// one can carry: it refuses a longer one with a fatal error, so encoders refuse it before
+/// sending and the connection survives the mistake.
+inline constexpr std::size_t max_frontend_length = 0x3FFFFFFF;
 
 /// The protocol versions pgasio speaks. 3.2 (PostgreSQL 18) differs in BackendKeyData's key
 /// length; a server that does not know it answers with NegotiateProtocolVersion.
@@ -118,10 +124,24 @@ public:
     /// Appends a value whose bytes `encode(write_buffer&) -> error_code` writes.
     template <class Encode>
     void value(Encode&& encode) {
+        // Inline: a COPY row or a Bind is a run of these, and the calls showed in profiles.
         if (ec_) return;
-        const std::size_t at = begin_value();
-        if (ec_) return;
-        end_value(at, encode(*out_));
+        if (written_++ >= expected_) {
+            ec_ = client_errc::parameter_count_mismatch;
+            return;
+        }
+        const std::size_t at = out_->begin_length();
+        if (const boost::system::error_code ec = encode(*out_)) {
+            ec_ = ec;
+            return;
+        }
+        // A value's length excludes its own 4 bytes (unlike a message's length).
+        const std::size_t length = out_->size() - at - 4;
+        if (length > max_frontend_length) {
+            ec_ = client_errc::message_too_long;
+            return;
+        }
+        out_->patch_i32(at, static_cast<std::int32_t>(length));
     }
     /// Appends a value holding `bytes` as they are.
     void value_bytes(std::span<const std::byte> bytes);
@@ -135,10 +155,6 @@ protected:
     std::size_t expected_;    // values announced
     std::size_t written_ = 0; // values written
     boost::system::error_code ec_;
-
-private:
-    std::size_t begin_value();
-    void end_value(std::size_t at, boost::system::error_code ec);
 };
 
 /// Writes a Bind message, one parameter at a time (field_writer's value / null_value), straight
