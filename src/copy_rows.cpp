@@ -12,6 +12,7 @@
 #include <pgasio/protocol/oids.hpp>
 
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
 
 #include <fmt/format.h>
@@ -39,7 +40,8 @@ struct copy_rows_out {
     protocol::binary_copy_decoder decoder;
     std::string carry; // the start of a row cut at the end of a chunk
     result_builder builder;
-    bool ended = false; // the end (or an error) was handed out
+    bool reading = false; // an async_next is waiting for a chunk
+    bool ended = false;   // the end (or an error) was handed out
     error_code ec;
     diagnostics diag;
 };
@@ -306,11 +308,22 @@ void copy_row_reader::start_next(const std::shared_ptr<detail::copy_rows_out>& s
         if (state->ec && diag) *diag = state->diag;
         return detail::deliver_detached(handler, state->ec, result());
     }
+    // Another async_next is waiting: this one fails alone, the COPY goes on (its chunks must
+    // be decoded in order, so reads never overlap).
+    if (state->reading) {
+        if (diag) {
+            *diag = diagnostics{};
+            diag->message = "another async_next of this COPY reader is waiting";
+        }
+        return detail::deliver_detached(handler, error_code(asio::error::in_progress), result());
+    }
+    state->reading = true;
     auto ex = asio::get_associated_executor(handler, state->executor);
     // Runs on the handler's executor (copy_reader posts there), never inside this call.
     auto on_chunk = [state, h = std::move(handler), diag](error_code ec,
                                                           std::string chunk) mutable {
         detail::copy_rows_out& st = *state;
+        st.reading = false;
         const bool end = !ec && chunk.empty();
         if (!ec && !end) ec = decode_chunk(st, std::move(chunk));
         if (end) ec = st.decoder.finish(st.carry.size());

@@ -9,6 +9,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/deferred.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/describe/class.hpp>
 
 #include <catch2/catch.hpp>
@@ -350,6 +351,29 @@ TEST_CASE("copy binary: a server error mid-COPY, dropping a writer, stopping a r
             const pgasio::result first = co_await r.async_next();
             CHECK(!first.empty());
         } // dropped early: the COPY is cancelled and drained
+        {
+            // A second async_next while one waits fails alone; the reading goes on to the end.
+            const std::vector<std::string> id{"id"};
+            auto r = co_await c.async_copy_out_rows("uniq", id);
+            bool first_done = false;
+            std::size_t rows = 0;
+            r.async_next([&](pgasio::error_code ec, pgasio::result batch) {
+                CHECK(!ec);
+                rows += batch.size();
+                first_done = true;
+            });
+            auto [ec, refused] = co_await r.async_next(nothrow);
+            CHECK(ec == asio::error::in_progress);
+            CHECK(refused.empty());
+            while (!first_done)
+                co_await pgasio::test::sleep_for(std::chrono::milliseconds(1));
+            for (;;) {
+                const pgasio::result batch = co_await r.async_next();
+                if (batch.empty()) break;
+                rows += batch.size();
+            }
+            CHECK(rows == 200'000);
+        }
         auto after = co_await c.async_query("SELECT count(*) FROM uniq");
         CHECK(after[0].get<std::int64_t>(0) == 200'000);
         co_await c.async_close();
