@@ -1,6 +1,7 @@
 // COPY FROM STDIN and COPY TO STDOUT: two request kinds that take over a COPY from the engine,
 // and the writer and reader the caller drives them with.
 #include "connection_impl.hpp"
+#include "copy_state.hpp"
 #include "request_kinds.hpp"
 
 #include <pgasio/connection.hpp>
@@ -18,64 +19,6 @@
 
 namespace pgasio {
 namespace detail {
-
-using void_handler = asio::any_completion_handler<void(error_code)>;
-using count_handler = asio::any_completion_handler<void(error_code, std::uint64_t)>;
-using chunk_handler = asio::any_completion_handler<void(error_code, std::string)>;
-
-/// What a copy_writer and its request share (on the connection's executor only).
-struct copy_in_state {
-    std::shared_ptr<connection_impl> conn;
-    protocol::write_buffer pending; ///< CopyData messages not sent yet
-    bool ended = false;             ///< CopyDone or CopyFail sent
-    bool aborting = false;          ///< ended with CopyFail by the caller
-    bool over = false;              ///< the request is answered: `ec` says how
-    error_code ec;
-    diagnostics diag;
-    std::uint64_t rows = 0;
-    std::optional<count_handler> finisher; ///< async_finish or async_abort, waiting
-    diagnostics* finisher_diag = nullptr;
-    std::optional<void_handler> writer;  ///< an async_write waiting for the socket, cancellable
-    asio::cancellation_slot writer_slot; ///< the writer's, cleared when it is answered
-
-    /// Takes the waiting async_write's handler (if any) and clears its cancellation slot.
-    std::optional<void_handler> take_writer() {
-        if (writer_slot.is_connected()) writer_slot.clear();
-        writer_slot = {};
-        return std::exchange(writer, std::nullopt);
-    }
-};
-
-/// What a copy_reader and its request share (on the connection's executor only).
-struct copy_out_state {
-    std::weak_ptr<connection_impl> conn;
-    asio::any_io_executor executor;
-    std::uint64_t request_id = 0;
-    std::deque<std::string> chunks; ///< data not taken yet; the last one may still fill
-    bool finished = false;          ///< the request is over: `ec` says how
-    error_code ec;
-    diagnostics diag;
-    std::uint64_t rows = 0;
-    std::optional<chunk_handler> waiter;
-    diagnostics* waiter_diag = nullptr;
-    asio::cancellation_slot waiter_slot; ///< the waiter's, cleared when it is answered
-
-    /// Gives the waiting reader (if any) the next chunk, or the end, or the error.
-    void hand_out(const connection_impl& c, call how) {
-        if (!waiter || (chunks.empty() && !finished)) return;
-        auto h = std::move(*waiter);
-        waiter.reset();
-        if (waiter_slot.is_connected()) waiter_slot.clear();
-        waiter_slot = {};
-        if (!chunks.empty()) {
-            std::string chunk = std::move(chunks.front());
-            chunks.pop_front();
-            return c.deliver(h, how, error_code{}, std::move(chunk));
-        }
-        if (ec && waiter_diag) *waiter_diag = diag;
-        c.deliver(h, how, ec, std::string());
-    }
-};
 
 namespace {
 
@@ -108,6 +51,8 @@ public:
         // A statement that is no COPY may return rows: built (and dropped) as any others.
         if (auto ec = build_result(m, rows, nullptr)) return ec;
         if (m.type == t::command_complete) return copied_rows(m, state_->rows);
+        // A typed COPY describes its columns with a SELECT ... LIMIT 0 sent before it.
+        if (m.type == t::row_description) state_->columns = rows.columns();
         return {};
     }
 
@@ -148,20 +93,24 @@ private:
     const char* expected_;
 };
 
-// COPY FROM STDIN, run as a simple query: answers the opener with the writer once the server
-// asks for data, and the writer's async_finish (or async_abort) once the COPY is over.
-class copy_in_request : public copy_request<copy_writer, copy_in_state> {
+// COPY FROM STDIN, run as a simple query: answers the opener with the writer (raw or typed)
+// once the server asks for data, and the writer's async_finish (or async_abort) once the COPY
+// is over.
+template <class Writer>
+class copy_in_request : public copy_request<Writer, copy_in_state> {
 public:
-    copy_in_request(std::shared_ptr<copy_in_state> st, open_handler h)
-        : copy_request(std::move(st), std::move(h), "COPY FROM STDIN") {}
+    using base = copy_request<Writer, copy_in_state>;
+    using base::state_;
+    copy_in_request(std::shared_ptr<copy_in_state> st, typename base::open_handler h)
+        : base(std::move(st), std::move(h), "COPY FROM STDIN") {}
 
     bool on_copy_in(connection_impl& c, const protocol::message_view&) override {
-        hand_over(c);
+        this->hand_over(c);
         return true;
     }
 
     void answer(error_code ec, const connection_impl& c, call how) override {
-        if (answer_opener(ec, c, how)) return;
+        if (this->answer_opener(ec, c, how)) return;
         // CopyFail's own error (57014, "COPY from stdin failed") is what an abort asks for.
         if (state_->aborting && ec == sqlstate::query_canceled) ec = {};
         state_->over = true;
@@ -174,19 +123,23 @@ public:
     }
 };
 
-// COPY TO STDOUT, run as a simple query: answers the opener with the reader once the data
-// starts, then hands the data to the reader in chunks, pausing the reads while two wait.
-class copy_out_request : public copy_request<copy_reader, copy_out_state> {
+// COPY TO STDOUT, run as a simple query: answers the opener with the reader (raw or typed) once
+// the data starts, then hands the data to the reader in chunks, pausing the reads while two
+// wait.
+template <class Reader>
+class copy_out_request : public copy_request<Reader, copy_out_state> {
 public:
-    copy_out_request(std::shared_ptr<copy_out_state> st, open_handler h)
-        : copy_request(std::move(st), std::move(h), "COPY TO STDOUT") {
-        flush_at = 0; // on_rows at the end of every batch: a waiting reader gets the data
+    using base = copy_request<Reader, copy_out_state>;
+    using base::state_;
+    copy_out_request(std::shared_ptr<copy_out_state> st, typename base::open_handler h)
+        : base(std::move(st), std::move(h), "COPY TO STDOUT") {
+        this->flush_at = 0; // on_rows at the end of every batch: a waiting reader gets the data
     }
 
-    void on_identified() override { state_->request_id = id; }
+    void on_identified() override { state_->request_id = this->id; }
 
     bool on_copy_out(connection_impl& c, const protocol::message_view&) override {
-        hand_over(c);
+        this->hand_over(c);
         return true;
     }
 
@@ -214,7 +167,7 @@ public:
     }
 
     void answer(error_code ec, const connection_impl& c, call how) override {
-        if (answer_opener(ec, c, how)) return;
+        if (this->answer_opener(ec, c, how)) return;
         state_->finished = true;
         state_->ec = ec;
         state_->hand_out(c, how);
@@ -251,30 +204,6 @@ void refuse_empty(Handler& h, diagnostics* diag, Args... args) {
         diag->message = "the COPY handle is empty (default-constructed or moved from)";
     }
     deliver_detached(h, error_code(client_errc::copy_ended), std::move(args)...);
-}
-
-// Runs `f` on the connection's executor: at once when already there.
-template <class F>
-void on_executor_of(connection_impl& c, F&& f) {
-    if (c.on_executor()) return f();
-    asio::post(c.executor, std::forward<F>(f));
-}
-
-// Why a writer's operation cannot go on: the COPY is over (its error, or copy_ended), or it was
-// ended by the caller. Success: it can.
-error_code writer_refusal(const copy_in_state& st, diagnostics* diag) {
-    if (st.over && st.ec) {
-        if (diag) *diag = st.diag;
-        return st.ec;
-    }
-    if (st.over || st.ended) {
-        if (diag) {
-            *diag = diagnostics{};
-            diag->message = "the COPY was finished or aborted already";
-        }
-        return client_errc::copy_ended;
-    }
-    return {};
 }
 
 // Ends the COPY: what is gathered, then `end` (CopyDone or CopyFail).
@@ -316,7 +245,8 @@ void connection::start_copy_in(detail::connection_impl* impl, copy_in_handler ha
                                const detail::op_settings& op, std::string_view sql) {
     auto st = std::make_shared<detail::copy_in_state>();
     st->conn = impl->shared_from_this();
-    detail::start_copy<detail::copy_in_request>(impl, std::move(st), std::move(handler), op, sql);
+    detail::start_copy<detail::copy_in_request<copy_writer>>(impl, std::move(st),
+                                                             std::move(handler), op, sql);
 }
 
 void connection::start_copy_out(detail::connection_impl* impl, copy_out_handler handler,
@@ -324,7 +254,33 @@ void connection::start_copy_out(detail::connection_impl* impl, copy_out_handler 
     auto st = std::make_shared<detail::copy_out_state>();
     st->conn = impl->weak_from_this();
     st->executor = impl->executor;
-    detail::start_copy<detail::copy_out_request>(impl, std::move(st), std::move(handler), op, sql);
+    detail::start_copy<detail::copy_out_request<copy_reader>>(impl, std::move(st),
+                                                              std::move(handler), op, sql);
+}
+
+void connection::start_copy_in_rows(detail::connection_impl* impl, copy_in_rows_handler handler,
+                                    const detail::op_settings& op, std::string_view table,
+                                    std::span<const std::string> columns) {
+    std::string sql;
+    if (auto ec = detail::typed_copy_sql(true, table, columns, sql, op.diag))
+        return detail::deliver_detached(handler, ec, copy_row_writer());
+    auto st = std::make_shared<detail::copy_in_state>();
+    st->conn = impl->shared_from_this();
+    detail::start_copy<detail::copy_in_request<copy_row_writer>>(impl, std::move(st),
+                                                                 std::move(handler), op, sql);
+}
+
+void connection::start_copy_out_rows(detail::connection_impl* impl, copy_out_rows_handler handler,
+                                     const detail::op_settings& op, std::string_view table,
+                                     std::span<const std::string> columns) {
+    std::string sql;
+    if (auto ec = detail::typed_copy_sql(false, table, columns, sql, op.diag))
+        return detail::deliver_detached(handler, ec, copy_row_reader());
+    auto st = std::make_shared<detail::copy_out_state>();
+    st->conn = impl->weak_from_this();
+    st->executor = impl->executor;
+    detail::start_copy<detail::copy_out_request<copy_row_reader>>(impl, std::move(st),
+                                                                  std::move(handler), op, sql);
 }
 
 void copy_writer::start_write(const std::shared_ptr<detail::copy_in_state>& state,
@@ -374,10 +330,40 @@ void copy_writer::start_write(const std::shared_ptr<detail::copy_in_state>& stat
     });
 }
 
+void copy_writer::start_send(const std::shared_ptr<detail::copy_in_state>& state,
+                             void_handler handler, const detail::op_settings& op,
+                             std::span<const std::byte> messages) {
+    if (!state) return detail::refuse_empty(handler, op.diag);
+    auto send = [state, diag = op.diag](void_handler h, std::span<const std::byte> bytes) {
+        detail::connection_impl& c = *state->conn;
+        if (const auto ec = detail::writer_refusal(*state, diag))
+            return c.deliver(h, detail::call::posted, ec);
+        if (!state->pending.empty()) {
+            c.send_copy(state->pending.data());
+            state->pending.clear();
+        }
+        c.send_copy(bytes);
+        c.when_written(std::move(h));
+    };
+    // On the executor the bytes go straight to the send queue; elsewhere they are copied first.
+    if (state->conn->on_executor()) return send(std::move(handler), messages);
+    protocol::write_buffer copy;
+    copy.put_bytes(messages);
+    asio::post(state->conn->executor,
+               [send, h = std::move(handler), copy = std::move(copy)]() mutable {
+                   send(std::move(h), copy.data());
+               });
+}
+
 void copy_writer::start_finish(const std::shared_ptr<detail::copy_in_state>& state,
-                               count_handler handler, const detail::op_settings& op) {
+                               count_handler handler, const detail::op_settings& op,
+                               std::span<const std::byte> last) {
     if (!state) return detail::refuse_empty(handler, op.diag, std::uint64_t{0});
-    detail::on_executor_of(*state->conn, [state, h = std::move(handler), diag = op.diag]() mutable {
+    protocol::write_buffer done;
+    done.put_bytes(last);
+    protocol::encode_copy_done(done);
+    detail::on_executor_of(*state->conn, [state, h = std::move(handler), diag = op.diag,
+                                          done = std::move(done)]() mutable {
         detail::connection_impl& c = *state->conn;
         if (state->over && !state->ended) {
             // The server ended the COPY first: its error, or (no error) its row count.
@@ -387,8 +373,6 @@ void copy_writer::start_finish(const std::shared_ptr<detail::copy_in_state>& sta
         }
         if (const auto ec = detail::writer_refusal(*state, diag))
             return c.deliver(h, detail::call::posted, ec, std::uint64_t{0});
-        protocol::write_buffer done;
-        protocol::encode_copy_done(done);
         detail::end_copy(*state, done, false);
         state->finisher.emplace(std::move(h));
         state->finisher_diag = diag;

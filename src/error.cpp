@@ -41,6 +41,7 @@ bool is_fatal(const error_code& ec) noexcept {
         case client_errc::transaction_rolled_back:
         case client_errc::invalid_savepoint_name:
         case client_errc::savepoint_ended:
+        case client_errc::invalid_copy_data:
         case client_errc::unexpected_row_count:
         case client_errc::unexpected_null:
         case client_errc::invalid_binary_length:

@@ -5,6 +5,7 @@
 #include <pgasio/batch_results.hpp>
 #include <pgasio/config.hpp>
 #include <pgasio/copy.hpp>
+#include <pgasio/copy_rows.hpp>
 #include <pgasio/cursor.hpp>
 #include <pgasio/detail/split_token.hpp>
 #include <pgasio/error.hpp>
@@ -346,6 +347,100 @@ public:
             token, detail::op_settings{}, std::string(sql));
     }
 
+    /// Starts a typed binary COPY of `columns` (in that order) into `table` and returns its
+    /// writer (see copy_row_writer) once the server is ready for rows. The names are quoted as
+    /// identifiers (any name works, exactly as written, case kept); the columns' types are
+    /// described by the server in the same round trip (a `SELECT columns FROM table LIMIT 0`
+    /// sent with the COPY), so each value written is checked against its column. The COPY
+    /// runs alone, as async_copy_in's. Completion signature: void(error_code,
+    /// copy_row_writer). Errors: boost::system::errc::invalid_argument for an empty table name
+    /// or column list, or a name that is empty, longer than 63 bytes or holds a NUL (nothing is
+    /// sent); the server's (no such table, no such column: 42P01, 42703, naming it);
+    /// async_copy_in's. (GCC 12 cannot co_await an expression that holds a braced list: name
+    /// the column list first, as below.)
+    /// @code
+    /// const std::vector<std::string> columns{"id", "name"};
+    /// auto w = co_await conn.async_copy_in_rows("items", columns);
+    /// co_await w.async_write_row(1, "first");
+    /// std::uint64_t rows = co_await w.async_finish();
+    /// @endcode
+    template <class Token = default_token>
+    auto async_copy_in_rows(std::string_view table, std::vector<std::string> columns,
+                            Token&& token = {}) {
+        return boost::asio::async_initiate<Token, void(error_code, copy_row_writer)>(
+            [impl = impl_.get()](auto handler, detail::op_settings op, const std::string& name,
+                                 const std::vector<std::string>& cols) {
+                start_copy_in_rows(impl, copy_in_rows_handler(std::move(handler)), op, name, cols);
+            },
+            token, detail::op_settings{}, std::string(table), std::move(columns));
+    }
+
+    /// async_copy_in_rows for rows of type T, a BOOST_DESCRIBE_STRUCT whose public member names
+    /// are the columns (in declaration order; write them with copy_row_writer::write_row(obj)
+    /// or async_write_rows(range)). Once the server has described the columns, each member's
+    /// type is checked against its column's: the writer is handed out only when all fit.
+    /// Completion signature: void(error_code, copy_row_writer). Errors: async_copy_in_rows's
+    /// (42703 for a member without a column, naming it); client_errc::type_mismatch naming
+    /// the member, its column and both types (the COPY is aborted, nothing copied).
+    /// @code
+    /// struct item { std::int64_t id; std::string name; };
+    /// BOOST_DESCRIBE_STRUCT(item, (), (id, name))
+    /// auto w = co_await conn.async_copy_in_as<item>("items");
+    /// co_await w.async_write_rows(items);
+    /// co_await w.async_finish();
+    /// @endcode
+    template <class T, class Token = default_token>
+    auto async_copy_in_as(std::string_view table, Token&& token = {}) {
+        return async_copy_in_as<T>(table, detail::member_names<T>(), std::forward<Token>(token));
+    }
+    /// async_copy_in_as for rows of type T (a described struct, another aggregate or a
+    /// std::tuple) whose fields go, in order, to `columns`.
+    template <class T, class Token = default_token>
+    auto async_copy_in_as(std::string_view table, std::vector<std::string> columns,
+                          Token&& token = {}) {
+        return boost::asio::async_initiate<Token, void(error_code, copy_row_writer)>(
+            [impl = impl_.get()](auto handler, detail::op_settings op, const std::string& name,
+                                 const std::vector<std::string>& cols) {
+                auto ex = boost::asio::get_associated_executor(handler, executor_of(impl));
+                auto slot = boost::asio::get_associated_cancellation_slot(handler);
+                auto checked = [h = std::move(handler), diag = op.diag](error_code ec,
+                                                                        copy_row_writer w) mutable {
+                    if (!ec) ec = detail::check_copy_fields<T>(w.columns(), diag);
+                    // A writer dropped here aborts the COPY: nothing of it is copied.
+                    if (ec) w = copy_row_writer();
+                    std::move(h)(ec, std::move(w));
+                };
+                start_copy_in_rows(impl,
+                                   copy_in_rows_handler(boost::asio::bind_cancellation_slot(
+                                       slot, boost::asio::bind_executor(ex, std::move(checked)))),
+                                   op, name, cols);
+            },
+            token, detail::op_settings{}, std::string(table), std::move(columns));
+    }
+
+    /// Starts a typed binary COPY of `columns` of `table` to the client and returns its reader
+    /// (see copy_row_reader) once the data starts: rows in batches, each a pgasio::result
+    /// whose columns have the types the server described. Names and errors as
+    /// async_copy_in_rows's; the COPY runs alone. Completion signature: void(error_code,
+    /// copy_row_reader).
+    /// @code
+    /// const std::vector<std::string> columns{"id", "name"};
+    /// auto r = co_await conn.async_copy_out_rows("items", columns);
+    /// for (pgasio::result batch; !(batch = co_await r.async_next()).empty();)
+    ///     for (const item& it : pgasio::rows_as<item>(batch)) use(it);
+    /// @endcode
+    template <class Token = default_token>
+    auto async_copy_out_rows(std::string_view table, std::vector<std::string> columns,
+                             Token&& token = {}) {
+        return boost::asio::async_initiate<Token, void(error_code, copy_row_reader)>(
+            [impl = impl_.get()](auto handler, detail::op_settings op, const std::string& name,
+                                 const std::vector<std::string>& cols) {
+                start_copy_out_rows(impl, copy_out_rows_handler(std::move(handler)), op, name,
+                                    cols);
+            },
+            token, detail::op_settings{}, std::string(table), std::move(columns));
+    }
+
     /// Waits for exclusive use of the session and returns it as a lease: from the grant until
     /// the lease is released (or destroyed), only operations run through the lease are written
     /// to the server; everyone else's wait in order, encoded, and go on afterwards. Requests
@@ -522,6 +617,16 @@ private:
                               const detail::op_settings& op, std::string_view sql);
     static void start_copy_out(detail::connection_impl* impl, copy_out_handler handler,
                                const detail::op_settings& op, std::string_view sql);
+    using copy_in_rows_handler =
+        boost::asio::any_completion_handler<void(error_code, copy_row_writer)>;
+    using copy_out_rows_handler =
+        boost::asio::any_completion_handler<void(error_code, copy_row_reader)>;
+    static void start_copy_in_rows(detail::connection_impl* impl, copy_in_rows_handler handler,
+                                   const detail::op_settings& op, std::string_view table,
+                                   std::span<const std::string> columns);
+    static void start_copy_out_rows(detail::connection_impl* impl, copy_out_rows_handler handler,
+                                    const detail::op_settings& op, std::string_view table,
+                                    std::span<const std::string> columns);
     using cursor_handler = boost::asio::any_completion_handler<void(error_code, cursor)>;
     static void start_open_cursor(detail::connection_impl* impl, cursor_handler handler,
                                   const detail::op_settings& op, std::string_view sql,

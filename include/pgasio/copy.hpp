@@ -21,6 +21,9 @@ struct copy_in_state;
 struct copy_out_state;
 } // namespace detail
 
+class copy_row_writer;
+class copy_row_reader;
+
 /// The client's side of a `COPY ... FROM STDIN` (connection::async_copy_in): the data, in the
 /// format the statement names (text, CSV or binary), as bytes.
 ///
@@ -111,13 +114,21 @@ public:
     }
 
 private:
+    friend class copy_row_writer;
     using void_handler = boost::asio::any_completion_handler<void(error_code)>;
     using count_handler = boost::asio::any_completion_handler<void(error_code, std::uint64_t)>;
     static void start_write(const std::shared_ptr<detail::copy_in_state>& state,
                             void_handler handler, const detail::op_settings& op,
                             std::span<const std::byte> data);
+    // Sends `messages`, whole CopyData messages the caller framed (the typed writer's chunk),
+    // after what is gathered; completes once the socket took them.
+    static void start_send(const std::shared_ptr<detail::copy_in_state>& state,
+                           void_handler handler, const detail::op_settings& op,
+                           std::span<const std::byte> messages);
+    // Ends the COPY as async_finish does, `last` (whole CopyData messages) sent before CopyDone.
     static void start_finish(const std::shared_ptr<detail::copy_in_state>& state,
-                             count_handler handler, const detail::op_settings& op);
+                             count_handler handler, const detail::op_settings& op,
+                             std::span<const std::byte> last = {});
     static void start_abort(const std::shared_ptr<detail::copy_in_state>& state,
                             void_handler handler, const detail::op_settings& op,
                             std::string reason);
@@ -189,6 +200,7 @@ public:
     void cancel() noexcept;
 
 private:
+    friend class copy_row_reader;
     using chunk_handler = boost::asio::any_completion_handler<void(error_code, std::string)>;
     static void start_read(const std::shared_ptr<detail::copy_out_state>& state,
                            chunk_handler handler, diagnostics* diag);

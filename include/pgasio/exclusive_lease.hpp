@@ -141,6 +141,32 @@ public:
     auto async_copy_out(std::string_view sql, Token&& token = {}) {
         return conn().async_copy_out(sql, in_lease(std::forward<Token>(token)));
     }
+    /// connection::async_copy_in_rows, inside the lease.
+    template <class Token = default_token>
+    auto async_copy_in_rows(std::string_view table, std::vector<std::string> columns,
+                            Token&& token = {}) {
+        return conn().async_copy_in_rows(table, std::move(columns),
+                                         in_lease(std::forward<Token>(token)));
+    }
+    /// connection::async_copy_in_as (columns from T's member names), inside the lease.
+    template <class T, class Token = default_token>
+    auto async_copy_in_as(std::string_view table, Token&& token = {}) {
+        return conn().template async_copy_in_as<T>(table, in_lease(std::forward<Token>(token)));
+    }
+    /// connection::async_copy_in_as with a column list, inside the lease.
+    template <class T, class Token = default_token>
+    auto async_copy_in_as(std::string_view table, std::vector<std::string> columns,
+                          Token&& token = {}) {
+        return conn().template async_copy_in_as<T>(table, std::move(columns),
+                                                   in_lease(std::forward<Token>(token)));
+    }
+    /// connection::async_copy_out_rows, inside the lease.
+    template <class Token = default_token>
+    auto async_copy_out_rows(std::string_view table, std::vector<std::string> columns,
+                             Token&& token = {}) {
+        return conn().async_copy_out_rows(table, std::move(columns),
+                                          in_lease(std::forward<Token>(token)));
+    }
     /// connection::async_prepare, inside the lease.
     template <class Token = default_token>
     auto async_prepare(std::string_view sql, Token&& token = {}) {

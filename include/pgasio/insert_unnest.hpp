@@ -49,8 +49,8 @@ struct param_traits<unnest_column<Row, K>> {
     static constexpr protocol::oid type_oid =
         protocol::types::codec<std::vector<element>>::type_oid;
     static protocol::oid oid_of(const unnest_column<Row, K>&) noexcept { return type_oid; }
-    static void write(protocol::bind_writer& bind, const unnest_column<Row, K>& c) {
-        bind.value([&](protocol::write_buffer& out) {
+    static void write(protocol::field_writer& w, const unnest_column<Row, K>& c) {
+        w.value([&](protocol::write_buffer& out) {
             return encode_param_array<element>(
                 out, c.rows.size(),
                 [&](std::size_t i) -> const element& { return field_of<K>(c.rows[i]); });

@@ -97,20 +97,20 @@ std::size_t param_count(const Params&... params) noexcept {
 }
 
 /// Writes a dynamic parameter list: every value in binary, NULLs as NULL.
-inline void write_params(protocol::bind_writer& bind, std::span<const value> params) {
+inline void write_params(protocol::field_writer& out, std::span<const value> params) {
     for (const value& v : params)
-        param_traits<value>::write(bind, v);
+        param_traits<value>::write(out, v);
 }
 
-/// Writes each parameter in binary into `bind` (whose parameter formats must say binary). A
-/// single std::vector<value> / std::span<const value> is a dynamic list (see above). Encoding
-/// errors are kept by the writer and returned by bind.finish().
+/// Writes each parameter in binary into `out`: a Bind (whose parameter formats must say binary)
+/// or a binary COPY row. A single std::vector<value> / std::span<const value> is a dynamic list
+/// (see above). Encoding errors are kept by the writer and returned by its finish().
 template <class... Params>
-void write_params(protocol::bind_writer& bind, const Params&... params) {
+void write_params(protocol::field_writer& out, const Params&... params) {
     if constexpr (is_value_list_v<Params...>)
-        write_params(bind, std::span<const value>(params...));
+        write_params(out, std::span<const value>(params...));
     else
-        (param_traits_of<Params>::write(bind, params), ...);
+        (param_traits_of<Params>::write(out, params), ...);
 }
 
 } // namespace pgasio::detail

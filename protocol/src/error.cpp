@@ -127,6 +127,9 @@ const char* describe(client_errc e) noexcept {
     case client_errc::savepoint_ended:
         return "the savepoint was released, rolled back past, or its transaction ended: it "
                "takes no more operations";
+    case client_errc::invalid_copy_data:
+        return "the binary COPY data is malformed (its header, a row's field count or a field's "
+               "length)";
     case client_errc::unexpected_row_count:
         return "the query returned a number of rows other than the one expected";
     case client_errc::unexpected_null:

@@ -8,10 +8,6 @@ namespace {
 
 using boost::system::error_code;
 
-// The server refuses messages longer than MaxAllocSize (1 GiB - 1) with a fatal error; we refuse
-// them before sending so that the connection survives the mistake.
-constexpr std::size_t max_frontend_length = 0x3FFFFFFF;
-
 bool has_nul(std::string_view s) noexcept {
     return s.find('\0') != std::string_view::npos;
 }
@@ -207,10 +203,9 @@ void encode_terminate(write_buffer& out) {
 bind_writer::bind_writer(write_buffer& out, std::string_view portal, std::string_view statement,
                          std::span<const format_code> parameter_formats,
                          std::size_t parameter_count)
-    : out_(&out)
+    : field_writer(out, parameter_count)
     , start_(out.size())
-    , length_at_(0)
-    , expected_(parameter_count) {
+    , length_at_(0) {
     if (has_nul(portal) || has_nul(statement)) {
         ec_ = client_errc::embedded_nul;
         return;
@@ -231,7 +226,7 @@ bind_writer::bind_writer(write_buffer& out, std::string_view portal, std::string
     out.put_u16(static_cast<std::uint16_t>(parameter_count));
 }
 
-void bind_writer::null_value() {
+void field_writer::null_value() {
     if (ec_) return;
     if (written_++ >= expected_) {
         ec_ = client_errc::parameter_count_mismatch;
@@ -240,33 +235,11 @@ void bind_writer::null_value() {
     out_->put_i32(-1);
 }
 
-void bind_writer::value_bytes(std::span<const std::byte> bytes) {
+void field_writer::value_bytes(std::span<const std::byte> bytes) {
     value([bytes](write_buffer& b) {
         b.put_bytes(bytes);
         return boost::system::error_code{};
     });
-}
-
-std::size_t bind_writer::begin_value() {
-    if (written_++ >= expected_) {
-        ec_ = client_errc::parameter_count_mismatch;
-        return 0;
-    }
-    return out_->begin_length();
-}
-
-void bind_writer::end_value(std::size_t at, boost::system::error_code ec) {
-    if (ec) {
-        ec_ = ec;
-        return;
-    }
-    const std::size_t length = out_->size() - at - 4;
-    if (length > max_frontend_length) {
-        ec_ = client_errc::message_too_long;
-        return;
-    }
-    // A value's length excludes its own 4 bytes (unlike a message's length).
-    out_->patch_i32(at, static_cast<std::int32_t>(length));
 }
 
 error_code bind_writer::finish(std::span<const format_code> result_formats) {

@@ -19,8 +19,9 @@ template <class T>
 inline constexpr bool always_false_v = false;
 
 /// `param_traits<T>` (T decayed) provides `static_type` (true when the OID is known at compile
-/// time, then `type_oid`), `oid_of(v)` and `write(bind, v)`. The primary template covers every
-/// type with a codec.
+/// time, then `type_oid`), `oid_of(v)` and `write(w, v)`, which appends the value to a Bind's
+/// parameters or a binary COPY row (both are protocol::field_writer). The primary template covers
+/// every type with a codec.
 template <class T>
 struct param_traits {
     static_assert(always_false_v<T>,
@@ -42,8 +43,8 @@ struct param_traits<T> {
     static constexpr bool static_type = true;
     static constexpr protocol::oid type_oid = codec::type_oid;
     static protocol::oid oid_of(const T&) noexcept { return type_oid; }
-    static void write(protocol::bind_writer& bind, const T& v) {
-        bind.value([&](protocol::write_buffer& out) { return codec::encode_binary(out, v); });
+    static void write(protocol::field_writer& w, const T& v) {
+        w.value([&](protocol::write_buffer& out) { return codec::encode_binary(out, v); });
     }
 };
 
@@ -59,8 +60,8 @@ requires(!has_param_codec<T> && std::is_integral_v<T> && std::is_signed_v<T> &&
     static constexpr bool static_type = true;
     static constexpr protocol::oid type_oid = param_traits<fixed>::type_oid;
     static protocol::oid oid_of(T) noexcept { return type_oid; }
-    static void write(protocol::bind_writer& bind, T v) {
-        param_traits<fixed>::write(bind, static_cast<fixed>(v));
+    static void write(protocol::field_writer& w, T v) {
+        param_traits<fixed>::write(w, static_cast<fixed>(v));
     }
 };
 
@@ -70,7 +71,7 @@ struct param_traits<std::nullopt_t> {
     static constexpr bool static_type = true;
     static constexpr protocol::oid type_oid = 0;
     static protocol::oid oid_of(std::nullopt_t) noexcept { return 0; }
-    static void write(protocol::bind_writer& bind, std::nullopt_t) { bind.null_value(); }
+    static void write(protocol::field_writer& w, std::nullopt_t) { w.null_value(); }
 };
 
 /// std::optional<T>: NULL or T, typed as T either way.
@@ -90,11 +91,11 @@ struct param_traits<std::optional<T>> {
         else
             return v ? inner::oid_of(*v) : protocol::oid{0};
     }
-    static void write(protocol::bind_writer& bind, const std::optional<T>& v) {
+    static void write(protocol::field_writer& w, const std::optional<T>& v) {
         if (v)
-            inner::write(bind, *v);
+            inner::write(w, *v);
         else
-            bind.null_value();
+            w.null_value();
     }
 };
 
@@ -104,11 +105,11 @@ struct param_traits<const char*> {
     static constexpr bool static_type = true;
     static constexpr protocol::oid type_oid = param_traits<std::string_view>::type_oid;
     static protocol::oid oid_of(const char*) noexcept { return type_oid; }
-    static void write(protocol::bind_writer& bind, const char* s) {
+    static void write(protocol::field_writer& w, const char* s) {
         if (s)
-            param_traits<std::string_view>::write(bind, std::string_view(s));
+            param_traits<std::string_view>::write(w, std::string_view(s));
         else
-            bind.null_value();
+            w.null_value();
     }
 };
 template <>
@@ -146,13 +147,13 @@ struct param_traits<std::span<T, N>> {
     static constexpr bool static_type = true;
     static constexpr protocol::oid type_oid = codec::type_oid;
     static protocol::oid oid_of(std::span<T, N>) noexcept { return type_oid; }
-    static void write(protocol::bind_writer& bind, std::span<T, N> v) {
+    static void write(protocol::field_writer& w, std::span<T, N> v) {
         if constexpr (is_bytes)
-            bind.value([&](protocol::write_buffer& out) {
+            w.value([&](protocol::write_buffer& out) {
                 return codec::encode_binary(out, std::span<const std::byte>(v));
             });
         else
-            bind.value([&](protocol::write_buffer& out) {
+            w.value([&](protocol::write_buffer& out) {
                 return encode_param_array<element>(
                     out, v.size(), [&](std::size_t i) -> const element& { return v[i]; });
             });
@@ -164,11 +165,11 @@ template <>
 struct param_traits<value> {
     static constexpr bool static_type = false;
     static protocol::oid oid_of(const value& v) noexcept { return v.type_oid(); }
-    static void write(protocol::bind_writer& bind, const value& v) {
+    static void write(protocol::field_writer& w, const value& v) {
         if (v.is_null())
-            bind.null_value();
+            w.null_value();
         else
-            bind.value([&](protocol::write_buffer& out) { return v.encode_binary(out); });
+            w.value([&](protocol::write_buffer& out) { return v.encode_binary(out); });
     }
 };
 

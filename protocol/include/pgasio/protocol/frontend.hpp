@@ -1,6 +1,7 @@
 // Encoders for every message a client sends (protocol 3.0 and 3.2).
 #pragma once
 
+#include <pgasio/protocol/error.hpp>
 #include <pgasio/protocol/format_code.hpp>
 #include <pgasio/protocol/write_buffer.hpp>
 
@@ -17,6 +18,11 @@
 /// string the protocol NUL-terminates, which would otherwise silently cut the string short or
 /// let the rest be read as another field).
 namespace pgasio::protocol {
+
+/// The longest message the server accepts (MaxAllocSize, 1 GiB - 1), and so the longest value
+/// one can carry: it refuses a longer one with a fatal error, so encoders refuse it before
+/// sending and the connection survives the mistake.
+inline constexpr std::size_t max_frontend_length = 0x3FFFFFFF;
 
 /// The protocol versions pgasio speaks. 3.2 (PostgreSQL 18) differs in BackendKeyData's key
 /// length; a server that does not know it answers with NegotiateProtocolVersion.
@@ -104,11 +110,58 @@ boost::system::error_code encode_copy_fail(write_buffer& out, std::string_view r
 /// Terminate: the polite goodbye before closing the socket.
 void encode_terminate(write_buffer& out);
 
-/// Writes a Bind message, one parameter at a time, straight into the buffer (no temporary copy
-/// of the values), so type codecs can encode each value in place.
+/// Writes values as Bind's parameters and binary COPY's fields both lay them out: an int32
+/// length (-1 for NULL) and the value's bytes, straight into a buffer, so that type codecs
+/// encode each value in place and one set of encoders serves queries and COPY alike.
+///
+/// Errors are sticky: the first failure (an encoder's, or a value beyond the number announced)
+/// stops further writes and is kept for the derived writer's finish(). The writer must not
+/// outlive the buffer.
+class field_writer {
+public:
+    /// Appends a NULL.
+    void null_value();
+    /// Appends a value whose bytes `encode(write_buffer&) -> error_code` writes.
+    template <class Encode>
+    void value(Encode&& encode) {
+        // Inline: a COPY row or a Bind is a run of these, and the calls showed in profiles.
+        if (ec_) return;
+        if (written_++ >= expected_) {
+            ec_ = client_errc::parameter_count_mismatch;
+            return;
+        }
+        const std::size_t at = out_->begin_length();
+        if (const boost::system::error_code ec = encode(*out_)) {
+            ec_ = ec;
+            return;
+        }
+        // A value's length excludes its own 4 bytes (unlike a message's length).
+        const std::size_t length = out_->size() - at - 4;
+        if (length > max_frontend_length) {
+            ec_ = client_errc::message_too_long;
+            return;
+        }
+        out_->patch_i32(at, static_cast<std::int32_t>(length));
+    }
+    /// Appends a value holding `bytes` as they are.
+    void value_bytes(std::span<const std::byte> bytes);
+
+protected:
+    field_writer(write_buffer& out, std::size_t expected) noexcept
+        : out_(&out)
+        , expected_(expected) {}
+
+    write_buffer* out_;
+    std::size_t expected_;    // values announced
+    std::size_t written_ = 0; // values written
+    boost::system::error_code ec_;
+};
+
+/// Writes a Bind message, one parameter at a time (field_writer's value / null_value), straight
+/// into the buffer (no temporary copy of the values).
 ///
 /// Errors are sticky: a failure in any step is returned by `finish()`, which then removes the
-/// partial message from the buffer. The writer must not outlive the buffer.
+/// partial message from the buffer.
 ///
 /// @code
 /// const format_code binary[] = {format_code::binary};
@@ -117,25 +170,12 @@ void encode_terminate(write_buffer& out);
 /// bind.null_value();
 /// if (auto ec = bind.finish(binary)) ...;            // results in binary
 /// @endcode
-class bind_writer {
+class bind_writer : public field_writer {
 public:
     /// Starts Bind for `statement` into `portal`. `parameter_formats` follows the protocol: empty
     /// means all text, one entry applies to all, otherwise one per parameter.
     bind_writer(write_buffer& out, std::string_view portal, std::string_view statement,
                 std::span<const format_code> parameter_formats, std::size_t parameter_count);
-
-    /// Appends a NULL parameter.
-    void null_value();
-    /// Appends a parameter whose bytes `encode(write_buffer&) -> error_code` writes.
-    template <class Encode>
-    void value(Encode&& encode) {
-        if (ec_) return;
-        const std::size_t at = begin_value();
-        if (ec_) return;
-        end_value(at, encode(*out_));
-    }
-    /// Appends a parameter holding `bytes` as they are.
-    void value_bytes(std::span<const std::byte> bytes);
 
     /// Ends the message with the result column formats (same convention as parameter formats).
     /// Errors: parameter_count_mismatch when fewer or more values than announced were written;
@@ -144,15 +184,8 @@ public:
     boost::system::error_code finish(std::span<const format_code> result_formats);
 
 private:
-    std::size_t begin_value();
-    void end_value(std::size_t at, boost::system::error_code ec);
-
-    write_buffer* out_;
-    std::size_t start_;       // buffer size before the message: restored on error
-    std::size_t length_at_;   // the message length placeholder
-    std::size_t expected_;    // parameters announced
-    std::size_t written_ = 0; // parameters written
-    boost::system::error_code ec_;
+    std::size_t start_;     // buffer size before the message: restored on error
+    std::size_t length_at_; // the message length placeholder
 };
 
 } // namespace pgasio::protocol

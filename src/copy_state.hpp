@@ -1,0 +1,119 @@
+// What a COPY's request and the caller's handle (writer or reader, raw or typed) share.
+#pragma once
+
+#include "connection_impl.hpp"
+
+#include <pgasio/column.hpp>
+#include <pgasio/error.hpp>
+
+#include <pgasio/protocol/write_buffer.hpp>
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/post.hpp>
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace pgasio::detail {
+
+using void_handler = asio::any_completion_handler<void(error_code)>;
+using count_handler = asio::any_completion_handler<void(error_code, std::uint64_t)>;
+using chunk_handler = asio::any_completion_handler<void(error_code, std::string)>;
+
+/// What a copy_writer and its request share (on the connection's executor only).
+struct copy_in_state {
+    std::shared_ptr<connection_impl> conn;
+    protocol::write_buffer pending; ///< CopyData messages not sent yet
+    bool ended = false;             ///< CopyDone or CopyFail sent
+    bool aborting = false;          ///< ended with CopyFail by the caller
+    bool over = false;              ///< the request is answered: `ec` says how
+    error_code ec;
+    diagnostics diag;
+    std::uint64_t rows = 0;
+    column_list columns; ///< of the statement before the COPY (a typed COPY's description)
+    std::optional<count_handler> finisher; ///< async_finish or async_abort, waiting
+    diagnostics* finisher_diag = nullptr;
+    std::optional<void_handler> writer;  ///< an async_write waiting for the socket, cancellable
+    asio::cancellation_slot writer_slot; ///< the writer's, cleared when it is answered
+
+    /// Takes the waiting async_write's handler (if any) and clears its cancellation slot.
+    std::optional<void_handler> take_writer() {
+        if (writer_slot.is_connected()) writer_slot.clear();
+        writer_slot = {};
+        return std::exchange(writer, std::nullopt);
+    }
+};
+
+/// What a copy_reader and its request share (on the connection's executor only).
+struct copy_out_state {
+    std::weak_ptr<connection_impl> conn;
+    asio::any_io_executor executor;
+    std::uint64_t request_id = 0;
+    std::deque<std::string> chunks; ///< data not taken yet; the last one may still fill
+    bool finished = false;          ///< the request is over: `ec` says how
+    error_code ec;
+    diagnostics diag;
+    std::uint64_t rows = 0;
+    column_list columns; ///< of the statement before the COPY (a typed COPY's description)
+    std::optional<chunk_handler> waiter;
+    diagnostics* waiter_diag = nullptr;
+    asio::cancellation_slot waiter_slot; ///< the waiter's, cleared when it is answered
+
+    /// Gives the waiting reader (if any) the next chunk, or the end, or the error.
+    void hand_out(const connection_impl& c, call how) {
+        if (!waiter || (chunks.empty() && !finished)) return;
+        auto h = std::move(*waiter);
+        waiter.reset();
+        if (waiter_slot.is_connected()) waiter_slot.clear();
+        waiter_slot = {};
+        if (!chunks.empty()) {
+            std::string chunk = std::move(chunks.front());
+            chunks.pop_front();
+            return c.deliver(h, how, error_code{}, std::move(chunk));
+        }
+        if (ec && waiter_diag) *waiter_diag = diag;
+        c.deliver(h, how, ec, std::string());
+    }
+};
+
+/// Runs `f` on the connection's executor: at once when already there.
+template <class F>
+void on_executor_of(connection_impl& c, F&& f) {
+    if (c.on_executor()) return f();
+    asio::post(c.executor, std::forward<F>(f));
+}
+
+/// Why a writer's operation cannot go on: the COPY is over (its error, or copy_ended), or it was
+/// ended by the caller. Success: it can.
+inline error_code writer_refusal(const copy_in_state& st, diagnostics* diag) {
+    if (st.over && st.ec) {
+        if (diag) *diag = st.diag;
+        return st.ec;
+    }
+    if (st.over || st.ended) {
+        if (diag) {
+            *diag = diagnostics{};
+            diag->message = "the COPY was finished or aborted already";
+        }
+        return client_errc::copy_ended;
+    }
+    return {};
+}
+
+/// The statement of a typed COPY of `columns` of `table` (`in`: FROM STDIN, else TO STDOUT),
+/// in binary, after a `SELECT columns FROM table LIMIT 0` that describes the columns' types, so
+/// one round trip both describes and starts it. The names are quoted (any name works, case
+/// kept). Errors (invalid_argument, `diag` saying which name and why): an empty table name or
+/// column list, a name that is empty, longer than 63 bytes or holds a NUL byte.
+error_code typed_copy_sql(bool in, std::string_view table, std::span<const std::string> columns,
+                          std::string& sql, diagnostics* diag);
+
+} // namespace pgasio::detail
