@@ -70,17 +70,6 @@ decltype(auto) apply_fields(const T& row, F&& f) {
     }
 }
 
-/// The names of a described struct's public members, as the columns a COPY of it writes.
-template <class T>
-std::vector<std::string> member_names() {
-    static_assert(mapping_of<T>() == row_mapping::described,
-                  "pgasio: the columns of a COPY of T come from its member names, which only a "
-                  "BOOST_DESCRIBE_STRUCT gives: pass the column list");
-    std::vector<std::string> names;
-    boost::mp11::mp_for_each<described_members<T>>([&](auto d) { names.emplace_back(d.name); });
-    return names;
-}
-
 /// Checks T's fields against the columns a COPY writes, once when it starts: as many fields as
 /// columns, and each field whose type is known at compile time of a type its column takes.
 template <class T>

@@ -58,14 +58,6 @@ struct param_traits<unnest_column<Row, K>> {
     }
 };
 
-/// The column names of a described Row: its members' names.
-template <class Row>
-std::vector<std::string_view> member_names() {
-    std::vector<std::string_view> names;
-    boost::mp11::mp_for_each<described_members<Row>>([&](auto d) { names.push_back(d.name); });
-    return names;
-}
-
 /// The executor of a connection, or of the connection a lease holds.
 template <class Session>
 auto executor_of(Session& session) {
@@ -160,7 +152,8 @@ requires boost::describe::has_describe_members<std::ranges::range_value_t<Rows>>
 async_insert_unnest(Session& session, std::string_view table, const Rows& rows,
                     Token&& token = {}) {
     using Row = std::ranges::range_value_t<Rows>;
-    static const std::vector<std::string_view> names = detail::member_names<Row>();
+    static const std::vector<std::string> owned = detail::member_names<Row>();
+    static const std::vector<std::string_view> names(owned.begin(), owned.end());
     return async_insert_unnest(session, table, std::span<const std::string_view>(names), rows,
                                std::forward<Token>(token));
 }

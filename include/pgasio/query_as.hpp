@@ -14,6 +14,7 @@
 #include <array>
 #include <cstddef>
 #include <span>
+#include <string>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
@@ -77,6 +78,18 @@ constexpr row_mapping mapping_of() {
 template <class T>
 using described_members = boost::describe::describe_members<T, boost::describe::mod_public |
                                                                    boost::describe::mod_inherited>;
+
+/// The names of a described struct's public members: the columns a COPY or an INSERT of it
+/// writes.
+template <class T>
+std::vector<std::string> member_names() {
+    static_assert(mapping_of<T>() == row_mapping::described,
+                  "pgasio: the columns written from a T come from its member names, which only a "
+                  "BOOST_DESCRIBE_STRUCT gives: pass the column list");
+    std::vector<std::string> names;
+    boost::mp11::mp_for_each<described_members<T>>([&](auto d) { names.emplace_back(d.name); });
+    return names;
+}
 
 /// The number of columns T takes.
 template <class T>
