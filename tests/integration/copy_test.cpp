@@ -170,7 +170,7 @@ TEST_CASE("copy: a constraint violation mid-COPY leaves the table unchanged") {
     });
 }
 
-TEST_CASE("copy: aborting, or dropping the writer, copies nothing; the connection goes on") {
+TEST_CASE("copy: aborting, or dropping the writer, copies nothing, the connection goes on") {
     run([](asio::any_io_executor) -> asio::awaitable<void> {
         auto conn = co_await connect_primary();
         co_await conn.async_execute("CREATE TEMP TABLE ab (id int4)");

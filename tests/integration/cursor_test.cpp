@@ -79,7 +79,7 @@ TEST_CASE("cursor: a portal hands out fetch_size rows at a time, typed, until ex
     });
 }
 
-TEST_CASE("cursor: a portal needs a transaction block; without one, a clear error") {
+TEST_CASE("cursor: a portal needs a transaction block, without one, a clear error") {
     run([](asio::any_io_executor) -> asio::awaitable<void> {
         auto conn = co_await connect_primary();
         auto lease = co_await conn.async_acquire_exclusive();
@@ -96,7 +96,7 @@ TEST_CASE("cursor: a portal needs a transaction block; without one, a clear erro
     });
 }
 
-TEST_CASE("cursor: two portals fetched in turn; an error in the rows aborts the block only") {
+TEST_CASE("cursor: two portals fetched in turn, an error in the rows aborts the block only") {
     run([](asio::any_io_executor) -> asio::awaitable<void> {
         auto conn = co_await connect_primary();
         auto lease = co_await conn.async_acquire_exclusive();

@@ -68,7 +68,7 @@ TEST_CASE("engine: the default token honours cancellation: query || timer ends w
     });
 }
 
-TEST_CASE("engine: COPY FROM STDIN through a query fails at once; the connection stays usable") {
+TEST_CASE("engine: COPY FROM STDIN through a query fails at once, the connection stays usable") {
     run([](asio::any_io_executor ex) -> asio::awaitable<void> {
         auto conn = co_await connect_primary();
         co_await conn.async_execute("CREATE TEMP TABLE copy_target (n int4)");
@@ -121,7 +121,7 @@ TEST_CASE("engine: COPY TO STDOUT through a query is an error, not a silent succ
     });
 }
 
-TEST_CASE("engine: a statement belongs to its session; an empty handle is a clear error") {
+TEST_CASE("engine: a statement belongs to its session, an empty handle is a clear error") {
     run([](asio::any_io_executor) -> asio::awaitable<void> {
         auto a = co_await connect_primary();
         auto b = co_await connect_primary();
@@ -187,7 +187,7 @@ TEST_CASE("engine: a timed-out query is stopped on the server although others ar
     });
 }
 
-TEST_CASE("engine: the config's query_timeout is the default; with_timeout overrides it") {
+TEST_CASE("engine: the config's query_timeout is the default, with_timeout overrides it") {
     run([](asio::any_io_executor ex) -> asio::awaitable<void> {
         auto cfg = pgasio::test::test_config();
         cfg.pool.query_timeout = 200ms;
@@ -233,7 +233,7 @@ TEST_CASE("engine: cancelling a request waiting behind another never cancels the
     });
 }
 
-TEST_CASE("engine: partial cancellation of a sent request is refused; of an unsent one, honoured") {
+TEST_CASE("engine: partial cancellation of a sent request is refused, of an unsent one, honoured") {
     run([](asio::any_io_executor) -> asio::awaitable<void> {
         auto conn = co_await connect_primary();
         int done = 0;

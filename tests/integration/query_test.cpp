@@ -67,7 +67,7 @@ TEST_CASE("query: parameters in, typed rows out") {
     });
 }
 
-TEST_CASE("query: execute counts rows; query_one and query_opt check the count") {
+TEST_CASE("query: execute counts rows, query_one and query_opt check the count") {
     run([](asio::any_io_executor) -> asio::awaitable<void> {
         auto conn = co_await connect_primary();
         co_await conn.async_execute(
@@ -415,7 +415,7 @@ TEST_CASE("query: after idle_session_timeout, the next request says why the sess
     });
 }
 
-TEST_CASE("query: NOTIFY from another connection arrives; notices reach the handler") {
+TEST_CASE("query: NOTIFY from another connection arrives, notices reach the handler") {
     run([](asio::any_io_executor) -> asio::awaitable<void> {
         auto listener = co_await connect_primary();
         auto sender = co_await connect_primary();
@@ -528,7 +528,7 @@ TEST_CASE("query: a batch runs many queries in one round trip, one outcome each"
     });
 }
 
-TEST_CASE("query: an all_or_nothing batch stops at its first error; the rest are skipped") {
+TEST_CASE("query: an all_or_nothing batch stops at its first error, the rest are skipped") {
     run([](asio::any_io_executor) -> asio::awaitable<void> {
         auto conn = co_await connect_primary();
         pgasio::batch b(pgasio::batch_mode::all_or_nothing);

@@ -224,7 +224,7 @@ TEST_CASE("transaction: COMMIT of a failed transaction fails with transaction_ro
     });
 }
 
-TEST_CASE("transaction: savepoints nest, roll back, release, refuse stale handles; scopes") {
+TEST_CASE("transaction: savepoints nest, roll back, release, refuse stale handles, scopes") {
     run([](asio::any_io_executor) -> asio::awaitable<void> {
         auto conn = co_await connect_primary();
         auto other = co_await connect_primary();
