@@ -345,7 +345,7 @@ TEST_CASE("copy: a constraint broken at row 500,000 copies nothing and names the
 
 namespace {
 
-// A COPY into copy_blocked that the server cannot go on with (once start() has run): another
+// A COPY into `table` that the server cannot go on with (once start() has run): another
 // session's transaction holds an uncommitted row with id 1, the COPY's first row, so the server
 // waits for that transaction at its first batch of rows, stops reading, and TCP fills.
 // unblock() rolls it back.
@@ -353,16 +353,19 @@ struct blocked_copy {
     pgasio::connection other;
     std::optional<pgasio::exclusive_lease> tx; // holds `other`, which must not move
 
-    explicit blocked_copy(asio::any_io_executor ex)
-        : other(std::move(ex)) {}
+    std::string table; // not temporary (two sessions see it): one per test, as tests run at once
+
+    blocked_copy(asio::any_io_executor ex, std::string name)
+        : other(std::move(ex))
+        , table(std::move(name)) {}
 
     asio::awaitable<void> start(pgasio::connection& conn) {
-        co_await conn.async_execute("DROP TABLE IF EXISTS copy_blocked");
-        co_await conn.async_execute("CREATE TABLE copy_blocked (id int4 PRIMARY KEY)");
+        co_await conn.async_execute("DROP TABLE IF EXISTS " + table);
+        co_await conn.async_execute("CREATE TABLE " + table + " (id int4 PRIMARY KEY)");
         co_await other.async_connect(pgasio::test::test_config());
         tx.emplace(co_await other.async_acquire_exclusive());
         co_await tx->async_execute("BEGIN");
-        co_await tx->async_execute("INSERT INTO copy_blocked VALUES (1)");
+        co_await tx->async_execute("INSERT INTO " + table + " VALUES (1)");
     }
 
     // True once the session `pid` waits for a lock (the COPY is stuck mid-way).
@@ -401,9 +404,9 @@ TEST_CASE("copy: cancelling a write that waits for the socket aborts the COPY") 
     run([](asio::any_io_executor ex) -> asio::awaitable<void> {
         using namespace asio::experimental::awaitable_operators;
         auto conn = co_await connect_primary();
-        blocked_copy blocked(ex);
+        blocked_copy blocked(ex, "copy_blocked_cancel");
         co_await blocked.start(conn);
-        auto copy = co_await conn.async_copy_in("COPY copy_blocked FROM STDIN");
+        auto copy = co_await conn.async_copy_in("COPY " + blocked.table + " FROM STDIN");
         // Writes until one has waited 300 ms for the socket: the timer wins and the write is
         // cancelled. A write that ignored its cancellation would wait until the end of the run.
         std::int64_t next = 1;
@@ -424,19 +427,19 @@ TEST_CASE("copy: cancelling a write that waits for the socket aborts the COPY") 
         CHECK(ec == client_errc::copy_ended);
         co_await blocked.unblock();
         // The server reads what the socket held, then the CopyFail: nothing is copied.
-        const auto rows = co_await count_rows(conn, "copy_blocked");
+        const auto rows = co_await count_rows(conn, blocked.table.c_str());
         CHECK(rows == 0);
-        co_await conn.async_execute("DROP TABLE copy_blocked");
+        co_await conn.async_execute("DROP TABLE " + blocked.table);
     });
 }
 
 TEST_CASE("copy: dropping the writer while the server is mid-COPY copies nothing") {
     run([](asio::any_io_executor ex) -> asio::awaitable<void> {
         auto conn = co_await connect_primary();
-        blocked_copy blocked(ex);
+        blocked_copy blocked(ex, "copy_blocked_drop");
         co_await blocked.start(conn);
         {
-            auto copy = co_await conn.async_copy_in("COPY copy_blocked FROM STDIN");
+            auto copy = co_await conn.async_copy_in("COPY " + blocked.table + " FROM STDIN");
             std::int64_t next = 1;
             // Well under what TCP holds: the write completes although the server waits.
             co_await copy.async_write(id_lines(next, 4 * pgasio::copy_writer::chunk_bytes));
@@ -445,9 +448,9 @@ TEST_CASE("copy: dropping the writer while the server is mid-COPY copies nothing
             // Dropped here, unfinished.
         }
         co_await blocked.unblock();
-        const auto rows = co_await count_rows(conn, "copy_blocked");
+        const auto rows = co_await count_rows(conn, blocked.table.c_str());
         CHECK(rows == 0);
-        co_await conn.async_execute("DROP TABLE copy_blocked");
+        co_await conn.async_execute("DROP TABLE " + blocked.table);
     });
 }
 

@@ -49,7 +49,7 @@ TEST_CASE("string_view decodes into a view of the value bytes") {
     CHECK_FALSE(types::is_view_v<std::string>);
 }
 
-TEST_CASE("\"char\": binary and text golden values") {
+TEST_CASE("char (the one-byte type): binary and text golden values") {
     check_binary('A', "A"sv, fuzz_type::char_);
     check_binary('\0', "\x00"sv, fuzz_type::char_);
     check_binary('\xe9', "\xe9"sv, fuzz_type::char_);
@@ -61,7 +61,7 @@ TEST_CASE("\"char\": binary and text golden values") {
     check_text('\xff', "\\377", fuzz_type::char_);
 }
 
-TEST_CASE("\"char\": malformed input") {
+TEST_CASE("char (the one-byte type): malformed input") {
     CHECK(binary_error<char>(""sv, oids::char_) == client_errc::invalid_binary_length);
     CHECK(binary_error<char>("ab"sv, oids::char_) == client_errc::invalid_binary_length);
     CHECK(binary_error<char>("a"sv, oids::text) == client_errc::type_mismatch);
