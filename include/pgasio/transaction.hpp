@@ -137,13 +137,13 @@ public:
     using exclusive_lease::async_copy_in;
     using exclusive_lease::async_copy_out;
     using exclusive_lease::async_execute;
+    using exclusive_lease::async_execute_batch;
     using exclusive_lease::async_open_cursor;
     using exclusive_lease::async_prepare;
     using exclusive_lease::async_query;
     using exclusive_lease::async_query_as;
     using exclusive_lease::async_query_one;
     using exclusive_lease::async_query_opt;
-    using exclusive_lease::async_execute_batch;
     using exclusive_lease::async_simple_query;
     using exclusive_lease::query_stream;
 
