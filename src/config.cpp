@@ -53,8 +53,10 @@ enum class key : std::size_t {
     statement_timeout,
     max_message_size,
     max_protocol_version,
+    statement_cache_capacity,
+    default_query_exec_mode,
 };
-constexpr std::size_t key_count = static_cast<std::size_t>(key::max_protocol_version) + 1;
+constexpr std::size_t key_count = static_cast<std::size_t>(key::default_query_exec_mode) + 1;
 
 struct keyword {
     std::string_view name;
@@ -93,6 +95,8 @@ constexpr std::array<keyword, key_count> keywords{{
     {"statement_timeout", ""},
     {"max_message_size", ""},
     {"max_protocol_version", "PGMAXPROTOCOLVERSION"},
+    {"statement_cache_capacity", ""},
+    {"default_query_exec_mode", ""},
 }};
 
 constexpr std::size_t index(key k) noexcept {
@@ -558,6 +562,12 @@ constexpr std::array<std::pair<std::string_view, protocol::protocol_version>, 3>
     {"3.2", protocol::protocol_version::v3_2},
     {"latest", protocol::protocol_version::v3_2},
 }};
+constexpr std::array<std::pair<std::string_view, query_exec_mode>, 4> exec_modes{{
+    {"cache_statement", query_exec_mode::cache_statement},
+    {"cache_describe", query_exec_mode::cache_describe},
+    {"describe_exec", query_exec_mode::describe_exec},
+    {"simple_protocol", query_exec_mode::simple_protocol},
+}};
 
 template <typename E, std::size_t N>
 result<E, config_error> enum_value(const raw_options& raw, key k, std::string_view v,
@@ -870,6 +880,14 @@ result<config, config_error> resolve(raw_options& raw, const environment& env) {
         PGASIO_TRY(m, enum_value(raw, key::max_protocol_version, *v, protocol_versions));
         cfg.max_protocol_version = m;
     }
+    if (auto v = raw.get(key::statement_cache_capacity)) {
+        PGASIO_TRY(n, non_negative_value(raw, key::statement_cache_capacity, *v));
+        cfg.statement_cache_capacity = static_cast<std::size_t>(n);
+    }
+    if (auto v = raw.get(key::default_query_exec_mode)) {
+        PGASIO_TRY(m, enum_value(raw, key::default_query_exec_mode, *v, exec_modes));
+        cfg.default_query_exec_mode = m;
+    }
     return cfg;
 }
 
@@ -1042,6 +1060,8 @@ std::string config::to_string() const {
         add(key::statement_timeout, format_duration(statement_timeout));
     add(key::max_message_size, std::to_string(max_message_size));
     add(key::max_protocol_version, std::string(find_name(protocol_versions, max_protocol_version)));
+    add(key::statement_cache_capacity, std::to_string(statement_cache_capacity));
+    add(key::default_query_exec_mode, std::string(pgasio::to_string(default_query_exec_mode)));
 
     std::string s;
     for (const auto& [name, value] : out) {
@@ -1068,6 +1088,9 @@ std::ostream& operator<<(std::ostream& os, const pool_options& options) {
     return os << to_string(options);
 }
 
+std::string_view to_string(query_exec_mode v) noexcept {
+    return find_name(exec_modes, v);
+}
 std::string_view to_string(ssl_mode v) noexcept {
     return find_name(ssl_modes, v);
 }
@@ -1130,6 +1153,12 @@ config_builder& config_builder::connect_timeout(std::chrono::seconds t) {
 }
 config_builder& config_builder::statement_timeout(std::chrono::milliseconds t) {
     return set("statement_timeout", std::to_string(t.count()));
+}
+config_builder& config_builder::statement_cache_capacity(std::size_t n) {
+    return set("statement_cache_capacity", std::to_string(n));
+}
+config_builder& config_builder::default_query_exec_mode(query_exec_mode m) {
+    return set("default_query_exec_mode", std::string(pgasio::to_string(m)));
 }
 config_builder& config_builder::pool_size(std::size_t min_connections,
                                           std::size_t max_connections) {

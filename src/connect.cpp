@@ -467,6 +467,9 @@ asio::awaitable<error_code> connection_impl::connect(config cfg, diagnostics& di
                         if (session_matches(want, parameters, why)) {
                             session_id = next_session_id();
                             query_timeout = cfg.pool.query_timeout;
+                            exec_mode = cfg.default_query_exec_mode;
+                            statements.clear();
+                            statements.set_capacity(cfg.statement_cache_capacity);
                             // A cancel gets the connection's own deadline, or 10 s.
                             cancel_timeout =
                                 cfg.connect_timeout.count() > 0

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "request.hpp"
+#include "statement_cache.hpp"
 #include "transport.hpp"
 
 #include <pgasio/config.hpp>
@@ -132,8 +133,14 @@ public:
     void shut_down(error_code ec, const diagnostics& diag);
     /// Forgets everything of an earlier session before a new one starts.
     void reset_session();
-    /// A name for the next prepared statement.
-    std::string next_statement_name();
+    /// A name for the next statement prepared from `sql` by connection::async_prepare.
+    std::string next_statement_name(std::string_view sql);
+    /// True when a request of `section` queued now goes to the send log at once (on the
+    /// executor, not parked behind another's lease): only its messages may rely on the statement
+    /// cache, as a parked request's are encoded long before they run.
+    bool writes_now(std::uint64_t section) const noexcept {
+        return on_executor() && open && (active_section_ == 0 || section == active_section_);
+    }
 
     asio::any_io_executor executor;
     /// `executor` as handlers' associated executors are compared: a handler whose executor
@@ -164,6 +171,10 @@ public:
     bool write_in_progress = false;
     asio::steady_timer write_done; // woken (cancelled) when a write completes, for close()
     std::chrono::milliseconds query_timeout{0};
+    /// How plain queries are sent (the configuration's default_query_exec_mode), and the
+    /// prepared statements and descriptions they keep (statement_cache_capacity).
+    query_exec_mode exec_mode = query_exec_mode::cache_statement;
+    statement_cache statements;
     /// How long a CancelRequest may take before the session is given up.
     std::chrono::milliseconds cancel_timeout{std::chrono::seconds(10)};
     std::function<void(const diagnostics&)> notice_handler;
@@ -216,6 +227,11 @@ private:
     void take_cancel(request& r);
     /// Queues `r` again, its bytes ahead of every request not yet written.
     void resend(std::unique_ptr<request> r);
+    /// Queues `r` once more with the messages `bytes`, ahead of every request not yet written.
+    void send_again(std::unique_ptr<request> r, std::span<const std::byte> bytes);
+    /// Clears the statement cache if `m`, a CommandComplete, ends a command that deallocated
+    /// every prepared statement (DISCARD ALL, DEALLOCATE ALL).
+    void forget_statements_dropped_by(const protocol::message_view& m);
     /// Removes the bytes of answered requests from the front of the send log.
     void trim_log();
     /// Gives `r` its id, and hands its cancellation and timeout to cancel().

@@ -93,10 +93,12 @@ bool connection_impl::on_executor() const noexcept {
     return false; // an executor we cannot ask: always go through it
 }
 
-std::string connection_impl::next_statement_name() {
+std::string connection_impl::next_statement_name(std::string_view sql) {
     // Unique in the process, not only in the session: a name can never find another
-    // connection's statement of the same name.
-    return "pgasio_s" + std::to_string(++statement_counter);
+    // connection's statement. The digest of the text makes a name that another process
+    // generates alike (behind a pooler, the sessions of several processes share a server
+    // session) mean the same text, never another statement.
+    return "pgasio_p" + statement_digest(sql, 24) + "_" + std::to_string(++statement_counter);
 }
 
 void connection_impl::submit(std::unique_ptr<request> r, encoder_ref encode) {
@@ -418,6 +420,17 @@ void connection_impl::handle_data_row(request& r, std::span<const std::byte> bod
             return;
         }
         if (ec != client_errc::unexpected_message) return malformed_message(ec, "DataRow");
+        if (r.columns_from_cache) {
+            // The stream is fine: the statement's columns changed since their description was
+            // cached. The request fails and its remaining rows are drained.
+            r.server_error = client_errc::description_changed;
+            r.server_diag = std::make_unique<diagnostics>();
+            r.server_diag->message =
+                "a row does not match the statement's cached description (a table it reads "
+                "was altered); the statement ran, its rows are dropped and the description "
+                "forgotten";
+            return;
+        }
         diagnostics d;
         d.message = "a row does not match its RowDescription";
         return fail_all(ec, d);
@@ -530,6 +543,9 @@ void connection_impl::handle(const protocol::message_view& m) {
     case t::ready_for_query:
         tx_status_ = static_cast<protocol::transaction_status>(machine_.transaction_status());
         return finish_front();
+    case t::command_complete:
+        forget_statements_dropped_by(m);
+        [[fallthrough]];
     default:
         if (auto ec = r.on_answer(m, builder_))
             return malformed_message(ec, protocol::backend_message_name(m.type));
@@ -547,6 +563,14 @@ error_code connection_impl::check(request& r, const protocol::message_view& m) {
     }
     const auto ev = machine_.on_message(m);
     return ev ? error_code{} : ev.error();
+}
+
+void connection_impl::forget_statements_dropped_by(const protocol::message_view& m) {
+    // The tags of the commands that deallocate every prepared statement of the session; the
+    // cache must not send Bind for them any more. (A malformed CommandComplete is reported by
+    // the request's consumer.)
+    const auto cc = protocol::decode_command_complete(m.body);
+    if (cc && (cc->tag == "DISCARD ALL" || cc->tag == "DEALLOCATE ALL")) statements.clear();
 }
 
 void connection_impl::finish_front() {
@@ -574,8 +598,14 @@ void connection_impl::finish_front() {
     if (succeeded) r->on_success(builder_);
     builder_.reset();
     if (opened_block) roll_back(0);
+    protocol::write_buffer again;
     if (r->hit_by_cancel) {
         resend(std::move(r));
+    } else if (r->server_error && !r->internal &&
+               r->on_failure(
+                   *this, writer.data().subspan(r->queued_begin, r->queued_end - r->queued_begin),
+                   again)) {
+        send_again(std::move(r), again.data());
     } else if (!r->abandoned && !r->internal) {
         error_code ec = r->server_error;
         if (opened_block) {
@@ -703,16 +733,20 @@ void connection_impl::take_cancel(request& r) {
 }
 
 void connection_impl::resend(std::unique_ptr<request> r) {
-    machine_for_ = 0; // its answers start over
     r->hit_by_cancel = false;
+    // A copy first: the bytes sit at the front of the log, which the insert moves.
+    const auto old = writer.data().subspan(r->queued_begin, r->queued_end - r->queued_begin);
+    const std::vector<std::byte> bytes(old.begin(), old.end());
+    send_again(std::move(r), bytes);
+}
+
+void connection_impl::send_again(std::unique_ptr<request> r, std::span<const std::byte> bytes) {
+    machine_for_ = 0; // its answers start over
     r->server_error = {};
     r->server_diag.reset();
     r->partly_done = false;
     r->restart();
     if (r->section != 0) ++section_queued_;
-    // A copy first: the bytes sit at the front of the log, which the insert moves.
-    const auto old = writer.data().subspan(r->queued_begin, r->queued_end - r->queued_begin);
-    const std::vector<std::byte> bytes(old.begin(), old.end());
     queue_next(std::move(r), bytes);
 }
 
@@ -768,6 +802,7 @@ void connection_impl::shut_down(error_code ec, const diagnostics& diag) {
     section_queued_ = 0;
     section_released_ = false;
     tx_status_ = protocol::transaction_status::idle;
+    statements.clear(); // a next session has none of them
     auto waiting = std::move(parked_);
     parked_.clear();
     // A large message of this session must not keep its buffer.

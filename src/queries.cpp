@@ -24,8 +24,10 @@ connection::executor_type connection::executor_of(detail::connection_impl* impl)
     return impl->executor;
 }
 
-// Queues `r`, an extended query of `sql` (or of the prepared `stmt`) with `params`: Parse,
-// Bind, Describe, Execute, Sync (Bind, Execute, Sync for a prepared statement).
+// Queues `r`, an extended query of `sql` (or of the prepared `stmt`) with `params`, sent as
+// its mode says (see query_exec_mode): a prepared statement or a statement the cache has
+// prepared gets Bind, Execute, Sync; one not yet prepared Close and Parse of its name first; an
+// unnamed statement Parse first. Describe follows Bind unless the description is known.
 void connection::queue_query(detail::connection_impl* impl,
                              std::unique_ptr<detail::result_request> r, std::string_view sql,
                              const statement* stmt, const param_source& params) {
@@ -35,12 +37,44 @@ void connection::queue_query(detail::connection_impl* impl,
     }
     // A prepared statement knows from its preparation.
     r->alone = stmt ? stmt->valid() && stmt->data()->runs_alone : detail::runs_alone(sql);
+
+    // The cache serves only a request whose messages go to the wire now, in order with what
+    // the cache has seen sent (see connection_impl::writes_now); statements that run alone
+    // (COPY, BEGIN) are not kept.
+    const bool cache_mode =
+        r->mode == query_exec_mode::cache_statement || r->mode == query_exec_mode::cache_describe;
+    auto& cache = impl->statements;
+    std::shared_ptr<detail::cached_statement> entry;
+    bool inserted = false;
+    if (!stmt && cache_mode && !r->alone && cache.capacity() != 0 && impl->writes_now(r->section)) {
+        entry = cache.find(sql, params.types);
+        if (!entry) {
+            entry = cache.insert(sql, params.types);
+            inserted = true;
+        }
+    }
+    const bool named = entry && r->mode == query_exec_mode::cache_statement && !entry->name.empty();
+    const bool parse_named = named && !entry->prepared;
+    const bool describe = !stmt && !(entry && entry->described);
+    const std::string_view statement_name = stmt    ? std::string_view(stmt->name())
+                                            : named ? std::string_view(entry->name)
+                                                    : std::string_view();
+    const auto closes = entry ? cache.pending_closes() : std::span<const std::string>();
+
     using step = protocol::request_step;
-    if (stmt)
-        r->set_script({step::bind, step::execute, step::sync});
-    else
-        r->set_script({step::parse, step::bind, step::describe_portal, step::execute, step::sync});
+    for (std::size_t i = 0; i < closes.size(); ++i)
+        r->push_step(step::close);
+    if (parse_named) r->push_step(step::close);
+    if (!stmt && !(named && !parse_named)) r->push_step(step::parse);
+    r->push_step(step::bind);
+    if (describe) r->push_step(step::describe_portal);
+    r->push_step(step::execute);
+    r->push_step(step::sync);
+
+    // The request is handed over with submit(), which calls this: it stays reachable here.
+    detail::result_request* req = r.get();
     auto encode = [&](protocol::write_buffer& out, std::string& why) -> error_code {
+        const std::size_t begin = out.size();
         if (stmt) {
             if (!stmt->valid()) {
                 why = "the statement handle is empty (not from async_prepare)";
@@ -52,30 +86,55 @@ void connection::queue_query(detail::connection_impl* impl,
                       std::to_string(params.count);
                 return client_errc::parameter_count_mismatch;
             }
-        } else if (auto ec = protocol::encode_parse(out, "", sql, params.types)) {
-            why = "the query cannot be sent: " + ec.message();
-            return ec;
         }
-        protocol::bind_writer bind(out, "", stmt ? std::string_view(stmt->name()) : "", all_binary,
-                                   params.count);
+        // Statements the cache evicted: closed here, where no round trip is added.
+        for (const auto& name : closes)
+            protocol::encode_close(out, protocol::target_kind::statement, name);
+        // Close before Parse: a name is that of one statement text only, but the server may
+        // hold it already (a Parse whose answer was lost, or the session a pooler handed over).
+        if (parse_named) protocol::encode_close(out, protocol::target_kind::statement, entry->name);
+        if (!stmt && !(named && !parse_named)) {
+            if (auto ec = protocol::encode_parse(out, statement_name, sql, params.types)) {
+                why = "the query cannot be sent: " + ec.message();
+                return ec;
+            }
+        }
+        req->bind_at = out.size() - begin;
+        protocol::bind_writer bind(out, "", statement_name, all_binary, params.count);
         params.write(params.ctx, bind);
         if (auto ec = bind.finish(all_binary)) {
             why = "a parameter cannot be sent: " + ec.message();
             return ec;
         }
-        // Describe the portal only for an unnamed statement: a prepared one knows its columns.
-        if (!stmt) protocol::encode_describe(out, protocol::target_kind::portal, "");
+        req->bind_size = out.size() - begin - req->bind_at;
+        if (describe) protocol::encode_describe(out, protocol::target_kind::portal, "");
         protocol::encode_execute(out, "", 0);
         protocol::encode_sync(out);
+        // Sent: what the cache expects of the server from now on.
+        if (entry) {
+            cache.closes_sent();
+            if (parse_named) entry->prepared = true;
+            req->cached = entry;
+            req->sends_parse = parse_named;
+            if (!describe) {
+                req->statement_columns = entry->columns;
+                // Unnamed, nothing on the server checks that its columns are still these.
+                req->columns_from_cache = !named;
+            }
+            inserted = false;
+        }
         return {};
     };
     impl->submit(std::move(r), encode);
+    // Not sent (the parameters failed to encode): the entry it made is no use.
+    if (inserted) cache.forget(*entry, false);
 }
 
 void connection::start_query(detail::connection_impl* impl, result_handler handler,
                              const detail::op_settings& op, std::string_view sql,
                              const statement* stmt, const param_source& params) {
     auto r = make_request<detail::result_request>(op, std::move(handler));
+    r->mode = op.exec_mode.value_or(impl->exec_mode);
     queue_query(impl, std::move(r), sql, stmt, params);
 }
 
@@ -87,6 +146,7 @@ row_stream connection::start_stream(detail::connection_impl* impl, std::uint64_t
     state->executor = impl->executor;
     auto r = std::make_unique<detail::stream_request>(state);
     r->section = section;
+    r->mode = impl->exec_mode;
     queue_query(impl, std::move(r), sql, stmt, params);
     return row_stream(std::move(state));
 }
@@ -109,7 +169,7 @@ void connection::start_simple(detail::connection_impl* impl, results_handler han
 void connection::start_prepare(detail::connection_impl* impl, statement_handler handler,
                                const detail::op_settings& op, std::string_view sql) {
     auto st = std::make_shared<detail::statement_data>();
-    st->name = impl->next_statement_name();
+    st->name = impl->next_statement_name(sql);
     st->sql = std::string(sql);
     st->runs_alone = detail::runs_alone(sql);
     const std::string name = st->name;

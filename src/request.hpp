@@ -9,6 +9,7 @@
 #include <pgasio/protocol/diagnostics.hpp>
 #include <pgasio/protocol/framer.hpp>
 #include <pgasio/protocol/response_machine.hpp>
+#include <pgasio/protocol/write_buffer.hpp>
 
 #include <boost/asio/cancellation_signal.hpp>
 
@@ -73,6 +74,12 @@ struct request {
     virtual void restart();
     /// Its caller gave up on it while the server runs it: its answers are only drained now.
     virtual void abandon(connection_impl& c);
+    /// It failed on the server (`server_error` is set; it may also be abandoned), and is about
+    /// to be answered: true when it is to run again instead, transparently, with the messages
+    /// it wrote into `again` (ending with its Sync). `sent` are the messages it sent. The
+    /// place for what a failure teaches (the statement cache forgets a statement).
+    virtual bool on_failure(connection_impl& c, std::span<const std::byte> sent,
+                            protocol::write_buffer& again);
     /// It was given its id (`id`).
     virtual void on_identified();
 
@@ -98,6 +105,15 @@ struct request {
         step_count = 0;
         for (const auto step : s)
             steps[step_count++] = step;
+    }
+    /// Appends `step` to its script (inline up to five steps, then in long_script).
+    void push_step(protocol::request_step step) {
+        if (long_script.empty() && step_count < steps.size()) {
+            steps[step_count++] = step;
+            return;
+        }
+        if (long_script.empty()) long_script.assign(steps.begin(), steps.begin() + step_count);
+        long_script.push_back(step);
     }
     std::span<const protocol::request_step> script() const noexcept {
         if (!long_script.empty()) return long_script;
@@ -134,6 +150,11 @@ struct request {
     /// Part of it has taken effect (a named statement parsed, a statement of a simple query
     /// completed, rows handed to a stream's reader): it cannot be sent again.
     bool partly_done = false;
+
+    /// Its rows follow a description it did not ask the server for (a cached one): a row that
+    /// does not match it fails the request (client_errc::description_changed), not the
+    /// connection.
+    bool columns_from_cache = false;
 
     /// The session a prepared statement it executes belongs to (0: none).
     std::uint64_t prepared_in = 0;

@@ -5,6 +5,7 @@
 #include "connection_impl.hpp"
 
 #include <pgasio/protocol/backend.hpp>
+#include <pgasio/protocol/frontend.hpp>
 #include <pgasio/row_stream.hpp>
 
 namespace pgasio::detail {
@@ -47,10 +48,78 @@ void request::on_copy_data(connection_impl&, std::span<const std::byte>) {}
 void request::on_success(result_builder&) {}
 void request::restart() {}
 void request::abandon(connection_impl&) {}
+bool request::on_failure(connection_impl&, std::span<const std::byte>, protocol::write_buffer&) {
+    return false;
+}
 void request::on_identified() {}
 
 error_code result_request::on_answer(const protocol::message_view& m, result_builder& rows) {
-    return build_result(m, rows, statement_columns);
+    if (auto ec = build_result(m, rows, statement_columns)) return ec;
+    if (!cached) return {};
+    switch (m.type) {
+    case t::parse_complete:
+        parse_done = true;
+        return {};
+    case t::row_description: // the answer to its Describe of the portal: binary, as bound
+        cached->columns = rows.columns();
+        cached->described = true;
+        return {};
+    case t::no_data:
+        cached->columns = nullptr;
+        cached->described = true;
+        return {};
+    default:
+        return {};
+    }
+}
+
+bool result_request::on_failure(connection_impl& c, std::span<const std::byte> sent,
+                                protocol::write_buffer& again) {
+    if (!cached) return false;
+    // Its Parse failed, or never ran: the next use prepares the statement again.
+    if (sends_parse && !parse_done) cached->prepared = false;
+    // 26000: the server does not have the statement (DISCARD ALL, DEALLOCATE, a pooler that
+    // moved the session to another server). 0A000 on a statement it did not parse itself:
+    // "cached plan must not change result type", a table it reads was altered; the server
+    // keeps the statement, which must be closed. A row that did not match a cached
+    // description: the description is stale.
+    const bool lost = server_error == sqlstate::invalid_sql_statement_name;
+    const bool changed = server_error == sqlstate::feature_not_supported && !sends_parse;
+    const bool stale = server_error == client_errc::description_changed;
+    if (!lost && !changed && !stale) return false;
+    auto& cache = c.statements;
+    cache.forget(*cached, changed);
+    // Run again, prepared afresh: only where the failure undid everything it did, i.e. outside
+    // a transaction block (its implicit transaction rolled back) and before any of its rows
+    // reached a reader. A stale description is found while rows arrive: the statement ran.
+    if (stale || rerun || abandoned || partly_done || cached->name.empty() ||
+        c.transaction_status() != protocol::transaction_status::idle)
+        return false;
+    auto entry = cache.find(cached->sql(), cached->parameter_types());
+    if (!entry) entry = cache.insert(cached->sql(), cached->parameter_types());
+    if (entry->name.empty()) return false;
+    // Close first: the name may still be prepared (0A000), or prepared meanwhile by another
+    // request; closing a name the server does not have is not an error.
+    protocol::encode_close(again, protocol::target_kind::statement, entry->name);
+    if (protocol::encode_parse(again, entry->name, entry->sql(), entry->parameter_types()))
+        return false;
+    const std::size_t bind = again.size();
+    again.put_bytes(sent.subspan(bind_at, bind_size));
+    protocol::encode_describe(again, protocol::target_kind::portal, "");
+    protocol::encode_execute(again, "", 0);
+    protocol::encode_sync(again);
+    using step = protocol::request_step;
+    long_script = {step::close,           step::parse,   step::bind,
+                   step::describe_portal, step::execute, step::sync};
+    entry->prepared = true;
+    cached = std::move(entry);
+    sends_parse = true;
+    parse_done = false;
+    rerun = true;
+    bind_at = bind;
+    statement_columns = nullptr;
+    columns_from_cache = false;
+    return true;
 }
 
 void result_request::on_success(result_builder& rows) {

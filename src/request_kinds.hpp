@@ -3,8 +3,10 @@
 #pragma once
 
 #include "request.hpp"
+#include "statement_cache.hpp"
 
 #include <pgasio/notification.hpp>
+#include <pgasio/query_exec_mode.hpp>
 #include <pgasio/result.hpp>
 #include <pgasio/statement.hpp>
 #include <pgasio/with_diagnostics.hpp>
@@ -56,9 +58,27 @@ public:
     /// undescribed (null: a RowDescription will say).
     column_list statement_columns;
 
+    // A plain query sent through the statement cache (see connection::queue_query).
+
+    /// How it is sent (a plain query: with_exec_mode, or the connection's default).
+    query_exec_mode mode = query_exec_mode::cache_statement;
+    /// The cache's entry for its statement (null: not cached); what its answers teach goes
+    /// there: the statement exists on the server, its description.
+    std::shared_ptr<cached_statement> cached;
+    /// It prepares the cached statement (Close and Parse of its name), and ParseComplete came.
+    bool sends_parse = false;
+    bool parse_done = false;
+    /// It runs again already (prepared afresh after the server lost its statement): never twice.
+    bool rerun = false;
+    /// Where its Bind is among its messages: a re-run sends the same one.
+    std::size_t bind_at = 0;
+    std::size_t bind_size = 0;
+
     error_code on_answer(const protocol::message_view& m, result_builder& rows) override;
     void on_success(result_builder& rows) override;
     void answer(error_code ec, const connection_impl& c, call how) override;
+    bool on_failure(connection_impl& c, std::span<const std::byte> sent,
+                    protocol::write_buffer& again) override;
 
 private:
     result_handler handler_;

@@ -6,6 +6,7 @@
 #include <pgasio/environment.hpp>
 #include <pgasio/pool_options.hpp>
 #include <pgasio/protocol/frontend.hpp>
+#include <pgasio/query_exec_mode.hpp>
 #include <pgasio/secret_string.hpp>
 
 #include <boost/system/result.hpp>
@@ -243,6 +244,15 @@ struct config {
     /// requested, "3.0" (the default, every server) or "3.2" ("latest" means 3.2); a server that
     /// lacks 3.2 negotiates down.
     protocol::protocol_version max_protocol_version = protocol::protocol_version::v3_0;
+    /// statement_cache_capacity (pgasio extension): how many prepared statements each connection
+    /// keeps in its cache in query_exec_mode::cache_statement (and descriptions in
+    /// cache_describe), the least recently used being closed when a new one needs the room.
+    /// Zero disables the cache: those modes then behave as describe_exec. Default 512, as pgx.
+    std::size_t statement_cache_capacity = 512;
+    /// default_query_exec_mode (pgasio extension): how plain queries are sent (see
+    /// query_exec_mode for the modes, and which to use behind which connection pooler). Default
+    /// cache_statement.
+    query_exec_mode default_query_exec_mode = query_exec_mode::cache_statement;
 
     /// Settings of the pool using this configuration. Not part of connection strings: set them
     /// with the builder or directly.
@@ -341,6 +351,10 @@ public:
     config_builder& connect_timeout(std::chrono::seconds timeout);
     /// Sets statement_timeout.
     config_builder& statement_timeout(std::chrono::milliseconds timeout);
+    /// Sets statement_cache_capacity (0 disables the statement cache).
+    config_builder& statement_cache_capacity(std::size_t capacity);
+    /// Sets default_query_exec_mode.
+    config_builder& default_query_exec_mode(query_exec_mode mode);
     /// Sets pool.min_connections and pool.max_connections.
     config_builder& pool_size(std::size_t min_connections, std::size_t max_connections);
     /// Sets pool.query_timeout.

@@ -773,8 +773,10 @@ private:
 
     template <class Token>
     auto async_connect_impl(const config& cfg, diagnostics* diag, Token&& token) {
-        return boost::asio::async_initiate<Token, void(error_code)>(
-            connect_initiation{impl_.get()}, token, detail::op_settings{diag}, cfg);
+        detail::op_settings op;
+        op.diag = diag;
+        return boost::asio::async_initiate<Token, void(error_code)>(connect_initiation{impl_.get()},
+                                                                    token, op, cfg);
     }
 
     std::shared_ptr<detail::connection_impl> impl_;

@@ -38,7 +38,9 @@ public:
         : data_(std::move(data)) {}
 
     bool valid() const noexcept { return data_ != nullptr; }
-    /// The server-side name ("pgasio_s1", ...; unique in the process); empty for an empty handle.
+    /// The server-side name (`pgasio_p`, a digest of the SQL text, `_` and a number unique in
+    /// the process: a name that two processes generate alike names the same text); empty for
+    /// an empty handle.
     const std::string& name() const noexcept { return data_ ? data_->name : empty_string(); }
     /// The SQL text it was prepared from; empty for an empty handle.
     const std::string& sql() const noexcept { return data_ ? data_->sql : empty_string(); }

@@ -3,6 +3,7 @@
 
 #include <pgasio/detail/asio_awaitable_fix.hpp>
 #include <pgasio/error.hpp>
+#include <pgasio/query_exec_mode.hpp>
 
 #include <boost/asio/associator.hpp>
 #include <boost/asio/async_result.hpp>
@@ -12,6 +13,7 @@
 #include <cstdint>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -51,6 +53,8 @@ struct op_settings {
     /// The completion handler's associated executor is the connection's, as found before the
     /// handler was type-erased (cheaper than asking the erased handler).
     bool on_connection_executor = false;
+    /// How a plain query is sent (pgasio::with_exec_mode); none: the connection's default.
+    std::optional<query_exec_mode> exec_mode;
 };
 
 /// Wraps a token so that the operation runs inside the exclusive lease `section` (see
@@ -111,6 +115,32 @@ with_timeout_t<std::decay_t<Token>> with_timeout(std::chrono::milliseconds timeo
 /// with_timeout of the default token: `co_await` returns the result or throws pgasio::error.
 inline with_timeout_t<default_token> with_timeout(std::chrono::milliseconds timeout) {
     return {timeout, {}};
+}
+
+/// Wraps a completion token so that the query it is given to is sent in `mode` instead of the
+/// connection's default (the configuration's default_query_exec_mode): for a statement that
+/// must not be kept prepared (run once, or on a table about to change shape), or one query
+/// through a pooler. Applies to async_query and its kin with SQL text; a prepared statement,
+/// a batch, COPY and the simple query operation have their own way of sending.
+///
+/// @code
+/// auto rows = co_await conn.async_query("SELECT * FROM report($1)", day,
+///     pgasio::with_exec_mode(pgasio::query_exec_mode::describe_exec));
+/// @endcode
+template <class Token>
+struct with_exec_mode_t {
+    query_exec_mode mode;
+    Token token;
+};
+
+/// Adapts `token` (see with_exec_mode_t).
+template <class Token>
+with_exec_mode_t<std::decay_t<Token>> with_exec_mode(query_exec_mode mode, Token&& token) {
+    return {mode, std::forward<Token>(token)};
+}
+/// with_exec_mode of the default token: `co_await` returns the result or throws pgasio::error.
+inline with_exec_mode_t<default_token> with_exec_mode(query_exec_mode mode) {
+    return {mode, {}};
 }
 
 namespace detail {
@@ -223,6 +253,17 @@ struct async_result<pgasio::with_timeout_t<Token>, Signatures...> {
     static auto initiate(Initiation&& init, RawToken&& token, pgasio::detail::op_settings op,
                          Args&&... args) {
         op.timeout = token.timeout;
+        return async_initiate<Token, Signatures...>(std::forward<Initiation>(init), token.token, op,
+                                                    std::forward<Args>(args)...);
+    }
+};
+
+template <class Token, class... Signatures>
+struct async_result<pgasio::with_exec_mode_t<Token>, Signatures...> {
+    template <class Initiation, class RawToken, class... Args>
+    static auto initiate(Initiation&& init, RawToken&& token, pgasio::detail::op_settings op,
+                         Args&&... args) {
+        op.exec_mode = token.mode;
         return async_initiate<Token, Signatures...>(std::forward<Initiation>(init), token.token, op,
                                                     std::forward<Args>(args)...);
     }

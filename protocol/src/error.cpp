@@ -130,6 +130,9 @@ const char* describe(client_errc e) noexcept {
     case client_errc::invalid_copy_data:
         return "the binary COPY data is malformed (its header, a row's field count or a field's "
                "length)";
+    case client_errc::description_changed:
+        return "the statement's rows no longer match its cached description (a table it reads "
+               "was altered); the description was forgotten";
     case client_errc::unexpected_row_count:
         return "the query returned a number of rows other than the one expected";
     case client_errc::unexpected_null:

@@ -167,15 +167,17 @@ TEST_CASE("fake server: ReadyForQuery before authentication") {
 
 namespace {
 
-// Connects (the first reply answers the StartupMessage), then runs "SELECT 1": its Parse,
-// Bind, Describe, Execute and Sync get the next replies, one each.
+// Connects (the first reply answers the StartupMessage), then runs "SELECT 1" unnamed
+// (describe_exec: nothing of the statement cache): its Parse, Bind, Describe, Execute and Sync
+// get the next replies, one each.
 outcome query_to(std::vector<std::string> replies) {
     return pgasio::test::run([&](asio::any_io_executor ex) -> asio::awaitable<outcome> {
         fake_server server(ex, replies);
         asio::co_spawn(ex, server.serve(), asio::detached);
         auto cfg = pgasio::config::parse(
             "host=127.0.0.1 port=" + std::to_string(server.port()) +
-                " user=alice dbname=db password=secret sslmode=disable",
+                " user=alice dbname=db password=secret sslmode=disable"
+                " default_query_exec_mode=describe_exec",
             [](std::string_view) -> std::optional<std::string> { return std::nullopt; });
         REQUIRE(cfg.has_value());
         pgasio::connection conn(ex);

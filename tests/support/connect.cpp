@@ -25,12 +25,18 @@ boost::asio::awaitable<connection> connect_primary(const std::string& extra) {
     co_return conn;
 }
 
-boost::asio::awaitable<connection> connect_pgbouncer() {
+config pgbouncer_config(query_exec_mode mode) {
     auto cfg = config::parse(pg_setting("PGASIO_TEST_PGBOUNCER_URL"),
                              [](std::string_view) -> std::optional<std::string> { return {}; });
     if (!cfg) throw std::runtime_error("bad pgbouncer configuration: " + cfg.error().message);
+    cfg->default_query_exec_mode = mode;
+    return *cfg;
+}
+
+boost::asio::awaitable<connection> connect_pgbouncer(query_exec_mode mode) {
+    const auto cfg = pgbouncer_config(mode);
     connection conn(co_await boost::asio::this_coro::executor);
-    co_await conn.async_connect(*cfg);
+    co_await conn.async_connect(cfg);
     co_return conn;
 }
 

@@ -16,7 +16,13 @@ config test_config(const std::string& extra = "sslmode=disable");
 /// A connection to the primary with test_config(extra), connected.
 boost::asio::awaitable<connection> connect_primary(const std::string& extra = "sslmode=disable");
 
-/// A connection through tools/pg's pgbouncer (transaction pooling mode), connected.
-boost::asio::awaitable<connection> connect_pgbouncer();
+/// The configuration of tools/pg's pgbouncer (transaction pooling mode) for the SCRAM test user,
+/// sending plain queries in `mode`.
+config pgbouncer_config(query_exec_mode mode);
+
+/// A connection through tools/pg's pgbouncer (transaction pooling mode), connected, sending
+/// plain queries in `mode` (by default describe_exec, one of the modes that are safe there).
+boost::asio::awaitable<connection>
+connect_pgbouncer(query_exec_mode mode = query_exec_mode::describe_exec);
 
 } // namespace pgasio::test

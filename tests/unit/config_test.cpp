@@ -651,6 +651,32 @@ TEST_CASE("config: error category") {
     CHECK(os.str() == "text");
 }
 
+TEST_CASE("config: the statement cache's capacity and the query execution mode") {
+    const auto defaults = parse_ok("");
+    CHECK(defaults.statement_cache_capacity == 512);
+    CHECK(defaults.default_query_exec_mode == pgasio::query_exec_mode::cache_statement);
+    CHECK(parse_ok("statement_cache_capacity=0").statement_cache_capacity == 0);
+    for (const auto mode :
+         {pgasio::query_exec_mode::cache_statement, pgasio::query_exec_mode::cache_describe,
+          pgasio::query_exec_mode::describe_exec, pgasio::query_exec_mode::simple_protocol}) {
+        const auto cfg = parse_ok("default_query_exec_mode=" + std::string(to_string(mode)));
+        CHECK(cfg.default_query_exec_mode == mode);
+    }
+    auto bad = parse_error("default_query_exec_mode=prepared");
+    CHECK_THAT(bad.message, Catch::Contains("default_query_exec_mode"));
+    CHECK_THAT(bad.message, Catch::Contains("prepared"));
+    bad = parse_error("statement_cache_capacity=-1");
+    CHECK_THAT(bad.message, Catch::Contains("statement_cache_capacity"));
+    auto built = config::builder()
+                     .env(test_env())
+                     .statement_cache_capacity(7)
+                     .default_query_exec_mode(pgasio::query_exec_mode::simple_protocol)
+                     .build();
+    REQUIRE(built);
+    CHECK(built->statement_cache_capacity == 7);
+    CHECK(built->default_query_exec_mode == pgasio::query_exec_mode::simple_protocol);
+}
+
 TEST_CASE("config: to_string round-trips and formatting shows every setting") {
     auto cfg = parse_ok("host='a,/my sock' hostaddr=10.0.0.1, port=1,2 user=u dbname='d b' "
                         "options='-c a=\\'x\\'' application_name=app fallback_application_name=fb "
@@ -659,7 +685,8 @@ TEST_CASE("config: to_string round-trips and formatting shows every setting") {
                         "require_auth=!md5 target_session_attrs=standby load_balance_hosts=random "
                         "keepalives=0 keepalives_idle=1 keepalives_interval=2 keepalives_count=3 "
                         "statement_timeout=90s max_message_size=1MB max_protocol_version=3.2 "
-                        "passfile=/p");
+                        "passfile=/p statement_cache_capacity=64 "
+                        "default_query_exec_mode=cache_describe");
     std::string s = cfg.to_string();
     CHECK(s == "host='a,/my sock' hostaddr=10.0.0.1, port=1,2 user=u dbname='d b' passfile=/p "
                "options='-c a=\\'x\\'' application_name=app fallback_application_name=fb "
@@ -668,7 +695,8 @@ TEST_CASE("config: to_string round-trips and formatting shows every setting") {
                "require_auth=none,password,scram-sha-256,gss,sspi target_session_attrs=standby "
                "load_balance_hosts=random keepalives=0 keepalives_idle=1 keepalives_interval=2 "
                "keepalives_count=3 statement_timeout=90s max_message_size=1048576 "
-               "max_protocol_version=3.2");
+               "max_protocol_version=3.2 statement_cache_capacity=64 "
+               "default_query_exec_mode=cache_describe");
     CHECK(parse_ok(s) == cfg);
     auto defaults = parse_ok("");
     CHECK(parse_ok(defaults.to_string()) == defaults);

@@ -77,7 +77,8 @@ enum class client_errc : int {
     commit_in_doubt,          ///< the connection was lost during COMMIT: outcome unknown
     invalid_savepoint_name,   ///< a savepoint name that cannot be used (empty, too long, taken)
     savepoint_ended,          ///< an operation on a savepoint released or rolled back past
-    invalid_copy_data, ///< binary COPY data is malformed (signature, field count, field length)
+    invalid_copy_data,   ///< binary COPY data is malformed (signature, field count, field length)
+    description_changed, ///< rows no longer match a cached description (cache_describe mode)
 
     // Type codecs (a value could not be encoded or decoded).
     unexpected_null = 300, ///< NULL where the target type cannot hold it

@@ -1,0 +1,462 @@
+// The statement cache behind plain queries, against the real primary: what it leaves prepared on
+// the server (pg_prepared_statements, whose execution counts show which statement ran), its
+// names, its bound, and how it recovers when the server loses or changes a statement; the
+// execution modes; and what each mode does behind pgbouncer in transaction pooling mode.
+#include <pgasio/connection.hpp>
+#include <pgasio/transaction.hpp>
+
+#include "support/connect.hpp"
+#include "support/run.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <sstream>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace asio = boost::asio;
+using pgasio::client_errc;
+using pgasio::query_exec_mode;
+using pgasio::sqlstate;
+using pgasio::test::connect_primary;
+using pgasio::test::run;
+
+namespace {
+
+constexpr auto nothrow = asio::as_tuple(asio::deferred);
+
+// What the session has prepared: name -> (statement text, executions). Asked without the cache,
+// so that asking changes nothing of it.
+asio::awaitable<std::map<std::string, std::pair<std::string, std::int64_t>>>
+prepared(pgasio::connection& conn) {
+    auto r = co_await conn.async_query(
+        "SELECT name, statement, generic_plans + custom_plans FROM pg_prepared_statements",
+        pgasio::with_exec_mode(query_exec_mode::describe_exec));
+    std::map<std::string, std::pair<std::string, std::int64_t>> out;
+    for (const auto row : r)
+        out[std::string(row.get<std::string_view>(0))] = {std::string(row.get<std::string_view>(1)),
+                                                          row.get<std::int64_t>(2)};
+    co_return out;
+}
+
+// The name the session prepared `sql` under (empty: none).
+std::string name_of(const std::map<std::string, std::pair<std::string, std::int64_t>>& p,
+                    const std::string& sql) {
+    for (const auto& [name, what] : p)
+        if (what.first == sql) return name;
+    return {};
+}
+
+} // namespace
+
+TEST_CASE("statement cache: a repeated query runs one named statement, prepared once") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        const std::string sql = "SELECT $1::int4 + 1";
+        for (int i = 0; i < 5; ++i) {
+            auto r = co_await conn.async_query(sql, i);
+            CHECK(r[0].get<std::int32_t>(0) == i + 1);
+        }
+        const auto p = co_await prepared(conn);
+        const auto name = name_of(p, sql);
+        REQUIRE(name.size() == 39);
+        CHECK(name.rfind("pgasio_", 0) == 0);
+        // Every execution ran the one statement (the first one included).
+        CHECK(p.at(name).second == 5);
+        CHECK(p.size() == 1);
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("statement cache: names derive from the text and the parameter types") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto a = co_await connect_primary();
+        auto b = co_await connect_primary();
+        const std::string sql = "SELECT $1 + 1";
+        co_await a.async_query(sql, std::int32_t{1});
+        co_await a.async_query(sql, std::int64_t{1});
+        co_await b.async_query(sql, std::int32_t{1});
+        const auto pa = co_await prepared(a);
+        const auto pb = co_await prepared(b);
+        // Same text, other types: two statements, two names.
+        REQUIRE(pa.size() == 2);
+        CHECK(pa.begin()->first != std::next(pa.begin())->first);
+        // Same text and types on another session: the same name.
+        REQUIRE(pb.size() == 1);
+        CHECK(pa.count(pb.begin()->first) == 1);
+        co_await a.async_close();
+        co_await b.async_close();
+    });
+}
+
+TEST_CASE(
+    "statement cache: its capacity bounds the session, evictions closed without a round trip") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary("sslmode=disable statement_cache_capacity=3");
+        auto sql = [](int k) { return "SELECT $1::int4 + " + std::to_string(k); };
+        for (int k = 1; k <= 5; ++k) {
+            auto r = co_await conn.async_query(sql(k), 10);
+            CHECK(r[0].get<std::int32_t>(0) == 10 + k);
+        }
+        // 4 evicted 1 and 5 evicted 2, each closed by the query that evicted it, in its own
+        // round trip: the session never holds more than the capacity.
+        auto p = co_await prepared(conn);
+        CHECK(p.size() == 3);
+        CHECK(name_of(p, sql(1)).empty());
+        CHECK(name_of(p, sql(2)).empty());
+        CHECK(!name_of(p, sql(3)).empty());
+        co_await conn.async_query(sql(6), 0);
+        p = co_await prepared(conn);
+        CHECK(p.size() == 3);
+        CHECK(name_of(p, sql(3)).empty());
+        CHECK(!name_of(p, sql(6)).empty());
+        // An evicted statement comes back prepared afresh.
+        auto r = co_await conn.async_query(sql(1), 1);
+        CHECK(r[0].get<std::int32_t>(0) == 2);
+        p = co_await prepared(conn);
+        CHECK(p.at(name_of(p, sql(1))).second == 1);
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("statement cache: capacity 0 and the unnamed modes leave nothing prepared") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        const std::array<std::string, 3> settings{"statement_cache_capacity=0",
+                                                  "default_query_exec_mode=cache_describe",
+                                                  "default_query_exec_mode=describe_exec"};
+        for (const std::string& extra : settings) {
+            INFO(extra);
+            auto conn = co_await connect_primary("sslmode=disable " + extra);
+            for (int i = 0; i < 3; ++i) {
+                auto r = co_await conn.async_query("SELECT $1::int4 * 2 AS twice", i);
+                CHECK(r[0].get<std::int32_t>("twice") == 2 * i);
+            }
+            CHECK((co_await prepared(conn)).empty());
+            co_await conn.async_close();
+        }
+    });
+}
+
+TEST_CASE("statement cache: with_exec_mode chooses the mode of one query") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn =
+            co_await connect_primary("sslmode=disable default_query_exec_mode=describe_exec");
+        co_await conn.async_query("SELECT $1::int4", 1);
+        CHECK((co_await prepared(conn)).empty());
+        co_await conn.async_query("SELECT $1::int4", 1,
+                                  pgasio::with_exec_mode(query_exec_mode::cache_statement));
+        CHECK(!name_of(co_await prepared(conn), "SELECT $1::int4").empty());
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("statement cache: DISCARD ALL and DEALLOCATE ALL empty it") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        const std::string sql = "SELECT $1::text || '!'";
+        for (const char* drop : {"DISCARD ALL", "DEALLOCATE ALL"}) {
+            INFO(drop);
+            co_await conn.async_query(sql, "a");
+            REQUIRE(!name_of(co_await prepared(conn), sql).empty());
+            co_await conn.async_simple_query(drop);
+            CHECK((co_await prepared(conn)).empty());
+            // Prepared again at once: not a Bind that fails first and runs again.
+            auto r = co_await conn.async_query(sql, "b");
+            CHECK(r[0].get<std::string_view>(0) == "b!");
+            const auto p = co_await prepared(conn);
+            CHECK(p.at(name_of(p, sql)).second == 1);
+        }
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("statement cache: a statement the server lost is prepared again and the query re-run") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        const std::string sql = "SELECT $1::int4 - 1";
+        co_await conn.async_query(sql, 5);
+        const auto name = name_of(co_await prepared(conn), sql);
+        REQUIRE(!name.empty());
+        // Behind the cache's back: it still believes the statement prepared.
+        co_await conn.async_simple_query("DEALLOCATE " + name);
+        auto [ec, r] = co_await conn.async_query(sql, 7, nothrow);
+        REQUIRE(!ec);
+        CHECK(r[0].get<std::int32_t>(0) == 6);
+        CHECK(!name_of(co_await prepared(conn), sql).empty());
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("statement cache: a changed result type re-runs outside a transaction block") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        co_await conn.async_execute("DROP TABLE IF EXISTS cache_altered");
+        co_await conn.async_execute("CREATE TABLE cache_altered (a int4)");
+        co_await conn.async_execute("INSERT INTO cache_altered VALUES (1)");
+        const std::string sql = "SELECT * FROM cache_altered WHERE a = $1";
+        auto before = co_await conn.async_query(sql, 1);
+        CHECK(before.columns().size() == 1);
+        co_await conn.async_execute("ALTER TABLE cache_altered ADD COLUMN b text DEFAULT 'x'");
+        // The server refuses the old plan (0A000); the query is prepared again and re-run.
+        auto [ec, after] = co_await conn.async_query(sql, 1, nothrow);
+        REQUIRE(!ec);
+        REQUIRE(after.columns().size() == 2);
+        CHECK(after[0].get<std::string_view>("b") == "x");
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE(
+    "statement cache: inside a transaction block a changed result type fails, then recovers") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        co_await conn.async_execute("DROP TABLE IF EXISTS cache_altered_tx");
+        co_await conn.async_execute("CREATE TABLE cache_altered_tx (a int4)");
+        co_await conn.async_execute("INSERT INTO cache_altered_tx VALUES (1)");
+        const std::string sql = "SELECT * FROM cache_altered_tx";
+        co_await conn.async_query(sql);
+        co_await conn.async_execute("ALTER TABLE cache_altered_tx ADD COLUMN b int4 DEFAULT 2");
+        {
+            auto tx = co_await conn.async_begin();
+            co_await tx.async_execute("INSERT INTO cache_altered_tx VALUES (3, 4)");
+            // Re-running would need the transaction's earlier statements: the caller decides.
+            auto [ec, r] = co_await tx.async_query(sql, nothrow);
+            CHECK(ec == sqlstate::feature_not_supported);
+            co_await tx.async_rollback();
+        }
+        // Forgotten: the next use prepares it afresh.
+        auto r = co_await conn.async_query(sql);
+        CHECK(r.columns().size() == 2);
+        CHECK(r.size() == 1);
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("statement cache: cache_describe fails a query whose cached columns changed, once") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn =
+            co_await connect_primary("sslmode=disable default_query_exec_mode=cache_describe");
+        co_await conn.async_execute("DROP TABLE IF EXISTS cache_described");
+        co_await conn.async_execute("CREATE TABLE cache_described (a int4)");
+        co_await conn.async_execute("INSERT INTO cache_described VALUES (1)");
+        const std::string sql = "SELECT * FROM cache_described";
+        CHECK((co_await conn.async_query(sql)).columns().size() == 1);
+        co_await conn.async_execute("ALTER TABLE cache_described ADD COLUMN b int4 DEFAULT 2");
+        // The rows no longer match the description: an error, not a closed connection.
+        pgasio::diagnostics diag;
+        auto [ec, r] = co_await conn.async_query(sql, pgasio::diagnostics_into(diag, nothrow));
+        CHECK(ec == client_errc::description_changed);
+        CHECK(diag.message.find("cached description") != std::string::npos);
+        CHECK(conn.is_open());
+        auto again = co_await conn.async_query(sql);
+        REQUIRE(again.columns().size() == 2);
+        CHECK(again[0].get<std::int32_t>("b") == 2);
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("statement cache: concurrent first uses of a statement share its preparation") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        int right = 0;
+        int done = 0;
+        // All queued before the first answer: one Parse, the others Bind behind it.
+        for (int i = 0; i < 50; ++i)
+            asio::co_spawn(
+                ex,
+                [&conn, &right, &done, i]() -> asio::awaitable<void> {
+                    auto r = co_await conn.async_query("SELECT $1::int4 * 3", i);
+                    if (r[0].get<std::int32_t>(0) == 3 * i) ++right;
+                    ++done;
+                },
+                asio::detached);
+        while (done < 50)
+            co_await pgasio::test::sleep_for(std::chrono::milliseconds(5));
+        CHECK(right == 50);
+        const auto p = co_await prepared(conn);
+        CHECK(p.at(name_of(p, "SELECT $1::int4 * 3")).second == 50);
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("statement cache: concurrent uses of a statement that fails to parse all get its error") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        std::vector<pgasio::error_code> errors;
+        // The first sends Parse, which fails; the others sent Bind only, which finds no statement
+        // (26000): each is prepared again and so gets the server's own error.
+        for (int i = 0; i < 10; ++i)
+            asio::co_spawn(
+                ex,
+                [&conn, &errors, i]() -> asio::awaitable<void> {
+                    auto [ec, r] = co_await conn.async_query("SELEC $1::int4", i, nothrow);
+                    errors.push_back(ec);
+                },
+                asio::detached);
+        while (errors.size() < 10)
+            co_await pgasio::test::sleep_for(std::chrono::milliseconds(5));
+        for (const auto& ec : errors)
+            CHECK(ec == sqlstate::syntax_error);
+        CHECK((co_await prepared(conn)).empty());
+        // The connection and the cache go on.
+        auto r = co_await conn.async_query("SELECT $1::int4 * 3", 2);
+        CHECK(r[0].get<std::int32_t>(0) == 6);
+        co_await conn.async_close();
+    });
+}
+
+namespace {
+
+// What one client process saw: executions answered with their own statement's value, with
+// another's, and the errors by SQLSTATE (or client error).
+struct tally {
+    int right = 0;
+    int wrong = 0;
+    std::map<std::string, int> errors;
+};
+
+// One client process's work through pgbouncer: `runs` executions cycling through statements of
+// its own (`client` is in their text and their value), each checked. `prepare`: with handles
+// from async_prepare, else plain queries in `mode`.
+tally client_work(int client, query_exec_mode mode, bool prepare, int runs) {
+    tally t;
+    asio::io_context ctx;
+    asio::co_spawn(
+        ctx,
+        [&]() -> asio::awaitable<void> {
+            pgasio::connection conn(ctx.get_executor());
+            co_await conn.async_connect(pgasio::test::pgbouncer_config(mode));
+            std::vector<std::string> sqls;
+            std::vector<pgasio::statement> stmts;
+            for (int k = 0; k < 5; ++k) {
+                sqls.push_back("SELECT $1::int4 + " + std::to_string(client * 100 + k));
+                if (prepare) stmts.push_back(co_await conn.async_prepare(sqls.back()));
+            }
+            for (int i = 0; i < runs; ++i) {
+                const auto k = static_cast<std::size_t>(i % 5);
+                pgasio::diagnostics diag;
+                auto token = pgasio::diagnostics_into(diag, nothrow);
+                pgasio::error_code ec;
+                pgasio::result r;
+                if (prepare)
+                    std::tie(ec, r) = co_await conn.async_query(stmts[k], i, token);
+                else
+                    std::tie(ec, r) = co_await conn.async_query(sqls[k], i, token);
+                if (ec)
+                    ++t.errors[diag.sqlstate.empty() ? ec.message() : diag.sqlstate];
+                else if (r.size() == 1 &&
+                         r[0].get<std::int32_t>(0) == i + client * 100 + static_cast<int>(k))
+                    ++t.right;
+                else
+                    ++t.wrong;
+            }
+            co_await conn.async_close();
+        },
+        [&](std::exception_ptr e) {
+            if (e) ++t.errors["exception"];
+        });
+    ctx.run();
+    return t;
+}
+
+// Runs 4 client processes at once, each doing client_work, and adds up what they saw.
+tally four_processes(query_exec_mode mode, bool prepare, int runs) {
+    std::vector<std::pair<pid_t, int>> children;
+    for (int client = 1; client <= 4; ++client) {
+        int fds[2];
+        REQUIRE(pipe(fds) == 0);
+        const pid_t pid = fork();
+        REQUIRE(pid >= 0);
+        if (pid == 0) {
+            close(fds[0]);
+            const tally t = client_work(client, mode, prepare, runs);
+            std::string out = std::to_string(t.right) + " " + std::to_string(t.wrong);
+            for (const auto& [what, n] : t.errors)
+                out += "\n" + std::to_string(n) + " " + what;
+            (void)!write(fds[1], out.data(), out.size());
+            _exit(0);
+        }
+        close(fds[1]);
+        children.emplace_back(pid, fds[0]);
+    }
+    tally total;
+    for (auto [pid, fd] : children) {
+        std::string text;
+        char buf[512];
+        for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;)
+            text.append(buf, static_cast<std::size_t>(n));
+        close(fd);
+        int status = 0;
+        waitpid(pid, &status, 0);
+        REQUIRE(WIFEXITED(status));
+        std::istringstream in(text);
+        int right = 0;
+        int wrong = 0;
+        REQUIRE(in >> right >> wrong);
+        total.right += right;
+        total.wrong += wrong;
+        for (int n; in >> n;) {
+            std::string what;
+            std::getline(in >> std::ws, what);
+            total.errors[what] += n;
+        }
+    }
+    return total;
+}
+
+std::string describe(const tally& t) {
+    std::string s = std::to_string(t.right) + " right, " + std::to_string(t.wrong) + " wrong";
+    for (const auto& [what, n] : t.errors)
+        s += ", " + std::to_string(n) + " x " + what;
+    return s;
+}
+
+} // namespace
+
+TEST_CASE("statement cache: behind pgbouncer in transaction mode every result is its own query's") {
+    constexpr int runs = 375; // 1,500 executions in all
+    // The modes the documentation says are safe there: no error, every value right.
+    for (const auto mode :
+         std::array{query_exec_mode::cache_describe, query_exec_mode::describe_exec}) {
+        const tally t = four_processes(mode, false, runs);
+        INFO(pgasio::to_string(mode) << ": " << describe(t));
+        CHECK(t.right == 4 * runs);
+        CHECK(t.wrong == 0);
+        CHECK(t.errors.empty());
+    }
+    // Named statements where sessions move between server connections: a statement prepared on
+    // one server is missing on the next (26000). The cache prepares it again and re-runs the
+    // query (Close, Parse and Bind in one transaction, so on one server): right, at the cost of
+    // a round trip per move. Never another statement's rows, whatever the names.
+    {
+        const tally t = four_processes(query_exec_mode::cache_statement, false, runs);
+        INFO("cache_statement: " << describe(t));
+        CHECK(t.right == 4 * runs);
+        CHECK(t.wrong == 0);
+        CHECK(t.errors.empty());
+    }
+    // Handles from async_prepare cannot be prepared again behind the caller's back: they fail
+    // loudly (26000) when the session moved, never silently with another client's statement.
+    {
+        tally t = four_processes(query_exec_mode::describe_exec, true, runs);
+        INFO("async_prepare: " << describe(t));
+        CHECK(t.wrong == 0);
+        CHECK(t.right + t.errors["26000"] == 4 * runs);
+        CHECK(t.errors["26000"] > 0);
+    }
+}
