@@ -50,19 +50,16 @@ run_all(int n, const std::function<boost::asio::awaitable<void>(int)>& body) {
 using pgasio_workload =
     std::function<boost::asio::awaitable<void>(const pgasio::config&, const char*)>;
 
-/// main()'s last step: parses `conninfo` and runs `run` with it and the workload's name on a
-/// one-thread io_context. Returns the exit status: 2 for a bad connection string, 1 (after
-/// printing why) when the workload failed.
-inline int run_pgasio_workload(const pgasio_workload& run, const char* conninfo, const char* name) {
+/// main()'s last step, with a configuration already made (by a config_builder, for settings
+/// that a connection string does not hold): runs `run` with it and the workload's name on a
+/// one-thread io_context. Returns the exit status, 1 (after printing why) when the workload
+/// failed.
+inline int run_pgasio_workload(const pgasio_workload& run, const pgasio::config& cfg,
+                               const char* name) {
     namespace asio = boost::asio;
-    const auto cfg = pgasio::config::parse(conninfo);
-    if (!cfg) {
-        std::fprintf(stderr, "bad configuration: %s\n", cfg.error().message.c_str());
-        return 2;
-    }
     try {
         asio::io_context ctx(1);
-        auto done = asio::co_spawn(ctx, run(*cfg, name), asio::use_future);
+        auto done = asio::co_spawn(ctx, run(cfg, name), asio::use_future);
         ctx.run();
         done.get();
     } catch (const std::exception& e) {
@@ -70,6 +67,17 @@ inline int run_pgasio_workload(const pgasio_workload& run, const char* conninfo,
         return 1;
     }
     return 0;
+}
+
+/// main()'s last step: parses `conninfo` and runs `run` as above. Returns the exit status: 2 for
+/// a bad connection string, 1 (after printing why) when the workload failed.
+inline int run_pgasio_workload(const pgasio_workload& run, const char* conninfo, const char* name) {
+    const auto cfg = pgasio::config::parse(conninfo);
+    if (!cfg) {
+        std::fprintf(stderr, "bad configuration: %s\n", cfg.error().message.c_str());
+        return 2;
+    }
+    return run_pgasio_workload(run, *cfg, name);
 }
 
 } // namespace pgasio::bench
