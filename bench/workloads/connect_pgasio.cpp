@@ -1,53 +1,51 @@
 // W5 with pgasio: N sequential connect + authenticate + close.
 // Usage: connect_pgasio CONNINFO COUNT WORKLOAD-NAME
+#include "pgasio_workload.hpp"
 #include "report.hpp"
 
 #include <pgasio/connection.hpp>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
+#include <boost/asio/this_coro.hpp>
 
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 
 namespace asio = boost::asio;
+namespace bench = pgasio::bench;
+
+namespace {
+
+// `count` connections, each checked: an authenticated session, TLS when the configuration
+// asks for it.
+asio::awaitable<void> connect_loop(const pgasio::config& cfg, const char* name, long count) {
+    const bool want_tls = cfg.sslmode >= pgasio::ssl_mode::require;
+    auto ex = co_await asio::this_coro::executor;
+    long ok = 0;
+    bench::timed_region region;
+    for (long i = 0; i < count; ++i) {
+        pgasio::connection conn(ex);
+        co_await conn.async_connect(cfg);
+        if (conn.backend_pid() > 0 && conn.uses_tls() == want_tls) ++ok;
+        co_await conn.async_close();
+    }
+    region.report("pgasio", name, count);
+    if (ok != count)
+        bench::check_failed("only " + std::to_string(ok) + " of " + std::to_string(count) +
+                            " connections verified");
+}
+
+} // namespace
 
 int main(int argc, char** argv) {
     if (argc != 4) {
         std::fprintf(stderr, "usage: %s CONNINFO COUNT WORKLOAD\n", argv[0]);
         return 2;
     }
-    const auto cfg = pgasio::config::parse(argv[1]);
-    if (!cfg) {
-        std::fprintf(stderr, "bad configuration: %s\n", cfg.error().message.c_str());
-        return 2;
-    }
     const long count = std::atol(argv[2]);
-    const bool want_tls = cfg->sslmode >= pgasio::ssl_mode::require;
-    asio::io_context ctx;
-    pgasio::bench::timed_region region;
-    auto done = asio::co_spawn(
-        ctx,
-        [&]() -> asio::awaitable<long> {
-            long ok = 0;
-            for (long i = 0; i < count; ++i) {
-                pgasio::connection conn(ctx);
-                co_await conn.async_connect(*cfg);
-                // Check the work was done: an authenticated session, TLS when asked for.
-                if (conn.backend_pid() > 0 && conn.uses_tls() == want_tls) ++ok;
-                co_await conn.async_close();
-            }
-            co_return ok;
+    return bench::run_pgasio_workload(
+        [count](const pgasio::config& cfg, const char* name) {
+            return connect_loop(cfg, name, count);
         },
-        asio::use_future);
-    ctx.run();
-    const long ok = done.get();
-    region.report("pgasio", argv[3], count);
-    if (ok != count) {
-        std::fprintf(stderr, "only %ld of %ld connections verified\n", ok, count);
-        return 1;
-    }
-    return 0;
+        argv[1], argv[3]);
 }

@@ -7,6 +7,7 @@
 //   WORKLOAD: w4-text, w4-bin, w4-out (which fills the table first, untimed, when it does not
 //   hold W4's rows)
 #include "copy_workloads.hpp"
+#include "libpq_session.hpp"
 #include "report.hpp"
 
 #include <endian.h>
@@ -17,68 +18,29 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <functional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace bench = pgasio::bench;
+using bench::check_failed;
+using bench::fail;
+using bench::libpq_failed;
 
 namespace {
 
-[[noreturn]] void fail(const std::string& what) {
-    throw std::runtime_error(what);
+// The server's totals of the table (text results, parsed).
+bench::w4_totals table_totals(const bench::libpq_session& s) {
+    PGresult* r = s.exec(bench::w4_totals_sql, PGRES_TUPLES_OK);
+    bench::w4_totals t;
+    // sum() of no rows is NULL, which reads as "" and parses as 0.
+    t.rows = std::strtoll(PQgetvalue(r, 0, 0), nullptr, 10);
+    t.sum_a = std::strtoll(PQgetvalue(r, 0, 1), nullptr, 10);
+    t.b_lengths = std::strtoll(PQgetvalue(r, 0, 2), nullptr, 10);
+    t.sum_c = std::strtod(PQgetvalue(r, 0, 3), nullptr);
+    PQclear(r);
+    return t;
 }
-[[noreturn]] void check_failed(const std::string& what) {
-    fail("check failed: " + what);
-}
-[[noreturn]] void libpq_failed(PGconn* conn, const char* what) {
-    fail(std::string(what) + ": " + PQerrorMessage(conn));
-}
-
-struct session {
-    PGconn* conn = nullptr;
-
-    explicit session(const char* conninfo)
-        : conn(PQconnectdb(conninfo)) {
-        if (PQstatus(conn) != CONNECTION_OK) {
-            const std::string msg = PQerrorMessage(conn);
-            PQfinish(conn);
-            fail("connection failed: " + msg);
-        }
-    }
-    session(const session&) = delete;
-    session& operator=(const session&) = delete;
-    ~session() { PQfinish(conn); }
-
-    // Runs a statement, and returns its result (the caller clears it) when its status is
-    // `expected`.
-    PGresult* exec(const char* sql, ExecStatusType expected) const {
-        PGresult* r = PQexec(conn, sql);
-        if (PQresultStatus(r) != expected) {
-            const std::string msg = std::string(sql) + ": " + PQresultErrorMessage(r);
-            PQclear(r);
-            fail(msg);
-        }
-        return r;
-    }
-
-    void command(const char* sql) const { PQclear(exec(sql, PGRES_COMMAND_OK)); }
-
-    // The server's totals of the table (text results, parsed).
-    bench::w4_totals totals() const {
-        PGresult* r = exec(bench::w4_totals_sql, PGRES_TUPLES_OK);
-        bench::w4_totals t;
-        // sum() of no rows is NULL, which reads as "" and parses as 0.
-        t.rows = std::strtoll(PQgetvalue(r, 0, 0), nullptr, 10);
-        t.sum_a = std::strtoll(PQgetvalue(r, 0, 1), nullptr, 10);
-        t.b_lengths = std::strtoll(PQgetvalue(r, 0, 2), nullptr, 10);
-        t.sum_c = std::strtod(PQgetvalue(r, 0, 3), nullptr);
-        PQclear(r);
-        return t;
-    }
-};
 
 // Reads the result that ends a COPY: checks it succeeded and that its command tag says `rows`
 // rows were copied.
@@ -130,12 +92,12 @@ private:
     std::size_t size_ = 0;
 };
 
-void start_copy_in(const session& s, const char* sql) {
+void start_copy_in(const bench::libpq_session& s, const char* sql) {
     PQclear(s.exec(sql, PGRES_COPY_IN));
 }
 
 // Copies W4's rows in as text lines.
-void copy_in_text(const session& s) {
+void copy_in_text(const bench::libpq_session& s) {
     start_copy_in(s, bench::w4_copy_in_text_sql);
     copy_sender out(s.conn);
     for (std::int64_t i = 1; i <= bench::w4_rows; ++i) {
@@ -169,7 +131,7 @@ constexpr std::size_t binary_row_bytes =
     2 + (4 + 8) + (4 + static_cast<std::size_t>(bench::w4_b_length)) + (4 + 8);
 
 // Copies W4's rows in binary COPY format, built by hand.
-void copy_in_binary(const session& s) {
+void copy_in_binary(const bench::libpq_session& s) {
     start_copy_in(s, bench::w4_copy_in_binary_sql);
     copy_sender out(s.conn);
     char* p = out.room(binary_header_bytes);
@@ -286,13 +248,13 @@ private:
 
 // Copies W4's rows into the emptied table with `copy`, then checks the server's totals; the
 // table is created and emptied before the timed region.
-void copy_in(const char* conninfo, const char* name, void (*copy)(const session&)) {
-    session s(conninfo);
+void copy_in(const char* conninfo, const char* name, void (*copy)(const bench::libpq_session&)) {
+    const bench::libpq_session s(conninfo);
     s.command(bench::w4_create_sql);
     s.command(bench::w4_truncate_sql);
     bench::timed_region region;
     copy(s);
-    if (!bench::check_w4(s.totals())) check_failed("W4 totals (see above)");
+    if (!bench::check_w4(table_totals(s))) check_failed("W4 totals (see above)");
     region.report("libpq", name, bench::w4_rows);
 }
 
@@ -305,9 +267,9 @@ void w4_bin(const char* conninfo, const char* name) {
 }
 
 void w4_out(const char* conninfo, const char* name) {
-    session s(conninfo);
+    const bench::libpq_session s(conninfo);
     s.command(bench::w4_create_sql);
-    if (s.totals().rows != bench::w4_rows) {
+    if (table_totals(s).rows != bench::w4_rows) {
         s.command(bench::w4_truncate_sql);
         copy_in_text(s);
     }
@@ -335,7 +297,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     const std::string_view workload = argv[2];
-    std::function<void(const char*, const char*)> run;
+    bench::libpq_workload run;
     if (workload == "w4-text") run = w4_text;
     if (workload == "w4-bin") run = w4_bin;
     if (workload == "w4-out") run = w4_out;
@@ -343,11 +305,5 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "%s: unknown workload %s\n", argv[0], argv[2]);
         return 2;
     }
-    try {
-        run(argv[1], argv[2]);
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "libpq %s failed: %s\n", argv[2], e.what());
-        return 1;
-    }
-    return 0;
+    return bench::run_libpq_workload(run, argv[1], argv[2]);
 }

@@ -6,33 +6,25 @@
 //   WORKLOAD: w4-text (copy_writer, text lines formatted in the timed region), w4-bin
 //   (copy_row_writer, binary), w4-out (copy_row_reader, every value decoded)
 #include "copy_workloads.hpp"
+#include "pgasio_workload.hpp"
 #include "report.hpp"
 
 #include <pgasio/connection.hpp>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_future.hpp>
 
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
-#include <exception>
-#include <functional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace asio = boost::asio;
 namespace bench = pgasio::bench;
+using bench::check_failed;
 
 namespace {
-
-[[noreturn]] void check_failed(const std::string& what) {
-    throw std::runtime_error("check failed: " + what);
-}
 
 // The server's totals of w4, checked against the rows W4 copies.
 asio::awaitable<void> check_table(pgasio::connection& conn) {
@@ -145,13 +137,8 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "usage: %s CONNINFO WORKLOAD\n", argv[0]);
         return 2;
     }
-    const auto cfg = pgasio::config::parse(argv[1]);
-    if (!cfg) {
-        std::fprintf(stderr, "bad configuration: %s\n", cfg.error().message.c_str());
-        return 2;
-    }
     const std::string_view workload = argv[2];
-    std::function<asio::awaitable<void>(const pgasio::config&, const char*)> run;
+    bench::pgasio_workload run;
     if (workload == "w4-text") run = copy_text;
     if (workload == "w4-bin") run = copy_binary;
     if (workload == "w4-out") run = copy_out;
@@ -159,14 +146,5 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "%s: unknown workload %s\n", argv[0], argv[2]);
         return 2;
     }
-    try {
-        asio::io_context ctx(1);
-        auto done = asio::co_spawn(ctx, run(*cfg, argv[2]), asio::use_future);
-        ctx.run();
-        done.get();
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "pgasio %s failed: %s\n", argv[2], e.what());
-        return 1;
-    }
-    return 0;
+    return bench::run_pgasio_workload(run, argv[1], argv[2]);
 }

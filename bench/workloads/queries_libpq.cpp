@@ -11,6 +11,7 @@
 //   big-result, stream (W3-stream, of ROWS rows, 1,000,000 by default), concurrency,
 //   insert-unnest (its baseline: multi-row INSERTs)
 #include "copy_workloads.hpp"
+#include "libpq_session.hpp"
 #include "report.hpp"
 #include "workloads.hpp"
 
@@ -20,7 +21,6 @@
 #include <poll.h>
 
 #include <bit>
-#include <cerrno>
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
@@ -29,12 +29,15 @@
 #include <deque>
 #include <functional>
 #include <memory>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace bench = pgasio::bench;
+using bench::check_failed;
+using bench::fail;
+using bench::libpq_failed;
+using bench::wait_for;
 
 namespace {
 
@@ -43,57 +46,20 @@ constexpr Oid text_oid = 25;
 constexpr Oid float8_oid = 701;
 constexpr Oid timestamptz_oid = 1184;
 
-[[noreturn]] void fail(const std::string& what) {
-    throw std::runtime_error(what);
-}
-[[noreturn]] void check_failed(const std::string& what) {
-    fail("check failed: " + what);
-}
-[[noreturn]] void libpq_failed(PGconn* conn, const char* what) {
-    fail(std::string(what) + ": " + PQerrorMessage(conn));
+// Prepares S as "s" on the session.
+void prepare_s(const bench::libpq_session& s) {
+    s.prepare("s", bench::s_sql, 1, &int4_oid);
 }
 
-// Runs a command that returns no rows.
-void exec_ok(PGconn* conn, const char* sql) {
-    PGresult* r = PQexec(conn, sql);
-    const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-    PQclear(r);
-    if (!ok) libpq_failed(conn, sql);
+// Sends S with $1 = value on the session, binary parameter and result (no wait).
+void send_s(const bench::libpq_session& s, std::int32_t value) {
+    const std::uint32_t be = htonl(static_cast<std::uint32_t>(value));
+    const char* values[] = {reinterpret_cast<const char*>(&be)};
+    const int lengths[] = {4};
+    const int formats[] = {1};
+    if (!PQsendQueryPrepared(s.conn, "s", 1, values, lengths, formats, 1))
+        libpq_failed(s.conn, "PQsendQueryPrepared");
 }
-
-// A connection that prepared S as "s".
-struct session {
-    PGconn* conn = nullptr;
-
-    explicit session(const char* conninfo)
-        : conn(PQconnectdb(conninfo)) {
-        if (PQstatus(conn) != CONNECTION_OK) {
-            const std::string msg = PQerrorMessage(conn);
-            PQfinish(conn);
-            fail("connection failed: " + msg);
-        }
-    }
-    session(const session&) = delete;
-    session& operator=(const session&) = delete;
-    ~session() { PQfinish(conn); }
-
-    void prepare_s() const {
-        PGresult* r = PQprepare(conn, "s", bench::s_sql, 1, &int4_oid);
-        const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-        PQclear(r);
-        if (!ok) libpq_failed(conn, "PQprepare");
-    }
-
-    // Sends S with $1 = value, binary parameter and result (no wait).
-    void send_s(std::int32_t value) const {
-        const std::uint32_t be = htonl(static_cast<std::uint32_t>(value));
-        const char* values[] = {reinterpret_cast<const char*>(&be)};
-        const int lengths[] = {4};
-        const int formats[] = {1};
-        if (!PQsendQueryPrepared(conn, "s", 1, values, lengths, formats, 1))
-            libpq_failed(conn, "PQsendQueryPrepared");
-    }
-};
 
 // The single int4 of one execution of S (a binary result), checked against its parameter.
 std::int32_t value_of(const PGresult* r, std::int32_t param) {
@@ -112,8 +78,8 @@ std::int32_t value_of(const PGresult* r, std::int32_t param) {
 }
 
 void latency(const char* conninfo, const char* name) {
-    session s(conninfo);
-    s.prepare_s();
+    const bench::libpq_session s(conninfo);
+    prepare_s(s);
     bench::timed_region region;
     for (std::int32_t i = 1; i <= bench::latency_count; ++i) {
         const std::uint32_t be = htonl(static_cast<std::uint32_t>(i));
@@ -166,15 +132,9 @@ int flush(PGconn* conn) {
     return pending;
 }
 
-// Waits until a socket is ready (at most timeout_ms; -1: no limit).
-void wait_for(std::vector<pollfd>& fds, int timeout_ms = -1) {
-    while (poll(fds.data(), fds.size(), timeout_ms) < 0)
-        if (errno != EINTR) fail(std::string("poll: ") + std::strerror(errno));
-}
-
 void pipeline(const char* conninfo, const char* name) {
-    session s(conninfo);
-    s.prepare_s();
+    const bench::libpq_session s(conninfo);
+    prepare_s(s);
     enter_pipeline(s.conn);
     std::int32_t sent = 0;
     std::int32_t received = 0;
@@ -185,7 +145,7 @@ void pipeline(const char* conninfo, const char* name) {
     bench::timed_region region;
     while (received < bench::pipeline_count || syncs_outstanding > 0) {
         while (sent < bench::pipeline_count && syncs_outstanding < bench::pipeline_max_syncs) {
-            s.send_s(++sent);
+            send_s(s, ++sent);
             if (sent % bench::pipeline_batch == 0) {
                 sync(s.conn);
                 ++syncs_outstanding;
@@ -222,8 +182,8 @@ void pipeline(const char* conninfo, const char* name) {
 // input when a send would block, so the two sides never deadlock.
 void sync_each(const char* conninfo, const char* name) {
     constexpr std::int32_t sync_each_chunk = 256;
-    session s(conninfo);
-    s.prepare_s();
+    const bench::libpq_session s(conninfo);
+    prepare_s(s);
     enter_pipeline(s.conn);
     std::int32_t sent = 0;
     std::int32_t received = 0;
@@ -235,7 +195,7 @@ void sync_each(const char* conninfo, const char* name) {
         int pending = flush(s.conn);
         for (std::int32_t n = 0; n < sync_each_chunk && sent < bench::pipeline_count && !pending;
              ++n) {
-            s.send_s(++sent);
+            send_s(s, ++sent);
             sync(s.conn);
             pending = flush(s.conn);
         }
@@ -296,9 +256,9 @@ void add_big_result_row(const PGresult* r, int i, bench::big_result_totals& t,
 // insert-unnest's baseline: multi-row INSERTs of insert_rows_per_statement rows, text
 // parameters (the server infers their types from the columns).
 void insert_rows(const char* conninfo, const char* name) {
-    const session s(conninfo);
-    exec_ok(s.conn, bench::insert_create_sql);
-    exec_ok(s.conn, bench::insert_truncate_sql);
+    const bench::libpq_session s(conninfo);
+    s.command(bench::insert_create_sql);
+    s.command(bench::insert_truncate_sql);
     constexpr int per = static_cast<int>(bench::insert_rows_per_statement);
     std::string sql = "INSERT INTO w4_insert (a, b, c) VALUES ";
     for (int r = 0; r < per; ++r)
@@ -341,7 +301,7 @@ void insert_rows(const char* conninfo, const char* name) {
 }
 
 void big_result(const char* conninfo, const char* name) {
-    session s(conninfo);
+    const bench::libpq_session s(conninfo);
     bench::timed_region region;
     PGresult* r =
         PQexecParams(s.conn, bench::big_result_sql, 0, nullptr, nullptr, nullptr, nullptr, 1);
@@ -368,7 +328,7 @@ void big_result(const char* conninfo, const char* name) {
 // results as W3, so that libpq holds one row at a time (one PGresult per row) whatever the size.
 // The peak resident set size is reported: it should not grow with `rows`.
 void stream(const char* conninfo, const char* name, std::int64_t rows) {
-    session s(conninfo);
+    const bench::libpq_session s(conninfo);
     const std::string sql = bench::big_result_sql_for(rows);
     bench::timed_region region;
     if (!PQsendQueryParams(s.conn, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 1))
@@ -402,10 +362,10 @@ void stream(const char* conninfo, const char* name, std::int64_t rows) {
 // so a FIFO of client numbers per connection says whose each result is.
 void concurrency(const char* conninfo, const char* name) {
     constexpr auto nconn = static_cast<std::size_t>(bench::concurrency_connections);
-    std::vector<std::unique_ptr<session>> sessions;
+    std::vector<std::unique_ptr<bench::libpq_session>> sessions;
     for (std::size_t c = 0; c < nconn; ++c) {
-        sessions.push_back(std::make_unique<session>(conninfo));
-        sessions.back()->prepare_s();
+        sessions.push_back(std::make_unique<bench::libpq_session>(conninfo));
+        prepare_s(*sessions.back());
         enter_pipeline(sessions.back()->conn);
     }
     std::vector<std::deque<int>> in_flight(nconn);
@@ -419,8 +379,8 @@ void concurrency(const char* conninfo, const char* name) {
         std::int64_t{bench::concurrency_clients} * bench::concurrency_per_client;
     auto send_next = [&](int k) {
         const auto c = static_cast<std::size_t>(k % bench::concurrency_connections);
-        sessions[c]->send_s(k * bench::concurrency_per_client + done[static_cast<std::size_t>(k)] +
-                            1);
+        send_s(*sessions[c],
+               k * bench::concurrency_per_client + done[static_cast<std::size_t>(k)] + 1);
         sync(sessions[c]->conn);
         in_flight[c].push_back(k);
     };
@@ -472,7 +432,7 @@ int main(int argc, char** argv) {
         }
     }
     const std::string_view workload = argv[2];
-    std::function<void(const char*, const char*)> run;
+    bench::libpq_workload run;
     if (workload == "latency" || workload == "latency-unix") run = latency;
     if (workload == "pipeline" || workload == "pipeline-batch") run = pipeline;
     if (workload == "sync-each") run = sync_each;
@@ -485,11 +445,5 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "%s: unknown workload %s\n", argv[0], argv[2]);
         return 2;
     }
-    try {
-        run(argv[1], argv[2]);
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "libpq %s failed: %s\n", argv[2], e.what());
-        return 1;
-    }
-    return 0;
+    return bench::run_libpq_workload(run, argv[1], argv[2]);
 }

@@ -8,29 +8,22 @@
 //   pgasio::batch and async_execute_batch), big-result, stream (W3-stream, of ROWS rows, 1,000,000
 //   by default), concurrency
 #include "copy_workloads.hpp"
+#include "pgasio_workload.hpp"
 #include "report.hpp"
 #include "workloads.hpp"
 
 #include <pgasio/connection.hpp>
 #include <pgasio/insert_unnest.hpp>
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/use_future.hpp>
 
 #include <array>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <exception>
 #include <functional>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -38,12 +31,10 @@
 
 namespace asio = boost::asio;
 namespace bench = pgasio::bench;
+using bench::check_failed;
+using bench::run_all;
 
 namespace {
-
-[[noreturn]] void check_failed(const std::string& what) {
-    throw std::runtime_error("check failed: " + what);
-}
 
 // The single int4 of one execution of S, checked against its parameter.
 std::int32_t value_of(const pgasio::result& r, std::int32_t param) {
@@ -54,22 +45,6 @@ std::int32_t value_of(const pgasio::result& r, std::int32_t param) {
     if (v != param)
         check_failed("$1 = " + std::to_string(param) + " came back as " + std::to_string(v));
     return v;
-}
-
-// Runs body(0) .. body(n - 1) as n coroutines on this executor and waits for all of them;
-// rethrows the first failure.
-asio::awaitable<void> run_all(int n, const std::function<asio::awaitable<void>(int)>& body) {
-    auto ex = co_await asio::this_coro::executor;
-    asio::steady_timer all_done(ex, asio::steady_timer::time_point::max());
-    int running = n;
-    std::exception_ptr first_error;
-    for (int k = 0; k < n; ++k)
-        asio::co_spawn(ex, body(k), [&](std::exception_ptr e) {
-            if (e && !first_error) first_error = e;
-            if (--running == 0) all_done.cancel();
-        });
-    co_await all_done.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (first_error) std::rethrow_exception(first_error);
 }
 
 asio::awaitable<void> latency(const pgasio::config& cfg, const char* name) {
@@ -264,11 +239,6 @@ int main(int argc, char** argv) {
                      argv[0]);
         return 2;
     }
-    const auto cfg = pgasio::config::parse(argv[1]);
-    if (!cfg) {
-        std::fprintf(stderr, "bad configuration: %s\n", cfg.error().message.c_str());
-        return 2;
-    }
     // The stream's row count, W3's by default: its peak memory is compared across sizes.
     std::int64_t rows = bench::big_result_rows;
     if (argc == 4) {
@@ -280,7 +250,7 @@ int main(int argc, char** argv) {
         }
     }
     const std::string_view workload = argv[2];
-    std::function<asio::awaitable<void>(const pgasio::config&, const char*)> run;
+    bench::pgasio_workload run;
     if (workload == "latency" || workload == "latency-unix") run = latency;
     // W2 sync-each (a Sync after every query) is what pipeline already does: each async_query is
     // its own request with its own Sync. The second name pairs it with libpq's sync-each.
@@ -295,14 +265,5 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "%s: unknown workload %s\n", argv[0], argv[2]);
         return 2;
     }
-    try {
-        asio::io_context ctx(1);
-        auto done = asio::co_spawn(ctx, run(*cfg, argv[2]), asio::use_future);
-        ctx.run();
-        done.get();
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "pgasio %s failed: %s\n", argv[2], e.what());
-        return 1;
-    }
-    return 0;
+    return bench::run_pgasio_workload(run, argv[1], argv[2]);
 }
