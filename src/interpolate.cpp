@@ -61,6 +61,40 @@ std::size_t skip_quoted(std::string_view sql, std::size_t at, char quote, bool b
     return std::string_view::npos;
 }
 
+// Where an E string that ended at `at` goes on, as the server reads it: after white space that
+// holds a newline (and maybe -- comments), a quote continues the same string, still with
+// backslash escapes ('a' newline 'b' is 'ab'). The position after that quote, or npos when the
+// string ends at `at`.
+std::size_t continuation(std::string_view sql, std::size_t at) {
+    bool newline = false;
+    while (at < sql.size()) {
+        const char c = sql[at];
+        if (c == '\n' || c == '\r') {
+            newline = true;
+            ++at;
+        } else if (c == ' ' || c == '\t' || c == '\f' || (newline && c == '\v')) {
+            ++at;
+        } else if (c == '-' && at + 1 < sql.size() && sql[at + 1] == '-') {
+            at = sql.find_first_of("\r\n", at);
+            if (at == std::string_view::npos) return at;
+        } else {
+            break;
+        }
+    }
+    return newline && at < sql.size() && sql[at] == '\'' ? at + 1 : std::string_view::npos;
+}
+
+// The end of an E string whose body starts at `at`, with its continuations; npos when the SQL
+// ends first.
+std::size_t skip_escape_string(std::string_view sql, std::size_t at) {
+    for (;;) {
+        const std::size_t end = skip_quoted(sql, at, '\'', true);
+        if (end == std::string_view::npos) return end;
+        at = continuation(sql, end);
+        if (at == std::string_view::npos) return end;
+    }
+}
+
 // The end of a block comment whose body starts at `at` (after its "/*"): block comments nest,
 // as the server reads them. npos when the SQL ends first.
 std::size_t skip_block_comment(std::string_view sql, std::size_t at) {
@@ -232,7 +266,7 @@ error_code interpolate_params(std::string_view sql, std::span<const protocol::oi
             while (at < sql.size() && is_ident_cont(sql[at]))
                 ++at;
             if (at - start == 1 && (c == 'E' || c == 'e') && at < sql.size() && sql[at] == '\'')
-                skip_to(skip_quoted(sql, at + 1, '\'', true));
+                skip_to(skip_escape_string(sql, at + 1));
         } else if (c == '$' && is_digit(next)) {
             // A placeholder: every digit belongs to it ($10 is parameter 10).
             const std::size_t start = at;

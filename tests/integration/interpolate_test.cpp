@@ -181,6 +181,28 @@ TEST_CASE("simple protocol: every type through a session with standard_conformin
     });
 }
 
+TEST_CASE("simple protocol: the server reads every $1 the lexer left alone as text") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto c = co_await connect_primary();
+        // Each construct holds a $1 that is not a placeholder; only the last $1 is one.
+        const std::string sql = interpolated(plain_string_backslash::literal,
+                                             "SELECT '$1''s' AS a, E'\\' $1 ' AS b, E'x'\n"
+                                             "'\\' $1 ' AS c, $q$ $1 $q$ AS d, $$$1$$ AS \"$1\", "
+                                             "/* /* $1 */ $1 */ $1 AS e -- $1",
+                                             "v"s);
+        const auto r = co_await c.async_simple_query(sql);
+        REQUIRE(r.size() == 1);
+        const auto row = r[0][0];
+        REQUIRE(row.size() == 6);
+        CHECK(row.get<std::string>("a") == "$1's");
+        CHECK(row.get<std::string>("b") == "' $1 ");
+        CHECK(row.get<std::string>("c") == "x' $1 ");
+        CHECK(row.get<std::string>("d") == " $1 ");
+        CHECK(row.get<std::string>("$1") == "$1");
+        CHECK(row.get<std::string>("e") == "v");
+    });
+}
+
 TEST_CASE("simple protocol: a negative parameter after a minus sign is no comment") {
     run([](asio::any_io_executor) -> asio::awaitable<void> {
         auto c = co_await connect_primary();

@@ -31,6 +31,8 @@ namespace {
 struct opaque {};
 // A type the server knows (xml) but pgasio has no text form for.
 struct xml_blob {};
+// A type (bit) whose bare name the grammar reads as bit(1).
+struct bit_string {};
 
 } // namespace
 
@@ -48,6 +50,15 @@ struct pgasio::protocol::types::codec<xml_blob> {
     static constexpr oid type_oid = oids::xml;
     static boost::system::error_code encode_binary(write_buffer& out, const xml_blob&) {
         out.put_string("<a/>");
+        return {};
+    }
+};
+
+template <>
+struct pgasio::protocol::types::codec<bit_string> {
+    static constexpr oid type_oid = oids::bit;
+    static boost::system::error_code encode_binary(write_buffer& out, const bit_string&) {
+        out.put_i32(0);
         return {};
     }
 };
@@ -150,9 +161,11 @@ TEST_CASE("interpolate: arrays are typed element[] and keep their NULLs and quot
     CHECK(sql_of("SELECT $1", std::optional<std::vector<bool>>()) == "SELECT (NULL::bool[])");
 }
 
-TEST_CASE("interpolate: the catalog type char is quoted, as bare char means char(1)") {
+TEST_CASE("interpolate: the catalog types char and bit are quoted, as bare they mean char(1) and "
+          "bit(1)") {
     CHECK(sql_of("SELECT $1", 'x') == "SELECT ('x'::\"char\")");
     CHECK(sql_of("SELECT $1", std::vector<char>{'a', 'b'}) == "SELECT ('{a,b}'::\"char\"[])");
+    CHECK(sql_of("SELECT $1", std::optional<bit_string>()) == "SELECT (NULL::\"bit\")");
 }
 
 TEST_CASE("interpolate: other types are written in their text form") {
@@ -202,6 +215,15 @@ TEST_CASE("interpolate: no placeholder in an E string, whose backslash escapes a
     CHECK(sql_of("SELECT E'it''s $1', $1", 5) == "SELECT E'it''s $1', ('5'::int4)");
     // Only a one-letter E opens one: in bytea'...' the backslash is an ordinary character.
     CHECK(sql_of("SELECT bytea'\\', $1", 5) == "SELECT bytea'\\', ('5'::int4)");
+}
+
+TEST_CASE("interpolate: an E string continued on the next line keeps its backslash escapes") {
+    // 'a' newline 'b' is one string: the server reads the second part as an E string too.
+    CHECK(sql_of("SELECT E'a'\n'\\' $1 ', $1", 5) == "SELECT E'a'\n'\\' $1 ', ('5'::int4)");
+    CHECK(sql_of("SELECT E'a' -- c\r\n  '\\' $1 ', $1", 5) ==
+          "SELECT E'a' -- c\r\n  '\\' $1 ', ('5'::int4)");
+    // Without a newline in between there is no continuation: '\' is a plain string.
+    CHECK(sql_of("SELECT E'a' '\\', $1", 5) == "SELECT E'a' '\\', ('5'::int4)");
 }
 
 TEST_CASE("interpolate: with standard_conforming_strings off a backslash escapes in any string") {
