@@ -227,3 +227,16 @@ TEST_CASE("simple protocol: an untyped NULL parameter is inferred by the server"
         CHECK(r[0][0].get<std::int32_t>(1) == 42);
     });
 }
+
+TEST_CASE("simple protocol: interpolated parameters through pgbouncer in transaction mode") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto c = co_await pgasio::test::connect_pgbouncer();
+        const std::string sql =
+            interpolated(plain_string_backslash::literal, "SELECT $1::text || $2, $3 + 1",
+                         "it's \\ "s, std::optional<std::string>("\u2603"), -2);
+        const auto r = co_await c.async_simple_query(sql);
+        REQUIRE(r.size() == 1);
+        CHECK(r[0][0].get<std::string>(0) == "it's \\ \u2603");
+        CHECK(r[0][0].get<std::int32_t>(1) == -1);
+    });
+}
