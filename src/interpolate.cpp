@@ -18,10 +18,6 @@ namespace {
 namespace oids = protocol::oids;
 using protocol::client_errc;
 
-// The server's highest parameter number (a Bind carries at most 65535 values): a larger $n can
-// only be a placeholder without a parameter.
-constexpr std::size_t max_placeholder = 0xFFFF;
-
 // Characters that start and continue an identifier (the server's ident_start and ident_cont):
 // every byte of a multi-byte UTF-8 character counts as a letter. A '$' inside an identifier
 // (`a$1`) belongs to it; so do digits.
@@ -268,11 +264,12 @@ error_code interpolate_params(std::string_view sql, std::span<const protocol::oi
             if (at - start == 1 && (c == 'E' || c == 'e') && at < sql.size() && sql[at] == '\'')
                 skip_to(skip_escape_string(sql, at + 1));
         } else if (c == '$' && is_digit(next)) {
-            // A placeholder: every digit belongs to it ($10 is parameter 10).
+            // A placeholder: every digit belongs to it ($10 is parameter 10). Its number stops
+            // growing past the parameters (it has none then), so that it cannot overflow.
             const std::size_t start = at;
             std::size_t n = 0;
             for (++at; at < sql.size() && is_digit(sql[at]); ++at)
-                n = std::min(n * 10 + static_cast<std::size_t>(sql[at] - '0'), max_placeholder + 1);
+                n = std::min(n * 10 + static_cast<std::size_t>(sql[at] - '0'), values.size() + 1);
             if (n == 0 || n > values.size()) {
                 why = fmt::format("the query's placeholder {} has no parameter ({} given)",
                                   sql.substr(start, at - start), values.size());

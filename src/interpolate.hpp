@@ -8,6 +8,7 @@
 #include <pgasio/protocol/write_buffer.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -74,7 +75,10 @@ private:
 /// setting (on: an ordinary character, the default since PostgreSQL 9.1; off: an escape, as
 /// in E'...'). Only the lexing of the caller's SQL depends on it: the literals written for the
 /// parameters read the same either way.
-enum class plain_string_backslash { literal, escape };
+enum class plain_string_backslash {
+    literal, ///< standard_conforming_strings on: '\' is a string of one backslash
+    escape,  ///< standard_conforming_strings off: '\'' is a string of one quote
+};
 
 /// Writes into `out` (replacing its contents) `sql` with each placeholder $1..$n replaced by
 /// parameter n as a quoted, typed SQL literal in parentheses: `('42'::int4)`,

@@ -33,6 +33,8 @@ struct opaque {};
 struct xml_blob {};
 // A type (bit) whose bare name the grammar reads as bit(1).
 struct bit_string {};
+// A string sent as unknown, the type of an untyped literal.
+struct untyped_string {};
 
 } // namespace
 
@@ -59,6 +61,15 @@ struct pgasio::protocol::types::codec<bit_string> {
     static constexpr oid type_oid = oids::bit;
     static boost::system::error_code encode_binary(write_buffer& out, const bit_string&) {
         out.put_i32(0);
+        return {};
+    }
+};
+
+template <>
+struct pgasio::protocol::types::codec<untyped_string> {
+    static constexpr oid type_oid = oids::unknown;
+    static boost::system::error_code encode_binary(write_buffer& out, const untyped_string&) {
+        out.put_string("it's");
         return {};
     }
 };
@@ -145,6 +156,9 @@ TEST_CASE("interpolate: NULL is typed like its parameter, untyped for type 0") {
     CHECK(sql_of("SELECT $1", std::nullopt) == "SELECT (NULL)");
     CHECK(sql_of("SELECT $1", static_cast<const char*>(nullptr)) == "SELECT (NULL::text)");
     CHECK(sql_of("SELECT $1", value()) == "SELECT (NULL)");
+    // unknown, like type 0, is left for the server to infer.
+    CHECK(sql_of("SELECT $1, $2", untyped_string{}, std::optional<untyped_string>()) ==
+          "SELECT ('it''s'), (NULL)");
     // A NULL needs only its type's name, not a text form.
     CHECK(sql_of("SELECT $1", std::optional<xml_blob>()) == "SELECT (NULL::xml)");
 }
