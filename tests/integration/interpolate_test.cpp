@@ -177,6 +177,7 @@ TEST_CASE("simple protocol: every type through a session with standard_conformin
     run([](asio::any_io_executor) -> asio::awaitable<void> {
         auto c = co_await connect_primary(
             "sslmode=disable options='-c standard_conforming_strings=off'");
+        REQUIRE(c.parameter("standard_conforming_strings") == "off");
         co_await every_type(c, plain_string_backslash::escape);
     });
 }
