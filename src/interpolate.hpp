@@ -90,7 +90,9 @@ enum class plain_string_backslash {
 /// Every value is quoted, numbers included, so that no value can join the SQL around it
 /// (`5-$1` with -1 must not become the line comment `5--1`), and parenthesised, so that the
 /// literal is one operand wherever a placeholder is: `$1[1]` subscripts the array, not the
-/// type `int4[][1]`, and `FETCH FIRST $1 ROWS ONLY` accepts it.
+/// type `int4[][1]`, and `FETCH FIRST $1 ROWS ONLY` accepts it. One difference remains: the
+/// server names an unnamed result column after the cast, so `SELECT $1` gives a column "int4"
+/// where the extended protocol gives "?column?" (`SELECT $1 AS n` names both alike).
 ///
 /// Placeholders are found by lexing the SQL as the server does: `$n` is not a placeholder
 /// inside '...' strings (with '' and, as `plain_strings` says, backslash escapes), E'...'

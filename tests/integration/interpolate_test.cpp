@@ -241,3 +241,20 @@ TEST_CASE("simple protocol: interpolated parameters through pgbouncer in transac
         CHECK(r[0][0].get<std::int32_t>(1) == -1);
     });
 }
+
+TEST_CASE("simple protocol: an interpolated parameter is one operand, as a placeholder is") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto c = co_await connect_primary();
+        // Bare, '{7,8}'::int4[][2] would be a cast to int4[][2] and FETCH FIRST '1'::int8 a
+        // syntax error.
+        const std::string sql =
+            interpolated(plain_string_backslash::literal,
+                         "SELECT $1[2], -$2 FROM generate_series(1, 5) FETCH FIRST $3 ROWS ONLY",
+                         std::vector<std::int32_t>{7, 8}, std::int64_t{-3}, std::int64_t{2});
+        const auto r = co_await c.async_simple_query(sql);
+        REQUIRE(r.size() == 1);
+        REQUIRE(r[0].size() == 2);
+        CHECK(r[0][0].get<std::int32_t>(0) == 8);
+        CHECK(r[0][0].get<std::int64_t>(1) == 3);
+    });
+}
