@@ -2,6 +2,7 @@
 // row reader's batches.
 #include "copy_state.hpp"
 #include "deliver.hpp"
+#include "text_form.hpp"
 
 #include <pgasio/connection.hpp>
 #include <pgasio/copy_rows.hpp>
@@ -66,13 +67,6 @@ error_code check_name(std::string_view what, std::string_view name, diagnostics*
     if (name.find('\0') != std::string_view::npos)
         return refuse_name(diag, fmt::format("the {} name holds a NUL byte", what));
     return {};
-}
-
-// "text (oid 25)", or "oid 16385" for a type that is not built in.
-std::string describe_type(protocol::oid t) {
-    const std::string_view name = protocol::oids::type_name(t);
-    if (name.empty()) return fmt::format("oid {}", t);
-    return fmt::format("{} (oid {})", name, t);
 }
 
 bool is_text_like(protocol::oid t) noexcept {

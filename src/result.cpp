@@ -1,7 +1,7 @@
+#include "text_form.hpp"
+
 #include <pgasio/detail/result_builder.hpp>
 #include <pgasio/result.hpp>
-
-#include <pgasio/protocol/oids.hpp>
 
 #include <fmt/format.h>
 
@@ -30,13 +30,6 @@ std::optional<std::size_t> find_column(std::span<const column> cols,
 }
 
 namespace {
-
-// "text (oid 25)", or "oid 16385" for a type that is not built in.
-std::string describe_type(protocol::oid t) {
-    const std::string_view name = protocol::oids::type_name(t);
-    if (name.empty()) return fmt::format("oid {}", t);
-    return fmt::format("{} (oid {})", name, t);
-}
 
 // Copies bytes: one value, or a small result's offsets and values. Most are a few bytes long,
 // for which a call to memcpy costs more than the copy: up to 16 bytes are moved with two

@@ -548,11 +548,11 @@ private:
     struct param_source {
         std::span<const protocol::oid> types;
         std::size_t count;
-        void (*write)(const void* ctx, protocol::bind_writer& bind);
+        void (*write)(const void* ctx, protocol::field_writer& out);
         const void* ctx;
     };
     template <class... Params>
-    static void write_params_of(const void* ctx, protocol::bind_writer& bind) {
+    static void write_params_of(const void* ctx, protocol::field_writer& bind) {
         std::apply([&](const Params&... p) { detail::write_params(bind, p...); },
                    *static_cast<const std::tuple<const Params&...>*>(ctx));
     }

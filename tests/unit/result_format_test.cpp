@@ -45,6 +45,15 @@ TEST_CASE("format: unknown types print their text, or their bytes in hex") {
     CHECK(fmt::format("{}", r[0]) == "('\\x0102', '(1,2)', '\\x7f')");
 }
 
+TEST_CASE("format: ranges and arrays of any shape print their text") {
+    const protocol::range<std::int32_t> r1{1, 10, true, false};
+    const protocol::array<std::int32_t> grid{{{2, 0}, {2, 1}}, {1, 2, std::nullopt, 4}};
+    const auto r = make_result(
+        {{"r", oids::int4range, format_code::binary}, {"g", oids::int4_array, format_code::binary}},
+        {{bin(r1), bin(grid)}});
+    CHECK(fmt::format("{}", r[0]) == "('[1,10)', '[0:1][1:2]={{1,2},{NULL,4}}')");
+}
+
 TEST_CASE("format: floats, uuid and an empty row") {
     const protocol::uuid id{{0xa0, 0xee, 0xbc, 0x99, 0x9c, 0x0b, 0x4e, 0xf8, 0xbb, 0x6d, 0x6b, 0xb9,
                              0xbd, 0x38, 0x0a, 0x11}};

@@ -1,0 +1,151 @@
+// Text for values and types where no server is asked: values through their codecs, types by name.
+#include "text_form.hpp"
+
+#include <pgasio/detail/decode_field.hpp>
+#include <pgasio/protocol/oids.hpp>
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+
+namespace pgasio::detail {
+
+namespace {
+
+namespace oids = protocol::oids;
+
+// Calls f.template operator()<T>() with the C++ type that holds values of `t`, and returns true;
+// false for a type without one here.
+template <class F>
+bool with_cpp_type(protocol::oid t, F&& f) {
+    using namespace std::chrono;
+    switch (t) {
+    case oids::bool_:
+        f.template operator()<bool>();
+        return true;
+    case oids::int2:
+        f.template operator()<std::int16_t>();
+        return true;
+    case oids::int4:
+        f.template operator()<std::int32_t>();
+        return true;
+    case oids::int8:
+        f.template operator()<std::int64_t>();
+        return true;
+    case oids::oid_:
+        f.template operator()<std::uint32_t>();
+        return true;
+    case oids::float4:
+        f.template operator()<float>();
+        return true;
+    case oids::float8:
+        f.template operator()<double>();
+        return true;
+    case oids::numeric:
+        f.template operator()<protocol::numeric>();
+        return true;
+    case oids::text:
+    case oids::varchar:
+    case oids::bpchar:
+    case oids::name:
+    case oids::unknown:
+        f.template operator()<std::string>();
+        return true;
+    case oids::char_:
+        f.template operator()<char>();
+        return true;
+    case oids::bytea:
+        f.template operator()<std::vector<std::byte>>();
+        return true;
+    case oids::uuid:
+        f.template operator()<protocol::uuid>();
+        return true;
+    case oids::json:
+        f.template operator()<protocol::json>();
+        return true;
+    case oids::jsonb:
+        f.template operator()<protocol::jsonb>();
+        return true;
+    case oids::inet:
+        f.template operator()<protocol::inet>();
+        return true;
+    case oids::cidr:
+        f.template operator()<protocol::cidr>();
+        return true;
+    case oids::macaddr:
+        f.template operator()<protocol::macaddr>();
+        return true;
+    case oids::macaddr8:
+        f.template operator()<protocol::macaddr8>();
+        return true;
+    case oids::date:
+        f.template operator()<sys_days>();
+        return true;
+    case oids::timestamp:
+        f.template operator()<local_time<microseconds>>();
+        return true;
+    case oids::timestamptz:
+        f.template operator()<sys_time<microseconds>>();
+        return true;
+    case oids::time:
+        f.template operator()<protocol::time_of_day>();
+        return true;
+    case oids::timetz:
+        f.template operator()<protocol::time_of_day_tz>();
+        return true;
+    case oids::interval:
+        f.template operator()<protocol::interval>();
+        return true;
+    case oids::int4range:
+        f.template operator()<protocol::range<std::int32_t>>();
+        return true;
+    case oids::int8range:
+        f.template operator()<protocol::range<std::int64_t>>();
+        return true;
+    case oids::numrange:
+        f.template operator()<protocol::range<protocol::numeric>>();
+        return true;
+    case oids::daterange:
+        f.template operator()<protocol::range<sys_days>>();
+        return true;
+    case oids::tsrange:
+        f.template operator()<protocol::range<local_time<microseconds>>>();
+        return true;
+    case oids::tstzrange:
+        f.template operator()<protocol::range<sys_time<microseconds>>>();
+        return true;
+    default:
+        return false;
+    }
+}
+
+// The text form of the value through codec<T>, or false when it does not decode.
+template <class T>
+bool text_of(const column& col, std::span<const std::byte> raw, std::string& text) {
+    T v{};
+    if (decode_field(col, std::optional(raw), v)) return false;
+    return !protocol::types::codec<T>::encode_text(text, v);
+}
+
+} // namespace
+
+bool known_text(const column& col, std::span<const std::byte> raw, std::string& text) {
+    text.clear();
+    bool ok = false;
+    if (with_cpp_type(col.type_oid, [&]<class T>() { ok = text_of<T>(col, raw, text); })) return ok;
+    // An array of any shape (dimensions, lower bounds, NULL elements) keeps its shape in text.
+    const protocol::oid element = oids::element_type(col.type_oid);
+    if (element == 0) return false;
+    with_cpp_type(element, [&]<class T>() { ok = text_of<protocol::array<T>>(col, raw, text); });
+    return ok;
+}
+
+std::string describe_type(protocol::oid t) {
+    const std::string_view name = protocol::oids::type_name(t);
+    if (name.empty()) return fmt::format("oid {}", t);
+    return fmt::format("{} (oid {})", name, t);
+}
+
+} // namespace pgasio::detail
