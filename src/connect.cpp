@@ -318,6 +318,7 @@ private:
             if (*status == protocol::startup_exchange::status::ready) break;
         }
         impl_.parameters = exchange.parameters();
+        impl_.parameters_changed();
         impl_.process_id = exchange.process_id();
         impl_.secret_key = exchange.secret_key();
         impl_.version = exchange.version();

@@ -19,6 +19,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -163,6 +164,12 @@ public:
     /// was lost with the connection).
     std::shared_ptr<const config> session_config;
     std::map<std::string, std::string, std::less<>> parameters;
+    /// The server reads a backslash in a plain '...' string as an escape
+    /// (standard_conforming_strings off): how the simple query protocol's parameter
+    /// interpolation lexes the caller's SQL. Atomic: a query may be encoded on another thread.
+    std::atomic<bool> backslash_escapes{false};
+    /// Updates what is derived from `parameters` (the server reported a setting).
+    void parameters_changed() noexcept;
     std::int32_t process_id = 0;
     std::vector<std::byte> secret_key;
     protocol::protocol_version version = protocol::protocol_version::v3_0;

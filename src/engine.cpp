@@ -479,6 +479,7 @@ void connection_impl::handle(const protocol::message_view& m) {
         const auto p = protocol::decode_parameter_status(m.body);
         if (!p) return malformed_message(p.error(), "ParameterStatus");
         parameters.insert_or_assign(std::string(p->name), std::string(p->value));
+        parameters_changed();
         return;
     }
     default:
@@ -571,6 +572,11 @@ void connection_impl::forget_statements_dropped_by(const protocol::message_view&
     // the request's consumer.)
     const auto cc = protocol::decode_command_complete(m.body);
     if (cc && (cc->tag == "DISCARD ALL" || cc->tag == "DEALLOCATE ALL")) statements.clear();
+}
+
+void connection_impl::parameters_changed() noexcept {
+    const auto scs = parameters.find("standard_conforming_strings");
+    backslash_escapes = scs != parameters.end() && scs->second == "off";
 }
 
 void connection_impl::finish_front() {

@@ -1,5 +1,6 @@
 // The query operations of pgasio::connection: each builds a request and hands it to the engine.
 #include "connection_impl.hpp"
+#include "interpolate.hpp"
 #include "request_kinds.hpp"
 
 #include <pgasio/connection.hpp>
@@ -130,11 +131,41 @@ void connection::queue_query(detail::connection_impl* impl,
     if (inserted) cache.forget(*entry, false);
 }
 
+// Queues `r`, `sql` with `params` written into it as literals, as one simple Query message
+// (query_exec_mode::simple_protocol): rows arrive in text.
+void connection::queue_simple_query(detail::connection_impl* impl,
+                                    std::unique_ptr<detail::result_request> r, std::string_view sql,
+                                    const param_source& params) {
+    r->alone = detail::runs_alone(sql);
+    r->set_script({protocol::request_step::simple_query});
+    const auto plain = impl->backslash_escapes ? detail::plain_string_backslash::escape
+                                               : detail::plain_string_backslash::literal;
+    auto encode = [&](protocol::write_buffer& out, std::string& why) -> error_code {
+        detail::param_values values(params.count);
+        params.write(params.ctx, values);
+        if (auto ec = values.finish(why)) {
+            why = "a parameter cannot be sent: " + why;
+            return ec;
+        }
+        std::string text;
+        if (auto ec = detail::interpolate_params(sql, params.types, values, plain, text, why))
+            return ec;
+        if (auto ec = protocol::encode_query(out, text)) {
+            why = "the query cannot be sent: " + ec.message();
+            return ec;
+        }
+        return {};
+    };
+    impl->submit(std::move(r), encode);
+}
+
 void connection::start_query(detail::connection_impl* impl, result_handler handler,
                              const detail::op_settings& op, std::string_view sql,
                              const statement* stmt, const param_source& params) {
     auto r = make_request<detail::result_request>(op, std::move(handler));
     r->mode = op.exec_mode.value_or(impl->exec_mode);
+    if (!stmt && r->mode == query_exec_mode::simple_protocol)
+        return queue_simple_query(impl, std::move(r), sql, params);
     queue_query(impl, std::move(r), sql, stmt, params);
 }
 
@@ -147,7 +178,10 @@ row_stream connection::start_stream(detail::connection_impl* impl, std::uint64_t
     auto r = std::make_unique<detail::stream_request>(state);
     r->section = section;
     r->mode = impl->exec_mode;
-    queue_query(impl, std::move(r), sql, stmt, params);
+    if (!stmt && r->mode == query_exec_mode::simple_protocol)
+        queue_simple_query(impl, std::move(r), sql, params);
+    else
+        queue_query(impl, std::move(r), sql, stmt, params);
     return row_stream(std::move(state));
 }
 

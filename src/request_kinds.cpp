@@ -54,6 +54,22 @@ bool request::on_failure(connection_impl&, std::span<const std::byte>, protocol:
 void request::on_identified() {}
 
 error_code result_request::on_answer(const protocol::message_view& m, result_builder& rows) {
+    if (mode == query_exec_mode::simple_protocol) {
+        // One statement makes one result: a second one's answers are not mixed into it.
+        if (completed_) {
+            if (!server_error) {
+                server_error = client_errc::several_statements;
+                server_diag = std::make_unique<diagnostics>();
+                server_diag->message = "the query held more than one statement; they ran, and "
+                                       "their results were dropped (use async_simple_query)";
+            }
+            return {};
+        }
+        if (m.type == t::command_complete || m.type == t::empty_query_response) {
+            completed_ = true;
+            partly_done = true; // it ran: never sent a second time
+        }
+    }
     if (auto ec = build_result(m, rows, statement_columns)) return ec;
     if (!cached) return {};
     switch (m.type) {

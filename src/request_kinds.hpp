@@ -83,6 +83,7 @@ public:
 private:
     result_handler handler_;
     result rows_;
+    bool completed_ = false; // simple_protocol: its statement completed
 };
 
 /// What a row_stream and its request share (on the connection's executor only).

@@ -595,6 +595,9 @@ private:
     static void queue_query(detail::connection_impl* impl,
                             std::unique_ptr<detail::result_request> r, std::string_view sql,
                             const statement* stmt, const param_source& params);
+    static void queue_simple_query(detail::connection_impl* impl,
+                                   std::unique_ptr<detail::result_request> r, std::string_view sql,
+                                   const param_source& params);
     static void start_query(detail::connection_impl* impl, result_handler handler,
                             const detail::op_settings& op, std::string_view sql,
                             const statement* stmt, const param_source& params);

@@ -12,13 +12,22 @@ namespace pgasio {
 /// and so in which connection poolers they can run behind. pgasio never guesses: choose the mode
 /// for what is between you and the server.
 ///
-/// | mode            | direct to PostgreSQL | pgbouncer session mode | pgbouncer transaction mode |
-/// |-----------------|----------------------|------------------------|----------------------------|
-/// | cache_statement | yes (the default)    | yes                    | 1.21+ with
-/// max_prepared_statements; before that it fails loudly (26000, 42P05) | | cache_describe  | yes |
-/// yes                    | yes                        | | describe_exec   | yes                  |
-/// yes                    | yes                        | | simple_protocol | yes                  |
-/// yes                    | yes, and any pooler        |
+/// | mode            | direct to PostgreSQL | pgbouncer session mode | pgbouncer transaction mode
+/// (before 1.21) |
+/// |-----------------|----------------------|------------------------|----------------------------------------|
+/// | cache_statement | yes (the default)    | yes                    | no: see below | |
+/// cache_describe  | yes                  | yes                    | yes | | describe_exec   | yes
+/// | yes                    | yes                                    | | simple_protocol | yes |
+/// yes                    | yes, and any pooler or proxy           |
+///
+/// cache_statement behind a transaction-mode pooler: each transaction may run on another server
+/// session, which lacks the statements prepared on the previous one. No query is ever answered
+/// by another statement (a name means one text and its parameter types), but outside a
+/// transaction block every move costs a failed Bind (26000) and a re-run, and inside one the
+/// query fails with 26000. pgbouncer 1.21 and later with max_prepared_statements set prepare
+/// statements on the server sessions themselves: cache_statement then works. Statements from
+/// connection::async_prepare have no such way back: behind a transaction-mode pooler they fail
+/// with 26000 once the session moved.
 enum class query_exec_mode {
     /// Named prepared statements, kept per connection in an LRU cache of the configuration's
     /// statement_cache_capacity (default 512): the first execution sends Parse, Bind, Describe
@@ -43,10 +52,14 @@ enum class query_exec_mode {
     /// round trip like the others, nothing cached; the safe choice behind any pooler that
     /// speaks the extended protocol.
     describe_exec,
-    /// The simple query protocol: the parameters are written into the SQL text as quoted, typed
-    /// literals (`'42'::int4`) client side and the text sent in one Query message; rows arrive
-    /// in text. For poolers and proxies that support nothing else. The SQL text must hold one
-    /// statement, as with the other modes.
+    /// The simple query protocol: the parameters are written into the SQL text client side as
+    /// quoted, typed literals in parentheses (`('42'::int4)`, `(E'a\\b'::text)`,
+    /// `(NULL::int8)`), lexing the text as the server does so that a `$1` inside a string,
+    /// identifier or comment stays as it is, and the text is sent in one Query message; rows
+    /// arrive in text. For poolers and proxies that support nothing else. The SQL text must
+    /// hold one statement: with several, they run, and the query fails with
+    /// client_errc::several_statements (async_simple_query is for several). An unnamed column
+    /// is named after its cast (`SELECT $1` gives "int4", not "?column?").
     simple_protocol,
 };
 

@@ -130,6 +130,10 @@ const char* describe(client_errc e) noexcept {
     case client_errc::invalid_copy_data:
         return "the binary COPY data is malformed (its header, a row's field count or a field's "
                "length)";
+    case client_errc::several_statements:
+        return "the query held several statements (sent with the simple query protocol, they "
+               "ran; their results were dropped): run several statements with "
+               "async_simple_query";
     case client_errc::description_changed:
         return "the statement's rows no longer match its cached description (a table it reads "
                "was altered); the description was forgotten";

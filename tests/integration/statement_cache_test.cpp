@@ -24,6 +24,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <tuple>
@@ -320,6 +321,35 @@ TEST_CASE("statement cache: concurrent uses of a statement that fails to parse a
     });
 }
 
+TEST_CASE("statement cache: simple_protocol writes the parameters into one Query") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn =
+            co_await connect_primary("sslmode=disable default_query_exec_mode=simple_protocol");
+        auto r = co_await conn.async_query(
+            "SELECT $1::int4 + 1 AS n, $2 AS s, '$1' AS literal, $3::float8 AS f", 41,
+            std::string("it's \\ here"), 0.5);
+        REQUIRE(r.size() == 1);
+        CHECK(r.columns()[0].format == pgasio::protocol::format_code::text);
+        CHECK(r[0].get<std::int32_t>("n") == 42);
+        CHECK(r[0].get<std::string_view>("s") == "it's \\ here");
+        CHECK(r[0].get<std::string_view>("literal") == "$1");
+        CHECK(r[0].get<double>("f") == 0.5);
+        auto none =
+            co_await conn.async_query("SELECT $1::int8 IS NULL", std::optional<std::int64_t>());
+        CHECK(none[0].get<bool>(0));
+        CHECK((co_await prepared(conn)).empty());
+        // Several statements: they run, and the caller hears of it.
+        pgasio::diagnostics diag;
+        auto [ec, both] = co_await conn.async_query("SELECT $1::int4; SELECT 2", 1,
+                                                    pgasio::diagnostics_into(diag, nothrow));
+        CHECK(ec == client_errc::several_statements);
+        CHECK(diag.message.find("more than one statement") != std::string::npos);
+        auto after = co_await conn.async_query("SELECT $1::text", "still open");
+        CHECK(after[0].get<std::string_view>(0) == "still open");
+        co_await conn.async_close();
+    });
+}
+
 namespace {
 
 // What one client process saw: executions answered with their own statement's value, with
@@ -432,7 +462,8 @@ TEST_CASE("statement cache: behind pgbouncer in transaction mode every result is
     constexpr int runs = 375; // 1,500 executions in all
     // The modes the documentation says are safe there: no error, every value right.
     for (const auto mode :
-         std::array{query_exec_mode::cache_describe, query_exec_mode::describe_exec}) {
+         std::array{query_exec_mode::cache_describe, query_exec_mode::describe_exec,
+                    query_exec_mode::simple_protocol}) {
         const tally t = four_processes(mode, false, runs);
         INFO(pgasio::to_string(mode) << ": " << describe(t));
         CHECK(t.right == 4 * runs);

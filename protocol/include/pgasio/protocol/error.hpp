@@ -79,6 +79,7 @@ enum class client_errc : int {
     savepoint_ended,          ///< an operation on a savepoint released or rolled back past
     invalid_copy_data,   ///< binary COPY data is malformed (signature, field count, field length)
     description_changed, ///< rows no longer match a cached description (cache_describe mode)
+    several_statements,  ///< a query sent as simple_protocol held more than one statement
 
     // Type codecs (a value could not be encoded or decoded).
     unexpected_null = 300, ///< NULL where the target type cannot hold it
