@@ -890,6 +890,7 @@ void connection_impl::cancel(std::uint64_t id, error_code reason, asio::cancella
         auto owned = std::move(*it);
         queue_.erase(it);
         --unwritten_;
+        owned->on_dropped(*this);
         explain(*owned, std::string(why) + " before it was sent");
         owned->answer(reason, *this, call::direct); // may close the connection
         maybe_end_section();

@@ -74,6 +74,9 @@ struct request {
     virtual void restart();
     /// Its caller gave up on it while the server runs it: its answers are only drained now.
     virtual void abandon(connection_impl& c);
+    /// It was taken out of the queue before any of it was written (cancelled, timed out):
+    /// nothing of it reached the server.
+    virtual void on_dropped(connection_impl& c);
     /// It failed on the server (`server_error` is set; it may also be abandoned), and is about
     /// to be answered: true when it is to run again instead, transparently, with the messages
     /// it wrote into `again` (ending with its Sync). `sent` are the messages it sent. The

@@ -48,6 +48,7 @@ void request::on_copy_data(connection_impl&, std::span<const std::byte>) {}
 void request::on_success(result_builder&) {}
 void request::restart() {}
 void request::abandon(connection_impl&) {}
+void request::on_dropped(connection_impl&) {}
 bool request::on_failure(connection_impl&, std::span<const std::byte>, protocol::write_buffer&) {
     return false;
 }
@@ -87,6 +88,11 @@ error_code result_request::on_answer(const protocol::message_view& m, result_bui
     default:
         return {};
     }
+}
+
+void result_request::on_dropped(connection_impl&) {
+    // Its Parse never went out: the next use prepares the statement.
+    if (cached && sends_parse) cached->prepared = false;
 }
 
 bool result_request::on_failure(connection_impl& c, std::span<const std::byte> sent,

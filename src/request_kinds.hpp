@@ -79,6 +79,7 @@ public:
     void answer(error_code ec, const connection_impl& c, call how) override;
     bool on_failure(connection_impl& c, std::span<const std::byte> sent,
                     protocol::write_buffer& again) override;
+    void on_dropped(connection_impl& c) override;
 
 private:
     result_handler handler_;

@@ -248,6 +248,32 @@ TEST_CASE(
     });
 }
 
+TEST_CASE("statement cache: a preparation dropped before it was sent is sent by the next use") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        // A simple query runs alone: what is queued behind it waits, unwritten.
+        asio::co_spawn(
+            ex,
+            [&conn]() -> asio::awaitable<void> {
+                co_await conn.async_simple_query("SELECT pg_sleep(0.5)");
+            },
+            asio::detached);
+        co_await pgasio::test::sleep_for(std::chrono::milliseconds(50));
+        const std::string sql = "SELECT $1::int4 * 7";
+        auto [ec, r] = co_await conn.async_query(
+            sql, 1, pgasio::with_timeout(std::chrono::milliseconds(100), nothrow));
+        REQUIRE(ec == client_errc::query_timeout);
+        // Inside a transaction block a missing statement could not be re-run: it must be
+        // prepared, not assumed prepared by the Parse that never went out.
+        auto tx = co_await conn.async_begin();
+        auto [ec2, r2] = co_await tx.async_query(sql, 2, nothrow);
+        REQUIRE(!ec2);
+        CHECK(r2[0].get<std::int32_t>(0) == 14);
+        co_await tx.async_commit();
+        co_await conn.async_close();
+    });
+}
+
 TEST_CASE("statement cache: cache_describe fails a query whose cached columns changed, once") {
     run([](asio::any_io_executor) -> asio::awaitable<void> {
         auto conn =
