@@ -198,8 +198,6 @@ private:
     void read_more();
     /// A read completed with `n` bytes (or failed, or found the stream closed).
     void on_read(error_code ec, std::size_t n);
-    /// The socket became readable (or the wait failed or was cancelled): reads what is there.
-    void on_readable(error_code ec);
     /// Handles every whole message buffered, with `answering_` set meanwhile.
     void handle_buffered();
     void handle(const protocol::message_view& m);
@@ -317,10 +315,6 @@ private:
     std::vector<asio::any_completion_handler<void(error_code)>> written_waiters_;
     // A stream's reader lags: no read is outstanding until resume_reading().
     bool paused_ = false;
-    // The last read took less than the space it was given: the socket was empty after it, so
-    // the next read would most likely fail at once (the answer to what was just written is
-    // not there yet). read_more then waits for readability instead of reading.
-    bool drained_ = false;
     // True while the read loop hands a batch of messages to their requests: requests queued
     // meanwhile are written together once the batch is through.
     bool answering_ = false;

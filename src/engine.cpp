@@ -312,7 +312,6 @@ void connection_impl::answer_written_waiters(error_code ec) {
 
 void connection_impl::start_reading() {
     io.set_non_blocking();
-    drained_ = false;
     asio::post(executor, [self = shared_from_this()] { self->read_more(); });
 }
 
@@ -359,7 +358,6 @@ void connection_impl::stop_request(std::uint64_t id) {
 void connection_impl::resume_reading() {
     if (!paused_ || !open) return;
     paused_ = false;
-    drained_ = false; // what came meanwhile is likely waiting
     asio::post(executor, [self = shared_from_this()] { self->read_more(); });
 }
 
@@ -373,36 +371,10 @@ void connection_impl::read_more() {
     start_write();
     if (paused_) return; // resume_reading() reads again
 
-    // After a read that emptied the socket, an immediate read (which Asio tries before it
-    // waits) would nearly always fail: the answer to what was just written is not there yet.
-    // A plain socket then waits for readability first and reads in the completion. A TLS
-    // stream always reads: OpenSSL may hold decrypted bytes that no readiness would announce.
-    if (drained_ && io.can_wait_readable()) {
-        io.async_wait_readable(
-            [self = shared_from_this()](error_code ec) { self->on_readable(ec); });
-        return;
-    }
     auto space = reader.prepare(read_chunk);
     io.async_read_some(
         asio::buffer(space.data(), space.size()),
-        [self = shared_from_this(), size = space.size()](error_code ec, std::size_t n) {
-            self->drained_ = n < size;
-            self->on_read(ec, n);
-        });
-}
-
-void connection_impl::on_readable(error_code ec) {
-    if (!open) return;
-    if (ec) return on_read(ec, 0); // a cancelled wait ends like a cancelled read
-    auto space = reader.prepare(read_chunk);
-    const std::size_t n = io.read_now(asio::buffer(space.data(), space.size()), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) {
-        // Readiness without bytes (rare): read asynchronously, as before a wait.
-        drained_ = false;
-        return read_more();
-    }
-    drained_ = n < space.size();
-    on_read(ec, n);
+        [self = shared_from_this()](error_code ec, std::size_t n) { self->on_read(ec, n); });
 }
 
 void connection_impl::on_read(error_code ec, std::size_t n) {

@@ -51,39 +51,6 @@ public:
             token, buffers);
     }
 
-    /// Whether async_wait_readable and read_now may be used: a plain socket in non-blocking
-    /// mode. A TLS stream is excluded, since OpenSSL may already hold decrypted bytes that
-    /// the socket's readiness would never announce.
-    bool can_wait_readable() const noexcept {
-        if (tls_) return false;
-        if (unix_.is_open()) return unix_.non_blocking();
-        return tcp_.is_open() && tcp_.non_blocking();
-    }
-
-    /// Waits until the plain socket has bytes to read (or is closed or failed): completion
-    /// signature void(error_code). Unlike async_read_some it makes no attempt to read first,
-    /// which would fail when the bytes are known not to be there yet. Only when
-    /// can_wait_readable().
-    template <class Token>
-    auto async_wait_readable(Token&& token) {
-        return asio::async_initiate<Token, void(error_code)>(
-            [this](auto handler) {
-                if (unix_.is_open())
-                    unix_.async_wait(asio::socket_base::wait_read, std::move(handler));
-                else
-                    tcp_.async_wait(asio::socket_base::wait_read, std::move(handler));
-            },
-            token);
-    }
-
-    /// Reads what the plain socket holds, without waiting (after async_wait_readable): the
-    /// number of bytes read; `ec` is would_block when there are none, eof at the end of the
-    /// stream. Only when can_wait_readable().
-    std::size_t read_now(asio::mutable_buffer buffer, error_code& ec) noexcept {
-        if (unix_.is_open()) return unix_.read_some(buffer, ec);
-        return tcp_.read_some(buffer, ec);
-    }
-
     /// Writes all of `buffers`: completion signature void(error_code, std::size_t).
     template <class ConstBuffers, class Token>
     auto async_write(const ConstBuffers& buffers, Token&& token) {
