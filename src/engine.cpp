@@ -371,6 +371,11 @@ void connection_impl::read_more() {
     start_write();
     if (paused_) return; // resume_reading() reads again
 
+    // Asio tries the read at once and waits for readability only if nothing is there. Right
+    // after a request was written that attempt often fails, yet waiting first is no cheaper:
+    // each async_wait re-arms the socket in epoll (one epoll_ctl, the cost of the failed read),
+    // and it loses outright when the answer is already there, which on a fast local server is
+    // often the case.
     auto space = reader.prepare(read_chunk);
     io.async_read_some(
         asio::buffer(space.data(), space.size()),
