@@ -1,7 +1,7 @@
 // A short tour of querying with pgasio, printed for a newcomer: a table, parameters, typed rows,
-// 1,000 queries at once on one connection, a query that times out, LISTEN/NOTIFY, COPY in and
-// out.
-// Usage: pgasio_example_tour "postgresql://user:password@host:port/db"
+// 1,000 queries at once on one connection, the statement cache, a query that times out,
+// LISTEN/NOTIFY, COPY in and out. Usage: pgasio_example_tour
+// "postgresql://user:password@host:port/db"
 #include <pgasio/connection.hpp>
 #include <pgasio/format.hpp>
 
@@ -80,6 +80,15 @@ asio::awaitable<void> tour(std::string url) {
                std::chrono::duration_cast<std::chrono::milliseconds>(
                    std::chrono::steady_clock::now() - start)
                    .count());
+
+    fmt::print("\n== plain queries run prepared statements, kept in the connection's cache\n");
+    // Asked without the cache (describe_exec), so that asking adds nothing to it.
+    auto cached = co_await conn.async_query(
+        "SELECT name, generic_plans + custom_plans FROM pg_prepared_statements "
+        "WHERE statement = $1",
+        "SELECT $1::int4 * 2", pgasio::with_exec_mode(pgasio::query_exec_mode::describe_exec));
+    fmt::print("   \"SELECT $1::int4 * 2\" is {}: prepared once, executed {} times\n",
+               cached[0].get<std::string_view>(0), cached[0].get<std::int64_t>(1));
 
     fmt::print("\n== a query that takes too long is cancelled; the connection stays usable\n");
     conn.set_query_timeout(200ms);
