@@ -182,6 +182,14 @@ public:
     /// prepared statements and descriptions they keep (statement_cache_capacity).
     query_exec_mode exec_mode = query_exec_mode::cache_statement;
     statement_cache statements;
+    /// The statements a transaction's COMMIT runs (see commit_request) are prepared in this
+    /// session under names of their own: COMMIT then sends only Bind and Execute for them, and
+    /// the server parses and plans neither again. False in a new session, and whenever the
+    /// server may have dropped them (DEALLOCATE, DISCARD ALL, a 26000 from any request).
+    bool commit_statements_prepared = false;
+    /// The columns of the transaction id query's result, once a Describe said them: later
+    /// COMMITs send no Describe.
+    column_list commit_xid_columns;
     /// How long a CancelRequest may take before the session is given up.
     std::chrono::milliseconds cancel_timeout{std::chrono::seconds(10)};
     std::function<void(const diagnostics&)> notice_handler;

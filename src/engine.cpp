@@ -524,6 +524,10 @@ void connection_impl::handle(const protocol::message_view& m) {
         if (r.server_error) return;
         r.server_diag = std::make_unique<diagnostics>(diagnostics::from_fields(*f));
         r.server_error = r.server_diag->code();
+        // The server lost a prepared statement (a pooler's new session, DEALLOCATE): it may
+        // have lost the COMMIT statements too.
+        if (r.server_error == sqlstate::invalid_sql_statement_name)
+            commit_statements_prepared = false;
         // The server closes after a FATAL error: remember why for everyone queued.
         if (r.server_diag->is_fatal()) {
             fatal_diag_ = *r.server_diag;
@@ -576,7 +580,11 @@ void connection_impl::forget_statements_dropped_by(const protocol::message_view&
     // cache must not send Bind for them any more. (A malformed CommandComplete is reported by
     // the request's consumer.)
     const auto cc = protocol::decode_command_complete(m.body);
-    if (cc && (cc->tag == "DISCARD ALL" || cc->tag == "DEALLOCATE ALL")) statements.clear();
+    if (!cc) return;
+    if (cc->tag == "DISCARD ALL" || cc->tag == "DEALLOCATE ALL") statements.clear();
+    // DEALLOCATE of one name may have been of a COMMIT statement: they are prepared again.
+    if (cc->tag.starts_with("DISCARD") || cc->tag.starts_with("DEALLOCATE"))
+        commit_statements_prepared = false;
 }
 
 void connection_impl::parameters_changed() noexcept {
@@ -814,6 +822,7 @@ void connection_impl::shut_down(error_code ec, const diagnostics& diag) {
     section_released_ = false;
     tx_status_ = protocol::transaction_status::idle;
     statements.clear(); // a next session has none of them
+    commit_statements_prepared = false;
     auto waiting = std::move(parked_);
     parked_.clear();
     // A large message of this session must not keep its buffer.

@@ -174,8 +174,22 @@ struct commit_answer {
     std::optional<std::int64_t> xid;
     /// The server answered COMMIT with ROLLBACK: the transaction had failed.
     bool rolled_back = false;
+    /// The id query's columns, from the Describe of a request that prepared it (null
+    /// otherwise): later COMMITs of the session send no Describe.
+    column_list xid_columns;
 };
 using commit_handler = asio::any_completion_handler<void(error_code, commit_answer)>;
+
+/// How a transaction's COMMIT request names its statements.
+enum class commit_statements {
+    /// Unnamed: each COMMIT sends Parse for both statements (the server parses and plans them
+    /// every time, but keeps nothing: the way for poolers that keep no prepared statements).
+    unnamed,
+    /// Named, prepared by this request: Close and Parse of both names first.
+    prepare,
+    /// Named, already prepared in the session: Bind and Execute only.
+    prepared,
+};
 
 /// The COMMIT of a pgasio::transaction, in one write: `SELECT pg_current_xact_id_if_assigned()`,
 /// Flush, then COMMIT and Sync. The Flush makes the server send the transaction id before it
@@ -183,31 +197,36 @@ using commit_handler = asio::any_completion_handler<void(error_code, commit_answ
 /// is lost before its answer: a second connection can then ask pg_xact_status about it. No round
 /// trip is added: both statements go out and come back together. Without `ask_xid` (a read-only
 /// transaction, which has nothing to lose), COMMIT and Sync only.
+///
+/// Both statements are the same at every COMMIT, so where named statements may be kept
+/// (query_exec_mode::cache_statement) they are prepared once per session and then only bound
+/// and executed: parsing and planning them at every COMMIT cost the server more than the rest of
+/// a small transaction's overhead.
 class commit_request : public request {
 public:
-    commit_request(bool ask_xid, commit_handler h)
-        : handler_(std::move(h))
-        , ask_xid_(ask_xid) {
-        // Once written, the COMMIT may have run: it is never sent a second time.
-        partly_done = true;
-        using step = protocol::request_step;
-        if (ask_xid)
-            long_script = {step::parse, step::bind, step::describe_portal, step::execute,
-                           step::parse, step::bind, step::execute,         step::sync};
-        else
-            set_script({step::parse, step::bind, step::execute, step::sync});
-    }
+    /// The names of the two statements (prepared per session, see commit_statements): fixed,
+    /// like the statement cache's, so a name never means another text.
+    static constexpr const char* xid_name = "pgasio_commit_xid_1";
+    static constexpr const char* commit_name = "pgasio_commit_1";
+
+    /// `xid_columns`: the id query's columns when known (prepared only: no Describe is sent).
+    commit_request(bool ask_xid, commit_statements how, column_list xid_columns, commit_handler h);
 
     /// Appends its messages to `out`.
     void encode(protocol::write_buffer& out) const;
 
     error_code on_answer(const protocol::message_view& m, result_builder& rows) override;
     void answer(error_code ec, const connection_impl& c, call how) override;
+    bool on_failure(connection_impl& c, std::span<const std::byte> sent,
+                    protocol::write_buffer& again) override;
 
 private:
     commit_handler handler_;
     commit_answer answer_;
     bool ask_xid_;
+    commit_statements how_;
+    column_list xid_columns_; // known: no Describe
+    int parses_done_ = 0;
 };
 
 } // namespace pgasio::detail

@@ -59,14 +59,6 @@ namespace asio = boost::asio;
 using detail::connection_impl;
 using detail::spawn;
 
-// The token of the statements a transaction operation sends for its caller: the caller's
-// diagnostics and timeout, the error as a value.
-auto inner(const detail::op_settings& op) {
-    using plain = decltype(asio::as_tuple(asio::use_awaitable));
-    return with_timeout_t<diagnostics_into_t<plain>>{
-        op.timeout, {op.diag, asio::as_tuple(asio::use_awaitable)}};
-}
-
 error_code fail(diagnostics* diag, error_code ec, std::string message) {
     if (diag) {
         *diag = diagnostics{};
@@ -163,20 +155,65 @@ asio::awaitable<error_code> resolve_commit(asio::any_io_executor ex,
     co_return client_errc::commit_in_doubt;
 }
 
-// Sends the transaction's COMMIT request (see detail::commit_request) in its section.
+// Sends the transaction's COMMIT request (see detail::commit_request) in its section, its
+// statements prepared once per session where named statements may be kept.
 auto send_commit(const std::shared_ptr<connection_impl>& impl, detail::op_settings op,
                  bool ask_xid) {
     auto token = asio::as_tuple(asio::use_awaitable);
     return asio::async_initiate<decltype(token), void(error_code, detail::commit_answer)>(
         [impl, op, ask_xid](auto handler) {
-            auto r = detail::make_request<detail::commit_request>(op, std::move(handler), ask_xid);
+            using detail::commit_statements;
+            // Named statements only where the cache's may be kept, and only for a request
+            // written now, in order with what the flag has seen sent.
+            const bool named =
+                impl->exec_mode == query_exec_mode::cache_statement && impl->writes_now(op.section);
+            // A read-only transaction's COMMIT does not prepare them: in a failed transaction
+            // the server refuses the id query's Parse, and with it the COMMIT after it (whose
+            // answer, ROLLBACK, is what says the transaction had failed).
+            auto how = commit_statements::unnamed;
+            if (named && impl->commit_statements_prepared)
+                how = commit_statements::prepared;
+            else if (named && ask_xid)
+                how = commit_statements::prepare;
+            auto r = detail::make_request<detail::commit_request>(op, std::move(handler), ask_xid,
+                                                                  how, impl->commit_xid_columns);
             auto encode = [&r = *r](protocol::write_buffer& out, std::string&) -> error_code {
                 r.encode(out);
                 return {};
             };
             impl->submit(std::move(r), encode);
+            // Sent (or failed at once, the connection closed: a new session starts afresh).
+            if (how == commit_statements::prepare) {
+                impl->commit_statements_prepared = true;
+                impl->commit_xid_columns = nullptr;
+            }
         },
         token);
+}
+
+// Sends `sql`, one transaction control statement (BEGIN, ROLLBACK, SAVEPOINT...), as a simple
+// Query in the section of `op`: the server parses and runs it, and keeps nothing (no statement,
+// no portal), which costs it less than Parse, Bind and Execute of the same text. Its answer is
+// one CommandComplete, so it need not run alone, but for BEGIN (see request::alone).
+auto send_control(const std::shared_ptr<connection_impl>& impl, const detail::op_settings& op,
+                  std::string sql, bool alone = false) {
+    auto token = asio::as_tuple(asio::use_awaitable);
+    return asio::async_initiate<decltype(token), void(error_code)>(
+        [impl, op, alone](auto handler, const std::string& text) {
+            auto r = detail::make_request<detail::command_request>(
+                op, detail::void_handler(std::move(handler)));
+            r->alone = alone;
+            r->set_script({protocol::request_step::simple_query});
+            auto encode = [&](protocol::write_buffer& out, std::string& why) -> error_code {
+                if (auto ec = protocol::encode_query(out, text)) {
+                    why = "the statement cannot be sent: " + ec.message();
+                    return ec;
+                }
+                return {};
+            };
+            impl->submit(std::move(r), encode);
+        },
+        token, std::move(sql));
 }
 
 } // namespace
@@ -217,13 +254,16 @@ void transaction::start_begin(connection& conn, begin_handler handler,
                 co_return std::tuple{
                     fail(op.diag, ec, "the transaction could not begin: " + ec.message()),
                     transaction{}};
-            // BEGIN fails only with the connection: dropping the lease then rolls back
-            // whatever it may have opened.
-            auto [bec, n] = co_await lease.async_execute(sql, inner(op));
-            if (bec) co_return std::tuple{bec, transaction{}};
             auto state = std::make_shared<detail::transaction_state>();
             state->read_only = read_only;
-            co_return std::tuple{error_code{}, transaction(std::move(lease), std::move(state))};
+            transaction tx(std::move(lease), std::move(state));
+            detail::op_settings in_tx = op;
+            in_tx.section = tx.section_;
+            // BEGIN fails only with the connection: dropping the transaction then rolls back
+            // whatever it may have opened.
+            auto [bec] = co_await send_control(tx.impl_, in_tx, sql, true);
+            if (bec) co_return std::tuple{bec, transaction{}};
+            co_return std::tuple{error_code{}, std::move(tx)};
         },
         std::move(handler), op.diag);
 }
@@ -287,7 +327,9 @@ void transaction::start_rollback(transaction& tx, void_handler handler,
     spawn(
         tx.impl_,
         [&tx, op]() -> asio::awaitable<error_code> {
-            auto [ec, n] = co_await tx.async_execute("ROLLBACK", inner(op));
+            detail::op_settings in_tx = op;
+            in_tx.section = tx.section_;
+            auto [ec] = co_await send_control(tx.impl_, in_tx, "ROLLBACK");
             tx.finish();
             co_return ec;
         },
@@ -320,8 +362,10 @@ void transaction::start_savepoint(transaction& tx, savepoint_handler handler,
             if (!why.empty())
                 co_return std::tuple{fail(op.diag, client_errc::invalid_savepoint_name, why),
                                      savepoint{}};
-            auto [ec, n] =
-                co_await tx.async_execute("SAVEPOINT " + quote_identifier(actual), inner(op));
+            detail::op_settings in_tx = op;
+            in_tx.section = tx.section_;
+            auto [ec] =
+                co_await send_control(tx.impl_, in_tx, "SAVEPOINT " + quote_identifier(actual));
             if (ec) co_return std::tuple{ec, savepoint{}};
             st.savepoints.push_back({id, actual});
             co_return std::tuple{error_code{}, savepoint(tx.state_, std::move(actual), id)};
@@ -347,7 +391,9 @@ void transaction::start_end_savepoint(transaction& tx, void_handler handler,
         [&tx, op, id = sp.id_, name = sp.name_, rollback]() -> asio::awaitable<error_code> {
             const std::string sql = (rollback ? "ROLLBACK TO SAVEPOINT " : "RELEASE SAVEPOINT ") +
                                     quote_identifier(name);
-            auto [ec, n] = co_await tx.async_execute(sql, inner(op));
+            detail::op_settings in_tx = op;
+            in_tx.section = tx.section_;
+            auto [ec] = co_await send_control(tx.impl_, in_tx, sql);
             if (ec) co_return ec;
             // The server ended the savepoints made after it (and, released, itself).
             auto& list = tx.state_->savepoints;

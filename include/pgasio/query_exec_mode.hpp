@@ -37,7 +37,10 @@ enum class query_exec_mode {
     /// ALL) or whose result type changed (0A000 "cached plan must not change result type") is
     /// prepared again and re-run transparently outside a transaction block; inside one the
     /// error is the caller's (re-running there would need the transaction's earlier
-    /// statements) and the statement is forgotten, so the next use prepares it afresh.
+    /// statements) and the statement is forgotten, so the next use prepares it afresh. A
+    /// pgasio::transaction's COMMIT also runs two statements prepared once per session
+    /// (`pgasio_commit_xid_1`, the transaction id query, and `pgasio_commit_1`); in the other
+    /// modes it parses them at every COMMIT.
     cache_statement,
     /// Unnamed statements (Parse, Bind, Execute each time: nothing is left on the server), with
     /// the result's column description cached per SQL text and parameter types, so no Describe

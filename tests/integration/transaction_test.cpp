@@ -551,10 +551,11 @@ asio::awaitable<pgasio::connection> connect_through(const pgasio::test::cut_prox
 
 // A proxy in front of the primary (see cut_proxy).
 pgasio::test::cut_proxy make_proxy(asio::any_io_executor ex, pgasio::test::cut_proxy::cut when,
-                                   bool refuse_after_cut = false) {
+                                   bool refuse_after_cut = false, int commits_to_pass = 0) {
     const auto port = std::stoi(pgasio::test::pg_setting("PGASIO_TEST_PRIMARY_PORT"));
     return pgasio::test::cut_proxy(ex, pgasio::test::pg_setting("PGASIO_TEST_HOST"),
-                                   static_cast<unsigned short>(port), when, refuse_after_cut);
+                                   static_cast<unsigned short>(port), when, refuse_after_cut,
+                                   commits_to_pass);
 }
 
 } // namespace
@@ -576,6 +577,37 @@ TEST_CASE("transaction: a COMMIT whose answer is lost, but which committed, is r
         const auto rows = co_await count_rows(admin, "tx_lost_answer");
         CHECK(rows == 1);
         co_await admin.async_execute("DROP TABLE tx_lost_answer");
+        co_await admin.async_close();
+    });
+}
+
+// The session's first COMMIT prepares the statements COMMIT runs; a later one only binds them:
+// the transaction id still arrives before the COMMIT runs.
+TEST_CASE("transaction: a later COMMIT of the session, its statements prepared, is resolved too") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto admin = co_await connect_primary();
+        co_await make_table(admin, "tx_lost_later");
+        auto proxy = make_proxy(ex, pgasio::test::cut_proxy::cut::after_commit, false, 2);
+        auto conn = co_await connect_through(proxy);
+        for (int i = 1; i <= 3; ++i) {
+            auto tx = co_await conn.async_begin();
+            co_await tx.async_execute("INSERT INTO tx_lost_later VALUES ($1, $1)", i);
+            pgasio::diagnostics diag;
+            auto [ec] = co_await tx.async_commit(pgasio::diagnostics_into(diag, nothrow));
+            INFO(diag.message);
+            CHECK_FALSE(ec);
+            CHECK(proxy.has_cut() == (i == 3));
+            if (i == 1) {
+                // Both are prepared in the session from the first COMMIT on.
+                auto r = co_await conn.async_query(
+                    "SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'pgasio_commit%'");
+                CHECK(r[0].get<std::int64_t>(0) == 2);
+            }
+        }
+        CHECK_FALSE(conn.is_open()); // the last answer was lost with the connection
+        const auto rows = co_await count_rows(admin, "tx_lost_later");
+        CHECK(rows == 3);
+        co_await admin.async_execute("DROP TABLE tx_lost_later");
         co_await admin.async_close();
     });
 }

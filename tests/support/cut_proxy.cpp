@@ -47,16 +47,18 @@ std::string_view body_of(const std::vector<char>& m) {
 } // namespace
 
 struct cut_proxy::state : std::enable_shared_from_this<cut_proxy::state> {
-    state(asio::any_io_executor ex, cut w, bool refuse)
+    state(asio::any_io_executor ex, cut w, bool refuse, int pass)
         : executor(ex)
         , acceptor(ex, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0))
         , when(w)
-        , refuse_after_cut(refuse) {}
+        , refuse_after_cut(refuse)
+        , commits_to_pass(pass) {}
 
     asio::any_io_executor executor;
     tcp::acceptor acceptor;
     cut when;
     bool refuse_after_cut;
+    int commits_to_pass; // after_commit: COMMITs answered untouched before the cut
     tcp::endpoint server;
     bool fired = false; // the one session to cut has been cut (or is being cut)
 
@@ -66,8 +68,10 @@ struct cut_proxy::state : std::enable_shared_from_this<cut_proxy::state> {
             , server(ex) {}
         tcp::socket client;
         tcp::socket server;
-        bool withholding = false;    // before_commit: nothing more goes to the server
-        std::uint64_t executes = 0;  // Execute messages forwarded to the server
+        bool withholding = false; // before_commit: nothing more goes to the server
+        // Statements forwarded to the server: Execute messages, and simple Query messages (of
+        // one statement each in the tests: BEGIN, ROLLBACK, SAVEPOINT...).
+        std::uint64_t executes = 0;
         std::uint64_t completes = 0; // CommandComplete messages forwarded to the client
         void close() {
             boost::system::error_code ec;
@@ -110,7 +114,7 @@ struct cut_proxy::state : std::enable_shared_from_this<cut_proxy::state> {
                 if (s->executes == s->completes) co_return s->close();
             }
             if (s->withholding) continue; // dropped: the server never sees it
-            if (m[0] == 'E') ++s->executes;
+            if (m[0] == 'E' || m[0] == 'Q') ++s->executes;
             if (!co_await write_message(s->server, m)) co_return s->close();
         }
     }
@@ -122,8 +126,11 @@ struct cut_proxy::state : std::enable_shared_from_this<cut_proxy::state> {
             if (!co_await read_message(s->server, m, true)) co_return s->close();
             if (self->when == cut::after_commit && !self->fired && m[0] == 'C' &&
                 body_of(m).substr(0, 6) == "COMMIT") {
-                self->fired = true;
-                co_return s->close();
+                if (self->commits_to_pass == 0) {
+                    self->fired = true;
+                    co_return s->close();
+                }
+                --self->commits_to_pass;
             }
             if (!co_await write_message(s->client, m)) co_return s->close();
             if (m[0] == 'C') ++s->completes;
@@ -133,8 +140,9 @@ struct cut_proxy::state : std::enable_shared_from_this<cut_proxy::state> {
 };
 
 cut_proxy::cut_proxy(asio::any_io_executor ex, const std::string& server_host,
-                     unsigned short server_port, cut when, bool refuse_after_cut)
-    : state_(std::make_shared<state>(ex, when, refuse_after_cut)) {
+                     unsigned short server_port, cut when, bool refuse_after_cut,
+                     int commits_to_pass)
+    : state_(std::make_shared<state>(ex, when, refuse_after_cut, commits_to_pass)) {
     tcp::resolver resolver(ex);
     state_->server = *resolver.resolve(server_host, std::to_string(server_port)).begin();
     asio::co_spawn(ex, state_->accept_loop(), asio::detached);

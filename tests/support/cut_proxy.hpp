@@ -14,7 +14,8 @@ namespace pgasio::test {
 /// by message, until the first COMMIT of any session passes; that session is then cut (both of
 /// its sockets closed) as `when` says, and every other session, earlier or later, is forwarded
 /// untouched; with `refuse_after_cut`, later sessions are closed at once instead (the server
-/// out of reach). Sessions must not use TLS (the proxy reads the messages).
+/// out of reach). With after_commit, the first `commits_to_pass` COMMITs are answered untouched
+/// (a session's later COMMIT is cut). Sessions must not use TLS (the proxy reads the messages).
 class cut_proxy {
 public:
     enum class cut {
@@ -28,7 +29,8 @@ public:
     };
 
     cut_proxy(boost::asio::any_io_executor ex, const std::string& server_host,
-              unsigned short server_port, cut when, bool refuse_after_cut = false);
+              unsigned short server_port, cut when, bool refuse_after_cut = false,
+              int commits_to_pass = 0);
     ~cut_proxy();
     cut_proxy(const cut_proxy&) = delete;
     cut_proxy& operator=(const cut_proxy&) = delete;
