@@ -163,10 +163,11 @@ auto send_commit(const std::shared_ptr<connection_impl>& impl, detail::op_settin
     return asio::async_initiate<decltype(token), void(error_code, detail::commit_answer)>(
         [impl, op, ask_xid](auto handler) {
             using detail::commit_statements;
-            // Named statements only where the cache's may be kept, and only for a request
-            // written now, in order with what the flag has seen sent.
-            const bool named =
-                impl->exec_mode == query_exec_mode::cache_statement && impl->writes_now(op.section);
+            // Named statements only where the cache's may be kept (its mode, a capacity that
+            // is not 0), and only for a request written now, in order with what the flag has
+            // seen sent.
+            const bool named = impl->exec_mode == query_exec_mode::cache_statement &&
+                               impl->statements.capacity() != 0 && impl->writes_now(op.section);
             // A read-only transaction's COMMIT does not prepare them: in a failed transaction
             // the server refuses the id query's Parse, and with it the COMMIT after it (whose
             // answer, ROLLBACK, is what says the transaction had failed).

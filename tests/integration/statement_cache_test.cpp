@@ -135,7 +135,8 @@ TEST_CASE(
     });
 }
 
-TEST_CASE("statement cache: capacity 0 and the unnamed modes leave nothing prepared") {
+TEST_CASE(
+    "statement cache: capacity 0 and the unnamed modes leave nothing prepared, COMMIT included") {
     run([](asio::any_io_executor) -> asio::awaitable<void> {
         const std::array<std::string, 3> settings{"statement_cache_capacity=0",
                                                   "default_query_exec_mode=cache_describe",
@@ -147,6 +148,10 @@ TEST_CASE("statement cache: capacity 0 and the unnamed modes leave nothing prepa
                 auto r = co_await conn.async_query("SELECT $1::int4 * 2 AS twice", i);
                 CHECK(r[0].get<std::int32_t>("twice") == 2 * i);
             }
+            // Nor does a transaction's COMMIT keep its statements prepared.
+            auto tx = co_await conn.async_begin();
+            co_await tx.async_query("SELECT 1");
+            co_await tx.async_commit();
             CHECK((co_await prepared(conn)).empty());
             co_await conn.async_close();
         }
