@@ -1,5 +1,7 @@
 #include "statement_cache.hpp"
 
+#include <pgasio/protocol/types/detail/text.hpp>
+
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -98,12 +100,9 @@ std::string statement_digest(std::string_view text, std::size_t hex_digits) {
     unsigned int size = 0;
     if (EVP_Digest(text.data(), text.size(), digest.data(), &size, EVP_sha256(), nullptr) != 1)
         return {};
-    static constexpr char hex[] = "0123456789abcdef";
     std::string out;
-    for (std::size_t i = 0; i < size && out.size() < hex_digits; ++i) {
-        out += hex[digest[i] >> 4];
-        out += hex[digest[i] & 0xf];
-    }
+    for (std::size_t i = 0; i < size && out.size() < hex_digits; ++i)
+        protocol::types::detail::append_hex(out, digest[i]);
     out.resize(std::min(out.size(), hex_digits));
     return out;
 }
