@@ -112,13 +112,34 @@ std::shared_ptr<pool_slot> pool_impl::least_loaded(bool idle_only) const {
 }
 
 connection* pool_impl::pick_shared(std::shared_ptr<pool_slot>& slot) {
-    std::lock_guard lock(mutex_);
-    if (closing_) return nullptr;
-    slot = least_loaded(false);
-    if (!slot) return nullptr;
-    slot->outstanding.fetch_add(1, std::memory_order_relaxed);
-    ++counters_.shared_requests;
+    outcomes o;
+    {
+        std::lock_guard lock(mutex_);
+        if (closing_) return nullptr;
+        slot = least_loaded(false);
+        if (!slot) return nullptr;
+        // Even the least-loaded connection is busy: the request is pipelined behind another,
+        // and the pool grows towards max_connections for the ones to come.
+        if (slot->outstanding.fetch_add(1, std::memory_order_relaxed) != 0) grow(o);
+        ++counters_.shared_requests;
+    }
+    if (!o.open.empty()) carry_out(o);
     return &slot->conn;
+}
+
+void pool_impl::grow(outcomes& o) {
+    if (slots_.size() >= cfg.pool.max_connections || clock::now() < backoff_until_ ||
+        count(pool_slot::state::opening) >= cfg.pool.max_connecting)
+        return;
+    auto slot = new_slot();
+    slots_.push_back(slot);
+    o.open.push_back(std::move(slot));
+}
+
+std::shared_ptr<pool_slot> pool_impl::new_slot() const {
+    return std::make_shared<pool_slot>(
+        cfg.pool.thread_safe ? asio::any_io_executor(asio::make_strand(conn_executor_))
+                             : conn_executor_);
 }
 
 std::shared_ptr<pool_slot> pool_impl::pick_for_lease() {
@@ -175,9 +196,7 @@ void pool_impl::open_more(outcomes& o) {
         std::min(cfg.pool.max_connections, std::max(cfg.pool.min_connections, open + owed));
     if (clock::now() < backoff_until_) return; // the maintenance loop tries again then
     for (auto n = opening; slots_.size() < target && n < cfg.pool.max_connecting; ++n) {
-        auto slot = std::make_shared<pool_slot>(
-            cfg.pool.thread_safe ? asio::any_io_executor(asio::make_strand(conn_executor_))
-                                 : conn_executor_);
+        auto slot = new_slot();
         slots_.push_back(slot);
         o.open.push_back(std::move(slot));
     }
@@ -400,9 +419,9 @@ void pool_impl::tidy(outcomes& o,
         auto& w = waiters_.front();
         w->cancellation_slot().clear();
         ++counters_.timeouts;
-        o.fail.push_back({std::move(w), client_errc::pool_timeout,
-                          fmt::format("no pooled connection became available within {} ({})",
-                                      opt.acquire_timeout, state_text())});
+        o.fail.push_back(
+            {std::move(w), client_errc::pool_timeout,
+             fmt::format("waited {} for a connection: {}", opt.acquire_timeout, state_text())});
         waiters_.pop_front();
     }
     const bool ping_now = opt.health_check_interval.count() > 0 && now >= next_ping_;

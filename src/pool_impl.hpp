@@ -121,6 +121,10 @@ private:
     /// Hands connections to the waiters that can have one, and opens more when they are owed.
     void dispatch(outcomes& o);
     void open_more(outcomes& o);
+    /// Opens one more connection, if max_connections and max_connecting allow.
+    void grow(outcomes& o);
+    /// A slot for a new connection, on its executor.
+    std::shared_ptr<pool_slot> new_slot() const;
     /// Closing: no more operations, the waiters fail with pool_closed (`why`).
     void stop_taking(outcomes& o, const char* why);
     /// Takes `s` out of the pool: it will be closed.

@@ -53,11 +53,14 @@ std::ostream& operator<<(std::ostream& os, const pool_stats& stats);
 
 } // namespace pgasio
 
-/// Formats pool_stats as to_string() does.
+/// Formats pool_stats as to_string() does (no format specification). Needs only fmt/core.h.
 template <>
-struct fmt::formatter<pgasio::pool_stats> : fmt::formatter<std::string_view> {
+struct fmt::formatter<pgasio::pool_stats> {
+    constexpr auto parse(fmt::format_parse_context& ctx) -> decltype(ctx.begin()) {
+        return ctx.begin();
+    }
     template <typename FormatContext>
     auto format(const pgasio::pool_stats& stats, FormatContext& ctx) const -> decltype(ctx.out()) {
-        return fmt::formatter<std::string_view>::format(pgasio::to_string(stats), ctx);
+        return fmt::format_to(ctx.out(), "{}", pgasio::to_string(stats));
     }
 };
