@@ -142,6 +142,26 @@ std::shared_ptr<pool_slot> pool_impl::new_slot() const {
                              : conn_executor_);
 }
 
+connection* pool_impl::lease_now(std::shared_ptr<pool_slot>& slot,
+                                 const std::source_location& where) {
+    std::lock_guard lock(mutex_);
+    if (closing_ || !waiters_.empty()) return nullptr; // first come, first served
+    slot = least_loaded(true);
+    if (!slot) return nullptr;
+    const auto now = clock::now();
+    if (now - slot->idle_since() > check_before_lease_after) return nullptr;
+    lease(*slot, now, where);
+    return &slot->conn;
+}
+
+void pool_impl::lease(pool_slot& slot, clock::time_point now, const std::source_location& where) {
+    slot.st = pool_slot::state::leased;
+    slot.leased_at = now;
+    slot.leased_where = where;
+    slot.leak_reported = false;
+    ++counters_.acquires;
+}
+
 std::shared_ptr<pool_slot> pool_impl::pick_for_lease() {
     if (auto idle = least_loaded(true)) return idle;
     // Rather than take a connection busy with shared requests, open one more while allowed
@@ -157,11 +177,7 @@ void pool_impl::dispatch(outcomes& o) {
         auto slot = w.exclusive ? pick_for_lease() : least_loaded(false);
         if (!slot) break;
         if (w.exclusive) {
-            slot->st = pool_slot::state::leased;
-            slot->leased_at = now;
-            slot->leased_where = w.where;
-            slot->leak_reported = false;
-            ++counters_.acquires;
+            lease(*slot, now, w.where);
         } else {
             slot->outstanding.fetch_add(1, std::memory_order_relaxed);
             ++counters_.shared_requests;
@@ -330,10 +346,11 @@ void pool_impl::give_back(std::shared_ptr<pool_slot> slot) noexcept {
         if (closing_ || !usable || clock::now() >= slot->expires_at) {
             if (!closing_) ++(usable ? counters_.closed_lifetime : counters_.closed_error);
             retire(slot, o);
+            dispatch(o); // a replacement, if owed
         } else {
             slot->st = pool_slot::state::shared;
+            if (!waiters_.empty()) dispatch(o);
         }
-        dispatch(o);
     }
     carry_out(o);
 }
@@ -587,6 +604,11 @@ pool::shared_pick pool::pick_shared(detail::pool_impl& impl) {
     shared_pick p;
     p.conn = impl.pick_shared(p.slot);
     return p;
+}
+
+connection* pool::lease_now(detail::pool_impl& impl, std::shared_ptr<detail::pool_slot>& slot,
+                            const std::source_location& where) {
+    return impl.lease_now(slot, where);
 }
 
 void pool::wait(const std::shared_ptr<detail::pool_impl>& impl,

@@ -78,6 +78,9 @@ public:
     void shut_down() noexcept;
     /// The least-loaded shared connection, its load counted (null when there is none).
     connection* pick_shared(std::shared_ptr<pool_slot>& slot);
+    /// An idle connection leased at once, when no one waits and it needs no check first (null
+    /// otherwise: the caller waits).
+    connection* lease_now(std::shared_ptr<pool_slot>& slot, const std::source_location& where);
     /// Serves `w` as soon as a connection is there (posted, never inline, for a lease).
     void wait(std::unique_ptr<pool_waiter> w);
     /// A lease came back.
@@ -118,6 +121,8 @@ private:
     // All under the lock:
     std::shared_ptr<pool_slot> least_loaded(bool idle_only) const;
     std::shared_ptr<pool_slot> pick_for_lease();
+    /// Marks `slot` leased from `now`, acquired at `where`.
+    void lease(pool_slot& slot, clock::time_point now, const std::source_location& where);
     /// Hands connections to the waiters that can have one, and opens more when they are owed.
     void dispatch(outcomes& o);
     void open_more(outcomes& o);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <pgasio/config.hpp>
+#include <pgasio/pool.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -13,6 +14,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <exception>
 #include <functional>
@@ -43,6 +45,20 @@ run_all(int n, const std::function<boost::asio::awaitable<void>(int)>& body) {
         });
     co_await all_done.async_wait(asio::as_tuple(asio::use_awaitable));
     if (first_error) std::rethrow_exception(first_error);
+}
+
+/// Waits until `db` has `n` connections open (it opens them in the background), so that a timed
+/// region starts with all of them; fails the workload after 10 seconds.
+inline boost::asio::awaitable<void> until_open(const pgasio::pool& db, std::size_t n) {
+    namespace asio = boost::asio;
+    asio::steady_timer pause(co_await asio::this_coro::executor);
+    for (int waited = 0; db.stats().open < n; waited += 5) {
+        if (waited >= 10'000)
+            check_failed("the pool opened " + std::to_string(db.stats().open) + " connections of " +
+                         std::to_string(n));
+        pause.expires_after(std::chrono::milliseconds(5));
+        co_await pause.async_wait(asio::use_awaitable);
+    }
 }
 
 /// A pgasio workload: run(configuration, workload name) connects, does the work, checks it and

@@ -121,6 +121,7 @@ asio::awaitable<void> transactions_pool(const pgasio::config& cfg, const char* n
     co_await db.async_execute(bench::w8_truncate_sql);
     co_await db.async_execute(bench::w8_fill_sql);
     // Every connection opened, and its statements prepared, before the clock starts.
+    co_await bench::until_open(db, bench::w8_connections);
     co_await bench::run_all(bench::w8_connections, [&](int k) -> asio::awaitable<void> {
         co_await db.async_transaction([&](pgasio::transaction& tx) -> asio::awaitable<void> {
             co_await tx.async_execute(bench::w8_update_sql, std::int32_t{-1} - k);

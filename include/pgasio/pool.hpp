@@ -235,6 +235,10 @@ private:
         connection* conn = nullptr;
     };
     static shared_pick pick_shared(detail::pool_impl& impl);
+    // An idle connection leased at once (null when the caller has to wait, or the connection
+    // has to be checked first).
+    static connection* lease_now(detail::pool_impl& impl, std::shared_ptr<detail::pool_slot>& slot,
+                                 const std::source_location& where);
     // Queues `w` (or fails it when the pool is closed).
     static void wait(const std::shared_ptr<detail::pool_impl>& impl,
                      std::unique_ptr<detail::pool_waiter> w);
@@ -285,6 +289,9 @@ private:
         template <class Handler>
         void operator()(Handler&& handler, const detail::op_settings& op,
                         std::source_location where) const {
+            std::shared_ptr<detail::pool_slot> slot;
+            if (connection* conn = lease_now(*impl, slot, where))
+                return detail::hand_lease(handler, impl, std::move(slot), *conn);
             wait(impl, std::make_unique<detail::lease_waiter<std::decay_t<Handler>>>(
                            std::forward<Handler>(handler), op, where));
         }

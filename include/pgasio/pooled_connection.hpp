@@ -12,7 +12,8 @@ namespace detail {
 class pool_impl;
 struct pool_slot;
 template <class Handler>
-class lease_waiter;
+void hand_lease(Handler& handler, const std::shared_ptr<pool_impl>& pool,
+                std::shared_ptr<pool_slot> slot, connection& conn);
 } // namespace detail
 
 /// Exclusive use of one of a pool's connections, from pool::async_acquire: no shared request of
@@ -75,7 +76,8 @@ public:
 
 private:
     template <class Handler>
-    friend class detail::lease_waiter;
+    friend void detail::hand_lease(Handler& handler, const std::shared_ptr<detail::pool_impl>& pool,
+                                   std::shared_ptr<detail::pool_slot> slot, connection& conn);
     pooled_connection(std::shared_ptr<detail::pool_impl> pool,
                       std::shared_ptr<detail::pool_slot> slot, connection& conn) noexcept
         : pool_(std::move(pool))

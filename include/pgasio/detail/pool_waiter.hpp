@@ -141,6 +141,20 @@ private:
     Launch launch_;
 };
 
+/// Completes an acquire's `handler` with the lease of `slot` (whose connection is `conn`), on
+/// the handler's executor, posted.
+template <class Handler>
+void hand_lease(Handler& handler, const std::shared_ptr<pool_impl>& pool,
+                std::shared_ptr<pool_slot> slot, connection& conn) {
+    auto ex = boost::asio::get_associated_executor(handler, conn.get_executor());
+    boost::asio::post(conn.get_executor(),
+                      boost::asio::bind_executor(
+                          ex, [h = std::move(handler),
+                               lease = pooled_connection(pool, std::move(slot), conn)]() mutable {
+                              std::move(h)(error_code{}, std::move(lease));
+                          }));
+}
+
 /// An acquire waiting for a connection of its own.
 template <class Handler>
 class lease_waiter final : public pool_waiter {
@@ -151,14 +165,7 @@ public:
 
     void serve(const std::shared_ptr<pool_impl>& pool, std::shared_ptr<pool_slot> slot,
                connection& conn) override {
-        auto ex = boost::asio::get_associated_executor(handler_, conn.get_executor());
-        boost::asio::post(
-            conn.get_executor(),
-            boost::asio::bind_executor(
-                ex, [h = std::move(handler_),
-                     lease = pooled_connection(pool, std::move(slot), conn)]() mutable {
-                    std::move(h)(error_code{}, std::move(lease));
-                }));
+        hand_lease(handler_, pool, std::move(slot), conn);
     }
     void fail(const boost::asio::any_io_executor& ex, error_code ec,
               const std::string& why) override {
