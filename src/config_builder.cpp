@@ -1,10 +1,62 @@
 // config_builder: a connection string plus settings given one by one, checked at build().
 #include "config_raw.hpp"
 
+#include <fmt/format.h>
+
 namespace pgasio {
 
 using boost::system::result;
 using namespace detail;
+
+namespace {
+
+// Reads one add_replica() text (a URI, or a URI's host list alone) into `raw`. What cannot be a
+// host list (a path, a query, user information, a key=value string) is refused rather than
+// taken for a strange host name.
+std::optional<config_error> parse_replica_text(std::string_view text, raw_options& raw) {
+    if (text.starts_with("postgresql://") || text.starts_with("postgres://"))
+        return parse_conninfo(text, raw);
+    if (text.empty() || text.find_first_of("/?@= \t") != std::string_view::npos)
+        return make_error(config_errc::invalid_value,
+                          "a replica is neither a postgresql:// URI nor a host[:port] list");
+    return parse_conninfo(fmt::format("postgresql://{}", text), raw);
+}
+
+// A replica may repeat the primary's user, dbname and password, and set nothing else but its
+// hosts: it is reached with the primary's settings.
+std::optional<config_error> check_replica_settings(const raw_options& raw, const config& primary) {
+    if (!raw.get(key::host) && !raw.get(key::hostaddr))
+        return make_error(config_errc::invalid_value, "a replica URI names no host");
+    for (std::size_t i = 0; i < key_count; ++i) {
+        const auto k = static_cast<key>(i);
+        const bool allowed = k == key::host || k == key::hostaddr || k == key::port ||
+                             k == key::user || k == key::dbname || k == key::password;
+        if (raw.values[i] && !allowed)
+            return make_error(config_errc::conflicting_settings,
+                              fmt::format("a replica URI sets {}: replicas take every setting but "
+                                          "their hosts from the primary's configuration",
+                                          name_of(k)));
+    }
+    auto differs = [&](key k, std::string_view primary_value) {
+        return raw.get(k) && *raw.get(k) != primary_value;
+    };
+    if (differs(key::user, primary.user))
+        return make_error(config_errc::conflicting_settings,
+                          fmt::format("a replica URI names user '{}', the primary's is '{}' (every "
+                                      "member of a cluster is logged in to as the same user)",
+                                      *raw.get(key::user), primary.user));
+    if (differs(key::dbname, primary.dbname))
+        return make_error(config_errc::conflicting_settings,
+                          fmt::format("a replica URI names database '{}', the primary's is '{}' "
+                                      "(every member of a cluster serves the same database)",
+                                      *raw.get(key::dbname), primary.dbname));
+    if (differs(key::password, primary.password.reveal()))
+        return make_error(config_errc::conflicting_settings,
+                          "a replica URI gives a password other than the primary's");
+    return std::nullopt;
+}
+
+} // namespace
 
 config_builder::config_builder(std::string conninfo)
     : conninfo_(std::move(conninfo)) {}
@@ -76,6 +128,11 @@ config_builder& config_builder::health_check_interval(std::chrono::milliseconds 
     return *this;
 }
 
+config_builder& config_builder::add_replica(std::string_view url_or_host) {
+    replicas_.emplace_back(url_or_host);
+    return *this;
+}
+
 result<config, config_error> config_builder::build() const {
     raw_options raw;
     if (auto err = parse_conninfo(conninfo_, raw)) return *err;
@@ -85,6 +142,14 @@ result<config, config_error> config_builder::build() const {
     auto cfg = resolve(raw, env_ ? env_ : process_environment());
     if (!cfg) return cfg;
     cfg->pool = pool_;
+    for (const auto& text : replicas_) {
+        raw_options replica;
+        if (auto err = parse_replica_text(text, replica)) return *err;
+        if (auto err = check_replica_settings(replica, *cfg)) return *err;
+        auto hosts = resolve_hosts(replica);
+        if (!hosts) return hosts.error();
+        cfg->replicas.insert(cfg->replicas.end(), hosts->begin(), hosts->end());
+    }
     if (auto ok = cfg->validate(); !ok) return ok.error();
     return cfg;
 }

@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <netinet/in.h>
 
 #include <algorithm>
@@ -48,21 +49,46 @@ std::string quote_value(std::string_view v) {
     return out;
 }
 
+result<void, config_error> validate_host(const host_spec& h) {
+    if (h.host.empty() && h.hostaddr.empty())
+        return make_error(config_errc::invalid_value, "a host entry has neither host nor hostaddr");
+    if (h.port == 0) return make_error(config_errc::invalid_value, "port 0 out of range (1-65535)");
+    if (!h.hostaddr.empty() && !is_numeric_address(h.hostaddr))
+        return make_error(config_errc::invalid_value,
+                          fmt::format("hostaddr '{}' is not a numeric IP address", h.hostaddr));
+    return {};
+}
+
+result<void, config_error> validate_hosts(const std::vector<host_spec>& hosts,
+                                          const std::vector<host_spec>& replicas) {
+    for (const auto& h : hosts)
+        if (auto ok = validate_host(h); !ok) return ok;
+    for (const auto& r : replicas) {
+        if (auto ok = validate_host(r); !ok) return ok;
+        if (std::find(hosts.begin(), hosts.end(), r) != hosts.end())
+            return make_error(config_errc::conflicting_settings,
+                              fmt::format("replica {} is also one of the hosts", to_string(r)));
+    }
+    return {};
+}
+
 } // namespace
+
+std::string to_string(const host_spec& h) {
+    if (h.is_unix_socket()) return h.unix_socket_path();
+    const std::string& name = h.host.empty() ? h.hostaddr : h.host;
+    std::string out = name.find(':') == std::string::npos ? fmt::format("{}:{}", name, h.port)
+                                                          : fmt::format("[{}]:{}", name, h.port);
+    if (!h.host.empty() && !h.hostaddr.empty()) out += fmt::format(" ({})", h.hostaddr);
+    return out;
+}
 
 result<void, config_error> config::validate() const {
     auto fail = [](config_errc code, std::string message) -> result<void, config_error> {
         return make_error(code, std::move(message));
     };
     if (hosts.empty()) return fail(config_errc::invalid_value, "no host given");
-    for (const auto& h : hosts) {
-        if (h.host.empty() && h.hostaddr.empty())
-            return fail(config_errc::invalid_value, "a host entry has neither host nor hostaddr");
-        if (h.port == 0) return fail(config_errc::invalid_value, "port 0 out of range (1-65535)");
-        if (!h.hostaddr.empty() && !is_numeric_address(h.hostaddr))
-            return fail(config_errc::invalid_value,
-                        fmt::format("hostaddr '{}' is not a numeric IP address", h.hostaddr));
-    }
+    if (auto ok = validate_hosts(hosts, replicas); !ok) return ok;
     if (user.empty()) return fail(config_errc::unknown_user, "no user name given");
     if (dbname.empty()) return fail(config_errc::invalid_value, "no database name given");
     if (sslnegotiation == ssl_negotiation::direct && sslmode < ssl_mode::require)
@@ -218,6 +244,12 @@ std::string fmt::formatter<pgasio::config>::describe(const pgasio::config& cfg) 
     std::string s = cfg.to_string();
     if (!cfg.password.empty()) s += fmt::format(" password={}", pgasio::redacted_text);
     if (!cfg.sslpassword.empty()) s += fmt::format(" sslpassword={}", pgasio::redacted_text);
+    if (!cfg.replicas.empty()) {
+        std::vector<std::string> replicas;
+        for (const auto& r : cfg.replicas)
+            replicas.push_back(pgasio::to_string(r));
+        s += fmt::format(" (replicas: {})", fmt::join(replicas, ", "));
+    }
     s += fmt::format(" (pool: {})", cfg.pool);
     return s;
 }
