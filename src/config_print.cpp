@@ -121,6 +121,8 @@ result<void, config_error> config::validate() const {
         return fail(config_errc::invalid_value, "statement_timeout is negative");
     if (pool.max_connections < 1)
         return fail(config_errc::invalid_value, "max_connections must be at least 1");
+    if (pool.max_connecting < 1)
+        return fail(config_errc::invalid_value, "max_connecting must be at least 1");
     if (pool.min_connections > pool.max_connections)
         return fail(config_errc::conflicting_settings,
                     fmt::format("min_connections {} > max_connections {}", pool.min_connections,
@@ -129,7 +131,8 @@ result<void, config_error> config::validate() const {
                            std::pair{"acquire_timeout", pool.acquire_timeout},
                            std::pair{"idle_timeout", pool.idle_timeout},
                            std::pair{"max_lifetime", pool.max_lifetime},
-                           std::pair{"health_check_interval", pool.health_check_interval}})
+                           std::pair{"health_check_interval", pool.health_check_interval},
+                           std::pair{"leak_threshold", pool.leak_threshold}})
         if (d.count() < 0)
             return fail(config_errc::invalid_value, fmt::format("{} is negative", name));
     return {};
@@ -199,10 +202,13 @@ std::ostream& operator<<(std::ostream& os, const config& cfg) {
 std::string to_string(const pool_options& o) {
     return fmt::format("min_connections={} max_connections={} query_timeout={} "
                        "acquire_timeout={} idle_timeout={} max_lifetime={} "
-                       "health_check_interval={}",
+                       "health_check_interval={} max_connecting={} leak_threshold={} "
+                       "reset_query='{}' thread_safe={}",
                        o.min_connections, o.max_connections, format_duration(o.query_timeout),
                        format_duration(o.acquire_timeout), format_duration(o.idle_timeout),
-                       format_duration(o.max_lifetime), format_duration(o.health_check_interval));
+                       format_duration(o.max_lifetime), format_duration(o.health_check_interval),
+                       o.max_connecting, format_duration(o.leak_threshold), o.reset_query,
+                       o.thread_safe);
 }
 
 std::ostream& operator<<(std::ostream& os, const pool_options& options) {

@@ -152,7 +152,8 @@ public:
     protocol::framer reader;
     protocol::write_buffer writer;
 
-    bool open = false;
+    /// Atomic: a pool asks (connection::is_open) from any thread.
+    std::atomic<bool> open{false};
     /// The connection object is gone: a connect still running must not leave a session open.
     bool orphaned = false;
     bool channel_binding = false;

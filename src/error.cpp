@@ -52,6 +52,11 @@ bool is_fatal(const error_code& ec) noexcept {
         case client_errc::invalid_numeric:
         case client_errc::type_mismatch:
         case client_errc::unsupported_version:
+        // No connection was used at all.
+        case client_errc::pool_timeout:
+        case client_errc::pool_closed:
+        case client_errc::no_primary:
+        case client_errc::no_eligible_replica:
             return false;
         default:
             return true;

@@ -439,7 +439,8 @@ int main(int argc, char** argv) {
     if (workload == "big-result") run = big_result;
     if (is_stream)
         run = [rows](const char* conninfo, const char* name) { stream(conninfo, name, rows); };
-    if (workload == "concurrency") run = concurrency;
+    // W6-pool's baseline is W6 itself: libpq has no pool.
+    if (workload == "concurrency" || workload == "concurrency-pool") run = concurrency;
     if (workload == "insert-unnest") run = insert_rows;
     if (!run) {
         std::fprintf(stderr, "%s: unknown workload %s\n", argv[0], argv[2]);

@@ -6,7 +6,9 @@
 //   WORKLOAD: latency, latency-unix (W1 over a unix socket CONNINFO), pipeline (W2 with one
 //   coroutine per query; also run as sync-each, W2 sync-each), pipeline-batch (W2 with
 //   pgasio::batch and async_execute_batch), big-result, stream (W3-stream, of ROWS rows, 1,000,000
-//   by default), concurrency
+//   by default), concurrency, concurrency-pool (W6-pool: W6's clients through a pgasio::pool of
+//   at most 8 connections, shared mode), acquire-release (a lease of an idle pooled connection
+//   taken and given back, CPU per cycle; no libpq counterpart)
 #include "copy_workloads.hpp"
 #include "pgasio_workload.hpp"
 #include "report.hpp"
@@ -14,6 +16,7 @@
 
 #include <pgasio/connection.hpp>
 #include <pgasio/insert_unnest.hpp>
+#include <pgasio/pool.hpp>
 
 #include <boost/asio/this_coro.hpp>
 
@@ -230,6 +233,58 @@ asio::awaitable<void> concurrency(const pgasio::config& cfg, const char* name) {
         co_await conn.async_close();
 }
 
+// W6-pool: W6's 64 clients and their executions, through a pool's shared mode (at most 8
+// connections, all opened before the timed region): each execution goes to the least-loaded
+// connection, pipelined there with the others'. S is sent as SQL text: the pool's connections
+// prepare it once each through their statement cache.
+asio::awaitable<void> concurrency_pool(const pgasio::config& cfg, const char* name) {
+    auto pool_cfg = cfg;
+    pool_cfg.pool.min_connections = bench::concurrency_connections;
+    pool_cfg.pool.max_connections = bench::concurrency_connections;
+    pgasio::pool db(co_await asio::this_coro::executor, pool_cfg);
+    // Every connection opened and S prepared on each before the clock starts.
+    co_await run_all(bench::concurrency_connections * 4, [&](int k) -> asio::awaitable<void> {
+        value_of(co_await db.async_query(bench::s_sql, k + 1), k + 1);
+    });
+    if (db.stats().open != static_cast<std::size_t>(bench::concurrency_connections))
+        check_failed("the pool opened " + std::to_string(db.stats().open) + " connections");
+    std::int64_t sum = 0;
+    std::int64_t count = 0;
+    bench::timed_region region;
+    co_await run_all(bench::concurrency_clients, [&](int k) -> asio::awaitable<void> {
+        for (std::int32_t j = 1; j <= bench::concurrency_per_client; ++j) {
+            sum += value_of(
+                co_await db.async_query(bench::s_sql, k * bench::concurrency_per_client + j),
+                k * bench::concurrency_per_client + j);
+            ++count;
+        }
+    });
+    constexpr std::int64_t total =
+        std::int64_t{bench::concurrency_clients} * bench::concurrency_per_client;
+    if (count != total || sum != bench::sum_to(total))
+        check_failed(std::to_string(count) + " executions summing to " + std::to_string(sum));
+    region.report("pgasio", name, total);
+    co_await db.async_close();
+}
+
+// A lease of an idle connection taken and given back, `cycles` times: the pool's own cost per
+// acquire (its queue, the hand-over posted to the caller) and release, no server round trip.
+asio::awaitable<void> acquire_release(const pgasio::config& cfg, const char* name) {
+    constexpr long cycles = 200'000;
+    auto pool_cfg = cfg;
+    pool_cfg.pool.min_connections = 1;
+    pool_cfg.pool.max_connections = 1;
+    pgasio::pool db(co_await asio::this_coro::executor, pool_cfg);
+    { auto warm = co_await db.async_acquire(); }
+    bench::timed_region region;
+    for (long i = 0; i < cycles; ++i) {
+        auto lease = co_await db.async_acquire();
+        if (!lease.valid()) check_failed("an empty lease");
+    }
+    region.report("pgasio", name, cycles);
+    co_await db.async_close();
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -260,6 +315,8 @@ int main(int argc, char** argv) {
     if (is_stream)
         run = [rows](const pgasio::config& c, const char* name) { return stream(c, name, rows); };
     if (workload == "concurrency") run = concurrency;
+    if (workload == "concurrency-pool") run = concurrency_pool;
+    if (workload == "acquire-release") run = acquire_release;
     if (workload == "insert-unnest") run = insert_unnest;
     if (!run) {
         std::fprintf(stderr, "%s: unknown workload %s\n", argv[0], argv[2]);

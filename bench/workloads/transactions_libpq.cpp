@@ -210,7 +210,8 @@ int main(int argc, char** argv) {
     }
     const std::string_view workload = argv[2];
     bench::libpq_workload run;
-    if (workload == "transactions") run = transactions;
+    // W8 through pgasio's pool is compared with W8 itself: libpq has no pool.
+    if (workload == "transactions" || workload == "transactions-pool") run = transactions;
     if (!run) {
         std::fprintf(stderr, "%s: unknown workload %s\n", argv[0], argv[2]);
         return 2;

@@ -5,12 +5,15 @@
 // Connecting, filling the table and preparing happen before the timed region; every statement's
 // answer is checked, and so is sum(v) at the end: a failed check exits non-zero saying why.
 // Usage: transactions_pgasio CONNINFO WORKLOAD
-//   WORKLOAD: transactions
+//   WORKLOAD: transactions, transactions-pool (the same transactions through
+//   pgasio::pool::async_transaction on a pool of at most 8 connections, their statements sent as
+//   SQL text and prepared once per connection by its statement cache)
 #include "pgasio_workload.hpp"
 #include "report.hpp"
 #include "transaction_workloads.hpp"
 
 #include <pgasio/connection.hpp>
+#include <pgasio/pool.hpp>
 #include <pgasio/transaction.hpp>
 
 #include <boost/asio/this_coro.hpp>
@@ -94,6 +97,53 @@ asio::awaitable<void> transactions(const pgasio::config& cfg, const char* name) 
         co_await conn.async_close();
 }
 
+// One client's transaction j, checking each answer.
+asio::awaitable<void> w8_transaction(pgasio::transaction& tx, int k, int j) {
+    const std::uint64_t updated =
+        co_await tx.async_execute(bench::w8_update_sql, bench::w8_update_id(k, j));
+    if (updated != 1)
+        check_failed("client " + std::to_string(k) + " transaction " + std::to_string(j) +
+                     " updated " + std::to_string(updated) + " rows");
+    const pgasio::result r =
+        co_await tx.async_query(bench::w8_select_sql, bench::w8_select_id(k, j));
+    const std::int64_t v = r.size() == 1 ? r[0].get<std::int64_t>(0) : -1;
+    if (!bench::w8_value_plausible(v, k, j))
+        check_failed("client " + std::to_string(k) + " transaction " + std::to_string(j) +
+                     " read " + std::to_string(r.size()) + " rows, v = " + std::to_string(v));
+}
+
+asio::awaitable<void> transactions_pool(const pgasio::config& cfg, const char* name) {
+    auto pool_cfg = cfg;
+    pool_cfg.pool.min_connections = bench::w8_connections;
+    pool_cfg.pool.max_connections = bench::w8_connections;
+    pgasio::pool db(co_await asio::this_coro::executor, pool_cfg);
+    co_await db.async_execute(bench::w8_create_sql);
+    co_await db.async_execute(bench::w8_truncate_sql);
+    co_await db.async_execute(bench::w8_fill_sql);
+    // Every connection opened, and its statements prepared, before the clock starts.
+    co_await bench::run_all(bench::w8_connections, [&](int k) -> asio::awaitable<void> {
+        co_await db.async_transaction([&](pgasio::transaction& tx) -> asio::awaitable<void> {
+            co_await tx.async_execute(bench::w8_update_sql, std::int32_t{-1} - k);
+            co_await tx.async_query(bench::w8_select_sql, std::int32_t{-1} - k);
+        });
+    });
+    std::int64_t committed = 0;
+    bench::timed_region region;
+    co_await bench::run_all(bench::w8_clients, [&](int k) -> asio::awaitable<void> {
+        for (int j = 0; j < bench::w8_per_client; ++j) {
+            co_await db.async_transaction([&](pgasio::transaction& tx) -> asio::awaitable<void> {
+                co_await w8_transaction(tx, k, j);
+            });
+            ++committed;
+        }
+    });
+    region.report("pgasio", name, bench::w8_transactions);
+    auto conn = co_await db.async_acquire();
+    co_await check_table(*conn, committed);
+    conn.release();
+    co_await db.async_close();
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -104,6 +154,7 @@ int main(int argc, char** argv) {
     const std::string_view workload = argv[2];
     bench::pgasio_workload run;
     if (workload == "transactions") run = transactions;
+    if (workload == "transactions-pool") run = transactions_pool;
     if (!run) {
         std::fprintf(stderr, "%s: unknown workload %s\n", argv[0], argv[2]);
         return 2;

@@ -41,6 +41,7 @@ namespace pgasio {
 namespace detail {
 class connection_impl;
 class result_request;
+struct pool_access;
 } // namespace detail
 
 class exclusive_lease;
@@ -517,6 +518,7 @@ public:
 private:
     friend class exclusive_lease;
     friend class transaction;
+    friend struct detail::pool_access;
     using handler_type = boost::asio::any_completion_handler<void(error_code)>;
     using section_handler = boost::asio::any_completion_handler<void(error_code, std::uint64_t)>;
     static void start_acquire(detail::connection_impl* impl, section_handler handler);

@@ -34,13 +34,29 @@ struct pool_options {
     /// How often idle connections are checked (and the pool topped up to min_connections).
     /// Zero: never.
     std::chrono::milliseconds health_check_interval{std::chrono::minutes(1)};
+    /// Most connections being opened at once: after an outage, the pool reconnects a few at a
+    /// time instead of storming the server. At least 1.
+    std::size_t max_connecting = 2;
+    /// A lease (pool::async_acquire) held longer than this is reported once, with where it was
+    /// acquired (pool::set_leak_handler). Zero: never.
+    std::chrono::milliseconds leak_threshold{0};
+    /// Run on a returned lease's connection before anyone else gets it, e.g. `DISCARD ALL` (which
+    /// also forgets its prepared statements, so the statement cache starts over) or `RESET ALL`.
+    /// Empty: none (a transaction left open is rolled back all the same).
+    std::string reset_query;
+    /// Set when the pool's executor runs handlers on several threads at once (an io_context run
+    /// by several threads, a thread_pool): each connection then runs on a strand of its own.
+    /// Unset, connections run on the executor itself, which is cheaper for callers on it. The
+    /// pool's operations may be started from any thread either way.
+    bool thread_safe = false;
 
     friend bool operator==(const pool_options&, const pool_options&) = default;
 };
 
 /// Every field as `name=value`, durations in the largest unit that divides them exactly, e.g.
 /// `min_connections=5 max_connections=20 query_timeout=30s acquire_timeout=30s idle_timeout=30min
-/// max_lifetime=1h health_check_interval=1min`.
+/// max_lifetime=1h health_check_interval=1min max_connecting=2 leak_threshold=0
+/// reset_query='' thread_safe=false`.
 std::string to_string(const pool_options& options);
 
 /// Writes to_string(options).

@@ -188,12 +188,19 @@ struct diagnostics_handler {
     }
 };
 
-/// `handler` as a token that gives the operation it completes the settings `op` (diagnostics,
-/// timeout, lease): for an operation made of another pgasio operation.
+/// Wraps a token so that the operation it is given to runs with the settings `op` of another
+/// pgasio operation (diagnostics, timeout, lease, exec mode): for an operation made of another
+/// one, or handed on to a connection (a pool's). The handler's own executor is looked at anew.
+template <class Token>
+struct with_op_t {
+    op_settings op;
+    Token token;
+};
+
+/// `handler` as a token that gives the operation it completes the settings `op`.
 template <class Handler>
-in_section_t<with_timeout_t<diagnostics_into_t<Handler>>> with_settings(const op_settings& op,
-                                                                        Handler handler) {
-    return {op.section, {op.timeout, {op.diag, std::move(handler)}}};
+with_op_t<Handler> with_settings(const op_settings& op, Handler handler) {
+    return {op, std::move(handler)};
 }
 
 } // namespace detail
@@ -243,6 +250,21 @@ struct async_result<pgasio::detail::in_section_t<Token>, Signatures...> {
                          Args&&... args) {
         // 0 names no lease: an operation made of another keeps the lease it was given.
         if (token.section != 0) op.section = token.section;
+        return async_initiate<Token, Signatures...>(std::forward<Initiation>(init), token.token, op,
+                                                    std::forward<Args>(args)...);
+    }
+};
+template <class Token, class... Signatures>
+struct async_result<pgasio::detail::with_op_t<Token>, Signatures...> {
+    template <class Initiation, class RawToken, class... Args>
+    static auto initiate(Initiation&& init, RawToken&& token, pgasio::detail::op_settings op,
+                         Args&&... args) {
+        // What the outer operation was given wins; 0 names no lease, as in_section_t's.
+        const auto& outer = token.op;
+        if (outer.diag) op.diag = outer.diag;
+        if (outer.timeout.count() >= 0) op.timeout = outer.timeout;
+        if (outer.section != 0) op.section = outer.section;
+        if (outer.exec_mode) op.exec_mode = outer.exec_mode;
         return async_initiate<Token, Signatures...>(std::forward<Initiation>(init), token.token, op,
                                                     std::forward<Args>(args)...);
     }

@@ -134,6 +134,15 @@ const char* describe(client_errc e) noexcept {
         return "the query held several statements (sent with the simple query protocol, they "
                "ran; their results were dropped): run several statements with "
                "async_simple_query";
+    case client_errc::pool_timeout:
+        return "no pooled connection became available within the pool's acquire_timeout";
+    case client_errc::pool_closed:
+        return "the pool is closing or closed: it takes no more operations";
+    case client_errc::no_primary:
+        return "no member of the cluster is a primary server at the moment";
+    case client_errc::no_eligible_replica:
+        return "no replica is healthy and close enough to the primary for the read, and "
+               "reads may not fall back to the primary";
     case client_errc::description_changed:
         return "the statement's rows no longer match its cached description (a table it reads "
                "was altered); the description was forgotten";

@@ -561,7 +561,7 @@ TEST_CASE("config: builder") {
         CHECK(cfg->statement_timeout == 2500ms);
         CHECK(cfg->password.reveal() == "pw");
         CHECK(cfg->target_session_attrs == pgasio::session_attrs::read_write);
-        CHECK(cfg->pool == pgasio::pool_options{2, 50, 10s, 5s, 1min, 2h, 15s});
+        CHECK(cfg->pool == pgasio::pool_options{2, 50, 10s, 5s, 1min, 2h, 15s, 2, 0ms, "", false});
     }
     SECTION("user and dbname, with dbname defaulting to the user given") {
         auto cfg = config::builder().env(test_env()).user("u1").build();
@@ -704,13 +704,16 @@ TEST_CASE("config: to_string round-trips and formatting shows every setting") {
     auto formatted = fmt::format("{}", cfg);
     CHECK(formatted == s + " (pool: min_connections=5 max_connections=20 query_timeout=30s "
                            "acquire_timeout=30s idle_timeout=30min max_lifetime=1h "
-                           "health_check_interval=1min)");
+                           "health_check_interval=1min max_connecting=2 leak_threshold=0 "
+                           "reset_query='' thread_safe=false)");
     std::ostringstream os;
     os << cfg;
     CHECK(os.str() == formatted);
-    CHECK(fmt::format("{}", pgasio::pool_options{1, 2, 1500ms, 0ms, 1s, 1min, 1h}) ==
+    CHECK(fmt::format("{}", pgasio::pool_options{1, 2, 1500ms, 0ms, 1s, 1min, 1h, 3, 2min,
+                                                 "DISCARD ALL", true}) ==
           "min_connections=1 max_connections=2 query_timeout=1500ms acquire_timeout=0 "
-          "idle_timeout=1s max_lifetime=1min health_check_interval=1h");
+          "idle_timeout=1s max_lifetime=1min health_check_interval=1h max_connecting=3 "
+          "leak_threshold=2min reset_query='DISCARD ALL' thread_safe=true");
 }
 
 TEST_CASE("config: replicas") {

@@ -1,0 +1,166 @@
+// How a pool's callers wait for a connection, and how their shared requests are counted.
+#pragma once
+
+#include <pgasio/connection.hpp>
+#include <pgasio/pooled_connection.hpp>
+#include <pgasio/with_diagnostics.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/associator.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/post.hpp>
+
+#include <chrono>
+#include <memory>
+#include <source_location>
+#include <string>
+#include <tuple>
+#include <utility>
+
+namespace pgasio::detail {
+
+class pool_impl;
+struct pool_slot;
+
+/// The pool's bookkeeping once a shared request routed to `slot` is answered (its load drops).
+void pool_request_done(pool_slot& slot) noexcept;
+
+/// A shared request's handler: tells the pool when the request is answered, then calls the
+/// caller's handler (whose executor, cancellation slot and allocator it keeps).
+template <class Handler>
+struct pool_counted_handler {
+    Handler handler;
+    std::shared_ptr<pool_slot> slot;
+
+    template <class... Args>
+    void operator()(Args&&... args) {
+        pool_request_done(*slot);
+        slot.reset();
+        std::move(handler)(std::forward<Args>(args)...);
+    }
+};
+
+/// A caller waiting in a pool's queue for a connection: a shared request (any connection that
+/// is not leased will do, and several may share one) or an acquire (a connection of its own).
+class pool_waiter {
+public:
+    pool_waiter(bool for_lease, const op_settings& settings, std::source_location from) noexcept
+        : exclusive(for_lease)
+        , op(settings)
+        , where(from) {}
+    virtual ~pool_waiter() = default;
+    pool_waiter(const pool_waiter&) = delete;
+    pool_waiter& operator=(const pool_waiter&) = delete;
+
+    /// Serves the caller with `slot`, whose connection is `conn`: runs the shared request on it,
+    /// or hands out the lease. Called once, outside the pool's lock, never inside the caller's
+    /// initiating function for a lease.
+    virtual void serve(const std::shared_ptr<pool_impl>& pool, std::shared_ptr<pool_slot> slot,
+                       connection& conn) = 0;
+    /// Fails the caller with `ec`, `why` going to its diagnostics; the handler is called on its
+    /// own executor, through `ex` (never inline).
+    virtual void fail(const boost::asio::any_io_executor& ex, error_code ec,
+                      const std::string& why) = 0;
+    /// The caller's cancellation slot (not connected: the wait cannot be cancelled).
+    virtual boost::asio::cancellation_slot cancellation_slot() const noexcept = 0;
+
+    const bool exclusive;
+    const op_settings op;
+    const std::source_location where; ///< where an acquire was asked for (leak reports)
+    std::chrono::steady_clock::time_point since{}; ///< when it started waiting (set by the pool)
+};
+
+/// Completes `handler` with (ec, Value{}) on its own executor, posted through `ex`.
+template <class Value, class Handler>
+void pool_fail(Handler& handler, const op_settings& op, const boost::asio::any_io_executor& ex,
+               error_code ec, const std::string& why) {
+    if (op.diag) {
+        *op.diag = diagnostics{};
+        op.diag->message = why;
+    }
+    auto own = boost::asio::get_associated_executor(handler, ex);
+    boost::asio::post(ex, boost::asio::bind_executor(own, [h = std::move(handler), ec]() mutable {
+                          std::move(h)(ec, Value{});
+                      }));
+}
+
+/// A shared request waiting for a connection: `launch(conn, token)` runs it there.
+template <class Value, class Handler, class Launch>
+class shared_waiter final : public pool_waiter {
+public:
+    shared_waiter(Handler handler, const op_settings& settings, Launch launch)
+        : pool_waiter(false, settings, {})
+        , handler_(std::move(handler))
+        , launch_(std::move(launch)) {}
+
+    void serve(const std::shared_ptr<pool_impl>&, std::shared_ptr<pool_slot> slot,
+               connection& conn) override {
+        launch_(conn, with_settings(
+                          op, pool_counted_handler<Handler>{std::move(handler_), std::move(slot)}));
+    }
+    void fail(const boost::asio::any_io_executor& ex, error_code ec,
+              const std::string& why) override {
+        pool_fail<Value>(handler_, op, ex, ec, why);
+    }
+    boost::asio::cancellation_slot cancellation_slot() const noexcept override {
+        return boost::asio::get_associated_cancellation_slot(handler_);
+    }
+
+private:
+    Handler handler_;
+    Launch launch_;
+};
+
+/// An acquire waiting for a connection of its own.
+template <class Handler>
+class lease_waiter final : public pool_waiter {
+public:
+    lease_waiter(Handler handler, const op_settings& settings, std::source_location from)
+        : pool_waiter(true, settings, from)
+        , handler_(std::move(handler)) {}
+
+    void serve(const std::shared_ptr<pool_impl>& pool, std::shared_ptr<pool_slot> slot,
+               connection& conn) override {
+        auto ex = boost::asio::get_associated_executor(handler_, conn.get_executor());
+        boost::asio::post(
+            conn.get_executor(),
+            boost::asio::bind_executor(
+                ex, [h = std::move(handler_),
+                     lease = pooled_connection(pool, std::move(slot), conn)]() mutable {
+                    std::move(h)(error_code{}, std::move(lease));
+                }));
+    }
+    void fail(const boost::asio::any_io_executor& ex, error_code ec,
+              const std::string& why) override {
+        pool_fail<pooled_connection>(handler_, op, ex, ec, why);
+    }
+    boost::asio::cancellation_slot cancellation_slot() const noexcept override {
+        return boost::asio::get_associated_cancellation_slot(handler_);
+    }
+
+private:
+    Handler handler_;
+};
+
+} // namespace pgasio::detail
+
+namespace boost::asio {
+
+// The counting handler keeps the executor, allocator and cancellation slot of the one it wraps
+// (`type` is required, as for pgasio::detail::diagnostics_handler).
+template <template <class, class> class Associator, class Handler, class DefaultCandidate>
+struct associator<Associator, pgasio::detail::pool_counted_handler<Handler>, DefaultCandidate> {
+    using type = typename Associator<Handler, DefaultCandidate>::type;
+    static type get(const pgasio::detail::pool_counted_handler<Handler>& h) noexcept {
+        return Associator<Handler, DefaultCandidate>::get(h.handler);
+    }
+    static auto get(const pgasio::detail::pool_counted_handler<Handler>& h,
+                    const DefaultCandidate& c) noexcept
+        -> decltype(Associator<Handler, DefaultCandidate>::get(h.handler, c)) {
+        return Associator<Handler, DefaultCandidate>::get(h.handler, c);
+    }
+};
+
+} // namespace boost::asio

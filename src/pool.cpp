@@ -1,0 +1,605 @@
+// The connection pool: routing of shared requests, the wait queue, leases, and the background
+// work that opens, checks and retires connections.
+#include "pool_impl.hpp"
+
+#include <pgasio/error.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <ostream>
+#include <random>
+
+namespace pgasio {
+
+namespace detail {
+
+namespace {
+
+constexpr auto nothrow = asio::as_tuple(asio::deferred);
+
+// A leased connection idle for longer than this is checked (an empty query) before it is
+// handed out: one round trip, against handing out a connection the server dropped meanwhile.
+constexpr auto check_before_lease_after = std::chrono::seconds(1);
+// The longest the maintenance loop sleeps: it tidies up at least this often.
+constexpr auto tidy_period = std::chrono::seconds(1);
+// Failed connection attempts back off from this, doubling up to the cap (with jitter).
+constexpr retry_options connect_backoff{0, std::chrono::milliseconds(100),
+                                        std::chrono::seconds(10)};
+
+// max_lifetime ±10%, so that connections opened together do not all expire together.
+clock::duration jittered_lifetime(std::chrono::milliseconds lifetime) {
+    thread_local std::mt19937 rng{std::random_device{}()};
+    std::uniform_real_distribution<double> factor(0.9, 1.1);
+    return std::chrono::duration_cast<clock::duration>(lifetime * factor(rng));
+}
+
+void default_leak_report(const std::source_location& where, std::chrono::milliseconds held) {
+    fmt::print(stderr,
+               "pgasio: a pooled connection acquired at {}:{} ({}) has been held for {} "
+               "(pool_options::leak_threshold)\n",
+               where.file_name(), where.line(), where.function_name(), held);
+}
+
+} // namespace
+
+void pool_request_done(pool_slot& slot) noexcept {
+    slot.touch();
+    slot.outstanding.fetch_sub(1, std::memory_order_release);
+}
+
+pool_impl::pool_impl(asio::any_io_executor ex, config c)
+    : executor(c.pool.thread_safe ? asio::any_io_executor(asio::make_strand(ex)) : ex)
+    , cfg(std::move(c))
+    , conn_executor_(ex)
+    , leak_handler_(default_leak_report)
+    , wake_(executor) {}
+
+void pool_impl::start() {
+    asio::co_spawn(executor, maintain(), asio::detached);
+}
+
+void pool_impl::set_provider(credential_provider p) {
+    std::lock_guard lock(mutex_);
+    provider_ = std::move(p);
+}
+
+void pool_impl::set_leak_handler(leak_handler h) {
+    std::lock_guard lock(mutex_);
+    leak_handler_ = std::move(h);
+}
+
+std::size_t pool_impl::count(pool_slot::state st) const {
+    return static_cast<std::size_t>(
+        std::count_if(slots_.begin(), slots_.end(), [st](const auto& s) { return s->st == st; }));
+}
+
+bool pool_impl::has_shared_waiter() const {
+    return std::any_of(waiters_.begin(), waiters_.end(),
+                       [](const auto& w) { return !w->exclusive; });
+}
+
+std::shared_ptr<pool_slot> pool_impl::least_loaded(bool idle_only) const {
+    std::shared_ptr<pool_slot> best;
+    std::size_t best_load = 0;
+    for (const auto& s : slots_) {
+        if (s->st != pool_slot::state::shared || !pool_access::is_open(s->conn)) continue;
+        const auto load = s->outstanding.load(std::memory_order_acquire);
+        if (idle_only && load != 0) continue;
+        if (!best || load < best_load) {
+            best = s;
+            best_load = load;
+            if (load == 0) break;
+        }
+    }
+    return best;
+}
+
+connection* pool_impl::pick_shared(std::shared_ptr<pool_slot>& slot) {
+    std::lock_guard lock(mutex_);
+    if (closing_) return nullptr;
+    slot = least_loaded(false);
+    if (!slot) return nullptr;
+    slot->outstanding.fetch_add(1, std::memory_order_relaxed);
+    ++counters_.shared_requests;
+    return &slot->conn;
+}
+
+std::shared_ptr<pool_slot> pool_impl::pick_for_lease() {
+    if (auto idle = least_loaded(true)) return idle;
+    // Rather than take a connection busy with shared requests, open one more while allowed
+    // (open_more counts this waiter).
+    if (slots_.size() < cfg.pool.max_connections) return nullptr;
+    return least_loaded(false);
+}
+
+void pool_impl::dispatch(outcomes& o) {
+    const auto now = clock::now();
+    while (!waiters_.empty()) {
+        auto& w = *waiters_.front();
+        auto slot = w.exclusive ? pick_for_lease() : least_loaded(false);
+        if (!slot) break;
+        if (w.exclusive) {
+            slot->st = pool_slot::state::leased;
+            slot->leased_at = now;
+            slot->leased_where = w.where;
+            slot->leak_reported = false;
+            ++counters_.acquires;
+        } else {
+            slot->outstanding.fetch_add(1, std::memory_order_relaxed);
+            ++counters_.shared_requests;
+        }
+        if (w.since != clock::time_point{}) {
+            ++counters_.waited;
+            const auto waited = now - w.since;
+            std::size_t bucket = 0;
+            while (bucket < pool_stats::wait_buckets.size() &&
+                   waited > pool_stats::wait_buckets[bucket])
+                ++bucket;
+            ++counters_.wait_histogram[bucket];
+        }
+        w.cancellation_slot().clear();
+        o.serve.push_back({std::move(waiters_.front()), std::move(slot)});
+        waiters_.pop_front();
+    }
+    open_more(o);
+}
+
+void pool_impl::open_more(outcomes& o) {
+    if (closing_) return;
+    const auto opening = count(pool_slot::state::opening);
+    const auto open = slots_.size() - opening;
+    // What the waiters are owed: a connection each for the acquires, one for shared requests
+    // when no connection takes them.
+    std::size_t owed = 0;
+    for (const auto& w : waiters_)
+        owed += w->exclusive ? 1U : 0U;
+    if (has_shared_waiter() && !least_loaded(false)) ++owed;
+    const auto target =
+        std::min(cfg.pool.max_connections, std::max(cfg.pool.min_connections, open + owed));
+    if (clock::now() < backoff_until_) return; // the maintenance loop tries again then
+    for (auto n = opening; slots_.size() < target && n < cfg.pool.max_connecting; ++n) {
+        auto slot = std::make_shared<pool_slot>(
+            cfg.pool.thread_safe ? asio::any_io_executor(asio::make_strand(conn_executor_))
+                                 : conn_executor_);
+        slots_.push_back(slot);
+        o.open.push_back(std::move(slot));
+    }
+}
+
+void pool_impl::retire(const std::shared_ptr<pool_slot>& s, outcomes& o) {
+    s->st = pool_slot::state::closing;
+    std::erase(slots_, s);
+    o.close.push_back(s);
+}
+
+void pool_impl::carry_out(outcomes& o) {
+    auto self = shared_from_this();
+    for (auto& f : o.fail)
+        f.waiter->fail(executor, f.ec, f.why);
+    for (auto& s : o.serve) {
+        if (s.waiter->exclusive && clock::now() - s.slot->idle_since() > check_before_lease_after)
+            check_then_lease(std::move(s));
+        else
+            s.waiter->serve(self, s.slot, s.slot->conn);
+    }
+    for (auto& s : o.open)
+        asio::co_spawn(executor, open_one(s), asio::detached);
+    for (auto& s : o.close)
+        s->conn.async_close([s](error_code) {});
+    for (auto& s : o.ping)
+        s->conn.async_simple_query("", [s](error_code, std::vector<result>) {
+            // A failed check broke the connection: the next tidy-up drops it.
+            pool_request_done(*s);
+        });
+    if (o.wake) wake_maintenance();
+}
+
+void pool_impl::check_then_lease(served s) {
+    auto& conn = s.slot->conn;
+    conn.async_simple_query("", [self = shared_from_this(),
+                                 s = std::move(s)](error_code ec, std::vector<result>) mutable {
+        if (!ec) return s.waiter->serve(self, s.slot, s.slot->conn);
+        // The server dropped it meanwhile: the waiter goes back to the head of the line.
+        outcomes o;
+        {
+            std::lock_guard lock(self->mutex_);
+            ++self->counters_.closed_error;
+            if (s.slot->st == pool_slot::state::leased) self->retire(s.slot, o);
+            if (self->closing_) {
+                o.fail.push_back(
+                    {std::move(s.waiter), client_errc::pool_closed, "the pool was closed"});
+            } else {
+                self->waiters_.push_front(std::move(s.waiter));
+                self->dispatch(o);
+            }
+        }
+        self->carry_out(o);
+    });
+}
+
+std::string pool_impl::state_text() const {
+    std::size_t busy = 0, idle = 0;
+    for (const auto& s : slots_)
+        if (s->st == pool_slot::state::leased ||
+            (s->st == pool_slot::state::shared && s->outstanding.load() != 0))
+            ++busy;
+        else if (s->st == pool_slot::state::shared)
+            ++idle;
+    auto text =
+        fmt::format("in use {}, idle {}, waiting {}, opening {}, max_connections {}", busy, idle,
+                    waiters_.size(), count(pool_slot::state::opening), cfg.pool.max_connections);
+    if (!last_connect_error_.empty())
+        text += fmt::format("; last connection error: {}", last_connect_error_);
+    return text;
+}
+
+void pool_impl::wait(std::unique_ptr<pool_waiter> w) {
+    outcomes o;
+    {
+        std::lock_guard lock(mutex_);
+        if (closing_) {
+            o.fail.push_back(
+                {std::move(w), client_errc::pool_closed, "the pool is closing or closed"});
+        } else {
+            auto* raw = w.get();
+            auto slot = w->cancellation_slot();
+            if (slot.is_connected())
+                slot.assign([weak = weak_from_this(), raw](asio::cancellation_type) {
+                    if (auto self = weak.lock()) self->cancel_wait(raw);
+                });
+            // Served at once when possible; `since` marks those that had to wait.
+            waiters_.push_back(std::move(w));
+            dispatch(o);
+            if (!waiters_.empty() && waiters_.back().get() == raw) {
+                raw->since = clock::now();
+                o.wake = waiters_.size() == 1; // the first deadline to watch
+            }
+        }
+    }
+    carry_out(o);
+}
+
+void pool_impl::cancel_wait(pool_waiter* w) {
+    outcomes o;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = std::find_if(waiters_.begin(), waiters_.end(),
+                               [w](const auto& p) { return p.get() == w; });
+        if (it == waiters_.end()) return;
+        o.fail.push_back({std::move(*it), asio::error::operation_aborted,
+                          "the wait for a pooled connection was cancelled"});
+        waiters_.erase(it);
+    }
+    carry_out(o);
+}
+
+void pool_impl::give_back(std::shared_ptr<pool_slot> slot) noexcept {
+    slot->touch();
+    const bool usable = pool_access::is_open(slot->conn);
+    // Queued before anyone else can be given the connection, so it runs before their requests.
+    if (usable && !cfg.pool.reset_query.empty()) {
+        slot->outstanding.fetch_add(1, std::memory_order_relaxed);
+        slot->conn.async_simple_query(cfg.pool.reset_query,
+                                      [slot](error_code ec, std::vector<result>) {
+                                          // A reset that failed leaves a session nobody should
+                                          // get: close it (the next tidy-up drops it).
+                                          if (ec) slot->conn.async_close([slot](error_code) {});
+                                          pool_request_done(*slot);
+                                      });
+    }
+    outcomes o;
+    {
+        std::lock_guard lock(mutex_);
+        if (slot->st != pool_slot::state::leased) return; // retired by the pool's shutdown
+        if (closing_ || !usable || clock::now() >= slot->expires_at) {
+            if (!closing_) ++(usable ? counters_.closed_lifetime : counters_.closed_error);
+            retire(slot, o);
+        } else {
+            slot->st = pool_slot::state::shared;
+        }
+        dispatch(o);
+    }
+    carry_out(o);
+}
+
+pool_stats pool_impl::stats() const {
+    std::lock_guard lock(mutex_);
+    pool_stats s = counters_;
+    for (const auto& slot : slots_) {
+        switch (slot->st) {
+        case pool_slot::state::opening:
+            ++s.opening;
+            break;
+        case pool_slot::state::leased:
+            ++s.open;
+            ++s.in_use;
+            ++s.leased;
+            break;
+        case pool_slot::state::shared:
+            ++s.open;
+            ++(slot->outstanding.load() != 0 ? s.in_use : s.idle);
+            break;
+        case pool_slot::state::closing:
+            break;
+        }
+    }
+    s.waiting = waiters_.size();
+    return s;
+}
+
+asio::awaitable<void> pool_impl::open_one(std::shared_ptr<pool_slot> slot) {
+    config c = cfg;
+    credential_provider provider;
+    {
+        std::lock_guard lock(mutex_);
+        provider = provider_;
+    }
+    diagnostics diag;
+    error_code ec;
+    if (provider) {
+        try {
+            c.password = co_await provider(c);
+        } catch (const std::exception& e) {
+            ec = client_errc::password_required;
+            diag.message = fmt::format("the credential provider failed: {}", e.what());
+        }
+    }
+    if (!ec) std::tie(ec) = co_await slot->conn.async_connect(c, diag, nothrow);
+    outcomes o;
+    {
+        std::lock_guard lock(mutex_);
+        const auto now = clock::now();
+        if (closing_ || slot->st != pool_slot::state::opening) {
+            if (slot->st == pool_slot::state::opening) retire(slot, o);
+        } else if (ec) {
+            ++counters_.connect_failures;
+            last_connect_error_ = diag.message.empty()
+                                      ? ec.message()
+                                      : fmt::format("{} ({})", diag.message, ec.message());
+            backoff_until_ = now + retry_delay(connect_backoff, ++connect_failures_in_row_);
+            std::erase(slots_, slot);
+            o.wake = true; // tries again after the backoff
+        } else {
+            ++counters_.connects;
+            connect_failures_in_row_ = 0;
+            slot->st = pool_slot::state::shared;
+            slot->opened_at = now;
+            if (cfg.pool.max_lifetime.count() > 0)
+                slot->expires_at = now + jittered_lifetime(cfg.pool.max_lifetime);
+            slot->touch();
+        }
+        dispatch(o);
+    }
+    carry_out(o);
+}
+
+void pool_impl::tidy(outcomes& o,
+                     std::vector<std::pair<std::source_location, clock::duration>>& leaks) {
+    const auto now = clock::now();
+    const auto& opt = cfg.pool;
+    // Waiters past acquire_timeout (the queue is in arrival order: the oldest first).
+    while (opt.acquire_timeout.count() > 0 && !waiters_.empty() &&
+           now - waiters_.front()->since >= opt.acquire_timeout) {
+        auto& w = waiters_.front();
+        w->cancellation_slot().clear();
+        ++counters_.timeouts;
+        o.fail.push_back({std::move(w), client_errc::pool_timeout,
+                          fmt::format("no pooled connection became available within {} ({})",
+                                      opt.acquire_timeout, state_text())});
+        waiters_.pop_front();
+    }
+    const bool ping_now = opt.health_check_interval.count() > 0 && now >= next_ping_;
+    if (ping_now) next_ping_ = now + opt.health_check_interval;
+    auto open = slots_.size() - count(pool_slot::state::opening);
+    std::vector<std::shared_ptr<pool_slot>> retiring;
+    for (const auto& s : slots_) {
+        if (s->st == pool_slot::state::leased) {
+            if (opt.leak_threshold.count() > 0 && !s->leak_reported &&
+                now - s->leased_at >= opt.leak_threshold) {
+                s->leak_reported = true;
+                ++counters_.leaks;
+                leaks.emplace_back(s->leased_where, now - s->leased_at);
+            }
+            continue;
+        }
+        if (s->st != pool_slot::state::shared) continue;
+        const bool idle = s->outstanding.load(std::memory_order_acquire) == 0;
+        std::uint64_t* reason = nullptr;
+        if (!pool_access::is_open(s->conn))
+            reason = &counters_.closed_error;
+        else if (idle && now >= s->expires_at)
+            reason = &counters_.closed_lifetime;
+        else if (idle && opt.idle_timeout.count() > 0 && open > opt.min_connections &&
+                 now - s->idle_since() >= opt.idle_timeout)
+            reason = &counters_.closed_idle;
+        if (reason) {
+            ++*reason;
+            --open;
+            retiring.push_back(s);
+        } else if (ping_now && idle && now - s->idle_since() >= opt.health_check_interval) {
+            s->outstanding.fetch_add(1, std::memory_order_relaxed);
+            o.ping.push_back(s);
+        }
+    }
+    for (const auto& s : retiring)
+        retire(s, o);
+    dispatch(o);
+}
+
+clock::time_point pool_impl::next_wake() const {
+    auto at = clock::now() + tidy_period;
+    if (cfg.pool.acquire_timeout.count() > 0 && !waiters_.empty())
+        at = std::min(at, waiters_.front()->since + cfg.pool.acquire_timeout);
+    if (backoff_until_ > clock::now()) at = std::min(at, backoff_until_);
+    return at;
+}
+
+void pool_impl::wake_maintenance() {
+    asio::post(executor, [self = shared_from_this()] { self->wake_.cancel(); });
+}
+
+asio::awaitable<void> pool_impl::maintain() {
+    auto self = shared_from_this(); // alive while the loop runs
+    for (;;) {
+        outcomes o;
+        std::vector<std::pair<std::source_location, clock::duration>> leaks;
+        leak_handler report;
+        clock::time_point at;
+        {
+            std::lock_guard lock(mutex_);
+            if (closing_) co_return;
+            tidy(o, leaks);
+            report = leak_handler_;
+            at = next_wake();
+        }
+        carry_out(o);
+        for (const auto& [where, held] : leaks)
+            if (report) report(where, std::chrono::duration_cast<std::chrono::milliseconds>(held));
+        wake_.expires_at(at);
+        co_await wake_.async_wait(nothrow);
+    }
+}
+
+void pool_impl::shut_down() noexcept {
+    outcomes o;
+    std::vector<std::shared_ptr<pool_slot>> dropped;
+    {
+        std::lock_guard lock(mutex_);
+        closing_ = true;
+        for (auto& w : waiters_) {
+            w->cancellation_slot().clear();
+            o.fail.push_back({std::move(w), client_errc::pool_closed, "the pool was destroyed"});
+        }
+        waiters_.clear();
+        // Leased connections close when they come back; the others go now (the connection
+        // objects close their sockets as they are destroyed, once no request holds them).
+        for (auto& s : slots_)
+            if (s->st != pool_slot::state::leased) s->st = pool_slot::state::closing;
+        std::erase_if(slots_, [](const auto& s) { return s->st == pool_slot::state::closing; });
+    }
+    carry_out(o);
+    wake_maintenance();
+}
+
+asio::awaitable<void> pool_impl::close(std::chrono::milliseconds deadline) {
+    auto self = shared_from_this();
+    outcomes o;
+    {
+        std::lock_guard lock(mutex_);
+        closing_ = true;
+        for (auto& w : waiters_) {
+            w->cancellation_slot().clear();
+            o.fail.push_back({std::move(w), client_errc::pool_closed, "the pool was closed"});
+        }
+        waiters_.clear();
+    }
+    carry_out(o);
+    wake_maintenance();
+    // Requests in flight and leases out get until the deadline to finish.
+    const auto until = clock::now() + deadline;
+    asio::steady_timer poll(executor);
+    for (;;) {
+        {
+            std::lock_guard lock(mutex_);
+            const bool quiet = std::all_of(slots_.begin(), slots_.end(), [](const auto& s) {
+                return s->st != pool_slot::state::leased && s->st != pool_slot::state::opening &&
+                       s->outstanding.load() == 0;
+            });
+            if (quiet || clock::now() >= until) break;
+        }
+        poll.expires_after(std::chrono::milliseconds(10));
+        co_await poll.async_wait(nothrow);
+    }
+    std::vector<std::shared_ptr<pool_slot>> all;
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& s : slots_)
+            s->st = pool_slot::state::closing;
+        all.swap(slots_);
+    }
+    for (auto& s : all)
+        co_await s->conn.async_close(nothrow);
+}
+
+} // namespace detail
+
+pool::pool(executor_type ex, config cfg) {
+    if (auto valid = cfg.validate(); !valid) throw config_exception(valid.error());
+    impl_ = std::make_shared<detail::pool_impl>(ex, std::move(cfg));
+    impl_->start();
+}
+
+pool::~pool() {
+    if (impl_) impl_->shut_down();
+}
+
+pool::executor_type pool::get_executor() const noexcept {
+    return impl_->executor;
+}
+const config& pool::get_config() const noexcept {
+    return impl_->cfg;
+}
+void pool::set_credential_provider(credential_provider provider) {
+    impl_->set_provider(std::move(provider));
+}
+void pool::set_leak_handler(leak_handler handler) {
+    impl_->set_leak_handler(std::move(handler));
+}
+pool_stats pool::stats() const {
+    return impl_->stats();
+}
+
+pool::shared_pick pool::pick_shared(detail::pool_impl& impl) {
+    shared_pick p;
+    p.conn = impl.pick_shared(p.slot);
+    return p;
+}
+
+void pool::wait(const std::shared_ptr<detail::pool_impl>& impl,
+                std::unique_ptr<detail::pool_waiter> w) {
+    impl->wait(std::move(w));
+}
+
+void pool::start_close(const std::shared_ptr<detail::pool_impl>& impl, close_handler handler,
+                       std::chrono::milliseconds deadline) {
+    auto ex = boost::asio::get_associated_executor(handler, impl->executor);
+    boost::asio::co_spawn(
+        impl->executor, impl->close(deadline),
+        boost::asio::bind_executor(ex, [h = std::move(handler)](std::exception_ptr) mutable {
+            std::move(h)(error_code{});
+        }));
+}
+
+void pooled_connection::release() noexcept {
+    conn_ = nullptr;
+    if (!pool_) return;
+    auto pool = std::move(pool_);
+    pool->give_back(std::move(slot_));
+}
+
+std::string to_string(const pool_stats& s) {
+    return fmt::format("open={} idle={} in_use={} leased={} waiting={} opening={} acquires={} "
+                       "shared_requests={} waited={} timeouts={} connects={} "
+                       "connect_failures={} closed_lifetime={} closed_idle={} closed_error={} "
+                       "leaks={} wait_histogram=[{}]",
+                       s.open, s.idle, s.in_use, s.leased, s.waiting, s.opening, s.acquires,
+                       s.shared_requests, s.waited, s.timeouts, s.connects, s.connect_failures,
+                       s.closed_lifetime, s.closed_idle, s.closed_error, s.leaks,
+                       fmt::join(s.wait_histogram, " "));
+}
+
+std::ostream& operator<<(std::ostream& os, const pool_stats& stats) {
+    return os << to_string(stats);
+}
+
+} // namespace pgasio

@@ -1,0 +1,151 @@
+// The state behind a pgasio::pool.
+#pragma once
+
+#include "connection_impl.hpp"
+
+#include <pgasio/pool.hpp>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <source_location>
+#include <string>
+#include <vector>
+
+namespace pgasio::detail {
+
+/// What a pool reads of its connections from any thread.
+struct pool_access {
+    /// The session is open (false once the server closed it or a fatal error broke it).
+    static bool is_open(const connection& c) noexcept { return c.impl_ && c.impl_->open; }
+};
+
+using clock = std::chrono::steady_clock;
+
+/// One of a pool's connections and what the pool knows of it.
+struct pool_slot {
+    explicit pool_slot(asio::any_io_executor ex)
+        : conn(ex) {}
+
+    enum class state {
+        opening, ///< being connected
+        shared,  ///< open, taking shared requests (and leases)
+        leased,  ///< open, held by a pooled_connection
+        closing, ///< on its way out: no longer in the pool's list
+    };
+
+    connection conn;
+    // Under the pool's lock:
+    state st = state::opening;
+    clock::time_point opened_at{};
+    clock::time_point expires_at = clock::time_point::max(); ///< max_lifetime, with jitter
+    clock::time_point leased_at{};
+    std::source_location leased_where{};
+    bool leak_reported = false;
+    // Without the lock (touched as each shared request is answered):
+    /// Shared requests (and the pool's own checks) routed here, not answered yet.
+    std::atomic<std::size_t> outstanding{0};
+    /// clock ticks when the connection was last used (a request answered, a lease returned).
+    std::atomic<clock::rep> last_used{0};
+
+    clock::time_point idle_since() const noexcept {
+        return clock::time_point(clock::duration(last_used.load(std::memory_order_relaxed)));
+    }
+    void touch() noexcept {
+        last_used.store(clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+    }
+};
+
+/// Owned through a shared_ptr by the pool object, its leases and its own background work.
+///
+/// One mutex guards the lists and counters; connections are used outside it. The pool's own
+/// work (opening connections, the maintenance loop, timers) runs on `executor`.
+class pool_impl : public std::enable_shared_from_this<pool_impl> {
+public:
+    pool_impl(asio::any_io_executor ex, config cfg);
+
+    /// Starts the maintenance loop (which opens min_connections).
+    void start();
+    /// The pool object is gone: fail the waiters, close what is not in use.
+    void shut_down() noexcept;
+    /// The least-loaded shared connection, its load counted (null when there is none).
+    connection* pick_shared(std::shared_ptr<pool_slot>& slot);
+    /// Serves `w` as soon as a connection is there (posted, never inline, for a lease).
+    void wait(std::unique_ptr<pool_waiter> w);
+    /// A lease came back.
+    void give_back(std::shared_ptr<pool_slot> slot) noexcept;
+    pool_stats stats() const;
+    /// async_close's work.
+    asio::awaitable<void> close(std::chrono::milliseconds deadline);
+
+    void set_provider(credential_provider p);
+    void set_leak_handler(leak_handler h);
+
+    const asio::any_io_executor executor; ///< the pool's own work
+    const config cfg;
+
+private:
+    struct served {
+        std::unique_ptr<pool_waiter> waiter;
+        std::shared_ptr<pool_slot> slot;
+    };
+    struct failed {
+        std::unique_ptr<pool_waiter> waiter;
+        error_code ec;
+        std::string why;
+    };
+    // What is decided under the lock and done after it.
+    struct outcomes {
+        std::vector<served> serve;
+        std::vector<failed> fail;
+        std::vector<std::shared_ptr<pool_slot>> close;
+        std::vector<std::shared_ptr<pool_slot>> open;
+        std::vector<std::shared_ptr<pool_slot>> ping;
+        bool wake = false; ///< the maintenance loop must look again (a new earliest deadline)
+    };
+    void carry_out(outcomes& o);
+    /// Hands `s.slot` to `s.waiter` (an acquire) once an empty query shows it still works.
+    void check_then_lease(served s);
+
+    // All under the lock:
+    std::shared_ptr<pool_slot> least_loaded(bool idle_only) const;
+    std::shared_ptr<pool_slot> pick_for_lease();
+    /// Hands connections to the waiters that can have one, and opens more when they are owed.
+    void dispatch(outcomes& o);
+    void open_more(outcomes& o);
+    /// Takes `s` out of the pool: it will be closed.
+    void retire(const std::shared_ptr<pool_slot>& s, outcomes& o);
+    /// Housekeeping: timed-out waiters, broken, idle and expired connections, leaks, pings.
+    void tidy(outcomes& o, std::vector<std::pair<std::source_location, clock::duration>>& leaks);
+    std::string state_text() const;
+    std::size_t count(pool_slot::state st) const;
+    bool has_shared_waiter() const;
+    clock::time_point next_wake() const;
+
+    asio::awaitable<void> open_one(std::shared_ptr<pool_slot> slot);
+    asio::awaitable<void> maintain();
+    void wake_maintenance();
+    void cancel_wait(pool_waiter* w);
+
+    const asio::any_io_executor conn_executor_; ///< connections' (strands of it when thread_safe)
+    mutable std::mutex mutex_;
+    std::vector<std::shared_ptr<pool_slot>> slots_; ///< opening, shared or leased
+    std::deque<std::unique_ptr<pool_waiter>> waiters_;
+    bool closing_ = false;
+    credential_provider provider_;
+    leak_handler leak_handler_;
+    pool_stats counters_; ///< its counters (the gauges are computed)
+    std::string last_connect_error_;
+    unsigned connect_failures_in_row_ = 0;
+    clock::time_point backoff_until_{};
+    clock::time_point next_ping_{};
+    asio::steady_timer wake_; ///< the maintenance loop sleeps on it (used on `executor` only)
+};
+
+} // namespace pgasio::detail
