@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <ostream>
 
 namespace pgasio::detail {
 namespace {
@@ -71,3 +72,15 @@ boost::asio::awaitable<wal_lsn> async_current_wal_lsn(connection& conn) {
 }
 
 } // namespace pgasio::detail
+
+namespace pgasio {
+
+std::string_view to_string(server_role role) noexcept {
+    return role == server_role::primary ? "primary" : "standby";
+}
+
+std::ostream& operator<<(std::ostream& os, server_role role) {
+    return os << to_string(role);
+}
+
+} // namespace pgasio

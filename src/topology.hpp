@@ -4,6 +4,7 @@
 #pragma once
 
 #include <pgasio/connection.hpp>
+#include <pgasio/server_role.hpp>
 #include <pgasio/wal_lsn.hpp>
 
 #include <boost/asio/awaitable.hpp>
@@ -14,18 +15,12 @@
 
 namespace pgasio::detail {
 
-/// A server's role in its replication cluster.
-enum class server_role {
-    primary, ///< not in recovery: accepts writes
-    standby  ///< in recovery (a streaming or archive replica): read-only
-};
-
 /// The role of the server `conn` is connected to. PostgreSQL 14 and later report it as the
 /// `in_hot_standby` parameter, at connect time and whenever it changes, so no query is sent;
 /// older servers are asked `SELECT pg_is_in_recovery()`. A promotion reaches a session's
 /// parameter at its next ReadyForQuery: on a connection idle since before the promotion the
-/// parameter still says standby, so a re-check after a failure runs on a fresh connection, or
-/// after any request on this one.
+/// parameter still says standby until a request has run (async_standby_lag, which then fails
+/// with unexpected_null, is one that tells).
 ///
 /// Errors (thrown as pgasio::error): those of the query, and client_errc::invalid_text_value
 /// for an in_hot_standby other than on/off.
