@@ -77,12 +77,12 @@ namespace {
 
 cluster_target no_target(cluster_impl& impl, cluster_errc code, std::string why) {
     ++impl.counters.unroutable;
-    return {nullptr, 0, false, make_error_code(code), std::move(why)};
+    return {nullptr, false, make_error_code(code), std::move(why)};
 }
 
 cluster_target to_member(cluster_impl& impl, std::size_t i, bool to_primary) {
     ++impl.members[i].status.requests;
-    return {impl.members[i].connections.get(), i, to_primary, {}, {}};
+    return {impl.members[i].connections.get(), to_primary, {}, {}};
 }
 
 } // namespace
@@ -151,13 +151,17 @@ boost::asio::awaitable<pooled_connection> cluster_acquire(std::shared_ptr<cluste
     co_return co_await target.async_acquire();
 }
 
+void cluster_stop(cluster_impl& impl) noexcept {
+    {
+        std::lock_guard lock(impl.mutex);
+        impl.closed = true;
+    }
+    impl.request_recheck(); // the loop sees `closed` and ends
+}
+
 boost::asio::awaitable<void> cluster_close(std::shared_ptr<cluster_impl> impl,
                                            std::chrono::milliseconds deadline) {
-    {
-        std::lock_guard lock(impl->mutex);
-        impl->closed = true;
-    }
-    impl->request_recheck(); // the loop sees `closed` and ends
+    cluster_stop(*impl);
     for (auto& m : impl->members)
         co_await m.connections->async_close(deadline, boost::asio::deferred);
 }
@@ -170,12 +174,15 @@ cluster::cluster(executor_type ex, config cfg, cluster_options options)
 }
 
 cluster::~cluster() {
-    if (!impl_) return;
-    {
-        std::lock_guard lock(impl_->mutex);
-        impl_->closed = true;
+    if (impl_) detail::cluster_stop(*impl_);
+}
+
+cluster& cluster::operator=(cluster&& other) noexcept {
+    if (this != &other) {
+        if (impl_) detail::cluster_stop(*impl_);
+        impl_ = std::move(other.impl_);
     }
-    impl_->request_recheck();
+    return *this;
 }
 
 cluster::executor_type cluster::get_executor() const noexcept {

@@ -61,6 +61,9 @@ public:
     void apply(const std::vector<probe_result>& results);
 };
 
+// Ends the re-checks (the pools live on until the last operation holding the state ends).
+void cluster_stop(cluster_impl& impl) noexcept;
+
 // Probes every member at once, each bounded by `timeout`, and applies the answers. Runs on
 // impl->strand.
 boost::asio::awaitable<void> refresh(std::shared_ptr<cluster_impl> impl,

@@ -145,7 +145,6 @@ class cluster_impl;
 // is none.
 struct cluster_target {
     pool* target = nullptr;
-    std::size_t member = 0;
     bool to_primary = false;
     error_code ec;
     std::string why;
@@ -220,7 +219,8 @@ struct cluster_observer {
 /// no replica takes reads; async_refresh() waits for a look.
 ///
 /// Thread safety, cancellation and completion tokens: as pool's; operations may be started from
-/// any thread. Destroying the cluster closes its pools at once; prefer async_close().
+/// any thread. Destroying the cluster closes its pools without waiting for requests in flight;
+/// prefer async_close().
 ///
 /// @code
 /// auto cfg = pgasio::config::builder("postgresql://app@db1/shop")
@@ -238,14 +238,16 @@ public:
     using executor_type = boost::asio::any_io_executor;
 
     /// A cluster of `cfg`'s hosts and replicas (config::replicas), each with a pool of its
-    /// own made from `cfg` (its pool_options apply to each), running on `ex`; the first look
-    /// at the members starts at once. Throws pgasio::error, as pool's constructor does, when
-    /// `cfg` is not valid.
+    /// own made from `cfg` (its pool_options apply to each; target_session_attrs does not: a
+    /// member's pool connects to it whatever its role), running on `ex`; the first look at the
+    /// members starts at once. Throws pgasio::error, as pool's constructor does, when `cfg` is
+    /// not valid.
     cluster(executor_type ex, config cfg, cluster_options options = {});
-    /// Closes every pool at once.
+    /// Stops the re-checks; the pools close at once when the last operation has finished.
     ~cluster();
     cluster(cluster&&) noexcept = default;
-    cluster& operator=(cluster&&) noexcept = default;
+    /// Lets go of this cluster as the destructor does, then takes `other`'s.
+    cluster& operator=(cluster&& other) noexcept;
     cluster(const cluster&) = delete;
     cluster& operator=(const cluster&) = delete;
 
