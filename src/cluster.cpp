@@ -104,10 +104,13 @@ cluster_target cluster_route(cluster_impl& impl, const intent& in) {
                              "no replica of the cluster qualifies for reads (all unreachable or "
                              "past the lag limits), and reads may not fall back to the primary");
     }
-    if (!impl.primary)
+    if (!impl.primary) {
+        // A replica may have been promoted since the last look.
+        impl.request_recheck();
         return no_target(impl, cluster_errc::no_primary,
                          "no member of the cluster is a reachable primary (a re-check is on its "
                          "way)");
+    }
     if (in.is_write()) {
         ++impl.counters.primary_writes;
     } else {

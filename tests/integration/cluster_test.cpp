@@ -225,6 +225,42 @@ TEST_CASE("cluster: a write refused with 25006 makes the cluster look again") {
     });
 }
 
+TEST_CASE("cluster: an unreachable primary makes the cluster look again") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        // The first host refuses connections: a port nothing listens on any more.
+        std::uint16_t dead_port = 0;
+        {
+            asio::ip::tcp::acceptor gone(ex, {asio::ip::make_address("127.0.0.1"), 0});
+            dead_port = gone.local_endpoint().port();
+        }
+        config cfg = cluster_config();
+        cfg.hosts = {host_spec{"127.0.0.1", "", dead_port}};
+        cfg.pool.acquire_timeout = 300ms;
+        cluster_options options;
+        options.recheck_interval = 0ms;
+        options.probe_timeout = 1s;
+        cluster db(ex, cfg, options);
+        // Routed before any member has answered: to the first host, which cannot be reached.
+        auto [ec, n] = co_await db.async_execute("SELECT 1", nothrow);
+        CHECK(ec == pgasio::client_errc::pool_timeout);
+        auto stats = co_await wait_for(db, [](const auto& s) { return s.rechecks >= 2; });
+        CHECK(stats.rechecks == 2);
+        CHECK_FALSE(stats.members[0].reachable);
+        CHECK_FALSE(stats.members[0].error.empty());
+        CHECK(stats.members[1].role == server_role::standby);
+        // Known now: no member is the primary. Each write fails at once and asks for a look.
+        std::tie(ec, n) = co_await db.async_execute("SELECT 1", nothrow);
+        CHECK(ec == pgasio::cluster_errc::no_primary);
+        stats = co_await wait_for(db, [](const auto& s) { return s.rechecks >= 3; });
+        CHECK(stats.rechecks == 3);
+        CHECK(stats.unroutable == 1);
+        // Reads still go to the replica.
+        const bool read_on = co_await in_recovery(db, intent::read());
+        CHECK(read_on);
+        co_await db.async_close(1s);
+    });
+}
+
 TEST_CASE("cluster: the health check reports every member, each probe bounded") {
     run([](asio::any_io_executor ex) -> asio::awaitable<void> {
         // A third member that accepts TCP connections and never says a word.
