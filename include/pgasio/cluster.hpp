@@ -91,6 +91,8 @@ struct cluster_options {
     /// cluster_stats::fallbacks); false, it fails with cluster_errc::no_replica.
     bool reads_fall_back_to_primary = true;
     /// The bound of each member's probe (role, lag, latency) in re-checks and health checks.
+    /// A probe runs on a connection leased from the member's pool: a member whose every
+    /// connection stays leased for longer than this looks unreachable until one comes back.
     std::chrono::milliseconds probe_timeout{std::chrono::seconds(5)};
 };
 
