@@ -135,7 +135,8 @@ struct cluster_health {
     std::vector<member_status> replicas;
 };
 
-/// One line per member after a summary, e.g. `healthy latency=2ms\n  primary db1:5432 ...`.
+/// A summary line, then one per member, e.g.
+/// `healthy latency=2134us\n  primary db1:5432 latency=812us wal=0/3000148 pool: open=1 ...`.
 std::string to_string(const cluster_health& health);
 /// Writes to_string(health).
 std::ostream& operator<<(std::ostream& os, const cluster_health& health);
