@@ -1,6 +1,7 @@
 // The connection pool: routing of shared requests, the wait queue, leases, and the background
 // work that opens, checks and retires connections.
 #include "pool_impl.hpp"
+#include "request_kinds.hpp"
 
 #include <pgasio/error.hpp>
 
@@ -51,6 +52,12 @@ void default_leak_report(const std::source_location& where, std::chrono::millise
 }
 
 } // namespace
+
+void pool_claim_stream(row_stream& stream, std::shared_ptr<pool_slot> slot) {
+    if (!pool_access::state(stream)) return pool_request_done(*slot);
+    pool_access::state(stream)->pool_claim = std::shared_ptr<void>(
+        nullptr, [slot = std::move(slot)](void*) { pool_request_done(*slot); });
+}
 
 void pool_request_done(pool_slot& slot) noexcept {
     slot.touch();
@@ -470,17 +477,20 @@ asio::awaitable<void> pool_impl::maintain() {
     }
 }
 
+void pool_impl::stop_taking(outcomes& o, const char* why) {
+    closing_ = true;
+    for (auto& w : waiters_) {
+        w->cancellation_slot().clear();
+        o.fail.push_back({std::move(w), client_errc::pool_closed, why});
+    }
+    waiters_.clear();
+}
+
 void pool_impl::shut_down() noexcept {
     outcomes o;
-    std::vector<std::shared_ptr<pool_slot>> dropped;
     {
         std::lock_guard lock(mutex_);
-        closing_ = true;
-        for (auto& w : waiters_) {
-            w->cancellation_slot().clear();
-            o.fail.push_back({std::move(w), client_errc::pool_closed, "the pool was destroyed"});
-        }
-        waiters_.clear();
+        stop_taking(o, "the pool was destroyed");
         // Leased connections close when they come back; the others go now (the connection
         // objects close their sockets as they are destroyed, once no request holds them).
         for (auto& s : slots_)
@@ -496,12 +506,7 @@ asio::awaitable<void> pool_impl::close(std::chrono::milliseconds deadline) {
     outcomes o;
     {
         std::lock_guard lock(mutex_);
-        closing_ = true;
-        for (auto& w : waiters_) {
-            w->cancellation_slot().clear();
-            o.fail.push_back({std::move(w), client_errc::pool_closed, "the pool was closed"});
-        }
-        waiters_.clear();
+        stop_taking(o, "the pool was closed");
     }
     carry_out(o);
     wake_maintenance();

@@ -24,6 +24,8 @@ namespace pgasio::detail {
 struct pool_access {
     /// The session is open (false once the server closed it or a fatal error broke it).
     static bool is_open(const connection& c) noexcept { return c.impl_ && c.impl_->open; }
+    /// What a row stream shares with its request.
+    static stream_state* state(row_stream& s) noexcept { return s.state_.get(); }
 };
 
 using clock = std::chrono::steady_clock;
@@ -119,6 +121,8 @@ private:
     /// Hands connections to the waiters that can have one, and opens more when they are owed.
     void dispatch(outcomes& o);
     void open_more(outcomes& o);
+    /// Closing: no more operations, the waiters fail with pool_closed (`why`).
+    void stop_taking(outcomes& o, const char* why);
     /// Takes `s` out of the pool: it will be closed.
     void retire(const std::shared_ptr<pool_slot>& s, outcomes& o);
     /// Housekeeping: timed-out waiters, broken, idle and expired connections, leaks, pings.

@@ -100,6 +100,8 @@ struct stream_state {
     std::optional<result_handler> waiter;
     diagnostics* waiter_diag = nullptr;
     asio::cancellation_slot waiter_slot; ///< the waiter's, cleared when it is answered
+    /// Released with the stream and its request: a pool's count of the connection's load.
+    std::shared_ptr<void> pool_claim;
 
     /// Gives the waiting reader (if any) its next part, or the end, or its error.
     void hand_out(const connection_impl& c, call how);

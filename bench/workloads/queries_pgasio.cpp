@@ -203,6 +203,27 @@ asio::awaitable<void> stream(const pgasio::config& cfg, const char* name, std::i
     co_await conn.async_close();
 }
 
+// W6's timed region: 64 clients, client k running its executions of S one after another through
+// `query(k, param)`, each answer checked, the sum of all at the end.
+template <class Query>
+asio::awaitable<void> w6_clients(const char* name, Query query) {
+    std::int64_t sum = 0;
+    std::int64_t count = 0;
+    bench::timed_region region;
+    co_await run_all(bench::concurrency_clients, [&](int k) -> asio::awaitable<void> {
+        for (std::int32_t j = 1; j <= bench::concurrency_per_client; ++j) {
+            const std::int32_t param = k * bench::concurrency_per_client + j;
+            sum += value_of(co_await query(k, param), param);
+            ++count;
+        }
+    });
+    constexpr std::int64_t total =
+        std::int64_t{bench::concurrency_clients} * bench::concurrency_per_client;
+    if (count != total || sum != bench::sum_to(total))
+        check_failed(std::to_string(count) + " executions summing to " + std::to_string(sum));
+    region.report("pgasio", name, total);
+}
+
 asio::awaitable<void> concurrency(const pgasio::config& cfg, const char* name) {
     auto ex = co_await asio::this_coro::executor;
     std::vector<pgasio::connection> conns;
@@ -212,23 +233,10 @@ asio::awaitable<void> concurrency(const pgasio::config& cfg, const char* name) {
         co_await conns.back().async_connect(cfg);
         stmts.push_back(co_await conns.back().async_prepare(bench::s_sql));
     }
-    std::int64_t sum = 0;
-    std::int64_t count = 0;
-    bench::timed_region region;
-    co_await run_all(bench::concurrency_clients, [&](int k) -> asio::awaitable<void> {
-        auto& conn = conns[static_cast<std::size_t>(k % bench::concurrency_connections)];
-        const auto& stmt = stmts[static_cast<std::size_t>(k % bench::concurrency_connections)];
-        for (std::int32_t j = 1; j <= bench::concurrency_per_client; ++j) {
-            sum += value_of(co_await conn.async_query(stmt, k * bench::concurrency_per_client + j),
-                            k * bench::concurrency_per_client + j);
-            ++count;
-        }
+    co_await w6_clients(name, [&](int k, std::int32_t param) {
+        const auto c = static_cast<std::size_t>(k % bench::concurrency_connections);
+        return conns[c].async_query(stmts[c], param);
     });
-    constexpr std::int64_t total =
-        std::int64_t{bench::concurrency_clients} * bench::concurrency_per_client;
-    if (count != total || sum != bench::sum_to(total))
-        check_failed(std::to_string(count) + " executions summing to " + std::to_string(sum));
-    region.report("pgasio", name, total);
     for (auto& conn : conns)
         co_await conn.async_close();
 }
@@ -248,22 +256,8 @@ asio::awaitable<void> concurrency_pool(const pgasio::config& cfg, const char* na
     });
     if (db.stats().open != static_cast<std::size_t>(bench::concurrency_connections))
         check_failed("the pool opened " + std::to_string(db.stats().open) + " connections");
-    std::int64_t sum = 0;
-    std::int64_t count = 0;
-    bench::timed_region region;
-    co_await run_all(bench::concurrency_clients, [&](int k) -> asio::awaitable<void> {
-        for (std::int32_t j = 1; j <= bench::concurrency_per_client; ++j) {
-            sum += value_of(
-                co_await db.async_query(bench::s_sql, k * bench::concurrency_per_client + j),
-                k * bench::concurrency_per_client + j);
-            ++count;
-        }
-    });
-    constexpr std::int64_t total =
-        std::int64_t{bench::concurrency_clients} * bench::concurrency_per_client;
-    if (count != total || sum != bench::sum_to(total))
-        check_failed(std::to_string(count) + " executions summing to " + std::to_string(sum));
-    region.report("pgasio", name, total);
+    co_await w6_clients(
+        name, [&](int, std::int32_t param) { return db.async_query(bench::s_sql, param); });
     co_await db.async_close();
 }
 

@@ -155,6 +155,21 @@ public:
             },
             sql, std::forward<Args>(args)...);
     }
+    /// connection::query_stream on a shared connection, as an operation: it completes (once a
+    /// connection is there) with the row_stream, whose rows come from its async_next. The
+    /// connection counts as busy until the stream and its query are done. Completion
+    /// signature: void(error_code, row_stream). Errors: async_query's waiting errors; the
+    /// query's own come from async_next.
+    /// @code
+    /// auto rows = co_await db.async_query_stream("SELECT id FROM big_table");
+    /// for (pgasio::result part; !(part = co_await rows.async_next()).empty();)
+    ///     for (auto row : part) use(row.get<std::int64_t>(0));
+    /// @endcode
+    template <class... Args>
+    auto async_query_stream(std::string_view sql, Args&&... args) {
+        return initiate_shared<void(error_code, row_stream)>(detail::pool_stream_op{}, sql,
+                                                             std::forward<Args>(args)...);
+    }
 
     /// A connection for the caller alone (see pooled_connection), waiting in the pool's queue
     /// when none is free. Completion signature: void(error_code, pooled_connection). Errors:

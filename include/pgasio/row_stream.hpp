@@ -15,6 +15,7 @@ namespace pgasio {
 
 namespace detail {
 struct stream_state;
+struct pool_access;
 } // namespace detail
 
 /// The rows of one query (connection::query_stream), handed out in parts as the server sends
@@ -86,6 +87,7 @@ public:
     void cancel() noexcept;
 
 private:
+    friend struct detail::pool_access;
     using result_handler = boost::asio::any_completion_handler<void(error_code, result)>;
     static void start_next(const std::shared_ptr<detail::stream_state>& state,
                            result_handler handler, diagnostics* diag);

@@ -125,6 +125,43 @@ TEST_CASE("pool: shared requests wait for the first connection to open") {
     });
 }
 
+TEST_CASE("pool: a row stream keeps its connection counted as busy until it is done") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        pgasio::pool db(ex, pool_config(1, 1));
+        std::int64_t rows = 0;
+        std::int64_t sum = 0;
+        {
+            auto stream = co_await db.async_query_stream(
+                "SELECT g::int8 FROM generate_series(1, $1::int4) g", 200000);
+            CHECK(db.stats().in_use == 1);
+            for (;;) {
+                pgasio::result part = co_await stream.async_next();
+                if (part.empty()) break;
+                for (auto row : part) {
+                    ++rows;
+                    sum += row.get<std::int64_t>(0);
+                }
+            }
+        }
+        CHECK(rows == 200000);
+        CHECK(sum == std::int64_t{200000} * 200001 / 2);
+        // Released once the stream and its query are both done.
+        const bool released = co_await eventually([&] { return db.stats().idle == 1; });
+        CHECK(released);
+        // A stream given up early: the query is cancelled and the connection serves again.
+        {
+            auto stream = co_await db.async_query_stream("SELECT generate_series(1, 10000000)");
+            auto first = co_await stream.async_next();
+            CHECK(!first.empty());
+        }
+        auto r = co_await db.async_query_one("SELECT 7");
+        CHECK(r[0].get<std::int32_t>(0) == 7);
+        const bool idle = co_await eventually([&] { return db.stats().idle == 1; });
+        CHECK(idle);
+        co_await db.async_close();
+    });
+}
+
 TEST_CASE("pool: a lease has its connection to itself until given back") {
     run([](asio::any_io_executor ex) -> asio::awaitable<void> {
         pgasio::pool db(ex, pool_config(2, 2));
@@ -394,7 +431,9 @@ TEST_CASE("pool: async_close lets requests in flight finish, then refuses new on
         pgasio::error_code slow_ec = asio::error::would_block;
         db.async_query("SELECT pg_sleep(0.3)",
                        [&](pgasio::error_code ec, pgasio::result) { slow_ec = ec; });
-        co_await sleep_for(50ms);
+        // On its connection (a request still waiting for one would fail with pool_closed).
+        const bool sent = co_await eventually([&] { return db.stats().in_use == 1; });
+        REQUIRE(sent);
         co_await db.async_close();
         CHECK(!slow_ec);
         auto [ec, r] = co_await db.async_query("SELECT 1", nothrow);

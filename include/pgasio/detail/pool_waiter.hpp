@@ -3,6 +3,7 @@
 
 #include <pgasio/connection.hpp>
 #include <pgasio/pooled_connection.hpp>
+#include <pgasio/row_stream.hpp>
 #include <pgasio/with_diagnostics.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -16,6 +17,7 @@
 #include <memory>
 #include <source_location>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <utility>
 
@@ -39,6 +41,32 @@ struct pool_counted_handler {
         pool_request_done(*slot);
         slot.reset();
         std::move(handler)(std::forward<Args>(args)...);
+    }
+};
+
+/// Makes `stream` count as load on `slot` (a shared request routed there) until the stream and
+/// its request are gone.
+void pool_claim_stream(row_stream& stream, std::shared_ptr<pool_slot> slot);
+
+/// A pool's shared operation that starts a row stream: `(conn, sql, params..., token)` as the
+/// others, completing the token's pool_counted_handler with the stream, posted.
+struct pool_stream_op {
+    template <class... Args>
+    void operator()(connection& conn, std::string_view sql, Args&&... args) const {
+        auto all = std::forward_as_tuple(args...);
+        auto& token = std::get<sizeof...(Args) - 1>(all); // a with_op_t<pool_counted_handler>
+        row_stream stream = [&]<std::size_t... I>(std::index_sequence<I...>) {
+            return conn.query_stream(sql, std::get<I>(all)...);
+        }
+        (std::make_index_sequence<sizeof...(Args) - 1>{});
+        auto& counted = token.token;
+        pool_claim_stream(stream, std::move(counted.slot));
+        auto ex = boost::asio::get_associated_executor(counted.handler, conn.get_executor());
+        boost::asio::post(conn.get_executor(),
+                          boost::asio::bind_executor(ex, [h = std::move(counted.handler),
+                                                          s = std::move(stream)]() mutable {
+                              std::move(h)(error_code{}, std::move(s));
+                          }));
     }
 };
 
