@@ -54,6 +54,10 @@ struct host_spec {
     friend bool operator==(const host_spec&, const host_spec&) = default;
 };
 
+/// The host for people: `db1:5432`, `[::1]:5432`, `db1:5432 (10.0.0.1)` when both host and
+/// hostaddr are set, the socket file (`/var/run/postgresql/.s.PGSQL.5432`) for a unix socket.
+std::string to_string(const host_spec& h);
+
 /// sslmode: whether and how TLS is used (libpq's values and meanings).
 enum class ssl_mode {
     disable,    ///< never TLS
@@ -169,6 +173,17 @@ struct config {
     /// to every host, otherwise there must be as many ports as hosts (an empty entry means 5432),
     /// and a hostaddr list must have as many entries as the host list.
     std::vector<host_spec> hosts{host_spec{std::string(default_unix_socket_directory), {}, 5432}};
+    /// The replicas of a cluster (pgasio::cluster; a connection ignores them): more members,
+    /// reached with every other setting of this configuration (user, dbname, password, TLS...).
+    /// Not a connection string parameter: config_builder::add_replica() fills it.
+    ///
+    /// In a cluster, `hosts` are members too, not alternatives tried in order: a multi-host URL
+    /// `postgresql://h1,h2,h3/db` makes h1, h2 and h3 members, each connected to on its own.
+    /// No member's role is taken from where it is listed: the cluster asks each server whether
+    /// it is in recovery, and routes writes to the one that is not. So `replicas` says where
+    /// the standbys are expected, and a promoted replica becomes the primary without any
+    /// change here. A host may not appear both here and in `hosts`.
+    std::vector<host_spec> replicas;
     /// user (PGUSER): the role to log in as. Default: the operating system's user name of the
     /// process's effective user id.
     std::string user;
@@ -307,19 +322,22 @@ struct config {
     /// sslmode require or stronger; sslrootcert=system only with verify-full; channel_binding=
     /// require not with sslmode=disable; require_auth not empty; max_message_size in range;
     /// durations and keepalives_count not negative; pool min_connections <= max_connections,
-    /// max_connections >= 1, pool durations not negative.
+    /// max_connections >= 1, pool durations not negative; each replica checked as a host, and
+    /// none also in hosts.
     [[nodiscard]] boost::system::result<void, config_error> validate() const;
 
     /// A key=value connection string that parses back to this configuration, without the
-    /// password or sslpassword (and without the pool settings), for logs. Empty strings are left
-    /// out, values are quoted when needed.
+    /// password or sslpassword (and without the pool settings and the replicas, which are not
+    /// connection string parameters: fmt and operator<< show them), for logs. Empty strings are
+    /// left out, values are quoted when needed.
     [[nodiscard]] std::string to_string() const;
 
     friend bool operator==(const config&, const config&) = default;
 };
 
 /// Every setting, for logs: to_string(), then `password=<redacted>` and `sslpassword=<redacted>`
-/// when they are set, then the pool's settings in parentheses.
+/// when they are set, then the replicas when there are any (`(replicas: db2:5433, db3:5432)`),
+/// then the pool's settings in parentheses.
 std::ostream& operator<<(std::ostream& os, const config& cfg);
 
 /// Builds a config from a connection string and settings given one by one; build() reports every
@@ -368,6 +386,26 @@ public:
     /// Sets pool.health_check_interval.
     config_builder& health_check_interval(std::chrono::milliseconds interval);
 
+    /// Adds replicas (config::replicas): every host of `url_or_host`, either a URI
+    /// (`postgresql://replica1:5433/db`, several hosts as in any URI:
+    /// `postgresql://r1,r2:5433/db`) or its host list alone (`replica1:5433`, `[::1]`, `r1,r2`).
+    /// A port left out is 5432, as in a URI; the environment (PGHOST, PGPORT) does not apply.
+    /// A replica is reached with the primary's settings, so a URI may repeat the primary's
+    /// user, dbname and password but set nothing else.
+    ///
+    /// Errors, at build(): those of URI syntax and host lists (as config::parse); a text that
+    /// is neither a URI nor a host list (invalid_value); a URI without a host (invalid_value);
+    /// a user, dbname or password other than the primary's, or any other parameter
+    /// (conflicting_settings); a replica also among the primary's hosts (conflicting_settings).
+    /// Messages never quote the text: it may hold a password.
+    /// \code
+    /// auto cfg = pgasio::config::builder("postgresql://app@primary/shop")
+    ///                .add_replica("postgresql://app@replica1:5433/shop")
+    ///                .add_replica("replica2")
+    ///                .build();
+    /// \endcode
+    config_builder& add_replica(std::string_view url_or_host);
+
     /// Parses, applies the settings, validates. Errors: those of config::parse and
     /// config::validate.
     [[nodiscard]] boost::system::result<config, config_error> build() const;
@@ -379,6 +417,7 @@ private:
     secret_string password_;
     bool has_password_ = false;
     pool_options pool_;
+    std::vector<std::string> replicas_;
 };
 
 /// The libpq name of a value (`verify-full`, `prefer-standby`, ...).

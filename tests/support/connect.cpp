@@ -7,16 +7,21 @@
 
 namespace pgasio::test {
 
-config test_config(const std::string& extra) {
+config user_config(const std::string& role, const std::string& server, const std::string& extra) {
     const std::string conninfo = "host=" + pg_setting("PGASIO_TEST_HOST") +
-                                 " port=" + pg_setting("PGASIO_TEST_PRIMARY_PORT") +
+                                 " port=" + pg_setting("PGASIO_TEST_" + server + "_PORT") +
                                  " dbname=" + pg_setting("PGASIO_TEST_DATABASE") +
-                                 " user=" + pg_setting("PGASIO_TEST_SCRAM_USER") + " password='" +
-                                 pg_setting("PGASIO_TEST_SCRAM_PASSWORD") + "' " + extra;
+                                 " user=" + pg_setting("PGASIO_TEST_" + role + "_USER") +
+                                 " password='" + pg_setting("PGASIO_TEST_" + role + "_PASSWORD") +
+                                 "' " + extra;
     auto cfg = config::parse(
         conninfo, [](std::string_view) -> std::optional<std::string> { return std::nullopt; });
     if (!cfg) throw std::runtime_error("bad test configuration: " + cfg.error().message);
     return *cfg;
+}
+
+config test_config(const std::string& extra) {
+    return user_config("SCRAM", "PRIMARY", extra);
 }
 
 boost::asio::awaitable<connection> connect_primary(const std::string& extra) {

@@ -9,8 +9,15 @@
 
 namespace pgasio::test {
 
-/// The configuration of the SCRAM test user on the primary (`extra`: more key=value settings),
-/// read from tools/pg's settings only, never from the environment of whoever runs the tests.
+/// The configuration of tools/pg's user `role` (its PGASIO_TEST_<role>_USER and _PASSWORD
+/// settings: "SCRAM", "ADMIN" the superuser, ...) on `server` ("PRIMARY" or "REPLICA", its
+/// PGASIO_TEST_<server>_PORT), `extra` appended (more key=value settings), read from tools/pg's
+/// settings only, never from the environment of whoever runs the tests.
+config user_config(const std::string& role, const std::string& server,
+                   const std::string& extra = "sslmode=disable");
+
+/// The configuration of the SCRAM test user on the primary: user_config("SCRAM", "PRIMARY",
+/// extra).
 config test_config(const std::string& extra = "sslmode=disable");
 
 /// A connection to the primary with test_config(extra), connected.

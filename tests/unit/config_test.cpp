@@ -715,3 +715,107 @@ TEST_CASE("config: to_string round-trips and formatting shows every setting") {
           "idle_timeout=1s max_lifetime=1min health_check_interval=1h max_connecting=3 "
           "leak_threshold=2min reset_query='DISCARD ALL' thread_safe=true");
 }
+
+TEST_CASE("config: replicas") {
+    auto builder = [] {
+        return config::builder("postgresql://app:pw@primary/shop").env(test_env());
+    };
+    SECTION("none by default, and none from a connection string") {
+        CHECK(parse_ok("host=a,b").replicas.empty());
+        CHECK(builder().build()->replicas.empty());
+    }
+    SECTION("URIs and host lists, every host of each, in order") {
+        auto cfg = builder()
+                       .add_replica("postgresql://replica1:5433/shop")
+                       .add_replica("postgres://app:pw@r2,r3:6000/shop")
+                       .add_replica("r4")
+                       .add_replica("[::1]:5434,r5:1")
+                       .build();
+        REQUIRE(cfg);
+        CHECK(cfg->hosts == std::vector{host_spec{"primary", "", 5432}});
+        CHECK(cfg->replicas == std::vector{host_spec{"replica1", "", 5433},
+                                           host_spec{"r2", "", 5432}, host_spec{"r3", "", 6000},
+                                           host_spec{"r4", "", 5432}, host_spec{"::1", "", 5434},
+                                           host_spec{"r5", "", 1}});
+    }
+    SECTION("the environment's host and port do not apply to replicas") {
+        auto cfg = config::builder("postgresql://app@primary/shop")
+                       .env(test_env({{"PGHOST", "elsewhere"}, {"PGPORT", "7777"}}))
+                       .add_replica("r1")
+                       .build();
+        REQUIRE(cfg);
+        CHECK(cfg->hosts == std::vector{host_spec{"primary", "", 7777}});
+        CHECK(cfg->replicas == std::vector{host_spec{"r1", "", 5432}});
+    }
+    SECTION("the primary's user and dbname, given or defaulted, may be repeated") {
+        auto cfg = config::builder("host=p user=app")
+                       .env(test_env())
+                       .add_replica("postgresql://app@r1/app")
+                       .build();
+        REQUIRE(cfg);
+        CHECK(cfg->replicas == std::vector{host_spec{"r1", "", 5432}});
+    }
+    SECTION("another user, dbname or password fails at build()") {
+        auto e = builder().add_replica("postgresql://other@r1/shop").build();
+        REQUIRE_FALSE(e);
+        CHECK(e.error().code == config_errc::conflicting_settings);
+        CHECK(e.error().message == "a replica URI names user 'other', the primary's is 'app' "
+                                   "(every member of a cluster is logged in to as the same user)");
+        e = builder().add_replica("postgresql://r1/stock").build();
+        REQUIRE_FALSE(e);
+        CHECK(e.error().code == config_errc::conflicting_settings);
+        CHECK(e.error().message.starts_with("a replica URI names database 'stock', the primary's "
+                                            "is 'shop'"));
+        e = builder().add_replica("postgresql://app:secret@r1/shop").build();
+        REQUIRE_FALSE(e);
+        CHECK(e.error().code == config_errc::conflicting_settings);
+        CHECK(e.error().message.find("secret") == std::string::npos);
+    }
+    SECTION("settings other than hosts, user, dbname and password fail") {
+        auto e = builder().add_replica("postgresql://r1/shop?sslmode=disable").build();
+        REQUIRE_FALSE(e);
+        CHECK(e.error().code == config_errc::conflicting_settings);
+        CHECK(e.error().message == "a replica URI sets sslmode: replicas take every setting but "
+                                   "their hosts from the primary's configuration");
+    }
+    SECTION("texts that are not replicas") {
+        for (std::string text : {"", "host=r1", "r1/shop", "postgresql:///shop"}) {
+            auto e = builder().add_replica(text).build();
+            INFO(text);
+            REQUIRE_FALSE(e);
+            CHECK(e.error().code == config_errc::invalid_value);
+        }
+        auto e = builder().add_replica("r1:x").build();
+        REQUIRE_FALSE(e);
+        CHECK(e.error().message.find("is not a number") != std::string::npos);
+        e = builder().add_replica("postgresql://r1%zz/shop").build();
+        REQUIRE_FALSE(e);
+        CHECK(e.error().code == config_errc::invalid_percent_encoding);
+    }
+    SECTION("a replica that is also a host fails") {
+        auto e = builder().add_replica("primary:5432").build();
+        REQUIRE_FALSE(e);
+        CHECK(e.error().code == config_errc::conflicting_settings);
+        CHECK(e.error().message == "replica primary:5432 is also one of the hosts");
+        config cfg = *builder().build();
+        cfg.replicas.push_back(host_spec{"r1", "", 0});
+        CHECK(cfg.validate().error().message == "port 0 out of range (1-65535)");
+    }
+    SECTION("fmt and operator<< show them, to_string leaves them out") {
+        auto cfg = builder().add_replica("r1:5433,[::1]").build();
+        REQUIRE(cfg);
+        auto formatted = fmt::format("{}", *cfg);
+        CHECK(formatted.find(" (replicas: r1:5433, [::1]:5432) (pool: ") != std::string::npos);
+        CHECK(cfg->to_string().find("r1") == std::string::npos);
+        std::ostringstream os;
+        os << *cfg;
+        CHECK(os.str() == formatted);
+    }
+}
+
+TEST_CASE("config: hosts as text") {
+    CHECK(pgasio::to_string(host_spec{"db1", "", 5432}) == "db1:5432");
+    CHECK(pgasio::to_string(host_spec{"", "::1", 5433}) == "[::1]:5433");
+    CHECK(pgasio::to_string(host_spec{"db1", "10.0.0.1", 1}) == "db1:1 (10.0.0.1)");
+    CHECK(pgasio::to_string(host_spec{"/tmp", "", 5432}) == "/tmp/.s.PGSQL.5432");
+}

@@ -1,0 +1,70 @@
+// A position in PostgreSQL's write-ahead log (the pg_lsn type).
+#pragma once
+
+#include <fmt/core.h>
+
+#include <compare>
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace pgasio {
+
+/// A write-ahead log position: a byte offset into the WAL stream, which only grows. The server
+/// writes it as two hexadecimal halves of 32 bits, `16/B374D848` (pg_current_wal_lsn(),
+/// pg_last_wal_replay_lsn(), pg_lsn values).
+///
+/// Positions compare as the offsets they are; the difference of two is the WAL between them, in
+/// bytes (as pg_wal_lsn_diff()). A replica has replayed every transaction that committed at or
+/// before a primary's position once its replay position is not below it: this is how a cluster
+/// sends a read after a write to a replica that sees the write (the read-your-writes token).
+/// The default value, `0/0`, is the server's InvalidXLogRecPtr: no position.
+///
+/// \code
+/// auto lsn = pgasio::wal_lsn::parse(row.get<std::string_view>(0));  // "16/B374D848"
+/// if (lsn && *lsn > last_seen) fmt::print("WAL moved to {}\n", *lsn);
+/// \endcode
+class wal_lsn {
+public:
+    /// `0/0`: no position.
+    constexpr wal_lsn() noexcept = default;
+    /// The position at byte offset `offset`.
+    constexpr explicit wal_lsn(std::uint64_t offset) noexcept
+        : offset_(offset) {}
+
+    /// Reads the server's text form: 1 to 8 hex digits (either case), '/', 1 to 8 hex digits,
+    /// nothing else (no spaces, no sign). nullopt when `text` is not one.
+    static std::optional<wal_lsn> parse(std::string_view text) noexcept;
+
+    /// The byte offset in the WAL stream.
+    [[nodiscard]] constexpr std::uint64_t offset() const noexcept { return offset_; }
+
+    /// The server's text form, upper-case hex without leading zeros: `16/B374D848`, `0/0`.
+    [[nodiscard]] std::string to_string() const;
+
+    friend constexpr auto operator<=>(wal_lsn, wal_lsn) noexcept = default;
+
+    /// The bytes of WAL from `b` to `a`: negative when `a` is before `b`.
+    friend constexpr std::int64_t operator-(wal_lsn a, wal_lsn b) noexcept {
+        return static_cast<std::int64_t>(a.offset_ - b.offset_);
+    }
+
+private:
+    std::uint64_t offset_ = 0;
+};
+
+/// Writes lsn.to_string().
+std::ostream& operator<<(std::ostream& os, wal_lsn lsn);
+
+} // namespace pgasio
+
+/// Formats a wal_lsn as its to_string() does (`16/B374D848`).
+template <>
+struct fmt::formatter<pgasio::wal_lsn> : fmt::formatter<std::string_view> {
+    template <typename FormatContext>
+    auto format(pgasio::wal_lsn lsn, FormatContext& ctx) const -> decltype(ctx.out()) {
+        return fmt::formatter<std::string_view>::format(lsn.to_string(), ctx);
+    }
+};

@@ -1,0 +1,157 @@
+// config_builder: a connection string plus settings given one by one, checked at build().
+#include "config_raw.hpp"
+
+#include <fmt/format.h>
+
+namespace pgasio {
+
+using boost::system::result;
+using namespace detail;
+
+namespace {
+
+// Reads one add_replica() text (a URI, or a URI's host list alone) into `raw`. What cannot be a
+// host list (a path, a query, user information, a key=value string) is refused rather than
+// taken for a strange host name.
+std::optional<config_error> parse_replica_text(std::string_view text, raw_options& raw) {
+    if (text.starts_with("postgresql://") || text.starts_with("postgres://"))
+        return parse_conninfo(text, raw);
+    if (text.empty() || text.find_first_of("/?@= \t") != std::string_view::npos)
+        return make_error(config_errc::invalid_value,
+                          "a replica is neither a postgresql:// URI nor a host[:port] list");
+    return parse_conninfo(fmt::format("postgresql://{}", text), raw);
+}
+
+// A replica may repeat the primary's user, dbname and password, and set nothing else but its
+// hosts: it is reached with the primary's settings.
+std::optional<config_error> check_replica_settings(const raw_options& raw, const config& primary) {
+    if (!raw.get(key::host) && !raw.get(key::hostaddr))
+        return make_error(config_errc::invalid_value, "a replica URI names no host");
+    for (std::size_t i = 0; i < key_count; ++i) {
+        const auto k = static_cast<key>(i);
+        const bool allowed = k == key::host || k == key::hostaddr || k == key::port ||
+                             k == key::user || k == key::dbname || k == key::password;
+        if (raw.values[i] && !allowed)
+            return make_error(config_errc::conflicting_settings,
+                              fmt::format("a replica URI sets {}: replicas take every setting but "
+                                          "their hosts from the primary's configuration",
+                                          name_of(k)));
+    }
+    auto differs = [&](key k, std::string_view primary_value) {
+        return raw.get(k) && *raw.get(k) != primary_value;
+    };
+    if (differs(key::user, primary.user))
+        return make_error(config_errc::conflicting_settings,
+                          fmt::format("a replica URI names user '{}', the primary's is '{}' (every "
+                                      "member of a cluster is logged in to as the same user)",
+                                      *raw.get(key::user), primary.user));
+    if (differs(key::dbname, primary.dbname))
+        return make_error(config_errc::conflicting_settings,
+                          fmt::format("a replica URI names database '{}', the primary's is '{}' "
+                                      "(every member of a cluster serves the same database)",
+                                      *raw.get(key::dbname), primary.dbname));
+    if (differs(key::password, primary.password.reveal()))
+        return make_error(config_errc::conflicting_settings,
+                          "a replica URI gives a password other than the primary's");
+    return std::nullopt;
+}
+
+} // namespace
+
+config_builder::config_builder(std::string conninfo)
+    : conninfo_(std::move(conninfo)) {}
+
+config_builder& config_builder::env(environment e) {
+    env_ = std::move(e);
+    return *this;
+}
+
+config_builder& config_builder::set(std::string key_name, std::string value) {
+    settings_.emplace_back(std::move(key_name), std::move(value));
+    return *this;
+}
+
+config_builder& config_builder::password(secret_string pw) {
+    password_ = std::move(pw);
+    has_password_ = true;
+    return *this;
+}
+
+config_builder& config_builder::user(std::string v) {
+    return set("user", std::move(v));
+}
+config_builder& config_builder::dbname(std::string v) {
+    return set("dbname", std::move(v));
+}
+config_builder& config_builder::application_name(std::string v) {
+    return set("application_name", std::move(v));
+}
+config_builder& config_builder::sslmode(ssl_mode m) {
+    return set("sslmode", std::string(pgasio::to_string(m)));
+}
+config_builder& config_builder::connect_timeout(std::chrono::seconds t) {
+    return set("connect_timeout", std::to_string(t.count()));
+}
+config_builder& config_builder::statement_timeout(std::chrono::milliseconds t) {
+    return set("statement_timeout", std::to_string(t.count()));
+}
+config_builder& config_builder::statement_cache_capacity(std::size_t n) {
+    return set("statement_cache_capacity", std::to_string(n));
+}
+config_builder& config_builder::default_query_exec_mode(query_exec_mode m) {
+    return set("default_query_exec_mode", std::string(pgasio::to_string(m)));
+}
+config_builder& config_builder::pool_size(std::size_t min_connections,
+                                          std::size_t max_connections) {
+    pool_.min_connections = min_connections;
+    pool_.max_connections = max_connections;
+    return *this;
+}
+config_builder& config_builder::query_timeout(std::chrono::milliseconds t) {
+    pool_.query_timeout = t;
+    return *this;
+}
+config_builder& config_builder::acquire_timeout(std::chrono::milliseconds t) {
+    pool_.acquire_timeout = t;
+    return *this;
+}
+config_builder& config_builder::idle_timeout(std::chrono::milliseconds t) {
+    pool_.idle_timeout = t;
+    return *this;
+}
+config_builder& config_builder::max_lifetime(std::chrono::milliseconds t) {
+    pool_.max_lifetime = t;
+    return *this;
+}
+config_builder& config_builder::health_check_interval(std::chrono::milliseconds t) {
+    pool_.health_check_interval = t;
+    return *this;
+}
+
+config_builder& config_builder::add_replica(std::string_view url_or_host) {
+    replicas_.emplace_back(url_or_host);
+    return *this;
+}
+
+result<config, config_error> config_builder::build() const {
+    raw_options raw;
+    if (auto err = parse_conninfo(conninfo_, raw)) return *err;
+    for (const auto& [name, value] : settings_)
+        if (auto err = set_raw(raw, name, value)) return *err;
+    if (has_password_) set_raw(raw, "password", std::string(password_.reveal()));
+    auto cfg = resolve(raw, env_ ? env_ : process_environment());
+    if (!cfg) return cfg;
+    cfg->pool = pool_;
+    for (const auto& text : replicas_) {
+        raw_options replica;
+        if (auto err = parse_replica_text(text, replica)) return *err;
+        if (auto err = check_replica_settings(replica, *cfg)) return *err;
+        auto hosts = resolve_hosts(replica);
+        if (!hosts) return hosts.error();
+        cfg->replicas.insert(cfg->replicas.end(), hosts->begin(), hosts->end());
+    }
+    if (auto ok = cfg->validate(); !ok) return ok.error();
+    return cfg;
+}
+
+} // namespace pgasio

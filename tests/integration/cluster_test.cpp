@@ -1,0 +1,323 @@
+// pgasio::cluster against tools/pg's primary and streaming replica: routing by intent, lag
+// demotion and fallback, read-your-writes, discovery after a 25006, the health check.
+#include <pgasio/cluster.hpp>
+
+#include "support/connect.hpp"
+#include "support/pg_env.hpp"
+#include "support/run.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/this_coro.hpp>
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <exception>
+#include <functional>
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using pgasio::cluster;
+using pgasio::cluster_options;
+using pgasio::config;
+using pgasio::connection;
+using pgasio::host_spec;
+using pgasio::intent;
+using pgasio::server_role;
+using pgasio::test::pg_setting;
+using pgasio::test::run;
+using pgasio::test::user_config;
+
+namespace {
+
+constexpr auto nothrow = asio::as_tuple(asio::deferred);
+
+host_spec server(const std::string& which) {
+    return {pg_setting("PGASIO_TEST_HOST"), "",
+            static_cast<std::uint16_t>(std::stoi(pg_setting("PGASIO_TEST_" + which + "_PORT")))};
+}
+
+// The SCRAM test user's configuration for a cluster of `primary` and `replica` (as listed: the
+// cluster finds out which is which), small pools.
+config cluster_config(const std::string& primary = "PRIMARY",
+                      const std::string& replica = "REPLICA") {
+    config cfg = user_config("SCRAM", primary);
+    cfg.replicas = {server(replica)};
+    cfg.pool.min_connections = 1;
+    cfg.pool.max_connections = 4;
+    return cfg;
+}
+
+cluster_options fast_rechecks() {
+    cluster_options o;
+    o.recheck_interval = 100ms;
+    return o;
+}
+
+// Whether the server that ran a query is in recovery.
+asio::awaitable<bool> in_recovery(cluster& db, const intent& in) {
+    const auto rows = co_await db.async_query(in, "SELECT pg_is_in_recovery()");
+    co_return rows[0].get<bool>(0);
+}
+
+// Polls db.stats() until `done` accepts them or `limit` passes; the last ones.
+asio::awaitable<pgasio::cluster_stats>
+wait_for(cluster& db, std::function<bool(const pgasio::cluster_stats&)> done,
+         std::chrono::steady_clock::duration limit = 10s) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (true) {
+        auto stats = db.stats();
+        if (done(stats) || std::chrono::steady_clock::now() > deadline) co_return stats;
+        co_await pgasio::test::sleep_for(50ms);
+    }
+}
+
+asio::awaitable<connection> connect(const config& cfg) {
+    connection conn(co_await asio::this_coro::executor);
+    co_await conn.async_connect(cfg);
+    co_return conn;
+}
+
+// Runs `body` with the replica's WAL replay paused, resuming it afterwards even when `body`
+// fails.
+asio::awaitable<void> with_replay_paused(std::function<asio::awaitable<void>()> body) {
+    auto admin = co_await connect(user_config("ADMIN", "REPLICA"));
+    co_await admin.async_execute("SELECT pg_wal_replay_pause()");
+    std::exception_ptr failure;
+    try {
+        co_await body();
+    } catch (...) {
+        failure = std::current_exception();
+    }
+    co_await admin.async_execute("SELECT pg_wal_replay_resume()");
+    co_await admin.async_close();
+    if (failure) std::rethrow_exception(failure);
+}
+
+} // namespace
+
+TEST_CASE("cluster: reads land on the replica, writes on the primary") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        cluster db(ex, cluster_config(), fast_rechecks());
+        co_await db.async_refresh();
+        const bool read_on = co_await in_recovery(db, intent::read());
+        const bool write_on = co_await in_recovery(db, intent::write());
+        CHECK(read_on);
+        CHECK_FALSE(write_on);
+        const auto replica_rows = co_await db.async_query("SELECT pg_is_in_recovery()");
+        CHECK(replica_rows[0].get<bool>(0));
+        // DDL fails on a standby (25006): these ran on the primary.
+        co_await db.async_execute("DROP TABLE IF EXISTS cluster_routing");
+        co_await db.async_execute("CREATE TABLE cluster_routing (n int)");
+        co_await db.async_execute("DROP TABLE cluster_routing");
+
+        const auto stats = db.stats();
+        CHECK(stats.replica_reads == 2);
+        CHECK(stats.primary_writes == 4);
+        CHECK(stats.primary_reads == 0);
+        CHECK(stats.fallbacks == 0);
+        REQUIRE(stats.members.size() == 2);
+        CHECK(stats.members[0].host == server("PRIMARY"));
+        CHECK(stats.members[0].role == server_role::primary);
+        CHECK(stats.members[0].requests == 4);
+        CHECK(stats.members[1].role == server_role::standby);
+        CHECK(stats.members[1].requests == 2);
+        CHECK(stats.members[1].takes_reads);
+        co_await db.async_close();
+    });
+}
+
+TEST_CASE("cluster: a replica past the lag limit takes no reads until it catches up") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        cluster_options options = fast_rechecks();
+        options.max_lag_bytes = 1; // any WAL not replayed demotes
+        cluster db(ex, cluster_config(), options);
+        cluster_options strict = options;
+        strict.reads_fall_back_to_primary = false;
+        cluster strict_db(ex, cluster_config(), strict);
+        co_await db.async_execute("DROP TABLE IF EXISTS cluster_lag");
+        co_await db.async_execute("CREATE TABLE cluster_lag (n int)");
+        auto caught_up = [](const pgasio::cluster_stats& s) { return s.members[1].takes_reads; };
+        co_await wait_for(db, caught_up);
+        co_await wait_for(strict_db, caught_up);
+
+        co_await with_replay_paused([&]() -> asio::awaitable<void> {
+            co_await db.async_execute("INSERT INTO cluster_lag VALUES (1)");
+            auto lagging = [](const pgasio::cluster_stats& s) { return !s.members[1].takes_reads; };
+            const auto stats = co_await wait_for(db, lagging);
+            CHECK(stats.members[1].lag_bytes > 0);
+            CHECK_FALSE(stats.members[1].takes_reads);
+            const bool on_replica = co_await in_recovery(db, intent::read());
+            CHECK_FALSE(on_replica);
+            CHECK(db.stats().fallbacks == 1);
+
+            co_await wait_for(strict_db, lagging);
+            auto [ec, rows] = co_await strict_db.async_query("SELECT 1", nothrow);
+            CHECK(ec == pgasio::cluster_errc::no_replica);
+            CHECK(strict_db.stats().unroutable == 1);
+        });
+
+        co_await wait_for(db, caught_up);
+        const bool back_on_replica = co_await in_recovery(db, intent::read());
+        CHECK(back_on_replica);
+        co_await db.async_execute("DROP TABLE cluster_lag");
+        co_await db.async_close();
+        co_await strict_db.async_close();
+    });
+}
+
+TEST_CASE("cluster: a read with a read-your-writes token sees the write") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        cluster db(ex, cluster_config(), fast_rechecks());
+        co_await db.async_execute("DROP TABLE IF EXISTS cluster_ryw");
+        co_await db.async_execute("CREATE TABLE cluster_ryw (n int)");
+        // The replica has replayed the CREATE TABLE before replay stops.
+        const pgasio::wal_lsn created = co_await db.async_write_position();
+        co_await wait_for(db, [&](const auto& s) { return s.members[1].replayed >= created; });
+
+        co_await with_replay_paused([&]() -> asio::awaitable<void> {
+            co_await db.async_execute("INSERT INTO cluster_ryw VALUES (1)");
+            const pgasio::wal_lsn token = co_await db.async_write_position();
+            const auto mine =
+                co_await db.async_query(intent::read_your_writes(token),
+                                        "SELECT pg_is_in_recovery(), count(*) FROM cluster_ryw");
+            CHECK_FALSE(mine[0].get<bool>(0));
+            CHECK(mine[0].get<std::int64_t>(1) == 1);
+            // A plain read still goes to the replica, which has not replayed the insert.
+            const auto plain =
+                co_await db.async_query("SELECT pg_is_in_recovery(), count(*) FROM cluster_ryw");
+            CHECK(plain[0].get<bool>(0));
+            CHECK(plain[0].get<std::int64_t>(1) == 0);
+        });
+
+        const pgasio::wal_lsn token = co_await db.async_write_position();
+        co_await wait_for(db, [&](const auto& s) { return s.members[1].replayed >= token; });
+        const auto later =
+            co_await db.async_query(intent::read_your_writes(token),
+                                    "SELECT pg_is_in_recovery(), count(*) FROM cluster_ryw");
+        CHECK(later[0].get<bool>(0));
+        CHECK(later[0].get<std::int64_t>(1) == 1);
+        co_await db.async_execute("DROP TABLE cluster_ryw");
+        co_await db.async_close();
+    });
+}
+
+TEST_CASE("cluster: a write refused with 25006 makes the cluster look again") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        // Listed the wrong way round; no periodic re-check.
+        cluster_options options;
+        options.recheck_interval = 0ms;
+        cluster db(ex, cluster_config("REPLICA", "PRIMARY"), options);
+        // Routed at once, before any member has answered: to the first host, the replica.
+        auto [ec, n] = co_await db.async_execute("CREATE TABLE cluster_never (n int)", nothrow);
+        CHECK(ec == pgasio::sqlstate::read_only_sql_transaction);
+        // The look at construction, then the one the 25006 asked for.
+        const auto stats = co_await wait_for(db, [](const auto& s) { return s.rechecks >= 2; });
+        CHECK(stats.rechecks == 2);
+        CHECK(stats.members[0].role == server_role::standby);
+        CHECK(stats.members[1].role == server_role::primary);
+        const bool write_on = co_await in_recovery(db, intent::write());
+        CHECK_FALSE(write_on);
+        co_await db.async_close();
+    });
+}
+
+TEST_CASE("cluster: an unreachable primary makes the cluster look again") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        // The first host refuses connections: a port nothing listens on any more.
+        std::uint16_t dead_port = 0;
+        {
+            asio::ip::tcp::acceptor gone(ex, {asio::ip::make_address("127.0.0.1"), 0});
+            dead_port = gone.local_endpoint().port();
+        }
+        config cfg = cluster_config();
+        cfg.hosts = {host_spec{"127.0.0.1", "", dead_port}};
+        cfg.pool.acquire_timeout = 300ms;
+        cluster_options options;
+        options.recheck_interval = 0ms;
+        options.probe_timeout = 1s;
+        cluster db(ex, cfg, options);
+        // Routed before any member has answered: to the first host, which cannot be reached.
+        auto [ec, n] = co_await db.async_execute("SELECT 1", nothrow);
+        CHECK(ec == pgasio::client_errc::pool_timeout);
+        auto stats = co_await wait_for(db, [](const auto& s) { return s.rechecks >= 2; });
+        CHECK(stats.rechecks == 2);
+        CHECK_FALSE(stats.members[0].reachable);
+        CHECK_FALSE(stats.members[0].error.empty());
+        CHECK(stats.members[1].role == server_role::standby);
+        // Known now: no member is the primary. Each write fails at once and asks for a look.
+        std::tie(ec, n) = co_await db.async_execute("SELECT 1", nothrow);
+        CHECK(ec == pgasio::cluster_errc::no_primary);
+        stats = co_await wait_for(db, [](const auto& s) { return s.rechecks >= 3; });
+        CHECK(stats.rechecks == 3);
+        CHECK(stats.unroutable == 1);
+        // Reads still go to the replica.
+        const bool read_on = co_await in_recovery(db, intent::read());
+        CHECK(read_on);
+        co_await db.async_close(1s);
+    });
+}
+
+TEST_CASE("cluster: the health check reports every member, each probe bounded") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        // A third member that accepts TCP connections and never says a word.
+        asio::ip::tcp::acceptor silent(ex, {asio::ip::make_address("127.0.0.1"), 0});
+        config cfg = cluster_config();
+        cfg.replicas.push_back(host_spec{"127.0.0.1", "", silent.local_endpoint().port()});
+        cfg.connect_timeout = 2s; // so that its pool gives up connecting once closed
+        cluster_options options = fast_rechecks();
+        options.probe_timeout = 500ms;
+        cluster db(ex, cfg, options);
+        const auto start = std::chrono::steady_clock::now();
+        const auto health = co_await db.async_health_check(500ms);
+        CHECK(std::chrono::steady_clock::now() - start < 3s);
+        CHECK(health.healthy);
+        REQUIRE(health.primary);
+        CHECK(health.primary->host == server("PRIMARY"));
+        CHECK(health.primary->role == server_role::primary);
+        CHECK(health.primary->latency > 0us);
+        REQUIRE(health.replicas.size() == 2);
+        CHECK(health.replicas[0].host == server("REPLICA"));
+        CHECK(health.replicas[0].reachable);
+        CHECK(health.replicas[0].role == server_role::standby);
+        CHECK(health.replicas[0].lag_bytes < 16 * 1024 * 1024);
+        CHECK_FALSE(health.replicas[1].reachable);
+        CHECK(health.replicas[1].error == "no answer within 500ms");
+        const std::string text = fmt::format("{}", health);
+        INFO(text);
+        CHECK(text.starts_with("healthy latency="));
+        CHECK(text.find("primary " + to_string(server("PRIMARY"))) != std::string::npos);
+        CHECK(text.find("standby " + to_string(server("REPLICA"))) != std::string::npos);
+        CHECK(text.find("unreachable: no answer within 500ms") != std::string::npos);
+        co_await db.async_close(1s);
+    });
+}
+
+TEST_CASE("cluster: transactions and leases go to the primary unless read-only") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        cluster db(ex, cluster_config(), fast_rechecks());
+        co_await db.async_refresh();
+        auto where = [](pgasio::transaction& tx) -> asio::awaitable<bool> {
+            const auto rows = co_await tx.async_query("SELECT pg_is_in_recovery()");
+            co_return rows[0].get<bool>(0);
+        };
+        const bool writing = co_await db.async_transaction(where);
+        const bool reading = co_await db.async_transaction(
+            pgasio::transaction_options{.access = pgasio::access_mode::read_only}, where);
+        CHECK_FALSE(writing);
+        CHECK(reading);
+
+        auto lease = co_await db.async_acquire();
+        const auto on_primary = co_await lease->async_query("SELECT pg_is_in_recovery()");
+        CHECK_FALSE(on_primary[0].get<bool>(0));
+        lease.release();
+        auto read_lease = co_await db.async_acquire(intent::read());
+        const auto on_replica = co_await read_lease->async_query("SELECT pg_is_in_recovery()");
+        CHECK(on_replica[0].get<bool>(0));
+        read_lease.release();
+        co_await db.async_close();
+    });
+}
