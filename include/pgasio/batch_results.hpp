@@ -58,7 +58,9 @@ public:
     bool empty() const noexcept { return outcomes_.empty(); }
     /// Statement `i`'s outcome (i < size(), unchecked).
     const statement_outcome& operator[](std::size_t i) const noexcept { return outcomes_[i]; }
+    /// The first element.
     auto begin() const noexcept { return outcomes_.begin(); }
+    /// Past the last element.
     auto end() const noexcept { return outcomes_.end(); }
 
     /// True when every statement succeeded.

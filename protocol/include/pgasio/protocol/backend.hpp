@@ -50,7 +50,9 @@ public:
     sasl_mechanisms_view() = default;
     explicit sasl_mechanisms_view(std::span<const std::byte> list) noexcept
         : list_(list) {}
+    /// The first element.
     iterator begin() const noexcept;
+    /// Past the last element.
     iterator end() const noexcept;
     /// True when `name` is in the list.
     bool contains(std::string_view name) const noexcept;
@@ -134,8 +136,11 @@ public:
     row_description_view(std::uint16_t count, std::span<const std::byte> fields) noexcept
         : count_(count)
         , fields_(fields) {}
+    /// The number of elements.
     std::size_t size() const noexcept { return count_; }
+    /// The first element.
     iterator begin() const noexcept;
+    /// Past the last element.
     iterator end() const noexcept;
 
 private:
@@ -155,8 +160,11 @@ public:
     data_row_view(std::uint16_t count, std::span<const std::byte> values) noexcept
         : count_(count)
         , values_(values) {}
+    /// The number of elements.
     std::size_t size() const noexcept { return count_; }
+    /// The first element.
     iterator begin() const noexcept;
+    /// Past the last element.
     iterator end() const noexcept;
 
 private:
@@ -196,6 +204,7 @@ public:
     parameter_description_view(std::uint16_t count, std::span<const std::byte> oids) noexcept
         : count_(count)
         , oids_(oids) {}
+    /// The number of elements.
     std::size_t size() const noexcept { return count_; }
     /// The type of parameter `i` (0-based, i < size()).
     oid operator[](std::size_t i) const noexcept;
@@ -223,7 +232,9 @@ public:
     error_fields_view() = default;
     explicit error_fields_view(std::span<const std::byte> fields) noexcept
         : fields_(fields) {}
+    /// The first element.
     iterator begin() const noexcept;
+    /// Past the last element.
     iterator end() const noexcept;
     /// The value of the first field with `code`, or nullopt.
     std::optional<std::string_view> find(char code) const noexcept;
@@ -324,14 +335,21 @@ Iterator post_increment(Iterator& it) noexcept {
 
 class sasl_mechanisms_view::iterator {
 public:
+    /// The type of the elements it visits.
     using value_type = std::string_view;
+    /// The distance between two iterators.
     using difference_type = std::ptrdiff_t;
     iterator() = default;
+    /// Positioned at `p`, in the bytes its view validated.
     explicit iterator(const std::byte* p) noexcept
         : p_(p) {}
+    /// The current element.
     std::string_view operator*() const noexcept;
+    /// Steps to the next element.
     iterator& operator++() noexcept;
+    /// Steps to the next element, returning the iterator as it was.
     iterator operator++(int) noexcept { return detail::post_increment(*this); }
+    /// Whether both designate the same element.
     bool operator==(const iterator&) const = default;
 
 private:
@@ -340,15 +358,22 @@ private:
 
 class row_description_view::iterator {
 public:
+    /// The type of the elements it visits.
     using value_type = column_description;
+    /// The distance between two iterators.
     using difference_type = std::ptrdiff_t;
     iterator() = default;
+    /// Positioned at `p`, element `index` of the bytes its view validated.
     iterator(const std::byte* p, std::size_t index) noexcept
         : p_(p)
         , index_(index) {}
+    /// The current element.
     column_description operator*() const noexcept;
+    /// Steps to the next element.
     iterator& operator++() noexcept;
+    /// Steps to the next element, returning the iterator as it was.
     iterator operator++(int) noexcept { return detail::post_increment(*this); }
+    /// Whether both designate the same element.
     bool operator==(const iterator& o) const noexcept { return index_ == o.index_; }
 
 private:
@@ -358,25 +383,32 @@ private:
 
 class data_row_view::iterator {
 public:
+    /// The type of the elements it visits.
     using value_type = std::optional<std::span<const std::byte>>;
+    /// The distance between two iterators.
     using difference_type = std::ptrdiff_t;
     iterator() = default;
+    /// Positioned at `p`, element `index` of the bytes its view validated.
     iterator(const std::byte* p, std::size_t index) noexcept
         : p_(p)
         , index_(index) {}
     // Inline: a large result steps through millions of values.
+    /// The current element.
     std::optional<std::span<const std::byte>> operator*() const noexcept {
         const auto length = static_cast<std::int32_t>(detail::load_big<std::uint32_t>(p_));
         if (length < 0) return std::nullopt;
         return std::span<const std::byte>(p_ + 4, static_cast<std::size_t>(length));
     }
+    /// Steps to the next element.
     iterator& operator++() noexcept {
         const auto length = static_cast<std::int32_t>(detail::load_big<std::uint32_t>(p_));
         p_ += 4 + (length > 0 ? static_cast<std::size_t>(length) : 0);
         ++index_;
         return *this;
     }
+    /// Steps to the next element, returning the iterator as it was.
     iterator operator++(int) noexcept { return detail::post_increment(*this); }
+    /// Whether both designate the same element.
     bool operator==(const iterator& o) const noexcept { return index_ == o.index_; }
 
 private:
@@ -421,14 +453,21 @@ inline data_row_view::iterator data_row_view::end() const noexcept {
 
 class error_fields_view::iterator {
 public:
+    /// The type of the elements it visits.
     using value_type = field;
+    /// The distance between two iterators.
     using difference_type = std::ptrdiff_t;
     iterator() = default;
+    /// Positioned at `p`, in the bytes its view validated.
     explicit iterator(const std::byte* p) noexcept
         : p_(p) {}
+    /// The current element.
     field operator*() const noexcept;
+    /// Steps to the next element.
     iterator& operator++() noexcept;
+    /// Steps to the next element, returning the iterator as it was.
     iterator operator++(int) noexcept { return detail::post_increment(*this); }
+    /// Whether both designate the same element.
     bool operator==(const iterator&) const = default;
 
 private:

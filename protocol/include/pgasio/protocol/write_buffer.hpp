@@ -40,6 +40,7 @@ public:
 
     /// The bytes appended since the last clear().
     std::span<const std::byte> data() const noexcept { return {bytes_.get(), size_}; }
+    /// The number of elements.
     std::size_t size() const noexcept { return size_; }
     bool empty() const noexcept { return size_ == 0; }
     /// Forgets the contents but keeps the allocation.

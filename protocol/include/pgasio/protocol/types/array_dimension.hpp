@@ -10,6 +10,7 @@ namespace pgasio::protocol {
 struct array_dimension {
     std::int32_t length = 0;
     std::int32_t lower_bound = 1;
+    /// Whether both designate the same element.
     friend bool operator==(const array_dimension&, const array_dimension&) = default;
 };
 

@@ -31,6 +31,7 @@ struct range {
     bool lower_inclusive = false;
     bool upper_inclusive = false;
     bool empty = false;
+    /// Whether both designate the same element.
     friend bool operator==(const range&, const range&) = default;
 };
 
@@ -68,10 +69,14 @@ struct range_oids<std::int64_t> {
 /// codec<T> for the bounds.
 template <class T>
 struct codec<range<T>> {
+    /// The type a parameter of this C++ type is sent as.
     static constexpr oid type_oid = range_oids<T>::range_type;
+    /// The array type whose elements are this type.
     static constexpr oid array_oid = range_oids<T>::range_array;
+    /// Whether values of server type `t` decode into this type.
     static constexpr bool accepts(oid t) noexcept { return t == type_oid; }
 
+    /// Appends the binary form of `v`.
     static boost::system::error_code encode_binary(write_buffer& out, const range<T>& v) {
         std::uint8_t flags = 0;
         if (auto ec = flags_of(v, flags)) return ec;
@@ -89,6 +94,7 @@ struct codec<range<T>> {
         }
         return {};
     }
+    /// Decodes the binary form of a value of server type `t`.
     static boost::system::error_code decode_binary(std::span<const std::byte> in, oid t,
                                                    range<T>& out) {
         if (!accepts(t)) return client_errc::type_mismatch;
@@ -98,6 +104,7 @@ struct codec<range<T>> {
             return codec<T>::decode_binary(from, range_oids<T>::subtype, to);
         });
     }
+    /// Appends the text form of `v`.
     static boost::system::error_code encode_text(std::string& out, const range<T>& v) {
         std::uint8_t flags = 0;
         if (auto ec = flags_of(v, flags)) return ec;
@@ -109,6 +116,7 @@ struct codec<range<T>> {
         detail::append_text_range(out, r);
         return {};
     }
+    /// Decodes the text form of a value of server type `t`.
     static boost::system::error_code decode_text(std::string_view in, oid t, range<T>& out) {
         if (!accepts(t)) return client_errc::type_mismatch;
         detail::text_range r;
