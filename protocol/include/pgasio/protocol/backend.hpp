@@ -104,8 +104,8 @@ enum class transaction_status : char {
 boost::system::result<transaction_status>
 decode_ready_for_query(std::span<const std::byte> body) noexcept;
 
-/// NegotiateProtocolVersion: the newest minor version the server supports and the `_pq_.`
-/// options it did not recognise.
+/// NegotiateProtocolVersion: the newest minor version the server supports and the protocol
+/// extension options (\c _pq_.*) it did not recognise.
 struct negotiate_protocol_version_view {
     std::int32_t newest_minor_version;
     std::int32_t unrecognized_option_count;

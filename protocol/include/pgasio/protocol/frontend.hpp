@@ -32,7 +32,7 @@ enum class protocol_version : std::int32_t {
 };
 
 /// One name/value pair of a StartupMessage ("user", "database", "options", "application_name",
-/// a GUC, or a `_pq_.` protocol extension option).
+/// a GUC, or a protocol extension option, whose name starts with \c _pq_.).
 struct startup_parameter {
     std::string_view name;
     std::string_view value;

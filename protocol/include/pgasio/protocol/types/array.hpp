@@ -162,8 +162,8 @@ boost::system::error_code encode_text_array(std::string& out, std::span<const ar
 
 } // namespace detail
 
-/// `std::vector<T>` <-> a one-dimensional array of T, where codec<T> exists (T = std::optional<U>
-/// for arrays with NULL elements: codec<U> then decodes the others).
+/// `std::vector<T>` <-> a one-dimensional array of T, where `codec<T>` exists
+/// (T = `std::optional<U>` for arrays with NULL elements: `codec<U>` then decodes the others).
 ///
 /// Decoding takes any lower bound and drops it (use pgasio::protocol::array to keep it); an empty
 /// array gives an empty vector; a NULL element without std::optional is unexpected_null; an array
