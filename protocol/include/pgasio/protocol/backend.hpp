@@ -48,6 +48,7 @@ class sasl_mechanisms_view {
 public:
     class iterator;
     sasl_mechanisms_view() = default;
+    /// A view of the validated list `list`, as decode_authentication makes it.
     explicit sasl_mechanisms_view(std::span<const std::byte> list) noexcept
         : list_(list) {}
     /// The first element.
@@ -64,9 +65,13 @@ private:
 /// An Authentication message. `md5_salt` is set for md5_password; `sasl_mechanisms` for sasl;
 /// `sasl_data` for sasl_continue, sasl_final and gss_continue.
 struct authentication_view {
+    /// What the server asks for.
     auth_kind kind;
+    /// The salt of an MD5 password request.
     std::array<std::byte, 4> md5_salt{};
+    /// The mechanisms a SASL request offers.
     sasl_mechanisms_view sasl_mechanisms;
+    /// The data of a SASL continuation or final message (or GSS continuation).
     std::span<const std::byte> sasl_data;
 };
 /// Errors: truncated_message, trailing_bytes, missing_terminator, invalid_field_value (an
@@ -80,17 +85,23 @@ decode_authentication(std::span<const std::byte> body) noexcept;
 /// BackendKeyData: what a CancelRequest must quote. The key is 4 bytes in protocol 3.0 and up to
 /// 256 in 3.2. Errors: truncated_message, invalid_field_value (key length outside 4..256).
 struct backend_key_data_view {
+    /// The server process of the session.
     std::int32_t process_id;
+    /// The key a CancelRequest must quote.
     std::span<const std::byte> secret_key;
 };
+/// Decodes BackendKeyData.
 boost::system::result<backend_key_data_view>
 decode_backend_key_data(std::span<const std::byte> body) noexcept;
 
 /// ParameterStatus: a run-time parameter the server reports (server_version, TimeZone, ...).
 struct parameter_status_view {
+    /// The parameter's name.
     std::string_view name;
+    /// Its current value.
     std::string_view value;
 };
+/// Decodes ParameterStatus.
 boost::system::result<parameter_status_view>
 decode_parameter_status(std::span<const std::byte> body) noexcept;
 
@@ -107,10 +118,14 @@ decode_ready_for_query(std::span<const std::byte> body) noexcept;
 /// NegotiateProtocolVersion: the newest minor version the server supports and the protocol
 /// extension options (\c _pq_.*) it did not recognise.
 struct negotiate_protocol_version_view {
+    /// The newest minor protocol version the server supports.
     std::int32_t newest_minor_version;
+    /// How many of the options asked for the server did not recognise.
     std::int32_t unrecognized_option_count;
+    /// Their names, NUL-terminated, validated.
     std::span<const std::byte> unrecognized_options; // validated NUL-terminated names
 };
+/// Decodes NegotiateProtocolVersion.
 boost::system::result<negotiate_protocol_version_view>
 decode_negotiate_protocol_version(std::span<const std::byte> body) noexcept;
 
@@ -119,12 +134,15 @@ decode_negotiate_protocol_version(std::span<const std::byte> body) noexcept;
 
 /// One column of a RowDescription.
 struct column_description {
+    /// The column's label.
     std::string_view name;
     oid table_oid;              ///< 0 when the column is not a table column
     std::int16_t column_number; ///< attribute number in that table, or 0
+    /// The type of its values.
     oid type_oid;
     std::int16_t type_size;     ///< pg_type.typlen: negative for variable width
     std::int32_t type_modifier; ///< pg_attribute.atttypmod: e.g. varchar length + 4, or -1
+    /// Whether its values come as text or binary.
     format_code format;
 };
 
@@ -133,6 +151,7 @@ class row_description_view {
 public:
     class iterator;
     row_description_view() = default;
+    /// A view of `count` validated column descriptions, as decode_row_description makes it.
     row_description_view(std::uint16_t count, std::span<const std::byte> fields) noexcept
         : count_(count)
         , fields_(fields) {}
@@ -157,6 +176,7 @@ class data_row_view {
 public:
     class iterator;
     data_row_view() = default;
+    /// A view of `count` validated values, as decode_data_row makes it.
     data_row_view(std::uint16_t count, std::span<const std::byte> values) noexcept
         : count_(count)
         , values_(values) {}
@@ -187,6 +207,7 @@ boost::system::error_code visit_data_row(std::span<const std::byte> body, OnCoun
 
 /// CommandComplete's tag, e.g. "INSERT 0 5", "UPDATE 3", "SELECT 7", "CREATE TABLE".
 struct command_complete_view {
+    /// The command tag, as the server sent it.
     std::string_view tag;
     /// The command word(s) without the counts ("INSERT", "CREATE TABLE").
     std::string_view command() const noexcept;
@@ -194,6 +215,7 @@ struct command_complete_view {
     /// FETCH and MOVE; nullopt for other commands (or a malformed count).
     std::optional<std::uint64_t> rows() const noexcept;
 };
+/// Decodes CommandComplete.
 boost::system::result<command_complete_view>
 decode_command_complete(std::span<const std::byte> body) noexcept;
 
@@ -201,6 +223,7 @@ decode_command_complete(std::span<const std::byte> body) noexcept;
 class parameter_description_view {
 public:
     parameter_description_view() = default;
+    /// A view of `count` validated type OIDs, as decode_parameter_description makes it.
     parameter_description_view(std::uint16_t count, std::span<const std::byte> oids) noexcept
         : count_(count)
         , oids_(oids) {}
@@ -213,6 +236,7 @@ private:
     std::uint16_t count_ = 0;
     std::span<const std::byte> oids_; // validated: 4 * count bytes
 };
+/// Decodes ParameterDescription.
 boost::system::result<parameter_description_view>
 decode_parameter_description(std::span<const std::byte> body) noexcept;
 
@@ -224,12 +248,16 @@ decode_parameter_description(std::span<const std::byte> body) noexcept;
 /// ignore them, which diagnostics does.
 class error_fields_view {
 public:
+    /// One field: its code and its text.
     struct field {
+        /// The field's code ('S', 'C', 'M', ...).
         char code;
+        /// The field's text.
         std::string_view value;
     };
     class iterator;
     error_fields_view() = default;
+    /// A view of the validated fields `fields`, as decode_error_fields makes it.
     explicit error_fields_view(std::span<const std::byte> fields) noexcept
         : fields_(fields) {}
     /// The first element.
@@ -249,9 +277,12 @@ decode_error_fields(std::span<const std::byte> body) noexcept;
 /// NotificationResponse: a NOTIFY delivered to a channel this session LISTENs on.
 struct notification_view {
     std::int32_t process_id; ///< the notifying backend
+    /// The channel NOTIFY was sent to.
     std::string_view channel;
+    /// The payload.
     std::string_view payload;
 };
+/// Decodes NotificationResponse.
 boost::system::result<notification_view>
 decode_notification(std::span<const std::byte> body) noexcept;
 
@@ -261,12 +292,16 @@ decode_notification(std::span<const std::byte> body) noexcept;
 /// CopyInResponse, CopyOutResponse and CopyBothResponse: the overall format and each column's.
 /// In text format every column format is text (the server guarantees it; we check it).
 struct copy_response_view {
+    /// The overall format of the COPY data.
     format_code format;
+    /// The number of columns.
     std::uint16_t column_count;
+    /// Each column's format code (int16, 0 text or 1 binary), validated.
     std::span<const std::byte> column_formats; // validated: int16 each, 0 or 1
     /// The format of column `i` (0-based, i < column_count).
     format_code column_format(std::size_t i) const noexcept;
 };
+/// Decodes CopyInResponse, CopyOutResponse or CopyBothResponse.
 boost::system::result<copy_response_view>
 decode_copy_response(std::span<const std::byte> body) noexcept;
 
@@ -287,23 +322,32 @@ struct portal_suspended {};
 struct copy_done {};
 /// The views of error and notice messages, told apart by type.
 struct error_response {
+    /// The error's fields.
     error_fields_view fields;
 };
+/// A NoticeResponse.
 struct notice_response {
+    /// The notice's fields.
     error_fields_view fields;
 };
 /// The view of CopyData: its payload.
 struct copy_data {
+    /// The data it carries.
     std::span<const std::byte> data;
 };
 /// The three Copy*Response messages, told apart by type.
 struct copy_in_response {
+    /// The formats of the COPY.
     copy_response_view response;
 };
+/// A CopyOutResponse.
 struct copy_out_response {
+    /// The formats of the COPY.
     copy_response_view response;
 };
+/// A CopyBothResponse.
 struct copy_both_response {
+    /// The formats of the COPY.
     copy_response_view response;
 };
 
@@ -333,6 +377,7 @@ Iterator post_increment(Iterator& it) noexcept {
 }
 } // namespace detail
 
+/// Iterates over the mechanism names.
 class sasl_mechanisms_view::iterator {
 public:
     /// The type of the elements it visits.
@@ -356,6 +401,7 @@ private:
     const std::byte* p_ = nullptr;
 };
 
+/// Iterates over the column descriptions.
 class row_description_view::iterator {
 public:
     /// The type of the elements it visits.
@@ -381,6 +427,7 @@ private:
     std::size_t index_ = 0;
 };
 
+/// Iterates over the values: each a view of its bytes, or nullopt for NULL.
 class data_row_view::iterator {
 public:
     /// The type of the elements it visits.
@@ -451,6 +498,7 @@ inline data_row_view::iterator data_row_view::end() const noexcept {
     return {nullptr, count_};
 }
 
+/// Iterates over the fields.
 class error_fields_view::iterator {
 public:
     /// The type of the elements it visits.

@@ -26,7 +26,9 @@ namespace pgasio::protocol {
 /// @endcode
 template <class T>
 struct array {
+    /// The dimensions, outermost first (none for an empty array).
     std::vector<array_dimension> dims{};
+    /// The elements in row-major order; nullopt for NULL.
     std::vector<std::optional<T>> elements{};
     /// Whether both designate the same element.
     friend bool operator==(const array&, const array&) = default;
@@ -173,7 +175,9 @@ boost::system::error_code encode_text_array(std::string& out, std::span<const ar
 /// binary only and point into the value bytes.
 template <class T>
 struct codec<std::vector<T>> {
+    /// The C++ type of the elements, without std::optional.
     using element_type = typename detail::array_element<T>::value_type;
+    /// True when the elements are std::optional (NULL elements allowed).
     static constexpr bool nullable = detail::array_element<T>::nullable;
 
     /// The type a parameter of this C++ type is sent as.

@@ -47,6 +47,7 @@ namespace pgasio::protocol {
 /// A PostgreSQL `time`: microseconds since midnight, 0 to 24:00:00 inclusive (PostgreSQL accepts
 /// 24:00:00 as the end of the day).
 struct time_of_day {
+    /// The time since midnight.
     std::chrono::microseconds since_midnight{0};
 
     /// Whether both designate the same element.
@@ -59,7 +60,9 @@ struct time_of_day {
 /// 7200). PostgreSQL's binary form stores the opposite (seconds west of UTC); the codec negates.
 /// PostgreSQL limits the offset to +/-15:59:59.
 struct time_of_day_tz {
+    /// The local time since midnight.
     std::chrono::microseconds since_midnight{0};
+    /// The time zone's offset east of UTC, in seconds.
     std::int32_t utc_offset_seconds = 0;
 
     /// Whether both designate the same element.
@@ -73,8 +76,11 @@ struct time_of_day_tz {
 /// or minimum (-infinity); see infinity() / minus_infinity(). Older servers never send them and
 /// reject them as input.
 struct interval {
+    /// Whole months.
     std::int32_t months = 0;
+    /// Whole days.
     std::int32_t days = 0;
+    /// The rest, in microseconds.
     std::int64_t microseconds = 0;
 
     /// The interval 'infinity' (PostgreSQL 17 and later).
@@ -87,7 +93,9 @@ struct interval {
         return {std::numeric_limits<std::int32_t>::min(), std::numeric_limits<std::int32_t>::min(),
                 std::numeric_limits<std::int64_t>::min()};
     }
+    /// True for the interval 'infinity'.
     constexpr bool is_infinity() const noexcept { return *this == infinity(); }
+    /// True for the interval '-infinity'.
     constexpr bool is_minus_infinity() const noexcept { return *this == minus_infinity(); }
     /// False for infinity() and minus_infinity() only (as PostgreSQL 17's INTERVAL_NOT_FINITE).
     constexpr bool is_finite() const noexcept { return !is_infinity() && !is_minus_infinity(); }
@@ -162,13 +170,17 @@ struct codec<std::chrono::local_time<std::chrono::microseconds>> {
     static constexpr oid array_oid = oids::timestamp_array;
     /// Whether values of server type `t` decode into this type.
     static bool accepts(oid t) noexcept { return t == oids::timestamp; }
+    /// Appends the binary form of `v`.
     static boost::system::error_code
     encode_binary(write_buffer& out, const std::chrono::local_time<std::chrono::microseconds>& v);
+    /// Decodes the binary form of a value of server type `t`.
     static boost::system::error_code
     decode_binary(std::span<const std::byte> in, oid t,
                   std::chrono::local_time<std::chrono::microseconds>& out);
+    /// Appends the text form of `v`.
     static boost::system::error_code
     encode_text(std::string& out, const std::chrono::local_time<std::chrono::microseconds>& v);
+    /// Decodes the text form of a value of server type `t`.
     static boost::system::error_code
     decode_text(std::string_view in, oid t,
                 std::chrono::local_time<std::chrono::microseconds>& out);
@@ -188,13 +200,17 @@ struct codec<std::chrono::sys_time<std::chrono::microseconds>> {
     static constexpr oid array_oid = oids::timestamptz_array;
     /// Whether values of server type `t` decode into this type.
     static bool accepts(oid t) noexcept { return t == oids::timestamptz; }
+    /// Appends the binary form of `v`.
     static boost::system::error_code
     encode_binary(write_buffer& out, const std::chrono::sys_time<std::chrono::microseconds>& v);
+    /// Decodes the binary form of a value of server type `t`.
     static boost::system::error_code
     decode_binary(std::span<const std::byte> in, oid t,
                   std::chrono::sys_time<std::chrono::microseconds>& out);
+    /// Appends the text form of `v`.
     static boost::system::error_code
     encode_text(std::string& out, const std::chrono::sys_time<std::chrono::microseconds>& v);
+    /// Decodes the text form of a value of server type `t`.
     static boost::system::error_code
     decode_text(std::string_view in, oid t, std::chrono::sys_time<std::chrono::microseconds>& out);
 };

@@ -21,6 +21,7 @@ namespace pgasio::protocol {
 /// types::codec<json>::encode_binary(out, doc);  // the text itself
 /// @endcode
 struct json {
+    /// The document's text.
     std::string text{};
     /// Whether both designate the same element.
     friend bool operator==(const json&, const json&) = default;
@@ -30,6 +31,7 @@ struct json {
 /// only difference is the parameter type, which matters where the server does not cast json
 /// (jsonb operators and functions).
 struct jsonb {
+    /// The document's text.
     std::string text{};
     /// Whether both designate the same element.
     friend bool operator==(const jsonb&, const jsonb&) = default;

@@ -23,8 +23,11 @@ enum class ip_family : std::uint8_t {
 /// length means "a single host" and is not written in the text form ("10.0.0.1", not
 /// "10.0.0.1/32"). Host bits may be set (that is the difference with cidr).
 struct inet {
+    /// IPv4 or IPv6.
     ip_family family = ip_family::ipv4;
+    /// The netmask's length in bits.
     std::uint8_t prefix_length = 32;
+    /// The address, in its first 4 (IPv4) or 16 (IPv6) bytes.
     std::array<std::uint8_t, 16> address{};
     /// Whether both designate the same element.
     friend bool operator==(const inet&, const inet&) = default;
@@ -33,8 +36,11 @@ struct inet {
 /// A cidr value: a network address. Same layout as inet, but the bits after `prefix_length` must
 /// be zero; the text form always shows the prefix length ("10.0.0.0/8").
 struct cidr {
+    /// IPv4 or IPv6.
     ip_family family = ip_family::ipv4;
+    /// The netmask's length in bits.
     std::uint8_t prefix_length = 32;
+    /// The network address, in its first 4 (IPv4) or 16 (IPv6) bytes.
     std::array<std::uint8_t, 16> address{};
     /// Whether both designate the same element.
     friend bool operator==(const cidr&, const cidr&) = default;
@@ -42,6 +48,7 @@ struct cidr {
 
 /// A MAC address (EUI-48), text "08:00:2b:01:02:03".
 struct macaddr {
+    /// The six bytes of the address.
     std::array<std::uint8_t, 6> bytes{};
     /// The order of the elements they designate.
     friend auto operator<=>(const macaddr&, const macaddr&) = default;
@@ -49,6 +56,7 @@ struct macaddr {
 
 /// A MAC address in EUI-64 format, text "08:00:2b:01:02:03:04:05".
 struct macaddr8 {
+    /// The eight bytes of the address.
     std::array<std::uint8_t, 8> bytes{};
     /// The order of the elements they designate.
     friend auto operator<=>(const macaddr8&, const macaddr8&) = default;

@@ -97,8 +97,11 @@ public:
     /// (signed) zero below it; a quiet NaN for NaN; +/-infinity for the infinities.
     double to_double() const;
 
+    /// Finite, NaN, or an infinity.
     kind_type kind() const noexcept { return kind_; }
+    /// True for a finite number.
     bool is_finite() const noexcept { return kind_ == kind_type::finite; }
+    /// True for NaN.
     bool is_nan() const noexcept { return kind_ == kind_type::nan; }
     /// True for negative finite values and for -Infinity (never for zero).
     bool is_negative() const noexcept { return negative_; }

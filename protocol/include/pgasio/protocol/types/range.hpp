@@ -26,10 +26,15 @@ namespace pgasio::protocol {
 /// @endcode
 template <class T>
 struct range {
+    /// The lower bound; nullopt when unbounded.
     std::optional<T> lower{};
+    /// The upper bound; nullopt when unbounded.
     std::optional<T> upper{};
+    /// Whether the lower bound is in the range.
     bool lower_inclusive = false;
+    /// Whether the upper bound is in the range.
     bool upper_inclusive = false;
+    /// True for the empty range (the bounds then mean nothing).
     bool empty = false;
     /// Whether both designate the same element.
     friend bool operator==(const range&, const range&) = default;
@@ -48,16 +53,22 @@ struct range_oids;
 /// int4range.
 template <>
 struct range_oids<std::int32_t> {
+    /// The range type.
     static constexpr oid range_type = oids::int4range;
+    /// The array type of the range type.
     static constexpr oid range_array = oids::int4range_array;
+    /// The type of the bounds.
     static constexpr oid subtype = oids::int4;
 };
 
 /// int8range.
 template <>
 struct range_oids<std::int64_t> {
+    /// The range type.
     static constexpr oid range_type = oids::int8range;
+    /// The array type of the range type.
     static constexpr oid range_array = oids::int8range_array;
+    /// The type of the bounds.
     static constexpr oid subtype = oids::int8;
 };
 

@@ -18,6 +18,7 @@ namespace pgasio::protocol {
 ///          a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11
 /// @endcode
 struct uuid {
+    /// The 16 bytes, in the order the text form writes them.
     std::array<std::uint8_t, 16> bytes{};
 
     /// Byte-wise order, the order PostgreSQL sorts uuids in.
