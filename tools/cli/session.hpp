@@ -7,14 +7,13 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/program_options.hpp>
-#include <variant>
 
 #include <cstdio>
 #include <functional>
-#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <variant>
 
 namespace pgasio::cli {
 
