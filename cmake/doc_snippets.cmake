@@ -4,14 +4,23 @@
 #   ```cpp fragment   statements: the body of a coroutine taking `pgasio::connection& conn`
 #   ```cpp            declarations at namespace scope
 #   ```cpp nocompile  shown only; listed by the configure step, never silently skipped
-# Fragments and declarations are compiled after tests/docs/snippet_prelude.hpp. A `#line`
-# directive makes the compiler's messages name the page and line of the block.
+# The fragments and declarations of one page are one translation unit, after
+# tests/docs/snippet_prelude.hpp (so two blocks of a page must not declare the same name at
+# namespace scope); a `#line` directive makes the compiler's messages name the page and line of
+# each block.
 #
 # pgasio_doc_snippets(TARGET <name> PAGES <file>...) extracts the blocks at configure time
 # (the pages re-run the configure step when they change), adds an object library <name> of the
-# fragments and declarations, an executable <name>_<page>_<n> per program (the page's n-th C++
-# block), and reports the
-# counts.
+# pages' fragments and declarations, an executable <name>_<page>_<n> per program (the page's n-th C++
+# block), and reports the counts.
+# Writes `content` to `file` only when it differs, so that a configure step rebuilds only what
+# changed.
+function(write_if_changed file content)
+    file(WRITE ${file}.new "${content}")
+    file(COPY_FILE ${file}.new ${file} ONLY_IF_DIFFERENT)
+    file(REMOVE ${file}.new)
+endfunction()
+
 function(pgasio_doc_snippets)
     cmake_parse_arguments(ARG "" "TARGET" "PAGES" ${ARGN})
     set(out_dir ${CMAKE_CURRENT_BINARY_DIR}/${ARG_TARGET})
@@ -33,6 +42,7 @@ function(pgasio_doc_snippets)
         string(REPLACE "\n" ";" lines "${text}")
         set(line_no 0)
         set(block_no 0)
+        set(page_unit "")
         set(in_block FALSE)
         foreach(line IN LISTS lines)
             math(EXPR line_no "${line_no} + 1")
@@ -66,31 +76,28 @@ function(pgasio_doc_snippets)
             set(in_block FALSE)
             math(EXPR block_no "${block_no} + 1")
             set(name ${page_id}_${block_no})
-            set(file ${out_dir}/${name}.cpp)
             set(where "#line ${first} \"${page}\"\n")
             if(kind STREQUAL "nocompile")
                 list(APPEND skipped "${page_name}:${first}")
                 continue()
             elseif(kind STREQUAL "program")
-                set(content "${where}${body}")
+                write_if_changed(${out_dir}/${name}.cpp "${where}${body}")
                 list(APPEND programs ${name})
             elseif(kind STREQUAL "fragment")
-                string(CONCAT content "#include \"docs/snippet_prelude.hpp\"\n"
-                    "asio::awaitable<void> doc_fragment([[maybe_unused]] pgasio::connection& conn) {\n"
-                    "${where}${body}co_return;\n}\n")
-                list(APPEND units ${file})
+                string(APPEND page_unit "asio::awaitable<void> doc_fragment_${block_no}("
+                    "[[maybe_unused]] pgasio::connection& conn) {\n${where}${body}co_return;\n}\n")
             else()
-                set(content "#include \"docs/snippet_prelude.hpp\"\n${where}${body}")
-                list(APPEND units ${file})
+                string(APPEND page_unit "${where}${body}")
             endif()
-            # Written only when changed, so that a configure step rebuilds only what changed.
-            file(WRITE ${file}.new "${content}")
-            file(COPY_FILE ${file}.new ${file} ONLY_IF_DIFFERENT)
-            file(REMOVE ${file}.new)
             math(EXPR compiled "${compiled} + 1")
         endforeach()
         if(in_block)
             message(FATAL_ERROR "${page_name}: a code block is not closed")
+        endif()
+        if(NOT page_unit STREQUAL "")
+            write_if_changed(${out_dir}/${page_id}.cpp
+                "#include \"docs/snippet_prelude.hpp\"\n${page_unit}")
+            list(APPEND units ${out_dir}/${page_id}.cpp)
         endif()
     endforeach()
 
@@ -101,7 +108,9 @@ function(pgasio_doc_snippets)
     # (which has no linkage) in a coroutine frame draws -Wsubobject-linkage; here it is one
     # translation unit's code, as in any source file.
     set(options $<$<CXX_COMPILER_ID:GNU>:-Wno-subobject-linkage>)
-    target_compile_options(${ARG_TARGET} PRIVATE ${options})
+    # The fragments are compiled, never run: without the sanitizers' instrumentation, which would
+    # only slow the build down.
+    target_compile_options(${ARG_TARGET} PRIVATE ${options} -fno-sanitize=all)
     foreach(name IN LISTS programs)
         add_executable(${ARG_TARGET}_${name} ${out_dir}/${name}.cpp)
         target_link_libraries(${ARG_TARGET}_${name} PRIVATE pgasio::pgasio pgasio_warnings)
