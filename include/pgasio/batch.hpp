@@ -97,6 +97,7 @@ public:
 
     /// The number of statements added.
     std::size_t size() const noexcept { return columns_.size(); }
+    /// True when no statement was added.
     bool empty() const noexcept { return columns_.empty(); }
     /// Its mode.
     batch_mode mode() const noexcept { return mode_; }

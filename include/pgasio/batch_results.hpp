@@ -26,6 +26,7 @@ enum class statement_status : unsigned char {
 
 /// The outcome of one statement of a batch.
 struct statement_outcome {
+    /// Whether the statement succeeded, failed or was skipped.
     statement_status status = statement_status::skipped;
     /// Its rows and command tag (rows_affected()) when it succeeded; empty otherwise.
     result rows;
@@ -50,15 +51,19 @@ struct statement_outcome {
 class batch_results {
 public:
     batch_results() = default;
+    /// The outcomes, one per statement, in order (made by async_execute_batch).
     explicit batch_results(std::vector<statement_outcome> outcomes) noexcept
         : outcomes_(std::move(outcomes)) {}
 
     /// The number of statements.
     std::size_t size() const noexcept { return outcomes_.size(); }
+    /// True when the batch had no statement.
     bool empty() const noexcept { return outcomes_.empty(); }
     /// Statement `i`'s outcome (i < size(), unchecked).
     const statement_outcome& operator[](std::size_t i) const noexcept { return outcomes_[i]; }
+    /// The first element.
     auto begin() const noexcept { return outcomes_.begin(); }
+    /// Past the last element.
     auto end() const noexcept { return outcomes_.end(); }
 
     /// True when every statement succeeded.

@@ -21,6 +21,7 @@ struct column {
     std::int32_t type_modifier = -1; ///< pg_attribute.atttypmod, e.g. varchar(n) gives n + 4
     protocol::format_code format = protocol::format_code::text; ///< how values are sent
 
+    /// Whether both designate the same element.
     friend bool operator==(const column&, const column&) = default;
 };
 

@@ -44,6 +44,7 @@ struct config_error {
     boost::system::error_code code; ///< a config_errc
     std::string message;            ///< what is wrong, naming the parameter and value
 
+    /// Whether both designate the same element.
     friend bool operator==(const config_error&, const config_error&) = default;
 };
 

@@ -97,6 +97,7 @@ class transaction;
 /// @endcode
 class connection {
 public:
+    /// The executor the connection runs on.
     using executor_type = boost::asio::any_io_executor;
 
     /// A closed connection whose operations run on `ex`.
@@ -107,9 +108,12 @@ public:
     explicit connection(ExecutionContext& ctx)
         : connection(executor_type(ctx.get_executor())) {}
     ~connection();
+    /// Takes over `other`'s session (not while an exclusive_lease of it is held).
     connection(connection&&) noexcept;
+    /// Closes this connection's socket, then takes over `other`'s session.
     connection& operator=(connection&&) noexcept;
 
+    /// The executor the connection runs on.
     executor_type get_executor() const noexcept;
 
     /// Opens the session as libpq would with the same configuration: each host in turn (shuffled

@@ -53,9 +53,12 @@ public:
 
     /// An empty writer: its operations fail with client_errc::copy_ended.
     copy_writer() = default;
+    /// Made by connection::async_copy_in, which hands it out.
     explicit copy_writer(std::shared_ptr<detail::copy_in_state> state) noexcept
         : state_(std::move(state)) {}
+    /// Takes over the COPY; the source is left empty.
     copy_writer(copy_writer&&) noexcept = default;
+    /// Aborts this writer's COPY if it is unfinished, then takes over `other`'s.
     copy_writer& operator=(copy_writer&& other) noexcept {
         if (this != &other) {
             abort_in_background();
@@ -163,9 +166,12 @@ public:
 
     /// An empty reader: async_read fails with client_errc::copy_ended.
     copy_reader() = default;
+    /// Made by connection::async_copy_out, which hands it out.
     explicit copy_reader(std::shared_ptr<detail::copy_out_state> state) noexcept
         : state_(std::move(state)) {}
+    /// Takes over the COPY; the source is left empty.
     copy_reader(copy_reader&&) noexcept = default;
+    /// Stops this reader's COPY if it is still running, then takes over `other`'s.
     copy_reader& operator=(copy_reader&& other) noexcept {
         if (this != &other) {
             cancel();

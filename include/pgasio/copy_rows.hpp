@@ -146,7 +146,9 @@ public:
     copy_row_writer() = default;
     /// Made by the connection once the server started the COPY (`state` holds its columns).
     explicit copy_row_writer(std::shared_ptr<detail::copy_in_state> state);
+    /// Takes over the COPY; the source is left empty.
     copy_row_writer(copy_row_writer&&) noexcept = default;
+    /// Takes over `other`'s COPY (this one's, unfinished, is aborted).
     copy_row_writer& operator=(copy_row_writer&&) noexcept = default;
     /// Aborts the COPY (CopyFail) unless it was finished or aborted: nothing of it is copied.
     ~copy_row_writer() = default;
@@ -351,7 +353,9 @@ public:
     copy_row_reader() = default;
     /// Made by the connection once the server started the COPY (`state` holds its columns).
     explicit copy_row_reader(std::shared_ptr<detail::copy_out_state> state);
+    /// Takes over the COPY; the source is left empty.
     copy_row_reader(copy_row_reader&&) noexcept = default;
+    /// Stops this reader's COPY if it is still running, then takes over `other`'s.
     copy_row_reader& operator=(copy_row_reader&& other) noexcept {
         if (this != &other) {
             cancel();

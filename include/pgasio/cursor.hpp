@@ -34,6 +34,7 @@ struct cursor_options {
 
     /// Rows per async_fetch (0 is taken as 1; at most 2,147,483,647).
     std::uint32_t fetch_size = 1000;
+    /// How the server holds the query open.
     kind form = kind::portal;
     /// `declared` only: WITH HOLD, the cursor survives the COMMIT of the transaction that
     /// declared it (the server then materialises the rest of its rows) and can be fetched
@@ -70,9 +71,12 @@ class cursor {
 public:
     /// An empty cursor: its operations fail with client_errc::cursor_closed.
     cursor() = default;
+    /// Made by exclusive_lease::async_open_cursor, which hands it out.
     explicit cursor(std::shared_ptr<detail::cursor_state> state) noexcept
         : state_(std::move(state)) {}
+    /// Takes over the cursor; the source is left empty.
     cursor(cursor&&) noexcept = default;
+    /// Closes this cursor (as its destructor does), then takes over `other`'s.
     cursor& operator=(cursor&& other) noexcept {
         if (this != &other) {
             close_in_background();

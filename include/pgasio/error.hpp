@@ -55,6 +55,7 @@ bool is_retryable(const error_code& ec) noexcept;
 /// @endcode
 class error : public boost::system::system_error {
 public:
+    /// The error `ec` with what the server (or pgasio) said about it.
     error(const error_code& ec, diagnostics diag);
     /// The server's ErrorResponse fields, or pgasio's own message for client-side errors.
     const diagnostics& diag() const noexcept { return diag_; }

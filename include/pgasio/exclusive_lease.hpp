@@ -42,10 +42,12 @@ class exclusive_lease {
 public:
     /// An empty lease (valid() is false): its operations fail with lease_ended.
     exclusive_lease() = default;
+    /// Takes over the lease; the source is left empty.
     exclusive_lease(exclusive_lease&& other) noexcept
         : conn_(std::exchange(other.conn_, nullptr))
         , impl_(std::move(other.impl_))
         , section_(std::exchange(other.section_, 0)) {}
+    /// Releases this lease, then takes over `other`'s.
     exclusive_lease& operator=(exclusive_lease&& other) noexcept {
         if (this != &other) {
             release();

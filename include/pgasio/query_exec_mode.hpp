@@ -56,7 +56,7 @@ enum class query_exec_mode {
     /// speaks the extended protocol.
     describe_exec,
     /// The simple query protocol: the parameters are written into the SQL text client side as
-    /// quoted, typed literals in parentheses (`('42'::int4)`, `(E'a\\b'::text)`,
+    /// quoted, typed literals in parentheses (`('42'\::int4)`, `(E'a\\b'\::text)`,
     /// `(NULL::int8)`), lexing the text as the server does so that a `$1` inside a string,
     /// identifier or comment stays as it is, and the text is sent in one Query message; rows
     /// arrive in text. For poolers and proxies that support nothing else. The SQL text must

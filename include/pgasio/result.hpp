@@ -44,8 +44,11 @@ class result_builder;
 class result {
 public:
     class iterator;
+    /// The iterator over the elements.
     using const_iterator = iterator;
+    /// The type of an element.
     using value_type = row_view;
+    /// The type of sizes and indexes.
     using size_type = std::size_t;
 
     /// A result without columns, rows or tag.
@@ -62,7 +65,9 @@ public:
         const std::size_t n = columns_->size();
         return row_view(columns_->data(), n, values(), offsets() + i * n);
     }
+    /// The first element.
     iterator begin() const noexcept;
+    /// Past the last element.
     iterator end() const noexcept;
 
     /// The columns (empty for commands that return no rows).
@@ -109,49 +114,68 @@ private:
 /// A random-access iterator over the rows of a result; dereferencing gives a row_view by value.
 class result::iterator {
 public:
+    /// The iterator's category.
     using iterator_concept = std::random_access_iterator_tag;
+    /// The iterator's category.
     using iterator_category = std::input_iterator_tag; // operator* returns a value, not a reference
+    /// The type of the elements it visits.
     using value_type = row_view;
+    /// The distance between two iterators.
     using difference_type = std::ptrdiff_t;
+    /// What dereferencing gives.
     using reference = row_view;
 
     iterator() = default;
+    /// The current element.
     row_view operator*() const noexcept { return (*result_)[index_]; }
+    /// The element `n` places away.
     row_view operator[](difference_type n) const noexcept {
         return (*result_)[static_cast<std::size_t>(static_cast<difference_type>(index_) + n)];
     }
+    /// Steps to the next element.
     iterator& operator++() noexcept {
         ++index_;
         return *this;
     }
+    /// Steps to the next element, returning the iterator as it was.
     iterator operator++(int) noexcept {
         auto old = *this;
         ++index_;
         return old;
     }
+    /// Steps back to the previous element.
     iterator& operator--() noexcept {
         --index_;
         return *this;
     }
+    /// Steps back to the previous element, returning the iterator as it was.
     iterator operator--(int) noexcept {
         auto old = *this;
         --index_;
         return old;
     }
+    /// Moves `n` elements on.
     iterator& operator+=(difference_type n) noexcept {
         index_ = static_cast<std::size_t>(static_cast<difference_type>(index_) + n);
         return *this;
     }
+    /// Moves `n` elements back.
     iterator& operator-=(difference_type n) noexcept { return *this += -n; }
+    /// The iterator `n` elements on.
     friend iterator operator+(iterator it, difference_type n) noexcept { return it += n; }
+    /// The iterator `n` elements on.
     friend iterator operator+(difference_type n, iterator it) noexcept { return it += n; }
+    /// The iterator `n` elements back.
     friend iterator operator-(iterator it, difference_type n) noexcept { return it -= n; }
+    /// The number of elements from `b` to `a`.
     friend difference_type operator-(const iterator& a, const iterator& b) noexcept {
         return static_cast<difference_type>(a.index_) - static_cast<difference_type>(b.index_);
     }
+    /// Whether both designate the same element.
     friend bool operator==(const iterator& a, const iterator& b) noexcept {
         return a.index_ == b.index_;
     }
+    /// The order of the elements they designate.
     friend auto operator<=>(const iterator& a, const iterator& b) noexcept {
         return a.index_ <=> b.index_;
     }

@@ -51,9 +51,12 @@ public:
 
     /// An empty stream: async_next fails with client_errc::not_connected.
     row_stream() = default;
+    /// Made by connection::query_stream, which hands it out.
     explicit row_stream(std::shared_ptr<detail::stream_state> state) noexcept
         : state_(std::move(state)) {}
+    /// Takes over the stream; the source is left empty.
     row_stream(row_stream&&) noexcept = default;
+    /// Stops this stream's query if it is still running, then takes over `other`'s.
     row_stream& operator=(row_stream&& other) noexcept {
         if (this != &other) {
             cancel();

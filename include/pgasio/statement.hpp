@@ -34,9 +34,11 @@ class statement {
 public:
     /// An empty handle (valid() is false).
     statement() = default;
+    /// Made by connection::async_prepare, which hands it out.
     explicit statement(std::shared_ptr<const detail::statement_data> data) noexcept
         : data_(std::move(data)) {}
 
+    /// False for an empty handle.
     bool valid() const noexcept { return data_ != nullptr; }
     /// The server-side name (`pgasio_p`, a digest of the SQL text, `_` and a number unique in
     /// the process: a name that two processes generate alike names the same text); empty for

@@ -121,6 +121,7 @@ class transaction : private exclusive_lease {
 public:
     /// An empty transaction (active() is false): its operations fail with lease_ended.
     transaction() = default;
+    /// Takes over the transaction; the source is left empty.
     transaction(transaction&&) noexcept = default;
     /// Rolls back the transaction this one held, if still active (see the class comment).
     transaction& operator=(transaction&& other) noexcept;

@@ -124,6 +124,7 @@ public:
     /// Appends the text form of the value ("NULL" is not written: nothing for NULL).
     boost::system::error_code encode_text(std::string& out) const;
 
+    /// Whether both designate the same element.
     friend bool operator==(const value&, const value&) = default;
 
 private:

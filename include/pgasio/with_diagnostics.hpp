@@ -29,6 +29,7 @@ namespace pgasio {
 /// error_code instead, and the overloads taking a `diagnostics&` to receive the details.
 template <class Token>
 struct with_diagnostics_t {
+    /// The wrapped completion token.
     Token token;
 };
 
@@ -79,7 +80,9 @@ struct in_section_t {
 /// @endcode
 template <class Token>
 struct diagnostics_into_t {
+    /// Where the diagnostics of a failure go.
     diagnostics* diag;
+    /// The wrapped completion token.
     Token token;
 };
 
@@ -103,7 +106,9 @@ diagnostics_into_t<std::decay_t<Token>> diagnostics_into(diagnostics& diag, Toke
 /// @endcode
 template <class Token>
 struct with_timeout_t {
+    /// The operation's timeout (0: none).
     std::chrono::milliseconds timeout;
+    /// The wrapped completion token.
     Token token;
 };
 
@@ -129,7 +134,9 @@ inline with_timeout_t<default_token> with_timeout(std::chrono::milliseconds time
 /// @endcode
 template <class Token>
 struct with_exec_mode_t {
+    /// How the query is sent.
     query_exec_mode mode;
+    /// The wrapped completion token.
     Token token;
 };
 

@@ -81,7 +81,9 @@ public:
         need_more, ///< the data ends inside the header or a tuple: call again with more
         end,       ///< the trailer: the data is complete
     };
+    /// What one call gave.
     struct step {
+        /// A row, more bytes needed, or the end.
         status what = need_more;
         std::size_t consumed = 0;         ///< bytes of the data that were read (header, tuple)
         std::span<const std::byte> tuple; ///< the tuple, for `row`

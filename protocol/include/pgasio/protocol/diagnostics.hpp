@@ -54,6 +54,7 @@ struct diagnostics {
     /// the fields that are present.
     std::string to_string() const;
 
+    /// Whether both designate the same element.
     bool operator==(const diagnostics&) const = default;
 };
 

@@ -41,7 +41,7 @@ enum class client_errc : int {
     scram_invalid_salt,                ///< salt missing or not valid base64
     scram_invalid_server_final,        ///< server-final-message malformed
     scram_server_signature_mismatch,   ///< the server did not prove it knows the password
-    scram_server_error,                ///< server-final-message carried e=<error>
+    scram_server_error,                ///< server-final-message carried `e=<error>`
     scram_unexpected_step,             ///< a SCRAM step arrived out of order
     scram_no_supported_mechanism,      ///< the server offered no SASL mechanism pgasio supports
     scram_channel_binding_unavailable, ///< channel binding required but impossible (no TLS/PLUS)

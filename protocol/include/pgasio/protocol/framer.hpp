@@ -19,7 +19,9 @@ namespace pgasio::protocol {
 /// The body is a view into the framer's buffer: valid until the next call to `prepare()` or
 /// `next()` on the framer that produced it.
 struct message_view {
+    /// The message's type.
     backend_message_type type;
+    /// Its body: the bytes after the length field.
     std::span<const std::byte> body;
 };
 
@@ -53,6 +55,7 @@ public:
     /// The default maximum message size: 1 GiB, PostgreSQL's own limit for a single value.
     static constexpr std::size_t default_max_message_size = std::size_t{1} << 30;
 
+    /// A framer refusing messages longer than `max_message_size`.
     explicit framer(std::size_t max_message_size = default_max_message_size);
 
     /// A writable region of at least `min_size` bytes at the end of the buffered data. Invalidates
@@ -75,6 +78,7 @@ public:
     /// trusted once TLS starts (CVE-2021-23222).
     std::size_t buffered() const noexcept { return end_ - begin_; }
 
+    /// The longest message accepted.
     std::size_t max_message_size() const noexcept { return max_message_size_; }
     /// The bytes the read buffer holds allocated (it grows for a large message and shrinks back
     /// at the next prepare() once that message is consumed).

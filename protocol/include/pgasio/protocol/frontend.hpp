@@ -32,9 +32,11 @@ enum class protocol_version : std::int32_t {
 };
 
 /// One name/value pair of a StartupMessage ("user", "database", "options", "application_name",
-/// a GUC, or a `_pq_.` protocol extension option).
+/// a GUC, or a protocol extension option, whose name starts with \c _pq_.).
 struct startup_parameter {
+    /// The parameter's name.
     std::string_view name;
+    /// Its value.
     std::string_view value;
 };
 
@@ -147,13 +149,18 @@ public:
     void value_bytes(std::span<const std::byte> bytes);
 
 protected:
+    /// A writer of `expected` values appended to `out`.
     field_writer(write_buffer& out, std::size_t expected) noexcept
         : out_(&out)
         , expected_(expected) {}
 
+    /// Where the values go.
     write_buffer* out_;
-    std::size_t expected_;    // values announced
+    /// The number of values announced.
+    std::size_t expected_; // values announced
+    /// The number of values written.
     std::size_t written_ = 0; // values written
+    /// The first error, kept for finish().
     boost::system::error_code ec_;
 };
 

@@ -53,6 +53,7 @@ enum class response_event_kind : std::uint8_t {
 
 /// One backend message, classified.
 struct response_event {
+    /// What happened.
     response_event_kind kind;
     /// Which Execute of the request (extended query), or which statement of the simple query, the
     /// message belongs to, 0-based. Parse, Bind and Describe answers carry the index of the next

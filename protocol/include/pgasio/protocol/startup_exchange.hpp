@@ -34,9 +34,11 @@ enum class auth_method : unsigned {
 using auth_methods = unsigned;
 /// Every method: the default, as with libpq.
 inline constexpr auth_methods all_auth_methods = 0x3F;
+/// The set of both methods.
 constexpr auth_methods operator|(auth_method a, auth_method b) noexcept {
     return static_cast<unsigned>(a) | static_cast<unsigned>(b);
 }
+/// Whether `set` holds `m`.
 constexpr bool allows(auth_methods set, auth_method m) noexcept {
     return (set & static_cast<unsigned>(m)) != 0;
 }
@@ -53,6 +55,7 @@ struct startup_options {
     std::optional<std::string> password;
     /// The methods the server may use (require_auth).
     auth_methods allowed = all_auth_methods;
+    /// When SCRAM-SHA-256-PLUS (channel binding) is used.
     channel_binding_policy channel_binding = channel_binding_policy::prefer;
     /// tls-server-end-point data of the server certificate; empty without TLS or when the
     /// certificate's signature algorithm has no single digest.
@@ -76,9 +79,12 @@ struct startup_options {
 /// Errors carry diagnostics(): the server's ErrorResponse, or pgasio's own explanation.
 class startup_exchange {
 public:
+    /// An exchange that logs in with `options`.
     explicit startup_exchange(startup_options options);
     ~startup_exchange();
+    /// Takes over the exchange.
     startup_exchange(startup_exchange&&) noexcept;
+    /// Takes over `other`'s exchange.
     startup_exchange& operator=(startup_exchange&&) noexcept;
 
     /// Appends the StartupMessage. Errors: those of encode_startup.
@@ -101,6 +107,7 @@ public:
     }
     /// The process ID and secret key for CancelRequest (empty key until BackendKeyData).
     std::int32_t process_id() const noexcept { return process_id_; }
+    /// The cancellation key from BackendKeyData.
     const std::vector<std::byte>& secret_key() const noexcept { return secret_key_; }
     /// The protocol version in use: the one asked for, or the server's newest if older.
     protocol_version version() const noexcept { return version_; }

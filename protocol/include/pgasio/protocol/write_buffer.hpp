@@ -28,11 +28,14 @@ namespace pgasio::protocol {
 class write_buffer {
 public:
     write_buffer() = default;
+    /// A copy of `other`'s bytes.
     write_buffer(const write_buffer& other) { put_bytes(other.data()); }
+    /// Takes over `other`'s bytes; the source is left empty.
     write_buffer(write_buffer&& other) noexcept
         : bytes_(std::move(other.bytes_))
         , size_(std::exchange(other.size_, 0))
         , capacity_(std::exchange(other.capacity_, 0)) {}
+    /// Takes over `other`'s bytes.
     write_buffer& operator=(write_buffer other) noexcept {
         swap(other);
         return *this;
@@ -40,7 +43,9 @@ public:
 
     /// The bytes appended since the last clear().
     std::span<const std::byte> data() const noexcept { return {bytes_.get(), size_}; }
+    /// The number of elements.
     std::size_t size() const noexcept { return size_; }
+    /// True when nothing was written.
     bool empty() const noexcept { return size_ == 0; }
     /// Forgets the contents but keeps the allocation.
     void clear() noexcept { size_ = 0; }
@@ -73,14 +78,23 @@ public:
         if (n > capacity_) reallocate(n);
     }
 
+    /// Appends one byte.
     void put_u8(std::uint8_t v) { *extend(1) = static_cast<std::byte>(v); }
+    /// Appends one byte.
     void put_byte(std::byte v) { *extend(1) = v; }
+    /// Appends `v` in big-endian order.
     void put_i16(std::int16_t v) { put_u16(static_cast<std::uint16_t>(v)); }
+    /// Appends `v` in big-endian order.
     void put_u16(std::uint16_t v) { detail::store_big(extend(sizeof v), v); }
+    /// Appends `v` in big-endian order.
     void put_i32(std::int32_t v) { put_u32(static_cast<std::uint32_t>(v)); }
+    /// Appends `v` in big-endian order.
     void put_u32(std::uint32_t v) { detail::store_big(extend(sizeof v), v); }
+    /// Appends `v` in big-endian order.
     void put_i64(std::int64_t v) { put_u64(static_cast<std::uint64_t>(v)); }
+    /// Appends `v` in big-endian order.
     void put_u64(std::uint64_t v) { detail::store_big(extend(sizeof v), v); }
+    /// Appends the bytes `b`.
     void put_bytes(std::span<const std::byte> b) {
         if (!b.empty()) std::memcpy(extend(b.size()), b.data(), b.size());
     }

@@ -26,8 +26,11 @@ namespace pgasio::protocol {
 /// @endcode
 template <class T>
 struct array {
+    /// The dimensions, outermost first (none for an empty array).
     std::vector<array_dimension> dims{};
+    /// The elements in row-major order; nullopt for NULL.
     std::vector<std::optional<T>> elements{};
+    /// Whether both designate the same element.
     friend bool operator==(const array&, const array&) = default;
 };
 
@@ -161,8 +164,8 @@ boost::system::error_code encode_text_array(std::string& out, std::span<const ar
 
 } // namespace detail
 
-/// `std::vector<T>` <-> a one-dimensional array of T, where codec<T> exists (T = std::optional<U>
-/// for arrays with NULL elements: codec<U> then decodes the others).
+/// `std::vector<T>` <-> a one-dimensional array of T, where `codec<T>` exists
+/// (T = `std::optional<U>` for arrays with NULL elements: `codec<U>` then decodes the others).
 ///
 /// Decoding takes any lower bound and drops it (use pgasio::protocol::array to keep it); an empty
 /// array gives an empty vector; a NULL element without std::optional is unexpected_null; an array
@@ -172,12 +175,16 @@ boost::system::error_code encode_text_array(std::string& out, std::span<const ar
 /// binary only and point into the value bytes.
 template <class T>
 struct codec<std::vector<T>> {
+    /// The C++ type of the elements, without std::optional.
     using element_type = typename detail::array_element<T>::value_type;
+    /// True when the elements are std::optional (NULL elements allowed).
     static constexpr bool nullable = detail::array_element<T>::nullable;
 
+    /// The type a parameter of this C++ type is sent as.
     static constexpr oid type_oid = codec<element_type>::array_oid;
     /// PostgreSQL has no arrays of arrays (they are more dimensions of the same array).
     static constexpr oid array_oid = 0;
+    /// Whether values of server type `t` decode into this type.
     static bool accepts(oid t) noexcept { return detail::array_element_oid<element_type>(t) != 0; }
 
     /// Errors: those of the element codec; value_out_of_range (more than 2^31-1 elements).
@@ -242,11 +249,14 @@ private:
 /// product of the lengths) and sends an array without elements with no dimensions.
 template <class T>
 struct codec<array<T>> {
+    /// The type a parameter of this C++ type is sent as.
     static constexpr oid type_oid = codec<T>::array_oid;
     /// PostgreSQL has no arrays of arrays.
     static constexpr oid array_oid = 0;
+    /// Whether values of server type `t` decode into this type.
     static bool accepts(oid t) noexcept { return detail::array_element_oid<T>(t) != 0; }
 
+    /// Appends the binary form of `v`.
     static boost::system::error_code encode_binary(write_buffer& out, const array<T>& v) {
         if (auto ec = detail::check_array_shape(v.dims, v.elements.size())) return ec;
         bool has_null = false;
@@ -255,6 +265,7 @@ struct codec<array<T>> {
         return detail::encode_binary_array<T>(out, v.dims, v.elements.size(), has_null,
                                               [&](std::size_t i) { return element(v, i); });
     }
+    /// Decodes the binary form of a value of server type `t`.
     static boost::system::error_code decode_binary(std::span<const std::byte> in, oid t,
                                                    array<T>& out) {
         out.elements.clear();
@@ -263,11 +274,13 @@ struct codec<array<T>> {
             [&](std::size_t n) { out.elements.reserve(n); },
             [&](std::optional<T>&& e) { out.elements.push_back(std::move(e)); });
     }
+    /// Appends the text form of `v`.
     static boost::system::error_code encode_text(std::string& out, const array<T>& v) {
         if (auto ec = detail::check_array_shape(v.dims, v.elements.size())) return ec;
         return detail::encode_text_array<T>(out, v.dims, v.elements.size(),
                                             [&](std::size_t i) { return element(v, i); });
     }
+    /// Decodes the text form of a value of server type `t`.
     static boost::system::error_code decode_text(std::string_view in, oid t, array<T>& out) {
         out.elements.clear();
         return detail::decode_text_array<T, true>(

@@ -23,25 +23,32 @@ void append_bytea(std::string& out, std::span<const std::byte> v);
 /// `std::vector<std::byte>` <-> bytea. Binary is the bytes themselves.
 template <>
 struct codec<std::vector<std::byte>> {
+    /// The type a parameter of this C++ type is sent as.
     static constexpr oid type_oid = oids::bytea;
+    /// The array type whose elements are this type.
     static constexpr oid array_oid = oids::bytea_array;
+    /// Whether values of server type `t` decode into this type.
     static constexpr bool accepts(oid t) noexcept { return t == oids::bytea; }
+    /// Appends the binary form of `v`.
     static boost::system::error_code encode_binary(write_buffer& out,
                                                    const std::vector<std::byte>& v) {
         out.put_bytes(v);
         return {};
     }
+    /// Decodes the binary form of a value of server type `t`.
     static boost::system::error_code decode_binary(std::span<const std::byte> in, oid t,
                                                    std::vector<std::byte>& out) {
         if (!accepts(t)) return client_errc::type_mismatch;
         out.assign(in.begin(), in.end());
         return {};
     }
+    /// Appends the text form of `v`.
     static boost::system::error_code encode_text(std::string& out,
                                                  const std::vector<std::byte>& v) {
         detail::append_bytea(out, v);
         return {};
     }
+    /// Decodes the text form of a value of server type `t`.
     static boost::system::error_code decode_text(std::string_view in, oid t,
                                                  std::vector<std::byte>& out) {
         if (!accepts(t)) return client_errc::type_mismatch;
@@ -54,25 +61,32 @@ struct codec<std::vector<std::byte>> {
 /// bytea text is hex-encoded (decode it into std::vector<std::byte>).
 template <>
 struct codec<std::span<const std::byte>> {
+    /// The type a parameter of this C++ type is sent as.
     static constexpr oid type_oid = oids::bytea;
+    /// The array type whose elements are this type.
     static constexpr oid array_oid = oids::bytea_array;
+    /// Whether values of server type `t` decode into this type.
     static constexpr bool accepts(oid t) noexcept { return t == oids::bytea; }
+    /// Appends the binary form of `v`.
     static boost::system::error_code encode_binary(write_buffer& out,
                                                    const std::span<const std::byte>& v) {
         out.put_bytes(v);
         return {};
     }
+    /// Decodes the binary form of a value of server type `t`.
     static boost::system::error_code decode_binary(std::span<const std::byte> in, oid t,
                                                    std::span<const std::byte>& out) noexcept {
         if (!accepts(t)) return client_errc::type_mismatch;
         out = in;
         return {};
     }
+    /// Appends the text form of `v`.
     static boost::system::error_code encode_text(std::string& out,
                                                  const std::span<const std::byte>& v) {
         detail::append_bytea(out, v);
         return {};
     }
+    /// Decodes the text form of a value of server type `t`.
     static boost::system::error_code decode_text(std::string_view, oid,
                                                  std::span<const std::byte>&) noexcept {
         return client_errc::type_mismatch;

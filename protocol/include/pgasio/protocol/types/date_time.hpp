@@ -47,8 +47,10 @@ namespace pgasio::protocol {
 /// A PostgreSQL `time`: microseconds since midnight, 0 to 24:00:00 inclusive (PostgreSQL accepts
 /// 24:00:00 as the end of the day).
 struct time_of_day {
+    /// The time since midnight.
     std::chrono::microseconds since_midnight{0};
 
+    /// Whether both designate the same element.
     friend bool operator==(const time_of_day&, const time_of_day&) = default;
 };
 
@@ -58,9 +60,12 @@ struct time_of_day {
 /// 7200). PostgreSQL's binary form stores the opposite (seconds west of UTC); the codec negates.
 /// PostgreSQL limits the offset to +/-15:59:59.
 struct time_of_day_tz {
+    /// The local time since midnight.
     std::chrono::microseconds since_midnight{0};
+    /// The time zone's offset east of UTC, in seconds.
     std::int32_t utc_offset_seconds = 0;
 
+    /// Whether both designate the same element.
     friend bool operator==(const time_of_day_tz&, const time_of_day_tz&) = default;
 };
 
@@ -71,8 +76,11 @@ struct time_of_day_tz {
 /// or minimum (-infinity); see infinity() / minus_infinity(). Older servers never send them and
 /// reject them as input.
 struct interval {
+    /// Whole months.
     std::int32_t months = 0;
+    /// Whole days.
     std::int32_t days = 0;
+    /// The rest, in microseconds.
     std::int64_t microseconds = 0;
 
     /// The interval 'infinity' (PostgreSQL 17 and later).
@@ -85,11 +93,14 @@ struct interval {
         return {std::numeric_limits<std::int32_t>::min(), std::numeric_limits<std::int32_t>::min(),
                 std::numeric_limits<std::int64_t>::min()};
     }
+    /// True for the interval 'infinity'.
     constexpr bool is_infinity() const noexcept { return *this == infinity(); }
+    /// True for the interval '-infinity'.
     constexpr bool is_minus_infinity() const noexcept { return *this == minus_infinity(); }
     /// False for infinity() and minus_infinity() only (as PostgreSQL 17's INTERVAL_NOT_FINITE).
     constexpr bool is_finite() const noexcept { return !is_infinity() && !is_minus_infinity(); }
 
+    /// Whether both designate the same element.
     friend constexpr bool operator==(const interval&, const interval&) = default;
 };
 
@@ -102,14 +113,21 @@ namespace pgasio::protocol::types {
 /// Errors: invalid_binary_length unless 4 bytes; value_out_of_range outside PostgreSQL's range.
 template <>
 struct codec<std::chrono::sys_days> {
+    /// The type a parameter of this C++ type is sent as.
     static constexpr oid type_oid = oids::date;
+    /// The array type whose elements are this type.
     static constexpr oid array_oid = oids::date_array;
+    /// Whether values of server type `t` decode into this type.
     static bool accepts(oid t) noexcept { return t == oids::date; }
+    /// Appends the binary form of `v`.
     static boost::system::error_code encode_binary(write_buffer& out,
                                                    const std::chrono::sys_days& v);
+    /// Decodes the binary form of a value of server type `t`.
     static boost::system::error_code decode_binary(std::span<const std::byte> in, oid t,
                                                    std::chrono::sys_days& out);
+    /// Appends the text form of `v`.
     static boost::system::error_code encode_text(std::string& out, const std::chrono::sys_days& v);
+    /// Decodes the text form of a value of server type `t`.
     static boost::system::error_code decode_text(std::string_view in, oid t,
                                                  std::chrono::sys_days& out);
 };
@@ -119,15 +137,22 @@ struct codec<std::chrono::sys_days> {
 /// encoding a date that is not ok() (such as 2023-02-29).
 template <>
 struct codec<std::chrono::year_month_day> {
+    /// The type a parameter of this C++ type is sent as.
     static constexpr oid type_oid = oids::date;
+    /// The array type whose elements are this type.
     static constexpr oid array_oid = oids::date_array;
+    /// Whether values of server type `t` decode into this type.
     static bool accepts(oid t) noexcept { return t == oids::date; }
+    /// Appends the binary form of `v`.
     static boost::system::error_code encode_binary(write_buffer& out,
                                                    const std::chrono::year_month_day& v);
+    /// Decodes the binary form of a value of server type `t`.
     static boost::system::error_code decode_binary(std::span<const std::byte> in, oid t,
                                                    std::chrono::year_month_day& out);
+    /// Appends the text form of `v`.
     static boost::system::error_code encode_text(std::string& out,
                                                  const std::chrono::year_month_day& v);
+    /// Decodes the text form of a value of server type `t`.
     static boost::system::error_code decode_text(std::string_view in, oid t,
                                                  std::chrono::year_month_day& out);
 };
@@ -139,16 +164,23 @@ struct codec<std::chrono::year_month_day> {
 /// 8 bytes; value_out_of_range outside PostgreSQL's range.
 template <>
 struct codec<std::chrono::local_time<std::chrono::microseconds>> {
+    /// The type a parameter of this C++ type is sent as.
     static constexpr oid type_oid = oids::timestamp;
+    /// The array type whose elements are this type.
     static constexpr oid array_oid = oids::timestamp_array;
+    /// Whether values of server type `t` decode into this type.
     static bool accepts(oid t) noexcept { return t == oids::timestamp; }
+    /// Appends the binary form of `v`.
     static boost::system::error_code
     encode_binary(write_buffer& out, const std::chrono::local_time<std::chrono::microseconds>& v);
+    /// Decodes the binary form of a value of server type `t`.
     static boost::system::error_code
     decode_binary(std::span<const std::byte> in, oid t,
                   std::chrono::local_time<std::chrono::microseconds>& out);
+    /// Appends the text form of `v`.
     static boost::system::error_code
     encode_text(std::string& out, const std::chrono::local_time<std::chrono::microseconds>& v);
+    /// Decodes the text form of a value of server type `t`.
     static boost::system::error_code
     decode_text(std::string_view in, oid t,
                 std::chrono::local_time<std::chrono::microseconds>& out);
@@ -162,16 +194,23 @@ struct codec<std::chrono::local_time<std::chrono::microseconds>> {
 /// outside PostgreSQL's (or sys_time's) range.
 template <>
 struct codec<std::chrono::sys_time<std::chrono::microseconds>> {
+    /// The type a parameter of this C++ type is sent as.
     static constexpr oid type_oid = oids::timestamptz;
+    /// The array type whose elements are this type.
     static constexpr oid array_oid = oids::timestamptz_array;
+    /// Whether values of server type `t` decode into this type.
     static bool accepts(oid t) noexcept { return t == oids::timestamptz; }
+    /// Appends the binary form of `v`.
     static boost::system::error_code
     encode_binary(write_buffer& out, const std::chrono::sys_time<std::chrono::microseconds>& v);
+    /// Decodes the binary form of a value of server type `t`.
     static boost::system::error_code
     decode_binary(std::span<const std::byte> in, oid t,
                   std::chrono::sys_time<std::chrono::microseconds>& out);
+    /// Appends the text form of `v`.
     static boost::system::error_code
     encode_text(std::string& out, const std::chrono::sys_time<std::chrono::microseconds>& v);
+    /// Decodes the text form of a value of server type `t`.
     static boost::system::error_code
     decode_text(std::string_view in, oid t, std::chrono::sys_time<std::chrono::microseconds>& out);
 };
@@ -181,13 +220,20 @@ struct codec<std::chrono::sys_time<std::chrono::microseconds>> {
 /// [0, 24:00:00] (binary and encoding).
 template <>
 struct codec<time_of_day> {
+    /// The type a parameter of this C++ type is sent as.
     static constexpr oid type_oid = oids::time;
+    /// The array type whose elements are this type.
     static constexpr oid array_oid = oids::time_array;
+    /// Whether values of server type `t` decode into this type.
     static bool accepts(oid t) noexcept { return t == oids::time; }
+    /// Appends the binary form of `v`.
     static boost::system::error_code encode_binary(write_buffer& out, const time_of_day& v);
+    /// Decodes the binary form of a value of server type `t`.
     static boost::system::error_code decode_binary(std::span<const std::byte> in, oid t,
                                                    time_of_day& out);
+    /// Appends the text form of `v`.
     static boost::system::error_code encode_text(std::string& out, const time_of_day& v);
+    /// Decodes the text form of a value of server type `t`.
     static boost::system::error_code decode_text(std::string_view in, oid t, time_of_day& out);
 };
 
@@ -197,13 +243,20 @@ struct codec<time_of_day> {
 /// [0, 24:00:00] or an offset beyond +/-15:59:59 (binary and encoding).
 template <>
 struct codec<time_of_day_tz> {
+    /// The type a parameter of this C++ type is sent as.
     static constexpr oid type_oid = oids::timetz;
+    /// The array type whose elements are this type.
     static constexpr oid array_oid = oids::timetz_array;
+    /// Whether values of server type `t` decode into this type.
     static bool accepts(oid t) noexcept { return t == oids::timetz; }
+    /// Appends the binary form of `v`.
     static boost::system::error_code encode_binary(write_buffer& out, const time_of_day_tz& v);
+    /// Decodes the binary form of a value of server type `t`.
     static boost::system::error_code decode_binary(std::span<const std::byte> in, oid t,
                                                    time_of_day_tz& out);
+    /// Appends the text form of `v`.
     static boost::system::error_code encode_text(std::string& out, const time_of_day_tz& v);
+    /// Decodes the text form of a value of server type `t`.
     static boost::system::error_code decode_text(std::string_view in, oid t, time_of_day_tz& out);
 };
 
@@ -217,13 +270,20 @@ struct codec<time_of_day_tz> {
 /// overflow.
 template <>
 struct codec<interval> {
+    /// The type a parameter of this C++ type is sent as.
     static constexpr oid type_oid = oids::interval;
+    /// The array type whose elements are this type.
     static constexpr oid array_oid = oids::interval_array;
+    /// Whether values of server type `t` decode into this type.
     static bool accepts(oid t) noexcept { return t == oids::interval; }
+    /// Appends the binary form of `v`.
     static boost::system::error_code encode_binary(write_buffer& out, const interval& v);
+    /// Decodes the binary form of a value of server type `t`.
     static boost::system::error_code decode_binary(std::span<const std::byte> in, oid t,
                                                    interval& out);
+    /// Appends the text form of `v`.
     static boost::system::error_code encode_text(std::string& out, const interval& v);
+    /// Decodes the text form of a value of server type `t`.
     static boost::system::error_code decode_text(std::string_view in, oid t, interval& out);
 };
 

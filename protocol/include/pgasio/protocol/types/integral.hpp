@@ -54,10 +54,12 @@ inline boost::system::error_code read_integer(std::span<const std::byte> in, oid
 /// that `Codec::accepts` names (never narrowing: an int8 column does not decode into int32).
 template <class Int, class Codec>
 struct integer_codec {
+    /// Appends the text form of `v`.
     static boost::system::error_code encode_text(std::string& out, const Int& v) {
         append_integer(out, v);
         return {};
     }
+    /// Decodes the binary form of a value of server type `t`.
     static boost::system::error_code decode_binary(std::span<const std::byte> in, oid t,
                                                    Int& out) noexcept {
         if (!Codec::accepts(t)) return client_errc::type_mismatch;
@@ -66,6 +68,7 @@ struct integer_codec {
         out = static_cast<Int>(v); // accepts() admits only types whose values all fit
         return {};
     }
+    /// Decodes the text form of a value of server type `t`.
     static boost::system::error_code decode_text(std::string_view in, oid t, Int& out) noexcept {
         if (!Codec::accepts(t)) return client_errc::type_mismatch;
         return parse_integer(in, out);
@@ -77,9 +80,13 @@ struct integer_codec {
 /// `std::int16_t` <-> smallint (int2).
 template <>
 struct codec<std::int16_t> : detail::integer_codec<std::int16_t, codec<std::int16_t>> {
+    /// The type a parameter of this C++ type is sent as.
     static constexpr oid type_oid = oids::int2;
+    /// The array type whose elements are this type.
     static constexpr oid array_oid = oids::int2_array;
+    /// Whether values of server type `t` decode into this type.
     static constexpr bool accepts(oid t) noexcept { return t == oids::int2; }
+    /// Appends the binary form of `v`.
     static boost::system::error_code encode_binary(write_buffer& out, const std::int16_t& v) {
         out.put_i16(v);
         return {};
@@ -89,9 +96,13 @@ struct codec<std::int16_t> : detail::integer_codec<std::int16_t, codec<std::int1
 /// `std::int32_t` <-> integer (int4); also decodes smallint.
 template <>
 struct codec<std::int32_t> : detail::integer_codec<std::int32_t, codec<std::int32_t>> {
+    /// The type a parameter of this C++ type is sent as.
     static constexpr oid type_oid = oids::int4;
+    /// The array type whose elements are this type.
     static constexpr oid array_oid = oids::int4_array;
+    /// Whether values of server type `t` decode into this type.
     static constexpr bool accepts(oid t) noexcept { return t == oids::int2 || t == oids::int4; }
+    /// Appends the binary form of `v`.
     static boost::system::error_code encode_binary(write_buffer& out, const std::int32_t& v) {
         out.put_i32(v);
         return {};
@@ -101,11 +112,15 @@ struct codec<std::int32_t> : detail::integer_codec<std::int32_t, codec<std::int3
 /// `std::int64_t` <-> bigint (int8); also decodes smallint and integer.
 template <>
 struct codec<std::int64_t> : detail::integer_codec<std::int64_t, codec<std::int64_t>> {
+    /// The type a parameter of this C++ type is sent as.
     static constexpr oid type_oid = oids::int8;
+    /// The array type whose elements are this type.
     static constexpr oid array_oid = oids::int8_array;
+    /// Whether values of server type `t` decode into this type.
     static constexpr bool accepts(oid t) noexcept {
         return t == oids::int2 || t == oids::int4 || t == oids::int8;
     }
+    /// Appends the binary form of `v`.
     static boost::system::error_code encode_binary(write_buffer& out, const std::int64_t& v) {
         out.put_i64(v);
         return {};
@@ -116,9 +131,13 @@ struct codec<std::int64_t> : detail::integer_codec<std::int64_t, codec<std::int6
 /// number, written in text as 0..4294967295.
 template <>
 struct codec<std::uint32_t> : detail::integer_codec<std::uint32_t, codec<std::uint32_t>> {
+    /// The type a parameter of this C++ type is sent as.
     static constexpr oid type_oid = oids::oid_;
+    /// The array type whose elements are this type.
     static constexpr oid array_oid = oids::oid_array;
+    /// Whether values of server type `t` decode into this type.
     static constexpr bool accepts(oid t) noexcept { return t == oids::oid_; }
+    /// Appends the binary form of `v`.
     static boost::system::error_code encode_binary(write_buffer& out, const std::uint32_t& v) {
         out.put_u32(v);
         return {};

@@ -21,7 +21,9 @@ namespace pgasio::protocol {
 /// types::codec<json>::encode_binary(out, doc);  // the text itself
 /// @endcode
 struct json {
+    /// The document's text.
     std::string text{};
+    /// Whether both designate the same element.
     friend bool operator==(const json&, const json&) = default;
 };
 
@@ -29,7 +31,9 @@ struct json {
 /// only difference is the parameter type, which matters where the server does not cast json
 /// (jsonb operators and functions).
 struct jsonb {
+    /// The document's text.
     std::string text{};
+    /// Whether both designate the same element.
     friend bool operator==(const jsonb&, const jsonb&) = default;
 };
 
@@ -61,8 +65,11 @@ inline boost::system::error_code decode_json_binary(std::span<const std::byte> i
 /// The codec of a JSON wrapper J sent as type `Type`: json and jsonb text are the document.
 template <class J, oid Type, oid ArrayType>
 struct json_codec {
+    /// The type a parameter of this C++ type is sent as.
     static constexpr oid type_oid = Type;
+    /// The array type whose elements are this type.
     static constexpr oid array_oid = ArrayType;
+    /// Whether values of server type `t` decode into this type.
     static constexpr bool accepts(oid t) noexcept { return t == oids::json || t == oids::jsonb; }
     /// Errors: embedded_nul.
     static boost::system::error_code encode_binary(write_buffer& out, const J& v) {
@@ -71,6 +78,7 @@ struct json_codec {
         out.put_string(v.text);
         return {};
     }
+    /// Decodes the binary form of a value of server type `t`.
     static boost::system::error_code decode_binary(std::span<const std::byte> in, oid t, J& out) {
         return decode_json_binary(in, t, out.text);
     }
@@ -80,6 +88,7 @@ struct json_codec {
         out += v.text;
         return {};
     }
+    /// Decodes the text form of a value of server type `t`.
     static boost::system::error_code decode_text(std::string_view in, oid t, J& out) {
         if (!accepts(t)) return client_errc::type_mismatch;
         out.text.assign(in);

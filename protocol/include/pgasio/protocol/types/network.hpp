@@ -23,30 +23,42 @@ enum class ip_family : std::uint8_t {
 /// length means "a single host" and is not written in the text form ("10.0.0.1", not
 /// "10.0.0.1/32"). Host bits may be set (that is the difference with cidr).
 struct inet {
+    /// IPv4 or IPv6.
     ip_family family = ip_family::ipv4;
+    /// The netmask's length in bits.
     std::uint8_t prefix_length = 32;
+    /// The address, in its first 4 (IPv4) or 16 (IPv6) bytes.
     std::array<std::uint8_t, 16> address{};
+    /// Whether both designate the same element.
     friend bool operator==(const inet&, const inet&) = default;
 };
 
 /// A cidr value: a network address. Same layout as inet, but the bits after `prefix_length` must
 /// be zero; the text form always shows the prefix length ("10.0.0.0/8").
 struct cidr {
+    /// IPv4 or IPv6.
     ip_family family = ip_family::ipv4;
+    /// The netmask's length in bits.
     std::uint8_t prefix_length = 32;
+    /// The network address, in its first 4 (IPv4) or 16 (IPv6) bytes.
     std::array<std::uint8_t, 16> address{};
+    /// Whether both designate the same element.
     friend bool operator==(const cidr&, const cidr&) = default;
 };
 
 /// A MAC address (EUI-48), text "08:00:2b:01:02:03".
 struct macaddr {
+    /// The six bytes of the address.
     std::array<std::uint8_t, 6> bytes{};
+    /// The order of the elements they designate.
     friend auto operator<=>(const macaddr&, const macaddr&) = default;
 };
 
 /// A MAC address in EUI-64 format, text "08:00:2b:01:02:03:04:05".
 struct macaddr8 {
+    /// The eight bytes of the address.
     std::array<std::uint8_t, 8> bytes{};
+    /// The order of the elements they designate.
     friend auto operator<=>(const macaddr8&, const macaddr8&) = default;
 };
 
@@ -96,15 +108,19 @@ void append_mac(std::string& out, std::span<const std::uint8_t> bytes);
 /// The codec of inet and cidr, over their shared representation.
 template <class Net, oid Type, oid ArrayType>
 struct ip_codec {
+    /// The type a parameter of this C++ type is sent as.
     static constexpr oid type_oid = Type;
+    /// The array type whose elements are this type.
     static constexpr oid array_oid = ArrayType;
     /// inet decodes cidr values too (every network is an address); cidr decodes only cidr.
     static constexpr bool accepts(oid t) noexcept {
         return t == Type || (Type == oids::inet && t == oids::cidr);
     }
+    /// Appends the binary form of `v`.
     static boost::system::error_code encode_binary(write_buffer& out, const Net& v) {
         return encode_ip_binary(out, {v.family, v.prefix_length, v.address}, Type);
     }
+    /// Decodes the binary form of a value of server type `t`.
     static boost::system::error_code decode_binary(std::span<const std::byte> in, oid t,
                                                    Net& out) noexcept {
         if (!accepts(t)) return client_errc::type_mismatch;
@@ -113,9 +129,11 @@ struct ip_codec {
         out = {n.family, n.prefix_length, n.address};
         return {};
     }
+    /// Appends the text form of `v`.
     static boost::system::error_code encode_text(std::string& out, const Net& v) {
         return append_ip(out, {v.family, v.prefix_length, v.address}, Type);
     }
+    /// Decodes the text form of a value of server type `t`.
     static boost::system::error_code decode_text(std::string_view in, oid t, Net& out) noexcept {
         if (!accepts(t)) return client_errc::type_mismatch;
         ip_network n;
@@ -128,14 +146,19 @@ struct ip_codec {
 /// The codec of macaddr and macaddr8: the bytes in binary, hex pairs in text.
 template <class Mac, oid Type, oid ArrayType>
 struct mac_codec {
+    /// The type a parameter of this C++ type is sent as.
     static constexpr oid type_oid = Type;
+    /// The array type whose elements are this type.
     static constexpr oid array_oid = ArrayType;
+    /// Whether values of server type `t` decode into this type.
     static constexpr bool accepts(oid t) noexcept { return t == Type; }
+    /// Appends the binary form of `v`.
     static boost::system::error_code encode_binary(write_buffer& out, const Mac& v) {
         for (auto b : v.bytes)
             out.put_u8(b);
         return {};
     }
+    /// Decodes the binary form of a value of server type `t`.
     static boost::system::error_code decode_binary(std::span<const std::byte> in, oid t,
                                                    Mac& out) noexcept {
         if (!accepts(t)) return client_errc::type_mismatch;
@@ -144,10 +167,12 @@ struct mac_codec {
             out.bytes[i] = static_cast<std::uint8_t>(in[i]);
         return {};
     }
+    /// Appends the text form of `v`.
     static boost::system::error_code encode_text(std::string& out, const Mac& v) {
         append_mac(out, v.bytes);
         return {};
     }
+    /// Decodes the text form of a value of server type `t`.
     static boost::system::error_code decode_text(std::string_view in, oid t, Mac& out) noexcept {
         if (!accepts(t)) return client_errc::type_mismatch;
         return parse_mac(in, out.bytes);

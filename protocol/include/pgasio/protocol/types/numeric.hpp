@@ -97,8 +97,11 @@ public:
     /// (signed) zero below it; a quiet NaN for NaN; +/-infinity for the infinities.
     double to_double() const;
 
+    /// Finite, NaN, or an infinity.
     kind_type kind() const noexcept { return kind_; }
+    /// True for a finite number.
     bool is_finite() const noexcept { return kind_ == kind_type::finite; }
+    /// True for NaN.
     bool is_nan() const noexcept { return kind_ == kind_type::nan; }
     /// True for negative finite values and for -Infinity (never for zero).
     bool is_negative() const noexcept { return negative_; }
@@ -141,13 +144,20 @@ namespace pgasio::protocol::types {
 /// Text form: numeric::from_string / numeric::to_string.
 template <>
 struct codec<numeric> {
+    /// The type a parameter of this C++ type is sent as.
     static constexpr oid type_oid = oids::numeric;
+    /// The array type whose elements are this type.
     static constexpr oid array_oid = oids::numeric_array;
+    /// Whether values of server type `t` decode into this type.
     static bool accepts(oid t) noexcept { return t == oids::numeric; }
+    /// Appends the binary form of `v`.
     static boost::system::error_code encode_binary(write_buffer& out, const numeric& v);
+    /// Decodes the binary form of a value of server type `t`.
     static boost::system::error_code decode_binary(std::span<const std::byte> in, oid t,
                                                    numeric& out);
+    /// Appends the text form of `v`.
     static boost::system::error_code encode_text(std::string& out, const numeric& v);
+    /// Decodes the text form of a value of server type `t`.
     static boost::system::error_code decode_text(std::string_view in, oid t, numeric& out);
 };
 

@@ -26,11 +26,17 @@ namespace pgasio::protocol {
 /// @endcode
 template <class T>
 struct range {
+    /// The lower bound; nullopt when unbounded.
     std::optional<T> lower{};
+    /// The upper bound; nullopt when unbounded.
     std::optional<T> upper{};
+    /// Whether the lower bound is in the range.
     bool lower_inclusive = false;
+    /// Whether the upper bound is in the range.
     bool upper_inclusive = false;
+    /// True for the empty range (the bounds then mean nothing).
     bool empty = false;
+    /// Whether both designate the same element.
     friend bool operator==(const range&, const range&) = default;
 };
 
@@ -47,16 +53,22 @@ struct range_oids;
 /// int4range.
 template <>
 struct range_oids<std::int32_t> {
+    /// The range type.
     static constexpr oid range_type = oids::int4range;
+    /// The array type of the range type.
     static constexpr oid range_array = oids::int4range_array;
+    /// The type of the bounds.
     static constexpr oid subtype = oids::int4;
 };
 
 /// int8range.
 template <>
 struct range_oids<std::int64_t> {
+    /// The range type.
     static constexpr oid range_type = oids::int8range;
+    /// The array type of the range type.
     static constexpr oid range_array = oids::int8range_array;
+    /// The type of the bounds.
     static constexpr oid subtype = oids::int8;
 };
 
@@ -68,10 +80,14 @@ struct range_oids<std::int64_t> {
 /// codec<T> for the bounds.
 template <class T>
 struct codec<range<T>> {
+    /// The type a parameter of this C++ type is sent as.
     static constexpr oid type_oid = range_oids<T>::range_type;
+    /// The array type whose elements are this type.
     static constexpr oid array_oid = range_oids<T>::range_array;
+    /// Whether values of server type `t` decode into this type.
     static constexpr bool accepts(oid t) noexcept { return t == type_oid; }
 
+    /// Appends the binary form of `v`.
     static boost::system::error_code encode_binary(write_buffer& out, const range<T>& v) {
         std::uint8_t flags = 0;
         if (auto ec = flags_of(v, flags)) return ec;
@@ -89,6 +105,7 @@ struct codec<range<T>> {
         }
         return {};
     }
+    /// Decodes the binary form of a value of server type `t`.
     static boost::system::error_code decode_binary(std::span<const std::byte> in, oid t,
                                                    range<T>& out) {
         if (!accepts(t)) return client_errc::type_mismatch;
@@ -98,6 +115,7 @@ struct codec<range<T>> {
             return codec<T>::decode_binary(from, range_oids<T>::subtype, to);
         });
     }
+    /// Appends the text form of `v`.
     static boost::system::error_code encode_text(std::string& out, const range<T>& v) {
         std::uint8_t flags = 0;
         if (auto ec = flags_of(v, flags)) return ec;
@@ -109,6 +127,7 @@ struct codec<range<T>> {
         detail::append_text_range(out, r);
         return {};
     }
+    /// Decodes the text form of a value of server type `t`.
     static boost::system::error_code decode_text(std::string_view in, oid t, range<T>& out) {
         if (!accepts(t)) return client_errc::type_mismatch;
         detail::text_range r;

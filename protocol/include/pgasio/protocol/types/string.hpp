@@ -24,6 +24,7 @@ template <class S>
 struct string_codec {
     /// Sent as text: the server casts it to varchar, bpchar or name where a parameter needs that.
     static constexpr oid type_oid = oids::text;
+    /// The array type whose elements are this type.
     static constexpr oid array_oid = oids::text_array;
     /// json and jsonb are not accepted: decode them with the json codec (json.hpp).
     static constexpr bool accepts(oid t) noexcept { return is_string_type(t); }
@@ -39,9 +40,11 @@ struct string_codec {
         out += v;
         return {};
     }
+    /// Decodes the binary form of a value of server type `t`.
     static boost::system::error_code decode_binary(std::span<const std::byte> in, oid t, S& out) {
         return decode_text({reinterpret_cast<const char*>(in.data()), in.size()}, t, out);
     }
+    /// Decodes the text form of a value of server type `t`.
     static boost::system::error_code decode_text(std::string_view in, oid t, S& out) {
         if (!accepts(t)) return client_errc::type_mismatch;
         out = S(in);
@@ -78,13 +81,18 @@ void append_char(std::string& out, char c);
 /// empty string for the zero byte, and "\ooo" for bytes with the high bit set.
 template <>
 struct codec<char> {
+    /// The type a parameter of this C++ type is sent as.
     static constexpr oid type_oid = oids::char_;
+    /// The array type whose elements are this type.
     static constexpr oid array_oid = oids::char_array;
+    /// Whether values of server type `t` decode into this type.
     static constexpr bool accepts(oid t) noexcept { return t == oids::char_; }
+    /// Appends the binary form of `v`.
     static boost::system::error_code encode_binary(write_buffer& out, const char& v) {
         out.put_u8(static_cast<std::uint8_t>(v));
         return {};
     }
+    /// Decodes the binary form of a value of server type `t`.
     static boost::system::error_code decode_binary(std::span<const std::byte> in, oid t,
                                                    char& out) noexcept {
         if (!accepts(t)) return client_errc::type_mismatch;
@@ -92,10 +100,12 @@ struct codec<char> {
         out = static_cast<char>(in[0]);
         return {};
     }
+    /// Appends the text form of `v`.
     static boost::system::error_code encode_text(std::string& out, const char& v) {
         detail::append_char(out, v);
         return {};
     }
+    /// Decodes the text form of a value of server type `t`.
     static boost::system::error_code decode_text(std::string_view in, oid t, char& out) noexcept {
         if (!accepts(t)) return client_errc::type_mismatch;
         return detail::parse_char(in, out);

@@ -18,6 +18,7 @@ namespace pgasio::protocol {
 ///          a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11
 /// @endcode
 struct uuid {
+    /// The 16 bytes, in the order the text form writes them.
     std::array<std::uint8_t, 16> bytes{};
 
     /// Byte-wise order, the order PostgreSQL sorts uuids in.
@@ -39,14 +40,19 @@ boost::system::error_code parse_uuid(std::string_view in, uuid& out) noexcept;
 /// 8-4-4-4-12 form, as the server writes it.
 template <>
 struct codec<uuid> {
+    /// The type a parameter of this C++ type is sent as.
     static constexpr oid type_oid = oids::uuid;
+    /// The array type whose elements are this type.
     static constexpr oid array_oid = oids::uuid_array;
+    /// Whether values of server type `t` decode into this type.
     static constexpr bool accepts(oid t) noexcept { return t == oids::uuid; }
+    /// Appends the binary form of `v`.
     static boost::system::error_code encode_binary(write_buffer& out, const uuid& v) {
         for (auto b : v.bytes)
             out.put_u8(b);
         return {};
     }
+    /// Decodes the binary form of a value of server type `t`.
     static boost::system::error_code decode_binary(std::span<const std::byte> in, oid t,
                                                    uuid& out) noexcept {
         if (!accepts(t)) return client_errc::type_mismatch;
@@ -55,7 +61,9 @@ struct codec<uuid> {
             out.bytes[i] = static_cast<std::uint8_t>(in[i]);
         return {};
     }
+    /// Appends the text form of `v`.
     static boost::system::error_code encode_text(std::string& out, const uuid& v);
+    /// Decodes the text form of a value of server type `t`.
     static boost::system::error_code decode_text(std::string_view in, oid t, uuid& out) noexcept {
         if (!accepts(t)) return client_errc::type_mismatch;
         return detail::parse_uuid(in, out);
