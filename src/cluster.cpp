@@ -11,25 +11,6 @@
 namespace pgasio {
 namespace {
 
-class cluster_category_impl final : public boost::system::error_category {
-public:
-    // A fixed identifier keeps equality across shared-library boundaries.
-    constexpr cluster_category_impl() noexcept
-        : error_category(0x70676173636c7573ULL) {}
-
-    const char* name() const noexcept override { return "pgasio.cluster"; }
-
-    std::string message(int ev) const override {
-        switch (static_cast<cluster_errc>(ev)) {
-        case cluster_errc::no_primary:
-            return "no member of the cluster is a reachable primary";
-        case cluster_errc::no_replica:
-            return "no replica of the cluster qualifies for reads";
-        }
-        return "unknown pgasio.cluster error";
-    }
-};
-
 // The configuration of one member's pool: the cluster's, with that host alone. Which server
 // it must be is the cluster's business, not the connection's.
 config member_config(const config& cfg, const host_spec& host) {
@@ -41,11 +22,6 @@ config member_config(const config& cfg, const host_spec& host) {
 }
 
 } // namespace
-
-const boost::system::error_category& cluster_category() noexcept {
-    static const cluster_category_impl category;
-    return category;
-}
 
 namespace detail {
 
@@ -75,7 +51,7 @@ void cluster_impl::request_recheck() {
 
 namespace {
 
-cluster_target no_target(cluster_impl& impl, cluster_errc code, std::string why) {
+cluster_target no_target(cluster_impl& impl, client_errc code, std::string why) {
     ++impl.counters.unroutable;
     return {nullptr, false, make_error_code(code), std::move(why)};
 }
@@ -100,14 +76,14 @@ cluster_target cluster_route(cluster_impl& impl, const intent& in) {
             return to_member(impl, i, false);
         }
         if (!in.token() && !impl.options.reads_fall_back_to_primary)
-            return no_target(impl, cluster_errc::no_replica,
+            return no_target(impl, client_errc::no_replica,
                              "no replica of the cluster qualifies for reads (all unreachable or "
                              "past the lag limits), and reads may not fall back to the primary");
     }
     if (!impl.primary) {
         // A replica may have been promoted since the last look.
         impl.request_recheck();
-        return no_target(impl, cluster_errc::no_primary,
+        return no_target(impl, client_errc::no_primary,
                          "no member of the cluster is a reachable primary (a re-check is on its "
                          "way)");
     }

@@ -127,6 +127,22 @@ config_builder& config_builder::health_check_interval(std::chrono::milliseconds 
     pool_.health_check_interval = t;
     return *this;
 }
+config_builder& config_builder::max_connecting(std::size_t connections) {
+    pool_.max_connecting = connections;
+    return *this;
+}
+config_builder& config_builder::leak_threshold(std::chrono::milliseconds t) {
+    pool_.leak_threshold = t;
+    return *this;
+}
+config_builder& config_builder::reset_query(std::string sql) {
+    pool_.reset_query = std::move(sql);
+    return *this;
+}
+config_builder& config_builder::thread_safe(bool on) {
+    pool_.thread_safe = on;
+    return *this;
+}
 
 config_builder& config_builder::add_replica(std::string_view url_or_host) {
     replicas_.emplace_back(url_or_host);

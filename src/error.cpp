@@ -56,7 +56,7 @@ bool is_fatal(const error_code& ec) noexcept {
         case client_errc::pool_timeout:
         case client_errc::pool_closed:
         case client_errc::no_primary:
-        case client_errc::no_eligible_replica:
+        case client_errc::no_replica:
             return false;
         default:
             return true;

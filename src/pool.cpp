@@ -584,6 +584,14 @@ pool::~pool() {
     if (impl_) impl_->shut_down();
 }
 
+pool& pool::operator=(pool&& other) noexcept {
+    if (this != &other) {
+        if (impl_) impl_->shut_down();
+        impl_ = std::move(other.impl_);
+    }
+    return *this;
+}
+
 pool::executor_type pool::get_executor() const noexcept {
     return impl_->executor;
 }

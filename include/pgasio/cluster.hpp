@@ -17,9 +17,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/system/error_category.hpp>
-#include <boost/system/is_error_code_enum.hpp>
-#include <fmt/core.h>
+#include <fmt/format.h> // formatter<string_view>::format, which the formatters below use
 
 #include <chrono>
 #include <cstdint>
@@ -31,20 +29,6 @@
 #include <vector>
 
 namespace pgasio {
-
-/// Why a cluster could not route a request. The numeric values are stable.
-enum class cluster_errc : int {
-    no_primary = 1, ///< no reachable member is the primary (writes, and reads that need it)
-    no_replica,     ///< no replica qualifies for a read, and reads may not fall back to the primary
-};
-
-/// The category of cluster_errc values: name "pgasio.cluster".
-const boost::system::error_category& cluster_category() noexcept;
-
-/// Makes an error_code from a cluster_errc (found by argument-dependent lookup).
-inline error_code make_error_code(cluster_errc e) noexcept {
-    return {static_cast<int>(e), cluster_category()};
-}
 
 /// Where a request goes. The default rule: `execute` and transactions that may write go to the
 /// primary, `query` to a replica; an intent given to the call overrides it.
@@ -88,7 +72,7 @@ struct cluster_options {
     /// takes no reads until it catches up. Zero: no limit.
     std::chrono::milliseconds max_lag{std::chrono::seconds(10)};
     /// When no replica qualifies for a read: true, it goes to the primary (counted in
-    /// cluster_stats::fallbacks); false, it fails with cluster_errc::no_replica.
+    /// cluster_stats::fallbacks); false, it fails with client_errc::no_replica.
     bool reads_fall_back_to_primary = true;
     /// The bound of each member's probe (role, lag, latency) in re-checks and health checks.
     /// A probe runs on a connection leased from the member's pool: a member whose every
@@ -119,7 +103,7 @@ struct cluster_stats {
     std::uint64_t fallbacks = 0;        ///< reads that went to the primary for want of a replica
     std::uint64_t failovers = 0;        ///< times another member became the primary
     std::uint64_t rechecks = 0;         ///< times every member was probed
-    std::uint64_t unroutable = 0;       ///< requests failed with a cluster_errc
+    std::uint64_t unroutable = 0;       ///< requests failed with a client_errc
     std::vector<member_status> members; ///< every member, in configuration order
 };
 
@@ -154,7 +138,7 @@ struct cluster_target {
 };
 // Where a request with intent `in` goes now (counted in the cluster's statistics).
 cluster_target cluster_route(cluster_impl& impl, const intent& in);
-// The pool `in` routes to; throws pgasio::error with the cluster_errc when there is none.
+// The pool `in` routes to; throws pgasio::error with the client_errc when there is none.
 pool& cluster_route_or_throw(cluster_impl& impl, const intent& in);
 boost::asio::any_io_executor cluster_executor(const cluster_impl& impl) noexcept;
 boost::asio::awaitable<wal_lsn> cluster_write_position(std::shared_ptr<cluster_impl> impl);
@@ -170,7 +154,7 @@ boost::asio::awaitable<void> cluster_close(std::shared_ptr<cluster_impl> impl,
 void cluster_request_done(cluster_impl& impl, const cluster_target& target,
                           const error_code& ec) noexcept;
 
-// Completes a request that could not be routed with the cluster_errc `target` gives, its
+// Completes a request that could not be routed with the client_errc `target` gives, its
 // explanation in the caller's diagnostics; on the handler's executor, through `ex`, never inline.
 template <class Value, class Handler>
 void fail_unrouted(Handler&& handler, const op_settings& op, const boost::asio::any_io_executor& ex,
@@ -238,6 +222,7 @@ struct cluster_observer {
 /// @endcode
 class cluster {
 public:
+    /// The executor the cluster's own work and its pools run on.
     using executor_type = boost::asio::any_io_executor;
 
     /// A cluster of `cfg`'s hosts and replicas (config::replicas), each with a pool of its
@@ -248,6 +233,7 @@ public:
     cluster(executor_type ex, config cfg, cluster_options options = {});
     /// Stops the re-checks; the pools close at once when the last operation has finished.
     ~cluster();
+    /// Takes `other`'s cluster; `other` is left empty (only destruction and assignment).
     cluster(cluster&&) noexcept = default;
     /// Lets go of this cluster as the destructor does, then takes `other`'s.
     cluster& operator=(cluster&& other) noexcept;
@@ -260,7 +246,7 @@ public:
     cluster_stats stats() const;
 
     /// pool::async_query on a replica that qualifies (intent::read()). Completion signature:
-    /// void(error_code, result). Errors: the pool's, and cluster_errc::no_primary / no_replica
+    /// void(error_code, result). Errors: the pool's, and client_errc::no_primary / no_replica
     /// when there is nowhere to send it.
     template <class... Args>
     auto async_query(std::string_view sql, Args&&... args) {
@@ -311,7 +297,7 @@ public:
     /// The primary's WAL position now: taken after a write has returned, a token for
     /// intent::read_your_writes (every transaction committed before is at or before it).
     /// Completion signature: void(std::exception_ptr, wal_lsn); the exception is a
-    /// pgasio::error (cluster_errc::no_primary, or the query's).
+    /// pgasio::error (client_errc::no_primary, or the query's).
     template <class Token = boost::asio::deferred_t>
     auto async_write_position(Token&& token = {}) {
         return boost::asio::co_spawn(get_executor(), detail::cluster_write_position(impl_),
@@ -320,7 +306,7 @@ public:
 
     /// pool::async_acquire on the member `in` says (the primary by default): a connection for
     /// the caller alone. Completion signature: void(std::exception_ptr, pooled_connection); the
-    /// exception is a pgasio::error (a cluster_errc, or the pool's).
+    /// exception is a pgasio::error (a client_errc, or the pool's).
     template <class Token = boost::asio::deferred_t>
     auto async_acquire(const intent& in = intent::write(), Token&& token = {}) {
         return boost::asio::co_spawn(get_executor(), detail::cluster_acquire(impl_, in),
@@ -381,7 +367,7 @@ private:
     }
 
     // Runs `op(pool, sql, params..., token)` on the pool the intent routes to, or fails the
-    // caller with the cluster_errc that says why there is none.
+    // caller with the client_errc that says why there is none.
     template <class Signature, class Op>
     struct routed_initiation;
     template <class Value, class Op>
@@ -430,9 +416,6 @@ struct fmt::formatter<pgasio::cluster_health> : fmt::formatter<std::string_view>
         return fmt::formatter<std::string_view>::format(pgasio::to_string(health), ctx);
     }
 };
-
-template <>
-struct boost::system::is_error_code_enum<pgasio::cluster_errc> : std::true_type {};
 
 // A routed request's handler keeps the caller's executor, cancellation slot and allocator.
 template <template <class, class> class Associator, class Handler, class DefaultCandidate>

@@ -47,10 +47,11 @@ struct host_spec {
     /// True when the connection goes through a unix socket: no hostaddr, and host starts with '/'
     /// or '@'.
     [[nodiscard]] bool is_unix_socket() const noexcept;
-    /// The socket file `<host>/.s.PGSQL.<port>` (for an '@' host, the caller replaces the '@' by
+    /// The socket file HOST/.s.PGSQL.PORT (for an '@' host, the caller replaces the '@' by
     /// the NUL byte that marks Linux's abstract namespace). Meaningful when is_unix_socket().
     [[nodiscard]] std::string unix_socket_path() const;
 
+    /// Equal when every field is.
     friend bool operator==(const host_spec&, const host_spec&) = default;
 };
 
@@ -141,6 +142,7 @@ public:
     /// True when every method is allowed.
     [[nodiscard]] constexpr bool is_all() const noexcept { return bits_ == all_bits; }
 
+    /// Equal when both allow the same methods.
     friend constexpr bool operator==(auth_method_set, auth_method_set) = default;
 
 private:
@@ -332,6 +334,7 @@ struct config {
     /// left out, values are quoted when needed.
     [[nodiscard]] std::string to_string() const;
 
+    /// Equal when every setting is (the password compared as a secret_string is).
     friend bool operator==(const config&, const config&) = default;
 };
 
@@ -385,6 +388,14 @@ public:
     config_builder& max_lifetime(std::chrono::milliseconds lifetime);
     /// Sets pool.health_check_interval.
     config_builder& health_check_interval(std::chrono::milliseconds interval);
+    /// Sets pool.max_connecting.
+    config_builder& max_connecting(std::size_t connections);
+    /// Sets pool.leak_threshold.
+    config_builder& leak_threshold(std::chrono::milliseconds threshold);
+    /// Sets pool.reset_query (e.g. "DISCARD ALL").
+    config_builder& reset_query(std::string sql);
+    /// Sets pool.thread_safe.
+    config_builder& thread_safe(bool on);
 
     /// Adds replicas (config::replicas): every host of `url_or_host`, either a URI
     /// (`postgresql://replica1:5433/db`, several hosts as in any URI:

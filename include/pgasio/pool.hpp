@@ -80,6 +80,7 @@ using leak_handler =
 /// @endcode
 class pool {
 public:
+    /// The executor the pool's own work (and, unless thread_safe, its connections) runs on.
     using executor_type = boost::asio::any_io_executor;
 
     /// A pool of connections made with `cfg` (copied), running on `ex`; it starts opening
@@ -93,8 +94,10 @@ public:
         : pool(executor_type(ctx.get_executor()), std::move(cfg)) {}
     /// Closes every connection at once (see the class comment).
     ~pool();
+    /// Takes `other`'s pool; `other` is left empty (only destruction and assignment).
     pool(pool&&) noexcept = default;
-    pool& operator=(pool&&) noexcept = default;
+    /// Closes this pool's connections at once (as the destructor), then takes `other`'s.
+    pool& operator=(pool&& other) noexcept;
     pool(const pool&) = delete;
     pool& operator=(const pool&) = delete;
 

@@ -50,6 +50,7 @@ struct pool_options {
     /// pool's operations may be started from any thread either way.
     bool thread_safe = false;
 
+    /// Equal when every field is.
     friend bool operator==(const pool_options&, const pool_options&) = default;
 };
 

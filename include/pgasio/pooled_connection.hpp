@@ -43,10 +43,12 @@ class pooled_connection {
 public:
     /// An empty handle (valid() is false).
     pooled_connection() noexcept = default;
+    /// Takes `other`'s connection; `other` becomes empty.
     pooled_connection(pooled_connection&& other) noexcept
         : pool_(std::move(other.pool_))
         , slot_(std::move(other.slot_))
         , conn_(std::exchange(other.conn_, nullptr)) {}
+    /// Gives back the connection held (if any), then takes `other`'s.
     pooled_connection& operator=(pooled_connection&& other) noexcept {
         if (this != &other) {
             release();

@@ -44,6 +44,7 @@ public:
     /// The server's text form, upper-case hex without leading zeros: `16/B374D848`, `0/0`.
     [[nodiscard]] std::string to_string() const;
 
+    /// Positions compare as the WAL orders them (an earlier position is less).
     friend constexpr auto operator<=>(wal_lsn, wal_lsn) noexcept = default;
 
     /// The bytes of WAL from `b` to `a`: negative when `a` is before `b`.

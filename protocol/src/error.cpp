@@ -140,7 +140,7 @@ const char* describe(client_errc e) noexcept {
         return "the pool is closing or closed: it takes no more operations";
     case client_errc::no_primary:
         return "no member of the cluster is a primary server at the moment";
-    case client_errc::no_eligible_replica:
+    case client_errc::no_replica:
         return "no replica is healthy and close enough to the primary for the read, and "
                "reads may not fall back to the primary";
     case client_errc::description_changed:

@@ -31,7 +31,7 @@ check() {
   fi
 }
 
-check "--help lists the commands" 0 'query.*copy-in.*copy-out.*trace' '' -- "$pgasio" --help
+check "--help lists the commands" 0 'query.*copy-in.*copy-out.*trace.*health' '' -- "$pgasio" --help
 check "no command is a usage error" 2 '' 'usage: pgasio' -- "$pgasio"
 check "an unknown command is a usage error" 2 '' "unknown command 'nope'" -- "$pgasio" nope
 check "query --help" 0 'usage: pgasio query.*--csv.*--json' '' -- "$pgasio" query --help
@@ -85,6 +85,14 @@ if grep -q "$PGASIO_TEST_SCRAM_PASSWORD" "$work/out"; then
 fi
 check "trace shows the server's error" 1 'S->C  ErrorResponse ERROR 42P01' 'ERROR:  42P01' -- \
   "$pgasio" trace "$url" "SELECT * FROM no_such_table"
+
+# The health check of the primary and its replica.
+check "health names the primary and the standby with its lag, and exits 0" 0 \
+  "^healthy latency=[0-9]+[^ ]+\n  primary [^ ]+:$PGASIO_TEST_PRIMARY_PORT latency=[0-9]+[^ ]+ wal=[0-9A-F]+/[0-9A-F]+ pool: .*\n  standby [^ ]+:$PGASIO_TEST_REPLICA_PORT latency=[0-9]+[^ ]+ lag=[0-9]+ bytes, [0-9.]+ s" '' -- \
+  "$pgasio" health "$url" "$PGASIO_TEST_REPLICA_URL"
+check "health without a reachable primary exits 1" 1 \
+  "^unhealthy .*\n  standby [^ ]+:$PGASIO_TEST_REPLICA_PORT" '' -- \
+  "$pgasio" health --timeout 2000 "$PGASIO_TEST_REPLICA_URL"
 
 # Settings from PG* variables and the password file, as psql takes them.
 check "settings from PG* variables" 0 'pgasio_scram' '' -- \

@@ -3,8 +3,10 @@
 // the examples use without defining them.
 #pragma once
 
+#include <pgasio/cluster.hpp>
 #include <pgasio/connection.hpp>
 #include <pgasio/insert_unnest.hpp>
+#include <pgasio/pool.hpp>
 #include <pgasio/transaction.hpp>
 
 #include <boost/asio/as_tuple.hpp>

@@ -156,7 +156,7 @@ TEST_CASE("cluster: a replica past the lag limit takes no reads until it catches
 
             co_await wait_for(strict_db, lagging);
             auto [ec, rows] = co_await strict_db.async_query("SELECT 1", nothrow);
-            CHECK(ec == pgasio::cluster_errc::no_replica);
+            CHECK(ec == pgasio::client_errc::no_replica);
             CHECK(strict_db.stats().unroutable == 1);
         });
 
@@ -250,7 +250,7 @@ TEST_CASE("cluster: an unreachable primary makes the cluster look again") {
         CHECK(stats.members[1].role == server_role::standby);
         // Known now: no member is the primary. Each write fails at once and asks for a look.
         std::tie(ec, n) = co_await db.async_execute("SELECT 1", nothrow);
-        CHECK(ec == pgasio::cluster_errc::no_primary);
+        CHECK(ec == pgasio::client_errc::no_primary);
         stats = co_await wait_for(db, [](const auto& s) { return s.rechecks >= 3; });
         CHECK(stats.rechecks == 3);
         CHECK(stats.unroutable == 1);

@@ -544,6 +544,10 @@ TEST_CASE("config: builder") {
                        .idle_timeout(1min)
                        .max_lifetime(2h)
                        .health_check_interval(15s)
+                       .max_connecting(3)
+                       .leak_threshold(1min)
+                       .reset_query("DISCARD ALL")
+                       .thread_safe(true)
                        .application_name("new")
                        .sslmode(pgasio::ssl_mode::require)
                        .connect_timeout(1s)
@@ -561,7 +565,8 @@ TEST_CASE("config: builder") {
         CHECK(cfg->statement_timeout == 2500ms);
         CHECK(cfg->password.reveal() == "pw");
         CHECK(cfg->target_session_attrs == pgasio::session_attrs::read_write);
-        CHECK(cfg->pool == pgasio::pool_options{2, 50, 10s, 5s, 1min, 2h, 15s, 2, 0ms, "", false});
+        CHECK(cfg->pool ==
+              pgasio::pool_options{2, 50, 10s, 5s, 1min, 2h, 15s, 3, 1min, "DISCARD ALL", true});
     }
     SECTION("user and dbname, with dbname defaulting to the user given") {
         auto cfg = config::builder().env(test_env()).user("u1").build();

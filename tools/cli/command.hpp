@@ -24,5 +24,6 @@ int query_command(std::span<const std::string> args);
 int copy_in_command(std::span<const std::string> args);
 int copy_out_command(std::span<const std::string> args);
 int trace_command(std::span<const std::string> args);
+int health_command(std::span<const std::string> args);
 
 } // namespace pgasio::cli

@@ -11,12 +11,14 @@
 namespace pgasio::cli {
 
 std::span<const command> commands() {
-    static const std::array<command, 4> all{{
+    static const std::array<command, 5> all{{
         {"query", "run one SQL statement and print its rows (table, --csv, --json)", query_command},
         {"copy-in", "copy a CSV (or text) file into a table, with progress", copy_in_command},
         {"copy-out", "copy a table out to a file or stdout, with progress", copy_out_command},
         {"trace", "run a statement and print every protocol message, decoded, with timings",
          trace_command},
+        {"health", "probe a primary and its replicas: roles, latency, replication lag",
+         health_command},
     }};
     return all;
 }

@@ -83,7 +83,7 @@ enum class client_errc : int {
     pool_timeout,        ///< no pooled connection became available within acquire_timeout
     pool_closed,         ///< an operation on a pool that is closing or closed
     no_primary,          ///< no member of a cluster is a primary (writes cannot go anywhere)
-    no_eligible_replica, ///< no replica qualifies for a read, and falling back is not allowed
+    no_replica,          ///< no replica qualifies for a read, and falling back is not allowed
 
     // Type codecs (a value could not be encoded or decoded).
     unexpected_null = 300, ///< NULL where the target type cannot hold it
