@@ -44,7 +44,7 @@ clock::duration jittered_lifetime(std::chrono::milliseconds lifetime) {
     return std::chrono::duration_cast<clock::duration>(lifetime * factor(rng));
 }
 
-void default_leak_report(const std::source_location& where, std::chrono::milliseconds held) {
+void default_leak_report(const boost::source_location& where, std::chrono::milliseconds held) {
     fmt::print(stderr,
                "pgasio: a pooled connection acquired at {}:{} ({}) has been held for {} "
                "(pool_options::leak_threshold)\n",
@@ -143,7 +143,7 @@ std::shared_ptr<pool_slot> pool_impl::new_slot() const {
 }
 
 connection* pool_impl::lease_now(std::shared_ptr<pool_slot>& slot,
-                                 const std::source_location& where) {
+                                 const boost::source_location& where) {
     std::lock_guard lock(mutex_);
     if (closing_ || !waiters_.empty()) return nullptr; // first come, first served
     slot = least_loaded(true);
@@ -154,7 +154,7 @@ connection* pool_impl::lease_now(std::shared_ptr<pool_slot>& slot,
     return &slot->conn;
 }
 
-void pool_impl::lease(pool_slot& slot, clock::time_point now, const std::source_location& where) {
+void pool_impl::lease(pool_slot& slot, clock::time_point now, const boost::source_location& where) {
     slot.st = pool_slot::state::leased;
     slot.leased_at = now;
     slot.leased_where = where;
@@ -427,7 +427,7 @@ asio::awaitable<void> pool_impl::open_one(std::shared_ptr<pool_slot> slot) {
 }
 
 void pool_impl::tidy(outcomes& o,
-                     std::vector<std::pair<std::source_location, clock::duration>>& leaks) {
+                     std::vector<std::pair<boost::source_location, clock::duration>>& leaks) {
     const auto now = clock::now();
     const auto& opt = cfg.pool;
     // Waiters past acquire_timeout (the queue is in arrival order: the oldest first).
@@ -495,7 +495,7 @@ asio::awaitable<void> pool_impl::maintain() {
     auto self = shared_from_this(); // alive while the loop runs
     for (;;) {
         outcomes o;
-        std::vector<std::pair<std::source_location, clock::duration>> leaks;
+        std::vector<std::pair<boost::source_location, clock::duration>> leaks;
         leak_handler report;
         clock::time_point at;
         {
@@ -615,7 +615,7 @@ pool::shared_pick pool::pick_shared(detail::pool_impl& impl) {
 }
 
 connection* pool::lease_now(detail::pool_impl& impl, std::shared_ptr<detail::pool_slot>& slot,
-                            const std::source_location& where) {
+                            const boost::source_location& where) {
     return impl.lease_now(slot, where);
 }
 

@@ -9,12 +9,12 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
+#include <boost/assert/source_location.hpp>
 #include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
-#include <source_location>
 #include <string>
 #include <vector>
 
@@ -48,7 +48,7 @@ struct pool_slot {
     clock::time_point opened_at{};
     clock::time_point expires_at = clock::time_point::max(); ///< max_lifetime, with jitter
     clock::time_point leased_at{};
-    std::source_location leased_where{};
+    boost::source_location leased_where{};
     bool leak_reported = false;
     // Without the lock (touched as each shared request is answered):
     /// Shared requests (and the pool's own checks) routed here, not answered yet.
@@ -80,7 +80,7 @@ public:
     connection* pick_shared(std::shared_ptr<pool_slot>& slot);
     /// An idle connection leased at once, when no one waits and it needs no check first (null
     /// otherwise: the caller waits).
-    connection* lease_now(std::shared_ptr<pool_slot>& slot, const std::source_location& where);
+    connection* lease_now(std::shared_ptr<pool_slot>& slot, const boost::source_location& where);
     /// Serves `w` as soon as a connection is there (posted, never inline, for a lease).
     void wait(std::unique_ptr<pool_waiter> w);
     /// A lease came back.
@@ -122,7 +122,7 @@ private:
     std::shared_ptr<pool_slot> least_loaded(bool idle_only) const;
     std::shared_ptr<pool_slot> pick_for_lease();
     /// Marks `slot` leased from `now`, acquired at `where`.
-    void lease(pool_slot& slot, clock::time_point now, const std::source_location& where);
+    void lease(pool_slot& slot, clock::time_point now, const boost::source_location& where);
     /// Hands connections to the waiters that can have one, and opens more when they are owed.
     void dispatch(outcomes& o);
     void open_more(outcomes& o);
@@ -135,7 +135,7 @@ private:
     /// Takes `s` out of the pool: it will be closed.
     void retire(const std::shared_ptr<pool_slot>& s, outcomes& o);
     /// Housekeeping: timed-out waiters, broken, idle and expired connections, leaks, pings.
-    void tidy(outcomes& o, std::vector<std::pair<std::source_location, clock::duration>>& leaks);
+    void tidy(outcomes& o, std::vector<std::pair<boost::source_location, clock::duration>>& leaks);
     std::string state_text() const;
     std::size_t count(pool_slot::state st) const;
     bool has_shared_waiter() const;

@@ -15,10 +15,10 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
 
+#include <boost/assert/source_location.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <source_location>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -36,7 +36,7 @@ using credential_provider = std::function<boost::asio::awaitable<secret_string>(
 /// Called once for each lease held past pool_options::leak_threshold, with where it was
 /// acquired and how long it has been held so far.
 using leak_handler =
-    std::function<void(const std::source_location& where, std::chrono::milliseconds held)>;
+    std::function<void(const boost::source_location& where, std::chrono::milliseconds held)>;
 
 /// A pool of connections to the server(s) of one configuration, used in two ways:
 ///
@@ -180,8 +180,7 @@ public:
     /// pool_closed, operation_aborted when the wait is cancelled. `where` is reported if the
     /// lease leaks (pool_options::leak_threshold).
     template <class Token = default_token>
-    auto async_acquire(Token&& token = {},
-                       std::source_location where = std::source_location::current()) {
+    auto async_acquire(Token&& token = {}, boost::source_location where = BOOST_CURRENT_LOCATION) {
         return boost::asio::async_initiate<Token, void(error_code, pooled_connection)>(
             acquire_initiation{impl_}, token, detail::op_settings{}, where);
     }
@@ -241,7 +240,7 @@ private:
     // An idle connection leased at once (null when the caller has to wait, or the connection
     // has to be checked first).
     static connection* lease_now(detail::pool_impl& impl, std::shared_ptr<detail::pool_slot>& slot,
-                                 const std::source_location& where);
+                                 const boost::source_location& where);
     // Queues `w` (or fails it when the pool is closed).
     static void wait(const std::shared_ptr<detail::pool_impl>& impl,
                      std::unique_ptr<detail::pool_waiter> w);
@@ -291,7 +290,7 @@ private:
         std::shared_ptr<detail::pool_impl> impl;
         template <class Handler>
         void operator()(Handler&& handler, const detail::op_settings& op,
-                        std::source_location where) const {
+                        boost::source_location where) const {
             std::shared_ptr<detail::pool_slot> slot;
             if (connection* conn = lease_now(*impl, slot, where))
                 return detail::hand_lease(handler, impl, std::move(slot), *conn);

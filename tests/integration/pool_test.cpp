@@ -314,11 +314,12 @@ TEST_CASE("pool: a leaked lease is reported once, with where it was acquired") {
         cfg.pool.leak_threshold = 200ms;
         pgasio::pool db(ex, cfg);
         std::vector<std::pair<std::string, std::chrono::milliseconds>> reports;
-        db.set_leak_handler([&](const std::source_location& where, std::chrono::milliseconds held) {
-            reports.emplace_back(
-                std::string(where.file_name()) + ":" + std::to_string(where.line()), held);
-        });
-        const auto line = std::source_location::current().line() + 1;
+        db.set_leak_handler(
+            [&](const boost::source_location& where, std::chrono::milliseconds held) {
+                reports.emplace_back(
+                    std::string(where.file_name()) + ":" + std::to_string(where.line()), held);
+            });
+        const auto line = __LINE__ + 1;
         auto conn = co_await db.async_acquire();
         co_await sleep_for(2500ms);
         REQUIRE(reports.size() == 1);

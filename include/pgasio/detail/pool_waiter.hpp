@@ -13,9 +13,9 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
 
+#include <boost/assert/source_location.hpp>
 #include <chrono>
 #include <memory>
-#include <source_location>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -74,7 +74,7 @@ struct pool_stream_op {
 /// is not leased will do, and several may share one) or an acquire (a connection of its own).
 class pool_waiter {
 public:
-    pool_waiter(bool for_lease, const op_settings& settings, std::source_location from) noexcept
+    pool_waiter(bool for_lease, const op_settings& settings, boost::source_location from) noexcept
         : exclusive(for_lease)
         , op(settings)
         , where(from) {}
@@ -96,7 +96,7 @@ public:
 
     const bool exclusive;
     const op_settings op;
-    const std::source_location where; ///< where an acquire was asked for (leak reports)
+    const boost::source_location where; ///< where an acquire was asked for (leak reports)
     std::chrono::steady_clock::time_point since{}; ///< when it started waiting (set by the pool)
 };
 
@@ -159,7 +159,7 @@ void hand_lease(Handler& handler, const std::shared_ptr<pool_impl>& pool,
 template <class Handler>
 class lease_waiter final : public pool_waiter {
 public:
-    lease_waiter(Handler handler, const op_settings& settings, std::source_location from)
+    lease_waiter(Handler handler, const op_settings& settings, boost::source_location from)
         : pool_waiter(true, settings, from)
         , handler_(std::move(handler)) {}
 
