@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     asio::io_context ctx;
-    asio::co_spawn(ctx, demo(argv[1], argc > 2 ? argv[2] : ""), [](std::exception_ptr e) {
+    asio::co_spawn(ctx, demo(argv[1], argc > 2 ? argv[2] : ""), [](const std::exception_ptr& e) {
         if (e) std::rethrow_exception(e);
     });
     ctx.run();

@@ -91,7 +91,7 @@ int main(int argc, char** argv) {
     }
     asio::io_context ctx;
     std::exception_ptr failure;
-    asio::co_spawn(ctx, tour(argv[1]), [&](std::exception_ptr e) { failure = e; });
+    asio::co_spawn(ctx, tour(argv[1]), [&](const std::exception_ptr& e) { failure = e; });
     ctx.run();
     if (failure) {
         try {

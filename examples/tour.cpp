@@ -139,7 +139,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     asio::io_context ctx;
-    asio::co_spawn(ctx, tour(argv[1]), [](std::exception_ptr e) {
+    asio::co_spawn(ctx, tour(argv[1]), [](const std::exception_ptr& e) {
         if (e) std::rethrow_exception(e);
     });
     ctx.run();

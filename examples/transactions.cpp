@@ -88,7 +88,7 @@ asio::awaitable<void> run(std::string url) {
                            total[0].get<std::int64_t>(0));
                 audited = true;
             },
-            [](std::exception_ptr e) {
+            [](const std::exception_ptr& e) {
                 if (e) std::rethrow_exception(e);
             });
         // Long enough for the other coroutine's query to have run, were it not held back.
@@ -192,7 +192,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     asio::io_context ctx;
-    asio::co_spawn(ctx, run(argv[1]), [](std::exception_ptr e) {
+    asio::co_spawn(ctx, run(argv[1]), [](const std::exception_ptr& e) {
         if (e) std::rethrow_exception(e);
     });
     ctx.run();

@@ -147,7 +147,7 @@ boost::asio::awaitable<void> cluster_close(std::shared_ptr<cluster_impl> impl,
 
 } // namespace detail
 
-cluster::cluster(executor_type ex, config cfg, cluster_options options)
+cluster::cluster(executor_type ex, const config& cfg, cluster_options options)
     : impl_(std::make_shared<detail::cluster_impl>(std::move(ex), cfg, options)) {
     boost::asio::co_spawn(impl_->strand, detail::recheck_loop(impl_), boost::asio::detached);
 }

@@ -61,45 +61,45 @@ std::optional<config_error> check_replica_settings(const raw_options& raw, const
 config_builder::config_builder(std::string conninfo)
     : conninfo_(std::move(conninfo)) {}
 
-config_builder& config_builder::env(environment e) {
-    env_ = std::move(e);
+config_builder& config_builder::env(environment env) {
+    env_ = std::move(env);
     return *this;
 }
 
-config_builder& config_builder::set(std::string key_name, std::string value) {
-    settings_.emplace_back(std::move(key_name), std::move(value));
+config_builder& config_builder::set(std::string key, std::string value) {
+    settings_.emplace_back(std::move(key), std::move(value));
     return *this;
 }
 
-config_builder& config_builder::password(secret_string pw) {
-    password_ = std::move(pw);
+config_builder& config_builder::password(secret_string password) {
+    password_ = std::move(password);
     has_password_ = true;
     return *this;
 }
 
-config_builder& config_builder::user(std::string v) {
-    return set("user", std::move(v));
+config_builder& config_builder::user(std::string user) {
+    return set("user", std::move(user));
 }
-config_builder& config_builder::dbname(std::string v) {
-    return set("dbname", std::move(v));
+config_builder& config_builder::dbname(std::string dbname) {
+    return set("dbname", std::move(dbname));
 }
-config_builder& config_builder::application_name(std::string v) {
-    return set("application_name", std::move(v));
+config_builder& config_builder::application_name(std::string name) {
+    return set("application_name", std::move(name));
 }
-config_builder& config_builder::sslmode(ssl_mode m) {
-    return set("sslmode", std::string(pgasio::to_string(m)));
+config_builder& config_builder::sslmode(ssl_mode mode) {
+    return set("sslmode", std::string(pgasio::to_string(mode)));
 }
-config_builder& config_builder::connect_timeout(std::chrono::seconds t) {
-    return set("connect_timeout", std::to_string(t.count()));
+config_builder& config_builder::connect_timeout(std::chrono::seconds timeout) {
+    return set("connect_timeout", std::to_string(timeout.count()));
 }
-config_builder& config_builder::statement_timeout(std::chrono::milliseconds t) {
-    return set("statement_timeout", std::to_string(t.count()));
+config_builder& config_builder::statement_timeout(std::chrono::milliseconds timeout) {
+    return set("statement_timeout", std::to_string(timeout.count()));
 }
-config_builder& config_builder::statement_cache_capacity(std::size_t n) {
-    return set("statement_cache_capacity", std::to_string(n));
+config_builder& config_builder::statement_cache_capacity(std::size_t capacity) {
+    return set("statement_cache_capacity", std::to_string(capacity));
 }
-config_builder& config_builder::default_query_exec_mode(query_exec_mode m) {
-    return set("default_query_exec_mode", std::string(pgasio::to_string(m)));
+config_builder& config_builder::default_query_exec_mode(query_exec_mode mode) {
+    return set("default_query_exec_mode", std::string(pgasio::to_string(mode)));
 }
 config_builder& config_builder::pool_size(std::size_t min_connections,
                                           std::size_t max_connections) {
@@ -107,32 +107,32 @@ config_builder& config_builder::pool_size(std::size_t min_connections,
     pool_.max_connections = max_connections;
     return *this;
 }
-config_builder& config_builder::query_timeout(std::chrono::milliseconds t) {
-    pool_.query_timeout = t;
+config_builder& config_builder::query_timeout(std::chrono::milliseconds timeout) {
+    pool_.query_timeout = timeout;
     return *this;
 }
-config_builder& config_builder::acquire_timeout(std::chrono::milliseconds t) {
-    pool_.acquire_timeout = t;
+config_builder& config_builder::acquire_timeout(std::chrono::milliseconds timeout) {
+    pool_.acquire_timeout = timeout;
     return *this;
 }
-config_builder& config_builder::idle_timeout(std::chrono::milliseconds t) {
-    pool_.idle_timeout = t;
+config_builder& config_builder::idle_timeout(std::chrono::milliseconds timeout) {
+    pool_.idle_timeout = timeout;
     return *this;
 }
-config_builder& config_builder::max_lifetime(std::chrono::milliseconds t) {
-    pool_.max_lifetime = t;
+config_builder& config_builder::max_lifetime(std::chrono::milliseconds lifetime) {
+    pool_.max_lifetime = lifetime;
     return *this;
 }
-config_builder& config_builder::health_check_interval(std::chrono::milliseconds t) {
-    pool_.health_check_interval = t;
+config_builder& config_builder::health_check_interval(std::chrono::milliseconds interval) {
+    pool_.health_check_interval = interval;
     return *this;
 }
 config_builder& config_builder::max_connecting(std::size_t connections) {
     pool_.max_connecting = connections;
     return *this;
 }
-config_builder& config_builder::leak_threshold(std::chrono::milliseconds t) {
-    pool_.leak_threshold = t;
+config_builder& config_builder::leak_threshold(std::chrono::milliseconds threshold) {
+    pool_.leak_threshold = threshold;
     return *this;
 }
 config_builder& config_builder::reset_query(std::string sql) {

@@ -7,8 +7,10 @@ namespace pgasio {
 
 environment process_environment() {
     return [](std::string_view name) -> std::optional<std::string> {
-        // getenv needs a NUL-terminated name.
-        const char* value = std::getenv(std::string(name).c_str());
+        // getenv needs a NUL-terminated name. Not safe against a concurrent setenv, which is
+        // the environment's own contract (libpq reads it the same way); reading the process
+        // environment is what this function is for.
+        const char* value = std::getenv(std::string(name).c_str()); // NOLINT(concurrency-mt-unsafe)
         if (value == nullptr) return std::nullopt;
         return std::string(value);
     };

@@ -215,8 +215,8 @@ std::ostream& operator<<(std::ostream& os, const pool_options& options) {
     return os << to_string(options);
 }
 
-std::string_view to_string(query_exec_mode v) noexcept {
-    return find_name(exec_modes, v);
+std::string_view to_string(query_exec_mode mode) noexcept {
+    return find_name(exec_modes, mode);
 }
 std::string_view to_string(ssl_mode v) noexcept {
     return find_name(ssl_modes, v);

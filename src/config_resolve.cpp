@@ -187,10 +187,13 @@ bool is_utf8_name(std::string_view v) {
 
 // ---- the config, one group of settings at a time ----
 
+// `var` is the name of the variable it declares, which cannot be parenthesised.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define PGASIO_TRY(var, expr)                                                                      \
     auto var##_result = (expr);                                                                    \
     if (!var##_result) return var##_result.error();                                                \
     auto var = *var##_result
+// NOLINTEND(bugprone-macro-parentheses)
 
 // The default files under the home directory.
 struct home_files {

@@ -355,7 +355,7 @@ public:
 
 private:
     struct state {
-        explicit state(asio::any_io_executor ex)
+        explicit state(const asio::any_io_executor& ex)
             : timer(ex) {}
         asio::steady_timer timer;
         bool finished = false;

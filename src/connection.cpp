@@ -13,7 +13,7 @@ namespace pgasio {
 using detail::connection_impl;
 using detail::spawn;
 
-connection::connection(executor_type ex)
+connection::connection(const executor_type& ex)
     : impl_(std::make_shared<connection_impl>(ex)) {}
 connection::~connection() {
     if (!impl_) return;

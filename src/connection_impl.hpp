@@ -59,7 +59,7 @@ std::uint64_t next_session_id() noexcept;
 /// after the connection object itself is gone.
 class connection_impl : public std::enable_shared_from_this<connection_impl> {
 public:
-    explicit connection_impl(asio::any_io_executor ex)
+    explicit connection_impl(const asio::any_io_executor& ex)
         : executor(ex)
         , completion_executor(std::nothrow, ex)
         , io(ex)

@@ -64,7 +64,7 @@ void pool_request_done(pool_slot& slot) noexcept {
     slot.outstanding.fetch_sub(1, std::memory_order_release);
 }
 
-pool_impl::pool_impl(asio::any_io_executor ex, config c)
+pool_impl::pool_impl(const asio::any_io_executor& ex, config c)
     : executor(c.pool.thread_safe ? asio::any_io_executor(asio::make_strand(ex)) : ex)
     , cfg(std::move(c))
     , conn_executor_(ex)
@@ -239,7 +239,7 @@ void pool_impl::carry_out(outcomes& o) {
     for (auto& s : o.close)
         s->conn.async_close([s](error_code) {});
     for (auto& s : o.ping)
-        s->conn.async_simple_query("", [s](error_code, std::vector<result>) {
+        s->conn.async_simple_query("", [s](error_code, const std::vector<result>&) {
             // A failed check broke the connection: the next tidy-up drops it.
             pool_request_done(*s);
         });
@@ -248,8 +248,8 @@ void pool_impl::carry_out(outcomes& o) {
 
 void pool_impl::check_then_lease(served s) {
     auto& conn = s.slot->conn;
-    conn.async_simple_query("", [self = shared_from_this(),
-                                 s = std::move(s)](error_code ec, std::vector<result>) mutable {
+    conn.async_simple_query("", [self = shared_from_this(), s = std::move(s)](
+                                    error_code ec, const std::vector<result>&) mutable {
         if (!ec) return s.waiter->serve(self, s.slot, s.slot->conn);
         // The server dropped it meanwhile: the waiter goes back to the head of the line.
         outcomes o;
@@ -325,14 +325,14 @@ void pool_impl::cancel_wait(pool_waiter* w) {
     carry_out(o);
 }
 
-void pool_impl::give_back(std::shared_ptr<pool_slot> slot) noexcept {
+void pool_impl::give_back(const std::shared_ptr<pool_slot>& slot) noexcept {
     slot->touch();
     const bool usable = pool_access::is_open(slot->conn);
     // Queued before anyone else can be given the connection, so it runs before their requests.
     if (usable && !cfg.pool.reset_query.empty()) {
         slot->outstanding.fetch_add(1, std::memory_order_relaxed);
         slot->conn.async_simple_query(cfg.pool.reset_query,
-                                      [slot](error_code ec, std::vector<result>) {
+                                      [slot](error_code ec, const std::vector<result>&) {
                                           // A reset that failed leaves a session nobody should
                                           // get: close it (the next tidy-up drops it).
                                           if (ec) slot->conn.async_close([slot](error_code) {});
@@ -574,7 +574,7 @@ asio::awaitable<void> pool_impl::close(std::chrono::milliseconds deadline) {
 
 } // namespace detail
 
-pool::pool(executor_type ex, config cfg) {
+pool::pool(const executor_type& ex, config cfg) {
     if (auto valid = cfg.validate(); !valid) throw config_exception(valid.error());
     impl_ = std::make_shared<detail::pool_impl>(ex, std::move(cfg));
     impl_->start();
@@ -629,7 +629,7 @@ void pool::start_close(const std::shared_ptr<detail::pool_impl>& impl, close_han
     auto ex = boost::asio::get_associated_executor(handler, impl->executor);
     boost::asio::co_spawn(
         impl->executor, impl->close(deadline),
-        boost::asio::bind_executor(ex, [h = std::move(handler)](std::exception_ptr) mutable {
+        boost::asio::bind_executor(ex, [h = std::move(handler)](const std::exception_ptr&) mutable {
             std::move(h)(error_code{});
         }));
 }
@@ -638,7 +638,8 @@ void pooled_connection::release() noexcept {
     conn_ = nullptr;
     if (!pool_) return;
     auto pool = std::move(pool_);
-    pool->give_back(std::move(slot_));
+    const auto slot = std::move(slot_);
+    pool->give_back(slot);
 }
 
 std::string to_string(const pool_stats& s) {

@@ -32,7 +32,7 @@ using clock = std::chrono::steady_clock;
 
 /// One of a pool's connections and what the pool knows of it.
 struct pool_slot {
-    explicit pool_slot(asio::any_io_executor ex)
+    explicit pool_slot(const asio::any_io_executor& ex)
         : conn(ex) {}
 
     enum class state {
@@ -70,7 +70,7 @@ struct pool_slot {
 /// work (opening connections, the maintenance loop, timers) runs on `executor`.
 class pool_impl : public std::enable_shared_from_this<pool_impl> {
 public:
-    pool_impl(asio::any_io_executor ex, config cfg);
+    pool_impl(const asio::any_io_executor& ex, config cfg);
 
     /// Starts the maintenance loop (which opens min_connections).
     void start();
@@ -84,7 +84,7 @@ public:
     /// Serves `w` as soon as a connection is there (posted, never inline, for a lease).
     void wait(std::unique_ptr<pool_waiter> w);
     /// A lease came back.
-    void give_back(std::shared_ptr<pool_slot> slot) noexcept;
+    void give_back(const std::shared_ptr<pool_slot>& slot) noexcept;
     pool_stats stats() const;
     /// async_close's work.
     asio::awaitable<void> close(std::chrono::milliseconds deadline);

@@ -28,8 +28,8 @@ void spawn(const std::shared_ptr<connection_impl>& impl, Op op,
     asio::co_spawn(
         impl->executor, std::move(op),
         asio::bind_cancellation_slot(
-            slot, asio::bind_executor(ex, [h = std::move(handler), diag,
-                                           impl](std::exception_ptr ep, outcome out) mutable {
+            slot, asio::bind_executor(ex, [h = std::move(handler), diag, impl](
+                                              const std::exception_ptr& ep, outcome out) mutable {
                 // The coroutines report errors as values; an exception here is a resource
                 // failure (bad_alloc) or a cancellation.
                 if (ep) {

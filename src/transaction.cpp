@@ -227,7 +227,8 @@ transaction& transaction::operator=(transaction&& other) noexcept {
     if (this != &other) {
         finish();
         exclusive_lease::operator=(std::move(other));
-        state_ = std::move(other.state_);
+        // Only the base part of `other` was moved from above.
+        state_ = std::move(other.state_); // NOLINT(bugprone-use-after-move)
     }
     return *this;
 }

@@ -20,7 +20,7 @@ namespace asio = boost::asio;
 /// which; TLS is started in place on an open TCP socket (after SSLRequest, or directly).
 class transport {
 public:
-    explicit transport(asio::any_io_executor ex)
+    explicit transport(const asio::any_io_executor& ex)
         : tcp_(ex)
         , unix_(ex) {}
 

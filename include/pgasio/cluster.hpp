@@ -230,7 +230,7 @@ public:
     /// member's pool connects to it whatever its role), running on `ex`; the first look at the
     /// members starts at once. Throws pgasio::error, as pool's constructor does, when `cfg` is
     /// not valid.
-    cluster(executor_type ex, config cfg, cluster_options options = {});
+    cluster(executor_type ex, const config& cfg, cluster_options options = {});
     /// Stops the re-checks; the pools close at once when the last operation has finished.
     ~cluster();
     /// Takes `other`'s cluster; `other` is left empty (only destruction and assignment).

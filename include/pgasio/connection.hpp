@@ -101,7 +101,7 @@ public:
     using executor_type = boost::asio::any_io_executor;
 
     /// A closed connection whose operations run on `ex`.
-    explicit connection(executor_type ex);
+    explicit connection(const executor_type& ex);
     /// A closed connection whose operations run on `ctx`'s executor (e.g. an io_context).
     template <class ExecutionContext>
     requires std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>
@@ -333,7 +333,7 @@ public:
     template <class Token = default_token>
     auto async_copy_in(std::string_view sql, Token&& token = {}) {
         return boost::asio::async_initiate<Token, void(error_code, copy_writer)>(
-            [impl = impl_.get()](auto handler, detail::op_settings op, std::string text) {
+            [impl = impl_.get()](auto handler, detail::op_settings op, const std::string& text) {
                 start_copy_in(impl, copy_in_handler(std::move(handler)), op, text);
             },
             token, detail::op_settings{}, std::string(sql));
@@ -346,7 +346,7 @@ public:
     template <class Token = default_token>
     auto async_copy_out(std::string_view sql, Token&& token = {}) {
         return boost::asio::async_initiate<Token, void(error_code, copy_reader)>(
-            [impl = impl_.get()](auto handler, detail::op_settings op, std::string text) {
+            [impl = impl_.get()](auto handler, detail::op_settings op, const std::string& text) {
                 start_copy_out(impl, copy_out_handler(std::move(handler)), op, text);
             },
             token, detail::op_settings{}, std::string(sql));

@@ -86,7 +86,7 @@ public:
     /// A pool of connections made with `cfg` (copied), running on `ex`; it starts opening
     /// cfg.pool.min_connections at once. Throws pgasio::error (client_errc::pool_closed is never
     /// thrown here) with config::validate()'s explanation when `cfg` is not valid.
-    pool(executor_type ex, config cfg);
+    pool(const executor_type& ex, config cfg);
     /// As above, on `ctx`'s executor (e.g. an io_context).
     template <class ExecutionContext>
     requires std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>

@@ -14,10 +14,10 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <sys/stat.h>
+#include <system_error>
 
 namespace pgasio::cli {
 namespace {
@@ -34,7 +34,9 @@ using file_ptr = std::unique_ptr<std::FILE, file_closer>;
 file_ptr open_file(const std::string& path, const char* mode, std::FILE* dash) {
     if (path == "-") return file_ptr(dash);
     file_ptr f(std::fopen(path.c_str(), mode));
-    if (!f) throw std::runtime_error(fmt::format("{}: {}", path, std::strerror(errno)));
+    if (!f)
+        throw std::runtime_error(
+            fmt::format("{}: {}", path, std::generic_category().message(errno)));
     return f;
 }
 
@@ -110,11 +112,13 @@ asio::awaitable<int> copy_out(config cfg, std::string table, std::string sql, st
         const std::string chunk = co_await reader.async_read();
         if (chunk.empty()) break;
         if (std::fwrite(chunk.data(), 1, chunk.size(), out.get()) != chunk.size())
-            throw std::runtime_error(fmt::format("{}: {}", path, std::strerror(errno)));
+            throw std::runtime_error(
+                fmt::format("{}: {}", path, std::generic_category().message(errno)));
         shown.add(chunk.size(), lines_in(std::span(chunk.data(), chunk.size())));
     }
     if (std::fflush(out.get()) != 0)
-        throw std::runtime_error(fmt::format("{}: {}", path, std::strerror(errno)));
+        throw std::runtime_error(
+            fmt::format("{}: {}", path, std::generic_category().message(errno)));
     shown.finish(reader.rows());
     co_await conn.async_close();
     co_return 0;

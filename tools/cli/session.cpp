@@ -41,12 +41,12 @@ config parse_url(const std::string& url) {
     return std::move(*cfg);
 }
 
-int run(std::function<boost::asio::awaitable<int>()> fn, std::string_view sql) {
+int run(const std::function<boost::asio::awaitable<int>()>& fn, std::string_view sql) {
     boost::asio::io_context ctx;
     int status = 1;
     std::exception_ptr failure;
     boost::asio::co_spawn(ctx, fn(), [&](std::exception_ptr e, int s) {
-        failure = e;
+        failure = std::move(e);
         status = s;
     });
     ctx.run();

@@ -32,7 +32,7 @@ config parse_url(const std::string& url);
 
 /// Runs `fn` on an io_context of its own and returns its exit status; a pgasio::error it throws
 /// is printed (print_error with `sql`) and gives 1.
-int run(std::function<boost::asio::awaitable<int>()> fn, std::string_view sql = {});
+int run(const std::function<boost::asio::awaitable<int>()>& fn, std::string_view sql = {});
 
 /// Prints an error as psql does: `ERROR:  <SQLSTATE> <message>`, DETAIL, HINT, and, when the
 /// server gave a position in `sql`, the line it is in with a caret under it.

@@ -182,7 +182,7 @@ std::string describe_startup(std::string_view body) {
 }
 
 std::string describe_backend(const protocol::message_view& m, trace_log& log) {
-    const std::string name = protocol::backend_message_name(m.type);
+    const std::string_view name = protocol::backend_message_name(m.type);
     const auto decoded = protocol::decode_backend_message(m);
     if (!decoded) return fmt::format("{} (malformed: {})", name, decoded.error().message());
     return std::visit(
@@ -233,7 +233,7 @@ std::string describe_backend(const protocol::message_view& m, trace_log& log) {
             } else if constexpr (std::is_same_v<T, protocol::copy_data>) {
                 return fmt::format("{} {} bytes", name, v.data.size());
             } else {
-                return name;
+                return std::string(name);
             }
         },
         *decoded);
