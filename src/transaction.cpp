@@ -292,26 +292,13 @@ void transaction::start_commit(transaction& tx, void_handler handler,
             if (!ec)
                 co_return fail(op.diag, client_errc::transaction_rolled_back,
                                "COMMIT rolled the transaction back: it had failed before");
-            if (ec.category() == sqlstate_category() && !is_fatal(ec)) {
+            if (ec.category() == sqlstate_category()) {
                 // COMMIT itself failed: rolled back.
                 if (answer.xid_answered || !ask_xid) co_return ec;
                 // The transaction had failed: even reading its id was refused (25P02).
                 const std::string why = op.diag ? op.diag->message : std::string();
                 fail(op.diag, client_errc::transaction_rolled_back,
                      "the transaction had failed before COMMIT, and was rolled back");
-                if (op.diag) op.diag->detail = why;
-                co_return client_errc::transaction_rolled_back;
-            }
-            // A server error that ended the session (FATAL) is no word on the outcome once the
-            // COMMIT may have run: terminated while its COMMIT waits for a synchronous standby,
-            // a backend sends FATAL 57P01 after the commit record was written. It is learnt as
-            // for a lost connection; only when it came before the transaction id did the
-            // COMMIT never run.
-            if (ec.category() == sqlstate_category() && ask_xid && !answer.xid_answered) {
-                const std::string why = op.diag ? op.diag->message : std::string();
-                fail(op.diag, client_errc::transaction_rolled_back,
-                     "the session ended before COMMIT ran (" + ec.message() +
-                         "): the server rolled the transaction back");
                 if (op.diag) op.diag->detail = why;
                 co_return client_errc::transaction_rolled_back;
             }
