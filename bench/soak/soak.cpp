@@ -222,14 +222,16 @@ private:
     }
 
     // An error the caller of the request caused (`cancelled`: it timed it out or cancelled
-    // it), or the soak did (it terminated the backend of the session the request ran in)?
+    // it), or the soak did (it terminated the backend of the session the request ran in: the
+    // request fails, or its COMMIT's outcome is learnt as rolled back or in doubt)?
     void account(const pgasio::error_code& ec, bool cancelled, const session& s,
                  std::uint64_t generation, const char* what) {
         ++tally_.errors[kind_of(ec)];
         const bool ours = (cancelled && (ec == pgasio::client_errc::query_timeout ||
                                          ec == boost::asio::error::operation_aborted)) ||
                           (s.killed_generation == generation &&
-                           (pgasio::is_fatal(ec) || ec == pgasio::client_errc::commit_in_doubt));
+                           (pgasio::is_fatal(ec) || ec == pgasio::client_errc::commit_in_doubt ||
+                            ec == pgasio::client_errc::transaction_rolled_back));
         if (!ours)
             tally_.fail(
                 fmt::format("{}: an error the caller did not cause: {}", what, ec.message()));
