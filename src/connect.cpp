@@ -307,6 +307,9 @@ private:
                 continue;
             }
             const auto status = exchange.on_message(**message, impl_.writer);
+            // A notice the server sent during startup (a WARNING about the role's settings, a
+            // deprecated authentication method...) reaches the handler as one sent later would.
+            deliver_notices(exchange);
             if (!status) {
                 const auto ec = status.error();
                 impl_.io.reset();
@@ -326,11 +329,19 @@ private:
         co_return error_code{};
     }
 
+    // Hands the notices the exchange collected since the last call to the notice handler.
+    void deliver_notices(const protocol::startup_exchange& exchange) {
+        const auto& notices = exchange.notices();
+        for (; notices_delivered_ < notices.size(); ++notices_delivered_)
+            if (impl_.notice_handler) impl_.notice_handler(notices[notices_delivered_]);
+    }
+
     connection_impl& impl_;
     const config& cfg_;
     const host_spec& host_;
     const secret_string& password_;
     diagnostics& diag_;
+    std::size_t notices_delivered_ = 0;
 };
 
 // connect_timeout bounds a whole attempt: when it fires, the socket is closed, which makes the

@@ -129,7 +129,7 @@ void connection_impl::enqueue_encoded(std::unique_ptr<request> r,
 
 void connection_impl::enqueue(std::unique_ptr<request> r, encoder_ref encode) {
     if (!open) {
-        explain(*r, closed_reason_.empty() ? "the connection is not open"
+        explain(*r, closed_reason_.empty() ? "it was never connected, or was closed"
                                            : "the connection was closed: " + closed_reason_);
         r->answer(client_errc::not_connected, *this, call::posted);
         return;
@@ -388,7 +388,12 @@ void connection_impl::on_read(error_code ec, std::size_t n) {
         // A FATAL error the server sent before closing says why (admin shutdown, idle
         // session timeout, pg_terminate_backend); without one, the connection just closed.
         if (fatal_ec_) {
-            fail_all(fatal_ec_, fatal_diag_);
+            // Its SQLSTATE is reported as it is when it says by itself that the session ended
+            // (57P01 admin_shutdown...); one that the server also sends as a plain ERROR (08P01
+            // protocol_violation, 25P03 idle_in_transaction_session_timeout) becomes
+            // connection_closed, with the server's diagnostics, so that is_fatal tells the truth.
+            fail_all(is_fatal(fatal_ec_) ? fatal_ec_ : error_code(client_errc::connection_closed),
+                     fatal_diag_);
         } else {
             diagnostics d;
             d.message = ec && ec != asio::error::eof

@@ -5,8 +5,13 @@
 namespace pgasio {
 
 std::string format_error(const error_code& ec, const diagnostics& diag) {
+    // Each thing said once: an explanation that already says what the code says (or that
+    // only repeats it) is shown alone, not after the code's own text.
     std::string out = ec.message();
-    if (!diag.message.empty()) out += ": " + diag.message;
+    if (diag.message.find(out) != std::string::npos)
+        out = diag.message;
+    else if (!diag.message.empty())
+        out += ": " + diag.message;
     if (!diag.detail.empty()) out += "\nDETAIL: " + diag.detail;
     if (!diag.hint.empty()) out += "\nHINT: " + diag.hint;
     return out;
@@ -18,6 +23,10 @@ bool is_fatal(const error_code& ec) noexcept {
         char code[5];
         protocol::detail::unpack_sqlstate(ec.value(), code);
         const std::string_view s(code, 5);
+        // 08P01 protocol_violation comes as an ERROR after which the session goes on (a Bind
+        // with the wrong number of parameters, a malformed value in a message); when the server
+        // ends the session with it (FATAL), the engine reports connection_closed instead.
+        if (s == "08P01") return false;
         return s.substr(0, 2) == "08" || s.substr(0, 3) == "57P";
     }
     if (ec.category() == client_category()) {

@@ -31,7 +31,12 @@ std::string format_error(const error_code& ec, const diagnostics& diag);
 /// failed socket, TLS and authentication failures, and server errors of class 08 (connection
 /// exception) or 57P (shutdown, crash, cannot connect now). Not fatal: SQL errors, a cancelled
 /// or timed-out query, parameters that could not be encoded, values that could not be decoded,
-/// a wrong row count. A pool uses it to decide whether a connection goes back.
+/// a wrong row count, and 08P01 protocol_violation: the server reports it as an ERROR after
+/// which the session goes on (e.g. "bind message supplies 1 parameters, but prepared statement
+/// requires 2"). Whenever the server ends the session with an error whose SQLSTATE it also
+/// uses for errors the session survives (a FATAL 08P01 or 25P03), the caller gets
+/// client_errc::connection_closed with the server's diagnostics instead, so that this function
+/// holds. A pool uses it to decide whether a connection goes back.
 bool is_fatal(const error_code& ec) noexcept;
 
 /// Whether a transaction that failed with `ec` may succeed if run again from the start: true

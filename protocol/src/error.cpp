@@ -40,7 +40,7 @@ const char* describe(client_errc e) noexcept {
     case client_errc::scram_invalid_server_first:
         return "SCRAM: the server-first-message is malformed";
     case client_errc::scram_nonce_mismatch:
-        return "SCRAM: the server nonce does not start with the client nonce";
+        return "SCRAM: the server nonce is not the client nonce extended by the server";
     case client_errc::scram_invalid_iteration_count:
         return "SCRAM: the iteration count is missing or invalid";
     case client_errc::scram_iteration_count_too_high:

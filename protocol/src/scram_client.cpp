@@ -99,9 +99,10 @@ std::string_view scram_client::mechanism() const noexcept {
                                                                    : "SCRAM-SHA-256";
 }
 
-boost::system::error_code scram_client::fail(boost::system::error_code ec) noexcept {
+boost::system::error_code scram_client::fail(boost::system::error_code ec, std::string why) {
     step_ = step::failed;
     OPENSSL_cleanse(password_.data(), password_.size());
+    why_ = std::move(why);
     return ec;
 }
 
@@ -155,19 +156,39 @@ scram_client::handle_server_first(std::span<const std::byte> message) {
 
 boost::system::result<std::string> scram_client::handle_server_first(std::string_view message) {
     if (step_ != step::first_sent) return fail(client_errc::scram_unexpected_step);
+    // A NUL is no part of any attribute: named as such, rather than blamed on whichever
+    // attribute it happens to fall in.
+    if (const auto nul = message.find('\0'); nul != std::string_view::npos)
+        return fail(client_errc::scram_invalid_server_first,
+                    "the server-first-message holds a NUL byte (at offset " + std::to_string(nul) +
+                        ")");
     const auto attrs = attributes<3>(message, "rsi");
-    if (!attrs) return fail(client_errc::scram_invalid_server_first);
+    if (!attrs)
+        return fail(client_errc::scram_invalid_server_first,
+                    "the server-first-message is not r=<nonce>,s=<salt>,i=<iterations>");
     const auto [nonce, salt_text, iterations_text] = *attrs;
-    if (!is_printable(nonce)) return fail(client_errc::scram_invalid_server_first);
+    if (!is_printable(nonce))
+        return fail(client_errc::scram_invalid_server_first,
+                    "the server nonce holds a character that is not printable ASCII");
     // The server must extend our nonce: a server replaying an old exchange cannot.
-    if (nonce.size() <= options_.nonce.size() || !nonce.starts_with(options_.nonce))
-        return fail(client_errc::scram_nonce_mismatch);
+    if (!nonce.starts_with(options_.nonce))
+        return fail(client_errc::scram_nonce_mismatch,
+                    "the server nonce does not start with the client nonce");
+    if (nonce.size() == options_.nonce.size())
+        return fail(client_errc::scram_nonce_mismatch,
+                    "the server nonce is the client nonce alone: the server added no part of "
+                    "its own");
     const auto salt = detail::base64_decode(salt_text);
-    if (!salt || salt->empty()) return fail(client_errc::scram_invalid_salt);
+    if (!salt || salt->empty())
+        return fail(client_errc::scram_invalid_salt, "the salt is empty or not valid base64");
     const std::uint64_t limit = std::min<std::uint64_t>(options_.max_iterations, INT_MAX);
     const auto iterations = parse_iterations(iterations_text, limit);
-    if (!iterations) return fail(client_errc::scram_invalid_iteration_count);
-    if (*iterations > limit) return fail(client_errc::scram_iteration_count_too_high);
+    if (!iterations)
+        return fail(client_errc::scram_invalid_iteration_count,
+                    "the iteration count is not a positive decimal number");
+    if (*iterations > limit)
+        return fail(client_errc::scram_iteration_count_too_high,
+                    "the server asks for more than " + std::to_string(limit) + " iterations");
 
     // c= carries the gs2 header, and for -PLUS the certificate hash: the server compares it with
     // its own certificate's, which a man in the middle cannot match.

@@ -17,6 +17,25 @@ void wipe(std::optional<std::string>& s) noexcept {
     }
 }
 
+// Why decode_authentication refused `body`, as the error to report and its explanation: a
+// request type the protocol does not define, or a SASL request that offers nothing, is a server
+// pgasio cannot follow rather than a malformed message.
+std::pair<error_code, std::string> explain_authentication(std::span<const std::byte> body,
+                                                          error_code ec) {
+    if (ec != client_errc::invalid_field_value || body.size() < 4)
+        return {ec, "malformed Authentication message"};
+    std::uint32_t code = 0;
+    for (std::size_t i = 0; i < 4; ++i)
+        code = code << 8 | std::to_integer<std::uint32_t>(body[i]);
+    if (code == static_cast<std::uint32_t>(auth_kind::sasl))
+        return {client_errc::scram_no_supported_mechanism,
+                "no SASL mechanism offered: the server's SASL authentication request lists none"};
+    return {client_errc::unsupported_authentication,
+            "authentication method " + std::to_string(static_cast<std::int32_t>(code)) +
+                " not supported: the server asked for an authentication request type that "
+                "PostgreSQL's protocol does not define"};
+}
+
 } // namespace
 
 startup_exchange::startup_exchange(startup_options options)
@@ -71,7 +90,10 @@ error_code startup_exchange::require_method(auth_method m, std::string_view name
 boost::system::result<startup_exchange::status>
 startup_exchange::on_authentication(std::span<const std::byte> body, write_buffer& out) {
     const auto auth = decode_authentication(body);
-    if (!auth) return fail(auth.error(), "malformed Authentication message");
+    if (!auth) {
+        auto [ec, why] = explain_authentication(body, auth.error());
+        return fail(ec, std::move(why));
+    }
     if (phase_ != phase::authenticating)
         return fail(client_errc::unexpected_message, "Authentication message after authentication");
 
@@ -145,8 +167,11 @@ startup_exchange::on_authentication(std::span<const std::byte> body, write_buffe
     case auth_kind::sasl_continue: {
         if (!scram_) return fail(client_errc::scram_unexpected_step, "SASLContinue without SASL");
         auto final_message = scram_->handle_server_first(auth->sasl_data);
-        if (!final_message)
-            return fail(final_message.error(), "SCRAM: the server's first message was refused");
+        if (!final_message) {
+            std::string text = "SCRAM: the server's first message was refused";
+            if (!scram_->failure().empty()) text += ": " + std::string(scram_->failure());
+            return fail(final_message.error(), std::move(text));
+        }
         const auto ec = encode_sasl_response(
             out,
             std::as_bytes(std::span<const char>(final_message->data(), final_message->size())));

@@ -125,6 +125,57 @@ TEST_CASE("fake server: an unsupported authentication method is named") {
     CHECK_THAT(o.diag.message, Catch::Contains("GSSAPI"));
 }
 
+TEST_CASE("fake server: an authentication request type the protocol lacks is named") {
+    const auto o = connect_to({auth("\0\0\0\x63"sv)});
+    CHECK(o.ec == client_errc::unsupported_authentication);
+    CHECK_THAT(o.diag.message, Catch::Contains("method 99 not supported"));
+    CHECK_THAT(pgasio::format_error(o.ec, o.diag), !Catch::Contains("malformed"));
+}
+
+TEST_CASE("fake server: a SASL request offering no mechanism says so") {
+    const auto o = connect_to({auth("\0\0\0\x0a\0"sv)});
+    CHECK(o.ec == client_errc::scram_no_supported_mechanism);
+    CHECK_THAT(o.diag.message, Catch::Contains("no SASL mechanism offered"));
+}
+
+TEST_CASE("fake server: a server nonce that adds nothing to the client's is named as such") {
+    const auto o = connect_to({auth("\0\0\0\x0aSCRAM-SHA-256\0\0"sv),
+                               auth("\0\0\0\x0br={client-nonce},s=c2FsdA==,i=4096"sv)});
+    CHECK(o.ec == client_errc::scram_nonce_mismatch);
+    CHECK_THAT(o.diag.message, Catch::Contains("added no part of its own"));
+    CHECK_THAT(pgasio::format_error(o.ec, o.diag), !Catch::Contains("does not start with"));
+}
+
+TEST_CASE("fake server: a NUL in the SCRAM server-first-message is named") {
+    const auto o = connect_to({auth("\0\0\0\x0aSCRAM-SHA-256\0\0"sv),
+                               auth("\0\0\0\x0br={client-nonce}xyz,s=c2FsdA==,i=4096\0"sv)});
+    CHECK(o.ec == client_errc::scram_invalid_server_first);
+    CHECK_THAT(o.diag.message, Catch::Contains("NUL byte"));
+    CHECK_THAT(pgasio::format_error(o.ec, o.diag), !Catch::Contains("iteration"));
+}
+
+TEST_CASE("fake server: a notice sent during startup reaches the handler set before connect") {
+    const std::string warning =
+        framed('N', "SWARNING\0VWARNING\0C01000\0Mthe role's password expires soon\0\0"sv);
+    pgasio::test::run([&](asio::any_io_executor ex) -> asio::awaitable<void> {
+        fake_server server(ex, {auth_ok + warning + ready});
+        asio::co_spawn(ex, server.serve(), asio::detached);
+        auto cfg = pgasio::config::parse(
+            "host=127.0.0.1 sslmode=disable user=alice dbname=db port=" +
+                std::to_string(server.port()),
+            [](std::string_view) -> std::optional<std::string> { return std::nullopt; });
+        REQUIRE(cfg.has_value());
+        pgasio::connection conn(ex);
+        std::vector<pgasio::diagnostics> notices;
+        conn.set_notice_handler([&](const pgasio::diagnostics& d) { notices.push_back(d); });
+        co_await conn.async_connect(*cfg);
+        REQUIRE(notices.size() == 1);
+        CHECK(notices[0].severity == "WARNING");
+        CHECK(notices[0].message == "the role's password expires soon");
+        co_await conn.async_close();
+    });
+}
+
 TEST_CASE("fake server: AuthenticationOk in the middle of SCRAM is refused") {
     const auto o = connect_to({auth("\0\0\0\x0aSCRAM-SHA-256\0\0"sv), auth_ok + ready});
     CHECK(o.ec == client_errc::authentication_incomplete);
@@ -207,4 +258,16 @@ TEST_CASE("fake server: an answer the query did not ask for breaks the stream") 
     o = query_to({auth_ok + ready, parse_complete, bind_complete, no_data,
                   framed('C', "SELECT 0\0"sv) + framed('D', "\0\0"sv), ready});
     CHECK(o.ec == client_errc::unexpected_message);
+}
+
+TEST_CASE("fake server: a FATAL 08P01 that ends the session is reported as the connection lost") {
+    // The server sends 08P01 as an ERROR after which the session goes on (is_fatal is false for
+    // it), and as FATAL when it closes: then the caller must learn that the connection is gone.
+    const auto o = query_to(
+        {auth_ok + ready,
+         framed('E', "SFATAL\0VFATAL\0C08P01\0Minvalid frontend message type 0\0\0"sv), ""});
+    CHECK(o.ec == client_errc::connection_closed);
+    CHECK(pgasio::is_fatal(o.ec));
+    CHECK(o.diag.sqlstate == "08P01");
+    CHECK(o.diag.message == "invalid frontend message type 0");
 }

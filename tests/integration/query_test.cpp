@@ -264,6 +264,41 @@ TEST_CASE("query: an error in one request does not disturb the others queued wit
     });
 }
 
+TEST_CASE("query: a parameter count the server refuses (08P01) leaves the connection usable") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        // The statement needs $2, the Bind supplies one value: the server answers ERROR 08P01
+        // "bind message supplies 1 parameters, but prepared statement "..." requires 2", then
+        // ReadyForQuery, and the session goes on.
+        pgasio::diagnostics diag;
+        auto [ec, r] = co_await conn.async_query(
+            "SELECT $1::int4 + $2::int4", 1,
+            pgasio::diagnostics_into(diag, asio::as_tuple(asio::deferred)));
+        CHECK(ec == pgasio::sqlstate::protocol_violation);
+        CHECK_THAT(diag.message, Catch::Contains("bind message supplies 1 parameters"));
+        CHECK(!pgasio::is_fatal(ec));
+        CHECK(conn.is_open());
+        auto after = co_await conn.async_query("SELECT 7");
+        CHECK(after[0].get<std::int32_t>(0) == 7);
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("query: a request on a connection that is not open says so once") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        pgasio::connection conn(ex);
+        try {
+            co_await conn.async_query("SELECT 1");
+            FAIL("a query on a connection never opened did not throw");
+        } catch (const pgasio::error& e) {
+            CHECK(e.code() == client_errc::not_connected);
+            const std::string what = e.what();
+            const std::string code_text = e.code().message();
+            CHECK(what.find(code_text) == what.rfind(code_text)); // not "X: X"
+        }
+    });
+}
+
 TEST_CASE("query: the default token throws pgasio::error with SQLSTATE, message and position") {
     run([](asio::any_io_executor) -> asio::awaitable<void> {
         auto conn = co_await connect_primary();
@@ -289,6 +324,9 @@ TEST_CASE("query: a timed-out query is cancelled on the server and the connectio
         auto [ec, r] = co_await conn.async_query("SELECT pg_sleep(30) /* timed out */", nothrow);
         CHECK(ec == client_errc::query_timeout);
         CHECK(std::chrono::steady_clock::now() - start < 5s);
+        // What a pool trusts: the connection takes the next request.
+        CHECK(!pgasio::is_fatal(ec));
+        CHECK(conn.is_open());
         conn.set_query_timeout(0ms);
         auto after = co_await conn.async_query("SELECT 7");
         CHECK(after[0].get<std::int32_t>(0) == 7);

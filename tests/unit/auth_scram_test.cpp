@@ -194,6 +194,9 @@ TEST_CASE("SCRAM: malformed server-first-messages") {
         {"r=abcdef,s=c2FsdA==,i=04096"sv, client_errc::scram_invalid_iteration_count},
         {"r=abcdef,s=c2FsdA==,i=40 96"sv, client_errc::scram_invalid_iteration_count},
         {"r=abcdef,s=c2FsdA==,i=4096x"sv, client_errc::scram_invalid_iteration_count},
+        // A NUL is the message's fault, not the attribute's it falls in.
+        {"r=abcdef,s=c2FsdA==,i=4096\0"sv, client_errc::scram_invalid_server_first},
+        {"r=abc\0def,s=c2FsdA==,i=4096"sv, client_errc::scram_invalid_server_first},
         {"r=abcdef,s=c2FsdA==,i=99999999999"sv, client_errc::scram_iteration_count_too_high},
         {"r=abcdef,s=c2FsdA==,i=99999999999999999999999999"sv,
          client_errc::scram_iteration_count_too_high},
@@ -210,6 +213,23 @@ TEST_CASE("SCRAM: malformed server-first-messages") {
               client_errc::scram_unexpected_step);
         CHECK_FALSE(s.scram.complete());
         seed(message, rfc_server_final);
+    }
+}
+
+TEST_CASE("SCRAM: a refused server-first-message says what was wrong with it") {
+    const std::pair<std::string_view, std::string_view> cases[] = {
+        {"r=abc,s=c2FsdA==,i=4096"sv, "the server added no part of its own"},
+        {"r=xbcdef,s=c2FsdA==,i=4096"sv, "does not start with the client nonce"},
+        {"r=abcdef,s=c2FsdA==,i=4096\0"sv, "NUL byte (at offset 26)"},
+        {"r=abcdef,s=c2FsdA==,i=40x96"sv, "iteration count"},
+        {"r=abcdef,s=c2F*dA==,i=4096"sv, "salt"},
+    };
+    for (const auto& [message, why] : cases) {
+        INFO(std::string(message));
+        started s;
+        CHECK(s.scram.failure().empty());
+        REQUIRE_FALSE(s.scram.handle_server_first(message));
+        CHECK_THAT(std::string(s.scram.failure()), Catch::Contains(std::string(why)));
     }
 }
 

@@ -22,7 +22,6 @@ TEST_CASE("is_fatal: SQL errors and refused requests keep the connection, broken
 
     CHECK(is_fatal(sqlstate::admin_shutdown));
     CHECK(is_fatal(sqlstate::connection_failure));
-    CHECK(is_fatal(sqlstate::protocol_violation));
     CHECK(is_fatal(client_errc::unknown_message_type));
     CHECK(is_fatal(client_errc::connection_closed));
     CHECK(is_fatal(client_errc::not_connected));
@@ -50,4 +49,34 @@ TEST_CASE("is_retryable: serialization failures and deadlocks only, never an in-
     CHECK(!is_fatal(client_errc::savepoint_ended));
     CHECK(!is_fatal(client_errc::invalid_savepoint_name));
     CHECK(is_fatal(client_errc::commit_in_doubt));
+}
+
+TEST_CASE("is_fatal: 08P01 is an ERROR the session survives, unlike the rest of class 08") {
+    // "bind message supplies 1 parameters, but prepared statement requires 2" comes as an
+    // ErrorResponse of severity ERROR followed by ReadyForQuery. (When the server ends the
+    // session with a FATAL 08P01, the caller gets connection_closed: see the fake server test.)
+    CHECK(!is_fatal(sqlstate::protocol_violation));
+    CHECK(is_fatal(sqlstate::connection_exception));
+    CHECK(is_fatal(sqlstate::connection_does_not_exist));
+    CHECK(is_fatal(sqlstate::crash_shutdown));
+}
+
+TEST_CASE("format_error says each thing once") {
+    pgasio::diagnostics d;
+    // An explanation that repeats the code's text, or already holds it, is shown alone.
+    d.message = "the connection is not open";
+    CHECK(pgasio::format_error(client_errc::not_connected, d) == "the connection is not open");
+    d.message = "malformed DataRow from the server: " +
+                pgasio::error_code(client_errc::truncated_message).message();
+    CHECK(pgasio::format_error(client_errc::truncated_message, d) == d.message);
+    // Otherwise the code's text leads, then the explanation, DETAIL and HINT.
+    d.message = "it was never connected, or was closed";
+    d.hint = "connect first";
+    CHECK(pgasio::format_error(client_errc::not_connected, d) ==
+          "the connection is not open: it was never connected, or was closed\nHINT: connect "
+          "first");
+    pgasio::diagnostics server;
+    server.message = "division by zero";
+    CHECK(pgasio::format_error(sqlstate::division_by_zero, server) ==
+          "22012 division_by_zero: division by zero");
 }

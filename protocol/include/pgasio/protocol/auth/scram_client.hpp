@@ -82,10 +82,10 @@ public:
     /// "c=<binding>,r=<nonce>,p=<proof>". `message` is only read during the call.
     /// Errors: scram_unexpected_step (not after client_first_message());
     /// scram_invalid_server_first (structure, attribute names or order, non-printable nonce,
-    /// trailing data); scram_nonce_mismatch (not the client nonce extended by at least one
-    /// character); scram_invalid_salt (not base64, or empty); scram_invalid_iteration_count
-    /// (not a positive decimal without leading zeros); scram_iteration_count_too_high (above
-    /// max_iterations); crypto_failure.
+    /// trailing data, a NUL byte anywhere); scram_nonce_mismatch (not the client nonce extended by
+    /// at least one character); scram_invalid_salt (not base64, or empty);
+    /// scram_invalid_iteration_count (not a positive decimal without leading zeros);
+    /// scram_iteration_count_too_high (above max_iterations); crypto_failure.
     boost::system::result<std::string> handle_server_first(std::string_view message);
     /// As above, for the bytes of a message payload.
     boost::system::result<std::string> handle_server_first(std::span<const std::byte> message);
@@ -106,10 +106,15 @@ public:
     /// while this object lives.
     std::string_view server_error() const noexcept { return server_error_; }
 
+    /// What was wrong with the server's message, in words, after a handle_server_first()
+    /// error (e.g. "the server nonce is the client nonce alone: the server added no part of
+    /// its own"); empty otherwise. Never holds a secret. Valid while this object lives.
+    std::string_view failure() const noexcept { return why_; }
+
 private:
     enum class step { initial, first_sent, final_sent, complete, failed };
 
-    boost::system::error_code fail(boost::system::error_code ec) noexcept;
+    boost::system::error_code fail(boost::system::error_code ec, std::string why = {});
     std::string gs2_header() const;
 
     step step_ = step::initial;
@@ -118,6 +123,7 @@ private:
     std::string client_first_bare_; // "n=...,r=..."
     std::array<unsigned char, 32> server_signature_{};
     std::string server_error_;
+    std::string why_; // see failure()
 };
 
 } // namespace pgasio::protocol
