@@ -72,6 +72,7 @@ asio::awaitable<void> tour(std::string url) {
     fmt::print(
         "4. Every connection leased: the next caller waits acquire_timeout, then hears why.\n");
     std::vector<pgasio::pooled_connection> all;
+    all.reserve(4);
     for (int i = 0; i < 4; ++i)
         all.push_back(co_await db.async_acquire());
     pgasio::diagnostics diag;
