@@ -17,10 +17,12 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <exception>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <string_view>
 
 #include <sys/types.h>
 
@@ -349,12 +351,17 @@ asio::awaitable<void> stop_server(connection& admin) {
 
 } // namespace
 
-// Hidden ([.]): it stops the primary and promotes the replica, so it must never meet the servers
-// other tests share. ctest runs it alone on a setup of its own (tests/CMakeLists.txt:
-// PGASIO_TEST_FAILOVER_PORT_BASE).
-TEST_CASE("cluster: after the primary stops and the replica is promoted, writes go to the new "
-          "primary",
+// It stops the primary and promotes the replica, so it must never meet the servers other tests
+// share: hidden ([.]), named so that "cluster:*" does not select it, and it refuses to run unless
+// PGASIO_TEST_DISPOSABLE_SETUP=1 says that its setup may be broken. ctest runs it alone on a
+// setup of its own (tests/CMakeLists.txt: PGASIO_TEST_FAILOVER_PORT_BASE).
+TEST_CASE("failover: after the primary stops and the replica is promoted, cluster writes go to "
+          "the new primary",
           "[.][failover]") {
+    const char* disposable = std::getenv("PGASIO_TEST_DISPOSABLE_SETUP");
+    if (!disposable || std::string_view(disposable) != "1")
+        FAIL("this test stops the primary of $PGASIO_PG_DIR and promotes its replica: run it "
+             "through ctest, or set PGASIO_TEST_DISPOSABLE_SETUP=1 for a setup that may be broken");
     run([](asio::any_io_executor ex) -> asio::awaitable<void> {
         config cfg = cluster_config();
         cfg.pool.acquire_timeout = 500ms;
