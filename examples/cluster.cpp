@@ -4,13 +4,12 @@
 // Usage: pgasio_example_cluster PRIMARY_URL REPLICA_URL
 #include <pgasio/cluster.hpp>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
+#include "run_example.hpp"
+
 #include <boost/asio/this_coro.hpp>
 
 #include <fmt/core.h>
 
-#include <exception>
 #include <string>
 
 namespace asio = boost::asio;
@@ -52,20 +51,6 @@ asio::awaitable<void> tour(std::string primary, std::string replica) {
 }
 
 int main(int argc, char** argv) {
-    if (argc != 3) {
-        fmt::print(stderr, "usage: {} PRIMARY_URL REPLICA_URL\n", argv[0]);
-        return 2;
-    }
-    asio::io_context ctx;
-    std::exception_ptr failure;
-    asio::co_spawn(ctx, tour(argv[1], argv[2]), [&](const std::exception_ptr& e) { failure = e; });
-    ctx.run();
-    if (failure) {
-        try {
-            std::rethrow_exception(failure);
-        } catch (const std::exception& e) {
-            fmt::print(stderr, "failed: {}\n", e.what());
-            return 1;
-        }
-    }
+    return run_example(argc, argv, "PRIMARY_URL REPLICA_URL",
+                       [](char** args) { return tour(args[1], args[2]); });
 }

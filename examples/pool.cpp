@@ -4,11 +4,12 @@
 // Usage: pgasio_example_pool "postgresql://user:password@host:port/db"
 #include <pgasio/pool.hpp>
 
+#include "run_example.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -17,7 +18,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <exception>
 #include <map>
 #include <string>
 
@@ -86,20 +86,5 @@ asio::awaitable<void> tour(std::string url) {
 }
 
 int main(int argc, char** argv) {
-    if (argc != 2) {
-        fmt::print(stderr, "usage: {} URL\n", argv[0]);
-        return 2;
-    }
-    asio::io_context ctx;
-    std::exception_ptr failure;
-    asio::co_spawn(ctx, tour(argv[1]), [&](const std::exception_ptr& e) { failure = e; });
-    ctx.run();
-    if (failure) {
-        try {
-            std::rethrow_exception(failure);
-        } catch (const std::exception& e) {
-            fmt::print(stderr, "failed: {}\n", e.what());
-            return 1;
-        }
-    }
+    return run_example(argc, argv, "URL", [](char** args) { return tour(args[1]); });
 }

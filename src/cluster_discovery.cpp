@@ -81,9 +81,9 @@ void cluster_impl::apply(const std::vector<probe_result>& results) {
         const bool is_primary = r.answered && r.role == server_role::primary;
         if (is_primary && (!found || i == primary)) found = i;
     }
-    if (discovered && found && primary && found != primary) ++counters.failovers;
+    if (found && last_primary && found != last_primary) ++counters.failovers;
     if (found)
-        primary = found;
+        primary = last_primary = found;
     else if (discovered)
         primary.reset();
     const std::optional<wal_lsn> primary_position =

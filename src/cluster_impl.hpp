@@ -46,9 +46,12 @@ public:
     // Guards what follows, and each member's status.
     mutable std::mutex mutex;
     std::optional<std::size_t> primary; // the member writes go to
-    bool discovered = false;            // a probe round has answered
-    std::size_t next_replica = 0;       // where the round robin of reads resumes
-    cluster_stats counters;             // the counters; `members` unused
+    // The member last found to be the primary, kept while none is (a failover usually passes
+    // through rounds with no primary: the old one gone, the new one not promoted yet).
+    std::optional<std::size_t> last_primary;
+    bool discovered = false;      // a probe round has answered
+    std::size_t next_replica = 0; // where the round robin of reads resumes
+    cluster_stats counters;       // the counters; `members` unused
     bool closed = false;
 
     // Strand only.

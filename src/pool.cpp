@@ -44,6 +44,11 @@ clock::duration jittered_lifetime(std::chrono::milliseconds lifetime) {
     return std::chrono::duration_cast<clock::duration>(lifetime * factor(rng));
 }
 
+// Whether a connection about to be leased has been idle long enough to be checked first.
+bool needs_check(const pool_slot& slot, clock::time_point now) {
+    return now - slot.idle_since() > check_before_lease_after;
+}
+
 void default_leak_report(const boost::source_location& where, std::chrono::milliseconds held) {
     fmt::print(stderr,
                "pgasio: a pooled connection acquired at {}:{} ({}) has been held for {} "
@@ -149,7 +154,7 @@ connection* pool_impl::lease_now(std::shared_ptr<pool_slot>& slot,
     slot = least_loaded(true);
     if (!slot) return nullptr;
     const auto now = clock::now();
-    if (now - slot->idle_since() > check_before_lease_after) return nullptr;
+    if (needs_check(*slot, now)) return nullptr;
     lease(*slot, now, where);
     return &slot->conn;
 }
@@ -229,7 +234,7 @@ void pool_impl::carry_out(outcomes& o) {
     for (auto& f : o.fail)
         f.waiter->fail(executor, f.ec, f.why);
     for (auto& s : o.serve) {
-        if (s.waiter->exclusive && clock::now() - s.slot->idle_since() > check_before_lease_after)
+        if (s.waiter->exclusive && needs_check(*s.slot, clock::now()))
             check_then_lease(std::move(s));
         else
             s.waiter->serve(self, s.slot, s.slot->conn);
@@ -270,16 +275,10 @@ void pool_impl::check_then_lease(served s) {
 }
 
 std::string pool_impl::state_text() const {
-    std::size_t busy = 0, idle = 0;
-    for (const auto& s : slots_)
-        if (s->st == pool_slot::state::leased ||
-            (s->st == pool_slot::state::shared && s->outstanding.load() != 0))
-            ++busy;
-        else if (s->st == pool_slot::state::shared)
-            ++idle;
+    const pool_stats now = snapshot();
     auto text =
-        fmt::format("in use {}, idle {}, waiting {}, opening {}, max_connections {}", busy, idle,
-                    waiters_.size(), count(pool_slot::state::opening), cfg.pool.max_connections);
+        fmt::format("in use {}, idle {}, waiting {}, opening {}, max_connections {}", now.in_use,
+                    now.idle, now.waiting, now.opening, cfg.pool.max_connections);
     if (!last_connect_error_.empty())
         text += fmt::format("; last connection error: {}", last_connect_error_);
     return text;
@@ -357,6 +356,10 @@ void pool_impl::give_back(const std::shared_ptr<pool_slot>& slot) noexcept {
 
 pool_stats pool_impl::stats() const {
     std::lock_guard lock(mutex_);
+    return snapshot();
+}
+
+pool_stats pool_impl::snapshot() const {
     pool_stats s = counters_;
     for (const auto& slot : slots_) {
         switch (slot->st) {

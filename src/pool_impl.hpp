@@ -136,6 +136,9 @@ private:
     void retire(const std::shared_ptr<pool_slot>& s, outcomes& o);
     /// Housekeeping: timed-out waiters, broken, idle and expired connections, leaks, pings.
     void tidy(outcomes& o, std::vector<std::pair<boost::source_location, clock::duration>>& leaks);
+    /// The counters and the gauges now (stats() without taking the lock).
+    pool_stats snapshot() const;
+    /// The gauges that explain a timed-out acquire, and the last connection error.
     std::string state_text() const;
     std::size_t count(pool_slot::state st) const;
     bool has_shared_waiter() const;

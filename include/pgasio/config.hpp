@@ -10,7 +10,7 @@
 #include <pgasio/secret_string.hpp>
 
 #include <boost/system/result.hpp>
-#include <fmt/core.h>
+#include <fmt/format.h> // formatter<string_view>::format, which the formatter below uses
 
 #include <chrono>
 #include <cstddef>

@@ -1,7 +1,7 @@
 // Settings of a connection pool (and of the routers built on pools).
 #pragma once
 
-#include <fmt/core.h>
+#include <fmt/format.h> // formatter<string_view>::format, which the formatter below uses
 
 #include <chrono>
 #include <cstddef>

@@ -1,7 +1,7 @@
 // A string that holds a secret (a password) and refuses to show it.
 #pragma once
 
-#include <fmt/core.h>
+#include <fmt/format.h> // formatter<string_view>::format, which the formatter below uses
 
 #include <cstddef>
 #include <iosfwd>

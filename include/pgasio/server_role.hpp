@@ -1,7 +1,7 @@
 // A server's role in a replication cluster.
 #pragma once
 
-#include <fmt/core.h>
+#include <fmt/format.h> // formatter<string_view>::format, which the formatter below uses
 
 #include <iosfwd>
 #include <string_view>

@@ -1,7 +1,7 @@
 // A position in PostgreSQL's write-ahead log (the pg_lsn type).
 #pragma once
 
-#include <fmt/core.h>
+#include <fmt/format.h> // formatter<string_view>::format, which the formatter below uses
 
 #include <compare>
 #include <cstdint>

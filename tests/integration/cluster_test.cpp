@@ -1,5 +1,6 @@
 // pgasio::cluster against tools/pg's primary and streaming replica: routing by intent, lag
-// demotion and fallback, read-your-writes, discovery after a 25006, the health check.
+// demotion and fallback, read-your-writes, discovery after a 25006, the health check, and a
+// failover (on a setup of its own, which it breaks).
 #include <pgasio/cluster.hpp>
 
 #include "support/connect.hpp"
@@ -15,8 +16,15 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <csignal>
+#include <cstdlib>
 #include <exception>
+#include <filesystem>
+#include <fstream>
 #include <functional>
+#include <string_view>
+
+#include <sys/types.h>
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
@@ -319,5 +327,92 @@ TEST_CASE("cluster: transactions and leases go to the primary unless read-only")
         CHECK(on_replica[0].get<bool>(0));
         read_lease.release();
         co_await db.async_close();
+    });
+}
+
+namespace {
+
+// Stops the server `admin` is connected to, as `pg_ctl stop -m fast` does: SIGINT to its
+// postmaster (the pid in its data directory's postmaster.pid, which it removes on the way out),
+// then waits until it is gone.
+asio::awaitable<void> stop_server(connection& admin) {
+    const auto rows = co_await admin.async_query("SHOW data_directory");
+    const std::filesystem::path pid_file =
+        std::filesystem::path(rows[0].get<std::string>(0)) / "postmaster.pid";
+    pid_t pid = 0;
+    std::ifstream(pid_file) >> pid;
+    REQUIRE(pid > 0);
+    REQUIRE(::kill(pid, SIGINT) == 0);
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (std::filesystem::exists(pid_file) && std::chrono::steady_clock::now() < deadline)
+        co_await pgasio::test::sleep_for(50ms);
+    REQUIRE_FALSE(std::filesystem::exists(pid_file));
+}
+
+} // namespace
+
+// It stops the primary and promotes the replica, so it must never meet the servers other tests
+// share: hidden ([.]), named so that "cluster:*" does not select it, and it refuses to run unless
+// PGASIO_TEST_DISPOSABLE_SETUP=1 says that its setup may be broken. ctest runs it alone on a
+// setup of its own (tests/CMakeLists.txt: PGASIO_TEST_FAILOVER_PORT_BASE).
+TEST_CASE("failover: after the primary stops and the replica is promoted, cluster writes go to "
+          "the new primary",
+          "[.][failover]") {
+    const char* disposable = std::getenv("PGASIO_TEST_DISPOSABLE_SETUP");
+    if (!disposable || std::string_view(disposable) != "1")
+        FAIL("this test stops the primary of $PGASIO_PG_DIR and promotes its replica: run it "
+             "through ctest, or set PGASIO_TEST_DISPOSABLE_SETUP=1 for a setup that may be broken");
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        config cfg = cluster_config();
+        cfg.pool.acquire_timeout = 500ms;
+        cfg.connect_timeout = 2s;
+        cluster_options options;
+        options.recheck_interval = 500ms;
+        options.probe_timeout = 1s;
+        cluster db(ex, cfg, options);
+        co_await db.async_refresh();
+        co_await db.async_execute("CREATE TABLE failover (n int)");
+        co_await db.async_execute("INSERT INTO failover VALUES (1)");
+        const pgasio::wal_lsn written = co_await db.async_write_position();
+        co_await wait_for(db, [&](const auto& s) { return s.members[1].replayed >= written; });
+
+        auto old_primary = co_await connect(user_config("ADMIN", "PRIMARY"));
+        co_await stop_server(old_primary);
+        // The periodic re-checks find that no member is the primary now; writes fail.
+        auto stats = co_await wait_for(db, [](const auto& s) { return !s.members[0].reachable; });
+        REQUIRE_FALSE(stats.members[0].reachable);
+        auto [ec, n] = co_await db.async_execute("INSERT INTO failover VALUES (2)", nothrow);
+        CHECK(ec);
+
+        auto replica = co_await connect(user_config("ADMIN", "REPLICA"));
+        const auto promoted = co_await replica.async_query("SELECT pg_promote()");
+        REQUIRE(promoted[0].get<bool>(0));
+        co_await replica.async_close();
+
+        // Within a re-check period (and the probe of the member that is gone), without a
+        // restart, writes succeed, on the former replica.
+        const auto start = std::chrono::steady_clock::now();
+        const auto limit = options.recheck_interval + options.probe_timeout + 2s;
+        do {
+            std::tie(ec, n) = co_await db.async_execute("INSERT INTO failover VALUES (3)", nothrow);
+            if (ec) co_await pgasio::test::sleep_for(50ms);
+        } while (ec && std::chrono::steady_clock::now() - start < limit);
+        INFO("the last write failed with: " << ec.message());
+        REQUIRE_FALSE(ec);
+        const auto rows = co_await db.async_query(
+            intent::write(), "SELECT pg_is_in_recovery(), inet_server_port(), array_agg(n ORDER "
+                             "BY n)::text FROM failover");
+        CHECK_FALSE(rows[0].get<bool>(0));
+        CHECK(rows[0].get<std::int32_t>(1) == server("REPLICA").port);
+        CHECK(rows[0].get<std::string>(2) == "{1,3}");
+        // Reads have no replica left: they fall back to the new primary.
+        const bool read_on = co_await in_recovery(db, intent::read());
+        CHECK_FALSE(read_on);
+
+        stats = db.stats();
+        CHECK(stats.failovers == 1);
+        CHECK(stats.members[1].role == server_role::primary);
+        CHECK_FALSE(stats.members[0].reachable);
+        co_await db.async_close(1s);
     });
 }

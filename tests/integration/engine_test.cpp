@@ -28,7 +28,9 @@
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using pgasio::client_errc;
+using pgasio::test::concurrently;
 using pgasio::test::connect_primary;
+using pgasio::test::eventually;
 using pgasio::test::run;
 using pgasio::test::sleep_for;
 
@@ -93,9 +95,8 @@ TEST_CASE("engine: COPY FROM STDIN through a query fails at once, the connection
                     if (!e) answers[static_cast<std::size_t>(i)] = r[0].get<std::int32_t>(0);
                     ++done;
                 });
-        for (int waited = 0; done < 6 && waited < 500; ++waited)
-            co_await sleep_for(10ms);
-        REQUIRE(done == 6);
+        const bool six = co_await eventually([&] { return done == 6; });
+        REQUIRE(six);
         for (int i = 0; i < 5; ++i)
             CHECK(answers[static_cast<std::size_t>(i)] == i * 10);
         // As a simple query too, and nothing was copied.
@@ -173,9 +174,8 @@ TEST_CASE("engine: a timed-out query is stopped on the server although others ar
                 if (!e && r[0].get<std::int32_t>(0) == i) ++answered;
                 ++done;
             });
-        for (int waited = 0; done < 21 && waited < 1000; ++waited)
-            co_await sleep_for(10ms);
-        REQUIRE(done == 21);
+        const bool all = co_await eventually([&] { return done == 21; }, 10s);
+        REQUIRE(all);
         CHECK(sleep_ec == client_errc::query_timeout);
         CHECK(answered == 20);
         CHECK(std::chrono::steady_clock::now() - start < 10s);
@@ -223,9 +223,8 @@ TEST_CASE("engine: cancelling a request waiting behind another never cancels the
                                              }));
             co_await sleep_for(50ms); // both are written; the server runs the first
             sig.emit(asio::cancellation_type::terminal);
-            for (int waited = 0; done < 2 && waited < 500; ++waited)
-                co_await sleep_for(10ms);
-            REQUIRE(done == 2);
+            const bool both = co_await eventually([&] { return done == 2; });
+            REQUIRE(both);
             CHECK(!first_ec); // its caller never cancelled it
             CHECK(second_ec == asio::error::operation_aborted);
         }
@@ -248,9 +247,8 @@ TEST_CASE("engine: partial cancellation of a sent request is refused, of an unse
         co_await sleep_for(50ms);
         // Sent already: partial cancellation promises nothing happened, which is not known now.
         sig.emit(asio::cancellation_type::partial);
-        for (int waited = 0; done < 1 && waited < 500; ++waited)
-            co_await sleep_for(10ms);
-        CHECK(done == 1);
+        const bool answered = co_await eventually([&] { return done == 1; });
+        CHECK(answered);
         CHECK(!ec);
         co_await conn.async_close();
     });
@@ -261,44 +259,40 @@ TEST_CASE("engine: many coroutines cancelling at random never fail anyone else")
         [](asio::any_io_executor ex) -> asio::awaitable<void> {
             auto conn = co_await connect_primary();
             std::mt19937 rng(12345);
-            int wrong = 0, cancelled = 0, answered = 0, finished = 0;
+            int wrong = 0, cancelled = 0, answered = 0;
             constexpr int coroutines = 16, each = 20;
-            for (int c = 0; c < coroutines; ++c) {
-                const auto seed = static_cast<unsigned>(rng());
-                asio::co_spawn(
-                    ex,
-                    [&, seed, c]() -> asio::awaitable<void> {
-                        std::mt19937 local(seed);
-                        for (int i = 0; i < each; ++i) {
-                            const int v = c * 1000 + i;
-                            // Shared with the timer's handler, which may run after this
-                            // iteration has ended.
-                            auto sig = std::make_shared<asio::cancellation_signal>();
-                            asio::steady_timer t(ex, std::chrono::milliseconds(local() % 30));
-                            const bool cancel = local() % 3 == 0;
-                            if (cancel)
-                                t.async_wait([sig](pgasio::error_code e) {
-                                    if (!e) sig->emit(asio::cancellation_type::terminal);
-                                });
-                            auto [e, r] = co_await conn.async_query(
-                                "SELECT $1::int4, pg_sleep(0.002 * (random() * 5)::int)", v,
-                                asio::bind_cancellation_slot(sig->slot(),
-                                                             asio::as_tuple(asio::use_awaitable)));
-                            t.cancel();
-                            if (e == asio::error::operation_aborted && cancel)
-                                ++cancelled;
-                            else if (!e && r[0].get<std::int32_t>(0) == v)
-                                ++answered;
-                            else
-                                ++wrong;
-                        }
-                        ++finished;
-                    },
-                    asio::detached);
-            }
-            for (int waited = 0; finished < coroutines && waited < 6000; ++waited)
-                co_await sleep_for(10ms);
-            REQUIRE(finished == coroutines);
+            std::vector<unsigned> seeds(coroutines);
+            for (auto& seed : seeds)
+                seed = static_cast<unsigned>(rng());
+            co_await concurrently(
+                coroutines,
+                [&](int c) -> asio::awaitable<void> {
+                    std::mt19937 local(seeds[static_cast<std::size_t>(c)]);
+                    for (int i = 0; i < each; ++i) {
+                        const int v = c * 1000 + i;
+                        // Shared with the timer's handler, which may run after this
+                        // iteration has ended.
+                        auto sig = std::make_shared<asio::cancellation_signal>();
+                        asio::steady_timer t(ex, std::chrono::milliseconds(local() % 30));
+                        const bool cancel = local() % 3 == 0;
+                        if (cancel)
+                            t.async_wait([sig](pgasio::error_code e) {
+                                if (!e) sig->emit(asio::cancellation_type::terminal);
+                            });
+                        auto [e, r] = co_await conn.async_query(
+                            "SELECT $1::int4, pg_sleep(0.002 * (random() * 5)::int)", v,
+                            asio::bind_cancellation_slot(sig->slot(),
+                                                         asio::as_tuple(asio::use_awaitable)));
+                        t.cancel();
+                        if (e == asio::error::operation_aborted && cancel)
+                            ++cancelled;
+                        else if (!e && r[0].get<std::int32_t>(0) == v)
+                            ++answered;
+                        else
+                            ++wrong;
+                    }
+                },
+                60s);
             CHECK(wrong == 0);
             CHECK(answered + cancelled == coroutines * each);
             CHECK(cancelled > 0);
@@ -323,9 +317,8 @@ TEST_CASE("engine: a reconnect after a fatal error starts clean") {
                          });
         co_await sleep_for(300ms);
         co_await admin.async_query("SELECT pg_terminate_backend($1)", conn.backend_pid());
-        for (int waited = 0; done < 1 && waited < 1000; ++waited)
-            co_await sleep_for(10ms);
-        REQUIRE(done == 1);
+        const bool finished = co_await eventually([&] { return done == 1; }, 10s);
+        REQUIRE(finished);
         CHECK(big_ec);
         CHECK(!conn.is_open());
         co_await conn.async_connect(pgasio::test::test_config());
@@ -367,9 +360,8 @@ TEST_CASE("engine: async_close answers a waiting async_receive_notification") {
             [&](pgasio::error_code e, pgasio::notification) { got = e; });
         co_await sleep_for(20ms);
         co_await conn.async_close();
-        for (int waited = 0; !got && waited < 200; ++waited)
-            co_await sleep_for(10ms);
-        REQUIRE(got);
+        const bool finished = co_await eventually([&] { return got.has_value(); }, 2s);
+        REQUIRE(finished);
         CHECK(*got == asio::error::operation_aborted);
         (void)ex;
     });
@@ -466,9 +458,8 @@ TEST_CASE("engine: BEGIN on a shared connection never takes another coroutine's 
                                b_insert = e;
                                ++done;
                            });
-        for (int waited = 0; done < 2 && waited < 500; ++waited)
-            co_await sleep_for(10ms);
-        REQUIRE(done == 2);
+        const bool finished = co_await eventually([&] { return done == 2; });
+        REQUIRE(finished);
         CHECK(a_begin == client_errc::transaction_needs_lease);
         CHECK(!b_insert);
         co_await conn.async_execute("ROLLBACK"); // A's, harmless now
@@ -508,9 +499,8 @@ TEST_CASE(
         CHECK(inside[0].get<std::int64_t>(0) == 1); // only A's row
         co_await lease.async_execute("ROLLBACK");
         lease.release();
-        for (int waited = 0; !b_done && waited < 500; ++waited)
-            co_await sleep_for(10ms);
-        REQUIRE(b_done);
+        const bool finished = co_await eventually([&] { return b_done; });
+        REQUIRE(finished);
         CHECK(!b_ec);
         auto [after_ec, after] =
             co_await lease.async_query("SELECT 1", nothrow); // released: refused
@@ -551,9 +541,8 @@ TEST_CASE("engine: a wait for a lease can be cancelled, and the line goes on") {
         co_await sleep_for(50ms);
         CHECK(!waited);
         give_up.emit(asio::cancellation_type::terminal);
-        for (int i = 0; !waited && i < 200; ++i)
-            co_await sleep_for(10ms);
-        REQUIRE(waited);
+        const bool finished = co_await eventually([&] { return waited.has_value(); }, 2s);
+        REQUIRE(finished);
         CHECK(*waited == asio::error::operation_aborted);
         // The cancelled waiter holds nothing: the next one gets the session once it is free.
         held.release();

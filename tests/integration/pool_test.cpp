@@ -29,6 +29,8 @@
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using pgasio::client_errc;
+using pgasio::test::concurrently;
+using pgasio::test::eventually;
 using pgasio::test::run;
 using pgasio::test::sleep_for;
 
@@ -41,16 +43,6 @@ pgasio::config pool_config(std::size_t min, std::size_t max) {
     cfg.pool.min_connections = min;
     cfg.pool.max_connections = max;
     return cfg;
-}
-
-// Polls `done` every 10 ms for up to `limit`; true when it came true.
-template <class Pred>
-asio::awaitable<bool> eventually(Pred done, std::chrono::milliseconds limit = 5s) {
-    for (auto waited = 0ms; waited < limit; waited += 10ms) {
-        if (done()) co_return true;
-        co_await sleep_for(10ms);
-    }
-    co_return done();
 }
 
 asio::awaitable<std::int32_t> backend_pid_of(pgasio::pool& db) {
@@ -80,23 +72,15 @@ TEST_CASE("pool: 64 coroutines share 8 connections, pipelined") {
         const bool opened = co_await eventually([&] { return db.stats().open == 8; });
         REQUIRE(opened);
         std::set<std::int32_t> pids;
-        int finished = 0;
         std::int64_t sum = 0;
-        for (int c = 0; c < 64; ++c)
-            asio::co_spawn(
-                ex,
-                [&, c]() -> asio::awaitable<void> {
-                    for (int i = 0; i < 20; ++i) {
-                        auto r = co_await db.async_query_one("SELECT pg_backend_pid(), $1::int8",
-                                                             std::int64_t{c * 100 + i});
-                        pids.insert(r[0].get<std::int32_t>(0));
-                        sum += r[0].get<std::int64_t>(1);
-                    }
-                    ++finished;
-                },
-                asio::detached);
-        const bool all = co_await eventually([&] { return finished == 64; }, 30s);
-        REQUIRE(all);
+        co_await concurrently(64, [&](int c) -> asio::awaitable<void> {
+            for (int i = 0; i < 20; ++i) {
+                auto r = co_await db.async_query_one("SELECT pg_backend_pid(), $1::int8",
+                                                     std::int64_t{c * 100 + i});
+                pids.insert(r[0].get<std::int32_t>(0));
+                sum += r[0].get<std::int64_t>(1);
+            }
+        });
         std::int64_t expected = 0;
         for (int c = 0; c < 64; ++c)
             for (int i = 0; i < 20; ++i)
@@ -117,18 +101,10 @@ TEST_CASE("pool: shared load opens more connections, up to max_connections") {
         pgasio::pool db(ex, pool_config(1, 3));
         const bool opened = co_await eventually([&] { return db.stats().open == 1; });
         REQUIRE(opened);
-        int finished = 0;
-        for (int c = 0; c < 32; ++c)
-            asio::co_spawn(
-                ex,
-                [&]() -> asio::awaitable<void> {
-                    for (int i = 0; i < 10; ++i)
-                        co_await db.async_query("SELECT pg_sleep(0.001)");
-                    ++finished;
-                },
-                asio::detached);
-        const bool all = co_await eventually([&] { return finished == 32; }, 30s);
-        REQUIRE(all);
+        co_await concurrently(32, [&](int) -> asio::awaitable<void> {
+            for (int i = 0; i < 10; ++i)
+                co_await db.async_query("SELECT pg_sleep(0.001)");
+        });
         const auto s = db.stats();
         CHECK(s.open == 3);
         CHECK(s.connects == 3);

@@ -303,22 +303,14 @@ TEST_CASE("statement cache: cache_describe fails a query whose cached columns ch
 }
 
 TEST_CASE("statement cache: concurrent first uses of a statement share its preparation") {
-    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
         auto conn = co_await connect_primary();
         int right = 0;
-        int done = 0;
         // All queued before the first answer: one Parse, the others Bind behind it.
-        for (int i = 0; i < 50; ++i)
-            asio::co_spawn(
-                ex,
-                [&conn, &right, &done, i]() -> asio::awaitable<void> {
-                    auto r = co_await conn.async_query("SELECT $1::int4 * 3", i);
-                    if (r[0].get<std::int32_t>(0) == 3 * i) ++right;
-                    ++done;
-                },
-                asio::detached);
-        while (done < 50)
-            co_await pgasio::test::sleep_for(std::chrono::milliseconds(5));
+        co_await pgasio::test::concurrently(50, [&](int i) -> asio::awaitable<void> {
+            auto r = co_await conn.async_query("SELECT $1::int4 * 3", i);
+            if (r[0].get<std::int32_t>(0) == 3 * i) ++right;
+        });
         CHECK(right == 50);
         const auto p = co_await prepared(conn);
         CHECK(p.at(name_of(p, "SELECT $1::int4 * 3")).second == 50);
@@ -327,21 +319,15 @@ TEST_CASE("statement cache: concurrent first uses of a statement share its prepa
 }
 
 TEST_CASE("statement cache: concurrent uses of a statement that fails to parse all get its error") {
-    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
         auto conn = co_await connect_primary();
         std::vector<pgasio::error_code> errors;
         // The first sends Parse, which fails; the others sent Bind only, which finds no statement
         // (26000): each is prepared again and so gets the server's own error.
-        for (int i = 0; i < 10; ++i)
-            asio::co_spawn(
-                ex,
-                [&conn, &errors, i]() -> asio::awaitable<void> {
-                    auto [ec, r] = co_await conn.async_query("SELEC $1::int4", i, nothrow);
-                    errors.push_back(ec);
-                },
-                asio::detached);
-        while (errors.size() < 10)
-            co_await pgasio::test::sleep_for(std::chrono::milliseconds(5));
+        co_await pgasio::test::concurrently(10, [&](int i) -> asio::awaitable<void> {
+            auto [ec, r] = co_await conn.async_query("SELEC $1::int4", i, nothrow);
+            errors.push_back(ec);
+        });
         for (const auto& ec : errors)
             CHECK(ec == sqlstate::syntax_error);
         CHECK((co_await prepared(conn)).empty());

@@ -342,8 +342,9 @@ TEST_CASE("transaction: dropped without commit, it rolls back before anyone else
             co_await sleep_for(100ms);
             CHECK_FALSE(seen_by_waiter.has_value());
         } // dropped: neither committed nor rolled back
-        while (!waiter_in_own_transaction)
-            co_await sleep_for(5ms);
+        const bool waiter_done = co_await pgasio::test::eventually(
+            [&] { return waiter_in_own_transaction.has_value(); });
+        REQUIRE(waiter_done);
         CHECK(seen_by_waiter == 0);
         CHECK(*waiter_in_own_transaction);
         const auto rows = co_await count_rows(other, "tx_dropped");
@@ -382,8 +383,9 @@ TEST_CASE("transaction: the connection's other users never run inside it") {
         co_await tx.async_execute("INSERT INTO tx_isolated VALUES (2, 2)");
         committed = true;
         co_await tx.async_commit();
-        while (!their_xid)
-            co_await sleep_for(5ms);
+        const bool answered =
+            co_await pgasio::test::eventually([&] { return their_xid.has_value(); });
+        REQUIRE(answered);
         CHECK(ran_after_commit);
         CHECK(*their_xid != mine[0].get<std::string_view>(0));
         CHECK(their_count == 2);
