@@ -142,6 +142,13 @@ bool known_text(const column& col, std::span<const std::byte> raw, std::string& 
     return ok;
 }
 
+bool decodes_binary(protocol::oid t) noexcept {
+    constexpr auto nothing = []<class T>() {};
+    if (with_cpp_type(t, nothing)) return true;
+    const protocol::oid element = oids::element_type(t);
+    return element != 0 && with_cpp_type(element, nothing);
+}
+
 std::string describe_type(protocol::oid t) {
     const std::string_view name = protocol::oids::type_name(t);
     if (name.empty()) return fmt::format("oid {}", t);
