@@ -345,7 +345,7 @@ commit_request::commit_request(bool ask_xid, commit_statements how, column_list 
 
 void commit_request::encode(protocol::write_buffer& out) const {
     static constexpr protocol::format_code binary[] = {protocol::format_code::binary};
-    // xid8 has no binary codec here; its text fits an int8 (ids stay below 2^63).
+    // The id as an int8, which resolving an in-doubt COMMIT takes (ids stay below 2^63).
     static constexpr std::string_view xid_sql =
         "SELECT pg_current_xact_id_if_assigned()::text::int8";
     const bool named = how_ != commit_statements::unnamed;

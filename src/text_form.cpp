@@ -3,6 +3,7 @@
 
 #include <pgasio/detail/decode_field.hpp>
 #include <pgasio/protocol/oids.hpp>
+#include <pgasio/wal_lsn.hpp>
 
 #include <fmt/format.h>
 
@@ -35,7 +36,37 @@ bool with_cpp_type(protocol::oid t, F&& f) {
         f.template operator()<std::int64_t>();
         return true;
     case oids::oid_:
+    case oids::regproc:
+    case oids::regprocedure:
+    case oids::regoper:
+    case oids::regoperator:
+    case oids::regclass:
+    case oids::regtype:
+    case oids::regconfig:
+    case oids::regdictionary:
+    case oids::regnamespace:
+    case oids::regrole:
+    case oids::regcollation:
         f.template operator()<std::uint32_t>();
+        return true;
+    case oids::xid:
+        f.template operator()<protocol::xid>();
+        return true;
+    case oids::xid8:
+        f.template operator()<protocol::xid8>();
+        return true;
+    case oids::cid:
+        f.template operator()<protocol::cid>();
+        return true;
+    case oids::money:
+        f.template operator()<protocol::money>();
+        return true;
+    case oids::bit:
+    case oids::varbit:
+        f.template operator()<protocol::bit_string>();
+        return true;
+    case oids::pg_lsn:
+        f.template operator()<wal_lsn>();
         return true;
     case oids::float4:
         f.template operator()<float>();
