@@ -46,7 +46,7 @@ TEST_CASE("OID alias types read as std::uint32_t, their oid") {
     record_type_seed(fuzz_type::regclass, false, from_hex("000004eb"));
 }
 
-TEST_CASE("money: binary is the count of cents; text in the C locale's conventions") {
+TEST_CASE("money: binary is the count of cents, text in the C locale's conventions") {
     check_binary(money{-123456}, from_hex("fffffffffffe1dc0"), fuzz_type::money);
     check_text(money{-123456}, "-1234.56", fuzz_type::money);
     check_text(money{7}, "0.07", fuzz_type::money);
@@ -66,7 +66,7 @@ TEST_CASE("money: binary is the count of cents; text in the C locale's conventio
     CHECK(encode_text(money{INT64_MIN}) == "-92233720368547758.08");
 }
 
-TEST_CASE("bit strings: binary is the length and the bits; text one digit a bit") {
+TEST_CASE("bit strings: binary is the length and the bits, text one digit a bit") {
     const bit_string b{5, {0b1011'0000}};
     check_binary(b, from_hex("00000005b0"), fuzz_type::varbit);
     check_text(b, "10110", fuzz_type::varbit);
