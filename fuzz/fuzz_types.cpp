@@ -4,14 +4,17 @@
 #include "fuzz_types.hpp"
 
 #include <pgasio/protocol/types/array.hpp>
+#include <pgasio/protocol/types/bit_string.hpp>
 #include <pgasio/protocol/types/boolean.hpp>
 #include <pgasio/protocol/types/bytea.hpp>
 #include <pgasio/protocol/types/floating.hpp>
 #include <pgasio/protocol/types/integral.hpp>
 #include <pgasio/protocol/types/json.hpp>
+#include <pgasio/protocol/types/money.hpp>
 #include <pgasio/protocol/types/network.hpp>
 #include <pgasio/protocol/types/range.hpp>
 #include <pgasio/protocol/types/string.hpp>
+#include <pgasio/protocol/types/transaction_ids.hpp>
 #include <pgasio/protocol/types/uuid.hpp>
 
 #include <cmath>
@@ -138,6 +141,27 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         break;
     case fuzz_type::int8range:
         round_trip<range<std::int64_t>>(in, oids::int8range, text);
+        break;
+    case fuzz_type::xid:
+        round_trip<xid>(in, oids::xid, text);
+        break;
+    case fuzz_type::xid8:
+        round_trip<xid8>(in, oids::xid8, text);
+        break;
+    case fuzz_type::cid:
+        round_trip<cid>(in, oids::cid, text);
+        break;
+    case fuzz_type::regclass:
+        round_trip<std::uint32_t>(in, oids::regclass, text);
+        break;
+    case fuzz_type::money:
+        round_trip<money>(in, oids::money, text);
+        break;
+    case fuzz_type::varbit:
+        round_trip<bit_string>(in, oids::varbit, text);
+        break;
+    case fuzz_type::bit:
+        round_trip<bit_string>(in, oids::bit, text);
         break;
     case fuzz_type::count:
         break;

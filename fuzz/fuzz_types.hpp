@@ -32,6 +32,13 @@ enum class fuzz_type : std::uint8_t {
     text_array,           ///< array<std::string> from text[], any shape
     int4range,
     int8range,
+    xid,
+    xid8,
+    cid,
+    regclass, ///< std::uint32_t from regclass (every OID alias type reads as the oid)
+    money,
+    varbit, ///< bit_string from varbit
+    bit,    ///< bit_string from bit
     count
 };
 

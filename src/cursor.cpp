@@ -2,6 +2,7 @@
 // their own (the open and the fetch) plug into the engine's request interface.
 #include "connection_impl.hpp"
 #include "request_kinds.hpp"
+#include "result_formats.hpp"
 
 #include <pgasio/connection.hpp>
 #include <pgasio/cursor.hpp>
@@ -34,8 +35,6 @@ struct cursor_state {
 namespace {
 
 using t = protocol::backend_message_type;
-using protocol::format_code;
-constexpr format_code all_binary[] = {format_code::binary};
 
 std::atomic<std::uint64_t> cursor_counter{0};
 

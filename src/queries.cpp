@@ -2,6 +2,7 @@
 #include "connection_impl.hpp"
 #include "interpolate.hpp"
 #include "request_kinds.hpp"
+#include "result_formats.hpp"
 
 #include <pgasio/connection.hpp>
 #include <pgasio/detail/leading_keyword.hpp>
@@ -14,10 +15,6 @@ namespace pgasio {
 namespace {
 
 using detail::make_request;
-using protocol::format_code;
-
-// Results are asked for in binary, every column (one format code applies to all).
-constexpr format_code all_binary[] = {format_code::binary};
 
 } // namespace
 
@@ -100,10 +97,21 @@ void connection::queue_query(detail::connection_impl* impl,
                 return ec;
             }
         }
+        // Result formats (docs/types.md, "Any column as text"): where the columns are known
+        // before the Bind (a prepared statement, a description the cache holds), binary for
+        // the types pgasio decodes in binary and text for the others; where they are not (the
+        // Describe comes in the same round trip), binary; text for all with_text_results.
+        std::span<const protocol::format_code> formats = detail::all_binary;
+        if (stmt)
+            formats = detail::bind_formats(stmt->data()->result_formats);
+        else if (!describe)
+            formats = detail::bind_formats(entry->result_formats);
+        if (req->text_results) formats = detail::all_text;
+        req->result_format_count = formats.size();
         req->bind_at = out.size() - begin;
-        protocol::bind_writer bind(out, "", statement_name, all_binary, params.count);
+        protocol::bind_writer bind(out, "", statement_name, detail::all_binary, params.count);
         params.write(params.ctx, bind);
-        if (auto ec = bind.finish(all_binary)) {
+        if (auto ec = bind.finish(formats)) {
             why = "a parameter cannot be sent: " + ec.message();
             return ec;
         }
@@ -124,6 +132,8 @@ void connection::queue_query(detail::connection_impl* impl,
             }
             inserted = false;
         }
+        if (req->text_results)
+            req->statement_columns = detail::all_text_columns(req->statement_columns);
         return {};
     };
     impl->submit(std::move(r), encode);
@@ -164,6 +174,7 @@ void connection::start_query(detail::connection_impl* impl, result_handler handl
                              const statement* stmt, const param_source& params) {
     auto r = make_request<detail::result_request>(op, std::move(handler));
     r->mode = op.exec_mode.value_or(impl->exec_mode);
+    r->text_results = op.text_results;
     if (!stmt && r->mode == query_exec_mode::simple_protocol)
         return queue_simple_query(impl, std::move(r), sql, params);
     queue_query(impl, std::move(r), sql, stmt, params);

@@ -3,6 +3,7 @@
 #include "request_kinds.hpp"
 
 #include "connection_impl.hpp"
+#include "result_formats.hpp"
 
 #include <pgasio/protocol/backend.hpp>
 #include <pgasio/protocol/frontend.hpp>
@@ -77,12 +78,19 @@ error_code result_request::on_answer(const protocol::message_view& m, result_bui
     case t::parse_complete:
         parse_done = true;
         return {};
-    case t::row_description: // the answer to its Describe of the portal: binary, as bound
-        cached->columns = rows.columns();
+    case t::row_description: {
+        // The answer to its Describe of the portal, in the formats it bound (binary, or text
+        // with with_text_results); later executions bind each column in the format of its
+        // type (text where pgasio has no binary codec).
+        auto cols = std::make_shared<std::vector<column>>(*rows.columns());
+        cached->result_formats = choose_result_formats(*cols);
+        cached->columns = std::move(cols);
         cached->described = true;
         return {};
+    }
     case t::no_data:
         cached->columns = nullptr;
+        cached->result_formats.clear();
         cached->described = true;
         return {};
     default:
@@ -125,8 +133,22 @@ bool result_request::on_failure(connection_impl& c, std::span<const std::byte> s
     protocol::encode_close(again, protocol::target_kind::statement, entry->name);
     if (protocol::encode_parse(again, entry->name, entry->sql(), entry->parameter_types()))
         return false;
+    // The same Bind. Where the columns changed (0A000), not its result formats: codes chosen
+    // per column followed the old description (a count the new columns may not even match), so
+    // one code for all goes instead, and the Describe below says what comes.
     const std::size_t bind = again.size();
-    again.put_bytes(sent.subspan(bind_at, bind_size));
+    if (changed && result_format_count > 1) {
+        const std::size_t formats_at = bind_size - 2 - 2 * result_format_count;
+        const auto bind_body = sent.subspan(bind_at + 5, formats_at - 5);
+        again.put_byte(sent[bind_at]);
+        again.put_i32(static_cast<std::int32_t>(4 + bind_body.size() + 4));
+        again.put_bytes(bind_body);
+        again.put_i16(1);
+        again.put_i16(static_cast<std::int16_t>(protocol::format_code::binary));
+        result_format_count = 1;
+    } else {
+        again.put_bytes(sent.subspan(bind_at, bind_size));
+    }
     protocol::encode_describe(again, protocol::target_kind::portal, "");
     protocol::encode_execute(again, "", 0);
     protocol::encode_sync(again);
@@ -139,6 +161,7 @@ bool result_request::on_failure(connection_impl& c, std::span<const std::byte> s
     parse_done = false;
     rerun = true;
     bind_at = bind;
+    bind_size = again.size() - bind;
     statement_columns = nullptr;
     columns_from_cache = false;
     return true;
@@ -255,11 +278,10 @@ error_code prepare_request::on_answer(const protocol::message_view& m, result_bu
     case t::row_description: {
         const auto rd = protocol::decode_row_description(m.body);
         if (!rd) return rd.error();
-        // Describe of a statement cannot know the result formats yet (it says text); pgasio
-        // always binds for binary results, so that is what its rows will be.
+        // Describe of a statement cannot know the result formats yet (it says text): they are
+        // pgasio's to choose, binary for the types it decodes in binary, text for the others.
         auto cols = std::make_shared<std::vector<column>>(*make_columns(*rd));
-        for (auto& col : *cols)
-            col.format = protocol::format_code::binary;
+        statement_->result_formats = choose_result_formats(*cols);
         statement_->columns = std::move(cols);
         return {};
     }
@@ -281,6 +303,7 @@ void prepare_request::answer(error_code ec, const connection_impl& c, call how) 
 void prepare_request::restart() {
     statement_->parameter_types.clear();
     statement_->columns.reset();
+    statement_->result_formats.clear();
 }
 
 error_code command_request::on_answer(const protocol::message_view&, result_builder&) {
@@ -322,7 +345,7 @@ commit_request::commit_request(bool ask_xid, commit_statements how, column_list 
 
 void commit_request::encode(protocol::write_buffer& out) const {
     static constexpr protocol::format_code binary[] = {protocol::format_code::binary};
-    // xid8 has no binary codec here; its text fits an int8 (ids stay below 2^63).
+    // The id as an int8, which resolving an in-doubt COMMIT takes (ids stay below 2^63).
     static constexpr std::string_view xid_sql =
         "SELECT pg_current_xact_id_if_assigned()::text::int8";
     const bool named = how_ != commit_statements::unnamed;

@@ -62,6 +62,8 @@ public:
 
     /// How it is sent (a plain query: with_exec_mode, or the connection's default).
     query_exec_mode mode = query_exec_mode::cache_statement;
+    /// Every column of its rows is asked for in text (pgasio::with_text_results).
+    bool text_results = false;
     /// The cache's entry for its statement (null: not cached); what its answers teach goes
     /// there: the statement exists on the server, its description.
     std::shared_ptr<cached_statement> cached;
@@ -73,6 +75,8 @@ public:
     /// Where its Bind is among its messages: a re-run sends the same one.
     std::size_t bind_at = 0;
     std::size_t bind_size = 0;
+    /// The number of result format codes that end its Bind.
+    std::size_t result_format_count = 1;
 
     error_code on_answer(const protocol::message_view& m, result_builder& rows) override;
     void on_success(result_builder& rows) override;

@@ -75,6 +75,15 @@ void throw_get_error(boost::system::error_code ec, std::span<const column> cols,
         throw_message(ec, fmt::format("column {} \"{}\" is NULL, which does not convert to {} "
                                       "(use std::optional or try_get)",
                                       index, c.name, cpp_type));
+    if (ec == protocol::client_errc::type_mismatch && c.format == protocol::format_code::binary &&
+        !decodes_binary(c.type_oid))
+        throw_message(ec, fmt::format("column {} \"{}\" has type {}, which pgasio has no binary "
+                                      "codec for, and it arrived in binary (the statement was "
+                                      "bound before its columns were described), which does not "
+                                      "convert to {}; to read its text as std::string, run the "
+                                      "query with pgasio::with_text_results or cast the column "
+                                      "to text in SQL",
+                                      index, c.name, describe_type(c.type_oid), cpp_type));
     if (ec == protocol::client_errc::type_mismatch)
         throw_message(ec, fmt::format("column {} \"{}\" has type {}, which does not convert to {}",
                                       index, c.name, describe_type(c.type_oid), cpp_type));

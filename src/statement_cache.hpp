@@ -37,8 +37,11 @@ struct cached_statement {
     /// `columns` is the result's description (from a Describe of the portal): later uses send
     /// no Describe.
     bool described = false;
-    /// The result's columns, as bound (binary); null for a statement that returns no rows.
+    /// The result's columns, in the formats later executions bind them in (see
+    /// choose_result_formats); null for a statement that returns no rows.
     column_list columns;
+    /// The result format codes of those executions' Bind (empty: every column binary).
+    std::vector<protocol::format_code> result_formats;
     /// Still in the cache (false once evicted or invalidated).
     bool cached = true;
 

@@ -3,6 +3,7 @@
 
 #include <pgasio/detail/decode_field.hpp>
 #include <pgasio/protocol/oids.hpp>
+#include <pgasio/wal_lsn.hpp>
 
 #include <fmt/format.h>
 
@@ -35,7 +36,37 @@ bool with_cpp_type(protocol::oid t, F&& f) {
         f.template operator()<std::int64_t>();
         return true;
     case oids::oid_:
+    case oids::regproc:
+    case oids::regprocedure:
+    case oids::regoper:
+    case oids::regoperator:
+    case oids::regclass:
+    case oids::regtype:
+    case oids::regconfig:
+    case oids::regdictionary:
+    case oids::regnamespace:
+    case oids::regrole:
+    case oids::regcollation:
         f.template operator()<std::uint32_t>();
+        return true;
+    case oids::xid:
+        f.template operator()<protocol::xid>();
+        return true;
+    case oids::xid8:
+        f.template operator()<protocol::xid8>();
+        return true;
+    case oids::cid:
+        f.template operator()<protocol::cid>();
+        return true;
+    case oids::money:
+        f.template operator()<protocol::money>();
+        return true;
+    case oids::bit:
+    case oids::varbit:
+        f.template operator()<protocol::bit_string>();
+        return true;
+    case oids::pg_lsn:
+        f.template operator()<wal_lsn>();
         return true;
     case oids::float4:
         f.template operator()<float>();
@@ -140,6 +171,13 @@ bool known_text(const column& col, std::span<const std::byte> raw, std::string& 
     if (element == 0) return false;
     with_cpp_type(element, [&]<class T>() { ok = text_of<protocol::array<T>>(col, raw, text); });
     return ok;
+}
+
+bool decodes_binary(protocol::oid t) noexcept {
+    constexpr auto nothing = []<class T>() {};
+    if (with_cpp_type(t, nothing)) return true;
+    const protocol::oid element = oids::element_type(t);
+    return element != 0 && with_cpp_type(element, nothing);
 }
 
 std::string describe_type(protocol::oid t) {

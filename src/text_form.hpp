@@ -25,6 +25,10 @@ namespace pgasio::detail {
 /// holding a NUL byte).
 bool known_text(const column& col, std::span<const std::byte> raw, std::string& text);
 
+/// True when pgasio decodes values of type `t` in binary: the built-in types known_text handles
+/// (those with a codec in protocol/types), their ranges, and arrays of them.
+bool decodes_binary(protocol::oid t) noexcept;
+
 /// A type for error messages: "text (oid 25)", or "oid 16385" for a type that is not built in.
 std::string describe_type(protocol::oid t);
 

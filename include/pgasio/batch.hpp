@@ -60,7 +60,13 @@ public:
         protocol::bind_writer bind(bytes_, "", stmt.name(), binary_,
                                    detail::param_count(params...));
         detail::write_params(bind, params...);
-        if (auto ec = bind.finish(binary_)) return ec;
+        // Its columns in the formats chosen when it was prepared (text for the types pgasio
+        // has no binary codec for).
+        const auto& formats = stmt.data()->result_formats;
+        if (auto ec =
+                bind.finish(formats.empty() ? std::span<const protocol::format_code>(binary_)
+                                            : std::span<const protocol::format_code>(formats)))
+            return ec;
         if (auto ec = protocol::encode_execute(bytes_, "", 0)) {
             bytes_.truncate(start);
             return ec;

@@ -128,7 +128,7 @@ void check_field(std::span<const column> cols, std::size_t index, std::string_vi
                  std::string_view type) {
     static_assert(is_decodable_v<F>, "pgasio: a member of this type has no codec");
     using D = typename decoded_type<F>::type;
-    if (!protocol::types::codec<D>::accepts(cols[index].type_oid))
+    if (!accepts_column<D>(cols[index]))
         throw_member_mismatch(cols, index, member, type, cpp_type_name<D>());
 }
 

@@ -17,7 +17,10 @@ struct statement_data {
     std::string name;
     std::string sql;
     std::vector<protocol::oid> parameter_types;
-    column_list columns;       ///< null when the statement returns no rows
+    column_list columns; ///< null when the statement returns no rows
+    /// The result format codes its Bind carries, one per column when a column's type is read
+    /// in text (pgasio has no binary codec for it); empty: every column binary.
+    std::vector<protocol::format_code> result_formats;
     std::uint64_t session = 0; ///< the session that prepared it (connection_impl::session_id)
     bool runs_alone = false;   ///< a COPY or a transaction start (see detail::runs_alone)
 };

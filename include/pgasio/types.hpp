@@ -37,6 +37,12 @@ using protocol::ip_family; ///< the address family of inet and cidr
 using protocol::macaddr;   ///< macaddr
 using protocol::macaddr8;  ///< macaddr8
 
+using protocol::bit_string; ///< bit, bit varying
+using protocol::cid;        ///< cid
+using protocol::money;      ///< money
+using protocol::xid;        ///< xid
+using protocol::xid8;       ///< xid8
+
 using protocol::array;           ///< arrays of any shape
 using protocol::array_dimension; ///< one dimension of an array: its length and lower bound
 using protocol::range;           ///< int4range, int8range and the other range types

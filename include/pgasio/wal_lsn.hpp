@@ -1,6 +1,10 @@
 // A position in PostgreSQL's write-ahead log (the pg_lsn type).
 #pragma once
 
+#include <pgasio/protocol/detail/byte_reader.hpp>
+#include <pgasio/protocol/oids.hpp>
+#include <pgasio/protocol/types/codec.hpp>
+
 #include <fmt/format.h> // formatter<string_view>::format, which the formatter below uses
 
 #include <compare>
@@ -71,3 +75,48 @@ struct fmt::formatter<pgasio::wal_lsn> : fmt::formatter<std::string_view> {
         return fmt::formatter<std::string_view>::format(lsn.to_string(), ctx);
     }
 };
+
+namespace pgasio::protocol::types {
+
+/// `pgasio::wal_lsn` <-> pg_lsn: binary is the 64-bit offset, text the server's `16/B374D848`
+/// form (wal_lsn::parse, wal_lsn::to_string).
+template <>
+struct codec<wal_lsn> {
+    /// The type a parameter of this C++ type is sent as.
+    static constexpr oid type_oid = oids::pg_lsn;
+    /// The array type whose elements are this type.
+    static constexpr oid array_oid = oids::pg_lsn_array;
+    /// Whether values of server type `t` decode into this type.
+    static constexpr bool accepts(oid t) noexcept { return t == oids::pg_lsn; }
+    /// Appends the binary form of `v`.
+    static boost::system::error_code encode_binary(write_buffer& out, const wal_lsn& v) {
+        out.put_u64(v.offset());
+        return {};
+    }
+    /// Decodes the binary form of a value of server type `t`. Errors: type_mismatch,
+    /// invalid_binary_length.
+    static boost::system::error_code decode_binary(std::span<const std::byte> in, oid t,
+                                                   wal_lsn& out) noexcept {
+        if (!accepts(t)) return client_errc::type_mismatch;
+        if (in.size() != 8) return client_errc::invalid_binary_length;
+        out = wal_lsn(protocol::detail::byte_reader(in).u64());
+        return {};
+    }
+    /// Appends the text form of `v`.
+    static boost::system::error_code encode_text(std::string& out, const wal_lsn& v) {
+        out += v.to_string();
+        return {};
+    }
+    /// Decodes the text form of a value of server type `t`. Errors: type_mismatch,
+    /// invalid_text_value.
+    static boost::system::error_code decode_text(std::string_view in, oid t,
+                                                 wal_lsn& out) noexcept {
+        if (!accepts(t)) return client_errc::type_mismatch;
+        const auto lsn = wal_lsn::parse(in);
+        if (!lsn) return client_errc::invalid_text_value;
+        out = *lsn;
+        return {};
+    }
+};
+
+} // namespace pgasio::protocol::types

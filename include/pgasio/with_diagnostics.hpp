@@ -56,6 +56,8 @@ struct op_settings {
     bool on_connection_executor = false;
     /// How a plain query is sent (pgasio::with_exec_mode); none: the connection's default.
     std::optional<query_exec_mode> exec_mode;
+    /// Every result column is asked for in text (pgasio::with_text_results).
+    bool text_results = false;
 };
 
 /// Wraps a token so that the operation runs inside the exclusive lease `section` (see
@@ -148,6 +150,42 @@ with_exec_mode_t<std::decay_t<Token>> with_exec_mode(query_exec_mode mode, Token
 /// with_exec_mode of the default token: `co_await` returns the result or throws pgasio::error.
 inline with_exec_mode_t<default_token> with_exec_mode(query_exec_mode mode) {
     return {mode, {}};
+}
+
+/// Wraps a completion token so that the query it is given to asks for every result column in
+/// text: the server's own text representation of each value, which `get<std::string>` (or
+/// `std::string_view`) reads whatever the column's type, and the other codecs decode from their
+/// text forms. Parameters still go in binary, in the same single round trip.
+///
+/// Without it, pgasio asks for text only the columns whose types it has no binary codec for,
+/// and only where it knows the columns before binding: statements from async_prepare, and
+/// statements whose description the cache holds (every execution after the first in
+/// cache_statement and cache_describe modes). The first execution of a statement, and every
+/// execution in describe_exec mode, binds before the description comes back: those columns then
+/// arrive in binary, which no codec reads (client_errc::type_mismatch). with_text_results makes
+/// every execution of a query readable as text (docs/types.md, "Any column as text"). Applies
+/// to async_query and its kin, with SQL text or a prepared statement.
+///
+/// @code
+/// // mood is an enum: no codec, but its text is always readable this way.
+/// auto rows = co_await conn.async_query("SELECT mood FROM people", pgasio::with_text_results());
+/// std::string mood = rows[0].get<std::string>(0); // "happy"
+/// @endcode
+template <class Token>
+struct with_text_results_t {
+    /// The wrapped completion token.
+    Token token;
+};
+
+/// Adapts `token` (see with_text_results_t).
+template <class Token>
+with_text_results_t<std::decay_t<Token>> with_text_results(Token&& token) {
+    return {std::forward<Token>(token)};
+}
+/// with_text_results of the default token: `co_await` returns the result or throws
+/// pgasio::error.
+inline with_text_results_t<default_token> with_text_results() {
+    return {{}};
 }
 
 namespace detail {
@@ -272,6 +310,7 @@ struct async_result<pgasio::detail::with_op_t<Token>, Signatures...> {
         if (outer.timeout.count() >= 0) op.timeout = outer.timeout;
         if (outer.section != 0) op.section = outer.section;
         if (outer.exec_mode) op.exec_mode = outer.exec_mode;
+        if (outer.text_results) op.text_results = true;
         return async_initiate<Token, Signatures...>(std::forward<Initiation>(init), token.token, op,
                                                     std::forward<Args>(args)...);
     }
@@ -293,6 +332,17 @@ struct async_result<pgasio::with_exec_mode_t<Token>, Signatures...> {
     static auto initiate(Initiation&& init, RawToken&& token, pgasio::detail::op_settings op,
                          Args&&... args) {
         op.exec_mode = token.mode;
+        return async_initiate<Token, Signatures...>(std::forward<Initiation>(init), token.token, op,
+                                                    std::forward<Args>(args)...);
+    }
+};
+
+template <class Token, class... Signatures>
+struct async_result<pgasio::with_text_results_t<Token>, Signatures...> {
+    template <class Initiation, class RawToken, class... Args>
+    static auto initiate(Initiation&& init, RawToken&& token, pgasio::detail::op_settings op,
+                         Args&&... args) {
+        op.text_results = true;
         return async_initiate<Token, Signatures...>(std::forward<Initiation>(init), token.token, op,
                                                     std::forward<Args>(args)...);
     }

@@ -6,6 +6,7 @@
 #include <pgasio/cluster.hpp>
 #include <pgasio/connection.hpp>
 #include <pgasio/insert_unnest.hpp>
+#include <pgasio/json.hpp>
 #include <pgasio/pool.hpp>
 #include <pgasio/transaction.hpp>
 

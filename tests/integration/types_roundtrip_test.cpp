@@ -2,6 +2,7 @@
 // server with its own parse of the same literal, and decoded back from a binary result.
 #include <pgasio/connection.hpp>
 #include <pgasio/protocol/types/types.hpp>
+#include <pgasio/wal_lsn.hpp>
 
 #include "support/connect.hpp"
 #include "support/run.hpp"
@@ -39,6 +40,36 @@ asio::awaitable<void> round_trip(pgasio::connection& conn, const std::string& pg
     CHECK(r[0].template get<bool>(1));
     CHECK(text_of(r[0].template get<T>(0)) == text_of(v));
     (void)r[0].template get<std::string_view>(2);
+}
+
+// `literal` as the server parses it into `pg_type`: read in binary, its bytes are exactly the
+// codec's binary form of the value read (the server's *_send output), and the server's text of
+// it is `server_text`; then the round trip above, and arrays of it with a NULL element both ways.
+template <class T>
+asio::awaitable<void> server_forms(pgasio::connection& conn, const std::string& pg_type,
+                                   const std::string& literal, const std::string& server_text) {
+    INFO(pg_type << " " << literal);
+    const std::string value = "$1::text::" + pg_type;
+    auto r = co_await conn.async_query("SELECT " + value + ", " + value + "::text", literal);
+    const auto raw = r[0].raw(0).value();
+    const T v = r[0].template get<T>(0);
+    pgasio::protocol::write_buffer out;
+    REQUIRE(!types::codec<T>::encode_binary(out, v));
+    CHECK(std::vector<std::byte>(out.data().begin(), out.data().end()) ==
+          std::vector<std::byte>(raw.begin(), raw.end()));
+    CHECK(r[0].template get<std::string>(1) == server_text);
+    co_await round_trip<T>(conn, pg_type, literal);
+    // Arrays with NULL elements, from the server and to it.
+    const std::vector<std::optional<T>> elements{v, std::nullopt, v};
+    auto a = co_await conn.async_query("SELECT ARRAY[" + value + ", NULL, " + value +
+                                           "], $2::" + pg_type + "[] = ARRAY[" + value +
+                                           ", NULL, " + value + "]",
+                                       literal, elements);
+    CHECK(a[0].template get<std::vector<std::optional<T>>>(0) == elements);
+    CHECK(a[0].template get<bool>(1));
+    // NULL of the type.
+    auto n = co_await conn.async_query("SELECT NULL::" + pg_type);
+    CHECK(!n[0].template try_get<T>(0));
 }
 
 } // namespace
@@ -119,6 +150,70 @@ TEST_CASE("types: arrays (NULLs, several dimensions, lower bounds, empty) and ra
                                                                                 "[1.5,2.5]");
         co_await round_trip<pgasio::protocol::range<std::chrono::sys_days>>(
             c, "daterange", "[2024-01-01,2024-02-01)");
+        co_await c.async_close();
+    });
+}
+
+TEST_CASE("types: pg_lsn, xid, xid8, cid, money and bit strings match the server's forms") {
+    using namespace pgasio::protocol;
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto c = co_await connect_primary();
+        co_await server_forms<pgasio::wal_lsn>(c, "pg_lsn", "16/B374D848", "16/B374D848");
+        co_await server_forms<pgasio::wal_lsn>(c, "pg_lsn", "FFFFFFFF/FFFFFFFF",
+                                               "FFFFFFFF/FFFFFFFF");
+        co_await server_forms<pgasio::wal_lsn>(c, "pg_lsn", "0/0", "0/0");
+        co_await server_forms<xid>(c, "xid", "4294967295", "4294967295");
+        co_await server_forms<xid8>(c, "xid8", "18446744073709551615", "18446744073709551615");
+        co_await server_forms<cid>(c, "cid", "7", "7");
+        // money's text follows lc_monetary: the test servers run in the C locale.
+        co_await server_forms<money>(c, "money", "-1234.56", "-$1,234.56");
+        co_await server_forms<money>(c, "money", "92233720368547758.07",
+                                     "$92,233,720,368,547,758.07");
+        co_await server_forms<money>(c, "money", "0.07", "$0.07");
+        co_await server_forms<bit_string>(c, "varbit", "10110", "10110");
+        co_await server_forms<bit_string>(c, "varbit", "", "");
+        co_await server_forms<bit_string>(c, "varbit", "101101011", "101101011");
+        co_await server_forms<bit_string>(c, "bit(5)", "00001", "00001");
+        // A money column decodes from the server's text too (simple protocol).
+        auto t = co_await c.async_query(
+            "SELECT '-1234.56'::money",
+            pgasio::with_exec_mode(pgasio::query_exec_mode::simple_protocol));
+        CHECK(t[0].get<money>(0) == money{-123456});
+        // The transaction ids of a real transaction.
+        co_await c.async_execute("CREATE TEMP TABLE ids (n int4)");
+        co_await c.async_execute("INSERT INTO ids VALUES (1)");
+        auto ids = co_await c.async_query("SELECT xmin, xmin::text, cmin, cmin::text FROM ids");
+        CHECK(std::to_string(ids[0].get<xid>(0).value) == ids[0].get<std::string>(1));
+        CHECK(std::to_string(ids[0].get<cid>(2).value) == ids[0].get<std::string>(3));
+        auto x8 = co_await c.async_query("SELECT pg_current_xact_id(), pg_current_xact_id()::text");
+        CHECK(std::to_string(x8[0].get<xid8>(0).value) == x8[0].get<std::string>(1));
+        co_await c.async_close();
+    });
+}
+
+TEST_CASE("types: the OID alias types read as their oid, in binary") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto c = co_await connect_primary();
+        const std::vector<std::string> values{
+            "'pg_class'::regclass",       "'int4'::regtype",       "'now'::regproc",
+            "'sum(int4)'::regprocedure",  "'||/'::regoper",        "'+(int4,int4)'::regoperator",
+            "'pg_catalog'::regnamespace", "'pg_monitor'::regrole", "'english'::regconfig",
+            "'simple'::regdictionary",    "'\"C\"'::regcollation"};
+        for (const auto& value : values) {
+            INFO(value);
+            auto r = co_await c.async_query("SELECT " + value + ", " + value + "::oid::text, " +
+                                            value + "::text");
+            CHECK(std::to_string(r[0].get<std::uint32_t>(0)) == r[0].get<std::string>(1));
+            // Sent back as an oid, the server casts it to the alias type.
+            auto back = co_await c.async_query(
+                "SELECT $1::oid::" + value.substr(value.rfind(':') + 1) + "::text",
+                r[0].get<std::uint32_t>(0));
+            CHECK(back[0].get<std::string>(0) == r[0].get<std::string>(2));
+        }
+        // Arrays, with NULLs.
+        auto a = co_await c.async_query("SELECT ARRAY['int4'::regtype, NULL, 'text'::regtype]");
+        CHECK(a[0].get<std::vector<std::optional<std::uint32_t>>>(0) ==
+              std::vector<std::optional<std::uint32_t>>{23u, std::nullopt, 25u});
         co_await c.async_close();
     });
 }

@@ -32,7 +32,7 @@ struct opaque {};
 // A type the server knows (xml) but pgasio has no text form for.
 struct xml_blob {};
 // A type (bit) whose bare name the grammar reads as bit(1).
-struct bit_string {};
+struct bit_value {};
 // A string sent as unknown, the type of an untyped literal.
 struct untyped_string {};
 
@@ -57,9 +57,9 @@ struct pgasio::protocol::types::codec<xml_blob> {
 };
 
 template <>
-struct pgasio::protocol::types::codec<bit_string> {
+struct pgasio::protocol::types::codec<bit_value> {
     static constexpr oid type_oid = oids::bit;
-    static boost::system::error_code encode_binary(write_buffer& out, const bit_string&) {
+    static boost::system::error_code encode_binary(write_buffer& out, const bit_value&) {
         out.put_i32(0);
         return {};
     }
@@ -179,7 +179,7 @@ TEST_CASE("interpolate: the catalog types char and bit are quoted, as bare they 
           "bit(1)") {
     CHECK(sql_of("SELECT $1", 'x') == "SELECT ('x'::\"char\")");
     CHECK(sql_of("SELECT $1", std::vector<char>{'a', 'b'}) == "SELECT ('{a,b}'::\"char\"[])");
-    CHECK(sql_of("SELECT $1", std::optional<bit_string>()) == "SELECT (NULL::\"bit\")");
+    CHECK(sql_of("SELECT $1", std::optional<bit_value>()) == "SELECT (NULL::\"bit\")");
 }
 
 TEST_CASE("interpolate: other types are written in their text form") {

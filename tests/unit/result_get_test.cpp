@@ -180,10 +180,10 @@ TEST_CASE("row_view: errors name the column and say what was wrong") {
 }
 
 TEST_CASE("row_view: an unknown type names its oid") {
-    const auto r = make_result({{"x", 16385}}, {{txt("zz")}});
-    const auto e = thrown([&] { (void)r[0].get<std::string>(0); });
+    const auto r = make_result({{"x", 16385, protocol::format_code::text}}, {{txt("zz")}});
+    const auto e = thrown([&] { (void)r[0].get<std::int32_t>(0); });
     CHECK(e.diag().message ==
-          "column 0 \"x\" has type oid 16385, which does not convert to std::string");
+          "column 0 \"x\" has type oid 16385, which does not convert to std::int32_t");
 }
 
 TEST_CASE("row_view: a default row_view has no values") {
@@ -192,4 +192,34 @@ TEST_CASE("row_view: a default row_view has no values") {
     CHECK(row.columns().empty());
     std::int32_t v;
     CHECK(row.get(0, v) == boost::system::errc::invalid_argument);
+}
+
+TEST_CASE("row_view: a column that arrived in text reads as a string whatever its type") {
+    constexpr protocol::oid an_enum = 16390; // not built in: no codec
+    const auto r = make_result({{"mood", an_enum, protocol::format_code::text},
+                                {"at", oids::point, protocol::format_code::text},
+                                {"n", oids::int4, protocol::format_code::text}},
+                               {{txt("happy"), txt("(1.5,-2)"), txt("42")}});
+    const row_view row = r[0];
+    CHECK(row.get<std::string>(0) == "happy");
+    CHECK(row.get<std::string_view>("at") == "(1.5,-2)");
+    CHECK(row.get<std::string>(2) == "42");
+    CHECK(row.get<std::int32_t>(2) == 42); // its own codec reads its text form too
+    // No other type reads an unknown type's text.
+    std::int64_t n = 0;
+    CHECK(row.get(0, n) == client_errc::type_mismatch);
+}
+
+TEST_CASE("row_view: a binary column pgasio has no codec for is never read as text") {
+    constexpr protocol::oid an_enum = 16390;
+    const auto r = make_result({{"mood", an_enum}}, {{txt("happy")}});
+    std::string s;
+    CHECK(r[0].get(0, s) == client_errc::type_mismatch);
+    const auto e = thrown([&] { (void)r[0].get<std::string_view>(0); });
+    CHECK(e.code() == client_errc::type_mismatch);
+    CHECK(e.diag().message ==
+          "column 0 \"mood\" has type oid 16390, which pgasio has no binary codec for, and it "
+          "arrived in binary (the statement was bound before its columns were described), "
+          "which does not convert to std::string_view; to read its text as std::string, run "
+          "the query with pgasio::with_text_results or cast the column to text in SQL");
 }

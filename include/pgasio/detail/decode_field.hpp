@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <type_traits>
 
@@ -49,6 +50,24 @@ struct decoded_type<std::optional<T>> {
     using type = T;
 };
 
+/// The types that read a column that arrived in text whatever its type: the value's text as the
+/// server wrote it (docs/types.md, "Any column as text"). A column arrives in text for the types
+/// pgasio has no binary codec for, with pgasio::with_text_results, and in simple queries.
+template <class T>
+inline constexpr bool reads_any_text_v =
+    std::is_same_v<T, std::string> || std::is_same_v<T, std::string_view>;
+
+/// True when a value of column `col` decodes into T (not std::optional): T's codec accepts the
+/// column's type, or T reads any text and the column arrived in text.
+template <class T>
+bool accepts_column(const column& col) noexcept {
+    if (protocol::types::codec<T>::accepts(col.type_oid)) return true;
+    if constexpr (reads_any_text_v<T>)
+        return col.format == protocol::format_code::text;
+    else
+        return false;
+}
+
 /// Decodes `raw` (nullopt for NULL), a value of column `col`, into `out`.
 /// Errors: unexpected_null (NULL into a T that is not std::optional), type_mismatch (the column's
 /// type is not one codec<T> accepts), and the codec's decode errors.
@@ -71,12 +90,17 @@ boost::system::error_code decode_field(const column& col,
                       "types, or specialise codec<T>)");
         using codec = protocol::types::codec<T>;
         if (!raw) return protocol::client_errc::unexpected_null;
-        if (!codec::accepts(col.type_oid)) return protocol::client_errc::type_mismatch;
+        if (!accepts_column<T>(col)) return protocol::client_errc::type_mismatch;
         if (col.format == protocol::format_code::binary)
             return codec::decode_binary(*raw, col.type_oid, out);
-        return codec::decode_text(
-            std::string_view(reinterpret_cast<const char*>(raw->data()), raw->size()), col.type_oid,
-            out);
+        const std::string_view text(reinterpret_cast<const char*>(raw->data()), raw->size());
+        if constexpr (reads_any_text_v<T>) {
+            // Any type's text form, as the server wrote it.
+            out = T(text);
+            return {};
+        } else {
+            return codec::decode_text(text, col.type_oid, out);
+        }
     }
 }
 

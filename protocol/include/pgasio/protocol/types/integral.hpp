@@ -1,4 +1,4 @@
-// Codecs for the integer types: int2, int4, int8 and oid.
+// Codecs for the integer types: int2, int4, int8 and oid (with the OID alias types).
 #pragma once
 
 #include <pgasio/protocol/detail/byte_reader.hpp>
@@ -11,6 +11,15 @@
 namespace pgasio::protocol::types {
 
 namespace detail {
+
+/// The OID alias types (regclass, regtype, ...): an oid whose text form is the name of what it
+/// designates. Their binary form is the oid's.
+constexpr bool is_oid_alias(oid t) noexcept {
+    return t == oids::regproc || t == oids::regprocedure || t == oids::regoper ||
+           t == oids::regoperator || t == oids::regclass || t == oids::regtype ||
+           t == oids::regconfig || t == oids::regdictionary || t == oids::regnamespace ||
+           t == oids::regrole || t == oids::regcollation;
+}
 
 /// Reads the binary form of an int2, int4, int8 or oid value (its width follows from `t`).
 /// Errors: type_mismatch (t is none of them), invalid_binary_length.
@@ -29,7 +38,9 @@ inline boost::system::error_code read_integer(std::span<const std::byte> in, oid
         width = 8;
         break;
     default:
-        return client_errc::type_mismatch;
+        if (!is_oid_alias(t)) return client_errc::type_mismatch;
+        width = 4;
+        break;
     }
     if (in.size() != width) return client_errc::invalid_binary_length;
     protocol::detail::byte_reader r(in);
@@ -40,11 +51,11 @@ inline boost::system::error_code read_integer(std::span<const std::byte> in, oid
     case oids::int4:
         out = r.i32();
         break;
-    case oids::oid_:
-        out = r.u32();
-        break;
-    default:
+    case oids::int8:
         out = r.i64();
+        break;
+    default: // oid and its aliases
+        out = r.u32();
         break;
     }
     return {};
@@ -128,7 +139,11 @@ struct codec<std::int64_t> : detail::integer_codec<std::int64_t, codec<std::int6
 };
 
 /// `std::uint32_t` (which is `pgasio::protocol::oid`) <-> the `oid` type: an unsigned 32-bit
-/// number, written in text as 0..4294967295.
+/// number, written in text as 0..4294967295. Also decodes the OID alias types (regclass,
+/// regtype, regproc, regprocedure, regoper, regoperator, regnamespace, regrole, regconfig,
+/// regdictionary, regcollation) into their oid: their binary form is the oid, but their text
+/// form is a name (`pg_class`), which only a number-valued alias (an oid that names nothing)
+/// decodes from; read the name as std::string (with_text_results, or a cast to text in SQL).
 template <>
 struct codec<std::uint32_t> : detail::integer_codec<std::uint32_t, codec<std::uint32_t>> {
     /// The type a parameter of this C++ type is sent as.
@@ -136,7 +151,9 @@ struct codec<std::uint32_t> : detail::integer_codec<std::uint32_t, codec<std::ui
     /// The array type whose elements are this type.
     static constexpr oid array_oid = oids::oid_array;
     /// Whether values of server type `t` decode into this type.
-    static constexpr bool accepts(oid t) noexcept { return t == oids::oid_; }
+    static constexpr bool accepts(oid t) noexcept {
+        return t == oids::oid_ || detail::is_oid_alias(t);
+    }
     /// Appends the binary form of `v`.
     static boost::system::error_code encode_binary(write_buffer& out, const std::uint32_t& v) {
         out.put_u32(v);

@@ -5,7 +5,10 @@
 //   std::int16_t               smallint
 //   std::int32_t               integer (also reads smallint)
 //   std::int64_t               bigint (also reads smallint, integer)
-//   std::uint32_t              oid
+//   std::uint32_t              oid (also reads regclass, regtype and the other OID aliases)
+//   xid / xid8 / cid           xid / xid8 / cid
+//   money                      money (cents)
+//   bit_string                 bit varying (also reads bit)
 //   float / double             real / double precision (double also reads real)
 //   std::string, string_view   text (also reads varchar, bpchar, name, unknown)
 //   char                       "char"
@@ -26,15 +29,18 @@
 
 #include <pgasio/protocol/types/array.hpp>
 #include <pgasio/protocol/types/array_dimension.hpp>
+#include <pgasio/protocol/types/bit_string.hpp>
 #include <pgasio/protocol/types/boolean.hpp>
 #include <pgasio/protocol/types/bytea.hpp>
 #include <pgasio/protocol/types/codec.hpp>
 #include <pgasio/protocol/types/floating.hpp>
 #include <pgasio/protocol/types/integral.hpp>
 #include <pgasio/protocol/types/json.hpp>
+#include <pgasio/protocol/types/money.hpp>
 #include <pgasio/protocol/types/network.hpp>
 #include <pgasio/protocol/types/range.hpp>
 #include <pgasio/protocol/types/string.hpp>
+#include <pgasio/protocol/types/transaction_ids.hpp>
 #include <pgasio/protocol/types/uuid.hpp>
 #include <pgasio/protocol/types/view_traits.hpp>
 

@@ -1,0 +1,36 @@
+#include "result_formats.hpp"
+
+#include "text_form.hpp"
+
+#include <algorithm>
+#include <memory>
+
+namespace pgasio::detail {
+
+protocol::format_code result_format_for(protocol::oid t) noexcept {
+    return decodes_binary(t) ? protocol::format_code::binary : protocol::format_code::text;
+}
+
+std::vector<protocol::format_code> choose_result_formats(std::vector<column>& cols) {
+    for (auto& col : cols)
+        col.format = result_format_for(col.type_oid);
+    std::vector<protocol::format_code> codes;
+    const bool any_text = std::any_of(cols.begin(), cols.end(), [](const column& c) {
+        return c.format == protocol::format_code::text;
+    });
+    if (!any_text) return codes;
+    codes.reserve(cols.size());
+    for (const auto& col : cols)
+        codes.push_back(col.format);
+    return codes;
+}
+
+column_list all_text_columns(const column_list& cols) {
+    if (!cols) return cols;
+    auto text = std::make_shared<std::vector<column>>(*cols);
+    for (auto& col : *text)
+        col.format = protocol::format_code::text;
+    return text;
+}
+
+} // namespace pgasio::detail
