@@ -183,6 +183,7 @@ void connection::start_batch(detail::connection_impl* impl, batch_handler handle
     for (std::size_t i = 0; i < entries.size(); ++i) {
         auto r = make(i, 1);
         r->alone = entries[i].runs_alone;
+        r->operation = st.get();
         if (entries[i].described)
             r->set_script(
                 {step::parse, step::bind, step::describe_portal, step::execute, step::sync});

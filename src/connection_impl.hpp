@@ -241,6 +241,10 @@ private:
     /// `r` failed with 57014 query_canceled: counts a cancel as used, and decides whether `r`
     /// was stopped by a cancel meant for another request (and is to be sent again).
     void take_cancel(request& r);
+    /// True when `r`, just taken from the head of the queue, belongs to an operation of several
+    /// requests (request::operation) a later one of which has been written: sending `r` again
+    /// would change their order.
+    bool sent_after_it_in_its_operation(const request& r) const;
     /// Queues `r` again, its bytes ahead of every request not yet written.
     void resend(std::unique_ptr<request> r);
     /// Queues `r` once more with the messages `bytes`, ahead of every request not yet written.

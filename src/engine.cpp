@@ -623,6 +623,16 @@ void connection_impl::finish_front() {
     builder_.reset();
     if (opened_block) roll_back(0);
     protocol::write_buffer again;
+    if (r->hit_by_cancel && sent_after_it_in_its_operation(*r)) {
+        // Sent again, it would run after every request already written behind it: requests of
+        // other callers may go ahead of it, a later statement of its own operation may not. It
+        // fails instead, saying why (it had no effect either way).
+        r->hit_by_cancel = false;
+        r->server_diag->detail =
+            "It was stopped by a cancel request meant for another request on its connection and "
+            "had no effect; it was not run again because later statements of its operation had "
+            "already been sent.";
+    }
     if (r->hit_by_cancel) {
         resend(std::move(r));
     } else if (r->server_error && !r->internal &&
@@ -754,6 +764,15 @@ void connection_impl::take_cancel(request& r) {
     // is taken for a cancel's only while a cancel is unaccounted for: it then runs once more
     // and fails again.) Not when part of it took effect.
     if (!r.partly_done && !r.refused_copy) r.hit_by_cancel = true;
+}
+
+bool connection_impl::sent_after_it_in_its_operation(const request& r) const {
+    if (!r.operation) return false;
+    // `r` has left the queue: every request written after it is at its front.
+    const std::size_t written = queue_.size() - unwritten_;
+    for (std::size_t i = 0; i < written; ++i)
+        if (queue_[i]->operation == r.operation) return true;
+    return false;
 }
 
 void connection_impl::resend(std::unique_ptr<request> r) {

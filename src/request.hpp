@@ -153,6 +153,9 @@ struct request {
     /// Part of it has taken effect (a named statement parsed, a statement of a simple query
     /// completed, rows handed to a stream's reader): it cannot be sent again.
     bool partly_done = false;
+    /// The operation it is one of, when an operation is several requests (the statements of
+    /// an independent batch), whose order is kept: null for a request of its own.
+    const void* operation = nullptr;
 
     /// Its rows follow a description it did not ask the server for (a cached one): a row that
     /// does not match it fails the request (client_errc::description_changed), not the

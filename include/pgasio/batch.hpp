@@ -25,6 +25,9 @@ enum class batch_mode : unsigned char {
     all_or_nothing,
     /// A Sync after every statement: each runs (and commits, outside a transaction block) on
     /// its own, and gets its own outcome whatever the others' were. Still one round trip.
+    /// They run in order: a statement stopped by a cancel meant for another request on the
+    /// connection, while a later one of the batch was already sent, is not run again behind
+    /// it but fails with 57014 (its detail says so; it had no effect).
     independent,
 };
 
