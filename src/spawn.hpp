@@ -15,23 +15,25 @@
 
 namespace pgasio::detail {
 
-/// Runs `op` on the connection's executor and completes `handler` with its result, on the
-/// handler's executor and with its cancellation slot. `op` is a coroutine returning error_code
-/// (for a void(error_code) handler) or std::tuple<error_code, Ts...>.
-template <class Op, class... Ts>
-void spawn(const std::shared_ptr<connection_impl>& impl, Op op,
-           asio::any_completion_handler<void(error_code, Ts...)> handler, diagnostics* diag) {
+/// Runs `op` on `executor` and completes `handler` with its result, on the handler's executor
+/// and with its cancellation slot. `op` is a coroutine returning error_code (for a
+/// void(error_code) handler) or std::tuple<error_code, Ts...>. The coroutines report errors as
+/// values; an exception that escapes one is a resource failure (bad_alloc) or a cancellation:
+/// `on_exception` is called before the handler gets its error.
+template <class Op, class OnException, class... Ts>
+void spawn_on(const asio::any_io_executor& executor, Op op,
+              asio::any_completion_handler<void(error_code, Ts...)> handler, diagnostics* diag,
+              OnException on_exception) {
     using outcome =
         std::conditional_t<sizeof...(Ts) == 0, error_code, std::tuple<error_code, Ts...>>;
     auto slot = asio::get_associated_cancellation_slot(handler);
-    auto ex = asio::get_associated_executor(handler, impl->executor);
+    auto ex = asio::get_associated_executor(handler, executor);
     asio::co_spawn(
-        impl->executor, std::move(op),
+        executor, std::move(op),
         asio::bind_cancellation_slot(
-            slot, asio::bind_executor(ex, [h = std::move(handler), diag, impl](
+            slot, asio::bind_executor(ex, [h = std::move(handler), diag,
+                                           on_exception = std::move(on_exception)](
                                               const std::exception_ptr& ep, outcome out) mutable {
-                // The coroutines report errors as values; an exception here is a resource
-                // failure (bad_alloc) or a cancellation.
                 if (ep) {
                     error_code ec;
                     try {
@@ -42,8 +44,7 @@ void spawn(const std::shared_ptr<connection_impl>& impl, Op op,
                         ec = asio::error::no_memory;
                         if (diag) diag->message = e.what();
                     }
-                    impl->io.reset();
-                    impl->open = false;
+                    on_exception();
                     out = outcome{};
                     if constexpr (sizeof...(Ts) == 0)
                         out = ec;
@@ -55,6 +56,17 @@ void spawn(const std::shared_ptr<connection_impl>& impl, Op op,
                 else
                     std::apply([&](auto&&... v) { std::move(h)(std::move(v)...); }, std::move(out));
             })));
+}
+
+/// spawn_on the connection's executor: an exception that escapes `op` leaves the connection
+/// closed.
+template <class Op, class... Ts>
+void spawn(const std::shared_ptr<connection_impl>& impl, Op op,
+           asio::any_completion_handler<void(error_code, Ts...)> handler, diagnostics* diag) {
+    spawn_on(impl->executor, std::move(op), std::move(handler), diag, [impl] {
+        impl->io.reset();
+        impl->open = false;
+    });
 }
 
 } // namespace pgasio::detail

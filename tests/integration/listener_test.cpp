@@ -1,0 +1,176 @@
+// pgasio::listener against the real primary: notifications, a terminated session (one gap,
+// then notifications again, none twice), an unreachable server, close and misuse.
+#include <pgasio/connection.hpp>
+#include <pgasio/listener.hpp>
+
+#include "support/connect.hpp"
+#include "support/run.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/detached.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using pgasio::test::run;
+using pgasio::test::sleep_for;
+
+namespace {
+
+constexpr auto nothrow = asio::as_tuple(asio::deferred);
+
+// A name no other test run uses at the same time.
+std::string unique(const char* what) {
+    return std::string(what) + "_" + std::to_string(::getpid()) + "_" +
+           std::to_string(std::random_device{}() % 100000);
+}
+
+} // namespace
+
+TEST_CASE("listener: a terminated session gives one gap, then notifications again, none twice",
+          "[listener]") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        const std::string channel = unique("listener_channel");
+        const std::string app = unique("listener_app");
+        pgasio::listener events(
+            ex, pgasio::test::test_config("sslmode=disable application_name=" + app));
+        co_await events.async_listen(channel);
+        auto sender = co_await pgasio::test::connect_primary();
+        auto notify = [&](int n) {
+            return sender.async_execute("SELECT pg_notify($1, $2)", channel, std::to_string(n));
+        };
+        // What the listener gave, in order: payloads, and -1 for a gap.
+        std::vector<int> seen;
+        auto next = [&]() -> asio::awaitable<void> {
+            auto e = co_await events.async_receive();
+            if (e.what == pgasio::listener_event::kind::gap) {
+                CHECK(e.lost_by); // why the session was lost
+                seen.push_back(-1);
+            } else {
+                CHECK(e.note.channel == channel);
+                seen.push_back(std::stoi(e.note.payload));
+            }
+        };
+        for (int n = 1; n <= 5; ++n)
+            co_await notify(n);
+        for (int n = 1; n <= 5; ++n)
+            co_await next();
+        CHECK(seen == std::vector<int>{1, 2, 3, 4, 5});
+
+        // The listener's backend goes; what is sent now may be missed.
+        auto killed = co_await sender.async_query_one(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE application_name = $1",
+            app);
+        CHECK(killed[0].get<std::int64_t>(0) == 1);
+        for (int n = 6; n <= 8; ++n)
+            co_await notify(n);
+        // Until the gap: at most what the old session still got (none of it twice).
+        while (seen.back() != -1)
+            co_await next();
+        // The gap comes once the new session listens: what is sent now arrives.
+        for (int n = 9; n <= 12; ++n)
+            co_await notify(n);
+        while (seen.back() != 12)
+            co_await next();
+
+        INFO("events: " << [&] {
+            std::string s;
+            for (int v : seen)
+                s += std::to_string(v) + " ";
+            return s;
+        }());
+        CHECK(std::count(seen.begin(), seen.end(), -1) == 1);
+        std::vector<int> payloads;
+        for (int v : seen)
+            if (v != -1) payloads.push_back(v);
+        // In order and none twice; everything sent before the kill and after the gap arrived.
+        CHECK(std::is_sorted(payloads.begin(), payloads.end()));
+        CHECK(std::adjacent_find(payloads.begin(), payloads.end()) == payloads.end());
+        for (int n : {1, 2, 3, 4, 5, 9, 10, 11, 12})
+            CHECK(std::count(payloads.begin(), payloads.end(), n) == 1);
+        const auto gap_at = std::find(seen.begin(), seen.end(), -1) - seen.begin();
+        CHECK(std::find(seen.begin(), seen.end(), 9) - seen.begin() > gap_at);
+
+        // Unlistened: nothing more arrives on that channel (a notification on another one,
+        // listened to now, comes instead).
+        const std::string other = unique("listener_other");
+        co_await events.async_unlisten(channel);
+        co_await events.async_listen(other);
+        co_await notify(13);
+        co_await sender.async_execute("SELECT pg_notify($1, 'other')", other);
+        auto e = co_await events.async_receive();
+        CHECK(e.note.channel == other);
+        co_await events.async_close();
+        co_await sender.async_close();
+    });
+}
+
+TEST_CASE("listener: an unreachable server: listen fails, receive keeps trying until cancelled",
+          "[listener]") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        // A loopback port where nothing listens.
+        auto cfg = pgasio::config::parse("host=127.0.0.1 port=1 user=nobody dbname=none "
+                                         "sslmode=disable connect_timeout=2")
+                       .value();
+        pgasio::listener events(ex, cfg);
+        auto [listen_ec] = co_await events.async_listen("nowhere", nothrow);
+        CHECK(listen_ec);
+
+        asio::cancellation_signal stop;
+        bool done = false;
+        pgasio::error_code receive_ec;
+        events.async_receive(asio::bind_cancellation_slot(
+            stop.slot(), [&](pgasio::error_code ec, pgasio::listener_event) {
+                receive_ec = ec;
+                done = true;
+            }));
+        // It retries with backoff meanwhile, and is still waiting.
+        co_await sleep_for(700ms);
+        CHECK_FALSE(done);
+        // Another receive while one waits is refused.
+        auto [second_ec, second] = co_await events.async_receive(nothrow);
+        CHECK(second_ec == asio::error::in_progress);
+        stop.emit(asio::cancellation_type::terminal);
+        const bool stopped = co_await pgasio::test::eventually([&] { return done; }, 3s);
+        REQUIRE(stopped);
+        CHECK(receive_ec == asio::error::operation_aborted);
+    });
+}
+
+TEST_CASE("listener: async_close answers a waiting receive, later operations fail", "[listener]") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        pgasio::listener events(ex, pgasio::test::test_config());
+        co_await events.async_listen(unique("listener_closed"));
+        bool done = false;
+        pgasio::error_code receive_ec;
+        asio::co_spawn(
+            ex,
+            [&]() -> asio::awaitable<void> {
+                auto [ec, ev] = co_await events.async_receive(nothrow);
+                receive_ec = ec;
+                done = true;
+            },
+            asio::detached);
+        co_await sleep_for(100ms);
+        co_await events.async_close();
+        const bool answered = co_await pgasio::test::eventually([&] { return done; }, 3s);
+        REQUIRE(answered);
+        CHECK(receive_ec == pgasio::client_errc::not_connected);
+        auto [ec] = co_await events.async_listen("after", nothrow);
+        CHECK(ec == pgasio::client_errc::not_connected);
+    });
+}
