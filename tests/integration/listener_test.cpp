@@ -174,3 +174,24 @@ TEST_CASE("listener: async_close answers a waiting receive, later operations fai
         CHECK(ec == pgasio::client_errc::not_connected);
     });
 }
+
+TEST_CASE("listener: on a cluster's configuration it listens on the member that accepts writes",
+          "[listener]") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        // Listed the wrong way round: the replica as the host, the primary as a replica. LISTEN
+        // on the replica would fail ("cannot execute LISTEN during recovery").
+        auto cfg = pgasio::test::user_config("SCRAM", "REPLICA");
+        const auto primary = pgasio::test::test_config();
+        cfg.replicas = primary.hosts;
+        const std::string channel = unique("listener_cluster");
+        pgasio::listener events(ex, cfg);
+        co_await events.async_listen(channel);
+        auto sender = co_await pgasio::test::connect_primary();
+        co_await sender.async_execute("SELECT pg_notify($1, 'on the primary')", channel);
+        auto e = co_await events.async_receive();
+        CHECK(e.what == pgasio::listener_event::kind::notification);
+        CHECK(e.note.payload == "on the primary");
+        co_await events.async_close();
+        co_await sender.async_close();
+    });
+}
