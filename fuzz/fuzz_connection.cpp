@@ -17,6 +17,10 @@
 // So changing a tag changes a message, removing one removes a message, and crossing inputs over
 // reorders exchanges; raw bytes still reach every corner of the framer.
 //
+// Its corpus (fuzz/corpus/fuzz_connection) started from one valid exchange per request kind and
+// exec mode, and all kinds in a row, checked to succeed against the client; it keeps a first
+// find too (a statement text with two COPYs, copy_test.cpp).
+//
 // With PGASIO_FUZZ_TRACE set, prints the client's message types and the server's chunks to
 // stderr (for writing seeds).
 #include <pgasio/batch.hpp>
