@@ -57,6 +57,10 @@ public:
     }
 
 protected:
+    // Whether the opener still waits for its handle. A statement text with two COPYs ("COPY a
+    // FROM STDIN; COPY b FROM STDIN", run as one simple query) starts a second COPY after the
+    // first: the handle went to the first, and the second is refused (copy_needs_copy_api).
+    bool opener_waits() const noexcept { return opener_.has_value(); }
     // The server started the COPY: the opener gets its handle. The open's cancellation and
     // timeout end here; the handle's operations get the COPY's diagnostics.
     void hand_over(connection_impl& c) {
@@ -105,6 +109,7 @@ public:
         : base(std::move(st), std::move(h), "COPY FROM STDIN") {}
 
     bool on_copy_in(connection_impl& c, const protocol::message_view&) override {
+        if (!this->opener_waits()) return false;
         this->hand_over(c);
         return true;
     }
@@ -139,6 +144,7 @@ public:
     void on_identified() override { state_->request_id = this->id; }
 
     bool on_copy_out(connection_impl& c, const protocol::message_view&) override {
+        if (!this->opener_waits()) return false;
         this->hand_over(c);
         return true;
     }

@@ -233,6 +233,40 @@ TEST_CASE("copy: statements that start no such COPY fail clearly") {
     });
 }
 
+TEST_CASE("copy: a second COPY in the statement text is refused, the first's handle kept") {
+    // The server runs each COPY of a multi-statement text in turn: the handle serves the first
+    // and the second must be refused, not hand a handle out again to an opener long answered.
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        co_await conn.async_execute("CREATE TEMP TABLE two (id int4)");
+        {
+            auto copy = co_await conn.async_copy_in("COPY two FROM STDIN; COPY two FROM STDIN");
+            co_await copy.async_write("1\n");
+            auto [ec, rows] = co_await copy.async_finish(nothrow);
+            CHECK(ec == client_errc::copy_needs_copy_api);
+        }
+        // The text ran as one implicit transaction: the refused second COPY undid the first.
+        const auto copied = co_await count_rows(conn, "two");
+        CHECK(copied == 0);
+        {
+            auto out = co_await conn.async_copy_out(
+                "COPY (SELECT 1) TO STDOUT; COPY (SELECT 2) TO STDOUT");
+            std::string data;
+            pgasio::error_code ec;
+            for (;;) {
+                auto [read_ec, chunk] = co_await out.async_read(nothrow);
+                ec = read_ec;
+                if (ec || chunk.empty()) break;
+                data += chunk;
+            }
+            CHECK(ec == client_errc::copy_needs_copy_api);
+            CHECK(data == "1\n");
+        }
+        auto r = co_await conn.async_query("SELECT 'after'::text");
+        CHECK(r[0].get<std::string>(0) == "after");
+    });
+}
+
 TEST_CASE("copy: TO STDOUT in bounded chunks, and stopped early") {
     run([](asio::any_io_executor) -> asio::awaitable<void> {
         auto conn = co_await connect_primary();
