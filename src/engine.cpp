@@ -650,8 +650,9 @@ void connection_impl::finish_front() {
         } else if (r->refused_copy) {
             ec = client_errc::copy_needs_copy_api;
             explain(*r, "this operation cannot run that COPY: pgasio refused it (nothing was "
-                        "copied) and the connection stays usable; use connection::async_copy_in "
-                        "for COPY FROM STDIN and async_copy_out for COPY TO STDOUT");
+                        "copied) and the connection stays usable; COPY FROM STDIN runs through "
+                        "connection::async_copy_in and COPY TO STDOUT through async_copy_out, "
+                        "one COPY per statement text");
         } else if (ec && r->diag) {
             *r->diag = std::move(*r->server_diag);
         }
