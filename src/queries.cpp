@@ -1,6 +1,7 @@
 // The query operations of pgasio::connection: each builds a request and hands it to the engine.
 #include "connection_impl.hpp"
 #include "interpolate.hpp"
+#include "observe.hpp"
 #include "request_kinds.hpp"
 #include "result_formats.hpp"
 
@@ -172,6 +173,10 @@ void connection::queue_simple_query(detail::connection_impl* impl,
 void connection::start_query(detail::connection_impl* impl, result_handler handler,
                              const detail::op_settings& op, std::string_view sql,
                              const statement* stmt, const param_source& params) {
+    if (detail::observed(impl->session_config))
+        handler = detail::observe(impl->session_config, operation_kind::query,
+                                  stmt && stmt->valid() ? std::string_view(stmt->data()->sql) : sql,
+                                  std::move(handler));
     auto r = make_request<detail::result_request>(op, std::move(handler));
     r->mode = op.exec_mode.value_or(impl->exec_mode);
     r->text_results = op.text_results;
@@ -198,6 +203,9 @@ row_stream connection::start_stream(detail::connection_impl* impl, std::uint64_t
 
 void connection::start_simple(detail::connection_impl* impl, results_handler handler,
                               const detail::op_settings& op, std::string_view sql) {
+    if (detail::observed(impl->session_config))
+        handler = detail::observe(impl->session_config, operation_kind::simple_query, sql,
+                                  std::move(handler));
     auto r = make_request<detail::results_request>(op, std::move(handler));
     r->alone = true;
     r->set_script({protocol::request_step::simple_query});
@@ -213,6 +221,9 @@ void connection::start_simple(detail::connection_impl* impl, results_handler han
 
 void connection::start_prepare(detail::connection_impl* impl, statement_handler handler,
                                const detail::op_settings& op, std::string_view sql) {
+    if (detail::observed(impl->session_config))
+        handler =
+            detail::observe(impl->session_config, operation_kind::prepare, sql, std::move(handler));
     auto st = std::make_shared<detail::statement_data>();
     st->name = impl->next_statement_name(sql);
     st->sql = std::string(sql);
