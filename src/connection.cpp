@@ -59,7 +59,7 @@ void connection::start_connect(connection_impl* impl, handler_type handler, diag
             if (!session.observer) session.observer = default_observer();
             if (!session.observer) co_return co_await self->connect(std::move(session), d);
             auto observed = std::make_shared<const config>(session);
-            observation connecting(observed, operation_kind::connect, {});
+            observation connecting(observed, operation_kind::connect, nullptr);
             const error_code ec = co_await self->connect(std::move(session), d);
             operation_result r;
             r.ec = ec;

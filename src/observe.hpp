@@ -6,6 +6,7 @@
 #include <pgasio/config.hpp>
 #include <pgasio/observer.hpp>
 #include <pgasio/result.hpp>
+#include <pgasio/statement.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/associator.hpp>
@@ -33,7 +34,9 @@ public:
     /// observation.
     /// `start`: when it started (a moment ago, for an operation that turned out to be one only
     /// once it succeeded).
-    observation(std::shared_ptr<const config> cfg, operation_kind kind, std::string sql,
+    /// `sql`: its SQL text, kept alive as long as the observation (null: none).
+    observation(std::shared_ptr<const config> cfg, operation_kind kind,
+                std::shared_ptr<const std::string> sql,
                 std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now())
         : cfg_(std::move(cfg))
         , sql_(std::move(sql))
@@ -73,13 +76,13 @@ public:
             op.server_address = h.host.empty() ? std::string_view(h.hostaddr) : h.host;
             op.server_port = h.port;
         }
-        op.unsanitized_sql = sql_;
+        if (sql_) op.unsanitized_sql = *sql_;
         return op;
     }
 
 private:
     std::shared_ptr<const config> cfg_; // null: ended
-    std::string sql_;
+    std::shared_ptr<const std::string> sql_;
     operation_kind kind_ = operation_kind::query;
     std::chrono::steady_clock::time_point start_;
     void* context_ = nullptr;
@@ -133,15 +136,25 @@ inline bool observed(const std::shared_ptr<const config>& cfg) noexcept {
     return cfg && cfg->observer;
 }
 
-/// `handler`, observed as an operation of `kind` on `sql` when the connection whose session
-/// was opened with `cfg` has an observer (else `handler` itself).
+/// The SQL text of an operation, for an observation: a prepared statement's own (no copy), or
+/// a copy of `sql`.
+inline std::shared_ptr<const std::string> observed_sql(std::string_view sql,
+                                                       const statement* stmt = nullptr) {
+    if (stmt && stmt->valid()) return {stmt->data(), &stmt->data()->sql};
+    return std::make_shared<const std::string>(sql);
+}
+
+/// `handler`, observed as an operation of `kind` on `sql` (or on the prepared `stmt`'s text)
+/// when the connection whose session was opened with `cfg` has an observer; otherwise
+/// `handler` itself, for the cost of a test. (Returned, never assigned: Boost 1.81's
+/// any_completion_handler move assignment wraps the handler into itself without end.)
 template <class Signature>
 boost::asio::any_completion_handler<Signature>
 observe(const std::shared_ptr<const config>& cfg, operation_kind kind, std::string_view sql,
-        boost::asio::any_completion_handler<Signature> handler) {
-    if (!cfg || !cfg->observer) return handler;
-    return boost::asio::any_completion_handler<Signature>(
-        observed_handler<Signature>(std::move(handler), observation(cfg, kind, std::string(sql))));
+        const statement* stmt, boost::asio::any_completion_handler<Signature> handler) {
+    if (!observed(cfg)) return handler;
+    return boost::asio::any_completion_handler<Signature>(observed_handler<Signature>(
+        std::move(handler), observation(cfg, kind, observed_sql(sql, stmt))));
 }
 
 } // namespace pgasio::detail

@@ -317,8 +317,7 @@ std::string pool_impl::state_text() const {
 
 void pool_impl::wait(std::unique_ptr<pool_waiter> w) {
     if (observed && w->exclusive)
-        w->observed =
-            std::make_shared<observation>(observed, operation_kind::acquire, std::string());
+        w->observed = std::make_shared<observation>(observed, operation_kind::acquire, nullptr);
     outcomes o;
     {
         std::lock_guard lock(mutex_);
@@ -659,7 +658,7 @@ connection* pool::lease_now(detail::pool_impl& impl, std::shared_ptr<detail::poo
     // Leased at once: reported now, from when it was asked. Otherwise the wait that follows
     // is reported (pool_impl::wait).
     if (conn) {
-        detail::observation acquired(impl.observed, operation_kind::acquire, std::string(), asked);
+        detail::observation acquired(impl.observed, operation_kind::acquire, nullptr, asked);
         operation_result r;
         acquired.finish(r);
     }

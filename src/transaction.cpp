@@ -290,7 +290,7 @@ void transaction::start_begin(connection& conn, begin_handler handler,
             transaction tx(std::move(lease), std::move(state));
             if (detail::observed(tx.impl_->session_config))
                 tx.state_->observed.emplace(tx.impl_->session_config, operation_kind::transaction,
-                                            std::string());
+                                            nullptr);
             detail::op_settings in_tx = op;
             in_tx.section = tx.section_;
             // BEGIN fails only with the connection: dropping the transaction then rolls back
