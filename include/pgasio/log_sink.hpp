@@ -22,7 +22,7 @@ struct log_field {
 /// One log record. Its views live as long as the call to log_sink::write only.
 struct log_record {
     log_level level = log_level::info; ///< how much it matters
-    std::string_view message; ///< what happened, fixed text ("query failed", "slow query")
+    std::string_view message;          ///< what happened, fixed text ("query failed", "slow query")
     std::span<const log_field> fields; ///< the details, in a fixed order
 };
 
