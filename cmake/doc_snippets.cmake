@@ -104,6 +104,11 @@ function(pgasio_doc_snippets)
     add_library(${ARG_TARGET} OBJECT ${units})
     target_include_directories(${ARG_TARGET} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
     target_link_libraries(${ARG_TARGET} PRIVATE pgasio::pgasio pgasio_warnings)
+    # The README's Observability section shows pgasio::prometheus (tools/deps installs
+    # prometheus-cpp, which the project's tests need).
+    if(TARGET pgasio_prometheus)
+        target_link_libraries(${ARG_TARGET} PRIVATE pgasio::prometheus)
+    endif()
     # The #line directives make GCC take a block's code for a header's, where a lambda type
     # (which has no linkage) in a coroutine frame draws -Wsubobject-linkage; here it is one
     # translation unit's code, as in any source file.

@@ -3,12 +3,25 @@
 include(CMakePackageConfigHelpers)
 
 install(TARGETS pgasio pgasio_protocol EXPORT pgasio_targets)
+# pgasio/prometheus/ only with the library that implements it.
+if(TARGET pgasio_prometheus)
+    set(PGASIO_EXCLUDE_PROMETHEUS)
+else()
+    set(PGASIO_EXCLUDE_PROMETHEUS PATTERN prometheus EXCLUDE)
+endif()
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/ ${PROJECT_SOURCE_DIR}/protocol/include/
-    TYPE INCLUDE)
+    TYPE INCLUDE ${PGASIO_EXCLUDE_PROMETHEUS})
 
 set(PGASIO_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/pgasio)
 install(EXPORT pgasio_targets NAMESPACE pgasio:: FILE pgasioTargets.cmake
     DESTINATION ${PGASIO_CMAKE_DIR})
+# pgasio::prometheus in a file of its own, which pgasioConfig.cmake loads only where
+# prometheus-cpp is found: an application that does not use it never needs prometheus-cpp.
+if(TARGET pgasio_prometheus)
+    install(TARGETS pgasio_prometheus EXPORT pgasio_prometheus_targets)
+    install(EXPORT pgasio_prometheus_targets NAMESPACE pgasio:: FILE pgasioPrometheusTargets.cmake
+        DESTINATION ${PGASIO_CMAKE_DIR})
+endif()
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/pgasioConfig.cmake.in
     ${PROJECT_BINARY_DIR}/pgasioConfig.cmake INSTALL_DESTINATION ${PGASIO_CMAKE_DIR})
 # Before 1.0 a minor version may change the interface.

@@ -30,6 +30,7 @@ cluster_impl::cluster_impl(boost::asio::any_io_executor executor, const config& 
     : ex(std::move(executor))
     , strand(boost::asio::make_strand(ex))
     , options(opts)
+    , observer(cfg.observer ? cfg.observer : default_observer())
     , timer(strand) {
     std::vector<host_spec> hosts = cfg.hosts;
     hosts.insert(hosts.end(), cfg.replicas.begin(), cfg.replicas.end());
@@ -73,6 +74,7 @@ cluster_target cluster_route(cluster_impl& impl, const intent& in) {
             if (!s.takes_reads || (in.token() && s.replayed < *in.token())) continue;
             impl.next_replica = i + 1;
             ++impl.counters.replica_reads;
+            if (impl.observer) impl.observer->routed(server_role::standby);
             return to_member(impl, i, false);
         }
         if (!in.token() && !impl.options.reads_fall_back_to_primary)
@@ -93,6 +95,7 @@ cluster_target cluster_route(cluster_impl& impl, const intent& in) {
         ++impl.counters.primary_reads;
         if (impl.members.size() > 1) ++impl.counters.fallbacks;
     }
+    if (impl.observer) impl.observer->routed(server_role::primary);
     return to_member(impl, *impl.primary, true);
 }
 

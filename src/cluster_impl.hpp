@@ -2,6 +2,7 @@
 #pragma once
 
 #include <pgasio/cluster.hpp>
+#include <pgasio/observer.hpp>
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -40,6 +41,8 @@ public:
     // Runs the re-check loop, its timer and the probes' bookkeeping.
     const boost::asio::strand<boost::asio::any_io_executor> strand;
     const cluster_options options;
+    // Where routing decisions are reported (null: nowhere).
+    const std::shared_ptr<pgasio::observer> observer;
     // Hosts, then replicas; fixed from construction on.
     std::vector<cluster_member> members;
 

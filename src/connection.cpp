@@ -1,4 +1,5 @@
 #include "connection_impl.hpp"
+#include "observe.hpp"
 #include "spawn.hpp"
 
 #include <pgasio/connection.hpp>
@@ -11,6 +12,7 @@
 
 namespace pgasio {
 using detail::connection_impl;
+using detail::observation;
 using detail::spawn;
 
 connection::connection(const executor_type& ex)
@@ -52,7 +54,17 @@ void connection::start_connect(connection_impl* impl, handler_type handler, diag
                 d.message = "the connection is already open; close it before connecting again";
                 co_return client_errc::already_connected;
             }
-            co_return co_await self->connect(cfg, d);
+            // The session's configuration carries the observer its operations report to.
+            config session = cfg;
+            if (!session.observer) session.observer = default_observer();
+            if (!session.observer) co_return co_await self->connect(std::move(session), d);
+            auto observed = std::make_shared<const config>(session);
+            observation connecting(observed, operation_kind::connect, nullptr);
+            const error_code ec = co_await self->connect(std::move(session), d);
+            operation_result r;
+            r.ec = ec;
+            connecting.finish(r);
+            co_return ec;
         },
         std::move(handler), diag);
 }

@@ -1,5 +1,6 @@
 // The connection pool: routing of shared requests, the wait queue, leases, and the background
 // work that opens, checks and retires connections.
+#include "observe.hpp"
 #include "pool_impl.hpp"
 #include "request_kinds.hpp"
 
@@ -69,9 +70,32 @@ void pool_request_done(pool_slot& slot) noexcept {
     slot.outstanding.fetch_sub(1, std::memory_order_release);
 }
 
+namespace {
+
+// `cfg` with the observer it reports to (its own, or the process's default), null without one.
+std::shared_ptr<const config> observed_config(const config& cfg) {
+    auto o = cfg.observer ? cfg.observer : default_observer();
+    if (!o) return nullptr;
+    auto c = std::make_shared<config>(cfg);
+    c->observer = std::move(o);
+    return c;
+}
+
+// Ends the report of an acquire that waited (`ec`: how the wait ended).
+void end_acquire(pool_waiter& w, error_code ec) noexcept {
+    if (!w.observed) return;
+    operation_result r;
+    r.ec = ec;
+    w.observed->finish(r);
+    w.observed.reset();
+}
+
+} // namespace
+
 pool_impl::pool_impl(const asio::any_io_executor& ex, config c)
     : executor(c.pool.thread_safe ? asio::any_io_executor(asio::make_strand(ex)) : ex)
     , cfg(std::move(c))
+    , observed(observed_config(cfg))
     , conn_executor_(ex)
     , leak_handler_(default_leak_report)
     , wake_(executor) {}
@@ -231,13 +255,17 @@ void pool_impl::retire(const std::shared_ptr<pool_slot>& s, outcomes& o) {
 
 void pool_impl::carry_out(outcomes& o) {
     auto self = shared_from_this();
-    for (auto& f : o.fail)
+    for (auto& f : o.fail) {
+        end_acquire(*f.waiter, f.ec);
         f.waiter->fail(executor, f.ec, f.why);
+    }
     for (auto& s : o.serve) {
-        if (s.waiter->exclusive && needs_check(*s.slot, clock::now()))
+        if (s.waiter->exclusive && needs_check(*s.slot, clock::now())) {
             check_then_lease(std::move(s));
-        else
+        } else {
+            end_acquire(*s.waiter, {});
             s.waiter->serve(self, s.slot, s.slot->conn);
+        }
     }
     for (auto& s : o.open)
         asio::co_spawn(executor, open_one(s), asio::detached);
@@ -255,7 +283,10 @@ void pool_impl::check_then_lease(served s) {
     auto& conn = s.slot->conn;
     conn.async_simple_query("", [self = shared_from_this(), s = std::move(s)](
                                     error_code ec, const std::vector<result>&) mutable {
-        if (!ec) return s.waiter->serve(self, s.slot, s.slot->conn);
+        if (!ec) {
+            end_acquire(*s.waiter, {});
+            return s.waiter->serve(self, s.slot, s.slot->conn);
+        }
         // The server dropped it meanwhile: the waiter goes back to the head of the line.
         outcomes o;
         {
@@ -285,6 +316,8 @@ std::string pool_impl::state_text() const {
 }
 
 void pool_impl::wait(std::unique_ptr<pool_waiter> w) {
+    if (observed && w->exclusive)
+        w->observed = std::make_shared<observation>(observed, operation_kind::acquire, nullptr);
     outcomes o;
     {
         std::lock_guard lock(mutex_);
@@ -619,7 +652,17 @@ pool::shared_pick pool::pick_shared(detail::pool_impl& impl) {
 
 connection* pool::lease_now(detail::pool_impl& impl, std::shared_ptr<detail::pool_slot>& slot,
                             const boost::source_location& where) {
-    return impl.lease_now(slot, where);
+    if (!impl.observed) return impl.lease_now(slot, where);
+    const auto asked = std::chrono::steady_clock::now();
+    connection* conn = impl.lease_now(slot, where);
+    // Leased at once: reported now, from when it was asked. Otherwise the wait that follows
+    // is reported (pool_impl::wait).
+    if (conn) {
+        detail::observation acquired(impl.observed, operation_kind::acquire, nullptr, asked);
+        operation_result r;
+        acquired.finish(r);
+    }
+    return conn;
 }
 
 void pool::wait(const std::shared_ptr<detail::pool_impl>& impl,

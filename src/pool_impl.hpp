@@ -94,6 +94,8 @@ public:
 
     const asio::any_io_executor executor; ///< the pool's own work
     const config cfg;
+    /// cfg with the observer the pool reports its acquires to (null: none).
+    const std::shared_ptr<const config> observed;
 
 private:
     struct served {

@@ -1,6 +1,7 @@
 // The query operations of pgasio::connection: each builds a request and hands it to the engine.
 #include "connection_impl.hpp"
 #include "interpolate.hpp"
+#include "observe.hpp"
 #include "request_kinds.hpp"
 #include "result_formats.hpp"
 
@@ -172,7 +173,9 @@ void connection::queue_simple_query(detail::connection_impl* impl,
 void connection::start_query(detail::connection_impl* impl, result_handler handler,
                              const detail::op_settings& op, std::string_view sql,
                              const statement* stmt, const param_source& params) {
-    auto r = make_request<detail::result_request>(op, std::move(handler));
+    auto r = make_request<detail::result_request>(op, detail::observe(impl->session_config,
+                                                                      operation_kind::query, sql,
+                                                                      stmt, std::move(handler)));
     r->mode = op.exec_mode.value_or(impl->exec_mode);
     r->text_results = op.text_results;
     if (!stmt && r->mode == query_exec_mode::simple_protocol)
@@ -198,7 +201,9 @@ row_stream connection::start_stream(detail::connection_impl* impl, std::uint64_t
 
 void connection::start_simple(detail::connection_impl* impl, results_handler handler,
                               const detail::op_settings& op, std::string_view sql) {
-    auto r = make_request<detail::results_request>(op, std::move(handler));
+    auto r = make_request<detail::results_request>(
+        op, detail::observe(impl->session_config, operation_kind::simple_query, sql, nullptr,
+                            std::move(handler)));
     r->alone = true;
     r->set_script({protocol::request_step::simple_query});
     auto encode = [&](protocol::write_buffer& out, std::string& why) -> error_code {
@@ -218,7 +223,11 @@ void connection::start_prepare(detail::connection_impl* impl, statement_handler 
     st->sql = std::string(sql);
     st->runs_alone = detail::runs_alone(sql);
     const std::string name = st->name;
-    auto r = make_request<detail::prepare_request>(op, std::move(handler), std::move(st));
+    auto r = make_request<detail::prepare_request>(op,
+                                                   detail::observe(impl->session_config,
+                                                                   operation_kind::prepare, sql,
+                                                                   nullptr, std::move(handler)),
+                                                   std::move(st));
     r->set_script({protocol::request_step::parse, protocol::request_step::describe_statement,
                    protocol::request_step::sync});
     auto encode = [&](protocol::write_buffer& out, std::string& why) -> error_code {

@@ -1,6 +1,7 @@
 // Transactions: BEGIN with its modes, COMMIT and the outcome of one whose answer was lost,
 // ROLLBACK, savepoints, and the pauses between async_transaction's runs.
 #include "connection_impl.hpp"
+#include "observe.hpp"
 #include "request_kinds.hpp"
 #include "spawn.hpp"
 
@@ -13,6 +14,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <optional>
 #include <random>
 #include <tuple>
 #include <vector>
@@ -32,6 +34,19 @@ struct transaction_state {
     /// Begun READ ONLY: it cannot write (but to temporary tables, which a lost connection takes
     /// along), so its COMMIT needs no transaction id to be resolved.
     bool read_only = false;
+    /// Its report to the observer of its connection, from BEGIN on (empty: not observed, or
+    /// reported already).
+    std::optional<observation> observed;
+
+    /// Reports how it ended, once.
+    void report(transaction_outcome outcome, error_code ec) noexcept {
+        if (!observed) return;
+        operation_result r;
+        r.ec = ec;
+        r.outcome = outcome;
+        observed->finish(r);
+        observed.reset();
+    }
 
     std::vector<entry>::iterator find(std::uint64_t id) {
         return std::find_if(savepoints.begin(), savepoints.end(),
@@ -217,6 +232,18 @@ auto send_control(const std::shared_ptr<connection_impl>& impl, const detail::op
         token, std::move(sql));
 }
 
+// How a transaction whose COMMIT was answered `ec` (after resolving one in doubt) ended.
+transaction_outcome commit_outcome(error_code ec) noexcept {
+    if (!ec) return transaction_outcome::committed;
+    if (ec == client_errc::commit_in_doubt) return transaction_outcome::in_doubt;
+    // Refused by the server, or never written (the server rolls back what the lost connection
+    // left open).
+    if (ec == client_errc::transaction_rolled_back || ec.category() == sqlstate_category() ||
+        ec == client_errc::not_connected || ec == client_errc::lease_ended)
+        return transaction_outcome::rolled_back;
+    return transaction_outcome::failed;
+}
+
 } // namespace
 
 bool savepoint::active() const noexcept {
@@ -238,6 +265,8 @@ transaction::~transaction() {
 }
 
 void transaction::finish() noexcept {
+    // Dropped before COMMIT or ROLLBACK: the lease rolls it back.
+    if (state_ && !state_->ended) state_->report(transaction_outcome::rolled_back, {});
     if (state_) state_->ended = true;
     // The lease rolls back a transaction block still open before anyone else's request.
     release();
@@ -259,12 +288,18 @@ void transaction::start_begin(connection& conn, begin_handler handler,
             auto state = std::make_shared<detail::transaction_state>();
             state->read_only = read_only;
             transaction tx(std::move(lease), std::move(state));
+            if (detail::observed(tx.impl_->session_config))
+                tx.state_->observed.emplace(tx.impl_->session_config, operation_kind::transaction,
+                                            nullptr);
             detail::op_settings in_tx = op;
             in_tx.section = tx.section_;
             // BEGIN fails only with the connection: dropping the transaction then rolls back
             // whatever it may have opened.
             auto [bec] = co_await send_control(tx.impl_, in_tx, sql, true);
-            if (bec) co_return std::tuple{bec, transaction{}};
+            if (bec) {
+                tx.state_->report(transaction_outcome::failed, bec);
+                co_return std::tuple{bec, transaction{}};
+            }
             co_return std::tuple{error_code{}, std::move(tx)};
         },
         std::move(handler), op.diag);
@@ -281,42 +316,55 @@ void transaction::start_commit(transaction& tx, void_handler handler,
     spawn(
         tx.impl_,
         [&tx, op]() -> asio::awaitable<error_code> {
-            auto impl = tx.impl_;
-            detail::op_settings in_tx = op;
-            in_tx.section = tx.section_;
-            const bool ask_xid = !tx.state_->read_only;
-            auto [ec, answer] = co_await send_commit(impl, in_tx, ask_xid);
-            // Whatever happened, the transaction is over: the connection serves the others
-            // (after rolling back a block the COMMIT did not end).
-            tx.finish();
-            if (!ec && !answer.rolled_back) co_return error_code{};
-            if (!ec)
-                co_return fail(op.diag, client_errc::transaction_rolled_back,
-                               "COMMIT rolled the transaction back: it had failed before");
-            if (ec.category() == sqlstate_category()) {
-                // COMMIT itself failed: rolled back.
-                if (answer.xid_answered || !ask_xid) co_return ec;
-                // The transaction had failed: even reading its id was refused (25P02).
-                const std::string why = op.diag ? op.diag->message : std::string();
-                fail(op.diag, client_errc::transaction_rolled_back,
-                     "the transaction had failed before COMMIT, and was rolled back");
-                if (op.diag) op.diag->detail = why;
-                co_return client_errc::transaction_rolled_back;
+            // Reported here, once the outcome is known (finish() below must not report it).
+            auto observed = std::exchange(tx.state_->observed, std::nullopt);
+            auto commit = [&tx, &op]() -> asio::awaitable<error_code> {
+                auto impl = tx.impl_;
+                detail::op_settings in_tx = op;
+                in_tx.section = tx.section_;
+                const bool ask_xid = !tx.state_->read_only;
+                auto [ec, answer] = co_await send_commit(impl, in_tx, ask_xid);
+                // Whatever happened, the transaction is over: the connection serves the others
+                // (after rolling back a block the COMMIT did not end).
+                tx.finish();
+                if (!ec && !answer.rolled_back) co_return error_code{};
+                if (!ec)
+                    co_return fail(op.diag, client_errc::transaction_rolled_back,
+                                   "COMMIT rolled the transaction back: it had failed before");
+                if (ec.category() == sqlstate_category()) {
+                    // COMMIT itself failed: rolled back.
+                    if (answer.xid_answered || !ask_xid) co_return ec;
+                    // The transaction had failed: even reading its id was refused (25P02).
+                    const std::string why = op.diag ? op.diag->message : std::string();
+                    fail(op.diag, client_errc::transaction_rolled_back,
+                         "the transaction had failed before COMMIT, and was rolled back");
+                    if (op.diag) op.diag->detail = why;
+                    co_return client_errc::transaction_rolled_back;
+                }
+                // The connection was lost, or the caller gave up on the answer. Never written:
+                // nothing committed (the server rolls back a connection's open transaction).
+                if (ec == client_errc::not_connected || ec == client_errc::lease_ended)
+                    co_return ec;
+                if (!ask_xid) co_return ec; // read only: nothing written, nothing lost
+                if (!answer.xid_answered)
+                    co_return fail(op.diag, client_errc::commit_in_doubt,
+                                   "the connection was lost during COMMIT (" + ec.message() +
+                                       ") before the transaction id arrived: whether it committed "
+                                       "cannot be learnt");
+                if (!answer.xid) co_return ec; // it wrote nothing: nothing committed, nothing lost
+                // The caller's cancellation was for the COMMIT; learning its outcome is bounded.
+                co_await asio::this_coro::reset_cancellation_state();
+                co_return co_await resolve_commit(impl->executor, impl->session_config, *answer.xid,
+                                                  ec, op.diag);
+            };
+            const error_code ec = co_await commit();
+            if (observed) {
+                operation_result r;
+                r.ec = ec;
+                r.outcome = commit_outcome(ec);
+                observed->finish(r);
             }
-            // The connection was lost, or the caller gave up on the answer. Never written:
-            // nothing committed (the server rolls back a connection's open transaction).
-            if (ec == client_errc::not_connected || ec == client_errc::lease_ended) co_return ec;
-            if (!ask_xid) co_return ec; // read only: nothing written, nothing lost
-            if (!answer.xid_answered)
-                co_return fail(op.diag, client_errc::commit_in_doubt,
-                               "the connection was lost during COMMIT (" + ec.message() +
-                                   ") before the transaction id arrived: whether it committed "
-                                   "cannot be learnt");
-            if (!answer.xid) co_return ec; // it wrote nothing: nothing committed, nothing lost
-            // The caller's cancellation was for the COMMIT; learning its outcome is bounded.
-            co_await asio::this_coro::reset_cancellation_state();
-            co_return co_await resolve_commit(impl->executor, impl->session_config, *answer.xid, ec,
-                                              op.diag);
+            co_return ec;
         },
         std::move(handler), op.diag);
 }
@@ -332,6 +380,7 @@ void transaction::start_rollback(transaction& tx, void_handler handler,
             detail::op_settings in_tx = op;
             in_tx.section = tx.section_;
             auto [ec] = co_await send_control(tx.impl_, in_tx, "ROLLBACK");
+            tx.state_->report(transaction_outcome::rolled_back, ec);
             tx.finish();
             co_return ec;
         },

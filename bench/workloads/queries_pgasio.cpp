@@ -8,7 +8,8 @@
 //   pgasio::batch and async_execute_batch), big-result, stream (W3-stream, of ROWS rows, 1,000,000
 //   by default), concurrency, concurrency-pool (W6-pool: W6's clients through a pgasio::pool of
 //   at most 8 connections, shared mode), acquire-release (a lease of an idle pooled connection
-//   taken and given back, CPU per cycle; no libpq counterpart)
+//   taken and given back, CPU per cycle; no libpq counterpart); with pgasio::prometheus, any of
+//   them with the suffix -metrics (latency-metrics): the same with its metrics observing
 #include "copy_workloads.hpp"
 #include "pgasio_workload.hpp"
 #include "report.hpp"
@@ -17,6 +18,11 @@
 #include <pgasio/connection.hpp>
 #include <pgasio/insert_unnest.hpp>
 #include <pgasio/pool.hpp>
+
+#ifdef PGASIO_BENCH_PROMETHEUS
+#include <pgasio/prometheus/metrics.hpp>
+#include <prometheus/registry.h>
+#endif
 
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/post.hpp>
@@ -306,7 +312,17 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    const std::string_view workload = argv[2];
+    std::string_view workload = argv[2];
+#ifdef PGASIO_BENCH_PROMETHEUS
+    // latency-metrics, concurrency-metrics: W1 and W6 with pgasio::prometheus_metrics observing
+    // every operation (tools/bench compares them with W1 and W6 without).
+    constexpr std::string_view metrics_suffix = "-metrics";
+    std::shared_ptr<prometheus::Registry> registry;
+    if (workload.ends_with(metrics_suffix)) {
+        workload.remove_suffix(metrics_suffix.size());
+        registry = std::make_shared<prometheus::Registry>();
+    }
+#endif
     bench::pgasio_workload run;
     if (workload == "latency" || workload == "latency-unix") run = latency;
     // W2 sync-each (a Sync after every query) is what pipeline already does: each async_query is
@@ -324,5 +340,16 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "%s: unknown workload %s\n", argv[0], argv[2]);
         return 2;
     }
+#ifdef PGASIO_BENCH_PROMETHEUS
+    if (registry) {
+        auto cfg = pgasio::config::parse(argv[1]);
+        if (!cfg) {
+            std::fprintf(stderr, "%s: %s\n", argv[0], cfg.error().message.c_str());
+            return 2;
+        }
+        cfg->observer = std::make_shared<pgasio::prometheus_metrics>(*registry);
+        return bench::run_pgasio_workload(run, *cfg, argv[2]);
+    }
+#endif
     return bench::run_pgasio_workload(run, argv[1], argv[2]);
 }

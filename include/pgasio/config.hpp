@@ -16,12 +16,15 @@
 #include <cstddef>
 #include <cstdint>
 #include <iosfwd>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 namespace pgasio {
+
+class observer;
 
 /// The unix socket directory used when no host is given: libpq's compiled-in default on Debian.
 inline constexpr std::string_view default_unix_socket_directory = "/var/run/postgresql";
@@ -274,6 +277,11 @@ struct config {
     /// Settings of the pool using this configuration. Not part of connection strings: set them
     /// with the builder or directly.
     pool_options pool;
+
+    /// Where connections, pools and clusters made with this configuration report their
+    /// operations (metrics, logs, traces: see pgasio/observer.hpp). Null: the process's
+    /// default_observer() when a connection opens, usually none. Not part of connection strings.
+    std::shared_ptr<pgasio::observer> observer;
 
     /// Parses a connection string, reading the environment of the process for what it does not
     /// set (see the struct's comment for precedence).

@@ -29,8 +29,13 @@ std::map<std::string, std::string> load() {
 
 } // namespace
 
-std::string pg_setting(const std::string& name) {
+const std::map<std::string, std::string>& pg_settings() {
     static const auto settings = load();
+    return settings;
+}
+
+std::string pg_setting(const std::string& name) {
+    const auto& settings = pg_settings();
     const auto it = settings.find(name);
     if (it == settings.end()) throw std::runtime_error(name + " is not in $PGASIO_PG_DIR/env");
     return it->second;

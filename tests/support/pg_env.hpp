@@ -1,6 +1,7 @@
 // Connection settings of the throwaway PostgreSQL setup that `tools/pg up` starts for the tests.
 #pragma once
 
+#include <map>
 #include <string>
 
 namespace pgasio::test {
@@ -9,5 +10,8 @@ namespace pgasio::test {
 /// $PGASIO_PG_DIR/env. Throws std::runtime_error naming the variable when it is not there, so a
 /// test without its server fails loudly instead of passing vacuously.
 std::string pg_setting(const std::string& name);
+
+/// Every setting of $PGASIO_PG_DIR/env (throws as pg_setting does when it cannot be read).
+const std::map<std::string, std::string>& pg_settings();
 
 } // namespace pgasio::test

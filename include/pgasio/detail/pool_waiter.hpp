@@ -25,6 +25,7 @@ namespace pgasio::detail {
 
 class pool_impl;
 struct pool_slot;
+class observation;
 
 /// The pool's bookkeeping once a shared request routed to `slot` is answered (its load drops).
 void pool_request_done(pool_slot& slot) noexcept;
@@ -98,6 +99,9 @@ public:
     const op_settings op;
     const boost::source_location where; ///< where an acquire was asked for (leak reports)
     std::chrono::steady_clock::time_point since{}; ///< when it started waiting (set by the pool)
+    /// An acquire's report to the pool's observer (null: not observed), ended by the pool when
+    /// it serves or fails the acquire.
+    std::shared_ptr<observation> observed;
 };
 
 /// Completes `handler` with (ec, Value{}) on its own executor, posted through `ex`.

@@ -1,0 +1,172 @@
+// pgasio::prometheus against the real primary: the metrics count what the test did, and the
+// scrape text passes promtool's checks.
+#include <pgasio/connection.hpp>
+#include <pgasio/pool.hpp>
+#include <pgasio/prometheus/metrics.hpp>
+#include <pgasio/transaction.hpp>
+
+#include "support/connect.hpp"
+#include "support/run.hpp"
+
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/deferred.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace asio = boost::asio;
+using pgasio::test::run;
+
+namespace {
+
+constexpr auto nothrow = asio::as_tuple(asio::deferred);
+
+// The value of the counter or gauge `name` whose labels include `labels`, or the sample count
+// of such a histogram; -1 when there is no such series.
+double value_of(prometheus::Registry& registry, const std::string& name,
+                const std::map<std::string, std::string>& labels = {}) {
+    for (const auto& family : registry.Collect()) {
+        if (family.name != name) continue;
+        for (const auto& m : family.metric) {
+            std::size_t matched = 0;
+            for (const auto& l : m.label) {
+                auto it = labels.find(l.name);
+                if (it != labels.end() && it->second == l.value) ++matched;
+            }
+            if (matched != labels.size()) continue;
+            switch (family.type) {
+            case prometheus::MetricType::Counter:
+                return m.counter.value;
+            case prometheus::MetricType::Gauge:
+                return m.gauge.value;
+            case prometheus::MetricType::Histogram:
+                return static_cast<double>(m.histogram.sample_count);
+            default:
+                return -1;
+            }
+        }
+    }
+    return -1;
+}
+
+struct fixture {
+    std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+    std::shared_ptr<pgasio::prometheus_metrics> metrics =
+        std::make_shared<pgasio::prometheus_metrics>(*registry);
+    pgasio::config cfg = [this] {
+        auto c = pgasio::test::test_config();
+        c.observer = metrics;
+        return c;
+    }();
+};
+
+} // namespace
+
+TEST_CASE("prometheus: 1000 queries are counted and timed and their rows added up") {
+    fixture f;
+    run([&](auto ex) -> asio::awaitable<void> {
+        pgasio::connection conn(ex);
+        co_await conn.async_connect(f.cfg);
+        for (int i = 0; i < 1000; ++i)
+            co_await conn.async_query("SELECT $1::int", i);
+        co_await conn.async_execute("CREATE TEMPORARY TABLE metric_rows (n int)");
+        co_await conn.async_execute("INSERT INTO metric_rows SELECT generate_series(1, 7)");
+        co_await conn.async_close();
+    });
+    const std::string db = f.cfg.dbname;
+    CHECK(value_of(*f.registry, "pg_queries_total", {{"operation", "query"}, {"database", db}}) ==
+          1002);
+    CHECK(value_of(*f.registry, "pg_query_duration_seconds", {{"operation", "query"}}) == 1002);
+    CHECK(value_of(*f.registry, "pg_rows_returned_total") == 1000);
+    CHECK(value_of(*f.registry, "pg_rows_affected_total") == 7);
+    CHECK(value_of(*f.registry, "pg_errors_total") == -1); // no error: no series
+}
+
+TEST_CASE("prometheus: errors are counted by SQLSTATE class and client error") {
+    fixture f;
+    run([&](auto ex) -> asio::awaitable<void> {
+        pgasio::connection conn(ex);
+        co_await conn.async_connect(f.cfg);
+        for (int i = 0; i < 3; ++i) {
+            auto [ec, r] = co_await conn.async_query("SELECT 1 / $1::int", 0, nothrow);
+            CHECK(ec == pgasio::sqlstate::division_by_zero);
+        }
+        for (int i = 0; i < 2; ++i) {
+            auto [ec, r] = co_await conn.async_query("SELECT * FROM no_such_table", nothrow);
+            CHECK(ec == pgasio::sqlstate::undefined_table);
+        }
+        co_await conn.async_close();
+        auto [ec, r] = co_await conn.async_query("SELECT 1", nothrow);
+        CHECK(ec == pgasio::client_errc::not_connected);
+    });
+    CHECK(value_of(*f.registry, "pg_errors_total", {{"error_type", "22"}}) == 3);
+    CHECK(value_of(*f.registry, "pg_errors_total", {{"error_type", "42"}}) == 2);
+    const std::string not_connected =
+        "pgasio.client:" + std::to_string(static_cast<int>(pgasio::client_errc::not_connected));
+    CHECK(value_of(*f.registry, "pg_errors_total", {{"error_type", not_connected}}) == 1);
+    // The one refused on a closed connection counts too: every query asked for.
+    CHECK(value_of(*f.registry, "pg_queries_total", {{"operation", "query"}}) == 6);
+}
+
+TEST_CASE("prometheus: transactions by outcome and pool acquires and connection gauges") {
+    fixture f;
+    f.cfg.pool.min_connections = 0;
+    f.cfg.pool.max_connections = 2;
+    run([&](auto ex) -> asio::awaitable<void> {
+        pgasio::pool db(ex, f.cfg);
+        {
+            auto conn = co_await db.async_acquire();
+            auto tx = co_await conn->async_begin();
+            co_await tx.async_query("SELECT 1");
+            co_await tx.async_commit();
+            auto tx2 = co_await conn->async_begin();
+            co_await tx2.async_rollback();
+            { auto dropped = co_await conn->async_begin(); }
+            f.metrics->update_pool("main", db.stats());
+        }
+        auto again = co_await db.async_acquire();
+        co_await db.async_close();
+    });
+    CHECK(value_of(*f.registry, "pg_transactions_total", {{"outcome", "committed"}}) == 1);
+    CHECK(value_of(*f.registry, "pg_transactions_total", {{"outcome", "rolled_back"}}) == 2);
+    CHECK(value_of(*f.registry, "pg_transaction_duration_seconds") == 3);
+    CHECK(value_of(*f.registry, "pg_pool_acquire_duration_seconds") == 2);
+    CHECK(value_of(*f.registry, "pg_pool_connections", {{"pool", "main"}, {"state", "open"}}) == 1);
+    CHECK(value_of(*f.registry, "pg_pool_connections", {{"pool", "main"}, {"state", "leased"}}) ==
+          1);
+}
+
+// Registered by tests/CMakeLists.txt only where promtool is installed.
+TEST_CASE("prometheus: the scrape passes promtool check metrics", "[.promtool]") {
+    fixture f;
+    run([&](auto ex) -> asio::awaitable<void> {
+        pgasio::connection conn(ex);
+        co_await conn.async_connect(f.cfg);
+        co_await conn.async_query("SELECT 1");
+        auto [ec, r] = co_await conn.async_query("SELECT 1 / 0", nothrow);
+        CHECK(ec);
+        auto tx = co_await conn.async_begin();
+        co_await tx.async_commit();
+        co_await conn.async_close();
+    });
+    f.metrics->update_pool("main", {});
+    const std::string text = prometheus::TextSerializer().Serialize(f.registry->Collect());
+    INFO(text);
+    CHECK(text.find("pg_queries_total{") != std::string::npos);
+    const std::string path = "pgasio_prometheus_scrape.txt";
+    std::ofstream(path) << text;
+    const char* promtool = std::getenv("PGASIO_PROMTOOL");
+    REQUIRE(promtool);
+    const std::string command = std::string(promtool) + " check metrics < " + path + " 2>&1";
+    CHECK(std::system(command.c_str()) == 0);
+    std::remove(path.c_str());
+}
