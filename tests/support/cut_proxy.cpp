@@ -269,6 +269,10 @@ std::size_t cut_proxy::sessions() const {
     return state_->accepted;
 }
 
+void cut_proxy::cut_now() {
+    if (state_->latest) state_->cut_session(*state_->latest);
+}
+
 void cut_proxy::cut_after_messages(direction d, std::size_t n) {
     auto& w = state_->latest_way(d);
     w.cut_at_message = w.types.size() + n;

@@ -56,6 +56,8 @@ public:
     /// How many sessions it accepted.
     std::size_t sessions() const;
 
+    /// Cuts the latest session now.
+    void cut_now();
     /// The latest session forwards `n` more whole messages `d`, and is cut when the next one
     /// reaches the proxy: the peer sees the connection end at that message boundary.
     void cut_after_messages(direction d, std::size_t n);
