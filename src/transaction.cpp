@@ -331,8 +331,13 @@ void transaction::start_commit(transaction& tx, void_handler handler,
                 if (!ec)
                     co_return fail(op.diag, client_errc::transaction_rolled_back,
                                    "COMMIT rolled the transaction back: it had failed before");
-                if (ec.category() == sqlstate_category()) {
-                    // COMMIT itself failed: rolled back.
+                // A server error on a live session: COMMIT itself failed, and was rolled back. A
+                // FATAL error (57P01 admin_shutdown, 57P02 crash_shutdown...) ended the session
+                // instead, and may come after the COMMIT ran: a backend terminated once the commit
+                // record is written, still waiting to read the Sync behind the COMMIT, sends its
+                // buffered CommandComplete and then the FATAL error. Such an error says nothing of
+                // the outcome once the COMMIT may have run: it is learnt as for a lost connection.
+                if (ec.category() == sqlstate_category() && !is_fatal(ec)) {
                     if (answer.xid_answered || !ask_xid) co_return ec;
                     // The transaction had failed: even reading its id was refused (25P02).
                     const std::string why = op.diag ? op.diag->message : std::string();
@@ -346,6 +351,16 @@ void transaction::start_commit(transaction& tx, void_handler handler,
                 if (ec == client_errc::not_connected || ec == client_errc::lease_ended)
                     co_return ec;
                 if (!ask_xid) co_return ec; // read only: nothing written, nothing lost
+                // The server ended the session before the transaction id, which it sends before it
+                // runs the COMMIT (the Flush between them): the COMMIT never ran.
+                if (ec.category() == sqlstate_category() && !answer.xid_answered) {
+                    const std::string why = op.diag ? op.diag->message : std::string();
+                    fail(op.diag, client_errc::transaction_rolled_back,
+                         "the server ended the session before COMMIT ran (" + ec.message() +
+                             "): the transaction was rolled back");
+                    if (op.diag) op.diag->detail = why;
+                    co_return client_errc::transaction_rolled_back;
+                }
                 if (!answer.xid_answered)
                     co_return fail(op.diag, client_errc::commit_in_doubt,
                                    "the connection was lost during COMMIT (" + ec.message() +

@@ -154,12 +154,14 @@ public:
     ///   not rolled back to a savepoint), so the server rolled it back instead;
     /// - the server's error when COMMIT itself fails (40001 serialization_failure at
     ///   SERIALIZABLE, a deferred constraint's violation...): the transaction was rolled back;
-    /// - when the connection is lost (or the operation cancelled or timed out) after COMMIT may
-    ///   have reached the server, the outcome is asked of the server on a second connection
-    ///   (pg_xact_status of the transaction id, which the COMMIT request learns before the
-    ///   COMMIT runs, at no extra round trip), waiting while it is still in progress, for up to
-    ///   the configuration's connect_timeout (10 s without one): committed is success; aborted
-    ///   is client_errc::transaction_rolled_back; otherwise client_errc::commit_in_doubt,
+    /// - when the connection is lost, the server ends the session (a FATAL error such as 57P01
+    ///   admin_shutdown, which a backend terminated just after committing sends), or the
+    ///   operation is cancelled or times out, after COMMIT may have reached the server, the
+    ///   outcome is asked of the server on a second connection (pg_xact_status of the
+    ///   transaction id, which the COMMIT request learns before the COMMIT runs, at no extra
+    ///   round trip), waiting while it is still in progress, for up to the configuration's
+    ///   connect_timeout (10 s without one): committed is success; aborted is
+    ///   client_errc::transaction_rolled_back; otherwise client_errc::commit_in_doubt,
     ///   whose diagnostics name the transaction id (DETAIL) and how to check it later (HINT).
     ///   A transaction that wrote nothing has no id and nothing to lose: the connection's own
     ///   error is reported then, as it is for one begun READ ONLY (whose id is not asked for:

@@ -13,12 +13,14 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <catch2/catch.hpp>
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -560,7 +562,133 @@ pgasio::test::cut_proxy make_proxy(asio::any_io_executor ex, pgasio::test::cut_p
                                    commits_to_pass);
 }
 
+// A plain proxy in front of the primary, misbehaving only when told (see cut_proxy).
+pgasio::test::cut_proxy make_proxy(asio::any_io_executor ex) {
+    const auto port = std::stoi(pgasio::test::pg_setting("PGASIO_TEST_PRIMARY_PORT"));
+    return pgasio::test::cut_proxy(ex, pgasio::test::pg_setting("PGASIO_TEST_HOST"),
+                                   static_cast<unsigned short>(port));
+}
+
+// What a COMMIT reports when its backend is terminated while the proxy holds the rest of the
+// COMMIT request back from the server: `hold` makes the proxy hold it (stall_at, stall_after),
+// `held` says when the server has done what it could with the rest. The transaction inserted a
+// row into `table`.
+struct terminated_commit {
+    pgasio::error_code ec;
+    pgasio::diagnostics diag;
+    std::int64_t rows = 0;
+};
+
+asio::awaitable<terminated_commit> terminate_during_commit(
+    std::string table, std::function<void(pgasio::test::cut_proxy&)> hold,
+    std::function<asio::awaitable<bool>(pgasio::connection& admin, pgasio::test::cut_proxy& proxy,
+                                        const std::string& xid)>
+        held) {
+    auto ex = co_await asio::this_coro::executor;
+    auto admin = co_await connect_primary();
+    co_await make_table(admin, table);
+    auto proxy = make_proxy(ex);
+    auto conn = co_await connect_through(proxy);
+    const auto pid = conn.backend_pid();
+    auto tx = co_await conn.async_begin();
+    co_await tx.async_execute("INSERT INTO " + table + " VALUES (1, 1)");
+    auto xid_row = co_await tx.async_query("SELECT pg_current_xact_id()::text");
+    const auto xid = xid_row[0].get<std::string>(0);
+    hold(proxy);
+    terminated_commit out;
+    bool answered = false;
+    asio::co_spawn(
+        ex,
+        [&]() -> asio::awaitable<void> {
+            std::tie(out.ec) =
+                co_await tx.async_commit(pgasio::diagnostics_into(out.diag, nothrow));
+            answered = true;
+        },
+        asio::detached);
+    const bool ready = co_await held(admin, proxy, xid);
+    REQUIRE(ready);
+    CHECK_FALSE(answered);
+    co_await admin.async_query("SELECT pg_terminate_backend($1)", pid);
+    const bool done = co_await pgasio::test::eventually([&] { return answered; }, 20s);
+    REQUIRE(done);
+    CHECK_FALSE(conn.is_open());
+    out.rows = co_await count_rows(admin, table);
+    co_await admin.async_execute("DROP TABLE " + table);
+    co_await admin.async_close();
+    co_return out;
+}
+
+using direction = pgasio::test::cut_proxy::direction;
+
 } // namespace
+
+// The backend commits, then waits to read the Sync behind the COMMIT (which the proxy holds);
+// terminated then, it sends its buffered answer to COMMIT and a FATAL error (57P01): the
+// transaction committed, and the error does not say otherwise.
+TEST_CASE("transaction: a COMMIT that committed, then ended with a FATAL error, is reported done") {
+    const auto out = run([](asio::any_io_executor) {
+        return terminate_during_commit(
+            "tx_fatal_after_commit",
+            [](pgasio::test::cut_proxy& proxy) { proxy.stall_at(direction::to_server, 'S'); },
+            [](pgasio::connection& admin, pgasio::test::cut_proxy& proxy,
+               const std::string& xid) -> asio::awaitable<bool> {
+                for (const auto until = std::chrono::steady_clock::now() + 10s;
+                     std::chrono::steady_clock::now() < until;) {
+                    auto r = co_await admin.async_query(
+                        "SELECT pg_xact_status($1::text::xid8)::text", xid);
+                    if (proxy.stalled() && r[0].get<std::string_view>(0) == "committed")
+                        co_return true;
+                    co_await sleep_for(10ms);
+                }
+                co_return false;
+            });
+    });
+    INFO(pgasio::format_error(out.ec, out.diag));
+    CHECK_FALSE(out.ec);
+    CHECK(out.rows == 1);
+}
+
+// The backend sends the transaction id (the Flush after its query), then waits for the COMMIT,
+// which the proxy holds; terminated then, it sends a FATAL error: the COMMIT never ran.
+TEST_CASE("transaction: a COMMIT whose session ended with a FATAL error before COMMIT ran, but "
+          "after the transaction id, is reported rolled back") {
+    const auto out = run([](asio::any_io_executor) {
+        return terminate_during_commit(
+            "tx_fatal_before_commit",
+            [](pgasio::test::cut_proxy& proxy) { proxy.stall_after(direction::to_server, 'H'); },
+            [](pgasio::connection&, pgasio::test::cut_proxy& proxy,
+               const std::string&) -> asio::awaitable<bool> {
+                // The id query's CommandComplete went to the client.
+                const auto before = proxy.message_types(direction::to_client).size();
+                co_return co_await pgasio::test::eventually([&] {
+                    return proxy.stalled() &&
+                           proxy.message_types(direction::to_client).find('C', before) !=
+                               std::string::npos;
+                });
+            });
+    });
+    INFO(pgasio::format_error(out.ec, out.diag));
+    CHECK(out.ec == client_errc::transaction_rolled_back);
+    CHECK(out.rows == 0);
+}
+
+// Terminated before it read anything of the COMMIT request (which the proxy holds whole), the
+// backend sends a FATAL error before the transaction id: the COMMIT never ran.
+TEST_CASE("transaction: a COMMIT whose session ended with a FATAL error before the transaction "
+          "id is reported rolled back") {
+    const auto out = run([](asio::any_io_executor) {
+        return terminate_during_commit(
+            "tx_fatal_before_xid",
+            [](pgasio::test::cut_proxy& proxy) { proxy.stall_at(direction::to_server); },
+            [](pgasio::connection&, pgasio::test::cut_proxy& proxy,
+               const std::string&) -> asio::awaitable<bool> {
+                co_return co_await pgasio::test::eventually([&] { return proxy.stalled(); });
+            });
+    });
+    INFO(pgasio::format_error(out.ec, out.diag));
+    CHECK(out.ec == client_errc::transaction_rolled_back);
+    CHECK(out.rows == 0);
+}
 
 TEST_CASE("transaction: a COMMIT whose answer is lost, but which committed, is reported done") {
     run([](asio::any_io_executor ex) -> asio::awaitable<void> {
