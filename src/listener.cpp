@@ -122,6 +122,9 @@ struct listener_impl {
                     co_return std::tuple{error_code(asio::error::operation_aborted),
                                          listener_event{}};
             }
+            // Closed while nobody waited on it (the server ended it between two receives): as
+            // lost as one that fails a wait.
+            if (session && !opening && !session->is_open()) lose(client_errc::connection_closed);
             if (!session_open()) {
                 if (auto ec = co_await open(diag)) {
                     const auto cs = co_await asio::this_coro::cancellation_state;

@@ -195,3 +195,26 @@ TEST_CASE("listener: on a cluster's configuration it listens on the member that 
         co_await sender.async_close();
     });
 }
+
+TEST_CASE("listener: a session lost while nobody waited gives the gap too", "[listener]") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        const std::string channel = unique("listener_idle");
+        const std::string app = unique("listener_idle_app");
+        pgasio::listener events(
+            ex, pgasio::test::test_config("sslmode=disable application_name=" + app));
+        co_await events.async_listen(channel);
+        auto admin = co_await pgasio::test::connect_primary();
+        co_await admin.async_execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+            app);
+        // The session ends before anyone asks for the next event.
+        co_await sleep_for(500ms);
+        auto gap = co_await events.async_receive();
+        CHECK(gap.what == pgasio::listener_event::kind::gap);
+        co_await admin.async_execute("SELECT pg_notify($1, 'after')", channel);
+        auto e = co_await events.async_receive();
+        CHECK(e.note.payload == "after");
+        co_await events.async_close();
+        co_await admin.async_close();
+    });
+}
