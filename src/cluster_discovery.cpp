@@ -86,15 +86,16 @@ void cluster_impl::apply(const std::vector<probe_result>& results) {
         primary = last_primary = found;
     else if (discovered)
         primary.reset();
-    const std::optional<wal_lsn> primary_position =
-        found ? std::optional(results[*found].position) : std::nullopt;
+    // A plain value beside `found`, not a std::optional<wal_lsn>: GCC 12 at -O2 -g warns that
+    // the optional's value may be used uninitialized (a false positive, an error with -Werror).
+    const wal_lsn primary_position = found ? results[*found].position : wal_lsn{};
     for (std::size_t i = 0; i < members.size(); ++i) {
         auto& s = members[i].status;
         const auto& r = results[i];
         const bool standby = r.answered && r.role == server_role::standby;
-        s.lag_bytes = !standby           ? 0
-                      : primary_position ? bytes_between(r.position, *primary_position)
-                                         : r.pending_bytes;
+        s.lag_bytes = !standby ? 0
+                      : found  ? bytes_between(r.position, primary_position)
+                               : r.pending_bytes;
         s.lag_seconds = standby ? r.replay_delay : std::chrono::duration<double>(0);
         s.takes_reads = standby &&
                         (options.max_lag_bytes == 0 || s.lag_bytes <= options.max_lag_bytes) &&
