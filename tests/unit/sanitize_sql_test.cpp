@@ -26,7 +26,8 @@ TEST_CASE("sanitize_sql: E'' strings with backslash escapes, and the other prefi
     CHECK(sanitize_sql("SELECT U&\"d\\0061t\" FROM e") == "SELECT U&\"d\\0061t\" FROM e");
 }
 
-TEST_CASE("sanitize_sql: dollar-quoted strings with and without tags become ? and parameters stay") {
+TEST_CASE(
+    "sanitize_sql: dollar-quoted strings with and without tags become ? and parameters stay") {
     CHECK(sanitize_sql("SELECT $$it's a 'secret'$$, $1") == "SELECT ?, $1");
     CHECK(sanitize_sql("DO $body$ BEGIN RAISE 'x $$ y'; END $body$") == "DO ?");
     CHECK(sanitize_sql("SELECT $a$ $b$ hidden $b$ $a$ || $12") == "SELECT ? || $12");
