@@ -36,9 +36,9 @@ struct listener_event {
         /// of the new session.
         gap,
     };
-    kind what = kind::notification;
-    notification note;  ///< the notification (kind::notification)
-    error_code lost_by; ///< what ended the previous session (kind::gap)
+    kind what = kind::notification; ///< which of the two it is
+    notification note;              ///< the notification (kind::notification)
+    error_code lost_by;             ///< what ended the previous session (kind::gap)
 };
 
 /// Listens to channels on a session of its own, and keeps listening across failures: when the
