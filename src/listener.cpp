@@ -80,6 +80,8 @@ struct listener_impl {
             const auto next = std::find_if(channels.begin(), channels.end(),
                                            [&](const auto& ch) { return !listened.contains(ch); });
             if (next == channels.end()) break;
+            // A copy: async_unlisten may erase the set's element while LISTEN is sent.
+            // NOLINTNEXTLINE(performance-unnecessary-copy-initialization)
             const std::string channel = *next;
             std::tie(ec) =
                 co_await session->async_listen(channel, diagnostics_into(got, await_tuple));
