@@ -172,13 +172,12 @@ private:
     void number() {
         while (i_ < sql_.size()) {
             const char c = sql_[i_];
-            if ((c == '+' || c == '-') && (sql_[i_ - 1] == 'e' || sql_[i_ - 1] == 'E') &&
-                i_ + 1 < sql_.size() && is_digit(sql_[i_ + 1]))
-                ++i_;
-            else if (is_ident_char(c) || c == '.')
-                ++i_;
-            else
-                break;
+            // An exponent's sign (1e-3), or the number's own characters.
+            const bool exponent_sign = (c == '+' || c == '-') &&
+                                       (sql_[i_ - 1] == 'e' || sql_[i_ - 1] == 'E') &&
+                                       i_ + 1 < sql_.size() && is_digit(sql_[i_ + 1]);
+            if (!exponent_sign && !is_ident_char(c) && c != '.') break;
+            ++i_;
         }
         emit("?");
     }

@@ -236,7 +236,10 @@ void prometheus_metrics::update_pool(std::string_view pool, const pool_stats& st
     const std::pair<const char*, std::size_t> values[] = {
         {"open", stats.open},     {"idle", stats.idle},       {"in_use", stats.in_use},
         {"leased", stats.leased}, {"waiting", stats.waiting}, {"opening", stats.opening}};
-    for (const auto& [name, value] : values) {
+    // Not a structured binding: clang 14 cannot capture one in the lambda below.
+    for (const auto& entry : values) {
+        const char* name = entry.first;
+        const std::size_t value = entry.second;
         std::string key(pool);
         key += '\0';
         key += name;
