@@ -291,6 +291,7 @@ private:
     // connection, i.e. has signalled the backend. Each cancel sent increments the generation.
     bool cancel_in_flight_ = false;
     std::uint64_t cancel_generation_ = 0;
+    std::uint64_t cancel_target_ = 0; // the id of the request the latest cancel was sent for
     // How many 57014 errors the cancels sent may still cause (see take_cancel).
     std::size_t unexplained_cancels_ = 0;
     // Exclusive sections. While one is active, requests of no section or another one wait in

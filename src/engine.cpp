@@ -215,13 +215,16 @@ void connection_impl::on_deadline() {
     // Requests answered meanwhile are simply gone; those past their deadline are cancelled
     // (which may answer, queue and remove requests: collect the ids first).
     std::vector<std::uint64_t> expired;
+    bool stuck = false; // a cancelled request's answers did not end in time
     auto next = std::chrono::steady_clock::time_point::max();
     auto visit = [&](const request& r) {
-        if (r.abandoned || r.deadline == std::chrono::steady_clock::time_point::max()) return;
-        if (r.deadline <= now)
-            expired.push_back(r.id);
-        else
+        if (r.deadline == std::chrono::steady_clock::time_point::max()) return;
+        if (r.deadline > now)
             next = std::min(next, r.deadline);
+        else if (r.abandoned)
+            stuck = true;
+        else
+            expired.push_back(r.id);
     };
     for (const auto& r : queue_)
         visit(*r);
@@ -230,6 +233,17 @@ void connection_impl::on_deadline() {
     if (next != std::chrono::steady_clock::time_point::max()) arm_deadline(next);
     for (const auto id : expired)
         cancel(id, client_errc::query_timeout, asio::cancellation_type::terminal);
+    if (stuck && open) {
+        // The server took the cancel, yet the request it stopped never finished: the backend
+        // is stuck, or the stream is out of step (a length field that only looks too large
+        // waits for bytes that never come). Either way nothing behind it would be answered,
+        // and the connection must not look usable.
+        diagnostics d;
+        d.message = "a cancelled request did not end within " +
+                    std::to_string(cancel_timeout.count()) +
+                    " ms of the server taking the cancel; the connection was closed";
+        fail_all(client_errc::cancel_timeout, d);
+    }
 }
 
 void connection_impl::start_write() {
@@ -943,6 +957,7 @@ void connection_impl::cancel(std::uint64_t id, error_code reason, asio::cancella
     // may queue its next query from inside the answer.
     r.abandoned = true;
     r.wants_cancel = true;
+    r.deadline = std::chrono::steady_clock::time_point::max(); // until the server takes the cancel
     maybe_send_cancel();
     r.abandon(*this);
     explain(r, std::string(why) + "; the server was asked to cancel it");
@@ -954,6 +969,7 @@ void connection_impl::maybe_send_cancel() {
     request& head = *queue_.front();
     if (!head.wants_cancel || head.cancel_sent || queue_.size() == unwritten_) return;
     head.cancel_sent = true;
+    cancel_target_ = head.id;
     ++cancel_generation_;
     unexplained_cancels_ += 2;
     cancel_in_flight_ = true;
@@ -981,6 +997,16 @@ asio::awaitable<void> connection_impl::send_cancel_request() {
         d.message = "the server did not answer a cancel request within " +
                     std::to_string(cancel_timeout.count()) + " ms; the connection was closed";
         co_return fail_all(client_errc::cancel_timeout, d);
+    }
+    if (!ec) {
+        // The server has signalled the backend: the cancelled request's answers must end
+        // within the same time, or the session is given up (on_deadline).
+        const auto target = std::find_if(queue_.begin(), queue_.end(),
+                                         [this](const auto& q) { return q->id == cancel_target_; });
+        if (target != queue_.end()) {
+            (*target)->deadline = std::chrono::steady_clock::now() + cancel_timeout;
+            if ((*target)->deadline < timer_at_) arm_deadline((*target)->deadline);
+        }
     }
     start_write();
     maybe_send_cancel();

@@ -168,7 +168,8 @@ struct request {
     std::unique_ptr<diagnostics> server_diag; // allocated only when an error arrives
 
     /// Cancellation (per-operation, from the caller's token), and the deadline of its timeout
-    /// (max: none).
+    /// (max: none). Once abandoned, the deadline is when its answers must have ended: the
+    /// cancel timeout after the server took the CancelRequest for it (max until then).
     asio::cancellation_slot slot;
     std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 

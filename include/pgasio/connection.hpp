@@ -90,7 +90,9 @@ class transaction;
 /// one of its batch: stopped this way with a later one already sent, it fails with 57014 and
 /// a detail saying so (it had no effect). A cancel
 /// the server does not answer within connect_timeout (10 s without one) closes the connection
-/// with client_errc::cancel_timeout.
+/// with client_errc::cancel_timeout, as does a cancelled request whose answers have not ended
+/// within that time after the server took the cancel (a backend that does not stop, or a
+/// stream out of step): such a connection would answer nothing again, and is_open() says so.
 ///
 /// @code
 /// asio::awaitable<void> run() {
