@@ -12,13 +12,12 @@ namespace pgasio {
 /// and so in which connection poolers they can run behind. pgasio never guesses: choose the mode
 /// for what is between you and the server.
 ///
-/// | mode            | direct to PostgreSQL | pgbouncer session mode | pgbouncer transaction mode
-/// (before 1.21) |
-/// |-----------------|----------------------|------------------------|----------------------------------------|
-/// | cache_statement | yes (the default)    | yes                    | no: see below | |
-/// cache_describe  | yes                  | yes                    | yes | | describe_exec   | yes
-/// | yes                    | yes                                    | | simple_protocol | yes |
-/// yes                    | yes, and any pooler or proxy           |
+/// | mode            | direct | pgbouncer, session mode | pgbouncer, transaction mode (< 1.21) |
+/// |-----------------|--------|-------------------------|--------------------------------------|
+/// | cache_statement | yes    | yes                     | no: see below                        |
+/// | cache_describe  | yes    | yes                     | yes                                  |
+/// | describe_exec   | yes    | yes                     | yes                                  |
+/// | simple_protocol | yes    | yes                     | yes, and any pooler or proxy         |
 ///
 /// cache_statement behind a transaction-mode pooler: each transaction may run on another server
 /// session, which lacks the statements prepared on the previous one. No query is ever answered

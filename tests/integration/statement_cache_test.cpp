@@ -508,3 +508,54 @@ TEST_CASE("statement cache: behind pgbouncer in transaction mode every result is
         CHECK(t.errors["26000"] > 0);
     }
 }
+
+TEST_CASE("statement cache: behind pgbouncer in transaction mode, a named statement inside a "
+          "transaction block fails loudly on a server that lacks it") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        using pgasio::test::connect_pgbouncer;
+        auto conn = co_await connect_pgbouncer(query_exec_mode::cache_statement);
+        const std::string sql = "SELECT $1::int4 + 1000";
+        // Prepared on the server session this transaction runs on.
+        std::int32_t home = 0;
+        {
+            auto tx = co_await conn.async_begin();
+            auto r = co_await tx.async_query(sql, 1);
+            CHECK(r[0].get<std::int32_t>(0) == 1001);
+            auto pid = co_await tx.async_query("SELECT pg_backend_pid()");
+            home = pid[0].get<std::int32_t>(0);
+            co_await tx.async_commit();
+        }
+        // Other clients' transactions take that server session (pgbouncer hands out the
+        // server connection used last first) and keep it.
+        std::vector<pgasio::connection> holders;
+        std::vector<pgasio::transaction> held;
+        holders.reserve(8); // a transaction refers to its connection: never moved
+        held.reserve(8);
+        bool taken = false;
+        for (int i = 0; i < 8 && !taken; ++i) {
+            holders.push_back(co_await connect_pgbouncer());
+            held.push_back(co_await holders.back().async_begin());
+            auto pid = co_await held.back().async_query("SELECT pg_backend_pid()");
+            taken = pid[0].get<std::int32_t>(0) == home;
+        }
+        REQUIRE(taken);
+        // The next transaction runs on another server session, where the statement the cache
+        // holds as prepared does not exist: inside a transaction block the query cannot be
+        // re-run, so it fails with 26000, never answered by another statement.
+        {
+            auto tx = co_await conn.async_begin();
+            auto [ec, r] = co_await tx.async_query(sql, 2, nothrow);
+            INFO(ec.message());
+            CHECK(ec == sqlstate::invalid_sql_statement_name);
+            co_await tx.async_rollback();
+        }
+        // Outside a transaction block the cache prepares it again and the query is right.
+        auto after = co_await conn.async_query(sql, 3);
+        CHECK(after[0].get<std::int32_t>(0) == 1003);
+        for (auto& tx : held)
+            co_await tx.async_rollback();
+        for (auto& h : holders)
+            co_await h.async_close();
+        co_await conn.async_close();
+    });
+}

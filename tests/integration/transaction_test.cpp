@@ -18,6 +18,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -480,6 +481,67 @@ TEST_CASE("transaction: async_transaction retries a real serialization failure")
         co_await conn.async_execute("DROP TABLE tx_retry");
         co_await rival.async_close();
         co_await conn.async_close();
+    });
+}
+
+TEST_CASE("transaction: async_transaction retries a real deadlock") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto a = co_await connect_primary();
+        auto b = co_await connect_primary();
+        co_await make_table(a, "tx_deadlock");
+        co_await a.async_execute("INSERT INTO tx_deadlock VALUES (1, 0), (2, 0)");
+
+        // Each run of each side locks its first row and, on its first run, waits until the
+        // other side holds its own: then each waits for the other's row. The server breaks
+        // the cycle (after deadlock_timeout) by failing one side with 40P01 deadlock_detected;
+        // async_transaction rolls that side back and runs it again once the other committed.
+        struct side {
+            int first;
+            int second;
+            int runs = 0;
+            bool locked = false;
+            bool done = false;
+        };
+        side left{1, 2, 0, false, false};
+        side right{2, 1, 0, false, false};
+        auto body = [](side& me, const side& other) {
+            return [&me, &other](pgasio::transaction& tx) -> asio::awaitable<void> {
+                ++me.runs;
+                co_await tx.async_execute("UPDATE tx_deadlock SET v = v + 1 WHERE id = $1",
+                                          me.first);
+                me.locked = true;
+                if (me.runs == 1)
+                    while (!other.locked)
+                        co_await sleep_for(2ms);
+                co_await tx.async_execute("UPDATE tx_deadlock SET v = v + 1 WHERE id = $1",
+                                          me.second);
+            };
+        };
+        auto run_side = [&](pgasio::connection& conn, side& me,
+                            const side& other) -> asio::awaitable<void> {
+            co_await pgasio::async_transaction(
+                conn, {}, pgasio::retry_options{.max_attempts = 3, .initial_backoff = 1ms},
+                body(me, other));
+            me.done = true;
+        };
+        asio::co_spawn(ex, run_side(a, left, right), asio::detached);
+        asio::co_spawn(ex, run_side(b, right, left), asio::detached);
+        const bool both =
+            co_await pgasio::test::eventually([&] { return left.done && right.done; }, 30s);
+        REQUIRE(both);
+        // One side ran once, the other twice (read committed has no serialization failures:
+        // the second run can only come from the deadlock).
+        CHECK(left.runs + right.runs == 3);
+        CHECK(std::min(left.runs, right.runs) == 1);
+        // Both committed, each once: every row was added to by both.
+        auto rows = co_await a.async_query("SELECT v FROM tx_deadlock ORDER BY id");
+        REQUIRE(rows.size() == 2);
+        CHECK(rows[0].get<std::int32_t>(0) == 2);
+        CHECK(rows[1].get<std::int32_t>(0) == 2);
+
+        co_await a.async_execute("DROP TABLE tx_deadlock");
+        co_await b.async_close();
+        co_await a.async_close();
     });
 }
 
