@@ -112,17 +112,22 @@ struct listener_impl {
         co_return ec;
     }
 
+    /// What a receive that stops waiting answers: not_connected once the listener is closed,
+    /// otherwise operation_aborted (its caller cancelled it).
+    std::tuple<error_code, listener_event> stopped() const {
+        return {closed ? error_code(client_errc::not_connected)
+                       : error_code(asio::error::operation_aborted),
+                listener_event{}};
+    }
+
     asio::awaitable<std::tuple<error_code, listener_event>> receive(diagnostics* diag) {
         for (;;) {
-            if (closed)
-                co_return std::tuple{error_code(client_errc::not_connected), listener_event{}};
+            if (closed) co_return stopped();
             while (opening) { // async_listen opens it: wait for the outcome
                 opened.expires_at(asio::steady_timer::time_point::max());
                 co_await opened.async_wait(await_tuple);
                 const auto cs = co_await asio::this_coro::cancellation_state;
-                if (cs.cancelled() != asio::cancellation_type::none)
-                    co_return std::tuple{error_code(asio::error::operation_aborted),
-                                         listener_event{}};
+                if (cs.cancelled() != asio::cancellation_type::none) co_return stopped();
             }
             // Closed while nobody waited on it (the server ended it between two receives): as
             // lost as one that fails a wait.
@@ -131,13 +136,9 @@ struct listener_impl {
                 if (auto ec = co_await open(diag)) {
                     const auto cs = co_await asio::this_coro::cancellation_state;
                     if (closed || cs.cancelled() != asio::cancellation_type::none)
-                        co_return std::tuple{closed ? error_code(client_errc::not_connected)
-                                                    : error_code(asio::error::operation_aborted),
-                                             listener_event{}};
+                        co_return stopped();
                     // Not reachable now: try again (the caller cancels to stop waiting).
-                    if (co_await back_off())
-                        co_return std::tuple{error_code(asio::error::operation_aborted),
-                                             listener_event{}};
+                    if (co_await back_off()) co_return stopped();
                     continue;
                 }
             }
@@ -154,9 +155,7 @@ struct listener_impl {
                 e.note = std::move(n);
                 co_return std::tuple{error_code{}, std::move(e)};
             }
-            if (ec == asio::error::operation_aborted || closed)
-                co_return std::tuple{closed ? error_code(client_errc::not_connected) : ec,
-                                     listener_event{}};
+            if (ec == asio::error::operation_aborted || closed) co_return stopped();
             lose(ec);
         }
     }
