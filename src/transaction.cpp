@@ -37,6 +37,8 @@ struct transaction_state {
     /// Its report to the observer of its connection, from BEGIN on (empty: not observed, or
     /// reported already).
     std::optional<observation> observed;
+    /// Its id, as the COMMIT request learnt it (see transaction::id).
+    std::optional<std::uint64_t> xid;
 
     /// Reports how it ended, once.
     void report(transaction_outcome outcome, error_code ec) noexcept {
@@ -260,6 +262,10 @@ transaction& transaction::operator=(transaction&& other) noexcept {
     return *this;
 }
 
+std::optional<std::uint64_t> transaction::id() const noexcept {
+    return state_ ? state_->xid : std::nullopt;
+}
+
 transaction::~transaction() {
     finish();
 }
@@ -324,6 +330,7 @@ void transaction::start_commit(transaction& tx, void_handler handler,
                 in_tx.section = tx.section_;
                 const bool ask_xid = !tx.state_->read_only;
                 auto [ec, answer] = co_await send_commit(impl, in_tx, ask_xid);
+                if (answer.xid) tx.state_->xid = static_cast<std::uint64_t>(*answer.xid);
                 // Whatever happened, the transaction is over: the connection serves the others
                 // (after rolling back a block the COMMIT did not end).
                 tx.finish();

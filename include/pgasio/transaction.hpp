@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -132,6 +133,13 @@ public:
 
     /// True from BEGIN until the transaction is committed or rolled back.
     bool active() const noexcept { return valid(); }
+    /// The transaction's id (the server's xid8, as `pg_xact_status` takes it), known once
+    /// async_commit has sent the COMMIT and the server answered the id it asks for with it.
+    /// Empty before that, for a transaction that wrote nothing (it has no id) or was begun
+    /// READ ONLY (none is asked for), and when the connection was lost before the id arrived.
+    /// After async_commit fails with client_errc::commit_in_doubt, it names the transaction
+    /// whose outcome to check later (as the error's diagnostics do).
+    std::optional<std::uint64_t> id() const noexcept;
     /// The connection it runs on (requires active()).
     using exclusive_lease::get_connection;
 
@@ -162,7 +170,8 @@ public:
     ///   round trip), waiting while it is still in progress, for up to the configuration's
     ///   connect_timeout (10 s without one): committed is success; aborted is
     ///   client_errc::transaction_rolled_back; otherwise client_errc::commit_in_doubt,
-    ///   whose diagnostics name the transaction id (DETAIL) and how to check it later (HINT).
+    ///   whose diagnostics name the transaction id (DETAIL; id() gives it as a number) and how
+    ///   to check it later (HINT).
     ///   A transaction that wrote nothing has no id and nothing to lose: the connection's own
     ///   error is reported then, as it is for one begun READ ONLY (whose id is not asked for:
     ///   its COMMIT is COMMIT alone);

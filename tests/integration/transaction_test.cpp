@@ -129,10 +129,18 @@ TEST_CASE("transaction: a commit is seen by another session, a rollback is not")
         const auto during = co_await count_rows(other, "tx_visible");
         CHECK(during == 0);
         CHECK(tx.active());
+        CHECK_FALSE(tx.id()); // known with the COMMIT
         co_await tx.async_commit();
         CHECK_FALSE(tx.active());
         const auto committed = co_await count_rows(other, "tx_visible");
         CHECK(committed == 1);
+        // Its id is the one the server stamped on the row it wrote (xmin, the id's low 32 bits).
+        REQUIRE(tx.id());
+        auto xmin = co_await other.async_query("SELECT xmin::text::int8 FROM tx_visible");
+        CHECK((*tx.id() & 0xffffffffU) == static_cast<std::uint64_t>(xmin[0].get<std::int64_t>(0)));
+        auto status = co_await other.async_query("SELECT pg_xact_status($1::text::xid8)::text",
+                                                 std::to_string(*tx.id()));
+        CHECK(status[0].get<std::string_view>(0) == "committed");
         // Ended: its operations refuse to run anywhere.
         auto [ec, r] = co_await tx.async_query("SELECT 1", nothrow);
         CHECK(ec == client_errc::lease_ended);
@@ -143,6 +151,7 @@ TEST_CASE("transaction: a commit is seen by another session, a rollback is not")
         co_await tx2.async_execute("INSERT INTO tx_visible VALUES (2, 2)");
         co_await tx2.async_rollback();
         CHECK_FALSE(tx2.active());
+        CHECK_FALSE(tx2.id()); // no COMMIT, no id asked for
         const auto after_rollback = co_await count_rows(other, "tx_visible");
         CHECK(after_rollback == 1);
         // A second rollback has nothing to do.
