@@ -1,13 +1,21 @@
 // Type codecs: the per-value cost of decoding what a result row holds, binary and text.
+#include <pgasio/json.hpp>
 #include <pgasio/protocol/types/array.hpp>
+#include <pgasio/protocol/types/date_time.hpp>
 #include <pgasio/protocol/types/floating.hpp>
 #include <pgasio/protocol/types/integral.hpp>
+#include <pgasio/protocol/types/json.hpp>
+#include <pgasio/protocol/types/numeric.hpp>
 #include <pgasio/protocol/types/string.hpp>
 #include <pgasio/protocol/types/uuid.hpp>
 
+#include <boost/json/value.hpp>
+
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <numeric>
+#include <string_view>
 
 namespace {
 
@@ -59,6 +67,89 @@ void uuid_text(benchmark::State& state) {
     }
 }
 BENCHMARK(uuid_text);
+
+// numeric, timestamps and JSON: the decoders on the hot paths of reports, event tables and
+// document columns, each in the form the server sends it (binary) and as text.
+
+void numeric_binary(benchmark::State& state) {
+    const auto bytes = binary_of(numeric::from_string("-12345678.901234").value());
+    numeric v;
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(types::codec<numeric>::decode_binary(bytes, oids::numeric, v));
+        benchmark::DoNotOptimize(v);
+    }
+}
+BENCHMARK(numeric_binary);
+
+void numeric_text(benchmark::State& state) {
+    numeric v;
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(
+            types::codec<numeric>::decode_text("-12345678.901234", oids::numeric, v));
+        benchmark::DoNotOptimize(v);
+    }
+}
+BENCHMARK(numeric_text);
+
+using timestamptz = std::chrono::sys_time<std::chrono::microseconds>;
+using timestamp = std::chrono::local_time<std::chrono::microseconds>;
+
+void timestamptz_binary(benchmark::State& state) {
+    const auto bytes = binary_of(timestamptz(std::chrono::microseconds(1'709'214'301'123'456)));
+    timestamptz v;
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(
+            types::codec<timestamptz>::decode_binary(bytes, oids::timestamptz, v));
+        benchmark::DoNotOptimize(v);
+    }
+}
+BENCHMARK(timestamptz_binary);
+
+void timestamptz_text(benchmark::State& state) {
+    timestamptz v;
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(types::codec<timestamptz>::decode_text(
+            "2024-02-29 13:45:01.123456+00", oids::timestamptz, v));
+        benchmark::DoNotOptimize(v);
+    }
+}
+BENCHMARK(timestamptz_text);
+
+void timestamp_text(benchmark::State& state) {
+    timestamp v;
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(
+            types::codec<timestamp>::decode_text("2024-02-29 13:45:01.123456", oids::timestamp, v));
+        benchmark::DoNotOptimize(v);
+    }
+}
+BENCHMARK(timestamp_text);
+
+constexpr std::string_view document =
+    R"({"id": 42, "name": "Alice", "tags": ["admin", "ops"], "active": true, "score": 9.5})";
+
+// A jsonb column read as its text (the protocol's jsonb wrapper: no parsing).
+void jsonb_binary_text(benchmark::State& state) {
+    const auto bytes = binary_of(jsonb{std::string(document)});
+    jsonb v;
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(types::codec<jsonb>::decode_binary(bytes, oids::jsonb, v));
+        benchmark::DoNotOptimize(v.text.data());
+    }
+}
+BENCHMARK(jsonb_binary_text);
+
+// The same column parsed into a boost::json::value (pgasio/json.hpp).
+void jsonb_binary_value(benchmark::State& state) {
+    const auto bytes = binary_of(jsonb{std::string(document)});
+    boost::json::value v;
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(
+            types::codec<boost::json::value>::decode_binary(bytes, oids::jsonb, v));
+        benchmark::DoNotOptimize(v);
+    }
+}
+BENCHMARK(jsonb_binary_value);
 
 // An int4[] of N elements into a reused vector (after the first run, no allocation).
 void int4_vector_binary(benchmark::State& state) {
