@@ -13,6 +13,7 @@
 #include <boost/asio/post.hpp>
 
 #include <charconv>
+#include <chrono>
 #include <deque>
 #include <optional>
 #include <utility>
@@ -32,6 +33,22 @@ error_code copied_rows(const protocol::message_view& m, std::uint64_t& rows) {
     if (const auto space = tag.rfind(' '); space != std::string_view::npos)
         std::from_chars(tag.data() + space + 1, tag.data() + tag.size(), rows);
     return {};
+}
+
+// Explains in `diag` why the client stopped its COPY (`reason`: its timeout, or cancellation).
+void explain_stop(diagnostics* diag, error_code reason) {
+    if (!diag) return;
+    *diag = diagnostics{};
+    diag->message = reason == client_errc::query_timeout
+                        ? "the COPY timed out; the server was asked to cancel it"
+                        : "an operation of the COPY was cancelled; the server was asked to "
+                          "cancel it";
+}
+
+// The timeout of an operation of a COPY: its own (`own`, from with_timeout; negative when it
+// has none), else the connection's.
+std::chrono::milliseconds timeout_of(const connection_impl& c, std::chrono::milliseconds own) {
+    return own.count() >= 0 ? own : c.query_timeout;
 }
 
 // What both COPY directions share: the statement runs as a simple query; the opener gets the
@@ -108,6 +125,8 @@ public:
     copy_in_request(std::shared_ptr<copy_in_state> st, typename base::open_handler h)
         : base(std::move(st), std::move(h), "COPY FROM STDIN") {}
 
+    void on_identified() override { state_->request_id = this->id; }
+
     bool on_copy_in(connection_impl& c, const protocol::message_view&) override {
         if (!this->opener_waits()) return false;
         this->hand_over(c);
@@ -118,9 +137,17 @@ public:
         if (this->answer_opener(ec, c, how)) return;
         // CopyFail's own error (57014, "COPY from stdin failed") is what an abort asks for.
         if (state_->aborting && ec == sqlstate::query_canceled) ec = {};
+        // Stopped by the client (stop_copy_in): the engine answers it as a cancelled request.
+        if (state_->stop_reason && ec == asio::error::operation_aborted) {
+            ec = state_->stop_reason;
+            explain_stop(&state_->diag, ec);
+        }
         state_->over = true;
         state_->ec = ec;
         if (!state_->finisher) return; // the next write or async_finish says it
+        state_->timeout.disarm();
+        if (state_->finisher_slot.is_connected()) state_->finisher_slot.clear();
+        state_->finisher_slot = {};
         auto h = std::move(*state_->finisher);
         state_->finisher.reset();
         if (ec && state_->finisher_diag) *state_->finisher_diag = state_->diag;
@@ -151,12 +178,13 @@ public:
 
     void on_copy_data(connection_impl& c, std::span<const std::byte> data) override {
         auto& chunks = state_->chunks;
-        if (chunks.empty() || chunks.back().size() >= copy_reader::chunk_bytes) {
+        const std::size_t chunk_bytes = state_->chunk_bytes;
+        if (chunks.empty() || chunks.back().size() >= chunk_bytes) {
             chunks.emplace_back();
-            chunks.back().reserve(copy_reader::chunk_bytes + 1024);
+            chunks.back().reserve(chunk_bytes + 1024);
         }
         chunks.back().append(reinterpret_cast<const char*>(data.data()), data.size());
-        if (chunks.back().size() < copy_reader::chunk_bytes) return;
+        if (chunks.back().size() < chunk_bytes) return;
         state_->hand_out(c, call::direct);
         // Two full chunks waiting: stop reading until the reader takes one.
         if (state_->chunks.size() >= 2) c.pause_reading();
@@ -174,6 +202,11 @@ public:
 
     void answer(error_code ec, const connection_impl& c, call how) override {
         if (this->answer_opener(ec, c, how)) return;
+        // Stopped by the client's timeout: the engine answers it as a cancelled request.
+        if (state_->stop_reason && ec == asio::error::operation_aborted) {
+            ec = state_->stop_reason;
+            explain_stop(&state_->diag, ec);
+        }
         state_->finished = true;
         state_->ec = ec;
         state_->hand_out(c, how);
@@ -230,16 +263,120 @@ void fail_copy(copy_in_state& st, std::string_view reason) {
     end_copy(st, fail, true);
 }
 
-// Stops a COPY out (on its connection's executor): cancelled on the server if it still runs,
-// what it sent is drained; a waiting read fails with operation_aborted.
-void stop_copy_out(const std::shared_ptr<copy_out_state>& state) {
-    asio::post(state->executor, [state] {
-        if (state->finished) return;
-        auto conn = state->conn.lock();
-        if (!conn) return;
-        state->chunks.clear();
-        conn->stop_request(state->request_id);
+// Stops a COPY in whose waiting operation timed out or was cancelled (`reason`), as a query's
+// timeout or cancellation stops it: CopyFail ends the COPY (unless CopyDone went already), so
+// the server commits nothing of it, and the server is asked to cancel it, as it may be stuck
+// where CopyFail cannot reach it (a lock, a trigger, a full socket). The waiting write, the
+// waiting async_finish or async_abort, and every later operation fail with `reason`. On the
+// connection's executor.
+void stop_copy_in(const std::shared_ptr<copy_in_state>& s, error_code reason) {
+    if (s->over) return;
+    s->timeout.disarm();
+    s->stop_reason = reason;
+    fail_copy(*s, reason == client_errc::query_timeout ? "the COPY timed out"
+                                                       : "an operation of the COPY was cancelled");
+    if (auto w = s->take_writer()) {
+        explain_stop(s->writer_diag, reason);
+        s->conn->deliver(*w, call::posted, reason);
+    }
+    // Answers the request (and so the finisher) at once, with operation_aborted (the request
+    // maps it to `reason`); the engine drains what the server still sends.
+    s->conn->stop_request(s->request_id);
+}
+
+// Calls `stop(s)` for the COPY behind `weak` on its connection's executor: an operation's
+// cancellation handler may run on any thread.
+template <class State, class Stop>
+void stop_on_executor(const std::weak_ptr<State>& weak, const asio::any_io_executor& ex,
+                      Stop stop) {
+    asio::post(ex, [weak, stop] {
+        if (auto s = weak.lock()) stop(s);
     });
+}
+
+// Completes `h`, a write that sent a chunk, once the socket has taken it: the writer's
+// backpressure. The wait is timed (`op`'s timeout) and cancellable (any cancellation type), and
+// either stops the COPY (stop_copy_in): what the socket holds cannot be taken back, and a COPY
+// missing a chunk must not be committed. One waiting write at a time is timed and cancellable
+// (a caller awaits each); writes started while it waits just wait.
+void wait_written(const std::shared_ptr<copy_in_state>& state, void_handler h,
+                  const op_settings& op) {
+    connection_impl& c = *state->conn;
+    if (state->writer) return c.when_written(std::move(h));
+    auto slot = asio::get_associated_cancellation_slot(h);
+    if (slot.is_connected()) {
+        slot.assign(
+            [weak = std::weak_ptr<copy_in_state>(state), ex = c.executor](asio::cancellation_type) {
+                stop_on_executor(weak, ex, [](const std::shared_ptr<copy_in_state>& s) {
+                    if (s->writer) stop_copy_in(s, asio::error::operation_aborted);
+                });
+            });
+        state->writer_slot = slot;
+    }
+    state->writer.emplace(std::move(h));
+    state->writer_diag = op.diag;
+    arm_timeout<copy_in_state>(state, timeout_of(c, op.timeout),
+                               [](const auto& s) { stop_copy_in(s, client_errc::query_timeout); });
+    c.when_written([state](error_code ec) {
+        auto w = state->take_writer();
+        if (!w) return;
+        state->timeout.disarm();
+        state->conn->deliver(*w, call::direct, ec);
+    });
+}
+
+// Makes `h` (its cancellation slot `slot`) the finisher, waiting for the server's verdict on a
+// COPY the client ended: timed (`op`'s timeout) and cancellable as a query is (terminal
+// cancellation; stop_copy_in).
+void wait_verdict(const std::shared_ptr<copy_in_state>& state, count_handler h,
+                  asio::cancellation_slot slot, const op_settings& op) {
+    connection_impl& c = *state->conn;
+    if (slot.is_connected()) {
+        slot.assign([weak = std::weak_ptr<copy_in_state>(state),
+                     ex = c.executor](asio::cancellation_type type) {
+            // As for a query the server already runs: only terminal cancellation applies.
+            if ((type & asio::cancellation_type::terminal) == asio::cancellation_type::none) return;
+            stop_on_executor(weak, ex, [](const std::shared_ptr<copy_in_state>& s) {
+                if (s->finisher) stop_copy_in(s, asio::error::operation_aborted);
+            });
+        });
+        state->finisher_slot = slot;
+    }
+    state->finisher.emplace(std::move(h));
+    state->finisher_diag = op.diag;
+    arm_timeout<copy_in_state>(state, timeout_of(c, op.timeout), [](const auto& s) {
+        if (s->finisher) stop_copy_in(s, client_errc::query_timeout);
+    });
+}
+
+// Stops a COPY out (on its connection's executor): cancelled on the server if it still runs,
+// what it sent is drained; a waiting read fails with operation_aborted (or the stop_reason).
+void stop_copy_out_now(const std::shared_ptr<copy_out_state>& state) {
+    if (state->finished) return;
+    auto conn = state->conn.lock();
+    if (!conn) return;
+    state->chunks.clear();
+    conn->stop_request(state->request_id);
+}
+
+// stop_copy_out_now from any thread.
+void stop_copy_out(const std::shared_ptr<copy_out_state>& state) {
+    asio::post(state->executor, [state] { stop_copy_out_now(state); });
+}
+
+// The buffer of a COPY that `op` starts, in `bytes`: with_copy_buffer's, checked, or the
+// default. Errors (invalid_argument, `op.diag` saying why): a size out of range.
+error_code copy_buffer_of(const op_settings& op, std::size_t& bytes) {
+    bytes = op.copy_buffer != 0 ? op.copy_buffer : copy_writer::chunk_bytes;
+    if (bytes >= min_copy_buffer && bytes <= max_copy_buffer) return {};
+    if (op.diag) {
+        *op.diag = diagnostics{};
+        op.diag->message = "the COPY buffer of " + std::to_string(bytes) +
+                           " bytes is out of range: with_copy_buffer takes " +
+                           std::to_string(min_copy_buffer) + " to " +
+                           std::to_string(max_copy_buffer) + " bytes";
+    }
+    return make_error_code(boost::system::errc::invalid_argument);
 }
 
 } // namespace
@@ -249,17 +386,20 @@ namespace asio = boost::asio;
 
 void connection::start_copy_in(detail::connection_impl* impl, copy_in_handler handler,
                                const detail::op_settings& op, std::string_view sql) {
-    auto st = std::make_shared<detail::copy_in_state>();
-    st->conn = impl->shared_from_this();
+    std::size_t buffer = 0;
+    if (auto ec = detail::copy_buffer_of(op, buffer))
+        return detail::deliver_detached(handler, ec, copy_writer());
+    auto st = std::make_shared<detail::copy_in_state>(impl->shared_from_this(), buffer);
     detail::start_copy<detail::copy_in_request<copy_writer>>(impl, std::move(st),
                                                              std::move(handler), op, sql);
 }
 
 void connection::start_copy_out(detail::connection_impl* impl, copy_out_handler handler,
                                 const detail::op_settings& op, std::string_view sql) {
-    auto st = std::make_shared<detail::copy_out_state>();
-    st->conn = impl->weak_from_this();
-    st->executor = impl->executor;
+    std::size_t buffer = 0;
+    if (auto ec = detail::copy_buffer_of(op, buffer))
+        return detail::deliver_detached(handler, ec, copy_reader());
+    auto st = std::make_shared<detail::copy_out_state>(impl->shared_from_this(), buffer);
     detail::start_copy<detail::copy_out_request<copy_reader>>(impl, std::move(st),
                                                               std::move(handler), op, sql);
 }
@@ -268,10 +408,11 @@ void connection::start_copy_in_rows(detail::connection_impl* impl, copy_in_rows_
                                     const detail::op_settings& op, std::string_view table,
                                     std::span<const std::string> columns) {
     std::string sql;
-    if (auto ec = detail::typed_copy_sql(true, table, columns, sql, op.diag))
-        return detail::deliver_detached(handler, ec, copy_row_writer());
-    auto st = std::make_shared<detail::copy_in_state>();
-    st->conn = impl->shared_from_this();
+    std::size_t buffer = 0;
+    auto ec = detail::typed_copy_sql(true, table, columns, sql, op.diag);
+    if (!ec) ec = detail::copy_buffer_of(op, buffer);
+    if (ec) return detail::deliver_detached(handler, ec, copy_row_writer());
+    auto st = std::make_shared<detail::copy_in_state>(impl->shared_from_this(), buffer);
     detail::start_copy<detail::copy_in_request<copy_row_writer>>(impl, std::move(st),
                                                                  std::move(handler), op, sql);
 }
@@ -280,11 +421,11 @@ void connection::start_copy_out_rows(detail::connection_impl* impl, copy_out_row
                                      const detail::op_settings& op, std::string_view table,
                                      std::span<const std::string> columns) {
     std::string sql;
-    if (auto ec = detail::typed_copy_sql(false, table, columns, sql, op.diag))
-        return detail::deliver_detached(handler, ec, copy_row_reader());
-    auto st = std::make_shared<detail::copy_out_state>();
-    st->conn = impl->weak_from_this();
-    st->executor = impl->executor;
+    std::size_t buffer = 0;
+    auto ec = detail::typed_copy_sql(false, table, columns, sql, op.diag);
+    if (!ec) ec = detail::copy_buffer_of(op, buffer);
+    if (ec) return detail::deliver_detached(handler, ec, copy_row_reader());
+    auto st = std::make_shared<detail::copy_out_state>(impl->shared_from_this(), buffer);
     detail::start_copy<detail::copy_out_request<copy_row_reader>>(impl, std::move(st),
                                                                   std::move(handler), op, sql);
 }
@@ -294,62 +435,41 @@ void copy_writer::start_write(const std::shared_ptr<detail::copy_in_state>& stat
                               std::span<const std::byte> data) {
     if (!state) return detail::refuse_empty(handler, op.diag);
     // Encoded here, where the caller's bytes still live; a message stays well under the
-    // server's limit for one CopyData.
-    constexpr std::size_t max_message = 16 * chunk_bytes;
+    // server's limit for one CopyData (1 GB).
+    constexpr std::size_t max_message = 1024 * 1024;
     protocol::write_buffer bytes;
     for (std::size_t at = 0; at < data.size(); at += max_message)
         (void)protocol::encode_copy_data(bytes,
                                          data.subspan(at, std::min(max_message, data.size() - at)));
-    detail::on_executor_of(*state->conn, [state, h = std::move(handler), diag = op.diag,
-                                          bytes = std::move(bytes)]() mutable {
+    auto write = [state, h = std::move(handler), op, bytes = std::move(bytes)]() mutable {
         detail::connection_impl& c = *state->conn;
-        if (const auto ec = detail::writer_refusal(*state, diag))
+        if (const auto ec = detail::writer_refusal(*state, op.diag))
             return c.deliver(h, detail::call::posted, ec);
         state->pending.put_bytes(bytes.data());
-        if (state->pending.size() < chunk_bytes)
+        if (state->pending.size() < state->chunk_bytes)
             return c.deliver(h, detail::call::posted, error_code{});
         // A chunk is full: it goes, and the write completes once the socket took it.
         c.send_copy(state->pending.data());
         state->pending.clear();
-        auto slot = asio::get_associated_cancellation_slot(h);
-        // One waiting write at a time is cancellable (a caller awaits each); writes started
-        // while it waits just wait.
-        if (!slot.is_connected() || state->writer) return c.when_written(std::move(h));
-        // Cancelling the wait aborts the COPY: what the socket holds cannot be taken back, and
-        // a COPY missing a chunk must not be committed.
-        slot.assign([weak = std::weak_ptr<detail::copy_in_state>(state)](asio::cancellation_type) {
-            auto s = weak.lock();
-            if (!s) return;
-            asio::post(s->conn->executor, [s] {
-                auto w = s->take_writer();
-                if (!w) return;
-                detail::fail_copy(*s, "a write of the COPY was cancelled");
-                s->conn->deliver(*w, detail::call::posted,
-                                 error_code(asio::error::operation_aborted));
-            });
-        });
-        state->writer.emplace(std::move(h));
-        state->writer_slot = slot;
-        c.when_written([state](error_code ec) {
-            if (auto w = state->take_writer()) state->conn->deliver(*w, detail::call::direct, ec);
-        });
-    });
+        detail::wait_written(state, std::move(h), op);
+    };
+    detail::on_executor_of(*state->conn, std::move(write));
 }
 
 void copy_writer::start_send(const std::shared_ptr<detail::copy_in_state>& state,
                              void_handler handler, const detail::op_settings& op,
                              std::span<const std::byte> messages) {
     if (!state) return detail::refuse_empty(handler, op.diag);
-    auto send = [state, diag = op.diag](void_handler h, std::span<const std::byte> bytes) {
+    auto send = [state, op](void_handler h, std::span<const std::byte> bytes) {
         detail::connection_impl& c = *state->conn;
-        if (const auto ec = detail::writer_refusal(*state, diag))
+        if (const auto ec = detail::writer_refusal(*state, op.diag))
             return c.deliver(h, detail::call::posted, ec);
         if (!state->pending.empty()) {
             c.send_copy(state->pending.data());
             state->pending.clear();
         }
         c.send_copy(bytes);
-        c.when_written(std::move(h));
+        detail::wait_written(state, std::move(h), op);
     };
     // On the executor the bytes go straight to the send queue; elsewhere they are copied first.
     if (state->conn->on_executor()) return send(std::move(handler), messages);
@@ -368,31 +488,31 @@ void copy_writer::start_finish(const std::shared_ptr<detail::copy_in_state>& sta
     protocol::write_buffer done;
     done.put_bytes(last);
     protocol::encode_copy_done(done);
-    detail::on_executor_of(*state->conn, [state, h = std::move(handler), diag = op.diag,
-                                          done = std::move(done)]() mutable {
+    auto finish = [state, h = std::move(handler), op, done = std::move(done)]() mutable {
         detail::connection_impl& c = *state->conn;
         if (state->over && !state->ended) {
             // The server ended the COPY first: its error, or (no error) its row count.
-            if (state->ec && diag) *diag = state->diag;
+            if (state->ec && op.diag) *op.diag = state->diag;
             return c.deliver(h, detail::call::posted, state->ec,
                              state->ec ? std::uint64_t{0} : state->rows);
         }
-        if (const auto ec = detail::writer_refusal(*state, diag))
+        if (const auto ec = detail::writer_refusal(*state, op.diag))
             return c.deliver(h, detail::call::posted, ec, std::uint64_t{0});
         detail::end_copy(*state, done, false);
-        state->finisher.emplace(std::move(h));
-        state->finisher_diag = diag;
-    });
+        auto slot = asio::get_associated_cancellation_slot(h);
+        detail::wait_verdict(state, std::move(h), slot, op);
+    };
+    detail::on_executor_of(*state->conn, std::move(finish));
 }
 
 void copy_writer::start_abort(const std::shared_ptr<detail::copy_in_state>& state,
                               void_handler handler, const detail::op_settings& op,
                               std::string reason) {
     if (!state) return detail::refuse_empty(handler, op.diag);
-    detail::on_executor_of(*state->conn, [state, h = std::move(handler), diag = op.diag,
+    detail::on_executor_of(*state->conn, [state, h = std::move(handler), op,
                                           reason = std::move(reason)]() mutable {
         detail::connection_impl& c = *state->conn;
-        if (const auto ec = detail::writer_refusal(*state, diag))
+        if (const auto ec = detail::writer_refusal(*state, op.diag))
             return c.deliver(h, detail::call::posted, ec);
         protocol::write_buffer fail;
         if (protocol::encode_copy_fail(fail, reason)) {
@@ -403,9 +523,12 @@ void copy_writer::start_abort(const std::shared_ptr<detail::copy_in_state>& stat
         detail::end_copy(*state, fail, true);
         // The abort's answer has no row count.
         auto ex = asio::get_associated_executor(h, c.executor);
-        state->finisher.emplace(asio::bind_executor(
-            ex, [h = std::move(h)](error_code ec, std::uint64_t) mutable { std::move(h)(ec); }));
-        state->finisher_diag = diag;
+        auto slot = asio::get_associated_cancellation_slot(h);
+        detail::wait_verdict(
+            state,
+            asio::bind_executor(
+                ex, [h = std::move(h)](error_code ec, std::uint64_t) mutable { std::move(h)(ec); }),
+            slot, op);
     });
 }
 
@@ -417,14 +540,24 @@ void copy_writer::abort_in_background() noexcept {
     });
 }
 
+std::size_t copy_writer::buffer_bytes() const noexcept {
+    return state_ ? state_->chunk_bytes : chunk_bytes;
+}
+
 std::uint64_t copy_reader::rows() const noexcept {
     return state_ ? state_->rows : 0;
 }
 
+std::size_t copy_reader::buffer_bytes() const noexcept {
+    return state_ ? state_->chunk_bytes : chunk_bytes;
+}
+
 void copy_reader::start_read(const std::shared_ptr<detail::copy_out_state>& state,
-                             chunk_handler handler, diagnostics* diag) {
+                             chunk_handler handler, const detail::op_settings& op) {
+    diagnostics* const diag = op.diag;
     if (!state) return detail::refuse_empty(handler, diag, std::string());
-    asio::post(state->executor, [state, h = std::move(handler), diag]() mutable {
+    asio::post(state->executor, [state, h = std::move(handler), diag,
+                                 timeout = op.timeout]() mutable {
         auto conn = state->conn.lock();
         auto h_ex = asio::get_associated_executor(h, state->executor);
         auto complete = [&](error_code ec, std::string chunk) {
@@ -461,6 +594,16 @@ void copy_reader::start_read(const std::shared_ptr<detail::copy_out_state>& stat
         state->waiter.emplace(std::move(h));
         state->waiter_diag = diag;
         state->hand_out(*conn, detail::call::posted);
+        if (state->waiter) {
+            // A read that waits past its timeout stops the COPY, as cancel() does, and fails
+            // with query_timeout (as do the reads after it).
+            detail::arm_timeout<detail::copy_out_state>(
+                state, detail::timeout_of(*conn, timeout), [](const auto& s) {
+                    if (!s->waiter) return;
+                    s->stop_reason = client_errc::query_timeout;
+                    detail::stop_copy_out_now(s);
+                });
+        }
         if (state->chunks.size() < 2) conn->resume_reading();
     });
 }

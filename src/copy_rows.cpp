@@ -10,14 +10,19 @@
 #include <pgasio/sql.hpp>
 
 #include <pgasio/protocol/copy_binary.hpp>
+#include <pgasio/protocol/detail/big_endian.hpp>
 #include <pgasio/protocol/oids.hpp>
+#include <pgasio/protocol/types/integral.hpp>
 
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstddef>
 #include <string>
 
 namespace pgasio {
@@ -101,7 +106,26 @@ error_code typed_copy_sql(bool in, std::string_view table, std::span<const std::
 }
 
 bool copy_type_accepts(protocol::oid column, protocol::oid value) noexcept {
-    return column == value || value == 0 || (is_text_like(column) && is_text_like(value));
+    namespace oids = protocol::oids;
+    return column == value || value == 0 || (is_text_like(column) && is_text_like(value)) ||
+           (column == oids::bit && value == oids::varbit) ||
+           (value == oids::oid_ && protocol::types::codec<std::uint32_t>::accepts(column)) ||
+           (column == oids::json && value == oids::jsonb);
+}
+
+void copy_jsonb_as_json(protocol::write_buffer& chunk, std::size_t at, std::span<const column> cols,
+                        std::span<const protocol::oid> types) {
+    std::size_t pos = at + 2; // past the field count
+    for (std::size_t i = 0; i < cols.size(); ++i) {
+        auto len = static_cast<std::int32_t>(
+            protocol::detail::load_big<std::uint32_t>(chunk.data().data() + pos));
+        if (len > 0 && cols[i].type_oid == protocol::oids::json &&
+            types[i] == protocol::oids::jsonb) {
+            chunk.erase(pos + 4, pos + 5); // the version byte
+            chunk.patch_i32(pos, --len);
+        }
+        pos += 4 + static_cast<std::size_t>(std::max(len, 0));
+    }
 }
 
 error_code copy_value_mismatch(diagnostics* diag, std::span<const column> cols, std::size_t index,
@@ -159,9 +183,12 @@ const std::vector<column>& no_columns() {
 } // namespace
 
 copy_row_writer::copy_row_writer(std::shared_ptr<detail::copy_in_state> state)
-    : columns_(binary_columns(state->columns)) {
+    : columns_(binary_columns(state->columns))
+    , buffer_bytes_(state->chunk_bytes) {
+    for (const column& c : *columns_)
+        json_columns_ = json_columns_ || c.type_oid == protocol::oids::json;
     raw_ = copy_writer(std::move(state));
-    chunk_.reserve(chunk_bytes + 1024);
+    chunk_.reserve(buffer_bytes_ + 1024);
     new_chunk();
     protocol::encode_binary_copy_header(chunk_);
 }
@@ -229,8 +256,12 @@ void copy_row_writer::start_rows(std::unique_ptr<row_source> rows, count_handler
             auto& st = w->raw_.state_;
             const auto bytes = w->seal_chunk();
             auto ex = asio::get_associated_executor(h, st->conn->executor);
-            copy_writer::start_send(st, void_handler(asio::bind_executor(ex, std::move(*this))), op,
-                                    bytes);
+            // The wait for the socket is cancelled through the caller's slot.
+            auto slot = asio::get_associated_cancellation_slot(h);
+            copy_writer::start_send(st,
+                                    void_handler(asio::bind_cancellation_slot(
+                                        slot, asio::bind_executor(ex, std::move(*this)))),
+                                    op, bytes);
             w->new_chunk();
         }
     };
@@ -290,7 +321,8 @@ error_code decode_chunk(detail::copy_rows_out& st, std::string chunk) {
 } // namespace
 
 void copy_row_reader::start_next(const std::shared_ptr<detail::copy_rows_out>& state,
-                                 result_handler handler, diagnostics* diag) {
+                                 result_handler handler, const detail::op_settings& op) {
+    diagnostics* const diag = op.diag;
     if (!state) {
         if (diag) {
             *diag = diagnostics{};
@@ -313,9 +345,11 @@ void copy_row_reader::start_next(const std::shared_ptr<detail::copy_rows_out>& s
     }
     state->reading = true;
     auto ex = asio::get_associated_executor(handler, state->executor);
+    // A read that waits is cancelled through the caller's slot.
+    auto slot = asio::get_associated_cancellation_slot(handler);
     // Runs on the handler's executor (copy_reader posts there), never inside this call.
-    auto on_chunk = [state, h = std::move(handler), diag](error_code ec,
-                                                          std::string chunk) mutable {
+    auto on_chunk = [state, h = std::move(handler), op, diag](error_code ec,
+                                                              std::string chunk) mutable {
         detail::copy_rows_out& st = *state;
         st.reading = false;
         const bool end = !ec && chunk.empty();
@@ -339,12 +373,13 @@ void copy_row_reader::start_next(const std::shared_ptr<detail::copy_rows_out>& s
         }
         result batch = st.builder.take_rows();
         // A chunk without a whole row (the rest of it comes next): read on.
-        if (batch.empty()) return start_next(state, std::move(h), diag);
+        if (batch.empty()) return start_next(state, std::move(h), op);
         std::move(h)(error_code{}, std::move(batch));
     };
-    copy_reader::start_read(
-        state->raw.state_, copy_reader::chunk_handler(asio::bind_executor(ex, std::move(on_chunk))),
-        diag);
+    copy_reader::start_read(state->raw.state_,
+                            copy_reader::chunk_handler(asio::bind_cancellation_slot(
+                                slot, asio::bind_executor(ex, std::move(on_chunk)))),
+                            op);
 }
 
 } // namespace pgasio

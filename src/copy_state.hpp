@@ -12,7 +12,9 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -28,9 +30,51 @@ using void_handler = asio::any_completion_handler<void(error_code)>;
 using count_handler = asio::any_completion_handler<void(error_code, std::uint64_t)>;
 using chunk_handler = asio::any_completion_handler<void(error_code, std::string)>;
 
+/// The timeout of the operation of a COPY that waits (pgasio::with_timeout, else the
+/// connection's query timeout): its caller awaits one operation at a time, so one timer serves.
+struct copy_timeout {
+    explicit copy_timeout(const asio::any_io_executor& ex)
+        : timer(ex) {}
+    asio::steady_timer timer;
+    std::uint64_t armed = 0; ///< the wait it is set for (0: none)
+    std::uint64_t waits = 0; ///< waits timed so far
+
+    /// The operation that waited is answered: its timeout no longer applies.
+    void disarm() {
+        if (armed == 0) return;
+        armed = 0;
+        timer.cancel();
+    }
+};
+
+/// Calls `expired(st)` on the timer's executor (the connection's) once `timeout` has passed,
+/// unless st->timeout.disarm() (or a later arm) comes first; a timeout of 0 never expires.
+template <class State>
+void arm_timeout(const std::shared_ptr<State>& st, std::chrono::milliseconds timeout,
+                 void (*expired)(const std::shared_ptr<State>&)) {
+    if (timeout.count() <= 0) return;
+    auto& t = st->timeout;
+    const std::uint64_t id = t.armed = ++t.waits;
+    t.timer.expires_after(timeout);
+    t.timer.async_wait([weak = std::weak_ptr<State>(st), id, expired](error_code ec) {
+        auto s = weak.lock();
+        // A wait that ended meanwhile (its expiry may already have been queued) is not timed.
+        if (ec || !s || s->timeout.armed != id) return;
+        s->timeout.armed = 0;
+        expired(s);
+    });
+}
+
 /// What a copy_writer and its request share (on the connection's executor only).
 struct copy_in_state {
+    copy_in_state(std::shared_ptr<connection_impl> c, std::size_t chunk)
+        : conn(std::move(c))
+        , chunk_bytes(chunk)
+        , timeout(conn->executor) {}
+
     std::shared_ptr<connection_impl> conn;
+    std::size_t chunk_bytes;        ///< gathered before they are sent (with_copy_buffer)
+    std::uint64_t request_id = 0;   ///< the COPY's request, for stopping it on the server
     protocol::write_buffer pending; ///< CopyData messages not sent yet
     bool ended = false;             ///< CopyDone or CopyFail sent
     bool aborting = false;          ///< ended with CopyFail by the caller
@@ -41,10 +85,16 @@ struct copy_in_state {
     column_list columns; ///< of the statement before the COPY (a typed COPY's description)
     std::optional<count_handler> finisher; ///< async_finish or async_abort, waiting
     diagnostics* finisher_diag = nullptr;
-    std::optional<void_handler> writer;  ///< an async_write waiting for the socket, cancellable
+    asio::cancellation_slot finisher_slot; ///< the finisher's, cleared when it is answered
+    std::optional<void_handler> writer;    ///< a write waiting for the socket, cancellable
+    diagnostics* writer_diag = nullptr;
     asio::cancellation_slot writer_slot; ///< the writer's, cleared when it is answered
+    copy_timeout timeout;                ///< of the writer or the finisher
+    /// Why the client stopped the COPY (its timeout, a cancellation): the error its request
+    /// is answered with (success: it was not stopped that way).
+    error_code stop_reason;
 
-    /// Takes the waiting async_write's handler (if any) and clears its cancellation slot.
+    /// Takes the waiting write's handler (if any) and clears its cancellation slot.
     std::optional<void_handler> take_writer() {
         if (writer_slot.is_connected()) writer_slot.clear();
         writer_slot = {};
@@ -54,8 +104,15 @@ struct copy_in_state {
 
 /// What a copy_reader and its request share (on the connection's executor only).
 struct copy_out_state {
+    copy_out_state(const std::shared_ptr<connection_impl>& c, std::size_t chunk)
+        : conn(c)
+        , executor(c->executor)
+        , chunk_bytes(chunk)
+        , timeout(executor) {}
+
     std::weak_ptr<connection_impl> conn;
     asio::any_io_executor executor;
+    std::size_t chunk_bytes; ///< data gathered before a chunk is handed out (with_copy_buffer)
     std::uint64_t request_id = 0;
     std::deque<std::string> chunks; ///< data not taken yet; the last one may still fill
     bool finished = false;          ///< the request is over: `ec` says how
@@ -66,10 +123,15 @@ struct copy_out_state {
     std::optional<chunk_handler> waiter;
     diagnostics* waiter_diag = nullptr;
     asio::cancellation_slot waiter_slot; ///< the waiter's, cleared when it is answered
+    copy_timeout timeout;                ///< of the waiter
+    /// Why the client stopped the COPY (its timeout): the error its request is answered with
+    /// (success: it was not stopped that way).
+    error_code stop_reason;
 
     /// Gives the waiting reader (if any) the next chunk, or the end, or the error.
     void hand_out(const connection_impl& c, call how) {
         if (!waiter || (chunks.empty() && !finished)) return;
+        timeout.disarm();
         auto h = std::move(*waiter);
         waiter.reset();
         if (waiter_slot.is_connected()) waiter_slot.clear();

@@ -336,7 +336,8 @@ public:
     /// copy_writer). Errors: the server's (no such table, a malformed statement),
     /// client_errc::copy_not_started when `sql` starts no COPY FROM STDIN (it ran, as a
     /// simple query), timeouts and cancellation as for async_query until the writer is handed
-    /// out, the connection's.
+    /// out (the writer's operations then have their own), invalid_argument for a
+    /// pgasio::with_copy_buffer size out of range (nothing is sent), the connection's.
     template <class Token = default_token>
     auto async_copy_in(std::string_view sql, Token&& token = {}) {
         return boost::asio::async_initiate<Token, void(error_code, copy_writer)>(

@@ -37,9 +37,18 @@ namespace detail {
 struct copy_rows_out;
 
 /// True when a value of type `value` (a parameter's type OID) can be written into a column of
-/// type `column` in binary COPY: the same type, a NULL of no type (OID 0), or two types whose
-/// binary forms are the same text (text, varchar, bpchar, name).
+/// type `column` in binary COPY: the same type, a NULL of no type (OID 0), two types whose
+/// binary forms are the same text (text, varchar, bpchar, name), a varbit into a bit column
+/// (the same form; the server checks the length), an oid into an OID alias column (regclass,
+/// regtype...: an oid's form), or a jsonb into a json column (see copy_jsonb_as_json).
 bool copy_type_accepts(protocol::oid column, protocol::oid value) noexcept;
+
+/// Rewrites the jsonb values of the tuple that starts at `at` in `chunk` whose columns are json
+/// as json: the binary form of jsonb is a version byte and the document's text, json's is the
+/// text alone (a query parameter is cast by the server; binary COPY is not). `types` are the
+/// tuple's value types, as copy_type_accepts saw them.
+void copy_jsonb_as_json(protocol::write_buffer& chunk, std::size_t at, std::span<const column> cols,
+                        std::span<const protocol::oid> types);
 /// The errors of a typed COPY row, filling `diag` (when given) with a message naming the
 /// column: a value whose type does not fit its column; a row with another number of values
 /// than columns; a value its codec could not encode (the row is `row`, 1-based).
@@ -117,18 +126,23 @@ error_code check_copy_fields(std::span<const column> cols, diagnostics* diag) {
 /// The columns and their types come from the server when the COPY starts (columns()). Each
 /// value is checked against its column's type before it is encoded: a std::int32_t for an
 /// int8 column is an error naming the column, not bytes the server would misread. Values whose
-/// binary form is the same text (std::string for varchar, bpchar or name) are accepted, and
+/// binary form the column reads are accepted (std::string for varchar, bpchar or name; a
+/// bit_string for bit(n); std::uint32_t for the OID alias types such as regclass;
+/// boost::json::value, json_of<T> and pgasio::jsonb for json, written as json), and
 /// std::nullopt fits any column.
 ///
-/// Rows are gathered into one CopyData message of about `chunk_bytes`, which is sent once it is
-/// full: write_row never does I/O, async_write_row completes without I/O unless its row filled
-/// the chunk (it then completes once the socket took the chunk, so a producer that awaits each
-/// write holds about one chunk in memory). A row allocates nothing. async_finish sends the rest
-/// and says how many rows the server took; async_abort (or destroying the writer unfinished)
-/// aborts the COPY and nothing of it is committed. A server error (a constraint, say) ends the
-/// COPY: the next flush or async_finish fails with it. Used on the connection's executor, by
-/// one coroutine at a time; the writer must outlive its operations and not be moved while one
-/// runs.
+/// Rows are gathered into one CopyData message of about buffer_bytes() (`chunk_bytes` unless
+/// the COPY was started with pgasio::with_copy_buffer), which is sent once it is full: write_row
+/// never does I/O, async_write_row completes without I/O unless its row filled the chunk (it then
+/// completes once the socket took the chunk, so a producer that awaits each write holds about one
+/// chunk in memory). A row allocates nothing. async_finish sends the rest and says how many rows
+/// the server took; async_abort (or destroying the writer unfinished) aborts the COPY and nothing
+/// of it is committed. A server error (a constraint, say) ends the COPY: the next flush or
+/// async_finish fails with it. Timeouts and cancellation of the operations that wait (a flush
+/// waiting for the socket, async_finish, async_abort) are copy_writer's: past its timeout or
+/// cancelled, such an operation stops the COPY and nothing of it is committed. Used on the
+/// connection's executor, by one coroutine at a time; the writer must outlive its operations and
+/// not be moved while one runs.
 ///
 /// @code
 /// const std::vector<std::string> columns{"id", "name", "price"};
@@ -139,7 +153,8 @@ error_code check_copy_fields(std::span<const column> cols, diagnostics* diag) {
 /// @endcode
 class copy_row_writer {
 public:
-    /// Bytes of rows gathered before they are sent (one CopyData message).
+    /// Bytes of rows gathered before they are sent (one CopyData message), unless the COPY was
+    /// started with pgasio::with_copy_buffer.
     static constexpr std::size_t chunk_bytes = copy_writer::chunk_bytes;
 
     /// An empty writer: writes fail with client_errc::copy_ended.
@@ -157,9 +172,12 @@ public:
     const std::vector<column>& columns() const noexcept;
     /// The rows written so far (encoded; not all of them sent yet).
     std::uint64_t rows_written() const noexcept { return rows_; }
+    /// The bytes of rows gathered before they are sent: chunk_bytes, or what
+    /// pgasio::with_copy_buffer gave the COPY.
+    std::size_t buffer_bytes() const noexcept { return buffer_bytes_; }
     /// True when the rows gathered fill a chunk: async_flush sends them (write_row alone never
     /// sends, so a loop of write_row calls must flush to stay in bounded memory).
-    bool wants_flush() const noexcept { return chunk_.size() >= chunk_bytes; }
+    bool wants_flush() const noexcept { return chunk_.size() >= buffer_bytes_; }
 
     /// Encodes one row into the chunk buffer, without I/O: the values in column order, or ONE
     /// row object (a BOOST_DESCRIBE_STRUCT, an aggregate or a std::tuple: its fields in order,
@@ -298,10 +316,13 @@ private:
                 if (types[i] != cols[i].type_oid &&
                     !detail::copy_type_accepts(cols[i].type_oid, types[i])) [[unlikely]]
                     return detail::copy_value_mismatch(diag, cols, i, types[i]);
+            const std::size_t start = chunk_.size();
             protocol::binary_copy_row_writer row(chunk_, n);
             detail::write_params(row, values...);
             if (auto ec = row.finish()) [[unlikely]]
                 return detail::copy_encode_failed(diag, ec, rows_ + 1);
+            if (json_columns_) [[unlikely]]
+                detail::copy_jsonb_as_json(chunk_, start, cols, types);
             ++rows_;
             return {};
         }
@@ -322,6 +343,8 @@ private:
     copy_writer raw_;
     column_list columns_;
     protocol::write_buffer chunk_; // one CopyData message being filled: 'd', length, rows
+    std::size_t buffer_bytes_ = chunk_bytes;
+    bool json_columns_ = false; // a column is json: jsonb values are rewritten
     std::uint64_t rows_ = 0;
 };
 
@@ -330,13 +353,17 @@ private:
 /// pgasio::rows_as<T> into structs), the columns' types checked by get<T> as for queries (they
 /// come from the server when the COPY starts).
 ///
-/// A batch holds the rows of one chunk of the COPY (about 64 KiB), their values copied once
+/// A batch holds the rows of one chunk of the COPY (about 64 KiB, or what
+/// pgasio::with_copy_buffer gave it), their values copied once
 /// into the result's one buffer: nothing is allocated per row, and the batch owns its rows (it
 /// stays valid after the reader is gone; views into it, std::string_view and the like, live as
 /// long as the batch). Memory stays bounded: the connection stops reading from the server when
 /// the caller does not ask for the next batch (copy_reader's backpressure). Destroying the
 /// reader (or cancel()) before the end cancels the COPY on the server and drains it; the
-/// connection stays usable.
+/// connection stays usable. An async_next that waits for the server has copy_reader's timeout
+/// (pgasio::with_timeout, else the connection's query timeout) and cancellation: past it
+/// (client_errc::query_timeout), or cancelled (operation_aborted), the COPY is stopped as
+/// cancel() stops it.
 ///
 /// @code
 /// const std::vector<std::string> columns{"id", "name"};
@@ -373,13 +400,14 @@ public:
     /// before it); client_errc::invalid_copy_data for data that is not well-formed binary COPY
     /// of the columns (a wrong signature, a row with another number of fields, a truncated
     /// field; the message says which and where; the COPY is cancelled, the connection stays
-    /// usable); operation_aborted after cancel(); in_progress when another async_next waits;
+    /// usable); operation_aborted after cancel() or when cancelled while it waits;
+    /// client_errc::query_timeout past its timeout; in_progress when another async_next waits;
     /// copy_ended for an empty reader; the connection's.
     template <class Token = default_token>
     auto async_next(Token&& token = {}) {
         return boost::asio::async_initiate<Token, void(error_code, result)>(
             [state = state_](auto handler, detail::op_settings op) {
-                start_next(state, result_handler(std::move(handler)), op.diag);
+                start_next(state, result_handler(std::move(handler)), op);
             },
             token, detail::op_settings{});
     }
@@ -395,7 +423,7 @@ public:
 private:
     using result_handler = boost::asio::any_completion_handler<void(error_code, result)>;
     static void start_next(const std::shared_ptr<detail::copy_rows_out>& state,
-                           result_handler handler, diagnostics* diag);
+                           result_handler handler, const detail::op_settings& op);
 
     std::shared_ptr<detail::copy_rows_out> state_;
 };

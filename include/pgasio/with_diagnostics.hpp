@@ -10,6 +10,7 @@
 #include <boost/asio/deferred.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <memory>
@@ -58,6 +59,8 @@ struct op_settings {
     std::optional<query_exec_mode> exec_mode;
     /// Every result column is asked for in text (pgasio::with_text_results).
     bool text_results = false;
+    /// The buffer of a COPY it starts (pgasio::with_copy_buffer); 0: the default.
+    std::size_t copy_buffer = 0;
 };
 
 /// Wraps a token so that the operation runs inside the exclusive lease `section` (see
@@ -97,8 +100,9 @@ diagnostics_into_t<std::decay_t<Token>> diagnostics_into(diagnostics& diag, Toke
 /// Wraps a completion token so that the query operation it is given to has its own timeout,
 /// instead of the connection's default (connection::set_query_timeout, config's
 /// query_timeout): 0 means none. A query past it fails with client_errc::query_timeout and is
-/// cancelled as connection::async_query describes; the connection stays usable. Operations
-/// that are not queries (connect, close, notifications) ignore it.
+/// cancelled as connection::async_query describes; the connection stays usable. The operations
+/// of a COPY that wait take it too (copy_writer, copy_reader). Operations that are not queries
+/// (connect, close, notifications) ignore it.
 ///
 /// @code
 /// auto rows = co_await conn.async_query("SELECT slow_report()",
@@ -311,6 +315,7 @@ struct async_result<pgasio::detail::with_op_t<Token>, Signatures...> {
         if (outer.section != 0) op.section = outer.section;
         if (outer.exec_mode) op.exec_mode = outer.exec_mode;
         if (outer.text_results) op.text_results = true;
+        if (outer.copy_buffer != 0) op.copy_buffer = outer.copy_buffer;
         return async_initiate<Token, Signatures...>(std::forward<Initiation>(init), token.token, op,
                                                     std::forward<Args>(args)...);
     }

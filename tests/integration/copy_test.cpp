@@ -7,6 +7,8 @@
 #include "support/run.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -18,10 +20,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -418,6 +423,7 @@ struct blocked_copy {
     }
 
     asio::awaitable<void> unblock() {
+        if (!tx) co_return; // unblocked already
         co_await tx->async_execute("ROLLBACK");
         tx.reset();
         co_await other.async_close();
@@ -455,12 +461,14 @@ TEST_CASE("copy: cancelling a write that waits for the socket aborts the COPY") 
             written += lines.size();
         }
         REQUIRE(cancelled);
-        const bool stuck = co_await blocked.waits_for_lock(conn.backend_pid());
-        CHECK(stuck);
         auto [ec] = co_await copy.async_write("1000000000\n", nothrow);
-        CHECK(ec == client_errc::copy_ended);
+        CHECK(ec == asio::error::operation_aborted);
+        // The COPY was cancelled on the server, as a cancelled query is: the connection answers
+        // while the other transaction still holds the row the COPY waited for.
+        const auto rows_meanwhile = co_await count_rows(conn, blocked.table.c_str());
+        CHECK(rows_meanwhile == 0);
         co_await blocked.unblock();
-        // The server reads what the socket held, then the CopyFail: nothing is copied.
+        // Nothing is copied.
         const auto rows = co_await count_rows(conn, blocked.table.c_str());
         CHECK(rows == 0);
         co_await conn.async_execute("DROP TABLE " + blocked.table);
@@ -516,6 +524,158 @@ TEST_CASE("copy: cancelling a read that waits stops the COPY on the server") {
         CHECK(r[0].get<std::string>(0) == "after");
         // Cancelled on the server, not waited out.
         CHECK(std::chrono::steady_clock::now() - started < 10s);
+    });
+}
+
+TEST_CASE("copy: a write that waits for the socket past its timeout stops the COPY") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        using namespace asio::experimental::awaitable_operators;
+        auto conn = co_await connect_primary();
+        blocked_copy blocked(ex, "copy_blocked_write_timeout");
+        co_await blocked.start(conn);
+        auto copy = co_await conn.async_copy_in("COPY " + blocked.table + " FROM STDIN");
+        // Writes until one waits for the socket past its 300 ms timeout. The 10 s timer only
+        // ends a write whose timeout would not.
+        std::int64_t next = 1;
+        std::size_t written = 0;
+        pgasio::error_code ec;
+        pgasio::diagnostics diag;
+        auto timed = [&] {
+            return pgasio::with_timeout(
+                300ms, pgasio::diagnostics_into(diag, asio::as_tuple(asio::use_awaitable)));
+        };
+        while (!ec && written < 200'000'000) {
+            const std::string lines = id_lines(next, pgasio::copy_writer::chunk_bytes);
+            asio::steady_timer safety(ex, 10s);
+            auto first = co_await (copy.async_write(lines, timed()) ||
+                                   safety.async_wait(asio::use_awaitable));
+            REQUIRE(first.index() == 0);
+            std::tie(ec) = std::get<0>(first);
+            written += lines.size();
+        }
+        REQUIRE(ec == client_errc::query_timeout);
+        CHECK(diag.message.find("timed out") != std::string::npos);
+        // The COPY was ended and cancelled on the server: the connection answers while the
+        // other transaction still holds the row the COPY waited for, and nothing was copied.
+        const auto started = std::chrono::steady_clock::now();
+        const auto rows_meanwhile = co_await count_rows(conn, blocked.table.c_str());
+        CHECK(rows_meanwhile == 0);
+        CHECK(std::chrono::steady_clock::now() - started < 5s);
+        auto [later] = co_await copy.async_write("1000000000\n", nothrow);
+        CHECK(later == client_errc::query_timeout);
+        auto [finished, copied] = co_await copy.async_finish(nothrow);
+        CHECK(finished == client_errc::query_timeout);
+        co_await blocked.unblock();
+        const auto rows = co_await count_rows(conn, blocked.table.c_str());
+        CHECK(rows == 0);
+        co_await conn.async_execute("DROP TABLE " + blocked.table);
+    });
+}
+
+namespace {
+
+// What async_finish says: its error, and the rows copied.
+using finish_outcome = std::tuple<pgasio::error_code, std::uint64_t>;
+
+// Ends the COPY `copy` into blocked.table (which waits for blocked's row) with async_finish,
+// stopped by `stop` (a timeout, or a cancellation): returns what async_finish said. Should it
+// wait on regardless, the row's transaction is rolled back after 5 s, so it ends all the same
+// (having copied what it had).
+template <class Stop>
+asio::awaitable<finish_outcome> finish_stopped(asio::any_io_executor ex, blocked_copy& blocked,
+                                               pgasio::copy_writer& copy, Stop stop) {
+    using namespace asio::experimental::awaitable_operators;
+    asio::steady_timer safety(ex, 5s);
+    finish_outcome outcome;
+    auto finish = [&]() -> asio::awaitable<void> {
+        outcome = co_await stop(copy);
+        safety.cancel();
+    };
+    auto unblock_late = [&]() -> asio::awaitable<void> {
+        auto [e] = co_await safety.async_wait(nothrow);
+        if (!e) co_await blocked.unblock();
+    };
+    co_await (finish() && unblock_late());
+    co_return outcome;
+}
+
+} // namespace
+
+TEST_CASE("copy: async_finish past its timeout, or cancelled, stops the COPY on the server") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        auto past_timeout = [](pgasio::copy_writer& copy) -> asio::awaitable<finish_outcome> {
+            co_return co_await copy.async_finish(pgasio::with_timeout(300ms, nothrow));
+        };
+        auto cancelled = [](pgasio::copy_writer& copy) -> asio::awaitable<finish_outcome> {
+            // Terminal cancellation after 300 ms, as a query's caller would give up.
+            asio::cancellation_signal signal;
+            asio::steady_timer timer(co_await asio::this_coro::executor, 300ms);
+            timer.async_wait([&](pgasio::error_code e) {
+                if (!e) signal.emit(asio::cancellation_type::terminal);
+            });
+            auto outcome = co_await copy.async_finish(
+                asio::bind_cancellation_slot(signal.slot(), asio::as_tuple(asio::use_awaitable)));
+            timer.cancel();
+            co_return outcome;
+        };
+        struct way {
+            const char* name;
+            std::function<asio::awaitable<finish_outcome>(pgasio::copy_writer&)> stop;
+            pgasio::error_code expected;
+        };
+        const std::vector<way> ways{{"past its timeout", past_timeout, client_errc::query_timeout},
+                                    {"cancelled", cancelled, asio::error::operation_aborted}};
+        for (const way& w : ways) {
+            INFO(w.name);
+            blocked_copy blocked(ex, "copy_blocked_finish");
+            co_await blocked.start(conn);
+            auto copy = co_await conn.async_copy_in("COPY " + blocked.table + " FROM STDIN");
+            // Row 1 waits for the other transaction: the server is stuck after CopyDone.
+            co_await copy.async_write("1\n2\n3\n");
+            const auto started = std::chrono::steady_clock::now();
+            auto [ec, rows] = co_await finish_stopped(ex, blocked, copy, w.stop);
+            CHECK(ec == w.expected);
+            CHECK(rows == 0);
+            // Cancelled on the server: the connection answers before the row's transaction
+            // ends, and the COPY copied nothing.
+            const auto rows_meanwhile = co_await count_rows(conn, blocked.table.c_str());
+            CHECK(rows_meanwhile == 0);
+            CHECK(std::chrono::steady_clock::now() - started < 4s);
+            co_await blocked.unblock();
+            const auto copied = co_await count_rows(conn, blocked.table.c_str());
+            CHECK(copied == 0);
+            co_await conn.async_execute("DROP TABLE " + blocked.table);
+        }
+    });
+}
+
+TEST_CASE("copy: a read that waits past its timeout stops the COPY, the connection goes on") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        // 400 kB of rows, then 5 s for the last one.
+        auto out =
+            co_await conn.async_copy_out("COPY (SELECT g, CASE WHEN g = 50000 THEN pg_sleep(5) END "
+                                         "FROM generate_series(1, 50000) g) TO STDOUT");
+        const auto started = std::chrono::steady_clock::now();
+        pgasio::error_code ec;
+        bool ended = false;
+        std::size_t bytes = 0;
+        while (!ec && !ended) {
+            std::string chunk;
+            std::tie(ec, chunk) = co_await out.async_read(pgasio::with_timeout(300ms, nothrow));
+            ended = !ec && chunk.empty();
+            bytes += chunk.size();
+        }
+        REQUIRE(ec == client_errc::query_timeout);
+        CHECK(bytes > 300'000);
+        auto [later, chunk] = co_await out.async_read(nothrow);
+        CHECK(later == client_errc::query_timeout);
+        CHECK(chunk.empty());
+        auto r = co_await conn.async_query("SELECT 'after'::text");
+        CHECK(r[0].get<std::string>(0) == "after");
+        // Cancelled on the server, not waited out.
+        CHECK(std::chrono::steady_clock::now() - started < 4s);
     });
 }
 
@@ -779,4 +939,131 @@ TEST_CASE("copy: 10 million rows out and in again in CSV format, in flat memory"
 
 TEST_CASE("copy: 10 million rows out and in again in binary format, in flat memory") {
     check_ten_million_rows("binary");
+}
+
+TEST_CASE("copy: a reader that stops reading holds the server back, in bounded memory") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        auto observer = co_await connect_primary();
+        // About 1 GB of rows.
+        const std::string sql = "COPY (SELECT g, repeat('x', 200) FROM generate_series(1, "
+                                "5000000) g) TO STDOUT /* copy held back */";
+        auto out = co_await conn.async_copy_out(sql);
+        const std::string first = co_await out.async_read();
+        CHECK(!first.empty());
+        const long held_before = held_kb();
+        co_await sleep_for(500ms);
+        // The server is blocked writing to the client, which reads no more than two chunks
+        // ahead of its reader.
+        auto state = co_await observer.async_query(
+            "SELECT state, coalesce(wait_event, '') FROM pg_stat_activity WHERE query = $1", sql);
+        REQUIRE(state.size() == 1);
+        CHECK(state[0].get<std::string>(0) == "active");
+        CHECK(state[0].get<std::string>(1) == "ClientWrite");
+        const long grown_kb = held_kb() - held_before;
+        INFO("held " << grown_kb << " kB more while the reader paused");
+        CHECK(grown_kb < 16 * 1024);
+        // Read again, the data flows on.
+        std::size_t bytes = first.size();
+        for (int i = 0; i < 100; ++i) {
+            const std::string chunk = co_await out.async_read();
+            bytes += chunk.size();
+        }
+        CHECK(bytes > 100 * (pgasio::copy_reader::chunk_bytes - 300));
+        // Stopping early: the COPY is cancelled, the connection answers the next query.
+        out.cancel();
+        auto [ec, rest] = co_await out.async_read(nothrow);
+        CHECK(ec == asio::error::operation_aborted);
+        auto after = co_await conn.async_query("SELECT 7");
+        CHECK(after[0].get<std::int32_t>(0) == 7);
+        auto running = co_await observer.async_query(
+            "SELECT count(*) FROM pg_stat_activity WHERE query = $1 AND state = 'active'", sql);
+        CHECK(running[0].get<std::int64_t>(0) == 0);
+        co_await conn.async_close();
+        co_await observer.async_close();
+    });
+}
+
+TEST_CASE("copy: with_copy_buffer sizes the chunks both ways, within its bounds") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        constexpr std::size_t buffer = 8 * 1024;
+        {
+            // Out: chunks of about 8 KiB of lines instead of 64 KiB.
+            auto out = co_await conn.async_copy_out(
+                "COPY (SELECT g, 'row ' || g FROM generate_series(1, 100000) g) TO STDOUT",
+                pgasio::with_copy_buffer(buffer));
+            CHECK(out.buffer_bytes() == buffer);
+            // Not read for a while: the chunks waiting are full ones.
+            co_await sleep_for(200ms);
+            std::size_t bytes = 0, chunks = 0, largest = 0;
+            for (;;) {
+                const std::string chunk = co_await out.async_read();
+                if (chunk.empty()) break;
+                bytes += chunk.size();
+                ++chunks;
+                largest = std::max(largest, chunk.size());
+            }
+            CHECK(bytes > 1'500'000);
+            CHECK(largest >= buffer);
+            CHECK(largest < buffer + 100);
+            CHECK(chunks >= bytes / (buffer + 100));
+        }
+        co_await conn.async_execute("CREATE TEMP TABLE small_chunks (id int8, label text)");
+        const std::vector<std::string> columns{"id", "label"};
+        const std::string label(100, 'x');
+        // A row is 118 bytes of binary COPY (2 for the field count, 4 + 8 for the id, 4 + 100
+        // for the label), after the chunk's 5-byte message header and the 19-byte file header.
+        constexpr std::size_t row_bytes = 118;
+        constexpr std::size_t headers = 5 + 19;
+        std::uint64_t per_chunk = 0;
+        {
+            auto w = co_await conn.async_copy_in_rows("small_chunks", columns,
+                                                      pgasio::with_copy_buffer(buffer));
+            CHECK(w.buffer_bytes() == buffer);
+            // The chunk, one CopyData message, is full once it holds the buffer's bytes.
+            while (!w.wants_flush())
+                w.write_row(static_cast<std::int64_t>(w.rows_written()), label);
+            per_chunk = w.rows_written();
+            CHECK(headers + (per_chunk - 1) * row_bytes < buffer);
+            CHECK(headers + per_chunk * row_bytes >= buffer);
+            co_await w.async_flush();
+            for (std::int64_t i = 0; i < 1000; ++i)
+                co_await w.async_write_row(i, label);
+            const auto copied = co_await w.async_finish();
+            CHECK(copied == per_chunk + 1000);
+        }
+        {
+            // The typed reader's batches hold one chunk's rows (full ones, after a pause).
+            auto r = co_await conn.async_copy_out_rows("small_chunks", columns,
+                                                       pgasio::with_copy_buffer(buffer));
+            co_await sleep_for(200ms);
+            std::size_t total = 0, most = 0;
+            for (;;) {
+                pgasio::result batch = co_await r.async_next();
+                if (batch.empty()) break;
+                total += batch.size();
+                most = std::max(most, batch.size());
+            }
+            CHECK(total == per_chunk + 1000);
+            CHECK(most <= buffer / row_bytes + 2);
+        }
+        // Sizes out of range are refused, naming the range; nothing is sent.
+        const std::array<std::size_t, 2> bad{pgasio::min_copy_buffer - 1,
+                                             pgasio::max_copy_buffer + 1};
+        for (const std::size_t size : bad) {
+            INFO(size);
+            pgasio::diagnostics diag;
+            auto [in_ec, w] = co_await conn.async_copy_in(
+                "COPY small_chunks FROM STDIN",
+                pgasio::with_copy_buffer(size, pgasio::diagnostics_into(diag, nothrow)));
+            CHECK(in_ec == boost::system::errc::invalid_argument);
+            CHECK(diag.message.find("out of range") != std::string::npos);
+            auto [out_ec, r] = co_await conn.async_copy_out_rows(
+                "small_chunks", columns, pgasio::with_copy_buffer(size, nothrow));
+            CHECK(out_ec == boost::system::errc::invalid_argument);
+        }
+        const auto rows = co_await count_rows(conn, "small_chunks");
+        CHECK(rows == static_cast<std::int64_t>(per_chunk + 1000));
+    });
 }
