@@ -297,6 +297,9 @@ void pool_impl::check_then_lease(served s) {
                 o.fail.push_back(
                     {std::move(s.waiter), client_errc::pool_closed, "the pool was closed"});
             } else {
+                // A waiter served at once had no start yet: its wait (and acquire_timeout) starts
+                // now. Unset, the tidy-up would take it for one that waited since forever.
+                if (s.waiter->since == clock::time_point{}) s.waiter->since = clock::now();
                 self->waiters_.push_front(std::move(s.waiter));
                 self->dispatch(o);
             }

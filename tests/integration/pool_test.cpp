@@ -619,46 +619,62 @@ TEST_CASE("pool: a DISCARD ALL reset_query clears the returned connection's stat
 }
 
 TEST_CASE("pool: an idle connection whose session ended unnoticed is checked, not handed out") {
-    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
-        cut_proxy proxy(
-            ex, pg_setting("PGASIO_TEST_HOST"),
-            static_cast<unsigned short>(std::stoi(pg_setting("PGASIO_TEST_PRIMARY_PORT"))));
-        auto cfg = pgasio::test::user_config("SCRAM", "PRIMARY",
-                                             "sslmode=disable host=127.0.0.1 port=" +
-                                                 std::to_string(proxy.port()));
-        cfg.pool.min_connections = 1;
-        cfg.pool.max_connections = 1;
-        // The check of a connection whose server does not answer gives up after this.
-        cfg.pool.query_timeout = 1s;
-        pgasio::pool db(ex, cfg);
-        const bool opened = co_await eventually([&] { return db.stats().open == 1; });
-        REQUIRE(opened);
-        const std::int32_t victim = co_await backend_pid_of(db);
-        // The backend is terminated while the connection is idle; the proxy holds the server's
-        // goodbye (and its end of the socket), so the connection cannot tell that its session
-        // is gone, as across a network that dropped the server's packets.
-        proxy.stall_at(cut_proxy::direction::to_client);
-        auto admin = co_await pgasio::test::connect_primary();
-        co_await admin.async_query("SELECT pg_terminate_backend($1)", victim);
-        for (int i = 0; i < 100; ++i) {
-            auto left = co_await admin.async_query_one(
-                "SELECT count(*) FROM pg_stat_activity WHERE pid = $1", victim);
-            if (left[0].get<std::int64_t>(0) == 0) break;
-            co_await sleep_for(20ms);
-        }
-        // Idle past the threshold after which a connection is checked before it is leased.
-        co_await sleep_for(1500ms);
-        CHECK(db.stats().open == 1); // nothing told the pool otherwise
-        auto [ec, conn] = co_await db.async_acquire(nothrow);
-        REQUIRE_FALSE(ec);
-        auto [qec, r] = co_await conn->async_query_one("SELECT pg_backend_pid()", nothrow);
-        CHECK_FALSE(qec);
-        if (!qec) CHECK(r[0].get<std::int32_t>(0) != victim);
-        CHECK(db.stats().closed_error == 1);
-        conn.release();
-        co_await admin.async_close();
-        co_await db.async_close();
-    });
+    // With a replacement slow to open (longer than the pool's tidy-up period), the acquire
+    // waits for it as for any connection: it does not time out at once.
+    for (const bool slow_replacement : {false, true}) {
+        INFO("slow replacement: " << slow_replacement);
+        run([slow_replacement](asio::any_io_executor ex) -> asio::awaitable<void> {
+            cut_proxy proxy(
+                ex, pg_setting("PGASIO_TEST_HOST"),
+                static_cast<unsigned short>(std::stoi(pg_setting("PGASIO_TEST_PRIMARY_PORT"))));
+            auto cfg = pgasio::test::user_config("SCRAM", "PRIMARY",
+                                                 "sslmode=disable host=127.0.0.1 port=" +
+                                                     std::to_string(proxy.port()));
+            cfg.pool.min_connections = 1;
+            cfg.pool.max_connections = 1;
+            // The check of a connection whose server does not answer gives up after this.
+            cfg.pool.query_timeout = 1s;
+            pgasio::pool db(ex, cfg);
+            const bool opened = co_await eventually([&] { return db.stats().open == 1; });
+            REQUIRE(opened);
+            const std::int32_t victim = co_await backend_pid_of(db);
+            if (slow_replacement) {
+                const auto password = cfg.password;
+                db.set_credential_provider(
+                    [password](const pgasio::config&) -> asio::awaitable<pgasio::secret_string> {
+                        co_await sleep_for(1500ms);
+                        co_return password;
+                    });
+            }
+            // The backend is terminated while the connection is idle; the proxy holds the server's
+            // goodbye (and its end of the socket), so the connection cannot tell that its session
+            // is gone, as across a network that dropped the server's packets.
+            proxy.stall_at(cut_proxy::direction::to_client);
+            auto admin = co_await pgasio::test::connect_primary();
+            co_await admin.async_query("SELECT pg_terminate_backend($1)", victim);
+            for (int i = 0; i < 100; ++i) {
+                auto left = co_await admin.async_query_one(
+                    "SELECT count(*) FROM pg_stat_activity WHERE pid = $1", victim);
+                if (left[0].get<std::int64_t>(0) == 0) break;
+                co_await sleep_for(20ms);
+            }
+            // Idle past the threshold after which a connection is checked before it is leased.
+            co_await sleep_for(1500ms);
+            CHECK(db.stats().open == 1); // nothing told the pool otherwise
+            pgasio::diagnostics diag;
+            auto [ec, conn] = co_await db.async_acquire(pgasio::diagnostics_into(diag, nothrow));
+            INFO(diag.message);
+            REQUIRE_FALSE(ec);
+            auto [qec, r] = co_await conn->async_query_one("SELECT pg_backend_pid()", nothrow);
+            CHECK_FALSE(qec);
+            if (!qec) CHECK(r[0].get<std::int32_t>(0) != victim);
+            CHECK(db.stats().closed_error == 1);
+            CHECK(db.stats().timeouts == 0);
+            conn.release();
+            co_await admin.async_close();
+            co_await db.async_close();
+        });
+    }
 }
 
 TEST_CASE("pool: at most max_connecting connections are opened at once; failed ones back off") {
