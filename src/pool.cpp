@@ -420,6 +420,8 @@ pool_stats pool_impl::snapshot() const {
 }
 
 asio::awaitable<void> pool_impl::open_one(std::shared_ptr<pool_slot> slot) {
+    // Alive until the attempt ends, which may be after the pool object is gone.
+    auto self = shared_from_this();
     config c = cfg;
     credential_provider provider;
     {

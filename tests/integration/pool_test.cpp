@@ -882,3 +882,24 @@ TEST_CASE("pool: async_query_as gives typed rows through the pool") {
         co_await db.async_close();
     });
 }
+
+TEST_CASE("pool: destroying a pool while it opens connections leaves nothing dangling") {
+    // The opening goes on after the pool is gone (its credential provider still waiting): it
+    // must find the pool's state alive, see that it closed, and drop the connection.
+    asio::io_context ctx;
+    bool asked = false;
+    {
+        auto cfg = pool_config(1, 1);
+        const auto password = cfg.password;
+        pgasio::pool db(ctx, cfg);
+        db.set_credential_provider(
+            [&asked, password](const pgasio::config&) -> asio::awaitable<pgasio::secret_string> {
+                asked = true;
+                co_await sleep_for(200ms);
+                co_return password;
+            });
+        ctx.run_for(50ms);
+    }
+    ctx.run_for(1s);
+    CHECK(asked);
+}
