@@ -211,8 +211,10 @@ void pool_impl::dispatch(outcomes& o) {
             slot->outstanding.fetch_add(1, std::memory_order_relaxed);
             ++counters_.shared_requests;
         }
-        if (w.since != clock::time_point{}) {
-            ++counters_.waited;
+        // The wait it had, once (a waiter back in line after a failed check is not counted
+        // again).
+        if (w.since != clock::time_point{} && !w.wait_recorded) {
+            w.wait_recorded = true;
             const auto waited = now - w.since;
             std::size_t bucket = 0;
             while (bucket < pool_stats::wait_buckets.size() &&
@@ -299,7 +301,10 @@ void pool_impl::check_then_lease(served s) {
             } else {
                 // A waiter served at once had no start yet: its wait (and acquire_timeout) starts
                 // now. Unset, the tidy-up would take it for one that waited since forever.
-                if (s.waiter->since == clock::time_point{}) s.waiter->since = clock::now();
+                if (s.waiter->since == clock::time_point{}) {
+                    s.waiter->since = clock::now();
+                    ++self->counters_.waited;
+                }
                 self->waiters_.push_front(std::move(s.waiter));
                 self->dispatch(o);
             }
@@ -334,11 +339,13 @@ void pool_impl::wait(std::unique_ptr<pool_waiter> w) {
                 slot.assign([weak = weak_from_this(), raw](asio::cancellation_type) {
                     if (auto self = weak.lock()) self->cancel_wait(raw);
                 });
-            // Served at once when possible; `since` marks those that had to wait.
+            // Served at once when possible; `since` marks those that had to wait (counted now,
+            // however their wait ends: pool_stats::timeouts are among them).
             waiters_.push_back(std::move(w));
             dispatch(o);
             if (!waiters_.empty() && waiters_.back().get() == raw) {
                 raw->since = clock::now();
+                ++counters_.waited;
                 o.wake = waiters_.size() == 1; // the first deadline to watch
             }
         }

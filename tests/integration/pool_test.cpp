@@ -883,6 +883,43 @@ TEST_CASE("pool: async_query_as gives typed rows through the pool") {
     });
 }
 
+TEST_CASE("pool: the acquire-wait histogram counts the waits that got a connection") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto cfg = pool_config(1, 1);
+        cfg.pool.acquire_timeout = 400ms;
+        pgasio::pool db(ex, cfg);
+        const bool opened = co_await eventually([&] { return db.stats().open == 1; });
+        REQUIRE(opened);
+        auto held = co_await db.async_acquire();
+        const auto before = db.stats();
+        CHECK(before.waited == 0);
+        CHECK(std::accumulate(before.wait_histogram.begin(), before.wait_histogram.end(),
+                              std::uint64_t{0}) == 0);
+        int served = 0;
+        for (int i = 0; i < 3; ++i)
+            db.async_acquire([&](pgasio::error_code ec, pgasio::pooled_connection) {
+                if (!ec) ++served;
+            });
+        co_await sleep_for(100ms); // each of them waits at least this long
+        held.release();
+        const bool all = co_await eventually([&] { return served == 3; });
+        REQUIRE(all);
+        // One more that gives up: counted as a wait and a timeout, not in the histogram.
+        held = co_await db.async_acquire();
+        auto [ec, none] = co_await db.async_acquire(nothrow);
+        CHECK(ec == client_errc::pool_timeout);
+        held.release();
+        const auto s = db.stats();
+        CHECK(s.waited == 4);
+        CHECK(s.timeouts == 1);
+        CHECK(std::accumulate(s.wait_histogram.begin(), s.wait_histogram.end(), std::uint64_t{0}) ==
+              3);
+        // Waits of 100 ms or more: none in the buckets up to 10 ms.
+        CHECK(s.wait_histogram[0] + s.wait_histogram[1] + s.wait_histogram[2] == 0);
+        co_await db.async_close();
+    });
+}
+
 TEST_CASE("pool: destroying a pool while it opens connections leaves nothing dangling") {
     // The opening goes on after the pool is gone (its credential provider still waiting): it
     // must find the pool's state alive, see that it closed, and drop the connection.
