@@ -10,6 +10,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 
@@ -616,8 +617,19 @@ asio::awaitable<void> pool_impl::close(std::chrono::milliseconds deadline) {
             s->st = pool_slot::state::closing;
         all.swap(slots_);
     }
-    for (auto& s : all)
+    // What is still unanswered fails with pool_closed, saying why, rather than with the
+    // operation_aborted of a connection closed under it.
+    diagnostics why;
+    why.message = fmt::format(
+        "the pool was closed: the request was still unanswered when async_close's deadline ({}) "
+        "passed",
+        deadline);
+    for (auto& s : all) {
+        // Dispatched: the connection's close, started next, must find it done.
+        asio::dispatch(s->conn.get_executor(),
+                       [s, why] { pool_access::give_up(s->conn, client_errc::pool_closed, why); });
         co_await s->conn.async_close(nothrow);
+    }
 }
 
 } // namespace detail

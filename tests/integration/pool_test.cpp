@@ -883,6 +883,41 @@ TEST_CASE("pool: async_query_as gives typed rows through the pool") {
     });
 }
 
+TEST_CASE("pool: async_close fails what is still in flight at its deadline, and completes") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        pgasio::pool db(ex, pool_config(2, 2));
+        const bool opened = co_await eventually([&] { return db.stats().open == 2; });
+        REQUIRE(opened);
+        pgasio::error_code shared_ec = asio::error::would_block;
+        pgasio::diagnostics shared_diag;
+        db.async_query(
+            "SELECT pg_sleep(10)",
+            pgasio::diagnostics_into(
+                shared_diag, [&](pgasio::error_code ec, pgasio::result) { shared_ec = ec; }));
+        auto held = co_await db.async_acquire();
+        pgasio::error_code leased_ec = asio::error::would_block;
+        held->async_query("SELECT pg_sleep(10)",
+                          [&](pgasio::error_code ec, pgasio::result) { leased_ec = ec; });
+        const bool busy = co_await eventually([&] { return db.stats().idle == 0; });
+        REQUIRE(busy);
+        const auto start = std::chrono::steady_clock::now();
+        co_await db.async_close(300ms);
+        const auto took = std::chrono::steady_clock::now() - start;
+        CHECK(took >= 300ms);
+        CHECK(took < 8s); // not waiting for the 10 s statements
+        const bool answered = co_await eventually([&] {
+            return shared_ec != asio::error::would_block && leased_ec != asio::error::would_block;
+        });
+        REQUIRE(answered);
+        CHECK(shared_ec == client_errc::pool_closed);
+        CHECK(leased_ec == client_errc::pool_closed);
+        CHECK_THAT(shared_diag.message, Catch::Contains("async_close's deadline (300ms)"));
+        CHECK_FALSE(held->is_open());
+        held.release(); // after the close: nothing to give back to
+        CHECK(db.stats().open == 0);
+    });
+}
+
 TEST_CASE("pool: the acquire-wait histogram counts the waits that got a connection") {
     run([](asio::any_io_executor ex) -> asio::awaitable<void> {
         auto cfg = pool_config(1, 1);
