@@ -1,6 +1,8 @@
 // The connection pool against the real primary: shared requests spread over its connections,
-// leases for exclusive use, the bounded wait, lifetimes, broken connections replaced, leaks
-// reported, credentials asked for, graceful close, and use from several threads at once.
+// leases for exclusive use and their reset, the bounded FIFO wait and its statistics, lifetimes
+// (with jitter), the check before a lease, bounded and backed-off connection attempts, broken
+// connections replaced, leaks reported, credentials asked for, graceful close (with a deadline),
+// and use from several threads at once.
 #include <pgasio/pool.hpp>
 
 #include "support/connect.hpp"
