@@ -679,7 +679,7 @@ TEST_CASE("pool: an idle connection whose session ended unnoticed is checked, no
     }
 }
 
-TEST_CASE("pool: at most max_connecting connections are opened at once; failed ones back off") {
+TEST_CASE("pool: at most max_connecting connections are opened at once, and failed ones back off") {
     using asio::ip::tcp;
     // A server that accepts connections and never answers: each attempt stays open until
     // connect_timeout ends it.
