@@ -10,6 +10,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 
@@ -211,8 +212,10 @@ void pool_impl::dispatch(outcomes& o) {
             slot->outstanding.fetch_add(1, std::memory_order_relaxed);
             ++counters_.shared_requests;
         }
-        if (w.since != clock::time_point{}) {
-            ++counters_.waited;
+        // The wait it had, once (a waiter back in line after a failed check is not counted
+        // again).
+        if (w.since != clock::time_point{} && !w.wait_recorded) {
+            w.wait_recorded = true;
             const auto waited = now - w.since;
             std::size_t bucket = 0;
             while (bucket < pool_stats::wait_buckets.size() &&
@@ -297,6 +300,12 @@ void pool_impl::check_then_lease(served s) {
                 o.fail.push_back(
                     {std::move(s.waiter), client_errc::pool_closed, "the pool was closed"});
             } else {
+                // A waiter served at once had no start yet: its wait (and acquire_timeout) starts
+                // now. Unset, the tidy-up would take it for one that waited since forever.
+                if (s.waiter->since == clock::time_point{}) {
+                    s.waiter->since = clock::now();
+                    ++self->counters_.waited;
+                }
                 self->waiters_.push_front(std::move(s.waiter));
                 self->dispatch(o);
             }
@@ -331,11 +340,13 @@ void pool_impl::wait(std::unique_ptr<pool_waiter> w) {
                 slot.assign([weak = weak_from_this(), raw](asio::cancellation_type) {
                     if (auto self = weak.lock()) self->cancel_wait(raw);
                 });
-            // Served at once when possible; `since` marks those that had to wait.
+            // Served at once when possible; `since` marks those that had to wait (counted now,
+            // however their wait ends: pool_stats::timeouts are among them).
             waiters_.push_back(std::move(w));
             dispatch(o);
             if (!waiters_.empty() && waiters_.back().get() == raw) {
                 raw->since = clock::now();
+                ++counters_.waited;
                 o.wake = waiters_.size() == 1; // the first deadline to watch
             }
         }
@@ -417,6 +428,8 @@ pool_stats pool_impl::snapshot() const {
 }
 
 asio::awaitable<void> pool_impl::open_one(std::shared_ptr<pool_slot> slot) {
+    // Alive until the attempt ends, which may be after the pool object is gone.
+    auto self = shared_from_this();
     config c = cfg;
     credential_provider provider;
     {
@@ -604,8 +617,19 @@ asio::awaitable<void> pool_impl::close(std::chrono::milliseconds deadline) {
             s->st = pool_slot::state::closing;
         all.swap(slots_);
     }
-    for (auto& s : all)
+    // What is still unanswered fails with pool_closed, saying why, rather than with the
+    // operation_aborted of a connection closed under it.
+    diagnostics why;
+    why.message = fmt::format(
+        "the pool was closed: the request was still unanswered when async_close's deadline ({}) "
+        "passed",
+        deadline);
+    for (auto& s : all) {
+        // Dispatched: the connection's close, started next, must find it done.
+        asio::dispatch(s->conn.get_executor(),
+                       [s, why] { pool_access::give_up(s->conn, client_errc::pool_closed, why); });
         co_await s->conn.async_close(nothrow);
+    }
 }
 
 } // namespace detail

@@ -24,6 +24,11 @@ namespace pgasio::detail {
 struct pool_access {
     /// The session is open (false once the server closed it or a fatal error broke it).
     static bool is_open(const connection& c) noexcept { return c.impl_ && c.impl_->open; }
+    /// Answers every request of `c` still unanswered with `ec` and `diag` and marks the session
+    /// closed (its socket is left for async_close). On the connection's executor.
+    static void give_up(connection& c, error_code ec, const diagnostics& diag) {
+        if (is_open(c)) c.impl_->shut_down(ec, diag);
+    }
     /// What a row stream shares with its request.
     static stream_state* state(row_stream& s) noexcept { return s.state_.get(); }
 };

@@ -213,8 +213,9 @@ public:
 
     /// Closes the pool gracefully: from now on its operations fail with client_errc::pool_closed
     /// (waiters too); the requests in flight and the leases out are given until `deadline` to
-    /// finish and come back; then every connection says goodbye (Terminate) and closes.
-    /// Completion signature: void(error_code) (never fails).
+    /// finish and come back; then every connection says goodbye (Terminate) and closes, and the
+    /// requests still unanswered (a lease's too) fail with pool_closed, the message naming the
+    /// deadline. Completion signature: void(error_code) (never fails).
     template <class Token = default_token>
     auto async_close(std::chrono::milliseconds deadline = std::chrono::seconds(30),
                      Token&& token = {}) {

@@ -22,6 +22,8 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include <sys/types.h>
@@ -175,6 +177,97 @@ TEST_CASE("cluster: a replica past the lag limit takes no reads until it catches
         co_await db.async_close();
         co_await strict_db.async_close();
     });
+}
+
+TEST_CASE("cluster: a replica whose replay is too far behind in time takes no reads") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        cluster_options options = fast_rechecks();
+        options.max_lag_bytes = 0; // no limit in bytes: only the one in time applies
+        options.max_lag = 1s;
+        cluster db(ex, cluster_config(), options);
+        co_await db.async_execute("DROP TABLE IF EXISTS cluster_lag_time");
+        co_await db.async_execute("CREATE TABLE cluster_lag_time (n int)");
+        // The replica replays the CREATE TABLE: its last replayed transaction is recent.
+        const pgasio::wal_lsn created = co_await db.async_write_position();
+        auto caught_up = [&](const pgasio::cluster_stats& s) {
+            return s.members[1].replayed >= created && s.members[1].takes_reads;
+        };
+        co_await wait_for(db, caught_up);
+
+        co_await with_replay_paused([&]() -> asio::awaitable<void> {
+            co_await db.async_execute("INSERT INTO cluster_lag_time VALUES (1)");
+            // WAL waits on the replica; its last replayed transaction grows older than 1 s.
+            auto lagging = [](const pgasio::cluster_stats& s) { return !s.members[1].takes_reads; };
+            const auto stats = co_await wait_for(db, lagging);
+            CHECK_FALSE(stats.members[1].takes_reads);
+            CHECK(stats.members[1].lag_seconds > 1s);
+            const bool on_replica = co_await in_recovery(db, intent::read());
+            CHECK_FALSE(on_replica);
+            CHECK(db.stats().fallbacks >= 1);
+        });
+
+        const pgasio::wal_lsn inserted = co_await db.async_write_position();
+        const auto stats = co_await wait_for(db, [&](const pgasio::cluster_stats& s) {
+            return s.members[1].replayed >= inserted && s.members[1].takes_reads;
+        });
+        CHECK(stats.members[1].takes_reads);
+        const bool back_on_replica = co_await in_recovery(db, intent::read());
+        CHECK(back_on_replica);
+        co_await db.async_execute("DROP TABLE cluster_lag_time");
+        co_await db.async_close();
+    });
+}
+
+TEST_CASE("cluster: one made from a multi-host connection string routes as with add_replica") {
+    const auto host = pg_setting("PGASIO_TEST_HOST");
+    const auto primary = pg_setting("PGASIO_TEST_PRIMARY_PORT");
+    const auto replica = pg_setting("PGASIO_TEST_REPLICA_PORT");
+    const auto user = pg_setting("PGASIO_TEST_SCRAM_USER");
+    const auto password = pg_setting("PGASIO_TEST_SCRAM_PASSWORD");
+    const auto database = pg_setting("PGASIO_TEST_DATABASE");
+    // The replica listed first: which member is which comes from the servers, not the order.
+    const std::string url = fmt::format("postgresql://{}:{}@{}:{},{}:{}/{}?sslmode=disable", user,
+                                        password, host, replica, host, primary, database);
+    const std::string conninfo =
+        fmt::format("host={0},{0} port={1},{2} dbname={3} user={4} password='{5}' sslmode=disable",
+                    host, replica, primary, database, user, password);
+    for (const auto& text : {url, conninfo}) {
+        auto parsed = config::parse(
+            text, [](std::string_view) -> std::optional<std::string> { return std::nullopt; });
+        REQUIRE(parsed);
+        config cfg = *parsed;
+        REQUIRE(cfg.hosts.size() == 2);
+        CHECK(cfg.replicas.empty());
+        cfg.pool.min_connections = 1;
+        cfg.pool.max_connections = 4;
+        run([cfg](asio::any_io_executor ex) -> asio::awaitable<void> {
+            cluster db(ex, cfg, fast_rechecks());
+            co_await db.async_refresh();
+            const bool read_on = co_await in_recovery(db, intent::read());
+            const bool write_on = co_await in_recovery(db, intent::write());
+            CHECK(read_on);
+            CHECK_FALSE(write_on);
+            const auto plain_read = co_await db.async_query("SELECT pg_is_in_recovery()");
+            CHECK(plain_read[0].get<bool>(0));
+            co_await db.async_execute("DROP TABLE IF EXISTS cluster_multi_host");
+            co_await db.async_execute("CREATE TABLE cluster_multi_host (n int)");
+            co_await db.async_execute("DROP TABLE cluster_multi_host");
+
+            const auto stats = db.stats();
+            CHECK(stats.replica_reads == 2);
+            CHECK(stats.primary_writes == 4);
+            CHECK(stats.primary_reads == 0);
+            REQUIRE(stats.members.size() == 2);
+            CHECK(stats.members[0].host == server("REPLICA"));
+            CHECK(stats.members[0].role == server_role::standby);
+            CHECK(stats.members[0].requests == 2);
+            CHECK(stats.members[0].takes_reads);
+            CHECK(stats.members[1].host == server("PRIMARY"));
+            CHECK(stats.members[1].role == server_role::primary);
+            CHECK(stats.members[1].requests == 4);
+            co_await db.async_close();
+        });
+    }
 }
 
 TEST_CASE("cluster: a read with a read-your-writes token sees the write") {

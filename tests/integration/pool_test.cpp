@@ -1,9 +1,13 @@
 // The connection pool against the real primary: shared requests spread over its connections,
-// leases for exclusive use, the bounded wait, lifetimes, broken connections replaced, leaks
-// reported, credentials asked for, graceful close, and use from several threads at once.
+// leases for exclusive use and their reset, the bounded FIFO wait and its statistics, lifetimes
+// (with jitter), the check before a lease, bounded and backed-off connection attempts, broken
+// connections replaced, leaks reported, credentials asked for, graceful close (with a deadline),
+// and use from several threads at once.
 #include <pgasio/pool.hpp>
 
 #include "support/connect.hpp"
+#include "support/cut_proxy.hpp"
+#include "support/pg_env.hpp"
 #include "support/run.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -13,13 +17,19 @@
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/describe/class.hpp>
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <map>
+#include <memory>
+#include <numeric>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -30,7 +40,9 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using pgasio::client_errc;
 using pgasio::test::concurrently;
+using pgasio::test::cut_proxy;
 using pgasio::test::eventually;
+using pgasio::test::pg_setting;
 using pgasio::test::run;
 using pgasio::test::sleep_for;
 
@@ -49,6 +61,29 @@ asio::awaitable<std::int32_t> backend_pid_of(pgasio::pool& db) {
     auto r = co_await db.async_query_one("SELECT pg_backend_pid()");
     co_return r[0].get<std::int32_t>(0);
 }
+
+// Whether the session `session` (a connection, or a lease of one) runs in has a transaction id:
+// only inside a transaction block that wrote (a fresh implicit transaction has none).
+template <class Session>
+asio::awaitable<bool> has_transaction_id(Session& session) {
+    auto r = co_await session.async_query_one("SELECT txid_current_if_assigned() IS NOT NULL");
+    co_return r[0].template get<bool>(0);
+}
+
+// How many rows `sql` finds, on a connection of its own (another session: it sees only what
+// committed).
+asio::awaitable<std::int64_t> committed_count(const std::string& sql) {
+    auto admin = co_await pgasio::test::connect_primary();
+    auto r = co_await admin.async_query_one(sql);
+    co_await admin.async_close();
+    co_return r[0].get<std::int64_t>(0);
+}
+
+struct numbered_word {
+    std::int32_t n;
+    std::string word;
+};
+BOOST_DESCRIBE_STRUCT(numbered_word, (), (n, word))
 
 } // namespace
 
@@ -488,4 +523,457 @@ TEST_CASE("pool: operations started from other threads, 4 threads x 100 coroutin
     CHECK(failed == 0);
     CHECK(ok == 4 * 100 * 5 + 4 * 10);
     CHECK(db.stats().open == 0);
+}
+
+TEST_CASE("pool: a lease given back inside a transaction is rolled back before anyone gets it") {
+    for (const char* reset : {"", "DISCARD ALL"}) {
+        INFO("reset_query: '" << reset << "'");
+        run([reset](asio::any_io_executor ex) -> asio::awaitable<void> {
+            auto cfg = pool_config(1, 1);
+            cfg.pool.reset_query = reset;
+            pgasio::pool db(ex, cfg);
+            co_await db.async_execute("DROP TABLE IF EXISTS pool_rollback");
+            co_await db.async_execute("CREATE TABLE pool_rollback (n int)");
+            std::int32_t first_pid = 0;
+            {
+                auto conn = co_await db.async_acquire();
+                first_pid = conn->backend_pid();
+                auto tx = co_await conn->async_begin();
+                co_await tx.async_execute("INSERT INTO pool_rollback VALUES (1)");
+                const bool in_block = co_await has_transaction_id(tx);
+                CHECK(in_block);
+                // Given back with the transaction open (neither committed nor rolled back).
+            }
+            {
+                auto conn = co_await db.async_acquire();
+                CHECK(conn->backend_pid() == first_pid); // the same session, not a new one
+                const bool in_block = co_await has_transaction_id(*conn);
+                CHECK_FALSE(in_block);
+                auto mine = co_await conn->async_query_one("SELECT count(*) FROM pool_rollback");
+                CHECK(mine[0].get<std::int64_t>(0) == 0);
+            }
+            // The same with a transaction block opened by hand on an exclusive lease.
+            {
+                auto conn = co_await db.async_acquire();
+                auto lease = co_await conn->async_acquire_exclusive();
+                co_await lease.async_execute("BEGIN");
+                co_await lease.async_execute("INSERT INTO pool_rollback VALUES (2)");
+                const bool in_block = co_await has_transaction_id(lease);
+                CHECK(in_block);
+            }
+            {
+                auto conn = co_await db.async_acquire();
+                CHECK(conn->backend_pid() == first_pid);
+                const bool in_block = co_await has_transaction_id(*conn);
+                CHECK_FALSE(in_block);
+            }
+            const auto committed = co_await committed_count("SELECT count(*) FROM pool_rollback");
+            CHECK(committed == 0);
+            CHECK(db.stats().closed_error == 0);
+            co_await db.async_execute("DROP TABLE pool_rollback");
+            co_await db.async_close();
+        });
+    }
+}
+
+TEST_CASE("pool: a DISCARD ALL reset_query clears the returned connection's statement cache") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto cfg = pool_config(1, 1);
+        cfg.pool.reset_query = "DISCARD ALL";
+        pgasio::pool db(ex, cfg);
+        const std::string sql = "SELECT $1::int4 + 1";
+        const std::string prepared =
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement = $1";
+        std::int32_t first_pid = 0;
+        {
+            auto conn = co_await db.async_acquire();
+            first_pid = conn->backend_pid();
+            auto r = co_await conn->async_query_one(sql, 1);
+            CHECK(r[0].get<std::int32_t>(0) == 2);
+            auto n = co_await conn->async_query_one(prepared, sql);
+            CHECK(n[0].get<std::int64_t>(0) == 1); // the cache prepared it on the server
+        }
+        {
+            auto conn = co_await db.async_acquire();
+            REQUIRE(conn->backend_pid() == first_pid);
+            auto n = co_await conn->async_query_one(prepared, sql);
+            CHECK(n[0].get<std::int64_t>(0) == 0); // the reset dropped it
+            // Inside a transaction block a statement the server lost is not prepared again
+            // behind the caller's back (26000 would reach the caller): only a cache that knows
+            // it is gone prepares it first.
+            auto tx = co_await conn->async_begin();
+            pgasio::diagnostics diag;
+            auto [ec, r] =
+                co_await tx.async_query_one(sql, 41, pgasio::diagnostics_into(diag, nothrow));
+            CHECK_FALSE(ec);
+            INFO(diag.message);
+            if (!ec) CHECK(r[0].get<std::int32_t>(0) == 42);
+            co_await tx.async_commit();
+            auto again = co_await conn->async_query_one(prepared, sql);
+            CHECK(again[0].get<std::int64_t>(0) == 1); // prepared again
+        }
+        // Shared requests on the connection after the reset work too.
+        auto r = co_await db.async_query_one(sql, 2);
+        CHECK(r[0].get<std::int32_t>(0) == 3);
+        CHECK(db.stats().closed_error == 0);
+        co_await db.async_close();
+    });
+}
+
+TEST_CASE("pool: an idle connection whose session ended unnoticed is checked, not handed out") {
+    // With a replacement slow to open (longer than the pool's tidy-up period), the acquire
+    // waits for it as for any connection: it does not time out at once.
+    for (const bool slow_replacement : {false, true}) {
+        INFO("slow replacement: " << slow_replacement);
+        run([slow_replacement](asio::any_io_executor ex) -> asio::awaitable<void> {
+            cut_proxy proxy(
+                ex, pg_setting("PGASIO_TEST_HOST"),
+                static_cast<unsigned short>(std::stoi(pg_setting("PGASIO_TEST_PRIMARY_PORT"))));
+            auto cfg = pgasio::test::user_config("SCRAM", "PRIMARY",
+                                                 "sslmode=disable host=127.0.0.1 port=" +
+                                                     std::to_string(proxy.port()));
+            cfg.pool.min_connections = 1;
+            cfg.pool.max_connections = 1;
+            // The check of a connection whose server does not answer gives up after this.
+            cfg.pool.query_timeout = 1s;
+            pgasio::pool db(ex, cfg);
+            const bool opened = co_await eventually([&] { return db.stats().open == 1; });
+            REQUIRE(opened);
+            const std::int32_t victim = co_await backend_pid_of(db);
+            if (slow_replacement) {
+                const auto password = cfg.password;
+                db.set_credential_provider(
+                    [password](const pgasio::config&) -> asio::awaitable<pgasio::secret_string> {
+                        co_await sleep_for(1500ms);
+                        co_return password;
+                    });
+            }
+            // The backend is terminated while the connection is idle; the proxy holds the server's
+            // goodbye (and its end of the socket), so the connection cannot tell that its session
+            // is gone, as across a network that dropped the server's packets.
+            proxy.stall_at(cut_proxy::direction::to_client);
+            auto admin = co_await pgasio::test::connect_primary();
+            co_await admin.async_query("SELECT pg_terminate_backend($1)", victim);
+            for (int i = 0; i < 100; ++i) {
+                auto left = co_await admin.async_query_one(
+                    "SELECT count(*) FROM pg_stat_activity WHERE pid = $1", victim);
+                if (left[0].get<std::int64_t>(0) == 0) break;
+                co_await sleep_for(20ms);
+            }
+            // Idle past the threshold after which a connection is checked before it is leased.
+            co_await sleep_for(1500ms);
+            CHECK(db.stats().open == 1); // nothing told the pool otherwise
+            pgasio::diagnostics diag;
+            auto [ec, conn] = co_await db.async_acquire(pgasio::diagnostics_into(diag, nothrow));
+            INFO(diag.message);
+            REQUIRE_FALSE(ec);
+            auto [qec, r] = co_await conn->async_query_one("SELECT pg_backend_pid()", nothrow);
+            CHECK_FALSE(qec);
+            if (!qec) CHECK(r[0].get<std::int32_t>(0) != victim);
+            CHECK(db.stats().closed_error == 1);
+            CHECK(db.stats().timeouts == 0);
+            conn.release();
+            co_await admin.async_close();
+            co_await db.async_close();
+        });
+    }
+}
+
+TEST_CASE("pool: at most max_connecting connections are opened at once, and failed ones back off") {
+    using asio::ip::tcp;
+    // A server that accepts connections and never answers: each attempt stays open until
+    // connect_timeout ends it.
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        tcp::acceptor silent(ex, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+        const auto port = silent.local_endpoint().port();
+        struct counts {
+            std::size_t accepted = 0;
+            std::size_t pending = 0;
+            std::size_t most_pending = 0;
+        };
+        auto c = std::make_shared<counts>();
+        asio::co_spawn(
+            ex,
+            [&silent, c, ex]() -> asio::awaitable<void> {
+                for (;;) {
+                    auto s = std::make_shared<tcp::socket>(ex);
+                    auto [ec] = co_await silent.async_accept(*s, nothrow);
+                    if (ec) co_return;
+                    ++c->accepted;
+                    c->most_pending = std::max(c->most_pending, ++c->pending);
+                    // Held (unanswered) until the client gives up and closes it.
+                    asio::co_spawn(
+                        ex,
+                        [s, c]() -> asio::awaitable<void> {
+                            char sink[512];
+                            for (;;) {
+                                auto [rec, n] =
+                                    co_await s->async_read_some(asio::buffer(sink), nothrow);
+                                if (rec) break;
+                            }
+                            --c->pending;
+                        },
+                        asio::detached);
+                }
+            },
+            asio::detached);
+        auto cfg = pgasio::test::user_config(
+            "SCRAM", "PRIMARY",
+            "sslmode=disable connect_timeout=1 host=127.0.0.1 port=" + std::to_string(port));
+        cfg.pool.min_connections = 6;
+        cfg.pool.max_connections = 6;
+        cfg.pool.max_connecting = 2;
+        pgasio::pool db(ex, cfg);
+        std::size_t most_opening = 0;
+        for (int i = 0; i < 350; ++i) {
+            most_opening = std::max(most_opening, db.stats().opening);
+            co_await sleep_for(10ms);
+        }
+        CHECK(most_opening == 2);
+        CHECK(c->most_pending == 2);
+        // Rounds of two attempts, each a second long, with a pause growing between rounds:
+        // three or four rounds in 3.5 s.
+        CHECK(c->accepted >= 4);
+        CHECK(c->accepted <= 8);
+        CHECK(db.stats().open == 0);
+        silent.close();
+        co_await db.async_close();
+    });
+    // Nothing listens: each attempt fails at once, and the next ones wait longer and longer
+    // (with jitter) instead of trying again in a loop.
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        unsigned short port = 0;
+        {
+            tcp::acceptor probe(ex, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+            port = probe.local_endpoint().port();
+        }
+        auto cfg = pgasio::test::user_config(
+            "SCRAM", "PRIMARY", "sslmode=disable host=127.0.0.1 port=" + std::to_string(port));
+        cfg.pool.min_connections = 4;
+        cfg.pool.max_connections = 4;
+        cfg.pool.max_connecting = 2;
+        pgasio::pool db(ex, cfg);
+        std::size_t most_opening = 0;
+        std::vector<std::uint64_t> failures_at; // the failure count every 10 ms
+        for (int i = 0; i < 200; ++i) {
+            const auto s = db.stats();
+            most_opening = std::max(most_opening, s.opening);
+            failures_at.push_back(s.connect_failures);
+            co_await sleep_for(10ms);
+        }
+        const auto failures = db.stats().connect_failures;
+        CHECK(most_opening <= 2);
+        // Pauses of 50-100 ms, then 200-400, 800-1600... after each round of two attempts: a
+        // handful in two seconds (a loop would make thousands).
+        CHECK(failures >= 4);
+        CHECK(failures <= 10);
+        // In rounds: the count went up in a few of the 10 ms samples, not in each.
+        std::size_t rises = 0;
+        for (std::size_t i = 1; i < failures_at.size(); ++i)
+            rises += failures_at[i] > failures_at[i - 1] ? 1U : 0U;
+        CHECK(rises <= 6);
+        CHECK(db.stats().open == 0);
+        co_await db.async_close();
+    });
+}
+
+TEST_CASE("pool: waiters are served in the order they came") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        pgasio::pool db(ex, pool_config(1, 1));
+        const bool opened = co_await eventually([&] { return db.stats().open == 1; });
+        REQUIRE(opened);
+        auto held = co_await db.async_acquire();
+        std::string order;
+        auto wait_as = [&](char name) {
+            db.async_acquire([&, name](pgasio::error_code ec, pgasio::pooled_connection) {
+                order += ec ? '!' : name;
+                // Given back at once (the handle goes here): the next in line gets it.
+            });
+        };
+        wait_as('A');
+        wait_as('B');
+        wait_as('C');
+        co_await sleep_for(50ms);
+        CHECK(db.stats().waiting == 3);
+        held.release();
+        wait_as('D'); // arrives after them: behind them, although the connection is back
+        const bool all = co_await eventually([&] { return order.size() == 4; });
+        CHECK(all);
+        CHECK(order == "ABCD");
+        CHECK(db.stats().waited == 4);
+        co_await db.async_close();
+    });
+}
+
+TEST_CASE("pool: connections do not all reach max_lifetime after the same time") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto cfg = pool_config(0, 8);
+        cfg.pool.max_lifetime = 3s;
+        using clock = std::chrono::steady_clock;
+        pgasio::pool db(ex, cfg);
+        // Eight connections, each opened for an acquire (none is idle): when the acquire
+        // completes is when it opened, give or take a few milliseconds.
+        std::map<std::int32_t, clock::time_point> opened;
+        {
+            std::vector<pgasio::pooled_connection> leases;
+            for (int i = 0; i < 8; ++i) {
+                leases.push_back(co_await db.async_acquire());
+                opened[leases.back()->backend_pid()] = clock::now();
+            }
+        }
+        REQUIRE(opened.size() == 8);
+        CHECK(db.stats().connects == 8);
+        // Every idle connection is leased and given back every 20 ms: one past its lifetime is
+        // closed as it comes back, so a connection missing from a round had expired by then.
+        std::map<std::int32_t, std::chrono::duration<double>> lifetimes;
+        const auto start = clock::now();
+        while (clock::now() - start < 5s && lifetimes.size() < 8) {
+            std::vector<pgasio::pooled_connection> leases;
+            std::set<std::int32_t> now_open;
+            const auto idle = db.stats().idle;
+            for (std::size_t i = 0; i < idle; ++i) {
+                leases.push_back(co_await db.async_acquire());
+                now_open.insert(leases.back()->backend_pid());
+            }
+            const auto now = clock::now();
+            for (const auto& [pid, at] : opened)
+                if (!now_open.count(pid) && !lifetimes.count(pid)) lifetimes[pid] = now - at;
+            leases.clear();
+            co_await sleep_for(20ms);
+        }
+        REQUIRE(lifetimes.size() == 8);
+        auto shortest = lifetimes.begin()->second;
+        auto longest = shortest;
+        for (const auto& [pid, lived] : lifetimes) {
+            shortest = std::min(shortest, lived);
+            longest = std::max(longest, lived);
+        }
+        INFO("lifetimes from " << shortest.count() << " s to " << longest.count() << " s");
+        // max_lifetime ± 10% (with some slack for the rounds).
+        CHECK(shortest.count() >= 2.7 - 0.05);
+        CHECK(longest.count() <= 3.3 + 0.3);
+        // Not all the same: spread by the jitter (without it, all within a round or two).
+        CHECK((longest - shortest).count() > 0.15);
+        co_await db.async_close();
+    });
+}
+TEST_CASE("pool: async_query_as gives typed rows through the pool") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        // No connection yet: the first request waits for one (its parameters copied).
+        pgasio::pool db(ex, pool_config(0, 1));
+        auto rows = co_await db.async_query_as<numbered_word>(
+            "SELECT n, 'w' || n AS word FROM generate_series(1, $1::int4) n ORDER BY n", 3);
+        REQUIRE(rows.size() == 3);
+        CHECK(rows[0].n == 1);
+        CHECK(rows[2].n == 3);
+        CHECK(rows[2].word == "w3");
+        CHECK(db.stats().waited == 1);
+        auto tuples =
+            co_await db.async_query_as<std::tuple<std::int32_t, std::string>>("SELECT 7, 'seven'");
+        REQUIRE(tuples.size() == 1);
+        CHECK(std::get<0>(tuples[0]) == 7);
+        CHECK(std::get<1>(tuples[0]) == "seven");
+        // Columns that do not fit the type: an error, and the pool goes on.
+        auto [ec, bad] =
+            co_await db.async_query_as<numbered_word>("SELECT 'x'::text AS n, 1 AS word", nothrow);
+        CHECK(ec);
+        CHECK(bad.empty());
+        auto again = co_await db.async_query_as<numbered_word>("SELECT 5 AS n, 'five' AS word");
+        REQUIRE(again.size() == 1);
+        CHECK(again[0].word == "five");
+        co_await db.async_close();
+    });
+}
+
+TEST_CASE("pool: async_close fails what is still in flight at its deadline, and completes") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        pgasio::pool db(ex, pool_config(2, 2));
+        const bool opened = co_await eventually([&] { return db.stats().open == 2; });
+        REQUIRE(opened);
+        pgasio::error_code shared_ec = asio::error::would_block;
+        pgasio::diagnostics shared_diag;
+        db.async_query(
+            "SELECT pg_sleep(10)",
+            pgasio::diagnostics_into(
+                shared_diag, [&](pgasio::error_code ec, pgasio::result) { shared_ec = ec; }));
+        auto held = co_await db.async_acquire();
+        pgasio::error_code leased_ec = asio::error::would_block;
+        held->async_query("SELECT pg_sleep(10)",
+                          [&](pgasio::error_code ec, pgasio::result) { leased_ec = ec; });
+        const bool busy = co_await eventually([&] { return db.stats().idle == 0; });
+        REQUIRE(busy);
+        const auto start = std::chrono::steady_clock::now();
+        co_await db.async_close(300ms);
+        const auto took = std::chrono::steady_clock::now() - start;
+        CHECK(took >= 300ms);
+        CHECK(took < 8s); // not waiting for the 10 s statements
+        const bool answered = co_await eventually([&] {
+            return shared_ec != asio::error::would_block && leased_ec != asio::error::would_block;
+        });
+        REQUIRE(answered);
+        CHECK(shared_ec == client_errc::pool_closed);
+        CHECK(leased_ec == client_errc::pool_closed);
+        CHECK_THAT(shared_diag.message, Catch::Contains("async_close's deadline (300ms)"));
+        CHECK_FALSE(held->is_open());
+        held.release(); // after the close: nothing to give back to
+        CHECK(db.stats().open == 0);
+    });
+}
+
+TEST_CASE("pool: the acquire-wait histogram counts the waits that got a connection") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto cfg = pool_config(1, 1);
+        cfg.pool.acquire_timeout = 400ms;
+        pgasio::pool db(ex, cfg);
+        const bool opened = co_await eventually([&] { return db.stats().open == 1; });
+        REQUIRE(opened);
+        auto held = co_await db.async_acquire();
+        const auto before = db.stats();
+        CHECK(before.waited == 0);
+        CHECK(std::accumulate(before.wait_histogram.begin(), before.wait_histogram.end(),
+                              std::uint64_t{0}) == 0);
+        int served = 0;
+        for (int i = 0; i < 3; ++i)
+            db.async_acquire([&](pgasio::error_code ec, pgasio::pooled_connection) {
+                if (!ec) ++served;
+            });
+        co_await sleep_for(100ms); // each of them waits at least this long
+        held.release();
+        const bool all = co_await eventually([&] { return served == 3; });
+        REQUIRE(all);
+        // One more that gives up: counted as a wait and a timeout, not in the histogram.
+        held = co_await db.async_acquire();
+        auto [ec, none] = co_await db.async_acquire(nothrow);
+        CHECK(ec == client_errc::pool_timeout);
+        held.release();
+        const auto s = db.stats();
+        CHECK(s.waited == 4);
+        CHECK(s.timeouts == 1);
+        CHECK(std::accumulate(s.wait_histogram.begin(), s.wait_histogram.end(), std::uint64_t{0}) ==
+              3);
+        // Waits of 100 ms or more: none in the buckets up to 10 ms.
+        CHECK(s.wait_histogram[0] + s.wait_histogram[1] + s.wait_histogram[2] == 0);
+        co_await db.async_close();
+    });
+}
+
+TEST_CASE("pool: destroying a pool while it opens connections leaves nothing dangling") {
+    // The opening goes on after the pool is gone (its credential provider still waiting): it
+    // must find the pool's state alive, see that it closed, and drop the connection.
+    asio::io_context ctx;
+    bool asked = false;
+    {
+        auto cfg = pool_config(1, 1);
+        const auto password = cfg.password;
+        pgasio::pool db(ctx, cfg);
+        db.set_credential_provider(
+            [&asked, password](const pgasio::config&) -> asio::awaitable<pgasio::secret_string> {
+                asked = true;
+                co_await sleep_for(200ms);
+                co_return password;
+            });
+        ctx.run_for(50ms);
+    }
+    ctx.run_for(1s);
+    CHECK(asked);
 }

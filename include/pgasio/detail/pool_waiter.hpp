@@ -99,6 +99,7 @@ public:
     const op_settings op;
     const boost::source_location where; ///< where an acquire was asked for (leak reports)
     std::chrono::steady_clock::time_point since{}; ///< when it started waiting (set by the pool)
+    bool wait_recorded = false; ///< its wait is in pool_stats::wait_histogram (set by the pool)
     /// An acquire's report to the pool's observer (null: not observed), ended by the pool when
     /// it serves or fails the acquire.
     std::shared_ptr<observation> observed;
