@@ -107,35 +107,44 @@ asio::awaitable<void> with_replay_paused(std::function<asio::awaitable<void>()> 
     if (failure) std::rethrow_exception(failure);
 }
 
+// Routes a read, a plain query and three DDL statements (on `table`, its own) through `db` and
+// checks where each ran: reads on the replica, writes on the primary (DDL fails on a standby:
+// 25006). `primary_at`: the primary's index among db.stats().members (the other is the replica).
+asio::awaitable<void> check_routing(cluster& db, const std::string& table, std::size_t primary_at) {
+    co_await db.async_refresh();
+    const bool read_on = co_await in_recovery(db, intent::read());
+    const bool write_on = co_await in_recovery(db, intent::write());
+    CHECK(read_on);
+    CHECK_FALSE(write_on);
+    const auto replica_rows = co_await db.async_query("SELECT pg_is_in_recovery()");
+    CHECK(replica_rows[0].get<bool>(0));
+    co_await db.async_execute("DROP TABLE IF EXISTS " + table);
+    co_await db.async_execute("CREATE TABLE " + table + " (n int)");
+    co_await db.async_execute("DROP TABLE " + table);
+
+    const auto stats = db.stats();
+    CHECK(stats.replica_reads == 2);
+    CHECK(stats.primary_writes == 4);
+    CHECK(stats.primary_reads == 0);
+    CHECK(stats.fallbacks == 0);
+    REQUIRE(stats.members.size() == 2);
+    const auto& primary = stats.members[primary_at];
+    const auto& replica = stats.members[1 - primary_at];
+    CHECK(primary.host == server("PRIMARY"));
+    CHECK(primary.role == server_role::primary);
+    CHECK(primary.requests == 4);
+    CHECK(replica.host == server("REPLICA"));
+    CHECK(replica.role == server_role::standby);
+    CHECK(replica.requests == 2);
+    CHECK(replica.takes_reads);
+}
+
 } // namespace
 
 TEST_CASE("cluster: reads land on the replica, writes on the primary") {
     run([](asio::any_io_executor ex) -> asio::awaitable<void> {
         cluster db(ex, cluster_config(), fast_rechecks());
-        co_await db.async_refresh();
-        const bool read_on = co_await in_recovery(db, intent::read());
-        const bool write_on = co_await in_recovery(db, intent::write());
-        CHECK(read_on);
-        CHECK_FALSE(write_on);
-        const auto replica_rows = co_await db.async_query("SELECT pg_is_in_recovery()");
-        CHECK(replica_rows[0].get<bool>(0));
-        // DDL fails on a standby (25006): these ran on the primary.
-        co_await db.async_execute("DROP TABLE IF EXISTS cluster_routing");
-        co_await db.async_execute("CREATE TABLE cluster_routing (n int)");
-        co_await db.async_execute("DROP TABLE cluster_routing");
-
-        const auto stats = db.stats();
-        CHECK(stats.replica_reads == 2);
-        CHECK(stats.primary_writes == 4);
-        CHECK(stats.primary_reads == 0);
-        CHECK(stats.fallbacks == 0);
-        REQUIRE(stats.members.size() == 2);
-        CHECK(stats.members[0].host == server("PRIMARY"));
-        CHECK(stats.members[0].role == server_role::primary);
-        CHECK(stats.members[0].requests == 4);
-        CHECK(stats.members[1].role == server_role::standby);
-        CHECK(stats.members[1].requests == 2);
-        CHECK(stats.members[1].takes_reads);
+        co_await check_routing(db, "cluster_routing", 0);
         co_await db.async_close();
     });
 }
@@ -242,29 +251,7 @@ TEST_CASE("cluster: one made from a multi-host connection string routes as with 
         cfg.pool.max_connections = 4;
         run([cfg](asio::any_io_executor ex) -> asio::awaitable<void> {
             cluster db(ex, cfg, fast_rechecks());
-            co_await db.async_refresh();
-            const bool read_on = co_await in_recovery(db, intent::read());
-            const bool write_on = co_await in_recovery(db, intent::write());
-            CHECK(read_on);
-            CHECK_FALSE(write_on);
-            const auto plain_read = co_await db.async_query("SELECT pg_is_in_recovery()");
-            CHECK(plain_read[0].get<bool>(0));
-            co_await db.async_execute("DROP TABLE IF EXISTS cluster_multi_host");
-            co_await db.async_execute("CREATE TABLE cluster_multi_host (n int)");
-            co_await db.async_execute("DROP TABLE cluster_multi_host");
-
-            const auto stats = db.stats();
-            CHECK(stats.replica_reads == 2);
-            CHECK(stats.primary_writes == 4);
-            CHECK(stats.primary_reads == 0);
-            REQUIRE(stats.members.size() == 2);
-            CHECK(stats.members[0].host == server("REPLICA"));
-            CHECK(stats.members[0].role == server_role::standby);
-            CHECK(stats.members[0].requests == 2);
-            CHECK(stats.members[0].takes_reads);
-            CHECK(stats.members[1].host == server("PRIMARY"));
-            CHECK(stats.members[1].role == server_role::primary);
-            CHECK(stats.members[1].requests == 4);
+            co_await check_routing(db, "cluster_multi_host", 1);
             co_await db.async_close();
         });
     }
