@@ -32,18 +32,12 @@ using pgasio::test::concurrently;
 using pgasio::test::connect_primary;
 using pgasio::test::eventually;
 using pgasio::test::run;
+using pgasio::test::running;
 using pgasio::test::sleep_for;
 
 namespace {
 
 constexpr auto nothrow = asio::as_tuple(asio::deferred);
-
-// The number of backends running `sql` (a text unique to the calling test).
-asio::awaitable<std::int64_t> running(pgasio::connection& conn, const std::string& sql) {
-    auto r = co_await conn.async_query(
-        "SELECT count(*) FROM pg_stat_activity WHERE query = $1 AND state = 'active'", sql);
-    co_return r[0].get<std::int64_t>(0);
-}
 
 } // namespace
 

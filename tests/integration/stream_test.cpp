@@ -104,9 +104,8 @@ TEST_CASE("stream: a reader that stops reading holds the server back") {
         auto after = co_await conn.async_query("SELECT 7");
         CHECK(after[0].get<std::int32_t>(0) == 7);
         CHECK(std::chrono::steady_clock::now() - start < 10s);
-        auto running = co_await observer.async_query(
-            "SELECT count(*) FROM pg_stat_activity WHERE query = $1 AND state = 'active'", sql);
-        CHECK(running[0].get<std::int64_t>(0) == 0);
+        const auto still_running = co_await pgasio::test::running(observer, sql);
+        CHECK(still_running == 0);
         co_await conn.async_close();
         co_await observer.async_close();
     });

@@ -45,4 +45,10 @@ boost::asio::awaitable<connection> connect_pgbouncer(query_exec_mode mode) {
     co_return conn;
 }
 
+boost::asio::awaitable<std::int64_t> running(connection& conn, const std::string& sql) {
+    auto r = co_await conn.async_query(
+        "SELECT count(*) FROM pg_stat_activity WHERE query = $1 AND state = 'active'", sql);
+    co_return r[0].get<std::int64_t>(0);
+}
+
 } // namespace pgasio::test

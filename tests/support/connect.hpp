@@ -5,6 +5,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <cstdint>
 #include <string>
 
 namespace pgasio::test {
@@ -31,5 +32,9 @@ config pgbouncer_config(query_exec_mode mode);
 /// plain queries in `mode` (by default describe_exec, one of the modes that are safe there).
 boost::asio::awaitable<connection>
 connect_pgbouncer(query_exec_mode mode = query_exec_mode::describe_exec);
+
+/// The number of the server's backends running `sql` (a text unique to the calling test), as
+/// `conn`'s server sees them: what shows that a cancelled or abandoned statement really stopped.
+boost::asio::awaitable<std::int64_t> running(connection& conn, const std::string& sql);
 
 } // namespace pgasio::test
