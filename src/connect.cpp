@@ -173,16 +173,13 @@ public:
         impl_.reader = protocol::framer(cfg_.max_message_size);
         impl_.writer.clear();
         error_code ec;
-        std::shared_ptr<wire_session> wire;
-        if (cfg_.simulation) {
+        if (cfg_.simulation && cfg_.simulation->replays()) {
+            // No socket, no TLS: the recording answers from the startup message on.
             std::string why;
-            wire = cfg_.simulation->open_session(host_, cfg_, why);
+            auto wire = cfg_.simulation->open_session(host_, cfg_, why);
             if (!wire) co_return fail(client_errc::replay_mismatch, std::move(why));
-            if (cfg_.simulation->replays()) {
-                // No socket, no TLS: the recording answers from the startup message on.
-                impl_.io.replay(std::move(wire));
-                co_return co_await startup({});
-            }
+            impl_.io.replay(std::move(wire));
+            co_return co_await startup({});
         }
         if (ep.tcp) {
             auto& sock = impl_.io.tcp();
@@ -205,7 +202,14 @@ public:
             if (tls_on) binding = co_await handshake(ec);
             if (ec) co_return ec;
         }
-        if (wire) impl_.io.record(std::move(wire)); // from the startup message on, in clear text
+        if (cfg_.simulation) {
+            // Recorded from the startup message on, in clear text: a session whose socket or TLS
+            // failed is not recorded at all.
+            std::string why;
+            auto wire = cfg_.simulation->open_session(host_, cfg_, why);
+            if (!wire) co_return fail(client_errc::replay_mismatch, std::move(why));
+            impl_.io.record(std::move(wire));
+        }
         co_return co_await startup(std::move(binding));
     }
 

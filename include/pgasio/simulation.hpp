@@ -4,7 +4,6 @@
 #include <pgasio/wire_simulation.hpp>
 
 #include <memory>
-#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -55,13 +54,12 @@ public:
     /// The fixture's text, as save() writes it.
     std::string to_json() const;
 
-    struct session_log; ///< one session's messages (internal)
+    struct state; ///< the sessions recorded (internal)
 
 private:
     std::string path_;
-    mutable std::mutex mutex_; // sessions of a thread-safe pool record from several threads
-    std::vector<std::shared_ptr<session_log>> sessions_;
-    bool dirty_ = false;
+    // Shared with the sessions being recorded, which may outlive this object.
+    std::shared_ptr<state> state_;
 };
 
 /// Records to `path`: a recording to set as config::simulation (config_builder::simulation).

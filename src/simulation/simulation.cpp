@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <mutex>
 #include <sstream>
 
 namespace pgasio::simulation {
@@ -412,10 +413,31 @@ struct session_data {
 // ---------------------------------------------------------------------------------------------
 // Recording
 
-struct recording::session_log : wire_session {
-    session_log(std::mutex& m, bool& changed)
-        : mutex(m)
-        , dirty(changed) {}
+namespace {
+struct session_log;
+} // namespace
+
+namespace {
+// What a recording and its sessions share (the sessions must not own the recording's list of
+// them: that would be a cycle).
+struct recording_sync {
+    std::mutex mutex;   // sessions of a thread-safe pool record from several threads
+    bool dirty = false; // recorded since the last save
+};
+} // namespace
+
+struct recording::state {
+    std::shared_ptr<recording_sync> sync = std::make_shared<recording_sync>();
+    std::vector<std::shared_ptr<session_log>> sessions;
+};
+
+namespace {
+
+struct session_log : wire_session {
+    explicit session_log(std::shared_ptr<recording_sync> s)
+        : shared(std::move(s))
+        , mutex(shared->mutex)
+        , dirty(shared->dirty) {}
 
     error_code sent(std::span<const std::byte> bytes, std::string&) override {
         std::lock_guard lock(mutex);
@@ -476,6 +498,7 @@ struct recording::session_log : wire_session {
 
     std::size_t answer(std::span<std::byte>) override { return 0; }
 
+    std::shared_ptr<recording_sync> shared;
     std::mutex& mutex;
     bool& dirty;
     session_data data;
@@ -488,31 +511,40 @@ struct recording::session_log : wire_session {
     std::size_t answered = 0;     // the exchange the server answers
 };
 
+} // namespace
+
 recording::recording(std::string path)
-    : path_(std::move(path)) {}
+    : path_(std::move(path))
+    , state_(std::make_shared<state>()) {}
 
 recording::~recording() {
     try {
-        if (dirty_) save();
+        bool dirty = false;
+        {
+            std::lock_guard lock(state_->sync->mutex);
+            dirty = state_->sync->dirty;
+        }
+        if (dirty) save();
     } catch (...) { // NOLINT(bugprone-empty-catch): documented: save() reports errors
     }
 }
 
 std::shared_ptr<wire_session> recording::open_session(const host_spec& host, const config&,
                                                       std::string&) {
-    std::lock_guard lock(mutex_);
-    auto s = std::make_shared<session_log>(mutex_, dirty_);
+    std::lock_guard lock(state_->sync->mutex);
+    auto s = std::make_shared<session_log>(state_->sync);
     s->data.host = host_name(host);
     s->data.port = host.port;
-    sessions_.push_back(s);
-    dirty_ = true;
+    state_->sessions.push_back(s);
+    state_->sync->dirty = true;
     return s;
 }
 
 std::string recording::to_json() const {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(state_->sync->mutex);
     json::array sessions;
-    for (const auto& s : sessions_) {
+    for (const auto& s : state_->sessions) {
+        if (!s->startup_seen) continue; // nothing was sent
         const auto& d = s->data;
         json::object o;
         o["host"] = d.host;
@@ -556,8 +588,8 @@ void recording::save() {
     f << text;
     f.close();
     if (!f) throw fixture_error(path_ + ": cannot write the recording");
-    std::lock_guard lock(mutex_);
-    dirty_ = false;
+    std::lock_guard lock(state_->sync->mutex);
+    state_->sync->dirty = false;
 }
 
 std::shared_ptr<recording> record(std::string path) {
@@ -784,20 +816,26 @@ private:
         return {};
     }
 
+    static bool is_statement(const message& x) noexcept { return x.type == 'P' || x.type == 'Q'; }
+
+    // The statement of the request `m` is part of: `m`, or one later in the request (its rest
+    // is still buffered, as a request goes out in one write).
+    std::optional<message> statement_sent(const message& m) const {
+        if (is_statement(m)) return m;
+        std::vector<std::byte> rest = front_;
+        message next;
+        bool bad = false;
+        while (next_frontend(rest, false, next, bad) && next.type != 'S')
+            if (is_statement(next)) return next;
+        return std::nullopt;
+    }
+
     // When the statements of the recorded request and of the one sent differ, both: the
     // first difference may be a message that only follows from the SQL (a Close of a
     // statement named after it).
     std::string statements(const exchange& recorded, const message& m) const {
-        const auto is_statement = [](const message& x) { return x.type == 'P' || x.type == 'Q'; };
         const auto rec = std::find_if(recorded.sent.begin(), recorded.sent.end(), is_statement);
-        std::optional<message> sent;
-        if (is_statement(m)) sent = m;
-        // The rest of the request sent is still buffered: a request goes out in one write.
-        std::vector<std::byte> rest = front_;
-        message next;
-        bool bad = false;
-        while (!sent && next_frontend(rest, false, next, bad) && next.type != 'S')
-            if (is_statement(next)) sent = next;
+        const auto sent = statement_sent(m);
         if (rec == recorded.sent.end() || !sent ||
             (rec->type == sent->type && rec->body == sent->body))
             return {};
@@ -806,8 +844,10 @@ private:
     }
 
     error_code extra(const message& m, std::string& why) const {
-        why = fmt::format("{}: the client sent {} after the last request recorded", where(),
-                          frontend_line(m));
+        const auto sent = statement_sent(m);
+        why = fmt::format("{}: the client sent {} after the last request recorded{}", where(),
+                          frontend_line(m),
+                          sent && !is_statement(m) ? " (of " + frontend_line(*sent) + ")" : "");
         return client_errc::replay_mismatch;
     }
 

@@ -11,6 +11,7 @@
 #include <pgasio/protocol/detail/base64.hpp>
 
 #include <boost/asio/this_coro.hpp>
+#include <boost/json.hpp>
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -90,6 +91,37 @@ asio::awaitable<std::vector<std::string>> workload(config cfg, int users) {
     auto again = co_await conn.async_query(
         "SELECT n, 'user ' || n AS name FROM generate_series(1, $1::int) n", 1);
     seen.push_back(again[0].get<std::string>(1));
+    co_await conn.async_close();
+    co_return seen;
+}
+
+// A COPY FROM STDIN in two writes, then three queries: pipelined (all sent before the first
+// answer is read) or one after the other.
+asio::awaitable<std::vector<std::string>> copy_then_queries(config cfg, bool pipelined) {
+    std::vector<std::string> seen;
+    connection conn(co_await asio::this_coro::executor);
+    co_await conn.async_connect(cfg);
+    co_await conn.async_execute("CREATE TEMP TABLE items (id int, name text)");
+    auto copy = co_await conn.async_copy_in("COPY items FROM STDIN (FORMAT csv)");
+    co_await copy.async_write("1,a\n2,b\n");
+    co_await copy.async_write("3,c\n");
+    seen.push_back(fmt::format("copied {}", co_await copy.async_finish()));
+    const std::string sql = "SELECT name FROM items WHERE id = $1";
+    std::vector<std::string> names(3);
+    if (pipelined) {
+        int done = 0;
+        for (int i = 0; i < 3; ++i)
+            conn.async_query(sql, i + 1, [&, i](pgasio::error_code e, pgasio::result r) {
+                names[static_cast<std::size_t>(i)] = e ? e.message() : r[0].get<std::string>(0);
+                ++done;
+            });
+        CHECK(co_await pgasio::test::eventually([&] { return done == 3; }));
+    } else {
+        for (int i = 0; i < 3; ++i)
+            names[static_cast<std::size_t>(i)] =
+                (co_await conn.async_query(sql, i + 1))[0].get<std::string>(0);
+    }
+    seen.insert(seen.end(), names.begin(), names.end());
     co_await conn.async_close();
     co_return seen;
 }
@@ -230,4 +262,89 @@ TEST_CASE("simulation: a malformed fixture is refused naming what is wrong") {
                       Catch::Contains("Terminate is never recorded"));
     CHECK_THROWS_AS(pgasio::simulation::replay("/nonexistent/fixture.json"), fixture_error);
     CHECK_NOTHROW(replay_text(with_sent(R"({"type": "Sync", "data": ""})")));
+}
+
+TEST_CASE("simulation: COPY data and pipelined requests replay in step with what is sent",
+          "[server]") {
+    const auto path = fixture_path("copy");
+    auto rec = pgasio::simulation::record(path);
+    config cfg = pgasio::test::test_config();
+    cfg.simulation = rec;
+    const auto recorded = run([&](auto) { return copy_then_queries(cfg, true); });
+    rec->save();
+    CHECK(recorded == std::vector<std::string>{"copied 3", "a", "b", "c"});
+    const std::string text = read_file(path);
+    // The COPY's data belongs to its exchange (after its Query), whose CopyInResponse was
+    // due after the Query alone, and its CommandComplete only after everything (the CopyDone).
+    const auto fixture = boost::json::parse(read_file(path));
+    bool found = false;
+    for (const auto& ex : fixture.at("sessions").at(0).at("exchanges").as_array()) {
+        const auto& sent = ex.at("sent").as_array();
+        if (sent.empty() || sent[0].at("type") != "Query") continue;
+        found = true;
+        REQUIRE(sent.size() == 4);
+        CHECK(sent[1].at("type") == "CopyData");
+        CHECK(sent[1].at("text") == "8 bytes: \"1,a\\x0a2,b\\x0a\"");
+        CHECK(sent[2].at("type") == "CopyData");
+        CHECK(sent[3].at("type") == "CopyDone");
+        const auto& received = ex.at("received").as_array();
+        REQUIRE(received.size() == 3);
+        CHECK(received[0].at("type") == "CopyInResponse");
+        CHECK(received[0].at("after") == 1);
+        CHECK(received[1].at("type") == "CommandComplete");
+        CHECK_FALSE(received[1].as_object().contains("after"));
+    }
+    CHECK(found);
+    move_to_closed_port(path);
+    CHECK(run([&](auto) { return copy_then_queries(replay_config(path), true); }) == recorded);
+}
+
+TEST_CASE("simulation: a request beyond the recording fails naming it", "[server]") {
+    const auto path = fixture_path("beyond");
+    {
+        auto rec = pgasio::simulation::record(path);
+        config cfg = pgasio::test::test_config();
+        cfg.simulation = rec;
+        run([&](auto) -> asio::awaitable<void> {
+            connection conn(co_await asio::this_coro::executor);
+            co_await conn.async_connect(cfg);
+            co_await conn.async_query("SELECT 1");
+            co_await conn.async_close();
+        });
+        rec->save();
+    }
+    move_to_closed_port(path);
+    run([&](auto) -> asio::awaitable<void> {
+        connection conn(co_await asio::this_coro::executor);
+        co_await conn.async_connect(replay_config(path));
+        co_await conn.async_query("SELECT 1");
+        try {
+            co_await conn.async_query("SELECT 2");
+            FAIL("a request that was never recorded was answered");
+        } catch (const pgasio::error& e) {
+            CHECK(e.code() == pgasio::client_errc::replay_mismatch);
+            CHECK_THAT(e.diag().message, Catch::Contains("after the last request recorded"));
+            CHECK_THAT(e.diag().message, Catch::Contains("\"SELECT 2\""));
+        }
+        CHECK_FALSE(conn.is_open());
+    });
+    // A second session to the same server: none was recorded.
+    try {
+        run([&](auto) -> asio::awaitable<void> {
+            auto sim = pgasio::simulation::replay(path);
+            config cfg = replay_config(path);
+            cfg.simulation = sim;
+            connection first(co_await asio::this_coro::executor);
+            co_await first.async_connect(cfg);
+            connection second(co_await asio::this_coro::executor);
+            co_await second.async_connect(cfg);
+        });
+        FAIL("a session that was never recorded was opened");
+    } catch (const pgasio::error& e) {
+        CHECK(e.code() == pgasio::client_errc::replay_mismatch);
+        CHECK_THAT(e.diag().message,
+                   Catch::Contains("no session recorded for \"" + pg_setting("PGASIO_TEST_HOST") +
+                                   "\" port 1 is left"));
+    }
+    std::filesystem::remove(path);
 }
