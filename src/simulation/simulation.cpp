@@ -378,7 +378,7 @@ bool next_frontend(std::vector<std::byte>& buf, bool startup, message& m, bool& 
     }
     const std::size_t total = header - 4 + length;
     if (buf.size() < total) return false;
-    m.type = startup ? 0 : static_cast<char>(buf[0]);
+    m.type = startup ? char{0} : static_cast<char>(buf[0]);
     m.body.assign(buf.begin() + static_cast<std::ptrdiff_t>(startup ? 0 : 5),
                   buf.begin() + static_cast<std::ptrdiff_t>(total));
     buf.erase(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(total));
