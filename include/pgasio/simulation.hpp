@@ -70,9 +70,10 @@ std::shared_ptr<recording> record(std::string path);
 /// real one. Each request the client sends must be the one recorded (its messages byte for
 /// byte, in the recorded order); the answers are released as the requests they answer arrive,
 /// so a pipelined or sequential client both replay. A request that differs fails the session
-/// with client_errc::replay_mismatch, whose diagnostics name the first difference:
-/// `replay: session 1 (127.0.0.1 port 5432), exchange 2, message 1 differs: recorded Parse
-/// "SELECT $1", sent Parse "SELECT $2"`.
+/// with client_errc::replay_mismatch, whose diagnostics name the first difference (and both
+/// statements when they differ): `replay: session 1 (127.0.0.1 port 5432), exchange 2, message 3
+/// differs: recorded Bind statement "pgasio_16f9...", parameters (0x00000003), sent Bind
+/// statement "pgasio_16f9...", parameters (0x00000004)`.
 ///
 /// Throws fixture_error when the file cannot be read or is not a fixture.
 /// \code
