@@ -109,6 +109,10 @@ function(pgasio_doc_snippets)
     if(TARGET pgasio_prometheus)
         target_link_libraries(${ARG_TARGET} PRIVATE pgasio::prometheus)
     endif()
+    # docs/simulation.md and the README show pgasio::simulation (built with Boost.JSON).
+    if(TARGET pgasio_simulation)
+        target_link_libraries(${ARG_TARGET} PRIVATE pgasio::simulation)
+    endif()
     # The #line directives make GCC take a block's code for a header's, where a lambda type
     # (which has no linkage) in a coroutine frame draws -Wsubobject-linkage; here it is one
     # translation unit's code, as in any source file.

@@ -1,5 +1,6 @@
-# Install rules: headers, the two static libraries, the CMake package (find_package(pgasio)
-# gives pgasio::pgasio and pgasio::protocol) and pgasio.pc for pkg-config.
+# Install rules: headers, the static libraries, the CMake package (find_package(pgasio) gives
+# pgasio::pgasio and pgasio::protocol, and pgasio::prometheus and pgasio::simulation where they
+# were built) and pgasio.pc for pkg-config.
 include(CMakePackageConfigHelpers)
 
 install(TARGETS pgasio pgasio_protocol EXPORT pgasio_targets)
@@ -9,8 +10,14 @@ if(TARGET pgasio_prometheus)
 else()
     set(PGASIO_EXCLUDE_PROMETHEUS PATTERN prometheus EXCLUDE)
 endif()
+# pgasio/simulation.hpp likewise.
+if(TARGET pgasio_simulation)
+    set(PGASIO_EXCLUDE_SIMULATION)
+else()
+    set(PGASIO_EXCLUDE_SIMULATION PATTERN simulation.hpp EXCLUDE)
+endif()
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/ ${PROJECT_SOURCE_DIR}/protocol/include/
-    TYPE INCLUDE ${PGASIO_EXCLUDE_PROMETHEUS})
+    TYPE INCLUDE ${PGASIO_EXCLUDE_PROMETHEUS} ${PGASIO_EXCLUDE_SIMULATION})
 
 set(PGASIO_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/pgasio)
 install(EXPORT pgasio_targets NAMESPACE pgasio:: FILE pgasioTargets.cmake
@@ -20,6 +27,12 @@ install(EXPORT pgasio_targets NAMESPACE pgasio:: FILE pgasioTargets.cmake
 if(TARGET pgasio_prometheus)
     install(TARGETS pgasio_prometheus EXPORT pgasio_prometheus_targets)
     install(EXPORT pgasio_prometheus_targets NAMESPACE pgasio:: FILE pgasioPrometheusTargets.cmake
+        DESTINATION ${PGASIO_CMAKE_DIR})
+endif()
+# pgasio::simulation likewise, loaded only where Boost.JSON is found.
+if(TARGET pgasio_simulation)
+    install(TARGETS pgasio_simulation EXPORT pgasio_simulation_targets)
+    install(EXPORT pgasio_simulation_targets NAMESPACE pgasio:: FILE pgasioSimulationTargets.cmake
         DESTINATION ${PGASIO_CMAKE_DIR})
 endif()
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/pgasioConfig.cmake.in

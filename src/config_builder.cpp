@@ -149,6 +149,11 @@ config_builder& config_builder::add_replica(std::string_view url_or_host) {
     return *this;
 }
 
+config_builder& config_builder::simulation(std::shared_ptr<wire_simulation> sim) {
+    simulation_ = std::move(sim);
+    return *this;
+}
+
 result<config, config_error> config_builder::build() const {
     raw_options raw;
     if (auto err = parse_conninfo(conninfo_, raw)) return *err;
@@ -158,6 +163,7 @@ result<config, config_error> config_builder::build() const {
     auto cfg = resolve(raw, env_ ? env_ : process_environment());
     if (!cfg) return cfg;
     cfg->pool = pool_;
+    cfg->simulation = simulation_;
     for (const auto& text : replicas_) {
         raw_options replica;
         if (auto err = parse_replica_text(text, replica)) return *err;

@@ -5,6 +5,7 @@
 #include <pgasio/passfile.hpp>
 #include <pgasio/protocol/auth/tls_server_end_point.hpp>
 #include <pgasio/protocol/startup_exchange.hpp>
+#include <pgasio/wire_simulation.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -172,6 +173,14 @@ public:
         impl_.reader = protocol::framer(cfg_.max_message_size);
         impl_.writer.clear();
         error_code ec;
+        if (cfg_.simulation && cfg_.simulation->replays()) {
+            // No socket, no TLS: the recording answers from the startup message on.
+            std::string why;
+            auto wire = cfg_.simulation->open_session(host_, cfg_, why);
+            if (!wire) co_return fail(client_errc::replay_mismatch, std::move(why));
+            impl_.io.replay(std::move(wire));
+            co_return co_await startup({});
+        }
         if (ep.tcp) {
             auto& sock = impl_.io.tcp();
             std::tie(ec) = co_await sock.async_connect(*ep.tcp, nothrow);
@@ -193,6 +202,14 @@ public:
             if (tls_on) binding = co_await handshake(ec);
             if (ec) co_return ec;
         }
+        if (cfg_.simulation) {
+            // Recorded from the startup message on, in clear text: a session whose socket or TLS
+            // failed is not recorded at all.
+            std::string why;
+            auto wire = cfg_.simulation->open_session(host_, cfg_, why);
+            if (!wire) co_return fail(client_errc::replay_mismatch, std::move(why));
+            impl_.io.record(std::move(wire));
+        }
         co_return co_await startup(std::move(binding));
     }
 
@@ -208,7 +225,10 @@ private:
         auto [ec, n] = co_await impl_.io.async_write(
             asio::buffer(impl_.writer.data().data(), impl_.writer.size()), nothrow);
         impl_.writer.clear();
-        if (ec) co_return fail(ec, "could not send to the server: " + ec.message());
+        if (ec)
+            co_return fail(ec, impl_.io.failure().empty()
+                                   ? "could not send to the server: " + ec.message()
+                                   : impl_.io.failure());
         co_return error_code{};
     }
 
@@ -219,7 +239,10 @@ private:
         if (ec == asio::error::eof || (!ec && n == 0))
             co_return fail(client_errc::connection_closed,
                            "the server closed the connection unexpectedly");
-        if (ec) co_return fail(ec, "could not receive from the server: " + ec.message());
+        if (ec)
+            co_return fail(ec, impl_.io.failure().empty()
+                                   ? "could not receive from the server: " + ec.message()
+                                   : impl_.io.failure());
         impl_.reader.commit(n);
         co_return error_code{};
     }
@@ -292,8 +315,14 @@ private:
     }
 
     asio::awaitable<error_code> startup(std::vector<std::byte> binding) {
-        protocol::startup_exchange exchange(
-            startup_options_for(cfg_, password_, std::move(binding)));
+        auto options = startup_options_for(cfg_, password_, std::move(binding));
+        if (impl_.io.replaying()) {
+            // A replay authenticates nobody: it answers AuthenticationOk, which a configuration
+            // demanding a method (require_auth, channel_binding=require) would refuse.
+            options.allowed |= static_cast<protocol::auth_methods>(protocol::auth_method::none);
+            options.channel_binding = protocol::channel_binding_policy::disable;
+        }
+        protocol::startup_exchange exchange(std::move(options));
         if (auto ec = exchange.start(impl_.writer))
             co_return fail(ec, exchange.error_diagnostics().message);
         if (auto ec = co_await write_pending()) co_return ec;
@@ -406,7 +435,10 @@ asio::awaitable<error_code> connection_impl::connect(config cfg, diagnostics& di
             const auto pw = lookup_password(cfg, host);
             // Resolve (or take the numeric hostaddr) to a list of endpoints.
             std::vector<endpoint> endpoints;
-            if (host.is_unix_socket()) {
+            if (cfg.simulation && cfg.simulation->replays()) {
+                // Served from the recording: no address, and no name to look up.
+                endpoints.push_back({std::nullopt, {}, describe_host(host)});
+            } else if (host.is_unix_socket()) {
                 endpoints.push_back({std::nullopt, host.unix_socket_path(), describe_host(host)});
             } else if (!host.hostaddr.empty()) {
                 error_code ec;

@@ -298,7 +298,9 @@ void connection_impl::write_bytes(std::span<const std::byte> bytes) {
                        self->write_done.cancel();
                        if (ec && self->open) {
                            diagnostics d;
-                           d.message = "could not send to the server: " + ec.message();
+                           d.message = self->io.failure().empty()
+                                           ? "could not send to the server: " + ec.message()
+                                           : self->io.failure();
                            return self->fail_all(ec, d);
                        }
                        if (!ec) self->start_write();
@@ -410,7 +412,8 @@ void connection_impl::on_read(error_code ec, std::size_t n) {
                      fatal_diag_);
         } else {
             diagnostics d;
-            d.message = ec && ec != asio::error::eof
+            d.message = !io.failure().empty() ? io.failure()
+                        : ec && ec != asio::error::eof
                             ? "the connection to the server failed: " + ec.message()
                             : "the server closed the connection";
             fail_all(ec && ec != asio::error::eof ? ec : error_code(client_errc::connection_closed),
@@ -982,7 +985,9 @@ asio::awaitable<void> connection_impl::send_cancel_request() {
     protocol::encode_cancel_request(packet, process_id, secret_key);
     const std::uint64_t generation = cancel_generation_;
     error_code ec;
-    if (peer_tcp)
+    if (io.replaying())
+        ec = asio::error::operation_not_supported; // a replay has no server to send it to
+    else if (peer_tcp)
         ec = co_await cancel_exchange<asio::ip::tcp::socket>(executor, *peer_tcp, packet.data(),
                                                              cancel_timeout);
     else

@@ -1,8 +1,11 @@
-// The byte stream under a connection: TCP, a unix-domain socket, or TLS over TCP.
+// The byte stream under a connection: TCP, a unix-domain socket, or TLS over TCP; recorded or
+// replayed when the configuration asks for it (config::simulation).
 #pragma once
 
 #include <pgasio/error.hpp>
+#include <pgasio/wire_simulation.hpp>
 
+#include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -10,7 +13,9 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
 
+#include <memory>
 #include <optional>
+#include <string>
 
 namespace pgasio::detail {
 
@@ -18,6 +23,9 @@ namespace asio = boost::asio;
 
 /// One socket, in one of three forms. The engine reads and writes through it without caring
 /// which; TLS is started in place on an open TCP socket (after SSLRequest, or directly).
+///
+/// A wire_session may be attached: one that records sees every byte read and written, one that
+/// replays replaces the socket altogether. Without one, an operation pays a single branch.
 class transport {
 public:
     explicit transport(const asio::any_io_executor& ex)
@@ -41,6 +49,9 @@ public:
     auto async_read_some(const MutableBuffers& buffers, Token&& token) {
         return asio::async_initiate<Token, void(error_code, std::size_t)>(
             [this](auto handler, const MutableBuffers& b) {
+                if (wire_) [[unlikely]]
+                    return wired_read(asio::mutable_buffer(*asio::buffer_sequence_begin(b)),
+                                      std::move(handler));
                 if (tls_)
                     tls_->async_read_some(b, std::move(handler));
                 else if (unix_.is_open())
@@ -56,6 +67,15 @@ public:
     auto async_write(const ConstBuffers& buffers, Token&& token) {
         return asio::async_initiate<Token, void(error_code, std::size_t)>(
             [this](auto handler, const ConstBuffers& b) {
+                if (wire_) [[unlikely]] {
+                    error_code ec;
+                    for (auto it = asio::buffer_sequence_begin(b);
+                         !ec && it != asio::buffer_sequence_end(b); ++it)
+                        ec = wire_sent(asio::const_buffer(*it));
+                    if (served_)
+                        return finish_served_write(std::move(handler), ec,
+                                                   ec ? 0 : asio::buffer_size(b));
+                }
                 if (tls_)
                     asio::async_write(*tls_, b, std::move(handler));
                 else if (unix_.is_open())
@@ -70,7 +90,7 @@ public:
     /// asynchronous operations work the same in either mode.
     void set_non_blocking() noexcept {
         error_code ignored;
-        if (tls_) return;
+        if (tls_ || served_) return;
         if (unix_.is_open())
             unix_.non_blocking(true, ignored);
         else
@@ -84,17 +104,25 @@ public:
     std::size_t try_write_some(asio::const_buffer buffer) noexcept {
         error_code ec;
         std::size_t n = 0;
+        if (served_) [[unlikely]]
+            return served_try_write(buffer);
         if (tls_) return 0;
         if (unix_.is_open()) {
             if (unix_.non_blocking()) n = unix_.write_some(buffer, ec);
         } else if (tcp_.is_open() && tcp_.non_blocking()) {
             n = tcp_.write_some(buffer, ec);
         }
-        return ec ? 0 : n;
+        if (ec) return 0;
+        if (wire_ && n > 0) [[unlikely]]
+            wire_sent(asio::const_buffer(buffer.data(), n));
+        return n;
     }
 
-    /// Closes whatever is open; pending operations complete with operation_aborted.
+    /// Closes whatever is open; pending operations complete with operation_aborted. A wire
+    /// session is let go (what it says about a failure stays, for failure()).
     void close() noexcept {
+        if (wire_) [[unlikely]]
+            detach_wire();
         error_code ignored;
         if (tls_) tls_->next_layer().close(ignored);
         tcp_.close(ignored);
@@ -105,13 +133,56 @@ public:
     void reset() noexcept {
         close();
         tls_.reset();
+        failure_.clear();
     }
 
     bool is_open() const noexcept {
-        return (tls_ && tls_->next_layer().is_open()) || tcp_.is_open() || unix_.is_open();
+        return (tls_ && tls_->next_layer().is_open()) || tcp_.is_open() || unix_.is_open() ||
+               (wire_ && served_);
     }
 
+    /// Records the session through `session` from now on (the socket is open).
+    void record(std::shared_ptr<wire_session> session) noexcept {
+        wire_ = std::move(session);
+        served_ = false;
+    }
+    /// Serves the session from `session` (a replay): no socket at all, until close().
+    void replay(std::shared_ptr<wire_session> session) noexcept {
+        wire_ = std::move(session);
+        served_ = true;
+    }
+    /// True while the session is served from a recording.
+    bool replaying() const noexcept { return wire_ && served_; }
+    /// What a replay found different from its recording (empty when nothing was), kept after
+    /// close() so that the error the connection reports can say it.
+    const std::string& failure() const noexcept { return failure_; }
+
 private:
+    /// async_read_some with a wire session: served from it, or read and recorded.
+    void wired_read(asio::mutable_buffer b,
+                    asio::any_completion_handler<void(error_code, std::size_t)> handler);
+    /// Hands `b`, about to be written, to the wire session (a replay checks it).
+    error_code wire_sent(asio::const_buffer b);
+    /// try_write_some on a served session: takes all of `b`, or nothing when it differs from
+    /// the recording (the asynchronous write that follows reports that).
+    std::size_t served_try_write(asio::const_buffer b) noexcept;
+    /// Completes a served write with (ec, n) (never inline), and serves a read waiting for
+    /// the answers it made due.
+    void finish_served_write(asio::any_completion_handler<void(error_code, std::size_t)> handler,
+                             error_code ec, std::size_t n);
+    /// Completes the read waiting on a served session when answers are due, or it failed.
+    void serve_waiting_read();
+    /// Lets the wire session go; a read waiting on a served one ends with operation_aborted.
+    void detach_wire() noexcept;
+
+    std::shared_ptr<wire_session> wire_;
+    bool served_ = false;
+    std::string failure_;
+    error_code wire_ec_; // a served session failed (replay_mismatch)
+    // A read waiting for a served session's answers.
+    asio::any_completion_handler<void(error_code, std::size_t)> waiting_read_;
+    asio::mutable_buffer waiting_buffer_;
+
     asio::ip::tcp::socket tcp_;
     asio::local::stream_protocol::socket unix_;
     std::optional<asio::ssl::stream<asio::ip::tcp::socket>> tls_;

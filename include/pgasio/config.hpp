@@ -25,6 +25,7 @@
 namespace pgasio {
 
 class observer;
+class wire_simulation;
 
 /// The unix socket directory used when no host is given: libpq's compiled-in default on Debian.
 inline constexpr std::string_view default_unix_socket_directory = "/var/run/postgresql";
@@ -283,6 +284,12 @@ struct config {
     /// default_observer() when a connection opens, usually none. Not part of connection strings.
     std::shared_ptr<pgasio::observer> observer;
 
+    /// Records the sessions opened with this configuration, or serves them from a recording
+    /// with no server at all (see pgasio/wire_simulation.hpp; pgasio::simulation::record() and
+    /// replay() in pgasio/simulation.hpp make one). Null: sessions talk to the server, unobserved.
+    /// Not part of connection strings.
+    std::shared_ptr<wire_simulation> simulation;
+
     /// Parses a connection string, reading the environment of the process for what it does not
     /// set (see the struct's comment for precedence).
     ///
@@ -425,6 +432,14 @@ public:
     /// \endcode
     config_builder& add_replica(std::string_view url_or_host);
 
+    /// Sets config::simulation: sessions recorded to, or replayed from, a fixture.
+    /// \code
+    /// auto cfg = pgasio::config::builder("postgresql://localhost/test")
+    ///                .simulation(pgasio::simulation::replay("tests/fixtures/users.json"))
+    ///                .build();
+    /// \endcode
+    config_builder& simulation(std::shared_ptr<wire_simulation> sim);
+
     /// Parses, applies the settings, validates. Errors: those of config::parse and
     /// config::validate.
     [[nodiscard]] boost::system::result<config, config_error> build() const;
@@ -437,6 +452,7 @@ private:
     bool has_password_ = false;
     pool_options pool_;
     std::vector<std::string> replicas_;
+    std::shared_ptr<wire_simulation> simulation_;
 };
 
 /// The libpq name of a value (`verify-full`, `prefer-standby`, ...).

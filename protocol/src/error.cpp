@@ -143,6 +143,9 @@ const char* describe(client_errc e) noexcept {
     case client_errc::no_replica:
         return "no replica is healthy and close enough to the primary for the read, and "
                "reads may not fall back to the primary";
+    case client_errc::replay_mismatch:
+        return "the session is replayed from a recording, and the client sent something other "
+               "than what was recorded (the diagnostics name the first difference)";
     case client_errc::description_changed:
         return "the statement's rows no longer match its cached description (a table it reads "
                "was altered); the description was forgotten";

@@ -84,6 +84,7 @@ enum class client_errc : int {
     pool_closed,         ///< an operation on a pool that is closing or closed
     no_primary,          ///< no member of a cluster is a primary (writes cannot go anywhere)
     no_replica,          ///< no replica qualifies for a read, and falling back is not allowed
+    replay_mismatch,     ///< a replayed session sent what its recording does not hold (closed)
 
     // Type codecs (a value could not be encoded or decoded).
     unexpected_null = 300, ///< NULL where the target type cannot hold it

@@ -1,0 +1,350 @@
+// Record and replay (pgasio::simulation): sessions recorded against tools/pg's primary, then
+// replayed with no server (their recording moved to a port where nothing listens), the first
+// difference named, secrets never written, malformed fixtures refused with the entry at fault.
+#include <pgasio/simulation.hpp>
+
+#include "support/connect.hpp"
+#include "support/pg_env.hpp"
+#include "support/run.hpp"
+
+#include <pgasio/connection.hpp>
+#include <pgasio/protocol/detail/base64.hpp>
+
+#include <boost/asio/this_coro.hpp>
+#include <boost/json.hpp>
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+namespace asio = boost::asio;
+using pgasio::config;
+using pgasio::connection;
+using pgasio::test::pg_setting;
+using pgasio::test::run;
+
+namespace {
+
+std::string fixture_path(const std::string& name) {
+    return (std::filesystem::temp_directory_path() /
+            fmt::format("pgasio-simulation-{}-{}.json", name, ::getpid()))
+        .string();
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    std::ostringstream s;
+    s << f.rdbuf();
+    return s.str();
+}
+
+// Moves every session of the recording at `path` to port 1, where nothing listens: a replay
+// served from it that reached for a server would fail to connect.
+void move_to_closed_port(const std::string& path) {
+    std::string text = read_file(path);
+    const std::string from = "\"port\": " + pg_setting("PGASIO_TEST_PRIMARY_PORT");
+    std::size_t n = 0;
+    for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at)) {
+        text.replace(at, from.size(), "\"port\": 1");
+        ++n;
+    }
+    REQUIRE(n > 0);
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+}
+
+config replay_config(const std::string& path, const std::string& role = "SCRAM") {
+    config cfg = pgasio::test::user_config(role, "PRIMARY");
+    cfg.hosts[0].port = 1;
+    cfg.simulation = pgasio::simulation::replay(path);
+    return cfg;
+}
+
+// What a program sees of a session: rows, affected counts and errors, pipelined requests
+// among them. Run against the server while recording, then against the recording.
+asio::awaitable<std::vector<std::string>> workload(config cfg, int users) {
+    std::vector<std::string> seen;
+    connection conn(co_await asio::this_coro::executor);
+    co_await conn.async_connect(cfg);
+    auto rows = co_await conn.async_query(
+        "SELECT n, 'user ' || n AS name FROM generate_series(1, $1::int) n", users);
+    for (const auto& row : rows)
+        seen.push_back(fmt::format("{} {}", row.get<std::int32_t>(0), row.get<std::string>(1)));
+    // A float8 in binary holds bytes that are not UTF-8 (0x3ff8...): the fixture stays JSON.
+    auto number = co_await conn.async_query("SELECT $1::float8 * 2", 0.75);
+    seen.push_back(fmt::format("{}", number[0].get<double>(0)));
+    co_await conn.async_execute("CREATE TEMP TABLE t (v text)");
+    seen.push_back(fmt::format("affected {}",
+                               co_await conn.async_execute("INSERT INTO t VALUES ('a'), ('b')")));
+    try {
+        co_await conn.async_query("SELECT 1 / $1::int", 0);
+    } catch (const pgasio::error& e) {
+        seen.push_back(e.code().message());
+    }
+    // The same statement again: the statement cache sends Bind and Execute only.
+    auto again = co_await conn.async_query(
+        "SELECT n, 'user ' || n AS name FROM generate_series(1, $1::int) n", 1);
+    seen.push_back(again[0].get<std::string>(1));
+    co_await conn.async_close();
+    co_return seen;
+}
+
+// A COPY FROM STDIN in two writes, then three queries: pipelined (all sent before the first
+// answer is read) or one after the other.
+asio::awaitable<std::vector<std::string>> copy_then_queries(config cfg, bool pipelined) {
+    std::vector<std::string> seen;
+    connection conn(co_await asio::this_coro::executor);
+    co_await conn.async_connect(cfg);
+    co_await conn.async_execute("CREATE TEMP TABLE items (id int, name text)");
+    auto copy = co_await conn.async_copy_in("COPY items FROM STDIN (FORMAT csv)");
+    co_await copy.async_write("1,a\n2,b\n");
+    co_await copy.async_write("3,c\n");
+    seen.push_back(fmt::format("copied {}", co_await copy.async_finish()));
+    const std::string sql = "SELECT name FROM items WHERE id = $1";
+    std::vector<std::string> names(3);
+    if (pipelined) {
+        int done = 0;
+        for (int i = 0; i < 3; ++i)
+            conn.async_query(sql, i + 1, [&, i](pgasio::error_code e, pgasio::result r) {
+                names[static_cast<std::size_t>(i)] = e ? e.message() : r[0].get<std::string>(0);
+                ++done;
+            });
+        CHECK(co_await pgasio::test::eventually([&] { return done == 3; }));
+    } else {
+        for (int i = 0; i < 3; ++i)
+            names[static_cast<std::size_t>(i)] =
+                (co_await conn.async_query(sql, i + 1))[0].get<std::string>(0);
+    }
+    seen.insert(seen.end(), names.begin(), names.end());
+    co_await conn.async_close();
+    co_return seen;
+}
+
+} // namespace
+
+TEST_CASE("simulation: a session recorded against the server replays with no server", "[server]") {
+    const auto path = fixture_path("replay");
+    auto rec = pgasio::simulation::record(path);
+    config cfg = pgasio::test::test_config();
+    cfg.simulation = rec;
+    const auto recorded = run([&](auto) { return workload(cfg, 3); });
+    rec->save();
+    REQUIRE(recorded.size() == 7);
+    CHECK(recorded[0] == "1 user 1");
+    CHECK(recorded[3] == "1.5");
+    CHECK(recorded[6] == "user 1");
+
+    const std::string text = read_file(path);
+    // The fixture is readable: the SQL and the rows are there as text.
+    CHECK(text.find("generate_series(1, $1::int)") != std::string::npos);
+    CHECK(text.find("\\\"user 2\\\"") != std::string::npos);
+
+    move_to_closed_port(path);
+    const auto replayed = run([&](auto) { return workload(replay_config(path), 3); });
+    CHECK(replayed == recorded);
+    std::filesystem::remove(path);
+}
+
+TEST_CASE("simulation: a request that differs from the recording fails naming the difference",
+          "[server]") {
+    const auto path = fixture_path("mismatch");
+    {
+        auto rec = pgasio::simulation::record(path);
+        config cfg = pgasio::test::test_config();
+        cfg.simulation = rec;
+        run([&](auto) { return workload(cfg, 3); });
+        rec->save();
+    }
+    move_to_closed_port(path);
+
+    SECTION("a parameter") {
+        try {
+            run([&](auto) { return workload(replay_config(path), 4); });
+            FAIL("the replay accepted a parameter that was not recorded");
+        } catch (const pgasio::error& e) {
+            CHECK(e.code() == pgasio::client_errc::replay_mismatch);
+            const std::string what = e.diag().message;
+            // Close, Parse, Bind: the statement is the same, its parameter is not (an int4,
+            // sent in binary).
+            CHECK_THAT(what, Catch::Contains("exchange 1, message 3 differs: recorded Bind"));
+            CHECK_THAT(what, Catch::Contains("parameters (0x00000003)"));
+            CHECK_THAT(what, Catch::Contains("sent Bind"));
+            CHECK_THAT(what, Catch::Contains("parameters (0x00000004)"));
+            CHECK_THAT(what, !Catch::Contains("the statement recorded"));
+        }
+    }
+    SECTION("the SQL") {
+        auto changed = [&](auto) -> asio::awaitable<void> {
+            connection conn(co_await asio::this_coro::executor);
+            co_await conn.async_connect(replay_config(path));
+            co_await conn.async_query("SELECT n FROM generate_series(1, $1::int) n", 3);
+        };
+        try {
+            run(changed);
+            FAIL("the replay accepted SQL that was not recorded");
+        } catch (const pgasio::error& e) {
+            CHECK(e.code() == pgasio::client_errc::replay_mismatch);
+            const std::string what = e.diag().message;
+            // The first difference is the Close of the statement named after the SQL; the
+            // statements themselves are named too.
+            CHECK_THAT(what, Catch::Contains("exchange 1, message 1 differs: recorded Close"));
+            CHECK_THAT(what, Catch::Contains("the statement recorded: Parse statement \"pgasio_"));
+            CHECK_THAT(what, Catch::Contains("\"SELECT n, 'user ' || n AS name FROM "
+                                             "generate_series(1, $1::int) n\""));
+            CHECK_THAT(what, Catch::Contains(
+                                 "\"SELECT n FROM generate_series(1, $1::int) n\" (1 parameter "
+                                 "type)"));
+        }
+    }
+    SECTION("another user") {
+        try {
+            run([&](auto) { return workload(replay_config(path, "ADMIN"), 3); });
+            FAIL("the replay accepted another user");
+        } catch (const pgasio::error& e) {
+            CHECK(e.code() == pgasio::client_errc::replay_mismatch);
+            CHECK_THAT(e.diag().message, Catch::Contains("recorded for user \"" +
+                                                         pg_setting("PGASIO_TEST_SCRAM_USER")));
+        }
+    }
+    std::filesystem::remove(path);
+}
+
+TEST_CASE("simulation: a recording holds no password", "[server]") {
+    for (const std::string role : {"SCRAM", "MD5"}) {
+        const auto path = fixture_path("secret");
+        auto rec = pgasio::simulation::record(path);
+        config cfg = pgasio::test::user_config(role, "PRIMARY");
+        cfg.simulation = rec;
+        run([&](auto) { return workload(cfg, 2); });
+        rec->save();
+        const std::string text = read_file(path);
+        const std::string password = pg_setting("PGASIO_TEST_" + role + "_PASSWORD");
+        REQUIRE(!password.empty());
+        INFO(role);
+        CHECK(text.find(password) == std::string::npos);
+        const auto encoded = pgasio::protocol::detail::base64_encode(
+            {reinterpret_cast<const std::byte*>(password.data()), password.size()});
+        CHECK(text.find(encoded.substr(0, encoded.size() - 4)) == std::string::npos);
+        CHECK(text.find("\"authentication\": \"not recorded\"") != std::string::npos);
+        // The session still replays: authentication is not part of it.
+        move_to_closed_port(path);
+        CHECK(run([&](auto) { return workload(replay_config(path, role), 2); }).size() == 6);
+        std::filesystem::remove(path);
+    }
+}
+
+TEST_CASE("simulation: a malformed fixture is refused naming what is wrong") {
+    using pgasio::simulation::fixture_error;
+    using pgasio::simulation::replay_text;
+    CHECK_THROWS_WITH(replay_text("{", "f.json"), Catch::StartsWith("f.json: not JSON"));
+    CHECK_THROWS_WITH(replay_text("{}", "f.json"), Catch::Contains("not a pgasio recording"));
+    CHECK_THROWS_WITH(replay_text(R"({"pgasio_recording": 1, "sessions": [{"host": "h"}]})"),
+                      Catch::Contains("sessions[0]: \"port\" is not a number"));
+    const std::string session =
+        R"({"pgasio_recording": 1, "sessions": [{"host": "h", "port": 5432, "user": "u",
+            "database": "d", "startup": [], "exchanges": [{"sent": [%s], "received": []}]}]})";
+    auto with_sent = [&](const std::string& m) {
+        std::string s = session;
+        s.replace(s.find("%s"), 2, m);
+        return s;
+    };
+    CHECK_THROWS_WITH(replay_text(with_sent(R"({"type": "Query", "data": "!!"})")),
+                      Catch::Contains("sessions[0].exchanges[0].sent[0]: \"data\" is not base64"));
+    CHECK_THROWS_WITH(replay_text(with_sent(R"({"type": "Hello", "data": ""})")),
+                      Catch::Contains("unknown message type \"Hello\""));
+    CHECK_THROWS_WITH(replay_text(with_sent(R"({"type": "Terminate", "data": ""})")),
+                      Catch::Contains("Terminate is never recorded"));
+    CHECK_THROWS_AS(pgasio::simulation::replay("/nonexistent/fixture.json"), fixture_error);
+    CHECK_NOTHROW(replay_text(with_sent(R"({"type": "Sync", "data": ""})")));
+}
+
+TEST_CASE("simulation: COPY data and pipelined requests replay in step with what is sent",
+          "[server]") {
+    const auto path = fixture_path("copy");
+    auto rec = pgasio::simulation::record(path);
+    config cfg = pgasio::test::test_config();
+    cfg.simulation = rec;
+    const auto recorded = run([&](auto) { return copy_then_queries(cfg, true); });
+    rec->save();
+    CHECK(recorded == std::vector<std::string>{"copied 3", "a", "b", "c"});
+    const std::string text = read_file(path);
+    // The COPY's data belongs to its exchange (after its Query), whose CopyInResponse was
+    // due after the Query alone, and its CommandComplete only after everything (the CopyDone).
+    const auto fixture = boost::json::parse(read_file(path));
+    bool found = false;
+    for (const auto& ex : fixture.at("sessions").at(0).at("exchanges").as_array()) {
+        const auto& sent = ex.at("sent").as_array();
+        if (sent.empty() || sent[0].at("type") != "Query") continue;
+        found = true;
+        REQUIRE(sent.size() == 4);
+        CHECK(sent[1].at("type") == "CopyData");
+        CHECK(sent[1].at("text") == "8 bytes: \"1,a\\x0a2,b\\x0a\"");
+        CHECK(sent[2].at("type") == "CopyData");
+        CHECK(sent[3].at("type") == "CopyDone");
+        const auto& received = ex.at("received").as_array();
+        REQUIRE(received.size() == 3);
+        CHECK(received[0].at("type") == "CopyInResponse");
+        CHECK(received[0].at("after") == 1);
+        CHECK(received[1].at("type") == "CommandComplete");
+        CHECK_FALSE(received[1].as_object().contains("after"));
+    }
+    CHECK(found);
+    move_to_closed_port(path);
+    CHECK(run([&](auto) { return copy_then_queries(replay_config(path), true); }) == recorded);
+}
+
+TEST_CASE("simulation: a request beyond the recording fails naming it", "[server]") {
+    const auto path = fixture_path("beyond");
+    {
+        auto rec = pgasio::simulation::record(path);
+        config cfg = pgasio::test::test_config();
+        cfg.simulation = rec;
+        run([&](auto) -> asio::awaitable<void> {
+            connection conn(co_await asio::this_coro::executor);
+            co_await conn.async_connect(cfg);
+            co_await conn.async_query("SELECT 1");
+            co_await conn.async_close();
+        });
+        rec->save();
+    }
+    move_to_closed_port(path);
+    run([&](auto) -> asio::awaitable<void> {
+        connection conn(co_await asio::this_coro::executor);
+        co_await conn.async_connect(replay_config(path));
+        co_await conn.async_query("SELECT 1");
+        try {
+            co_await conn.async_query("SELECT 2");
+            FAIL("a request that was never recorded was answered");
+        } catch (const pgasio::error& e) {
+            CHECK(e.code() == pgasio::client_errc::replay_mismatch);
+            CHECK_THAT(e.diag().message, Catch::Contains("after the last request recorded"));
+            CHECK_THAT(e.diag().message, Catch::Contains("\"SELECT 2\""));
+        }
+        CHECK_FALSE(conn.is_open());
+    });
+    // A second session to the same server: none was recorded.
+    try {
+        run([&](auto) -> asio::awaitable<void> {
+            auto sim = pgasio::simulation::replay(path);
+            config cfg = replay_config(path);
+            cfg.simulation = sim;
+            connection first(co_await asio::this_coro::executor);
+            co_await first.async_connect(cfg);
+            connection second(co_await asio::this_coro::executor);
+            co_await second.async_connect(cfg);
+        });
+        FAIL("a session that was never recorded was opened");
+    } catch (const pgasio::error& e) {
+        CHECK(e.code() == pgasio::client_errc::replay_mismatch);
+        CHECK_THAT(e.diag().message,
+                   Catch::Contains("no session recorded for \"" + pg_setting("PGASIO_TEST_HOST") +
+                                   "\" port 1 is left"));
+    }
+    std::filesystem::remove(path);
+}
