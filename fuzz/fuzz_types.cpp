@@ -8,6 +8,7 @@
 #include <pgasio/protocol/types/boolean.hpp>
 #include <pgasio/protocol/types/bytea.hpp>
 #include <pgasio/protocol/types/floating.hpp>
+#include <pgasio/protocol/types/geometric.hpp>
 #include <pgasio/protocol/types/integral.hpp>
 #include <pgasio/protocol/types/json.hpp>
 #include <pgasio/protocol/types/money.hpp>
@@ -19,19 +20,34 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <string>
+#include <type_traits>
 
 namespace {
 
 using namespace pgasio::protocol;
 using pgasio::fuzz::fuzz_type;
 
-// Floats compare by value, except that NaN equals NaN (text keeps no NaN payload).
+// The geometric types, whose coordinates are doubles.
+template <class T>
+constexpr bool is_geometric_v =
+    std::is_same_v<T, point> || std::is_same_v<T, line> || std::is_same_v<T, lseg> ||
+    std::is_same_v<T, box> || std::is_same_v<T, path> || std::is_same_v<T, polygon> ||
+    std::is_same_v<T, circle>;
+
+// Floats compare by value, except that NaN equals NaN (text keeps no NaN payload); so do the
+// coordinates of geometric values, compared through their text (exact digits, "NaN" for any NaN).
 template <class T>
 bool same(const T& a, const T& b) {
-    if constexpr (std::is_floating_point_v<T>)
+    if constexpr (std::is_floating_point_v<T>) {
         return (std::isnan(a) && std::isnan(b)) || (a == b && std::signbit(a) == std::signbit(b));
-    else
+    } else if constexpr (is_geometric_v<T>) {
+        std::string ta, tb;
+        return !types::codec<T>::encode_text(ta, a) && !types::codec<T>::encode_text(tb, b) &&
+               ta == tb;
+    } else {
         return a == b;
+    }
 }
 
 template <class T>
@@ -162,6 +178,27 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         break;
     case fuzz_type::bit:
         round_trip<bit_string>(in, oids::bit, text);
+        break;
+    case fuzz_type::point:
+        round_trip<point>(in, oids::point, text);
+        break;
+    case fuzz_type::line:
+        round_trip<line>(in, oids::line, text);
+        break;
+    case fuzz_type::lseg:
+        round_trip<lseg>(in, oids::lseg, text);
+        break;
+    case fuzz_type::box:
+        round_trip<box>(in, oids::box, text);
+        break;
+    case fuzz_type::path:
+        round_trip<path>(in, oids::path, text);
+        break;
+    case fuzz_type::polygon:
+        round_trip<polygon>(in, oids::polygon, text);
+        break;
+    case fuzz_type::circle:
+        round_trip<circle>(in, oids::circle, text);
         break;
     case fuzz_type::count:
         break;

@@ -39,6 +39,13 @@ enum class fuzz_type : std::uint8_t {
     money,
     varbit, ///< bit_string from varbit
     bit,    ///< bit_string from bit
+    point,
+    line,
+    lseg,
+    box,
+    path,
+    polygon,
+    circle,
     count
 };
 
