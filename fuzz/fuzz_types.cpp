@@ -15,6 +15,7 @@
 #include <pgasio/protocol/types/network.hpp>
 #include <pgasio/protocol/types/range.hpp>
 #include <pgasio/protocol/types/string.hpp>
+#include <pgasio/protocol/types/system_types.hpp>
 #include <pgasio/protocol/types/transaction_ids.hpp>
 #include <pgasio/protocol/types/uuid.hpp>
 
@@ -50,6 +51,16 @@ bool same(const T& a, const T& b) {
     }
 }
 
+// Values that decode but have no binary form: an empty int2vector or oidvector (the server
+// sends one, but cannot receive it).
+template <class T>
+bool binary_encode_may_fail(const T& v, boost::system::error_code ec) {
+    if constexpr (std::is_same_v<T, int2vector> || std::is_same_v<T, oidvector>)
+        return ec == client_errc::value_out_of_range && v.values.empty();
+    else
+        return false;
+}
+
 template <class T>
 void round_trip(std::span<const std::byte> in, oid t, bool text) {
     using c = types::codec<T>;
@@ -69,7 +80,7 @@ void round_trip(std::span<const std::byte> in, oid t, bool text) {
         if (c::decode_binary(in, t, v)) return;
         write_buffer out;
         if (auto ec = c::encode_binary(out, v)) {
-            if (ec != client_errc::embedded_nul) std::abort();
+            if (ec != client_errc::embedded_nul && !binary_encode_may_fail(v, ec)) std::abort();
             return;
         }
         T again{};
@@ -199,6 +210,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         break;
     case fuzz_type::circle:
         round_trip<circle>(in, oids::circle, text);
+        break;
+    case fuzz_type::tid:
+        round_trip<tid>(in, oids::tid, text);
+        break;
+    case fuzz_type::int2vector:
+        round_trip<int2vector>(in, oids::int2vector, text);
+        break;
+    case fuzz_type::oidvector:
+        round_trip<oidvector>(in, oids::oidvector, text);
+        break;
+    case fuzz_type::pg_snapshot:
+        round_trip<pg_snapshot>(in, oids::pg_snapshot, text);
         break;
     case fuzz_type::count:
         break;

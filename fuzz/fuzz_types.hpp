@@ -46,6 +46,10 @@ enum class fuzz_type : std::uint8_t {
     path,
     polygon,
     circle,
+    tid,
+    int2vector,
+    oidvector,
+    pg_snapshot,
     count
 };
 
