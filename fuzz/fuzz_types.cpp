@@ -12,6 +12,7 @@
 #include <pgasio/protocol/types/integral.hpp>
 #include <pgasio/protocol/types/json.hpp>
 #include <pgasio/protocol/types/money.hpp>
+#include <pgasio/protocol/types/multirange.hpp>
 #include <pgasio/protocol/types/network.hpp>
 #include <pgasio/protocol/types/range.hpp>
 #include <pgasio/protocol/types/string.hpp>
@@ -222,6 +223,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         break;
     case fuzz_type::pg_snapshot:
         round_trip<pg_snapshot>(in, oids::pg_snapshot, text);
+        break;
+    case fuzz_type::int4multirange:
+        round_trip<multirange<std::int32_t>>(in, oids::int4multirange, text);
+        break;
+    case fuzz_type::int8multirange:
+        round_trip<multirange<std::int64_t>>(in, oids::int8multirange, text);
         break;
     case fuzz_type::count:
         break;

@@ -50,6 +50,8 @@ enum class fuzz_type : std::uint8_t {
     int2vector,
     oidvector,
     pg_snapshot,
+    int4multirange,
+    int8multirange,
     count
 };
 
