@@ -11,6 +11,7 @@
 #include <pgasio/protocol/types/geometric.hpp>
 #include <pgasio/protocol/types/integral.hpp>
 #include <pgasio/protocol/types/json.hpp>
+#include <pgasio/protocol/types/jsonpath.hpp>
 #include <pgasio/protocol/types/money.hpp>
 #include <pgasio/protocol/types/multirange.hpp>
 #include <pgasio/protocol/types/network.hpp>
@@ -19,6 +20,7 @@
 #include <pgasio/protocol/types/system_types.hpp>
 #include <pgasio/protocol/types/transaction_ids.hpp>
 #include <pgasio/protocol/types/uuid.hpp>
+#include <pgasio/protocol/types/xml.hpp>
 
 #include <cmath>
 #include <cstdlib>
@@ -229,6 +231,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         break;
     case fuzz_type::int8multirange:
         round_trip<multirange<std::int64_t>>(in, oids::int8multirange, text);
+        break;
+    case fuzz_type::jsonpath:
+        round_trip<jsonpath>(in, oids::jsonpath, text);
+        break;
+    case fuzz_type::xml:
+        round_trip<xml>(in, oids::xml, text);
         break;
     case fuzz_type::count:
         break;

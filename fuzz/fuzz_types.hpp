@@ -52,6 +52,8 @@ enum class fuzz_type : std::uint8_t {
     pg_snapshot,
     int4multirange,
     int8multirange,
+    jsonpath,
+    xml,
     count
 };
 
