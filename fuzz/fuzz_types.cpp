@@ -18,6 +18,7 @@
 #include <pgasio/protocol/types/range.hpp>
 #include <pgasio/protocol/types/string.hpp>
 #include <pgasio/protocol/types/system_types.hpp>
+#include <pgasio/protocol/types/text_search.hpp>
 #include <pgasio/protocol/types/transaction_ids.hpp>
 #include <pgasio/protocol/types/uuid.hpp>
 #include <pgasio/protocol/types/xml.hpp>
@@ -237,6 +238,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         break;
     case fuzz_type::xml:
         round_trip<xml>(in, oids::xml, text);
+        break;
+    case fuzz_type::tsvector:
+        round_trip<tsvector>(in, oids::tsvector, text);
+        break;
+    case fuzz_type::tsquery:
+        round_trip<tsquery>(in, oids::tsquery, text);
         break;
     case fuzz_type::count:
         break;

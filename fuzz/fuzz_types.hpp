@@ -54,6 +54,8 @@ enum class fuzz_type : std::uint8_t {
     int8multirange,
     jsonpath,
     xml,
+    tsvector,
+    tsquery,
     count
 };
 
