@@ -55,12 +55,14 @@ bool same(const T& a, const T& b) {
     }
 }
 
-// Values that decode but have no binary form: an empty int2vector or oidvector (the server
-// sends one, but cannot receive it).
+// Values that decode but have no binary form: an empty int2vector, oidvector or tsquery (the
+// server sends one, but cannot receive it).
 template <class T>
 bool binary_encode_may_fail(const T& v, boost::system::error_code ec) {
     if constexpr (std::is_same_v<T, int2vector> || std::is_same_v<T, oidvector>)
         return ec == client_errc::value_out_of_range && v.values.empty();
+    else if constexpr (std::is_same_v<T, tsquery>)
+        return ec == client_errc::value_out_of_range && v.items.empty();
     else
         return false;
 }

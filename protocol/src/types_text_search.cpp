@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 #include <iterator>
+#include <type_traits>
 
 namespace pgasio::protocol::types::detail {
 namespace {
@@ -598,6 +599,9 @@ error_code parse(std::string_view s, tsquery& v) {
 template <class T, oid Type, oid ArrayType>
 error_code text_search_codec<T, Type, ArrayType>::encode_binary(write_buffer& out, const T& v) {
     if (auto ec = check(v)) return ec;
+    // The server sends an empty tsquery, but tsqueryrecv refuses one ("operand not found").
+    if constexpr (std::is_same_v<T, tsquery>)
+        if (v.items.empty()) return client_errc::value_out_of_range;
     write(out, v);
     return {};
 }

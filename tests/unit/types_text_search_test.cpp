@@ -120,7 +120,9 @@ TEST_CASE("tsquery: binary and text golden values, items in prefix order, right 
     check_text(q, "'fat' & ( 'rat' | !'cat' ) <2> 'x':*AB", fuzz_type::tsquery);
     CHECK(decode_text<tsquery>("fat & (rat | !cat) <2> x:AB*", oids::tsquery) == q);
     check_text(tsquery{}, "", fuzz_type::tsquery);
-    check_binary(tsquery{}, from_hex("00000000"), fuzz_type::tsquery);
+    // The server sends an empty tsquery, but cannot receive one.
+    CHECK(decode_binary<tsquery>(from_hex("00000000"), oids::tsquery) == tsquery{});
+    CHECK(binary_encode_error(tsquery{}) == client_errc::value_out_of_range);
     check_text(tsquery{{val("it's")}}, "'it''s'", fuzz_type::tsquery);
 }
 
