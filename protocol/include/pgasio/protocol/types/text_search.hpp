@@ -31,7 +31,7 @@ struct ts_position {
 };
 
 /// A lexeme of a tsvector: a normalised word and where it occurs (no positions: a tsvector made
-/// from lexemes alone, e.g. `'a b'::tsvector`).
+/// from lexemes alone, e.g. the tsvector of the text `a b`).
 struct ts_lexeme {
     /// The lexeme (at most 2047 bytes, not empty).
     std::string word;
@@ -81,7 +81,10 @@ struct tsquery_item {
 ///
 /// `items` is the query in the server's prefix order: an operator, then its right operand, then
 /// (for a binary operator) its left operand, each a whole subtree. `'a' & 'b'` is {and, b, a}.
-/// An empty tsquery has no items (text "").
+/// An empty tsquery has no items (text ""); the server sends one but refuses one in binary, so
+/// encoding it in binary fails with value_out_of_range. Trees deeper than 4096 levels (a chain of
+/// more than 4096 `&`, for instance) are refused both ways (value_out_of_range): the text form is
+/// written and read recursively.
 struct tsquery {
     /// The nodes, in prefix order (right operand before left).
     std::vector<tsquery_item> items;
