@@ -8,30 +8,63 @@
 #include <pgasio/protocol/types/boolean.hpp>
 #include <pgasio/protocol/types/bytea.hpp>
 #include <pgasio/protocol/types/floating.hpp>
+#include <pgasio/protocol/types/geometric.hpp>
 #include <pgasio/protocol/types/integral.hpp>
 #include <pgasio/protocol/types/json.hpp>
+#include <pgasio/protocol/types/jsonpath.hpp>
 #include <pgasio/protocol/types/money.hpp>
+#include <pgasio/protocol/types/multirange.hpp>
 #include <pgasio/protocol/types/network.hpp>
 #include <pgasio/protocol/types/range.hpp>
 #include <pgasio/protocol/types/string.hpp>
+#include <pgasio/protocol/types/system_types.hpp>
+#include <pgasio/protocol/types/text_search.hpp>
 #include <pgasio/protocol/types/transaction_ids.hpp>
 #include <pgasio/protocol/types/uuid.hpp>
+#include <pgasio/protocol/types/xml.hpp>
 
 #include <cmath>
 #include <cstdlib>
+#include <string>
+#include <type_traits>
 
 namespace {
 
 using namespace pgasio::protocol;
 using pgasio::fuzz::fuzz_type;
 
-// Floats compare by value, except that NaN equals NaN (text keeps no NaN payload).
+// The geometric types, whose coordinates are doubles.
+template <class T>
+constexpr bool is_geometric_v =
+    std::is_same_v<T, point> || std::is_same_v<T, line> || std::is_same_v<T, lseg> ||
+    std::is_same_v<T, box> || std::is_same_v<T, path> || std::is_same_v<T, polygon> ||
+    std::is_same_v<T, circle>;
+
+// Floats compare by value, except that NaN equals NaN (text keeps no NaN payload); so do the
+// coordinates of geometric values, compared through their text (exact digits, "NaN" for any NaN).
 template <class T>
 bool same(const T& a, const T& b) {
-    if constexpr (std::is_floating_point_v<T>)
+    if constexpr (std::is_floating_point_v<T>) {
         return (std::isnan(a) && std::isnan(b)) || (a == b && std::signbit(a) == std::signbit(b));
-    else
+    } else if constexpr (is_geometric_v<T>) {
+        std::string ta, tb;
+        return !types::codec<T>::encode_text(ta, a) && !types::codec<T>::encode_text(tb, b) &&
+               ta == tb;
+    } else {
         return a == b;
+    }
+}
+
+// Values that decode but have no binary form: an empty int2vector, oidvector or tsquery (the
+// server sends one, but cannot receive it).
+template <class T>
+bool binary_encode_may_fail(const T& v, boost::system::error_code ec) {
+    if constexpr (std::is_same_v<T, int2vector> || std::is_same_v<T, oidvector>)
+        return ec == client_errc::value_out_of_range && v.values.empty();
+    else if constexpr (std::is_same_v<T, tsquery>)
+        return ec == client_errc::value_out_of_range && v.items.empty();
+    else
+        return false;
 }
 
 template <class T>
@@ -53,7 +86,7 @@ void round_trip(std::span<const std::byte> in, oid t, bool text) {
         if (c::decode_binary(in, t, v)) return;
         write_buffer out;
         if (auto ec = c::encode_binary(out, v)) {
-            if (ec != client_errc::embedded_nul) std::abort();
+            if (ec != client_errc::embedded_nul && !binary_encode_may_fail(v, ec)) std::abort();
             return;
         }
         T again{};
@@ -162,6 +195,57 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         break;
     case fuzz_type::bit:
         round_trip<bit_string>(in, oids::bit, text);
+        break;
+    case fuzz_type::point:
+        round_trip<point>(in, oids::point, text);
+        break;
+    case fuzz_type::line:
+        round_trip<line>(in, oids::line, text);
+        break;
+    case fuzz_type::lseg:
+        round_trip<lseg>(in, oids::lseg, text);
+        break;
+    case fuzz_type::box:
+        round_trip<box>(in, oids::box, text);
+        break;
+    case fuzz_type::path:
+        round_trip<path>(in, oids::path, text);
+        break;
+    case fuzz_type::polygon:
+        round_trip<polygon>(in, oids::polygon, text);
+        break;
+    case fuzz_type::circle:
+        round_trip<circle>(in, oids::circle, text);
+        break;
+    case fuzz_type::tid:
+        round_trip<tid>(in, oids::tid, text);
+        break;
+    case fuzz_type::int2vector:
+        round_trip<int2vector>(in, oids::int2vector, text);
+        break;
+    case fuzz_type::oidvector:
+        round_trip<oidvector>(in, oids::oidvector, text);
+        break;
+    case fuzz_type::pg_snapshot:
+        round_trip<pg_snapshot>(in, oids::pg_snapshot, text);
+        break;
+    case fuzz_type::int4multirange:
+        round_trip<multirange<std::int32_t>>(in, oids::int4multirange, text);
+        break;
+    case fuzz_type::int8multirange:
+        round_trip<multirange<std::int64_t>>(in, oids::int8multirange, text);
+        break;
+    case fuzz_type::jsonpath:
+        round_trip<jsonpath>(in, oids::jsonpath, text);
+        break;
+    case fuzz_type::xml:
+        round_trip<xml>(in, oids::xml, text);
+        break;
+    case fuzz_type::tsvector:
+        round_trip<tsvector>(in, oids::tsvector, text);
+        break;
+    case fuzz_type::tsquery:
+        round_trip<tsquery>(in, oids::tsquery, text);
         break;
     case fuzz_type::count:
         break;

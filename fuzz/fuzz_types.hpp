@@ -39,6 +39,23 @@ enum class fuzz_type : std::uint8_t {
     money,
     varbit, ///< bit_string from varbit
     bit,    ///< bit_string from bit
+    point,
+    line,
+    lseg,
+    box,
+    path,
+    polygon,
+    circle,
+    tid,
+    int2vector,
+    oidvector,
+    pg_snapshot,
+    int4multirange,
+    int8multirange,
+    jsonpath,
+    xml,
+    tsvector,
+    tsquery,
     count
 };
 

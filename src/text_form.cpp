@@ -147,6 +147,70 @@ bool with_cpp_type(protocol::oid t, F&& f) {
     case oids::tstzrange:
         f.template operator()<protocol::range<sys_time<microseconds>>>();
         return true;
+    case oids::int4multirange:
+        f.template operator()<protocol::multirange<std::int32_t>>();
+        return true;
+    case oids::int8multirange:
+        f.template operator()<protocol::multirange<std::int64_t>>();
+        return true;
+    case oids::nummultirange:
+        f.template operator()<protocol::multirange<protocol::numeric>>();
+        return true;
+    case oids::datemultirange:
+        f.template operator()<protocol::multirange<sys_days>>();
+        return true;
+    case oids::tsmultirange:
+        f.template operator()<protocol::multirange<local_time<microseconds>>>();
+        return true;
+    case oids::tstzmultirange:
+        f.template operator()<protocol::multirange<sys_time<microseconds>>>();
+        return true;
+    case oids::point:
+        f.template operator()<protocol::point>();
+        return true;
+    case oids::line:
+        f.template operator()<protocol::line>();
+        return true;
+    case oids::lseg:
+        f.template operator()<protocol::lseg>();
+        return true;
+    case oids::box:
+        f.template operator()<protocol::box>();
+        return true;
+    case oids::path:
+        f.template operator()<protocol::path>();
+        return true;
+    case oids::polygon:
+        f.template operator()<protocol::polygon>();
+        return true;
+    case oids::circle:
+        f.template operator()<protocol::circle>();
+        return true;
+    case oids::tid:
+        f.template operator()<protocol::tid>();
+        return true;
+    case oids::int2vector:
+        f.template operator()<protocol::int2vector>();
+        return true;
+    case oids::oidvector:
+        f.template operator()<protocol::oidvector>();
+        return true;
+    case oids::pg_snapshot:
+    case oids::txid_snapshot:
+        f.template operator()<protocol::pg_snapshot>();
+        return true;
+    case oids::jsonpath:
+        f.template operator()<protocol::jsonpath>();
+        return true;
+    case oids::xml:
+        f.template operator()<protocol::xml>();
+        return true;
+    case oids::tsvector:
+        f.template operator()<protocol::tsvector>();
+        return true;
+    case oids::tsquery:
+        f.template operator()<protocol::tsquery>();
+        return true;
     default:
         return false;
     }

@@ -28,8 +28,26 @@ using protocol::interval;       ///< interval
 using protocol::time_of_day;    ///< time
 using protocol::time_of_day_tz; ///< timetz
 
-using protocol::json;  ///< json
-using protocol::jsonb; ///< jsonb
+using protocol::json;     ///< json
+using protocol::jsonb;    ///< jsonb
+using protocol::jsonpath; ///< jsonpath
+using protocol::xml;      ///< xml
+
+using protocol::ts_lexeme;    ///< a lexeme of a tsvector and its positions
+using protocol::ts_operator;  ///< the operators of a tsquery
+using protocol::ts_position;  ///< a position of a lexeme in a tsvector
+using protocol::ts_weight;    ///< the weight of a tsvector position or a tsquery operand
+using protocol::tsquery;      ///< tsquery
+using protocol::tsquery_item; ///< a node of a tsquery
+using protocol::tsvector;     ///< tsvector
+
+using protocol::box;     ///< box
+using protocol::circle;  ///< circle
+using protocol::line;    ///< line
+using protocol::lseg;    ///< lseg
+using protocol::path;    ///< path
+using protocol::point;   ///< point
+using protocol::polygon; ///< polygon
 
 using protocol::cidr;      ///< cidr
 using protocol::inet;      ///< inet
@@ -37,14 +55,19 @@ using protocol::ip_family; ///< the address family of inet and cidr
 using protocol::macaddr;   ///< macaddr
 using protocol::macaddr8;  ///< macaddr8
 
-using protocol::bit_string; ///< bit, bit varying
-using protocol::cid;        ///< cid
-using protocol::money;      ///< money
-using protocol::xid;        ///< xid
-using protocol::xid8;       ///< xid8
+using protocol::bit_string;  ///< bit, bit varying
+using protocol::cid;         ///< cid
+using protocol::int2vector;  ///< int2vector
+using protocol::money;       ///< money
+using protocol::oidvector;   ///< oidvector
+using protocol::pg_snapshot; ///< pg_snapshot, txid_snapshot
+using protocol::tid;         ///< tid
+using protocol::xid;         ///< xid
+using protocol::xid8;        ///< xid8
 
 using protocol::array;           ///< arrays of any shape
 using protocol::array_dimension; ///< one dimension of an array: its length and lower bound
+using protocol::multirange;      ///< int4multirange, int8multirange and the other multiranges
 using protocol::range;           ///< int4range, int8range and the other range types
 
 } // namespace pgasio

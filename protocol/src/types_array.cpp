@@ -17,9 +17,10 @@ bool bounds_fit(std::int64_t lower_bound, std::int64_t length) noexcept {
 // Parses the text of an array: a recursive descent over the braces, at most 6 levels deep.
 class text_array_parser {
 public:
-    text_array_parser(std::string_view in, text_array& out) noexcept
+    text_array_parser(std::string_view in, text_array& out, char delimiter) noexcept
         : s_(in)
-        , out_(out) {}
+        , out_(out)
+        , delimiter_(delimiter) {}
 
     boost::system::error_code parse() {
         skip_space();
@@ -118,7 +119,7 @@ private:
             }
             ++count;
             skip_space();
-            if (eat(',')) continue;
+            if (eat(delimiter_)) continue;
             if (eat('}')) break;
             return client_errc::invalid_text_value;
         }
@@ -152,7 +153,7 @@ private:
         std::size_t keep = 0; // length without trailing (unescaped) white space
         while (!at_end()) {
             const char c = s_[i_];
-            if (c == ',' || c == '}') break;
+            if (c == delimiter_ || c == '}') break;
             if (c == '{' || c == '"') return client_errc::invalid_text_value;
             ++i_;
             if (c == '\\') {
@@ -176,24 +177,27 @@ private:
 
     std::string_view s_;
     text_array& out_;
+    char delimiter_;
     std::size_t i_ = 0;
     std::size_t ndim_ = 0;
     std::int32_t lengths_[max_array_dimensions] = {};
 };
 
-bool needs_quotes(std::string_view s) noexcept {
+// array_out's rule: the delimiter quotes an element, a comma only when it is the delimiter.
+bool needs_quotes(std::string_view s, char delimiter) noexcept {
     if (s.empty() || iequals(s, "NULL")) return true;
     for (char c : s)
-        if (c == '"' || c == '\\' || c == '{' || c == '}' || c == ',' || is_space(c)) return true;
+        if (c == '"' || c == '\\' || c == '{' || c == '}' || c == delimiter || is_space(c))
+            return true;
     return false;
 }
 
-void append_element(std::string& out, const std::optional<std::string>& e) {
+void append_element(std::string& out, const std::optional<std::string>& e, char delimiter) {
     if (!e) {
         out += "NULL";
         return;
     }
-    if (!needs_quotes(*e)) {
+    if (!needs_quotes(*e, delimiter)) {
         out += *e;
         return;
     }
@@ -206,15 +210,15 @@ void append_element(std::string& out, const std::optional<std::string>& e) {
 }
 
 void append_level(std::string& out, std::span<const array_dimension> dims,
-                  std::span<const std::optional<std::string>> elements, std::size_t depth,
-                  std::size_t& next) {
+                  std::span<const std::optional<std::string>> elements, char delimiter,
+                  std::size_t depth, std::size_t& next) {
     out += '{';
     for (std::int32_t i = 0; i < dims[depth].length; ++i) {
-        if (i != 0) out += ',';
+        if (i != 0) out += delimiter;
         if (depth + 1 == dims.size())
-            append_element(out, elements[next++]);
+            append_element(out, elements[next++], delimiter);
         else
-            append_level(out, dims, elements, depth + 1, next);
+            append_level(out, dims, elements, delimiter, depth + 1, next);
     }
     out += '}';
 }
@@ -299,14 +303,14 @@ void write_array_header(write_buffer& out, std::span<const array_dimension> dims
     }
 }
 
-boost::system::error_code parse_text_array(std::string_view in, text_array& out) {
+boost::system::error_code parse_text_array(std::string_view in, text_array& out, char delimiter) {
     out.dims.clear();
     out.elements.clear();
-    return text_array_parser(in, out).parse();
+    return text_array_parser(in, out, delimiter).parse();
 }
 
 void append_text_array(std::string& out, std::span<const array_dimension> dims,
-                       std::span<const std::optional<std::string>> elements) {
+                       std::span<const std::optional<std::string>> elements, char delimiter) {
     if (elements.empty()) {
         out += "{}";
         return;
@@ -325,7 +329,7 @@ void append_text_array(std::string& out, std::span<const array_dimension> dims,
         out += '=';
     }
     std::size_t next = 0;
-    append_level(out, dims, elements, 0, next);
+    append_level(out, dims, elements, delimiter, 0, next);
 }
 
 } // namespace pgasio::protocol::types::detail

@@ -1,5 +1,6 @@
 #include <pgasio/protocol/types/detail/text.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <system_error>
@@ -28,17 +29,31 @@ boost::system::error_code parse_float_impl(std::string_view in, F& out) noexcept
     return {};
 }
 
+// The server's float4out/float8out (extra_float_digits > 0, the default): the shortest digits
+// that read back exactly, in fixed notation when the decimal exponent is in [-4, max_exponent)
+// (6 for float4, 15 for float8: FLT_DIG and DBL_DIG), else in exponent notation ("1e+16",
+// "1.5e-05"). std::to_chars without a format picks whichever is shorter instead, which writes
+// 100000 as "1e+05" and 0.0001 as "1e-04" where the server writes "100000" and "0.0001".
 template <class F>
 void append_float_impl(std::string& out, F v) {
     if (std::isnan(v)) {
         out += "NaN";
-    } else if (std::isinf(v)) {
-        out += v < 0 ? "-Infinity" : "Infinity";
-    } else {
-        char buf[64];
-        const auto res = std::to_chars(buf, buf + sizeof buf, v);
-        out.append(buf, res.ptr);
+        return;
     }
+    if (std::isinf(v)) {
+        out += v < 0 ? "-Infinity" : "Infinity";
+        return;
+    }
+    constexpr int max_exponent = sizeof(F) == 4 ? 6 : 15;
+    char buf[64];
+    auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
+    // The exponent follows the 'e' of the scientific form (zero is "0e+00").
+    const char* e = std::find(buf, res.ptr, 'e');
+    int exponent = 0;
+    std::from_chars(e + (e[1] == '+' ? 2 : 1), res.ptr, exponent);
+    if (exponent >= -4 && exponent < max_exponent)
+        res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
+    out.append(buf, res.ptr);
 }
 
 } // namespace

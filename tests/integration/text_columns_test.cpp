@@ -41,9 +41,8 @@ const std::vector<std::string>& uncoded_values() {
         "'happy'::text_col_mood",
         "ARRAY['happy', 'sad', NULL]::text_col_mood[]",
         "ROW(7, 'a \"b\", c')::text_col_pair",
-        "to_tsvector('english', 'the fat cats ate the rats')",
-        "point(1.5, -2)",
-        "'<a>x</a>'::xml",
+        "'a_cursor'::refcursor",
+        "ARRAY[ROW(7, 'x')::text_col_pair, NULL]",
     };
     return v;
 }

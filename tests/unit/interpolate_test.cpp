@@ -29,8 +29,8 @@ namespace {
 
 // A type pgasio does not know, as a user's own codec would send it (an extension's type).
 struct opaque {};
-// A type the server knows (xml) but pgasio has no text form for.
-struct xml_blob {};
+// A type the server knows (aclitem) but pgasio has no text form for.
+struct acl_blob {};
 // A type (bit) whose bare name the grammar reads as bit(1).
 struct bit_value {};
 // A string sent as unknown, the type of an untyped literal.
@@ -48,9 +48,9 @@ struct pgasio::protocol::types::codec<opaque> {
 };
 
 template <>
-struct pgasio::protocol::types::codec<xml_blob> {
-    static constexpr oid type_oid = oids::xml;
-    static boost::system::error_code encode_binary(write_buffer& out, const xml_blob&) {
+struct pgasio::protocol::types::codec<acl_blob> {
+    static constexpr oid type_oid = oids::aclitem;
+    static boost::system::error_code encode_binary(write_buffer& out, const acl_blob&) {
         out.put_string("<a/>");
         return {};
     }
@@ -160,7 +160,7 @@ TEST_CASE("interpolate: NULL is typed like its parameter, untyped for type 0") {
     CHECK(sql_of("SELECT $1, $2", untyped_string{}, std::optional<untyped_string>()) ==
           "SELECT ('it''s'), (NULL)");
     // A NULL needs only its type's name, not a text form.
-    CHECK(sql_of("SELECT $1", std::optional<xml_blob>()) == "SELECT (NULL::xml)");
+    CHECK(sql_of("SELECT $1", std::optional<acl_blob>()) == "SELECT (NULL::aclitem)");
 }
 
 TEST_CASE("interpolate: arrays are typed element[] and keep their NULLs and quoting") {
@@ -328,10 +328,10 @@ TEST_CASE("interpolate: a value of a type pgasio has no text form for is an erro
     CHECK(o.ec == client_errc::type_mismatch);
     CHECK(o.why == "parameter $2 has type oid 16385, which pgasio cannot name in SQL: it cannot "
                    "be written into a simple query");
-    const outcome xml = interpolate("SELECT $1", xml_blob{});
-    CHECK(xml.ec == client_errc::type_mismatch);
-    CHECK(xml.why == "parameter $1 has type xml (oid 142), which pgasio has no text form for: it "
-                     "cannot be written into a simple query");
+    const outcome acl = interpolate("SELECT $1", acl_blob{});
+    CHECK(acl.ec == client_errc::type_mismatch);
+    CHECK(acl.why == "parameter $1 has type aclitem (oid 1033), which pgasio has no text form "
+                     "for: it cannot be written into a simple query");
     // Unnamed, even its NULL cannot be written.
     CHECK(interpolate("SELECT $1", std::optional<opaque>()).ec == client_errc::type_mismatch);
 }

@@ -144,6 +144,21 @@ TEST_CASE("floats: text golden values") {
     check_text(-std::numeric_limits<float>::infinity(), "-Infinity", fuzz_type::float4);
     check_text(std::numeric_limits<double>::max(), "1.7976931348623157e+308", fuzz_type::float8);
     check_text(std::numeric_limits<double>::denorm_min(), "5e-324", fuzz_type::float8);
+    // Fixed notation for decimal exponents -4 to 14 (float4: to 5), as float8out and float4out
+    // write them, not the shorter exponent form ("1e+05", "1e-04").
+    check_text(100000.0, "100000", fuzz_type::float8);
+    check_text(0.0001, "0.0001", fuzz_type::float8);
+    check_text(0.00015, "0.00015", fuzz_type::float8);
+    check_text(1e14, "100000000000000", fuzz_type::float8);
+    check_text(999999999999999.0, "999999999999999", fuzz_type::float8);
+    check_text(1e15, "1e+15", fuzz_type::float8);
+    check_text(1.2345678901234568e20, "1.2345678901234568e+20", fuzz_type::float8);
+    check_text(1.5e-5, "1.5e-05", fuzz_type::float8);
+    check_text(0.0, "0", fuzz_type::float8);
+    check_text(100000.0f, "100000", fuzz_type::float4);
+    check_text(1e6f, "1e+06", fuzz_type::float4);
+    check_text(1234567.0f, "1.234567e+06", fuzz_type::float4);
+    check_text(0.0001f, "0.0001", fuzz_type::float4);
     CHECK(encode_text(-0.0) == "-0");
     CHECK(bit_equal(decode_text<double>("-0", oids::float8), -0.0));
     CHECK(encode_text(std::numeric_limits<double>::quiet_NaN()) == "NaN");

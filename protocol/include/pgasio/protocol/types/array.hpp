@@ -62,6 +62,16 @@ oid array_element_oid(oid array_type) noexcept {
     return e != 0 && codec<E>::accepts(e) ? e : 0;
 }
 
+/// The character between the elements of an array of E in text: codec<E>::array_delimiter when
+/// the codec has one (box: ';'), else ','.
+template <class E>
+constexpr char array_delimiter() noexcept {
+    if constexpr (requires { codec<E>::array_delimiter; })
+        return codec<E>::array_delimiter;
+    else
+        return ',';
+}
+
 /// Decodes the binary form of an array whose elements decode with codec<E>, calling
 /// `reserve(count)` once the element count is known to fit the bytes, then
 /// `push(std::optional<E>)` for each element; a NULL element is refused (unexpected_null) unless
@@ -105,7 +115,7 @@ boost::system::error_code decode_text_array(std::string_view in, oid t, std::siz
     const oid element_type = array_element_oid<E>(t);
     if (element_type == 0 || is_view_v<E>) return client_errc::type_mismatch;
     text_array a;
-    if (auto ec = parse_text_array(in, a)) return ec;
+    if (auto ec = parse_text_array(in, a, array_delimiter<E>())) return ec;
     if (a.dims.size() > max_dims) return client_errc::value_out_of_range;
     dims = std::move(a.dims);
     for (auto& s : a.elements) {
@@ -158,7 +168,7 @@ boost::system::error_code encode_text_array(std::string& out, std::span<const ar
         texts[i].emplace();
         if (auto ec = codec<E>::encode_text(*texts[i], *v)) return ec;
     }
-    append_text_array(out, dims, texts);
+    append_text_array(out, dims, texts, array_delimiter<E>());
     return {};
 }
 

@@ -28,6 +28,9 @@ namespace pgasio::protocol::types {
 /// static boost::system::error_code encode_text(std::string& out, const T& v);
 /// // Decodes the text form of a value of server type t.
 /// static boost::system::error_code decode_text(std::string_view in, oid t, T& out);
+/// // Optional: the character between elements in the text form of arrays of T, when it is not
+/// // ',' (the type's typdelim in pg_type: ';' for box).
+/// static constexpr char array_delimiter;
 /// @endcode
 ///
 /// Decoders check every size and never read outside `in`; on error `out` is left unspecified and

@@ -62,18 +62,21 @@ struct text_array {
 };
 
 /// Parses the text form of an array (arrays.html, "Array Value Input"): optional dimension
-/// decoration "[lb:ub]...=", nested braces, elements separated by ',' (the delimiter of every
-/// supported type: only box uses ';'), double-quoted elements with backslash escapes, backslash
-/// escapes in unquoted elements, white space around elements ignored, unquoted NULL (any case)
-/// for a NULL element. Errors: invalid_text_value (syntax), invalid_array (sub-arrays of
-/// different lengths, more than 6 dimensions, decoration that disagrees with the contents).
-boost::system::error_code parse_text_array(std::string_view in, text_array& out);
+/// decoration "[lb:ub]...=", nested braces, elements separated by `delimiter` (the element type's
+/// typdelim: ',' for every built-in type but box, whose ';' leaves its own commas unquoted),
+/// double-quoted elements with backslash escapes, backslash escapes in unquoted elements, white
+/// space around elements ignored, unquoted NULL (any case) for a NULL element. Errors:
+/// invalid_text_value (syntax), invalid_array (sub-arrays of different lengths, more than 6
+/// dimensions, decoration that disagrees with the contents).
+boost::system::error_code parse_text_array(std::string_view in, text_array& out,
+                                           char delimiter = ',');
 
 /// Appends the text form of an array whose element texts are given (nullopt: NULL), quoting
-/// elements that need it as the server does (empty, "NULL", braces, quotes, backslashes, commas,
-/// white space) and writing the dimension decoration when a lower bound is not 1. The shape must
-/// have been checked (check_array_shape).
+/// elements that need it as the server does (empty, "NULL", braces, quotes, backslashes, the
+/// delimiter, white space), separating them with `delimiter` (see parse_text_array) and writing
+/// the dimension decoration when a lower bound is not 1. The shape must have been checked
+/// (check_array_shape).
 void append_text_array(std::string& out, std::span<const array_dimension> dims,
-                       std::span<const std::optional<std::string>> elements);
+                       std::span<const std::optional<std::string>> elements, char delimiter = ',');
 
 } // namespace pgasio::protocol::types::detail
