@@ -3,6 +3,7 @@
 // SQL sanitized, and at the end the scrape a Prometheus server would read.
 // Usage: pgasio_example_observability "postgresql://user:password@host:port/db"
 #include <pgasio/logging_observer.hpp>
+#include <pgasio/named_param.hpp>
 #include <pgasio/observer_list.hpp>
 #include <pgasio/pool.hpp>
 #include <pgasio/prometheus/metrics.hpp>
@@ -74,6 +75,7 @@ asio::awaitable<void> tour(std::string url) {
     auto metrics = std::make_shared<pgasio::prometheus_metrics>(*registry);
     pgasio::logging_options log_options;
     log_options.slow_query_threshold = 50ms;
+    log_options.logged_parameters = {"seconds"}; // the one parameter whose value may be logged
     auto logs = std::make_shared<pgasio::logging_observer>(
         std::make_shared<pgasio::stderr_log_sink>(pgasio::log_level::warning), log_options);
 
@@ -88,8 +90,9 @@ asio::awaitable<void> tour(std::string url) {
     co_await db.async_query("SELECT 'a literal that could be a secret' AS s, 42 AS n");
     auto [ec, r] = co_await db.async_query("SELECT 1 / 0", asio::as_tuple(asio::deferred));
     fmt::print("   (the division failed as expected: {})\n", ec.message());
-    fmt::print("2. A slow query is logged to stderr at warning level:\n");
-    co_await db.async_query("SELECT pg_sleep(0.06)");
+    fmt::print("2. A slow query is logged to stderr at warning level, with the value of the\n"
+               "   parameter named \"seconds\" (opted in for); no other value is logged:\n");
+    co_await db.async_query("SELECT pg_sleep($1::float8)", pgasio::named("seconds", 0.06));
     fmt::print("3. A transaction through the pool: an acquire, BEGIN...COMMIT, one span each:\n");
     co_await db.async_transaction([](pgasio::transaction& tx) -> asio::awaitable<void> {
         co_await tx.async_query("SELECT 1");

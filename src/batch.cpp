@@ -1,6 +1,7 @@
 // connection::async_execute_batch: the requests of a batch and how their answers become one
 // outcome per statement.
 #include "connection_impl.hpp"
+#include "observe.hpp"
 #include "request_kinds.hpp"
 
 #include <pgasio/batch.hpp>
@@ -121,7 +122,8 @@ void connection::start_batch(detail::connection_impl* impl, batch_handler handle
                              const detail::op_settings& op, batch b) {
     using step = protocol::request_step;
     auto slot = boost::asio::get_associated_cancellation_slot(handler);
-    auto st = std::make_shared<detail::batch_state>(std::move(handler));
+    auto st = std::make_shared<detail::batch_state>(detail::observe(
+        impl->session_config, operation_kind::batch, {}, nullptr, std::move(handler)));
     st->outcomes.resize(b.size());
     st->caller_diag = op.diag;
     const auto owned = std::make_shared<const batch>(std::move(b));

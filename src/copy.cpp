@@ -2,6 +2,7 @@
 // and the writer and reader the caller drives them with.
 #include "connection_impl.hpp"
 #include "copy_state.hpp"
+#include "observe.hpp"
 #include "request_kinds.hpp"
 
 #include <pgasio/connection.hpp>
@@ -73,7 +74,19 @@ public:
         return {};
     }
 
+    /// Its observation, when the connection has an observer: from the statement's start to
+    /// the COPY's end.
+    std::optional<observation> observed;
+
 protected:
+    // Reports the COPY's end, `ec`, to its observer (if any), with the rows it copied.
+    void end_observation(error_code ec) {
+        if (!observed) return;
+        operation_result r;
+        r.ec = ec;
+        if (!ec) r.rows_affected = state_->rows;
+        observed->finish(r);
+    }
     // Whether the opener still waits for its handle. A statement text with two COPYs ("COPY a
     // FROM STDIN; COPY b FROM STDIN", run as one simple query) starts a second COPY after the
     // first: the handle went to the first, and the second is refused (copy_needs_copy_api).
@@ -101,6 +114,7 @@ protected:
                 diag->message = std::string("the statement did not start a ") + expected_;
             }
         }
+        end_observation(ec);
         auto h = std::move(*opener_);
         opener_.reset();
         c.deliver(h, how, ec, Handle());
@@ -142,6 +156,7 @@ public:
             ec = state_->stop_reason;
             explain_stop(&state_->diag, ec);
         }
+        this->end_observation(ec);
         state_->over = true;
         state_->ec = ec;
         if (!state_->finisher) return; // the next write or async_finish says it
@@ -207,6 +222,7 @@ public:
             ec = state_->stop_reason;
             explain_stop(&state_->diag, ec);
         }
+        this->end_observation(ec);
         state_->finished = true;
         state_->ec = ec;
         state_->hand_out(c, how);
@@ -219,6 +235,8 @@ void start_copy(connection_impl* impl, std::shared_ptr<State> st, Handler handle
                 const op_settings& op, std::string_view sql) {
     auto slot = asio::get_associated_cancellation_slot(handler);
     auto r = std::make_unique<R>(std::move(st), std::move(handler));
+    if (observed(impl->session_config))
+        r->observed.emplace(impl->session_config, operation_kind::copy, observed_sql(sql));
     r->slot = slot;
     r->diag = op.diag;
     r->timeout = op.timeout;

@@ -4,10 +4,12 @@
 
 #include <fmt/format.h>
 
-#include <array>
+#include <algorithm>
 #include <cstdio>
 #include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace pgasio {
 
@@ -54,10 +56,11 @@ logging_observer::logging_observer(std::shared_ptr<log_sink> sink, logging_optio
 void logging_observer::operation_end(const operation_info& op, const operation_result& result,
                                      void*) noexcept {
     if (!sink_) return;
-    const bool has_sql = op.kind == operation_kind::query ||
-                         op.kind == operation_kind::simple_query ||
-                         op.kind == operation_kind::prepare;
-    const bool slow = has_sql && options_.slow_query_threshold.count() > 0 &&
+    const bool runs_sql = op.kind == operation_kind::query ||
+                          op.kind == operation_kind::simple_query ||
+                          op.kind == operation_kind::prepare || op.kind == operation_kind::copy ||
+                          op.kind == operation_kind::batch;
+    const bool slow = runs_sql && options_.slow_query_threshold.count() > 0 &&
                       result.duration >= options_.slow_query_threshold;
     log_level level = result.ec ? options_.failures : options_.operations;
     if (slow && level < log_level::warning) level = log_level::warning;
@@ -75,7 +78,7 @@ void logging_observer::operation_end(const operation_info& op, const operation_r
         const std::string rows = std::to_string(result.rows_returned);
         const std::string affected =
             result.rows_affected ? std::to_string(*result.rows_affected) : std::string();
-        const std::string sql = has_sql ? sanitize_sql(op.unsanitized_sql) : std::string();
+        const std::string sql = runs_sql ? sanitize_sql(op.unsanitized_sql) : std::string();
         const std::string type = error_type(result.ec);
         const std::string sqlstate = sqlstate_of(result.ec);
         // A client or system error's message is fixed text (never a value); a server error's
@@ -83,23 +86,33 @@ void logging_observer::operation_end(const operation_info& op, const operation_r
         // values).
         const std::string error = result.ec ? result.ec.message() : std::string();
 
-        std::array<log_field, 12> fields;
-        std::size_t n = 0;
+        // The parameters opted in for by name: a field `param.<name>` each.
+        std::vector<std::pair<std::string, std::string_view>> params;
+        for (const auto& p : op.parameters)
+            if (std::find(options_.logged_parameters.begin(), options_.logged_parameters.end(),
+                          p.name) != options_.logged_parameters.end())
+                params.emplace_back("param." + std::string(p.name),
+                                    p.is_null ? std::string_view("NULL") : p.text);
+
+        std::vector<log_field> fields;
+        fields.reserve(11 + params.size());
         auto add = [&](std::string_view name, std::string_view value) {
-            if (!value.empty()) fields[n++] = {name, value};
+            if (!value.empty()) fields.push_back({name, value});
         };
         add("operation", kind);
         add("database", op.database);
         add("server", server);
         add("duration_ms", duration);
-        if (has_sql) add("rows", rows);
+        if (runs_sql) add("rows", rows);
         add("affected", affected);
         add("sql", sql);
+        for (const auto& [name, value] : params)
+            fields.push_back({name, value});
         if (op.kind == operation_kind::transaction) add("outcome", to_string(result.outcome));
         add("error_type", type);
         add("sqlstate", sqlstate);
         add("error", error);
-        sink_->write({level, message, std::span<const log_field>(fields.data(), n)});
+        sink_->write({level, message, fields});
     } catch (...) {
         // Out of memory: the record is lost, never the operation.
     }

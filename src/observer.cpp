@@ -34,6 +34,10 @@ std::string_view to_string(operation_kind kind) noexcept {
         return "transaction";
     case operation_kind::acquire:
         return "acquire";
+    case operation_kind::copy:
+        return "copy";
+    case operation_kind::batch:
+        return "batch";
     }
     return "unknown";
 }

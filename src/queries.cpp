@@ -173,9 +173,9 @@ void connection::queue_simple_query(detail::connection_impl* impl,
 void connection::start_query(detail::connection_impl* impl, result_handler handler,
                              const detail::op_settings& op, std::string_view sql,
                              const statement* stmt, const param_source& params) {
-    auto r = make_request<detail::result_request>(op, detail::observe(impl->session_config,
-                                                                      operation_kind::query, sql,
-                                                                      stmt, std::move(handler)));
+    auto r = make_request<detail::result_request>(
+        op, detail::observe(impl->session_config, operation_kind::query, sql, stmt,
+                            std::move(handler), {params.named, params.ctx}));
     r->mode = op.exec_mode.value_or(impl->exec_mode);
     r->text_results = op.text_results;
     if (!stmt && r->mode == query_exec_mode::simple_protocol)
@@ -190,6 +190,10 @@ row_stream connection::start_stream(detail::connection_impl* impl, std::uint64_t
     state->conn = impl->weak_from_this();
     state->executor = impl->executor;
     auto r = std::make_unique<detail::stream_request>(state);
+    if (detail::observed(impl->session_config))
+        r->observed.emplace(impl->session_config, operation_kind::query,
+                            detail::observed_sql(sql, stmt), std::chrono::steady_clock::now(),
+                            detail::observe_parameters({params.named, params.ctx}));
     r->section = section;
     r->mode = impl->exec_mode;
     if (!stmt && r->mode == query_exec_mode::simple_protocol)

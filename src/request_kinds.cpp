@@ -211,6 +211,7 @@ void stream_request::on_rows(connection_impl& c, result_builder& rows, bool batc
     // At the end of a batch from the socket, a waiting reader gets the rows so far, not only
     // once a whole part has come: a slow query's rows are not held back.
     if (batch_end && (!stream_->waiter || rows.rows() == 0)) return;
+    rows_ += rows.rows();
     stream_->parts.push_back(rows.take_rows());
     partly_done = true; // its reader has rows: it can no longer be sent again
     stream_->hand_out(c, call::direct);
@@ -225,11 +226,19 @@ void stream_request::on_success(result_builder& rows) {
     rows.set_columns(std::move(columns));
     rows.set_command_tag(last.command_tag());
     stream_->end = rows.finish();
+    rows_ += last.size();
     if (!last.empty()) stream_->parts.push_back(std::move(last));
 }
 
 void stream_request::answer(error_code ec, const connection_impl& c, call how) {
     release_slot();
+    if (observed) {
+        operation_result r;
+        r.ec = ec;
+        r.rows_returned = rows_;
+        if (!ec) r.rows_affected = rows_affected_of(stream_->end);
+        observed->finish(r);
+    }
     // The stream ends: its reader gets the parts still buffered, then this.
     stream_->finished = true;
     stream_->ec = ec;

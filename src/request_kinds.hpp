@@ -2,6 +2,7 @@
 // build, and how its caller is answered), for the engine's request interface (request.hpp).
 #pragma once
 
+#include "observe.hpp"
 #include "request.hpp"
 #include "statement_cache.hpp"
 
@@ -123,8 +124,12 @@ public:
     void abandon(connection_impl& c) override;
     void on_identified() override;
 
+    /// Its observation, when the connection has an observer: from its start to its end.
+    std::optional<observation> observed;
+
 private:
     std::shared_ptr<stream_state> stream_;
+    std::uint64_t rows_ = 0; ///< rows handed to the stream so far
 };
 
 /// A simple query: one result per statement of its text.

@@ -564,11 +564,25 @@ private:
         std::size_t count;
         void (*write)(const void* ctx, protocol::field_writer& out);
         const void* ctx;
+        /// Appends the parameters given a name (pgasio::named), for observers; null when none is.
+        void (*named)(const void* ctx, std::vector<detail::named_value>& out);
     };
     template <class... Params>
     static void write_params_of(const void* ctx, protocol::field_writer& bind) {
         std::apply([&](const Params&... p) { detail::write_params(bind, p...); },
                    *static_cast<const std::tuple<const Params&...>*>(ctx));
+    }
+    template <class... Params>
+    static void named_params_of(const void* ctx, std::vector<detail::named_value>& out) {
+        std::apply([&](const Params&... p) { detail::named_values(out, p...); },
+                   *static_cast<const std::tuple<const Params&...>*>(ctx));
+    }
+    // param_source::named for these parameters.
+    template <class... Params>
+    static constexpr auto named_source() {
+        using fn = void (*)(const void*, std::vector<detail::named_value>&);
+        return detail::has_named_params_v<Params...> ? fn(&named_params_of<Params...>)
+                                                     : fn(nullptr);
     }
 
     // Splits (params..., [token]) and starts `init` with the query and its parameters. The SQL
@@ -600,7 +614,7 @@ private:
         const auto types = detail::param_types_of(params...);
         const std::tuple<const Params&...> refs(params...);
         const param_source src{types, detail::param_count(params...), &write_params_of<Params...>,
-                               &refs};
+                               &refs, named_source<Params...>()};
         return start_stream(impl_.get(), section, sql, stmt, src);
     }
     static row_stream start_stream(detail::connection_impl* impl, std::uint64_t section,
@@ -658,7 +672,7 @@ private:
             const auto types = detail::param_types_of(params...);
             const std::tuple<const Params&...> refs(params...);
             const param_source src{types, detail::param_count(params...),
-                                   &write_params_of<Params...>, &refs};
+                                   &write_params_of<Params...>, &refs, named_source<Params...>()};
             start_open_cursor(impl, cursor_handler(std::forward<Handler>(handler)), op, sql,
                               options, src);
         }
@@ -672,7 +686,7 @@ private:
             const auto types = detail::param_types_of(params...);
             const std::tuple<const Params&...> refs(params...);
             const param_source src{types, detail::param_count(params...),
-                                   &write_params_of<Params...>, &refs};
+                                   &write_params_of<Params...>, &refs, named_source<Params...>()};
             const auto own = executor_of(impl);
             op.on_connection_executor = boost::asio::get_associated_executor(handler, own) == own;
             if constexpr (std::is_same_v<Sql, statement>)

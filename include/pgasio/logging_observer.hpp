@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace pgasio {
 
@@ -15,11 +17,15 @@ struct logging_options {
     log_level operations = log_level::debug;
     /// The level of the record of an operation that failed.
     log_level failures = log_level::warning;
-    /// A query (or prepare) taking at least this long is written at warning level as a "slow
-    /// query", whatever `operations` says. Zero: no slow-query log.
+    /// A query (or prepare, COPY, batch) taking at least this long is written at warning level as a
+    /// "slow query", whatever `operations` says. Zero: no slow-query log.
     std::chrono::milliseconds slow_query_threshold{0};
     /// Records below this level are not even made (their SQL is not sanitized).
     log_level min_level = log_level::info;
+    /// The names of the parameters whose values may be written (each as a field
+    /// `param.<name>`, `NULL` for NULL): parameters given one of these names with
+    /// pgasio::named. Every other parameter's value is never written. Empty: none.
+    std::vector<std::string> logged_parameters;
 };
 
 /// An observer (set it in config::observer) that writes a record to a log_sink at the end of
@@ -27,12 +33,14 @@ struct logging_options {
 /// fields `operation`, `database`, `server`, `duration_ms`, `rows` (rows returned), `affected`,
 /// `sql` (sanitize_sql of the text: no literal reaches the log), `outcome` (transactions),
 /// and for a failure `error_type` and `sqlstate` (or the client error's message, which never
-/// holds values). Parameters are never written.
+/// holds values). A parameter's value is written only when it was given a name the options list
+/// (logging_options::logged_parameters, pgasio::named); no other parameter is.
 ///
 /// \code
 /// auto sink = std::make_shared<pgasio::stderr_log_sink>(pgasio::log_level::warning);
 /// pgasio::logging_options opts;
 /// opts.slow_query_threshold = std::chrono::milliseconds(200);
+/// opts.logged_parameters = {"user_id"}; // pgasio::named("user_id", id) shows its value
 /// cfg.observer = std::make_shared<pgasio::logging_observer>(sink, opts);
 /// \endcode
 class logging_observer final : public observer {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -17,15 +18,24 @@ namespace pgasio {
 
 /// What kind of operation an observer is told about.
 enum class operation_kind : std::uint8_t {
-    connect,      ///< opening a connection (every host attempt, TLS and authentication)
-    query,        ///< an extended-protocol query (async_query, async_execute, query_as, ...)
+    connect, ///< opening a connection (every host attempt, TLS and authentication)
+    /// an extended-protocol query (async_query, async_execute, query_as, ...); a row stream
+    /// (async_stream) is one too, from its start to its last row
+    query,
     simple_query, ///< a simple-protocol query (async_simple_query)
     prepare,      ///< async_prepare
     transaction,  ///< a transaction, from BEGIN to its COMMIT or ROLLBACK
-    acquire       ///< waiting for a pool's connection (pool::async_acquire)
+    acquire,      ///< waiting for a pool's connection (pool::async_acquire)
+    /// a COPY, in or out (async_copy_in, async_copy_out and their typed forms): from its
+    /// statement's start to the server's verdict; rows_affected is the count of rows copied
+    copy,
+    /// a batch (async_execute_batch): from its start to the answer of its last statement. It
+    /// has no SQL text; its error is the batch's, else the first failed statement's, and its
+    /// rows those of all its statements
+    batch
 };
 
-/// "connect", "query", "simple_query", "prepare", "transaction" or "acquire".
+/// "connect", "query", "simple_query", "prepare", "transaction", "acquire", "copy" or "batch".
 std::string_view to_string(operation_kind kind) noexcept;
 
 /// How a transaction ended (operation_kind::transaction).
@@ -38,6 +48,15 @@ enum class transaction_outcome : std::uint8_t {
 
 /// "committed", "rolled_back", "in_doubt" or "failed".
 std::string_view to_string(transaction_outcome outcome) noexcept;
+
+/// A query parameter the application named (pgasio::named), as observers see it. Its value may
+/// be a secret: show it only where the application opted in for its name, as
+/// logging_observer does (logging_options::logged_parameters).
+struct named_parameter {
+    std::string_view name; ///< the name given with pgasio::named
+    std::string_view text; ///< the value's text form (empty for NULL)
+    bool is_null = false;  ///< the value is NULL
+};
 
 /// What an operation is: given to observer::operation_start and again to operation_end. Every
 /// view refers to storage that outlives both calls, and no longer: copy what you keep.
@@ -54,6 +73,9 @@ struct operation_info {
     /// never log it or put it in a span as it is; sanitize_sql() gives the text to show. Empty
     /// for operations without SQL.
     std::string_view unsanitized_sql;
+    /// Its parameters that have a name (pgasio::named), in order; the others never reach an
+    /// observer. Empty for operations without such parameters.
+    std::span<const named_parameter> parameters;
 };
 
 /// How an operation ended: given to observer::operation_end.

@@ -8,7 +8,10 @@
 
 #include <array>
 #include <cstddef>
+#include <optional>
 #include <span>
+#include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -24,6 +27,7 @@
 /// | std::vector<T>, std::span<const T>     | a one-dimensional array of T (std::optional<T> elements for NULLs) |
 /// | std::span<const std::byte>             | bytea                                          |
 /// | pgasio::value                          | its alternative's type, chosen at run time     |
+/// | pgasio::named(name, v)                 | as v; observers see its name and text          |
 ///
 /// A type without a codec fails to compile with a static_assert that names it.
 ///
@@ -94,6 +98,33 @@ std::size_t param_count(const Params&... params) noexcept {
         return std::span<const value>(params...).size();
     else
         return sizeof...(Params);
+}
+
+/// True when one of the parameters is a pgasio::named one.
+template <class... Params>
+inline constexpr bool has_named_params_v = (is_named_param_v<std::decay_t<Params>> || ...);
+
+/// A named parameter as an observer gets it: its name, and the text form of its value (none
+/// for NULL).
+struct named_value {
+    std::string_view name;
+    std::optional<std::string> text;
+};
+
+/// Appends the named parameters among `params` to `out`, in order.
+template <class... Params>
+void named_values(std::vector<named_value>& out, const Params&... params) {
+    if constexpr (has_named_params_v<Params...>) {
+        auto one = [&]<class P>(const P& p) {
+            if constexpr (is_named_param_v<P>) {
+                named_value& v = out.emplace_back();
+                v.name = p.name;
+                std::string text;
+                if (param_traits<P>::text(p, text)) v.text = std::move(text);
+            }
+        };
+        (one(params), ...);
+    }
 }
 
 /// Writes a dynamic parameter list: every value in binary, NULLs as NULL.

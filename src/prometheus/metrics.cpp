@@ -8,6 +8,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -29,8 +30,10 @@ const prom::Histogram::BucketBoundaries& duration_buckets() {
     return buckets;
 }
 
+// The operations pg_queries_total and pg_query_duration_seconds count: those that run SQL.
 constexpr std::array query_kinds{operation_kind::query, operation_kind::simple_query,
-                                 operation_kind::prepare};
+                                 operation_kind::prepare, operation_kind::copy,
+                                 operation_kind::batch};
 constexpr std::array outcomes{transaction_outcome::committed, transaction_outcome::rolled_back,
                               transaction_outcome::in_doubt, transaction_outcome::failed};
 
@@ -39,8 +42,7 @@ double seconds(std::chrono::nanoseconds d) {
 }
 
 bool is_query(operation_kind k) {
-    return k == operation_kind::query || k == operation_kind::simple_query ||
-           k == operation_kind::prepare;
+    return std::find(query_kinds.begin(), query_kinds.end(), k) != query_kinds.end();
 }
 
 // A series of a family found by its labels, created on first use; later lookups share a lock.
@@ -172,7 +174,7 @@ struct prometheus_metrics::state {
     prom::Counter& to_replica;
 
     const std::uint64_t id = ++last_id;
-    std::array<prom::Histogram*, 6> durations{};
+    std::array<prom::Histogram*, 8> durations{}; // by operation_kind
     std::array<prom::Counter*, 4> by_outcome{};
     series_map<query_key, prom::Counter, query_key_less> queries_by;
     series_map<std::string, prom::Counter> errors_by;

@@ -1,6 +1,8 @@
 // pgasio::prometheus against the real primary: the metrics count what the test did, and the
 // scrape text passes promtool's checks.
+#include <pgasio/batch.hpp>
 #include <pgasio/connection.hpp>
+#include <pgasio/copy.hpp>
 #include <pgasio/pool.hpp>
 #include <pgasio/prometheus/metrics.hpp>
 #include <pgasio/transaction.hpp>
@@ -143,6 +145,61 @@ TEST_CASE("prometheus: transactions by outcome and pool acquires and connection 
     CHECK(value_of(*f.registry, "pg_pool_connections", {{"pool", "main"}, {"state", "open"}}) == 1);
     CHECK(value_of(*f.registry, "pg_pool_connections", {{"pool", "main"}, {"state", "leased"}}) ==
           1);
+}
+
+TEST_CASE("prometheus: COPY, batches and row streams are counted, with their rows and errors") {
+    fixture f;
+    run([&](auto ex) -> asio::awaitable<void> {
+        pgasio::connection conn(ex);
+        co_await conn.async_connect(f.cfg);
+        co_await conn.async_execute("CREATE TEMPORARY TABLE metric_copy (n int)");
+        auto in = co_await conn.async_copy_in("COPY metric_copy FROM STDIN");
+        co_await in.async_write(std::string_view("1\n2\n3\n4\n5\n"));
+        const std::uint64_t copied_in = co_await in.async_finish();
+        CHECK(copied_in == 5);
+        auto out = co_await conn.async_copy_out("COPY metric_copy TO STDOUT");
+        std::string data;
+        for (;;) {
+            std::string chunk = co_await out.async_read();
+            if (chunk.empty()) break;
+            data += chunk;
+        }
+        CHECK(data == "1\n2\n3\n4\n5\n");
+        auto [copy_ec, refused] =
+            co_await conn.async_copy_in("COPY no_such_table FROM STDIN", nothrow);
+        CHECK(copy_ec == pgasio::sqlstate::undefined_table);
+
+        pgasio::batch b(pgasio::batch_mode::independent);
+        REQUIRE_FALSE(b.add("SELECT generate_series(1, 3)"));
+        REQUIRE_FALSE(b.add("SELECT 1 / $1::int4", 0));
+        REQUIRE_FALSE(b.add("SELECT 1"));
+        const pgasio::batch_results results = co_await conn.async_execute_batch(std::move(b));
+        CHECK(results[1].error == pgasio::sqlstate::division_by_zero);
+
+        auto stream = conn.query_stream("SELECT generate_series(1, 1000)");
+        std::size_t streamed = 0;
+        for (;;) {
+            const pgasio::result part = co_await stream.async_next();
+            if (part.empty()) break;
+            streamed += part.size();
+        }
+        CHECK(streamed == 1000);
+        co_await conn.async_close();
+    });
+    const std::string db = f.cfg.dbname;
+    // Three COPYs (in, out, and the one refused), one batch, two queries (CREATE, the stream).
+    CHECK(value_of(*f.registry, "pg_queries_total", {{"operation", "copy"}, {"database", db}}) ==
+          3);
+    CHECK(value_of(*f.registry, "pg_query_duration_seconds", {{"operation", "copy"}}) == 3);
+    CHECK(value_of(*f.registry, "pg_queries_total", {{"operation", "batch"}}) == 1);
+    CHECK(value_of(*f.registry, "pg_query_duration_seconds", {{"operation", "batch"}}) == 1);
+    CHECK(value_of(*f.registry, "pg_queries_total", {{"operation", "query"}}) == 2);
+    // The batch's 3 + 1 rows and the stream's 1,000; 5 rows copied in and 5 out.
+    CHECK(value_of(*f.registry, "pg_rows_returned_total") == 1004);
+    CHECK(value_of(*f.registry, "pg_rows_affected_total") == 10);
+    // The COPY into a table that does not exist, and the batch's division by zero.
+    CHECK(value_of(*f.registry, "pg_errors_total", {{"error_type", "42"}}) == 1);
+    CHECK(value_of(*f.registry, "pg_errors_total", {{"error_type", "22"}}) == 1);
 }
 
 // Registered by tests/CMakeLists.txt only where promtool is installed.

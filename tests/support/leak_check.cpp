@@ -8,8 +8,9 @@
 //   by a naive scan independent of sanitize_sql) of 4 characters or more, but for a literal whose
 //   text also appears in that SQL outside the literal (an identifier it names, say) or in the
 //   rendering of the same operation with a bare SELECT for SQL (the database name, a fixed word).
-// Parameter values never reach an observer (operation_info has none), so they cannot leak
-// through it; numbers are not checked (durations and ports are numbers too). A test process
+// - the value of every named parameter (pgasio::named) of 4 characters or more: the observer
+//   opts in for no name, so none may be written. Unnamed parameters never reach an observer.
+// Numbers are not checked (durations and ports are numbers too). A test process
 // that saw a leak prints it and exits with status 1 after its tests ran.
 #define CATCH_CONFIG_EXTERNAL_INTERFACES
 #include <catch2/catch.hpp>
@@ -155,10 +156,11 @@ private:
     // database's name, a word of a record's fixed text) is not taken from the SQL: not checked.
     template <class Render>
     void check(const pgasio::operation_info& op, Render render_op) {
-        // The same operation with an SQL text that holds nothing of the application's: its
-        // rendering has every fixed word an SQL text brings (db.query.text, say).
+        // The same operation with an SQL text that holds nothing of the application's, and no
+        // parameters: its rendering has every fixed word an SQL text brings (db.query.text, say).
         pgasio::operation_info without_sql = op;
         if (!op.unsanitized_sql.empty()) without_sql.unsanitized_sql = "SELECT";
+        without_sql.parameters = {};
         rendered.clear();
         render_op(without_sql);
         const std::string baseline = rendered;
@@ -169,6 +171,9 @@ private:
             if (literal.size() >= 4 && !occurs_outside_literal(op.unsanitized_sql, literal) &&
                 baseline.find(literal) == std::string::npos)
                 forbidden.push_back(std::move(literal));
+        for (const auto& p : op.parameters)
+            if (p.text.size() >= 4 && baseline.find(p.text) == std::string::npos)
+                forbidden.emplace_back(p.text);
         for (const auto& f : forbidden) {
             if (rendered.find(f) == std::string::npos) continue;
             std::lock_guard lock(mutex_);

@@ -1,6 +1,7 @@
 // How each C++ parameter type is sent: its type OID and its binary encoding.
 #pragma once
 
+#include <pgasio/named_param.hpp>
 #include <pgasio/value.hpp>
 
 #include <pgasio/protocol/frontend.hpp>
@@ -9,6 +10,7 @@
 #include <cstddef>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <type_traits>
 #include <vector>
@@ -19,9 +21,10 @@ template <class T>
 inline constexpr bool always_false_v = false;
 
 /// `param_traits<T>` (T decayed) provides `static_type` (true when the OID is known at compile
-/// time, then `type_oid`), `oid_of(v)` and `write(w, v)`, which appends the value to a Bind's
-/// parameters or a binary COPY row (both are protocol::field_writer). The primary template covers
-/// every type with a codec.
+/// time, then `type_oid`), `oid_of(v)`, `write(w, v)`, which appends the value to a Bind's
+/// parameters or a binary COPY row (both are protocol::field_writer), and `text(v, out)`, which
+/// appends its text form for an observer (pgasio::named) and returns false for NULL. The primary
+/// template covers every type with a codec.
 template <class T>
 struct param_traits {
     static_assert(always_false_v<T>,
@@ -46,6 +49,11 @@ struct param_traits<T> {
     static void write(protocol::field_writer& w, const T& v) {
         w.value([&](protocol::write_buffer& out) { return codec::encode_binary(out, v); });
     }
+    static bool text(const T& v, std::string& out) {
+        // A value the codec cannot print cannot be sent either: its query fails on its own.
+        if (codec::encode_text(out, v)) out = "(invalid)";
+        return true;
+    }
 };
 
 /// Signed integers without a codec of their own (`long long`, where std::int64_t is `long`): as
@@ -63,6 +71,9 @@ requires(!has_param_codec<T> && std::is_integral_v<T> && std::is_signed_v<T> &&
     static void write(protocol::field_writer& w, T v) {
         param_traits<fixed>::write(w, static_cast<fixed>(v));
     }
+    static bool text(T v, std::string& out) {
+        return param_traits<fixed>::text(static_cast<fixed>(v), out);
+    }
 };
 
 /// std::nullopt: NULL of no particular type (OID 0): the server infers the type from the query.
@@ -72,6 +83,7 @@ struct param_traits<std::nullopt_t> {
     static constexpr protocol::oid type_oid = 0;
     static protocol::oid oid_of(std::nullopt_t) noexcept { return 0; }
     static void write(protocol::field_writer& w, std::nullopt_t) { w.null_value(); }
+    static bool text(std::nullopt_t, std::string&) { return false; }
 };
 
 /// std::optional<T>: NULL or T, typed as T either way.
@@ -97,6 +109,9 @@ struct param_traits<std::optional<T>> {
         else
             w.null_value();
     }
+    static bool text(const std::optional<T>& v, std::string& out) {
+        return v && inner::text(*v, out);
+    }
 };
 
 /// C strings (and string literals, which decay to them): text; a null pointer is NULL.
@@ -110,6 +125,9 @@ struct param_traits<const char*> {
             param_traits<std::string_view>::write(w, std::string_view(s));
         else
             w.null_value();
+    }
+    static bool text(const char* s, std::string& out) {
+        return s && param_traits<std::string_view>::text(std::string_view(s), out);
     }
 };
 template <>
@@ -158,6 +176,15 @@ struct param_traits<std::span<T, N>> {
                     out, v.size(), [&](std::size_t i) -> const element& { return v[i]; });
             });
     }
+    static bool text(std::span<T, N> v, std::string& out) {
+        boost::system::error_code ec;
+        if constexpr (is_bytes)
+            ec = codec::encode_text(out, std::span<const std::byte>(v));
+        else
+            ec = codec::encode_text(out, std::vector<element>(v.begin(), v.end()));
+        if (ec) out = "(invalid)";
+        return true;
+    }
 };
 
 /// pgasio::value: its type is known only at run time.
@@ -171,7 +198,38 @@ struct param_traits<value> {
         else
             w.value([&](protocol::write_buffer& out) { return v.encode_binary(out); });
     }
+    static bool text(const value& v, std::string& out) {
+        if (v.is_null()) return false;
+        if (v.encode_text(out)) out = "(invalid)";
+        return true;
+    }
 };
+
+/// pgasio::named: sent as its value, whose text observers may show under its name.
+template <class T>
+struct param_traits<named_param<T>> {
+    using inner = param_traits<std::decay_t<T>>;
+    static constexpr bool static_type = inner::static_type;
+    static constexpr protocol::oid type_oid = [] {
+        if constexpr (inner::static_type)
+            return inner::type_oid;
+        else
+            return protocol::oid{0};
+    }();
+    static protocol::oid oid_of(const named_param<T>& p) noexcept { return inner::oid_of(p.value); }
+    static void write(protocol::field_writer& w, const named_param<T>& p) {
+        inner::write(w, p.value);
+    }
+    static bool text(const named_param<T>& p, std::string& out) {
+        return inner::text(p.value, out);
+    }
+};
+
+/// True for pgasio::named parameters.
+template <class T>
+inline constexpr bool is_named_param_v = false;
+template <class T>
+inline constexpr bool is_named_param_v<named_param<T>> = true;
 
 /// The traits of a parameter passed as `const P&` (arrays and functions decay to pointers).
 template <class P>

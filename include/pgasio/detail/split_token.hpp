@@ -1,6 +1,7 @@
 // Telling a trailing completion token apart from query parameters.
 #pragma once
 
+#include <pgasio/named_param.hpp>
 #include <pgasio/protocol/types/codec.hpp>
 #include <pgasio/with_diagnostics.hpp>
 
@@ -24,10 +25,13 @@ template <class T>
 struct is_parameter_wrapper<std::span<const T>> : std::true_type {};
 template <class T>
 struct is_parameter_wrapper<std::vector<T>> : std::true_type {};
+template <class T>
+struct is_parameter_wrapper<named_param<T>> : std::true_type {};
 
 /// True for what can be a query parameter: a type with a codec, a string literal or C string,
-/// std::optional, std::nullopt, a span or vector (arrays, or a list of pgasio::value). Anything
-/// else in last position is taken for a completion token, and must look like one.
+/// std::optional, std::nullopt, a span or vector (arrays, or a list of pgasio::value), a
+/// pgasio::named parameter. Anything else in last position is taken for a completion token, and
+/// must look like one.
 template <class T, class D = std::remove_cvref_t<T>>
 concept parameter = requires {
     sizeof(protocol::types::codec<D>);

@@ -19,7 +19,8 @@ namespace pgasio {
 ///
 /// The metrics (names and labels as pgasio's specification gives them):
 /// - `pg_queries_total{operation,database}`: queries run, failed ones included; `operation` is
-///   the operation_kind (`query`, `simple_query`, `prepare`).
+///   the operation_kind (`query`, `simple_query`, `prepare`, `copy`, `batch`: a batch counts
+///   once, a row stream as a query).
 /// - `pg_query_duration_seconds{operation}`: histogram, buckets 1 ms, 5 ms, 10 ms, 25 ms, 50 ms,
 ///   100 ms, 250 ms, 500 ms, 1 s.
 /// - `pg_rows_returned_total`, `pg_rows_affected_total` (operation_result).
