@@ -209,7 +209,7 @@ TEST_CASE("geometric: arrays of every geometric type, NULL elements included") {
     CHECK(types::codec<std::vector<polygon>>::type_oid == oids::polygon_array);
 }
 
-TEST_CASE("geometric: box arrays in text use box's delimiter ';' (its commas unquoted)") {
+TEST_CASE("geometric: box arrays in text use box's delimiter, a semicolon (its commas unquoted)") {
     const std::vector<std::optional<box>> boxes{box{{3, 4}, {1, 2}}, std::nullopt,
                                                 box{{0, 0}, {-1, -1}}};
     // SELECT ARRAY['(1,2),(3,4)'::box, NULL, '(0,0),(-1,-1)']

@@ -29,7 +29,7 @@ TEST_CASE("tid: binary and text golden values") {
           client_errc::type_mismatch);
 }
 
-TEST_CASE("int2vector, oidvector: the array wire format, 0-based; text separated by spaces") {
+TEST_CASE("int2vector, oidvector: the array wire format, 0-based, and text separated by spaces") {
     check_binary(int2vector{{1, -2}},
                  from_hex("0000000100000000000000150000000200000000000000020001000000"
                           "02fffe"),
