@@ -51,7 +51,7 @@ void stderr_log_sink::write(const log_record& record) noexcept {
 
 logging_observer::logging_observer(std::shared_ptr<log_sink> sink, logging_options options)
     : sink_(std::move(sink))
-    , options_(options) {}
+    , options_(std::move(options)) {}
 
 void logging_observer::operation_end(const operation_info& op, const operation_result& result,
                                      void*) noexcept {
