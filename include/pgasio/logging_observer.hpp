@@ -22,9 +22,10 @@ struct logging_options {
     std::chrono::milliseconds slow_query_threshold{0};
     /// Records below this level are not even made (their SQL is not sanitized).
     log_level min_level = log_level::info;
-    /// The names of the parameters whose values may be written (each as a field
-    /// `param.<name>`, `NULL` for NULL): parameters given one of these names with
-    /// pgasio::named. Every other parameter's value is never written. Empty: none.
+    /// The names of the parameters whose values may be written: parameters given one of these
+    /// names with pgasio::named. Each is written as a field whose name is "param." and its own
+    /// (param.user_id for user_id), with the text NULL for NULL. Every other parameter's value is
+    /// never written. Empty: none.
     std::vector<std::string> logged_parameters;
 };
 
