@@ -45,7 +45,7 @@ void round_trip_text(const T& v) {
 }
 
 // Conversions that must agree with the value: an integral numeric converts to std::int64_t and
-// back unchanged.
+// back unchanged; a full-range timestamp that std::chrono holds converts there and back unchanged.
 template <class T>
 void check_conversions(const T&) {}
 template <>
@@ -53,6 +53,11 @@ void check_conversions(const numeric& v) {
     static_cast<void>(v.to_double());
     if (auto i = v.to_int64())
         if (!(numeric::from_int64(*i) == v)) std::abort();
+}
+template <class Clock>
+void check_conversions(const basic_timestamp<Clock>& v) {
+    if (auto tp = v.to_chrono())
+        if (basic_timestamp<Clock>::from_chrono(*tp) != v) std::abort();
 }
 
 template <class T>
@@ -74,7 +79,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (size == 0) return 0;
     const std::span<const std::byte> in(reinterpret_cast<const std::byte*>(data) + 1, size - 1);
     const bool text = (data[0] & 1) != 0;
-    switch ((data[0] >> 1) % 8) {
+    switch ((data[0] >> 1) % 10) {
     case 0:
         run<numeric>(text, in);
         break;
@@ -98,6 +103,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         break;
     case 7:
         run<interval>(text, in);
+        break;
+    case 8:
+        run<timestamp>(text, in);
+        break;
+    case 9:
+        run<timestamptz>(text, in);
         break;
     }
     return 0;

@@ -24,9 +24,12 @@ using protocol::uuid; ///< uuid
 
 using protocol::numeric; ///< numeric
 
-using protocol::interval;       ///< interval
-using protocol::time_of_day;    ///< time
-using protocol::time_of_day_tz; ///< timetz
+using protocol::basic_timestamp; ///< timestamp and timestamptz over their whole range
+using protocol::interval;        ///< interval
+using protocol::time_of_day;     ///< time
+using protocol::time_of_day_tz;  ///< timetz
+using protocol::timestamp;       ///< timestamp over its whole range
+using protocol::timestamptz;     ///< timestamptz over its whole range
 
 using protocol::json;     ///< json
 using protocol::jsonb;    ///< jsonb

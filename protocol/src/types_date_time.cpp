@@ -4,6 +4,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace pgasio::protocol::types {
 namespace {
@@ -636,6 +637,60 @@ error_code codec<sys_us>::decode_text(std::string_view in, oid t, sys_us& out) {
     if (auto ec = parse_timestamp(in, true, pg)) return ec;
     return timestamp_from_pg(pg, out);
 }
+
+// ---- timestamp and timestamptz over the whole range ----------------------------------------
+
+namespace {
+
+// A finite value must lie in PostgreSQL's range; the infinities are values too.
+error_code check_timestamp(std::int64_t pg) noexcept {
+    if (pg == i64_limits::max() || pg == i64_limits::min()) return {};
+    if (pg < timestamp_min || pg >= timestamp_end) return err(client_errc::value_out_of_range);
+    return {};
+}
+
+template <class Clock>
+constexpr bool with_offset = std::is_same_v<Clock, std::chrono::system_clock>;
+
+} // namespace
+
+template <class Clock>
+error_code codec<basic_timestamp<Clock>>::encode_binary(write_buffer& out,
+                                                        const basic_timestamp<Clock>& v) {
+    if (auto ec = check_timestamp(v.microseconds_since_2000)) return ec;
+    out.put_i64(v.microseconds_since_2000);
+    return {};
+}
+
+template <class Clock>
+error_code codec<basic_timestamp<Clock>>::decode_binary(std::span<const std::byte> in, oid t,
+                                                        basic_timestamp<Clock>& out) {
+    if (!accepts(t)) return err(client_errc::type_mismatch);
+    if (auto ec = check_size(in, 8)) return ec;
+    protocol::detail::byte_reader r(in);
+    const std::int64_t pg = r.i64();
+    if (auto ec = check_timestamp(pg)) return ec;
+    out.microseconds_since_2000 = pg;
+    return {};
+}
+
+template <class Clock>
+error_code codec<basic_timestamp<Clock>>::encode_text(std::string& out,
+                                                      const basic_timestamp<Clock>& v) {
+    if (auto ec = check_timestamp(v.microseconds_since_2000)) return ec;
+    append_timestamp(out, v.microseconds_since_2000, with_offset<Clock>);
+    return {};
+}
+
+template <class Clock>
+error_code codec<basic_timestamp<Clock>>::decode_text(std::string_view in, oid t,
+                                                      basic_timestamp<Clock>& out) {
+    if (!accepts(t)) return err(client_errc::type_mismatch);
+    return parse_timestamp(in, with_offset<Clock>, out.microseconds_since_2000);
+}
+
+template struct codec<timestamp>;
+template struct codec<timestamptz>;
 
 // ---- time ----------------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 // server with its own parse of the same literal, and decoded back from a binary result.
 #include <pgasio/connection.hpp>
 #include <pgasio/protocol/types/types.hpp>
+#include <pgasio/types.hpp>
 #include <pgasio/wal_lsn.hpp>
 
 #include "support/connect.hpp"
@@ -76,6 +77,33 @@ asio::awaitable<void> server_forms(pgasio::connection& conn, const std::string& 
 }
 
 } // namespace
+
+TEST_CASE(
+    "types: timestamp and timestamptz over PostgreSQL's whole range, past std::chrono's end") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto c = co_await connect_primary();
+        co_await c.async_execute("SET TimeZone = 'UTC'");
+        for (const std::string t : {"4714-11-24 00:00:00 BC", "2024-02-29 13:45:01.123456",
+                                    "294247-01-10 04:00:54.775807", "294276-12-31 23:59:59.999999",
+                                    "infinity", "-infinity"}) {
+            co_await server_forms<pgasio::timestamp>(c, "timestamp", t, t);
+            const std::string tz = t.ends_with("infinity") ? t
+                                   : t.ends_with(" BC")    ? t.substr(0, t.size() - 3) + "+00 BC"
+                                                           : t + "+00";
+            co_await server_forms<pgasio::timestamptz>(c, "timestamptz", tz, tz);
+        }
+        co_await round_trip<pgasio::range<pgasio::timestamp>>(
+            c, "tsrange", "[\"2024-01-01 00:00:00\",\"294276-12-31 23:59:59.999999\")");
+        co_await round_trip<pgasio::multirange<pgasio::timestamptz>>(
+            c, "tstzmultirange", "{(\"294270-01-01 00:00:00+00\",infinity)}");
+        // The last value is past std::chrono's end: the std::chrono types refuse it, clearly.
+        auto r = co_await c.async_query("SELECT '294276-12-31 23:59:59.999999'::timestamp");
+        CHECK_FALSE(r[0].get<pgasio::timestamp>(0).to_chrono().has_value());
+        std::chrono::local_time<std::chrono::microseconds> tp;
+        CHECK(r[0].get(0, tp) == pgasio::protocol::client_errc::value_out_of_range);
+        co_await c.async_close();
+    });
+}
 
 TEST_CASE("types: scalars round-trip through the server in binary") {
     run([](asio::any_io_executor) -> asio::awaitable<void> {

@@ -18,6 +18,8 @@ using pgasio::protocol::client_errc;
 using pgasio::protocol::interval;
 using pgasio::protocol::time_of_day;
 using pgasio::protocol::time_of_day_tz;
+using pgasio::protocol::timestamp;
+using pgasio::protocol::timestamptz;
 using pgasio::protocol::write_buffer;
 using pgasio::protocol::types::codec;
 namespace oids = pgasio::protocol::oids;
@@ -59,6 +61,14 @@ constexpr std::byte selector<time_of_day_tz>(bool text) {
 template <>
 constexpr std::byte selector<interval>(bool text) {
     return std::byte{14} | std::byte{text};
+}
+template <>
+constexpr std::byte selector<timestamp>(bool text) {
+    return std::byte{16} | std::byte{text};
+}
+template <>
+constexpr std::byte selector<timestamptz>(bool text) {
+    return std::byte{18} | std::byte{text};
 }
 
 template <class T>
@@ -368,6 +378,76 @@ TEST_CASE("timestamptz: golden bytes, offsets converted to UTC") {
     STATIC_REQUIRE(codec<sys_us>::array_oid == oids::timestamptz_array);
     STATIC_REQUIRE(codec<local_us>::array_oid == oids::timestamp_array);
     STATIC_REQUIRE(codec<chr::sys_days>::array_oid == oids::date_array);
+}
+
+TEST_CASE("timestamp and timestamptz over the whole range: PostgreSQL's first and last values") {
+    // 4714-11-24 00:00 BC (Julian day 0) and 294276-12-31 23:59:59.999999, past std::chrono's end.
+    const timestamp first{-211813488000000000};
+    const timestamp last{9223371331199999999};
+    check_binary(first, "\xfd\x0f\x7c\xc1\x41\x1f\xa0\x00"sv);
+    check_text(first, "4714-11-24 00:00:00 BC");
+    check_binary(last, "\x7f\xff\xff\x5b\xb3\xb2\x9f\xff"sv);
+    check_text(last, "294276-12-31 23:59:59.999999");
+    check_binary(timestamp::infinity(), "\x7f\xff\xff\xff\xff\xff\xff\xff"sv);
+    check_text(timestamp::infinity(), "infinity");
+    check_binary(timestamp::minus_infinity(), "\x80\x00\x00\x00\x00\x00\x00\x00"sv);
+    check_text(timestamp::minus_infinity(), "-infinity");
+    CHECK(first < last);
+    CHECK(timestamp::minus_infinity() < first);
+    CHECK(last < timestamp::infinity());
+    CHECK_FALSE(timestamp::infinity().is_finite());
+    CHECK(last.is_finite());
+
+    const timestamptz last_tz{last.microseconds_since_2000};
+    check_binary(last_tz, "\x7f\xff\xff\x5b\xb3\xb2\x9f\xff"sv);
+    check_text(last_tz, "294276-12-31 23:59:59.999999+00");
+    // Offsets are converted to UTC, as for sys_time.
+    check_decodes("294277-01-01 00:59:59.999999+01", last_tz);
+    check_decodes("2000-01-01 01:00:00+01", timestamptz{0});
+}
+
+TEST_CASE("timestamp and timestamptz over the whole range: outside it, malformed") {
+    // One microsecond past PostgreSQL's last value, and just short of infinity.
+    CHECK(decode_binary<timestamp>("\x7f\xff\xff\x5b\xb3\xb2\xa0\x00"sv) ==
+          client_errc::value_out_of_range);
+    CHECK(decode_binary<timestamptz>("\x7f\xff\xff\xff\xff\xff\xff\xfe"sv) ==
+          client_errc::value_out_of_range);
+    CHECK(decode_binary<timestamp>("\xfd\x0f\x7c\xc1\x41\x1f\x9f\xff"sv) ==
+          client_errc::value_out_of_range);
+    CHECK(decode_binary<timestamp>("\x00\x00\x00\x00\x00\x00\x00"sv) ==
+          client_errc::invalid_binary_length);
+    CHECK(encode_binary(timestamp{9223371331200000000}) == client_errc::value_out_of_range);
+    CHECK(encode_text(timestamptz{-211813488000000001}) == client_errc::value_out_of_range);
+    CHECK(decode_text<timestamp>("294277-01-01 00:00:00") == client_errc::value_out_of_range);
+    CHECK(decode_text<timestamptz>("294276-12-31 23:30:00-01") == client_errc::value_out_of_range);
+    CHECK(decode_text<timestamptz>("2024-02-29 13:45:01") == client_errc::invalid_text_value);
+    CHECK(decode_text<timestamp>("2024-02-29 13:45:01+00") == client_errc::invalid_text_value);
+    timestamp v;
+    CHECK(codec<timestamp>::decode_binary(to_bytes("\x00\x00\x00\x00\x00\x00\x00\x00"sv),
+                                          oids::timestamptz, v) == client_errc::type_mismatch);
+    CHECK(codec<timestamptz>::type_oid == oids::timestamptz);
+    CHECK(codec<timestamp>::array_oid == oids::timestamp_array);
+}
+
+TEST_CASE("timestamp and timestamptz over the whole range: to and from std::chrono") {
+    CHECK((timestamp{0}.to_chrono() == local(2000, 1, 1, {})));
+    CHECK((timestamptz{-1}.to_chrono() == utc(1999, 12, 31, hms(23, 59, 59, 999999))));
+    // The last time local_time<microseconds> holds before max(), and the next one, which it
+    // cannot (max() means infinity).
+    const timestamp chrono_last = timestamp::from_chrono(local_us::max() - 1us);
+    CHECK(chrono_last.microseconds_since_2000 == 0x7ffca2fec4c81ffe);
+    CHECK((chrono_last.to_chrono() == local_us::max() - 1us));
+    CHECK_FALSE(timestamp{0x7ffca2fec4c81fff}.to_chrono());
+    CHECK_FALSE(timestamp{9223371331199999999}.to_chrono());
+    CHECK((timestamp::infinity().to_chrono() == local_us::max()));
+    CHECK((timestamptz::minus_infinity().to_chrono() == sys_us::min()));
+    CHECK(timestamp::from_chrono(local_us::max()) == timestamp::infinity());
+    CHECK(timestamptz::from_chrono(sys_us::min()) == timestamptz::minus_infinity());
+    // A time before PostgreSQL's range stays before it instead of wrapping around.
+    CHECK(encode_binary(timestamp::from_chrono(local_us::min() + 1us)) ==
+          client_errc::value_out_of_range);
+    CHECK(encode_binary(timestamptz::from_chrono(utc(-4713, 11, 24, {}) - 1us)) ==
+          client_errc::value_out_of_range);
 }
 
 TEST_CASE("time: golden bytes and text, 24:00:00 included") {

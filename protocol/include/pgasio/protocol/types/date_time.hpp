@@ -8,6 +8,8 @@
 #include <chrono>
 #include <cstdint>
 #include <limits>
+#include <optional>
+#include <type_traits>
 
 /// @file
 /// Mapping of PostgreSQL's date/time types to C++:
@@ -17,6 +19,7 @@
 /// | date          | std::chrono::sys_days (or std::chrono::year_month_day) |
 /// | timestamp     | std::chrono::local_time<std::chrono::microseconds>   |
 /// | timestamptz   | std::chrono::sys_time<std::chrono::microseconds> (UTC) |
+/// | timestamp, timestamptz over their whole range | timestamp, timestamptz |
 /// | time          | time_of_day                                          |
 /// | timetz        | time_of_day_tz                                       |
 /// | interval      | interval                                             |
@@ -31,8 +34,9 @@
 /// Timestamps use microseconds, PostgreSQL's resolution; other durations (such as
 /// std::chrono::system_clock::time_point, which is in nanoseconds) have no codec: convert with
 /// std::chrono::floor / round / time_point_cast explicitly, so that precision loss is visible.
-/// The timestamptz range reaches 294276 AD but sys_time<microseconds> (from 1970) ends in
-/// 294247 AD: the few later PostgreSQL values decode as value_out_of_range.
+/// PostgreSQL's timestamps reach 294276 AD but local_time and sys_time<microseconds> (counted from
+/// 1970) end in 294247 AD: the few later values decode into them as value_out_of_range. The types
+/// timestamp and timestamptz hold PostgreSQL's own count, so they cover the whole range.
 ///
 /// Text forms: decoders read what PostgreSQL prints with DateStyle 'ISO' (any order part) and,
 /// for intervals, IntervalStyle 'postgres' or 'iso_8601'; encoders write ISO forms that PostgreSQL
@@ -104,9 +108,108 @@ struct interval {
     friend constexpr bool operator==(const interval&, const interval&) = default;
 };
 
+/// A `timestamp` (Clock std::chrono::local_t) or `timestamptz` (Clock std::chrono::system_clock)
+/// as PostgreSQL stores it: microseconds since 2000-01-01 00:00, so that every value the server
+/// has, 4714-11-24 00:00 BC to 294276-12-31 23:59:59.999999 and both infinities, has one here.
+/// Use it where a column may hold timestamps past 294247 AD, where std::chrono's
+/// microsecond time points end; elsewhere the std::chrono types are simpler.
+///
+/// @code
+/// auto t = row.get<pgasio::timestamptz>(0);   // SELECT '294276-12-31 00:00+00'::timestamptz
+/// if (auto tp = t.to_chrono()) use(*tp);      // nullopt here: past std::chrono's end
+/// std::string text;                           // "294276-12-31 00:00:00+00"
+/// auto ec = pgasio::protocol::types::codec<pgasio::timestamptz>::encode_text(text, t);
+/// @endcode
+template <class Clock>
+requires(std::is_same_v<Clock, std::chrono::local_t> ||
+         std::is_same_v<Clock, std::chrono::system_clock>) struct basic_timestamp {
+    /// The std::chrono time point of the same type.
+    using chrono_type = std::chrono::time_point<Clock, std::chrono::microseconds>;
+
+    /// Microseconds since 2000-01-01 00:00 (UTC for timestamptz), negative before;
+    /// INT64_MAX is 'infinity' and INT64_MIN '-infinity', as on the server.
+    std::int64_t microseconds_since_2000 = 0;
+
+    /// 'infinity'.
+    static constexpr basic_timestamp infinity() noexcept {
+        return {std::numeric_limits<std::int64_t>::max()};
+    }
+    /// '-infinity'.
+    static constexpr basic_timestamp minus_infinity() noexcept {
+        return {std::numeric_limits<std::int64_t>::min()};
+    }
+    /// False for infinity() and minus_infinity() only.
+    constexpr bool is_finite() const noexcept {
+        return *this != infinity() && *this != minus_infinity();
+    }
+
+    /// The same time as std::chrono gives it, the infinities as chrono_type's max() and min()
+    /// (as the std::chrono codecs map them), or nullopt for a finite time chrono_type cannot
+    /// hold (after 294247-01-10 04:00:54.775806).
+    constexpr std::optional<chrono_type> to_chrono() const noexcept {
+        using limits = std::numeric_limits<std::int64_t>;
+        if (*this == infinity()) return chrono_type::max();
+        if (*this == minus_infinity()) return chrono_type::min();
+        // The last test keeps finite times off max(), which means infinity.
+        if (microseconds_since_2000 >= limits::max() - unix_to_2000) return std::nullopt;
+        return chrono_type(std::chrono::microseconds(microseconds_since_2000 + unix_to_2000));
+    }
+    /// The time `t`, max() and min() as the infinities. A time before PostgreSQL's range is kept
+    /// out of it (a parameter of it then fails with value_out_of_range), never wrapped around.
+    static constexpr basic_timestamp from_chrono(chrono_type t) noexcept {
+        using limits = std::numeric_limits<std::int64_t>;
+        if (t == chrono_type::max()) return infinity();
+        if (t == chrono_type::min()) return minus_infinity();
+        const std::int64_t c = t.time_since_epoch().count();
+        if (c < limits::min() + unix_to_2000 + 1) return {limits::min() + 1};
+        return {c - unix_to_2000};
+    }
+
+    /// Orders by time, -infinity first and infinity last.
+    friend constexpr auto operator<=>(const basic_timestamp&, const basic_timestamp&) = default;
+
+private:
+    // std::chrono's clocks count from 1970-01-01, PostgreSQL from 2000-01-01: 10957 days later.
+    static constexpr std::int64_t unix_to_2000 = std::int64_t{10957} * 86'400'000'000;
+};
+
+/// A `timestamp` (without time zone) over PostgreSQL's whole range: see basic_timestamp.
+using timestamp = basic_timestamp<std::chrono::local_t>;
+/// A `timestamptz` (an instant) over PostgreSQL's whole range: see basic_timestamp.
+using timestamptz = basic_timestamp<std::chrono::system_clock>;
+
 } // namespace pgasio::protocol
 
 namespace pgasio::protocol::types {
+
+/// basic_timestamp <-> `timestamp` (timestamp) or `timestamptz` (timestamptz). Binary: the
+/// int64 as it is. Text: as for the std::chrono types ("294276-12-31 23:59:59.999999",
+/// timestamptz with "+00"; on input timestamptz requires a UTC offset). Errors:
+/// invalid_binary_length unless 8 bytes; value_out_of_range for a finite value outside
+/// PostgreSQL's range, either way; invalid_text_value for malformed text.
+template <class Clock>
+struct codec<basic_timestamp<Clock>> {
+    /// The type a parameter of this C++ type is sent as.
+    static constexpr oid type_oid =
+        std::is_same_v<Clock, std::chrono::system_clock> ? oids::timestamptz : oids::timestamp;
+    /// The array type whose elements are this type.
+    static constexpr oid array_oid = std::is_same_v<Clock, std::chrono::system_clock>
+                                         ? oids::timestamptz_array
+                                         : oids::timestamp_array;
+    /// Whether values of server type `t` decode into this type.
+    static bool accepts(oid t) noexcept { return t == type_oid; }
+    /// Appends the binary form of `v`.
+    static boost::system::error_code encode_binary(write_buffer& out,
+                                                   const basic_timestamp<Clock>& v);
+    /// Decodes the binary form of a value of server type `t`.
+    static boost::system::error_code decode_binary(std::span<const std::byte> in, oid t,
+                                                   basic_timestamp<Clock>& out);
+    /// Appends the text form of `v`.
+    static boost::system::error_code encode_text(std::string& out, const basic_timestamp<Clock>& v);
+    /// Decodes the text form of a value of server type `t`.
+    static boost::system::error_code decode_text(std::string_view in, oid t,
+                                                 basic_timestamp<Clock>& out);
+};
 
 /// std::chrono::sys_days <-> `date`. Binary: int32 days since 2000-01-01, INT32_MAX/INT32_MIN for
 /// +/-infinity (sys_days::max()/min()). Text: "2024-02-29", "0044-03-15 BC", "infinity".

@@ -97,6 +97,16 @@ struct multirange_oids<std::chrono::sys_time<std::chrono::microseconds>> {
     static constexpr oid multirange_array = oids::tstzmultirange_array;
 };
 
+/// tsmultirange over the whole timestamp range.
+template <>
+struct multirange_oids<timestamp>
+    : multirange_oids<std::chrono::local_time<std::chrono::microseconds>> {};
+
+/// tstzmultirange over the whole timestamptz range.
+template <>
+struct multirange_oids<timestamptz>
+    : multirange_oids<std::chrono::sys_time<std::chrono::microseconds>> {};
+
 namespace detail {
 
 /// Reads a binary multirange: an int32 count, then each range as an int32 length and that many

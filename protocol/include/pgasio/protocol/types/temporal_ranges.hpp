@@ -54,4 +54,12 @@ struct range_oids<std::chrono::sys_time<std::chrono::microseconds>> {
     static constexpr oid subtype = oids::timestamptz;
 };
 
+/// tsrange over the whole timestamp range: range<timestamp>.
+template <>
+struct range_oids<timestamp> : range_oids<std::chrono::local_time<std::chrono::microseconds>> {};
+
+/// tstzrange over the whole timestamptz range: range<timestamptz>.
+template <>
+struct range_oids<timestamptz> : range_oids<std::chrono::sys_time<std::chrono::microseconds>> {};
+
 } // namespace pgasio::protocol::types

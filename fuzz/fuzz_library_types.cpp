@@ -1,0 +1,60 @@
+// Fuzzes the decoders of the types the library defines outside the sans-io codec: pg_lsn
+// (pgasio::wal_lsn) and json/jsonb into boost::json::value. The first byte selects the decoder
+// (bit 0: text, bits 1-2: the type, see the switch below), the rest is the value. Decoding must
+// never crash; a value that decodes must re-encode, in both formats, and decode back to an equal
+// value.
+#include <pgasio/json.hpp>
+#include <pgasio/wal_lsn.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace {
+
+using namespace pgasio::protocol;
+using namespace pgasio::protocol::types;
+
+template <class T>
+void round_trip(const T& v, oid t) {
+    write_buffer buf;
+    if (codec<T>::encode_binary(buf, v)) std::abort();
+    T back{};
+    if (codec<T>::decode_binary(buf.data(), t, back) || !(back == v)) std::abort();
+    std::string text;
+    if (codec<T>::encode_text(text, v)) std::abort();
+    back = T{};
+    if (codec<T>::decode_text(text, t, back) || !(back == v)) std::abort();
+}
+
+template <class T>
+void run(bool text, oid t, std::span<const std::byte> in) {
+    T v{};
+    const auto ec =
+        text ? codec<T>::decode_text({reinterpret_cast<const char*>(in.data()), in.size()}, t, v)
+             : codec<T>::decode_binary(in, t, v);
+    if (!ec) round_trip(v, t);
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    if (size == 0) return 0;
+    const std::span<const std::byte> in(reinterpret_cast<const std::byte*>(data) + 1, size - 1);
+    const bool text = (data[0] & 1) != 0;
+    switch ((data[0] >> 1) % 3) {
+    case 0:
+        run<pgasio::wal_lsn>(text, oids::pg_lsn, in);
+        break;
+    case 1:
+        run<boost::json::value>(text, oids::json, in);
+        break;
+    case 2:
+        run<boost::json::value>(text, oids::jsonb, in);
+        break;
+    }
+    return 0;
+}
