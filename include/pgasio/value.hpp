@@ -69,21 +69,23 @@ struct other_type_text {
 ///
 /// | alternative | PostgreSQL types |
 /// |---|---|
-/// | std::monostate | NULL (of type_oid(), or 0: the server infers it) |
+/// | std::monostate | NULL (of type_oid(), or of type 0: the server infers it) |
 /// | bool, std::int16_t, std::int32_t, std::int64_t | bool, int2, int4, int8 |
-/// | std::uint32_t | oid, regclass, regtype, regproc and the other OID aliases |
-/// | float, double, protocol::numeric, protocol::money | float4, float8, numeric, money |
+/// | std::uint32_t | oid and the OID aliases (regclass, regtype, regproc, ...) |
+/// | float, double, numeric, money | float4, float8, numeric, money |
 /// | char, std::string | "char"; text, varchar, bpchar, name, unknown |
-/// | std::vector<std::byte>, protocol::bit_string | bytea; bit, varbit |
-/// | protocol::uuid, json, jsonb, jsonpath, xml | uuid, json, jsonb, jsonpath, xml |
-/// | std::chrono::sys_days, local_time<microseconds>, sys_time<microseconds> | date, timestamp,
-/// timestamptz | | time_of_day, time_of_day_tz, interval | time, timetz, interval | | inet, cidr,
-/// macaddr, macaddr8 | inet, cidr, macaddr, macaddr8 | | xid, xid8, cid, wal_lsn, tid, pg_snapshot
-/// | xid, xid8, cid, pg_lsn, tid, pg_snapshot and txid_snapshot | | int2vector, oidvector,
-/// tsvector, tsquery | the same | | point, line, lseg, box, path, polygon, circle | the geometric
-/// types | | range<T>, multirange<T> (T: int32, int64, numeric, date, timestamp, timestamptz) | the
-/// built-in ranges and multiranges | | value_array | arrays of any of the above, of any shape, with
-/// NULL elements | | other_type_text | any other type, read from a column in text |
+/// | std::vector<std::byte>, bit_string | bytea; bit, varbit |
+/// | uuid, json, jsonb, jsonpath, xml | the same |
+/// | sys_days, local_time<microseconds>, sys_time<microseconds> | date, timestamp, timestamptz |
+/// | time_of_day, time_of_day_tz, interval | time, timetz, interval |
+/// | inet, cidr, macaddr, macaddr8 | the same |
+/// | xid, xid8, cid, wal_lsn, tid | xid, xid8, cid, pg_lsn, tid |
+/// | pg_snapshot | pg_snapshot, txid_snapshot |
+/// | int2vector, oidvector, tsvector, tsquery | the same |
+/// | point, line, lseg, box, path, polygon, circle | the same |
+/// | range<T>, multirange<T> | the built-in ranges and multiranges (T as in docs/types.md) |
+/// | value_array | arrays of all these: any shape, any lower bounds, NULL elements |
+/// | other_type_text | any other type, read from a column that arrived in text |
 ///
 /// Constructors take C++ values as they are, each with the type its codec sends it as (a
 /// std::string is text, a protocol::cidr cidr). Integers of other widths pick the alternative
@@ -103,7 +105,7 @@ struct other_type_text {
 ///                           params);   // one argument: these are the parameters
 /// for (auto row : co_await conn.async_query("SELECT * FROM anything"))
 ///     for (std::size_t i = 0; i < row.size(); ++i)
-///         fmt::print("{}\n", row.get<pgasio::value>(i)); // as `SELECT x::text` prints it
+///         fmt::print("{}\n", row.get<pgasio::value>(i)); // as the server prints it
 /// @endcode
 class value {
 public:
