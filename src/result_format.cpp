@@ -63,23 +63,4 @@ void append_field(std::string& out, const column& col,
     }
 }
 
-void append_value(std::string& out, const value& v) {
-    if (v.is_null()) {
-        out += "NULL";
-        return;
-    }
-    std::string text;
-    if (v.encode_text(text)) {
-        out += "<unencodable>";
-        return;
-    }
-    const protocol::oid t = v.type_oid();
-    if (t == oids::bool_)
-        out += text == "t" ? "true" : "false";
-    else if (is_bare(t))
-        out += text;
-    else
-        append_quoted(out, text);
-}
-
 } // namespace pgasio::detail

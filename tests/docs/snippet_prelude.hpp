@@ -5,6 +5,7 @@
 
 #include <pgasio/cluster.hpp>
 #include <pgasio/connection.hpp>
+#include <pgasio/format.hpp>
 #include <pgasio/insert_unnest.hpp>
 #include <pgasio/json.hpp>
 #include <pgasio/pool.hpp>

@@ -69,7 +69,8 @@ bool accepts_column(const column& col) noexcept {
 }
 
 /// Decodes `raw` (nullopt for NULL), a value of column `col`, into `out`.
-/// Errors: unexpected_null (NULL into a T that is not std::optional), type_mismatch (the column's
+/// Errors: unexpected_null (NULL into a T that is not std::optional and whose codec has no
+/// decode_null), type_mismatch (the column's
 /// type is not one codec<T> accepts), and the codec's decode errors.
 template <class T>
 boost::system::error_code decode_field(const column& col,
@@ -89,7 +90,13 @@ boost::system::error_code decode_field(const column& col,
                       "decoded into it (see pgasio/protocol/types/types.hpp for the supported "
                       "types, or specialise codec<T>)");
         using codec = protocol::types::codec<T>;
-        if (!raw) return protocol::client_errc::unexpected_null;
+        if (!raw) {
+            // A type that holds NULL itself (pgasio::value) says what NULL of the column is.
+            if constexpr (requires { codec::decode_null(col.type_oid, out); })
+                return codec::decode_null(col.type_oid, out);
+            else
+                return protocol::client_errc::unexpected_null;
+        }
         if (!accepts_column<T>(col)) return protocol::client_errc::type_mismatch;
         if (col.format == protocol::format_code::binary)
             return codec::decode_binary(*raw, col.type_oid, out);

@@ -1,0 +1,217 @@
+// The C++ type pgasio decodes each built-in type into, for code that dispatches over type OIDs
+// at run time (printing values without a server, pgasio::value).
+#pragma once
+
+#include <pgasio/protocol/oids.hpp>
+#include <pgasio/protocol/types/types.hpp>
+#include <pgasio/wal_lsn.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace pgasio::detail {
+
+/// Calls f.template operator()<T>() with the C++ type that holds values of `t`, and returns true;
+/// false for a type without one here. pgasio::value holds exactly these types.
+template <class F>
+bool with_cpp_type(protocol::oid t, F&& f) {
+    using namespace std::chrono;
+    namespace oids = protocol::oids;
+    switch (t) {
+    case oids::bool_:
+        f.template operator()<bool>();
+        return true;
+    case oids::int2:
+        f.template operator()<std::int16_t>();
+        return true;
+    case oids::int4:
+        f.template operator()<std::int32_t>();
+        return true;
+    case oids::int8:
+        f.template operator()<std::int64_t>();
+        return true;
+    case oids::oid_:
+    case oids::regproc:
+    case oids::regprocedure:
+    case oids::regoper:
+    case oids::regoperator:
+    case oids::regclass:
+    case oids::regtype:
+    case oids::regconfig:
+    case oids::regdictionary:
+    case oids::regnamespace:
+    case oids::regrole:
+    case oids::regcollation:
+        f.template operator()<std::uint32_t>();
+        return true;
+    case oids::xid:
+        f.template operator()<protocol::xid>();
+        return true;
+    case oids::xid8:
+        f.template operator()<protocol::xid8>();
+        return true;
+    case oids::cid:
+        f.template operator()<protocol::cid>();
+        return true;
+    case oids::money:
+        f.template operator()<protocol::money>();
+        return true;
+    case oids::bit:
+    case oids::varbit:
+        f.template operator()<protocol::bit_string>();
+        return true;
+    case oids::pg_lsn:
+        f.template operator()<wal_lsn>();
+        return true;
+    case oids::float4:
+        f.template operator()<float>();
+        return true;
+    case oids::float8:
+        f.template operator()<double>();
+        return true;
+    case oids::numeric:
+        f.template operator()<protocol::numeric>();
+        return true;
+    case oids::text:
+    case oids::varchar:
+    case oids::bpchar:
+    case oids::name:
+    case oids::unknown:
+        f.template operator()<std::string>();
+        return true;
+    case oids::char_:
+        f.template operator()<char>();
+        return true;
+    case oids::bytea:
+        f.template operator()<std::vector<std::byte>>();
+        return true;
+    case oids::uuid:
+        f.template operator()<protocol::uuid>();
+        return true;
+    case oids::json:
+        f.template operator()<protocol::json>();
+        return true;
+    case oids::jsonb:
+        f.template operator()<protocol::jsonb>();
+        return true;
+    case oids::inet:
+        f.template operator()<protocol::inet>();
+        return true;
+    case oids::cidr:
+        f.template operator()<protocol::cidr>();
+        return true;
+    case oids::macaddr:
+        f.template operator()<protocol::macaddr>();
+        return true;
+    case oids::macaddr8:
+        f.template operator()<protocol::macaddr8>();
+        return true;
+    case oids::date:
+        f.template operator()<sys_days>();
+        return true;
+    case oids::timestamp:
+        f.template operator()<local_time<microseconds>>();
+        return true;
+    case oids::timestamptz:
+        f.template operator()<sys_time<microseconds>>();
+        return true;
+    case oids::time:
+        f.template operator()<protocol::time_of_day>();
+        return true;
+    case oids::timetz:
+        f.template operator()<protocol::time_of_day_tz>();
+        return true;
+    case oids::interval:
+        f.template operator()<protocol::interval>();
+        return true;
+    case oids::int4range:
+        f.template operator()<protocol::range<std::int32_t>>();
+        return true;
+    case oids::int8range:
+        f.template operator()<protocol::range<std::int64_t>>();
+        return true;
+    case oids::numrange:
+        f.template operator()<protocol::range<protocol::numeric>>();
+        return true;
+    case oids::daterange:
+        f.template operator()<protocol::range<sys_days>>();
+        return true;
+    case oids::tsrange:
+        f.template operator()<protocol::range<local_time<microseconds>>>();
+        return true;
+    case oids::tstzrange:
+        f.template operator()<protocol::range<sys_time<microseconds>>>();
+        return true;
+    case oids::int4multirange:
+        f.template operator()<protocol::multirange<std::int32_t>>();
+        return true;
+    case oids::int8multirange:
+        f.template operator()<protocol::multirange<std::int64_t>>();
+        return true;
+    case oids::nummultirange:
+        f.template operator()<protocol::multirange<protocol::numeric>>();
+        return true;
+    case oids::datemultirange:
+        f.template operator()<protocol::multirange<sys_days>>();
+        return true;
+    case oids::tsmultirange:
+        f.template operator()<protocol::multirange<local_time<microseconds>>>();
+        return true;
+    case oids::tstzmultirange:
+        f.template operator()<protocol::multirange<sys_time<microseconds>>>();
+        return true;
+    case oids::point:
+        f.template operator()<protocol::point>();
+        return true;
+    case oids::line:
+        f.template operator()<protocol::line>();
+        return true;
+    case oids::lseg:
+        f.template operator()<protocol::lseg>();
+        return true;
+    case oids::box:
+        f.template operator()<protocol::box>();
+        return true;
+    case oids::path:
+        f.template operator()<protocol::path>();
+        return true;
+    case oids::polygon:
+        f.template operator()<protocol::polygon>();
+        return true;
+    case oids::circle:
+        f.template operator()<protocol::circle>();
+        return true;
+    case oids::tid:
+        f.template operator()<protocol::tid>();
+        return true;
+    case oids::int2vector:
+        f.template operator()<protocol::int2vector>();
+        return true;
+    case oids::oidvector:
+        f.template operator()<protocol::oidvector>();
+        return true;
+    case oids::pg_snapshot:
+    case oids::txid_snapshot:
+        f.template operator()<protocol::pg_snapshot>();
+        return true;
+    case oids::jsonpath:
+        f.template operator()<protocol::jsonpath>();
+        return true;
+    case oids::xml:
+        f.template operator()<protocol::xml>();
+        return true;
+    case oids::tsvector:
+        f.template operator()<protocol::tsvector>();
+        return true;
+    case oids::tsquery:
+        f.template operator()<protocol::tsquery>();
+        return true;
+    default:
+        return false;
+    }
+}
+
+} // namespace pgasio::detail
