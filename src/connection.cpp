@@ -106,6 +106,14 @@ void connection::start_close(connection_impl* impl, handler_type handler, diagno
         std::move(handler), diag);
 }
 
+const std::shared_ptr<type_registry>& connection::types() const noexcept {
+    return impl_->types;
+}
+
+void connection::set_types(std::shared_ptr<type_registry> types) {
+    impl_->set_types(std::move(types));
+}
+
 bool connection::is_open() const noexcept {
     return impl_ && impl_->open && impl_->io.is_open();
 }

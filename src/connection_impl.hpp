@@ -12,6 +12,7 @@
 #include <pgasio/protocol/framer.hpp>
 #include <pgasio/protocol/frontend.hpp>
 #include <pgasio/protocol/write_buffer.hpp>
+#include <pgasio/type_registry.hpp>
 
 #include <boost/asio/any_completion_executor.hpp>
 #include <boost/asio/any_completion_handler.hpp>
@@ -64,7 +65,16 @@ public:
         , completion_executor(std::nothrow, ex)
         , io(ex)
         , write_done(ex)
-        , deadline_timer_(ex) {}
+        , deadline_timer_(ex) {
+        set_types(nullptr);
+    }
+
+    /// Makes the connection read and write user-defined types with `t` (a new registry when
+    /// null): the results it builds from now on carry it (column::types).
+    void set_types(std::shared_ptr<type_registry> t) {
+        types = t ? std::move(t) : std::make_shared<type_registry>();
+        builder_.set_types(types);
+    }
 
     /// Opens the session (see connection::async_connect).
     asio::awaitable<error_code> connect(config cfg, diagnostics& diag);
@@ -164,6 +174,8 @@ public:
     /// second connection to the same server uses (to learn the outcome of a COMMIT whose answer
     /// was lost with the connection).
     std::shared_ptr<const config> session_config;
+    /// The user-defined types it knows (connection::types); never null.
+    std::shared_ptr<type_registry> types;
     std::map<std::string, std::string, std::less<>> parameters;
     /// The server reads a backslash in a plain '...' string as an escape
     /// (standard_conforming_strings off): how the simple query protocol's parameter

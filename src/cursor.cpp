@@ -46,12 +46,12 @@ public:
         : state_(std::move(st))
         , handler_(std::move(h)) {}
 
-    error_code on_answer(const protocol::message_view& m, result_builder&) override {
+    error_code on_answer(const protocol::message_view& m, result_builder& rows) override {
         if (m.type != t::row_description || state_->options.form != cursor_options::kind::portal)
             return {};
         const auto rd = protocol::decode_row_description(m.body);
         if (!rd) return rd.error();
-        state_->columns = make_columns(*rd);
+        state_->columns = make_columns(*rd, rows.types());
         return {};
     }
 
@@ -174,7 +174,11 @@ void connection::start_open_cursor(detail::connection_impl* impl, cursor_handler
         // A portal's rows are asked for in binary; a declared cursor's come from its FETCHes.
         protocol::bind_writer bind(out, portal ? std::string_view(st->name) : "", "",
                                    detail::all_binary, params.count);
-        params.write(params.ctx, bind);
+        {
+            // The codecs of user-defined types find their OIDs and layouts here.
+            const detail::type_scope scope(impl->types.get());
+            params.write(params.ctx, bind);
+        }
         if (auto ec = bind.finish(detail::all_binary)) {
             why = "a parameter cannot be sent: " + ec.message();
             return ec;

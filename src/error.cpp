@@ -61,6 +61,8 @@ bool is_fatal(const error_code& ec) noexcept {
         case client_errc::invalid_numeric:
         case client_errc::type_mismatch:
         case client_errc::unsupported_version:
+        case client_errc::unknown_type:
+        case client_errc::type_changed:
         // No connection was used at all.
         case client_errc::pool_timeout:
         case client_errc::pool_closed:

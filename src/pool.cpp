@@ -97,6 +97,7 @@ pool_impl::pool_impl(const asio::any_io_executor& ex, config c)
     : executor(c.pool.thread_safe ? asio::any_io_executor(asio::make_strand(ex)) : ex)
     , cfg(std::move(c))
     , observed(observed_config(cfg))
+    , types(cfg.pool.types ? cfg.pool.types : std::make_shared<type_registry>())
     , conn_executor_(ex)
     , leak_handler_(default_leak_report)
     , wake_(executor) {}
@@ -446,6 +447,7 @@ asio::awaitable<void> pool_impl::open_one(std::shared_ptr<pool_slot> slot) {
             diag.message = fmt::format("the credential provider failed: {}", e.what());
         }
     }
+    slot->conn.set_types(types);
     if (!ec) std::tie(ec) = co_await slot->conn.async_connect(c, diag, nothrow);
     outcomes o;
     {

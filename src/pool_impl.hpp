@@ -101,6 +101,8 @@ public:
     const config cfg;
     /// cfg with the observer the pool reports its acquires to (null: none).
     const std::shared_ptr<const config> observed;
+    /// The user-defined types its connections share (cfg.pool.types, or the pool's own).
+    const std::shared_ptr<type_registry> types;
 
 private:
     struct served {

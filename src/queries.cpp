@@ -111,9 +111,17 @@ void connection::queue_query(detail::connection_impl* impl,
         req->result_format_count = formats.size();
         req->bind_at = out.size() - begin;
         protocol::bind_writer bind(out, "", statement_name, detail::all_binary, params.count);
-        params.write(params.ctx, bind);
+        // What a codec of a user-defined type said about a parameter it could not encode.
+        std::string encode_detail;
+        {
+            // The codecs of user-defined types find their OIDs and layouts here.
+            const detail::type_scope scope(impl->types.get());
+            params.write(params.ctx, bind);
+            encode_detail = detail::take_decode_detail();
+        }
         if (auto ec = bind.finish(formats)) {
             why = "a parameter cannot be sent: " + ec.message();
+            if (!encode_detail.empty()) why += " (" + encode_detail + ")";
             return ec;
         }
         req->bind_size = out.size() - begin - req->bind_at;
@@ -153,7 +161,10 @@ void connection::queue_simple_query(detail::connection_impl* impl,
                                                : detail::plain_string_backslash::literal;
     auto encode = [&](protocol::write_buffer& out, std::string& why) -> error_code {
         detail::param_values values(params.count);
-        params.write(params.ctx, values);
+        {
+            const detail::type_scope scope(impl->types.get());
+            params.write(params.ctx, values);
+        }
         if (auto ec = values.finish(why)) {
             why = "a parameter cannot be sent: " + why;
             return ec;

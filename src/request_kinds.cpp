@@ -23,7 +23,7 @@ error_code build_result(const protocol::message_view& m, result_builder& rows,
     case t::row_description: {
         const auto rd = protocol::decode_row_description(m.body);
         if (!rd) return rd.error();
-        rows.set_columns(make_columns(*rd));
+        rows.set_columns(make_columns(*rd, rows.types()));
         return {};
     }
     case t::command_complete: {
@@ -271,7 +271,7 @@ void results_request::restart() {
     results_.clear();
 }
 
-error_code prepare_request::on_answer(const protocol::message_view& m, result_builder&) {
+error_code prepare_request::on_answer(const protocol::message_view& m, result_builder& rows) {
     switch (m.type) {
     case t::parse_complete:
         // A named statement exists from here on, whatever happens to the rest of the request.
@@ -289,7 +289,7 @@ error_code prepare_request::on_answer(const protocol::message_view& m, result_bu
         if (!rd) return rd.error();
         // Describe of a statement cannot know the result formats yet (it says text): they are
         // pgasio's to choose, binary for the types it decodes in binary, text for the others.
-        auto cols = std::make_shared<std::vector<column>>(*make_columns(*rd));
+        auto cols = std::make_shared<std::vector<column>>(*make_columns(*rd, rows.types()));
         statement_->result_formats = choose_result_formats(*cols);
         statement_->columns = std::move(cols);
         return {};

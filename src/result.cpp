@@ -1,7 +1,9 @@
 #include "text_form.hpp"
 
+#include <pgasio/detail/current_types.hpp>
 #include <pgasio/detail/result_builder.hpp>
 #include <pgasio/result.hpp>
+#include <pgasio/type_registry.hpp>
 
 #include <fmt/format.h>
 
@@ -13,12 +15,13 @@ namespace pgasio {
 
 namespace detail {
 
-column_list make_columns(const protocol::row_description_view& rd) {
+column_list make_columns(const protocol::row_description_view& rd,
+                         std::shared_ptr<const type_registry> types) {
     auto cols = std::make_shared<std::vector<column>>();
     cols->reserve(rd.size());
     for (const protocol::column_description d : rd)
         cols->push_back(column{std::string(d.name), d.type_oid, d.table_oid, d.column_number,
-                               d.type_size, d.type_modifier, d.format});
+                               d.type_size, d.type_modifier, d.format, types});
     return cols;
 }
 
@@ -67,14 +70,30 @@ namespace {
 
 void throw_get_error(boost::system::error_code ec, std::span<const column> cols, std::size_t index,
                      std::string_view cpp_type) {
+    // What a codec of a user-defined type said about the failure (the label, the attribute).
+    const std::string detail = take_decode_detail();
     if (index >= cols.size())
         throw_message(ec, fmt::format("column index {} is out of range: the row has {} column{}",
                                       index, cols.size(), cols.size() == 1 ? "" : "s"));
     const column& c = cols[index];
+    const auto loaded = c.types ? c.types->find(c.type_oid) : nullptr;
+    const std::string type = loaded
+                                 ? fmt::format("{} (oid {})", loaded->qualified_name(), c.type_oid)
+                                 : describe_type(c.type_oid);
+    if (!detail.empty())
+        throw_message(ec, fmt::format("column {} \"{}\" of type {} does not decode into {}: {}",
+                                      index, c.name, type, cpp_type, detail));
     if (ec == protocol::client_errc::unexpected_null)
         throw_message(ec, fmt::format("column {} \"{}\" is NULL, which does not convert to {} "
                                       "(use std::optional or try_get)",
                                       index, c.name, cpp_type));
+    // OIDs from FirstNormalObjectId on are types created in the database (or an extension):
+    // their codecs need them loaded.
+    constexpr protocol::oid first_user_oid = 16384;
+    const std::string load_hint = !loaded && c.type_oid >= first_user_oid
+                                      ? "; to read it as a C++ enum, composite or hstore, load "
+                                        "its type first (connection::async_load_types)"
+                                      : "";
     if (ec == protocol::client_errc::type_mismatch && c.format == protocol::format_code::binary &&
         !decodes_binary(c.type_oid))
         throw_message(ec, fmt::format("column {} \"{}\" has type {}, which pgasio has no binary "
@@ -82,13 +101,17 @@ void throw_get_error(boost::system::error_code ec, std::span<const column> cols,
                                       "bound before its columns were described), which does not "
                                       "convert to {}; to read its text as std::string, run the "
                                       "query with pgasio::with_text_results or cast the column "
-                                      "to text in SQL",
-                                      index, c.name, describe_type(c.type_oid), cpp_type));
+                                      "to text in SQL{}",
+                                      index, c.name, type, cpp_type, load_hint));
+    if (ec == protocol::client_errc::type_mismatch && !load_hint.empty())
+        throw_message(ec, fmt::format("column {} \"{}\" has type {}, which does not convert to "
+                                      "{}{}",
+                                      index, c.name, type, cpp_type, load_hint));
     if (ec == protocol::client_errc::type_mismatch)
         throw_message(ec, fmt::format("column {} \"{}\" has type {}, which does not convert to {}",
-                                      index, c.name, describe_type(c.type_oid), cpp_type));
+                                      index, c.name, type, cpp_type));
     throw_message(ec, fmt::format("column {} \"{}\" of type {} does not decode into {}: {}", index,
-                                  c.name, describe_type(c.type_oid), cpp_type, ec.message()));
+                                  c.name, type, cpp_type, ec.message()));
 }
 
 void throw_column_not_found(std::span<const column> cols, std::string_view name) {

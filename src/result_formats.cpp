@@ -2,6 +2,8 @@
 
 #include "text_form.hpp"
 
+#include <pgasio/type_registry.hpp>
+
 #include <algorithm>
 #include <memory>
 
@@ -11,9 +13,27 @@ protocol::format_code result_format_for(protocol::oid t) noexcept {
     return decodes_binary(t) ? protocol::format_code::binary : protocol::format_code::text;
 }
 
+namespace {
+
+// Whether the codecs of user-defined types read values of `t` in binary: loaded enums,
+// composites and hstore, and arrays of them.
+bool user_type_binary(const type_registry& types, protocol::oid t) {
+    auto u = types.find(t);
+    if (u && u->kind == user_type_kind::array) u = types.find(u->element_oid);
+    if (!u) return false;
+    return u->kind == user_type_kind::enumeration || u->kind == user_type_kind::composite ||
+           (u->kind == user_type_kind::base && u->name == "hstore");
+}
+
+} // namespace
+
 std::vector<protocol::format_code> choose_result_formats(std::vector<column>& cols) {
-    for (auto& col : cols)
+    for (auto& col : cols) {
         col.format = result_format_for(col.type_oid);
+        if (col.format == protocol::format_code::text && col.types &&
+            user_type_binary(*col.types, col.type_oid))
+            col.format = protocol::format_code::binary;
+    }
     std::vector<protocol::format_code> codes;
     const bool any_text = std::any_of(cols.begin(), cols.end(), [](const column& c) {
         return c.format == protocol::format_code::text;

@@ -24,8 +24,9 @@ protocol::format_code result_format_for(protocol::oid t) noexcept;
 
 /// Gives each of `cols`, a description learnt before its rows are bound (a Describe of a
 /// statement, or a description kept for later executions), the format result_format_for its
-/// type, and returns the result format codes a Bind asks for them with: empty when every column
-/// is binary (bind_formats then gives the one code that applies to all).
+/// type (binary too for the user-defined types its registry has loaded: enums, composites,
+/// hstore and arrays of them), and returns the result format codes a Bind asks for them with: empty
+/// when every column is binary (bind_formats then gives the one code that applies to all).
 std::vector<protocol::format_code> choose_result_formats(std::vector<column>& cols);
 
 /// The format codes a Bind carries for `chosen` (from choose_result_formats).

@@ -4,7 +4,10 @@
 #include "type_dispatch.hpp"
 
 #include <pgasio/detail/decode_field.hpp>
+#include <pgasio/detail/user_type_codec.hpp>
+#include <pgasio/hstore.hpp>
 #include <pgasio/protocol/oids.hpp>
+#include <pgasio/type_registry.hpp>
 
 #include <fmt/format.h>
 
@@ -28,10 +31,61 @@ bool text_of(const column& col, std::span<const std::byte> raw, std::string& tex
 
 } // namespace
 
+namespace {
+
+// The loaded user-defined type of `col`, or null.
+std::shared_ptr<const user_type> user_type_of(const column& col) {
+    return col.types ? col.types->find(col.type_oid) : nullptr;
+}
+
+// The text form of a binary value of a loaded user-defined type: an enum's label, hstore's
+// pairs, a record's fields (each through known_text); false for other types.
+bool user_type_text(const column& col, const user_type& u, std::span<const std::byte> raw,
+                    std::string& text) {
+    const type_scope scope(col.types.get());
+    switch (u.kind) {
+    case user_type_kind::enumeration:
+        text.assign(reinterpret_cast<const char*>(raw.data()), raw.size());
+        return true;
+    case user_type_kind::base: {
+        if (u.name != "hstore") return false;
+        hstore h;
+        if (decode_hstore(raw, h)) return false;
+        encode_hstore_text(text, h);
+        return true;
+    }
+    case user_type_kind::composite: {
+        std::vector<record_field> fields;
+        if (read_record(raw, fields)) return false;
+        std::vector<std::optional<std::string>> texts(fields.size());
+        for (std::size_t i = 0; i < fields.size(); ++i) {
+            if (!fields[i].value) continue;
+            column field = col;
+            field.type_oid = col.types->base_type(fields[i].type_oid);
+            if (!known_text(field, *fields[i].value, texts[i].emplace())) return false;
+        }
+        append_record_text(text, texts);
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
+} // namespace
+
+bool column_is_text(const column& col) noexcept {
+    if (col.format == protocol::format_code::text) return true;
+    const auto u = user_type_of(col);
+    return u && u->kind == user_type_kind::enumeration;
+}
+
 bool known_text(const column& col, std::span<const std::byte> raw, std::string& text) {
     text.clear();
     bool ok = false;
     if (with_cpp_type(col.type_oid, [&]<class T>() { ok = text_of<T>(col, raw, text); })) return ok;
+    if (col.format == protocol::format_code::binary)
+        if (const auto u = user_type_of(col)) return user_type_text(col, *u, raw, text);
     // An array of any shape (dimensions, lower bounds, NULL elements) keeps its shape in text.
     const protocol::oid element = oids::element_type(col.type_oid);
     if (element == 0) return false;

@@ -11,6 +11,8 @@
 
 namespace pgasio {
 
+class type_registry;
+
 /// One column of a result, as RowDescription described it, owned (it outlives the read buffer).
 struct column {
     std::string name;                ///< the column's label ("?column?" when the query gave none)
@@ -20,6 +22,10 @@ struct column {
     std::int16_t type_size = 0;      ///< pg_type.typlen: negative for variable width
     std::int32_t type_modifier = -1; ///< pg_attribute.atttypmod, e.g. varchar(n) gives n + 4
     protocol::format_code format = protocol::format_code::text; ///< how values are sent
+    /// The user-defined types of the connection that described it (pgasio/type_registry.hpp),
+    /// which the codecs of enums, composites and hstore read its values with; null for columns
+    /// made without a connection.
+    std::shared_ptr<const type_registry> types;
 
     /// Whether both designate the same element.
     friend bool operator==(const column&, const column&) = default;
@@ -31,8 +37,10 @@ using column_list = std::shared_ptr<const std::vector<column>>;
 
 namespace detail {
 
-/// Copies the columns of a decoded RowDescription.
-column_list make_columns(const protocol::row_description_view& rd);
+/// Copies the columns of a decoded RowDescription; `types` is the registry of the connection
+/// that read it (column::types).
+column_list make_columns(const protocol::row_description_view& rd,
+                         std::shared_ptr<const type_registry> types = nullptr);
 
 } // namespace detail
 

@@ -46,6 +46,7 @@ struct pool_access;
 
 class exclusive_lease;
 class transaction;
+class type_registry; // pgasio/type_registry.hpp
 
 /// One session with a PostgreSQL server.
 ///
@@ -304,6 +305,43 @@ public:
         return boost::asio::async_initiate<Token, void(error_code)>(
             close_statement_initiation{impl_.get()}, token, detail::op_settings{}, stmt);
     }
+
+    /// Loads the user-defined types named by `args` (each a name, "mood" or "public.address",
+    /// resolved as SQL does: unqualified names through the search_path; or a
+    /// std::vector<std::string> of names), optionally followed by a completion token, from the
+    /// catalogs into the connection's type registry, with every user-defined type they are made
+    /// of (attribute types, domain base types, element and array types), and the registry's
+    /// pending ones (registered with register_type and not loaded yet, or marked changed), in
+    /// one query. Enums, composites, domains and arrays of them, and extension types (hstore)
+    /// are then read and written by their codecs (docs/types.md, "User-defined types"). Loading
+    /// a type again replaces it; no names loads the pending ones. Completion signature:
+    /// void(error_code); client_errc::unknown_type when a name is not a type of the database,
+    /// the diagnostics naming it.
+    ///
+    /// @code
+    /// co_await conn.async_load_types("mood", "public.address");
+    /// address a = rows[0].get<address>(0);
+    /// @endcode
+    template <class... Args>
+    auto async_load_types(Args&&... args) {
+        return detail::split_token(
+            [&](auto& token, const auto&... names) {
+                std::vector<std::string> all;
+                (add_type_names(all, names), ...);
+                return boost::asio::async_initiate<std::remove_reference_t<decltype(token)>,
+                                                   void(error_code)>(
+                    load_types_initiation{impl_.get()}, token, detail::op_settings{},
+                    std::move(all));
+            },
+            std::forward<Args>(args)...);
+    }
+    /// The user-defined types this connection knows (loaded by async_load_types; include
+    /// pgasio/type_registry.hpp to use them). Never null.
+    const std::shared_ptr<type_registry>& types() const noexcept;
+    /// Makes the connection use `types` (several connections to one database may share one
+    /// registry: types load once). Results already read keep the registry they were read with.
+    /// A null `types` gives the connection a new empty registry.
+    void set_types(std::shared_ptr<type_registry> types);
 
     /// LISTEN on `channel` (quoted as an identifier: any name works). Notifications then arrive
     /// through async_receive_notification; none is lost while the connection lives.
@@ -783,6 +821,22 @@ private:
             start_close_statement(impl, std::move(handler), op, stmt);
         }
     };
+    static void add_type_names(std::vector<std::string>& out, std::string_view name) {
+        out.emplace_back(name);
+    }
+    static void add_type_names(std::vector<std::string>& out,
+                               const std::vector<std::string>& names) {
+        out.insert(out.end(), names.begin(), names.end());
+    }
+    struct load_types_initiation {
+        detail::connection_impl* impl;
+        void operator()(handler_type handler, detail::op_settings op,
+                        std::vector<std::string> names) const {
+            start_load_types(impl, std::move(handler), op, std::move(names));
+        }
+    };
+    static void start_load_types(detail::connection_impl* impl, handler_type handler,
+                                 const detail::op_settings& op, std::vector<std::string> names);
     struct listen_initiation {
         detail::connection_impl* impl;
         void operator()(handler_type handler, detail::op_settings op, const char* command,

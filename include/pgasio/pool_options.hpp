@@ -6,9 +6,12 @@
 #include <chrono>
 #include <cstddef>
 #include <iosfwd>
+#include <memory>
 #include <string>
 
 namespace pgasio {
+
+class type_registry;
 
 /// How a pool sizes, times out and recycles its connections.
 ///
@@ -49,6 +52,10 @@ struct pool_options {
     /// Unset, connections run on the executor itself, which is cheaper for callers on it. The
     /// pool's operations may be started from any thread either way.
     bool thread_safe = false;
+    /// The user-defined types its connections share (pgasio/type_registry.hpp): loaded once,
+    /// through any of them (connection::async_load_types), they serve all. Null: the pool makes
+    /// one registry for its connections. Not part of the text form.
+    std::shared_ptr<type_registry> types;
 
     /// Equal when every field is.
     friend bool operator==(const pool_options&, const pool_options&) = default;

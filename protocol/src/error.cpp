@@ -169,6 +169,10 @@ const char* describe(client_errc e) noexcept {
         return "the value's PostgreSQL type cannot be converted to the requested C++ type";
     case client_errc::unsupported_version:
         return "binary value has a format version pgasio does not support";
+    case client_errc::unknown_type:
+        return "the user-defined type is not loaded (async_load_types), or does not exist";
+    case client_errc::type_changed:
+        return "the user-defined type changed since it was loaded (load it again)";
     }
     return nullptr;
 }

@@ -4,8 +4,11 @@
 #pragma once
 
 #include <pgasio/cluster.hpp>
+#include <pgasio/composite.hpp>
 #include <pgasio/connection.hpp>
+#include <pgasio/described_enum.hpp>
 #include <pgasio/format.hpp>
+#include <pgasio/hstore.hpp>
 #include <pgasio/insert_unnest.hpp>
 #include <pgasio/json.hpp>
 #include <pgasio/pool.hpp>
@@ -19,6 +22,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/describe/class.hpp>
+#include <boost/describe/enum.hpp>
 
 #include <fmt/core.h>
 

@@ -565,8 +565,8 @@ TEST_CASE("config: builder") {
         CHECK(cfg->statement_timeout == 2500ms);
         CHECK(cfg->password.reveal() == "pw");
         CHECK(cfg->target_session_attrs == pgasio::session_attrs::read_write);
-        CHECK(cfg->pool ==
-              pgasio::pool_options{2, 50, 10s, 5s, 1min, 2h, 15s, 3, 1min, "DISCARD ALL", true});
+        CHECK(cfg->pool == pgasio::pool_options{2, 50, 10s, 5s, 1min, 2h, 15s, 3, 1min,
+                                                "DISCARD ALL", true, nullptr});
     }
     SECTION("user and dbname, with dbname defaulting to the user given") {
         auto cfg = config::builder().env(test_env()).user("u1").build();
@@ -715,7 +715,7 @@ TEST_CASE("config: to_string round-trips and formatting shows every setting") {
     os << cfg;
     CHECK(os.str() == formatted);
     CHECK(fmt::format("{}", pgasio::pool_options{1, 2, 1500ms, 0ms, 1s, 1min, 1h, 3, 2min,
-                                                 "DISCARD ALL", true}) ==
+                                                 "DISCARD ALL", true, nullptr}) ==
           "min_connections=1 max_connections=2 query_timeout=1500ms acquire_timeout=0 "
           "idle_timeout=1s max_lifetime=1min health_check_interval=1h max_connecting=3 "
           "leak_threshold=2min reset_query='DISCARD ALL' thread_safe=true");

@@ -183,7 +183,9 @@ TEST_CASE("row_view: an unknown type names its oid") {
     const auto r = make_result({{"x", 16385, protocol::format_code::text}}, {{txt("zz")}});
     const auto e = thrown([&] { (void)r[0].get<std::int32_t>(0); });
     CHECK(e.diag().message ==
-          "column 0 \"x\" has type oid 16385, which does not convert to std::int32_t");
+          "column 0 \"x\" has type oid 16385, which does not convert to std::int32_t; to read "
+          "it as a C++ enum, composite or hstore, load its type first "
+          "(connection::async_load_types)");
 }
 
 TEST_CASE("row_view: a default row_view has no values") {
@@ -221,5 +223,7 @@ TEST_CASE("row_view: a binary column pgasio has no codec for is never read as te
           "column 0 \"mood\" has type oid 16390, which pgasio has no binary codec for, and it "
           "arrived in binary (the statement was bound before its columns were described), "
           "which does not convert to std::string_view; to read its text as std::string, run "
-          "the query with pgasio::with_text_results or cast the column to text in SQL");
+          "the query with pgasio::with_text_results or cast the column to text in SQL; to read "
+          "it as a C++ enum, composite or hstore, load its type first "
+          "(connection::async_load_types)");
 }

@@ -32,8 +32,10 @@ TEST_CASE("result: columns copied from RowDescription") {
     REQUIRE(rd.has_value());
     const column_list cols = detail::make_columns(*rd);
     REQUIRE(cols->size() == 2);
-    CHECK((*cols)[0] == column{"id", oids::int4, 0x4001, 1, 4, -1, protocol::format_code::binary});
-    CHECK((*cols)[1] == column{"name", oids::text, 0, 0, -1, 0x44, protocol::format_code::text});
+    CHECK((*cols)[0] ==
+          column{"id", oids::int4, 0x4001, 1, 4, -1, protocol::format_code::binary, nullptr});
+    CHECK((*cols)[1] ==
+          column{"name", oids::text, 0, 0, -1, 0x44, protocol::format_code::text, nullptr});
 }
 
 TEST_CASE("result: rows, values and NULLs") {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <pgasio/column.hpp>
+#include <pgasio/detail/current_types.hpp>
 
 #include <pgasio/protocol/error.hpp>
 #include <pgasio/protocol/types/types.hpp>
@@ -57,13 +58,17 @@ template <class T>
 inline constexpr bool reads_any_text_v =
     std::is_same_v<T, std::string> || std::is_same_v<T, std::string_view>;
 
+/// True when the values of column `col` are text whatever their format: it arrived in text, or
+/// it is of a loaded enum type, whose binary form is its label.
+bool column_is_text(const column& col) noexcept;
+
 /// True when a value of column `col` decodes into T (not std::optional): T's codec accepts the
-/// column's type, or T reads any text and the column arrived in text.
+/// column's type, or T reads any text and the column's values are text (column_is_text).
 template <class T>
 bool accepts_column(const column& col) noexcept {
     if (protocol::types::codec<T>::accepts(col.type_oid)) return true;
     if constexpr (reads_any_text_v<T>)
-        return col.format == protocol::format_code::text;
+        return column_is_text(col);
     else
         return false;
 }
@@ -97,17 +102,21 @@ boost::system::error_code decode_field(const column& col,
             else
                 return protocol::client_errc::unexpected_null;
         }
+        // The codecs of user-defined types find their OIDs and layouts in the registry of the
+        // connection that described the column.
+        const type_scope scope(col.types.get());
         if (!accepts_column<T>(col)) return protocol::client_errc::type_mismatch;
-        if (col.format == protocol::format_code::binary)
-            return codec::decode_binary(*raw, col.type_oid, out);
         const std::string_view text(reinterpret_cast<const char*>(raw->data()), raw->size());
         if constexpr (reads_any_text_v<T>) {
-            // Any type's text form, as the server wrote it.
-            out = T(text);
-            return {};
-        } else {
-            return codec::decode_text(text, col.type_oid, out);
+            if (!codec::accepts(col.type_oid)) {
+                // Any type's text form, as the server wrote it.
+                out = T(text);
+                return {};
+            }
         }
+        if (col.format == protocol::format_code::binary)
+            return codec::decode_binary(*raw, col.type_oid, out);
+        return codec::decode_text(text, col.type_oid, out);
     }
 }
 

@@ -50,6 +50,13 @@ public:
     std::size_t row_bytes() const noexcept {
         return values_.size() + offsets_.size() * sizeof(value_offset);
     }
+    /// The user-defined types of the connection that builds the results, given to the columns
+    /// it describes (column::types).
+    void set_types(std::shared_ptr<const type_registry> types) noexcept {
+        types_ = std::move(types);
+    }
+    /// See set_types.
+    const std::shared_ptr<const type_registry>& types() const noexcept { return types_; }
     /// The columns set for the rows being built.
     const column_list& columns() const noexcept { return columns_; }
     /// The number of rows built so far.
@@ -59,6 +66,7 @@ public:
 
 private:
     column_list columns_;
+    std::shared_ptr<const type_registry> types_;
     pod_buffer<std::byte> values_;
     pod_buffer<value_offset> offsets_;
     std::size_t rows_ = 0;

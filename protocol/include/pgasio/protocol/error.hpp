@@ -96,6 +96,8 @@ enum class client_errc : int {
     invalid_numeric,       ///< numeric digits, weight, sign or scale out of their domain
     type_mismatch,         ///< the value's type OID is not one the target C++ type accepts
     unsupported_version,   ///< a versioned binary format (e.g. jsonb) with an unknown version
+    unknown_type,          ///< a user-defined type that is not loaded, or the server lacks
+    type_changed,          ///< a value of a user-defined type no longer has its loaded layout
 };
 
 /// The category of client_errc values: name "pgasio.client".

@@ -57,9 +57,27 @@ struct array_element<std::optional<U>> {
 /// (so std::vector<std::int64_t> reads int2[], int4[] and int8[]).
 template <class E>
 oid array_element_oid(oid array_type) noexcept {
-    if (array_type == codec<E>::array_oid) return codec<E>::type_oid;
-    const oid e = oids::element_type(array_type);
-    return e != 0 && codec<E>::accepts(e) ? e : 0;
+    // A type whose OIDs are not fixed (a user-defined type: pgasio/type_registry.hpp) knows its
+    // array types at run time.
+    if constexpr (requires { codec<E>::element_of_array(array_type); }) {
+        const oid e = codec<E>::element_of_array(array_type);
+        return e != 0 && codec<E>::accepts(e) ? e : 0;
+    } else {
+        if (array_type == codec<E>::array_oid) return codec<E>::type_oid;
+        const oid e = oids::element_type(array_type);
+        return e != 0 && codec<E>::accepts(e) ? e : 0;
+    }
+}
+
+/// The element type written in the header of a binary array of E: codec<E>::type_oid, or, for
+/// a type whose OID is known only at run time, codec<E>::runtime_type_oid() (array_recv
+/// refuses elements of another type than the array's).
+template <class E>
+oid array_element_type() noexcept {
+    if constexpr (requires { codec<E>::runtime_type_oid(); })
+        return codec<E>::runtime_type_oid();
+    else
+        return codec<E>::type_oid;
 }
 
 /// The character between the elements of an array of E in text: codec<E>::array_delimiter when
@@ -139,7 +157,7 @@ boost::system::error_code encode_binary_array(write_buffer& out,
                                               std::span<const array_dimension> dims,
                                               std::size_t count, bool has_null, Element element) {
     const std::size_t start = out.size();
-    write_array_header(out, dims, has_null, codec<E>::type_oid, count);
+    write_array_header(out, dims, has_null, array_element_type<E>(), count);
     for (std::size_t i = 0; i < count; ++i) {
         const auto v = element(i);
         if (!v) {

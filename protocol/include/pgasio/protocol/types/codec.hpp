@@ -31,6 +31,12 @@ namespace pgasio::protocol::types {
 /// // Optional: the character between elements in the text form of arrays of T, when it is not
 /// // ',' (the type's typdelim in pg_type: ';' for box).
 /// static constexpr char array_delimiter;
+/// // Optional, for a type whose OID is not fixed (a user-defined type: type_oid and array_oid
+/// // are then 0, and parameters of T go out with type 0, which the server resolves): the OID
+/// // array elements of T are labelled with (array_recv checks it), and the element type of the
+/// // array type t, 0 when t is no array of T's type. pgasio/type_registry.hpp finds them.
+/// static oid runtime_type_oid() noexcept;
+/// static oid element_of_array(oid t) noexcept;
 /// @endcode
 ///
 /// Decoders check every size and never read outside `in`; on error `out` is left unspecified and
