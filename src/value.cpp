@@ -1,7 +1,11 @@
 #include <pgasio/format.hpp>
 #include <pgasio/value.hpp>
 
+#include "text_form.hpp"
 #include "type_dispatch.hpp"
+
+#include <pgasio/detail/current_types.hpp>
+#include <pgasio/type_registry.hpp>
 
 #include <pgasio/protocol/detail/byte_reader.hpp>
 #include <pgasio/protocol/oids.hpp>
@@ -9,6 +13,7 @@
 #include <pgasio/protocol/types/detail/value_length.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -26,12 +31,55 @@ using error_code = boost::system::error_code;
 template <class T>
 using codec = protocol::types::codec<T>;
 
-// True when values of type `t` are held as the alternative T (so T's codec writes them).
+template <class T>
+constexpr bool is_basic_timestamp_v =
+    std::is_same_v<T, protocol::timestamp> || std::is_same_v<T, protocol::timestamptz>;
+
+// The std::chrono time points that hold timestamps (local_time and sys_time in microseconds).
+template <class T>
+constexpr bool is_chrono_timestamp_v = false;
+template <class Clock>
+constexpr bool is_chrono_timestamp_v<std::chrono::time_point<Clock, std::chrono::microseconds>> =
+    true;
+
+// True when values of type `t` are held as the alternative T (so T's codec writes them):
+// timestamps are also held as basic_timestamp, past std::chrono's end.
 template <class T>
 bool is_held_as(protocol::oid t) {
+    if constexpr (is_basic_timestamp_v<T>) return t == codec<T>::type_oid;
     bool same = false;
     detail::with_cpp_type(t, [&]<class U>() { same = std::is_same_v<T, U>; });
     return same;
+}
+
+// A value of type `t` that `decode` reads into a T, or, for a timestamp the std::chrono T cannot
+// hold (after 294247 AD), into basic_timestamp, which holds every one the server has.
+template <class T, class Decode>
+error_code decode_as(protocol::oid t, value& out, Decode decode) {
+    T v{};
+    error_code ec = decode(v);
+    if (!ec) {
+        out = value::of_type(t, std::move(v));
+        return {};
+    }
+    if constexpr (is_chrono_timestamp_v<T>) {
+        if (ec == client_errc::value_out_of_range) {
+            protocol::basic_timestamp<typename T::clock> whole;
+            if (!(ec = decode(whole))) out = value::of_type(t, whole);
+        }
+    }
+    return ec;
+}
+
+// The same time, as a basic_timestamp: a timestamp's alternatives compare by it.
+template <class T>
+std::optional<std::int64_t> timestamp_count(const T& v) {
+    if constexpr (is_basic_timestamp_v<T>)
+        return v.microseconds_since_2000;
+    else if constexpr (is_chrono_timestamp_v<T>)
+        return protocol::basic_timestamp<typename T::clock>::from_chrono(v).microseconds_since_2000;
+    else
+        return std::nullopt;
 }
 
 // The element type of `t` when it is a built-in array type whose elements have a codec, else 0:
@@ -165,7 +213,12 @@ value& value::operator=(value&& other) noexcept = default;
 value::~value() = default;
 
 bool operator==(const value& a, const value& b) {
-    return a.oid_ == b.oid_ && a.v_ == b.v_;
+    if (a.oid_ != b.oid_) return false;
+    if (a.v_.index() == b.v_.index()) return a.v_ == b.v_;
+    // The one type held by two alternatives: a timestamp in std::chrono or past its end.
+    const auto ta = std::visit([](const auto& x) { return timestamp_count(x); }, a.v_);
+    const auto tb = std::visit([](const auto& x) { return timestamp_count(x); }, b.v_);
+    return ta && tb && *ta == *tb;
 }
 
 error_code value::encode_binary(protocol::write_buffer& out) const {
@@ -210,16 +263,37 @@ void append_value(std::string& out, const value& v) {
 
 namespace pgasio::protocol::types {
 
+namespace {
+
+// A value of a type outside the built-in ones that arrived in binary: its text, when the
+// registry of the connection decoding it has loaded the type (an enum, a composite, hstore);
+// otherwise type_mismatch, as its binary form cannot be read.
+error_code decode_user_type_binary(std::span<const std::byte> in, oid t, value& out) {
+    const type_registry* types = pgasio::detail::current_types();
+    if (!types || !types->find(t)) return client_errc::type_mismatch;
+    column col;
+    col.type_oid = t;
+    col.format = format_code::binary;
+    // A view of the registry, which outlives this decode (the column being read holds it).
+    col.types = std::shared_ptr<const type_registry>(std::shared_ptr<const void>(), types);
+    std::string text;
+    if (!pgasio::detail::known_text(col, in, text)) return client_errc::type_mismatch;
+    out = value::of_type(t, other_type_text{std::move(text)});
+    return {};
+}
+
+} // namespace
+
 error_code codec<value>::decode_binary(std::span<const std::byte> in, oid t, value& out) {
     error_code ec;
     if (pgasio::detail::with_cpp_type(t, [&]<class T>() {
-            T v{};
-            ec = codec<T>::decode_binary(in, t, v);
-            if (!ec) out = value::of_type(t, std::move(v));
+            ec = decode_as<T>(t, out, [&](auto& v) {
+                return codec<std::decay_t<decltype(v)>>::decode_binary(in, t, v);
+            });
         }))
         return ec;
     const oid element = array_element_type(t);
-    if (element == 0) return client_errc::type_mismatch;
+    if (element == 0) return decode_user_type_binary(in, t, out);
     protocol::detail::byte_reader r(in);
     array_format::binary_array_header h;
     if ((ec = array_format::read_array_header(r, h))) return ec;
@@ -244,9 +318,9 @@ error_code codec<value>::decode_binary(std::span<const std::byte> in, oid t, val
 error_code codec<value>::decode_text(std::string_view in, oid t, value& out) {
     error_code ec;
     if (pgasio::detail::with_cpp_type(t, [&]<class T>() {
-            T v{};
-            ec = codec<T>::decode_text(in, t, v);
-            if (!ec) out = value::of_type(t, std::move(v));
+            ec = decode_as<T>(t, out, [&](auto& v) {
+                return codec<std::decay_t<decltype(v)>>::decode_text(in, t, v);
+            });
         })) {
         // The OID alias types (regclass, ...) write a name in text, which only the catalog
         // turns into the oid their binary form is: the name is kept as it is.

@@ -77,6 +77,7 @@ struct other_type_text {
 /// | std::vector<std::byte>, bit_string | bytea; bit, varbit |
 /// | uuid, json, jsonb, jsonpath, xml | the same |
 /// | sys_days, local_time<microseconds>, sys_time<microseconds> | date, timestamp, timestamptz |
+/// | timestamp, timestamptz (protocol::basic_timestamp) | timestamp, timestamptz after 294247 AD |
 /// | time_of_day, time_of_day_tz, interval | time, timetz, interval |
 /// | inet, cidr, macaddr, macaddr8 | the same |
 /// | xid, xid8, cid, wal_lsn, tid | xid, xid8, cid, pg_lsn, tid |
@@ -85,7 +86,7 @@ struct other_type_text {
 /// | point, line, lseg, box, path, polygon, circle | the same |
 /// | range<T>, multirange<T> | the built-in ranges and multiranges (T as in docs/types.md) |
 /// | value_array | arrays of all these: any shape, any lower bounds, NULL elements |
-/// | other_type_text | any other type, read from a column that arrived in text |
+/// | other_type_text | any other type, as text: read in text, or a loaded user type's value |
 ///
 /// Constructors take C++ values as they are, each with the type its codec sends it as (a
 /// std::string is text, a protocol::cidr cidr). Integers of other widths pick the alternative
@@ -96,8 +97,12 @@ struct other_type_text {
 /// value_array of T's array type. of_type() makes a value of any other type its alternative can
 /// hold (varchar, regclass, an array of varchar, a value of an enum as text).
 ///
+/// A timestamp or timestamptz read from a column is held as the std::chrono time point, or, for
+/// the few values after 294247 AD that it cannot hold, as protocol::timestamp or timestamptz.
+///
 /// Equality compares the type and the alternative (floating-point members as `==` does: NaN is
-/// not equal to itself). fmt prints a value as the server prints it (pgasio/format.hpp).
+/// not equal to itself; a std::chrono time point and a basic_timestamp of the same time are
+/// equal). fmt prints a value as the server prints it (pgasio/format.hpp).
 ///
 /// @code
 /// std::vector<pgasio::value> params{"active", 18, std::nullopt};
@@ -115,14 +120,15 @@ public:
         double, protocol::numeric, protocol::money, char, std::string, std::vector<std::byte>,
         protocol::bit_string, protocol::uuid, protocol::json, protocol::jsonb, protocol::jsonpath,
         protocol::xml, std::chrono::sys_days, std::chrono::local_time<std::chrono::microseconds>,
-        std::chrono::sys_time<std::chrono::microseconds>, protocol::time_of_day,
-        protocol::time_of_day_tz, protocol::interval, protocol::inet, protocol::cidr,
-        protocol::macaddr, protocol::macaddr8, protocol::xid, protocol::xid8, protocol::cid,
-        wal_lsn, protocol::tid, protocol::pg_snapshot, protocol::int2vector, protocol::oidvector,
-        protocol::tsvector, protocol::tsquery, protocol::point, protocol::line, protocol::lseg,
-        protocol::box, protocol::path, protocol::polygon, protocol::circle,
-        protocol::range<std::int32_t>, protocol::range<std::int64_t>,
-        protocol::range<protocol::numeric>, protocol::range<std::chrono::sys_days>,
+        std::chrono::sys_time<std::chrono::microseconds>, protocol::timestamp,
+        protocol::timestamptz, protocol::time_of_day, protocol::time_of_day_tz, protocol::interval,
+        protocol::inet, protocol::cidr, protocol::macaddr, protocol::macaddr8, protocol::xid,
+        protocol::xid8, protocol::cid, wal_lsn, protocol::tid, protocol::pg_snapshot,
+        protocol::int2vector, protocol::oidvector, protocol::tsvector, protocol::tsquery,
+        protocol::point, protocol::line, protocol::lseg, protocol::box, protocol::path,
+        protocol::polygon, protocol::circle, protocol::range<std::int32_t>,
+        protocol::range<std::int64_t>, protocol::range<protocol::numeric>,
+        protocol::range<std::chrono::sys_days>,
         protocol::range<std::chrono::local_time<std::chrono::microseconds>>,
         protocol::range<std::chrono::sys_time<std::chrono::microseconds>>,
         protocol::multirange<std::int32_t>, protocol::multirange<std::int64_t>,

@@ -3,6 +3,7 @@
 // a type pgasio has no codec for keeps its type and the server's text.
 #include <pgasio/connection.hpp>
 #include <pgasio/format.hpp>
+#include <pgasio/types.hpp>
 #include <pgasio/value.hpp>
 
 #include <pgasio/protocol/oids.hpp>
@@ -14,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -251,6 +253,65 @@ TEST_CASE("value: a column of a type without a codec keeps its type and the serv
         auto r = co_await c.async_query(stmt);
         CHECK(fmt::format("{}", r[0].get<value>(0)) == "sad");
         CHECK(r[0].get<value>(1).is_null());
+        co_await c.async_close();
+    });
+}
+
+TEST_CASE("value: a loaded user-defined type's column keeps the server's text in binary too") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto c = co_await connect_primary();
+        co_await c.async_simple_query(
+            "DO $$ BEGIN CREATE TYPE value_test_mood AS ENUM ('happy', 'sad'); "
+            "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$");
+        co_await c.async_simple_query(
+            "DO $$ BEGIN CREATE TYPE value_test_pair AS (n int4, s text); "
+            "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$");
+        co_await c.async_load_types("value_test_mood", "value_test_pair");
+        // The first execution of a plain query binds before it is described: in binary.
+        auto r =
+            co_await c.async_query("SELECT x, x::text FROM (SELECT 'sad'::value_test_mood AS x) s "
+                                   "UNION ALL SELECT NULL, NULL");
+        REQUIRE(r[0].columns()[0].format == pgasio::protocol::format_code::binary);
+        const value v = r[0].get<value>(0);
+        REQUIRE(v.get_if<pgasio::other_type_text>());
+        CHECK(fmt::format("{}", v) == r[0].get<std::string>(1));
+        CHECK(v.type_oid() == r[0].columns()[0].type_oid);
+        CHECK(r[1].get<value>(0).is_null());
+        auto p = co_await c.async_query(
+            "SELECT x, x::text FROM (SELECT ROW(7, 'a \"b\", c')::value_test_pair AS x) s");
+        CHECK(fmt::format("{}", p[0].get<value>(0)) == p[0].get<std::string>(1));
+        co_await c.async_close();
+    });
+}
+
+TEST_CASE("value: timestamps after 294247 AD, past std::chrono's end, are held whole") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto c = co_await connect_primary();
+        co_await c.async_execute("SET TimeZone = 'UTC'");
+        auto r = co_await c.async_query(
+            "SELECT '294276-12-31 23:59:59.999999'::timestamp, "
+            "'294276-12-31 23:59:59.999999+00'::timestamptz, '2024-02-29 13:45:01'::timestamp, "
+            "'294276-12-31 23:59:59.999999'::timestamp::text, "
+            "'294276-12-31 23:59:59.999999+00'::timestamptz::text");
+        const value last = r[0].get<value>(0);
+        REQUIRE(last.get_if<pgasio::timestamp>());
+        CHECK(last.get_if<pgasio::timestamp>()->microseconds_since_2000 == 9223371331199999999);
+        CHECK(fmt::format("{}", last) == r[0].get<std::string>(3));
+        const value last_tz = r[0].get<value>(1);
+        REQUIRE(last_tz.get_if<pgasio::timestamptz>());
+        CHECK(fmt::format("{}", last_tz) == r[0].get<std::string>(4));
+        // Where std::chrono holds it, it is a std::chrono time point, equal to the same time held
+        // whole.
+        const value now = r[0].get<value>(2);
+        using local_us = std::chrono::local_time<std::chrono::microseconds>;
+        REQUIRE(now.get_if<local_us>());
+        CHECK(now == value(pgasio::timestamp::from_chrono(*now.get_if<local_us>())));
+        // Sent back, the server has the same values.
+        auto back = co_await c.async_query("SELECT $1 = '294276-12-31 23:59:59.999999'::timestamp, "
+                                           "$2 = '294276-12-31 23:59:59.999999+00'::timestamptz",
+                                           last, last_tz);
+        CHECK(back[0].get<bool>(0));
+        CHECK(back[0].get<bool>(1));
         co_await c.async_close();
     });
 }

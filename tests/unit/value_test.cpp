@@ -8,6 +8,7 @@
 
 #include <pgasio/protocol/oids.hpp>
 
+#include "support/bytes.hpp"
 #include "support/seed_corpus.hpp"
 #include "unit/result_support.hpp"
 
@@ -295,4 +296,39 @@ TEST_CASE("value: a row's columns of any type read into values") {
     using row_type = std::tuple<value, value>;
     CHECK(rows_as<row_type>(two).front() ==
           row_type{value(7), value::of_type(oids::int8, std::monostate{})});
+}
+
+TEST_CASE("value: a timestamp past std::chrono's end is held as pgasio::timestamp") {
+    // 294276-12-31 23:59:59.999999, PostgreSQL's last timestamp.
+    const auto bytes = to_bytes("\x7f\xff\xff\x5b\xb3\xb2\x9f\xff"sv);
+    for (const protocol::oid type : {oids::timestamp, oids::timestamptz}) {
+        INFO(oids::type_name(type));
+        value v;
+        REQUIRE_FALSE(value_codec::decode_binary(bytes, type, v));
+        CHECK(v.type_oid() == type);
+        const auto count = type == oids::timestamp
+                               ? v.get_if<pgasio::timestamp>()->microseconds_since_2000
+                               : v.get_if<pgasio::timestamptz>()->microseconds_since_2000;
+        CHECK(count == 9223371331199999999);
+        protocol::write_buffer out;
+        REQUIRE_FALSE(v.encode_binary(out));
+        CHECK(std::vector<std::byte>(out.data().begin(), out.data().end()) == bytes);
+        value back;
+        std::string text;
+        REQUIRE_FALSE(v.encode_text(text));
+        REQUIRE_FALSE(value_codec::decode_text(text, type, back));
+        CHECK(back == v);
+    }
+    // One that std::chrono holds stays a std::chrono time point, and equals the same time held
+    // whole; another time does not.
+    const std::chrono::local_time<std::chrono::microseconds> t{std::chrono::microseconds{0}};
+    value chrono_value;
+    protocol::write_buffer out;
+    REQUIRE_FALSE(value(pgasio::timestamp::from_chrono(t)).encode_binary(out));
+    REQUIRE_FALSE(value_codec::decode_binary(out.data(), oids::timestamp, chrono_value));
+    REQUIRE(chrono_value.get_if<std::chrono::local_time<std::chrono::microseconds>>());
+    CHECK(chrono_value == value(pgasio::timestamp::from_chrono(t)));
+    CHECK_FALSE(chrono_value == value(pgasio::timestamp{0}));
+    // A timestamp and a timestamptz of the same count are different values.
+    CHECK_FALSE(value(pgasio::timestamp{5}) == value(pgasio::timestamptz{5}));
 }
