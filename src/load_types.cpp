@@ -97,8 +97,8 @@ void connection::start_load_types(detail::connection_impl* impl, handler_type ha
     const std::tuple<const std::vector<std::string>&> refs(*wanted);
     const param_source src{param_oids, 1, &write_params_of<std::vector<std::string>>, &refs,
                            nullptr};
-    auto done = [types, wanted, diag = op.diag, handler = std::move(handler)](error_code ec,
-                                                                              result rows) mutable {
+    auto done = [types, wanted, diag = op.diag,
+                 handler = std::move(handler)](error_code ec, const result& rows) mutable {
         if (!ec) {
             try {
                 ec = add_types(*types, *wanted, rows, diag);

@@ -19,9 +19,11 @@ column_list make_columns(const protocol::row_description_view& rd,
                          std::shared_ptr<const type_registry> types) {
     auto cols = std::make_shared<std::vector<column>>();
     cols->reserve(rd.size());
+    // Every column shares the registry of the connection that described them.
+    const std::shared_ptr<const type_registry> shared = std::move(types);
     for (const protocol::column_description d : rd)
         cols->push_back(column{std::string(d.name), d.type_oid, d.table_oid, d.column_number,
-                               d.type_size, d.type_modifier, d.format, types});
+                               d.type_size, d.type_modifier, d.format, shared});
     return cols;
 }
 

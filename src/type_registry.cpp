@@ -103,20 +103,20 @@ std::vector<std::string> type_registry::pending_names() const {
     return names;
 }
 
-void type_registry::register_type(std::type_index t, std::string name) {
+void type_registry::register_type(std::type_index cpp, std::string name) {
     std::unique_lock lock(state_->mutex);
-    state_->registered[t] = std::move(name);
+    state_->registered[cpp] = std::move(name);
 }
 
-protocol::oid type_registry::runtime_oid(std::type_index t) const {
+protocol::oid type_registry::runtime_oid(std::type_index cpp) const {
     std::shared_lock lock(state_->mutex);
-    const auto it = state_->registered.find(t);
+    const auto it = state_->registered.find(cpp);
     return it == state_->registered.end() ? 0 : state_->oid_of(it->second);
 }
 
-bool type_registry::registered(std::type_index t) const {
+bool type_registry::registered(std::type_index cpp) const {
     std::shared_lock lock(state_->mutex);
-    return state_->registered.contains(t);
+    return state_->registered.contains(cpp);
 }
 
 namespace detail {
