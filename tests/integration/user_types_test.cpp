@@ -225,7 +225,8 @@ TEST_CASE("user types: composites by name, nested, arrays of them, NULLs, both d
     });
 }
 
-TEST_CASE("user types: a dropped attribute is not in the value, and tuples and records read by position") {
+TEST_CASE("user types: a dropped attribute is not in the value, and tuples and records read by "
+          "position") {
     run([](asio::any_io_executor) -> asio::awaitable<void> {
         auto conn = co_await connect_primary();
         const std::string s = co_await make_schema(conn, "dropped");
