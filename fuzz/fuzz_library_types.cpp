@@ -18,8 +18,11 @@ namespace {
 using namespace pgasio::protocol;
 using namespace pgasio::protocol::types;
 
+// Encodes `v` as its codec's own type (a boost::json::value is sent as jsonb, whatever it was
+// read from) and decodes it back as that type.
 template <class T>
-void round_trip(const T& v, oid t) {
+void round_trip(const T& v) {
+    constexpr oid t = codec<T>::type_oid;
     write_buffer buf;
     if (codec<T>::encode_binary(buf, v)) std::abort();
     T back{};
@@ -36,7 +39,7 @@ void run(bool text, oid t, std::span<const std::byte> in) {
     const auto ec =
         text ? codec<T>::decode_text({reinterpret_cast<const char*>(in.data()), in.size()}, t, v)
              : codec<T>::decode_binary(in, t, v);
-    if (!ec) round_trip(v, t);
+    if (!ec) round_trip(v);
 }
 
 } // namespace
