@@ -14,6 +14,7 @@
 #include <boost/json/value_from.hpp>
 #include <boost/json/value_to.hpp>
 
+#include <cmath>
 #include <span>
 #include <string>
 #include <string_view>
@@ -55,17 +56,49 @@ namespace pgasio::protocol::types {
 
 namespace detail {
 
-/// Parses `text`, a json or jsonb document, into `out`. Errors: Boost.JSON's parse errors.
+/// True when every number in `v` is finite. JSON has no infinity: Boost.JSON reads a number
+/// beyond a double's range (1e400) as one, and writes it as text that does not read back as the
+/// same number, so such a value is refused both ways rather than changed.
+inline bool all_finite(const boost::json::value& v) {
+    switch (v.kind()) {
+    case boost::json::kind::double_:
+        return std::isfinite(v.get_double());
+    case boost::json::kind::array:
+        for (const auto& e : v.get_array())
+            if (!all_finite(e)) return false;
+        return true;
+    case boost::json::kind::object:
+        for (const auto& kv : v.get_object())
+            if (!all_finite(kv.value())) return false;
+        return true;
+    default:
+        return true;
+    }
+}
+
+/// Parses `text`, a json or jsonb document, into `out`. Errors: Boost.JSON's parse errors;
+/// value_out_of_range for a number beyond a double's range.
 inline boost::system::error_code parse_json(std::string_view text, boost::json::value& out) {
     boost::system::error_code ec;
     out = boost::json::parse(boost::json::string_view(text.data(), text.size()), ec);
+    if (!ec && !all_finite(out)) return client_errc::value_out_of_range;
     return ec;
 }
 
 /// Appends the binary form of `v` as jsonb: the version byte, then the document's text.
-inline void put_jsonb(write_buffer& out, const boost::json::value& v) {
+/// Errors: value_out_of_range for a number that is not finite (nothing is written).
+inline boost::system::error_code put_jsonb(write_buffer& out, const boost::json::value& v) {
+    if (!all_finite(v)) return client_errc::value_out_of_range;
     out.put_u8(jsonb_version);
     out.put_string(boost::json::serialize(v));
+    return {};
+}
+
+/// Appends the text of `v`. Errors: value_out_of_range for a number that is not finite.
+inline boost::system::error_code put_json_text(std::string& out, const boost::json::value& v) {
+    if (!all_finite(v)) return client_errc::value_out_of_range;
+    out += boost::json::serialize(v);
+    return {};
 }
 
 /// Parses the binary form of a json or jsonb value (see decode_json_binary) into `out`.
@@ -96,20 +129,20 @@ struct codec<boost::json::value> {
     static constexpr oid array_oid = oids::jsonb_array;
     /// Whether values of server type `t` decode into this type: json and jsonb.
     static constexpr bool accepts(oid t) noexcept { return t == oids::json || t == oids::jsonb; }
-    /// Appends the jsonb binary form of `v`. Never fails.
+    /// Appends the jsonb binary form of `v`. Errors: value_out_of_range for a number that is not
+    /// finite.
     static boost::system::error_code encode_binary(write_buffer& out, const boost::json::value& v) {
-        detail::put_jsonb(out, v);
-        return {};
+        return detail::put_jsonb(out, v);
     }
     /// Decodes the binary form of a value of server type `t`.
     static boost::system::error_code decode_binary(std::span<const std::byte> in, oid t,
                                                    boost::json::value& out) {
         return detail::parse_json_binary(in, t, out);
     }
-    /// Appends the text form of `v` (its serialization). Never fails.
+    /// Appends the text form of `v` (its serialization). Errors: value_out_of_range for a number
+    /// that is not finite.
     static boost::system::error_code encode_text(std::string& out, const boost::json::value& v) {
-        out += boost::json::serialize(v);
-        return {};
+        return detail::put_json_text(out, v);
     }
     /// Decodes the text form of a value of server type `t`.
     static boost::system::error_code decode_text(std::string_view in, oid t,
@@ -134,8 +167,7 @@ struct codec<pgasio::json_of<T>> {
     /// Appends the jsonb binary form of `v.value` converted to JSON. Throws what value_from of
     /// T throws.
     static boost::system::error_code encode_binary(write_buffer& out, const pgasio::json_of<T>& v) {
-        detail::put_jsonb(out, boost::json::value_from(v.value));
-        return {};
+        return detail::put_jsonb(out, boost::json::value_from(v.value));
     }
     /// Decodes the binary form of a value of server type `t`.
     static boost::system::error_code decode_binary(std::span<const std::byte> in, oid t,
@@ -146,8 +178,7 @@ struct codec<pgasio::json_of<T>> {
     }
     /// Appends the text form of `v.value` converted to JSON.
     static boost::system::error_code encode_text(std::string& out, const pgasio::json_of<T>& v) {
-        out += boost::json::serialize(boost::json::value_from(v.value));
-        return {};
+        return detail::put_json_text(out, boost::json::value_from(v.value));
     }
     /// Decodes the text form of a value of server type `t`.
     static boost::system::error_code decode_text(std::string_view in, oid t,

@@ -10,6 +10,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -53,6 +55,25 @@ TEST_CASE("json codec: jsonb's binary form is the version byte and the text") {
                                                            oids::json, back));
     CHECK(back == doc);
     CHECK(bin(json_of<item>{{"a-1", 3}}) == bytes(R"({"sku":"a-1","count":3})", true));
+}
+
+TEST_CASE("json codec: a number beyond a double's range is refused both ways, never changed") {
+    using codec = types::codec<boost::json::value>;
+    boost::json::value v;
+    // Boost.JSON reads 1e400 as infinity, which it cannot write back as the same number.
+    CHECK(codec::decode_text(R"({"n": [1, -1e400]})", oids::json, v) ==
+          client_errc::value_out_of_range);
+    CHECK(codec::decode_binary(bytes("-1e315", true), oids::jsonb, v) ==
+          client_errc::value_out_of_range);
+    CHECK_FALSE(codec::decode_text("1e308", oids::json, v));
+    pgasio::protocol::write_buffer out;
+    const boost::json::value inf{{"n", std::numeric_limits<double>::infinity()}};
+    CHECK(codec::encode_binary(out, inf) == client_errc::value_out_of_range);
+    CHECK(out.size() == 0);
+    std::string text;
+    CHECK(codec::encode_text(text, boost::json::array{std::nan("")}) ==
+          client_errc::value_out_of_range);
+    CHECK(text.empty());
 }
 
 TEST_CASE("json codec: malformed documents and bytes are clear errors") {
