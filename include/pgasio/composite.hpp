@@ -327,23 +327,32 @@ struct codec<T> {
     static boost::system::error_code encode_binary(write_buffer& out, const T& v) {
         return encode_record(out, v, runtime_type_oid());
     }
-    /// Appends record_out's form, the members in declaration order.
+    /// Appends record_out's form: the members in attribute order, as encode_binary places them
+    /// (a described struct's members may be declared in another order than the attributes).
     static boost::system::error_code encode_text(std::string& out, const T& v) {
-        std::vector<std::optional<std::string>> fields(pgasio::detail::member_count<T>());
-        boost::system::error_code ec;
-        pgasio::detail::for_each_member(v, [&](std::size_t i, const char*, const auto& member) {
-            using F = std::remove_cvref_t<decltype(member)>;
-            using V = typename pgasio::detail::attribute_value<F>::type;
-            if (ec) return;
-            if constexpr (pgasio::detail::attribute_value<F>::nullable) {
-                if (!member) return;
+        const oid target = runtime_type_oid();
+        std::shared_ptr<const pgasio::user_type> layout;
+        if (target != 0) layout = pgasio::detail::loaded_type(target);
+        if constexpr (pgasio::detail::by_name_v<T>)
+            if (!layout)
+                return pgasio::detail::composite_not_registered(pgasio::detail::cpp_type_name<T>());
+        const std::size_t count =
+            layout ? layout->attributes.size() : pgasio::detail::member_count<T>();
+        std::vector<std::optional<std::string>> fields(count);
+        auto ec = pgasio::detail::match_members(
+            v, target, count, layout.get(),
+            [&](std::size_t i, const auto& member) -> boost::system::error_code {
+                using F = std::remove_cvref_t<decltype(member)>;
+                using V = typename pgasio::detail::attribute_value<F>::type;
+                const V* value = nullptr;
+                if constexpr (pgasio::detail::attribute_value<F>::nullable)
+                    value = member ? &*member : nullptr;
+                else
+                    value = &member;
+                if (!value) return {};
                 fields[i].emplace();
-                ec = codec<V>::encode_text(*fields[i], *member);
-            } else {
-                fields[i].emplace();
-                ec = codec<V>::encode_text(*fields[i], member);
-            }
-        });
+                return codec<V>::encode_text(*fields[i], *value);
+            });
         if (ec) return ec;
         pgasio::detail::append_record_text(out, fields);
         return {};

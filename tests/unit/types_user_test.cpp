@@ -184,9 +184,9 @@ TEST_CASE("user types: a registered struct is sent in its attributes' order and 
           record({{oids::text, "here"}, {oids::int4, "\x00\x00\x00\x2a"s}}));
     CHECK(encode_binary(unit_point{1, std::nullopt}) ==
           record({{oids::text, std::nullopt}, {oids::int4, "\0\0\0\1"s}}));
-    // The text form follows the C++ members (the server reads it by the attribute order only
-    // where it is the same: text parameters are not sent, this is for printing).
-    CHECK(encode_text(unit_point{1, "a b"}) == "(1,\"a b\")");
+    // So is its text form, as record_out writes it and decode_text reads it back.
+    CHECK(encode_text(unit_point{1, "a b"}) == "(\"a b\",1)");
+    CHECK(decode_text<unit_point>("(\"a b\",1)", point_oid) == unit_point{1, "a b"});
 }
 
 TEST_CASE("user types: a changed composite is reported, named, and marked for reload") {
