@@ -78,7 +78,11 @@ const pgasio::type_registry& registry() {
 template <class T>
 void round_trip(const T& v, oid t) {
     write_buffer buf;
-    if (codec<T>::encode_binary(buf, v)) std::abort();
+    if (auto ec = codec<T>::encode_binary(buf, v)) {
+        // A decoded string may hold a NUL byte, which cannot be sent back (as in fuzz_types).
+        if (ec != client_errc::embedded_nul) std::abort();
+        return;
+    }
     T back{};
     if (codec<T>::decode_binary(buf.data(), t, back)) std::abort();
     if (!(back == v)) std::abort();
