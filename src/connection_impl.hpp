@@ -114,6 +114,29 @@ public:
     /// Ends section `id` once its requests are answered, rolling back a transaction block it
     /// left open first; then the requests held meanwhile are queued.
     void release_section(std::uint64_t id);
+    /// The BEGIN of a transaction's exclusive section (connection::async_begin).
+    struct section_begin {
+        enum class state : std::uint8_t {
+            none,     ///< the section is no transaction's (or not the active one)
+            deferred, ///< not sent yet: the section has sent nothing
+            sent,     ///< sent, with the section's first request or just before it
+            failed,   ///< refused by the server: the section's requests fail with its error
+        };
+        state at = state::none;
+        std::string sql; ///< BEGIN with the transaction's modes
+        error_code ec;   ///< failed: the server's error
+        diagnostics diag;
+    };
+    /// Makes the active section `id` a transaction whose BEGIN is `sql`, sent with the
+    /// section's first request instead of in a round trip of its own: in front of its messages,
+    /// under its Sync, when it is an extended query; as a simple Query just before it, written
+    /// alone, when it is one itself. Until then the session is in no transaction block (and a
+    /// section that sends nothing never opens one). When the server refuses BEGIN, the request
+    /// that carried it (or the one behind it) fails with BEGIN's error, and so does every later
+    /// request of the section: nothing of it runs outside the transaction.
+    void defer_begin(std::uint64_t id, std::string sql);
+    /// The BEGIN of section `id` (state none when `id` is not the active section).
+    const section_begin& begin_of(std::uint64_t id) const noexcept;
     /// Gives a stream's waiting reader what is there (its next part, or its end).
     void serve_stream(stream_state& st);
     /// The reader of a stream or a COPY stopped it: request `id` is cancelled like a request
@@ -279,6 +302,18 @@ private:
     void queue_next(std::unique_ptr<request> r, std::span<const std::byte> bytes);
     /// A ROLLBACK of the engine's own, for a transaction block nobody may keep open.
     void roll_back(std::uint64_t section);
+    /// Takes the unwritten request at `it` out of the queue and its bytes out of the send log,
+    /// as if it had never been asked for.
+    std::unique_ptr<request> take_unwritten(std::deque<std::unique_ptr<request>>::iterator it);
+    /// Appends the deferred BEGIN that goes in front of a request's own messages.
+    void encode_begin(protocol::write_buffer& out) const;
+    /// Queues the deferred BEGIN as a request of its own, ahead of a simple query.
+    void send_begin_alone();
+    /// `r` carried the section's BEGIN, which the server refused (or was that BEGIN, sent
+    /// alone): answers it and the section's requests behind it with BEGIN's error.
+    void begin_failed(std::unique_ptr<request> r);
+    /// Answers `r`, a request of a section whose BEGIN failed, with that error.
+    void refuse_after_failed_begin(std::unique_ptr<request> r, call how);
     /// Ends the active section if it was released and nothing of it is left in the queue.
     void maybe_end_section();
     /// Makes the section `waiter` waits for the active one and answers it.
@@ -339,6 +374,8 @@ private:
     std::uint64_t section_counter_ = 0;
     std::size_t section_queued_ = 0; // requests of the active section not answered yet
     bool section_released_ = false;
+    // The BEGIN of the active section, when it is a transaction's.
+    section_begin begin_;
     // The transaction status of the latest ReadyForQuery.
     protocol::transaction_status tx_status_ = protocol::transaction_status::idle;
     // Fires at the earliest deadline of the queued requests (timer_at_; max when not set).

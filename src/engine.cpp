@@ -139,6 +139,8 @@ void connection_impl::enqueue(std::unique_ptr<request> r, encoder_ref encode) {
         r->answer(client_errc::lease_ended, *this, call::posted);
         return;
     }
+    if (r->section != 0 && begin_.at == section_begin::state::failed)
+        return refuse_after_failed_begin(std::move(r), call::posted);
     if (active_section_ != 0 && r->section != active_section_) {
         // Another caller holds the session: this waits, encoded, until the lease ends (its
         // cancellation and timeout already apply).
@@ -153,7 +155,15 @@ void connection_impl::enqueue(std::unique_ptr<request> r, encoder_ref encode) {
         parked_.push_back(std::move(p));
         return;
     }
+    // The first request of a transaction's section takes the deferred BEGIN along: in front of
+    // its own messages when it is an extended query (encode_begin), as a simple Query of its own
+    // just before it when it is a simple query (send_begin_alone).
+    const bool begins = r->section != 0 && begin_.at == section_begin::state::deferred;
+    const bool simple = r->script().front() == protocol::request_step::simple_query;
+    if (begins && simple) send_begin_alone();
     r->queued_begin = writer.size();
+    if (begins && !simple) encode_begin(writer);
+    const std::size_t begin_bytes = writer.size() - r->queued_begin;
     std::string why;
     error_code ec = encode(writer, why);
     if (!ec && r->prepared_in && r->prepared_in != session_id) {
@@ -161,10 +171,23 @@ void connection_impl::enqueue(std::unique_ptr<request> r, encoder_ref encode) {
         why = "the statement was prepared by another connection or an earlier session";
     }
     if (ec) {
+        // Nothing of it goes out: a BEGIN it would have carried stays deferred.
         writer.truncate(r->queued_begin);
         explain(*r, std::move(why));
         r->answer(ec, *this, call::posted);
         return;
+    }
+    if (begins && !simple) {
+        static constexpr protocol::request_step begin_script[] = {protocol::request_step::parse,
+                                                                  protocol::request_step::bind,
+                                                                  protocol::request_step::execute};
+        r->prepend_steps(begin_script);
+        r->begin_steps = static_cast<std::uint8_t>(std::size(begin_script));
+        r->begin_bytes = static_cast<std::uint32_t>(begin_bytes);
+        // Written once nothing before it is in flight: a request written earlier and sent again
+        // after a cancel (see resend) would otherwise run inside the transaction block.
+        r->alone = true;
+        begin_.at = section_begin::state::sent;
     }
     r->queued_end = writer.size();
     if (r->id == 0) watch(*r);
@@ -546,6 +569,9 @@ void connection_impl::handle(const protocol::message_view& m) {
         if (r.server_error) return;
         r.server_diag = std::make_unique<diagnostics>(diagnostics::from_fields(*f));
         r.server_error = r.server_diag->code();
+        // Before the BEGIN it carries completed: the transaction never began, and the server
+        // skips the rest of the request.
+        if (r.begin_answers < r.begin_steps) r.begin_failed = true;
         // The server lost a prepared statement (a pooler's new session, DEALLOCATE): it may
         // have lost the COMMIT statements too.
         if (r.server_error == sqlstate::invalid_sql_statement_name)
@@ -579,6 +605,12 @@ void connection_impl::handle(const protocol::message_view& m) {
         forget_statements_dropped_by(m);
         [[fallthrough]];
     default:
+        if (r.begin_answers < r.begin_steps) {
+            // The answers to the BEGIN it carries are the engine's, not its consumer's. Once
+            // BEGIN has run, the request can no longer be sent again as it was.
+            if (++r.begin_answers == r.begin_steps) r.partly_done = true;
+            return;
+        }
         if (auto ec = r.on_answer(m, builder_))
             return malformed_message(ec, protocol::backend_message_name(m.type));
         return;
@@ -652,10 +684,18 @@ void connection_impl::finish_front() {
     }
     if (r->hit_by_cancel) {
         resend(std::move(r));
+    } else if (r->begin_failed) {
+        begin_failed(std::move(r));
     } else if (r->server_error && !r->internal &&
                r->on_failure(
-                   *this, writer.data().subspan(r->queued_begin, r->queued_end - r->queued_begin),
+                   *this,
+                   writer.data().subspan(r->queued_begin + r->begin_bytes,
+                                         r->queued_end - r->queued_begin - r->begin_bytes),
                    again)) {
+        // Its new messages are its own (a BEGIN it carried has run: the request runs again
+        // only outside a transaction block).
+        r->begin_steps = 0;
+        r->begin_bytes = 0;
         send_again(std::move(r), again.data());
     } else if (!r->abandoned && !r->internal) {
         error_code ec = r->server_error;
@@ -695,6 +735,120 @@ void connection_impl::roll_back(std::uint64_t section) {
     if (!answering_) start_write();
 }
 
+std::unique_ptr<request>
+connection_impl::take_unwritten(std::deque<std::unique_ptr<request>>::iterator it) {
+    // Its bytes leave the log, as if it had never been asked for.
+    request& r = **it;
+    const std::size_t n = r.queued_end - r.queued_begin;
+    writer.erase(r.queued_begin, r.queued_end);
+    for (auto later = std::next(it); later != queue_.end(); ++later) {
+        (*later)->queued_begin -= n;
+        (*later)->queued_end -= n;
+    }
+    if (r.alone) --alone_unwritten_;
+    if (r.section != 0) --section_queued_;
+    // The BEGIN it carried did not go either: the section's next request takes it along.
+    if (r.begin_steps != 0 && !r.internal && r.section == active_section_)
+        begin_.at = section_begin::state::deferred;
+    auto owned = std::move(*it);
+    queue_.erase(it);
+    --unwritten_;
+    return owned;
+}
+
+void connection_impl::defer_begin(std::uint64_t section, std::string sql) {
+    if (section != active_section_ || section_released_ || !open) return;
+    begin_.at = section_begin::state::deferred;
+    begin_.sql = std::move(sql);
+}
+
+const connection_impl::section_begin&
+connection_impl::begin_of(std::uint64_t section) const noexcept {
+    static const section_begin none;
+    return section != 0 && section == active_section_ ? begin_ : none;
+}
+
+void connection_impl::encode_begin(protocol::write_buffer& out) const {
+    // Parse, Bind and Execute of the unnamed statement and portal, with no Sync of their own:
+    // the request's messages follow, and its Sync ends both. Should BEGIN fail, the server
+    // skips everything up to that Sync, so nothing of the request runs outside the transaction
+    // (a Sync after BEGIN would let it run in a transaction of its own). The statement's
+    // answers are ParseComplete, BindComplete and CommandComplete, which the engine takes
+    // (request::begin_steps). The unnamed statement and portal are the request's to replace.
+    protocol::encode_parse(out, "", begin_.sql, {});
+    protocol::bind_writer(out, "", "", {}, 0).finish({});
+    protocol::encode_execute(out, "", 0);
+}
+
+void connection_impl::send_begin_alone() {
+    // A Query message cannot follow an extended query's messages without a Sync between them
+    // (after an error the server would skip the Query, then wait for a Sync that never comes),
+    // nor can BEGIN go inside the caller's text (an error anywhere in it fails the whole text
+    // before BEGIN runs, and would be taken for BEGIN's). So BEGIN goes as a simple Query of
+    // its own, run alone: the request behind it is written only once BEGIN has succeeded
+    // (see begin_failed), as it was before BEGIN was deferred.
+    begin_.at = section_begin::state::sent;
+    auto r = std::make_unique<command_request>();
+    r->internal = true;
+    r->alone = true;
+    r->section = active_section_;
+    r->timeout = std::chrono::milliseconds(0); // the request behind it has the caller's
+    r->set_script({protocol::request_step::simple_query});
+    r->begin_steps = 1; // its CommandComplete
+    auto encode = [this](protocol::write_buffer& out, std::string& why) -> error_code {
+        if (auto ec = protocol::encode_query(out, begin_.sql)) {
+            why = "the transaction's BEGIN cannot be sent: " + ec.message();
+            return ec;
+        }
+        return {};
+    };
+    enqueue(std::move(r), encode);
+}
+
+void connection_impl::begin_failed(std::unique_ptr<request> r) {
+    // The server refused the section's BEGIN: nothing of the transaction ran, and nothing of
+    // the section may run now (it would run outside any transaction). The request that carried
+    // it fails with its error, as does the request behind a BEGIN sent alone; every later
+    // request of the section fails with it too (refuse_after_failed_begin).
+    begin_.at = section_begin::state::failed;
+    begin_.ec = r->server_error;
+    begin_.diag = *r->server_diag;
+    // What it sent after BEGIN was skipped: as if never sent (a Parse of the statement cache's
+    // did not run).
+    r->on_dropped(*this);
+    if (!r->internal && !r->abandoned) {
+        if (r->diag) *r->diag = begin_.diag;
+        r->answer(begin_.ec, *this, call::direct);
+    }
+    // The requests of the section behind it were not written: it ran alone.
+    bool first = r->internal;
+    r.reset();
+    for (std::size_t i = queue_.size() - unwritten_; i < queue_.size();) {
+        if (queue_[i]->section != active_section_) {
+            ++i;
+            continue;
+        }
+        auto owned = take_unwritten(queue_.begin() + static_cast<std::ptrdiff_t>(i));
+        owned->on_dropped(*this);
+        if (first && !owned->abandoned) {
+            if (owned->diag) *owned->diag = begin_.diag;
+            owned->answer(begin_.ec, *this, call::direct);
+        } else {
+            refuse_after_failed_begin(std::move(owned), call::direct);
+        }
+        first = false;
+    }
+}
+
+void connection_impl::refuse_after_failed_begin(std::unique_ptr<request> r, call how) {
+    if (r->abandoned || r->internal) return;
+    if (r->diag) {
+        *r->diag = begin_.diag;
+        r->diag->message = "the transaction never began: its BEGIN failed: " + begin_.diag.message;
+    }
+    r->answer(begin_.ec, *this, how);
+}
+
 void connection_impl::maybe_end_section() {
     if (active_section_ == 0 || !section_released_ || section_queued_ != 0) return;
     if (tx_status_ != protocol::transaction_status::idle) {
@@ -703,6 +857,7 @@ void connection_impl::maybe_end_section() {
     }
     active_section_ = 0;
     section_released_ = false;
+    begin_ = section_begin{};
     // What waited meanwhile goes on, in order, up to the next lease waiting its turn.
     while (!parked_.empty() && active_section_ == 0 && open) {
         parked p = std::move(parked_.front());
@@ -753,6 +908,7 @@ void connection_impl::grant_section(
     active_section_ = ++section_counter_;
     section_queued_ = 0;
     section_released_ = false;
+    begin_ = section_begin{};
     deliver(waiter, call::posted, error_code{}, active_section_);
 }
 
@@ -806,6 +962,8 @@ void connection_impl::send_again(std::unique_ptr<request> r, std::span<const std
     r->server_error = {};
     r->server_diag.reset();
     r->partly_done = false;
+    r->begin_answers = 0;
+    r->begin_failed = false;
     r->restart();
     if (r->section != 0) ++section_queued_;
     queue_next(std::move(r), bytes);
@@ -862,6 +1020,7 @@ void connection_impl::shut_down(error_code ec, const diagnostics& diag) {
     active_section_ = 0;
     section_queued_ = 0;
     section_released_ = false;
+    begin_ = section_begin{};
     tx_status_ = protocol::transaction_status::idle;
     statements.clear(); // a next session has none of them
     commit_statements_prepared = false;
@@ -934,18 +1093,7 @@ void connection_impl::cancel(std::uint64_t id, error_code reason, asio::cancella
     const auto index = static_cast<std::size_t>(it - queue_.begin());
     const std::size_t first_unwritten = queue_.size() - unwritten_;
     if (index >= first_unwritten) {
-        // Never sent: take its bytes out of the log, as if it had never been asked for.
-        const std::size_t n = r.queued_end - r.queued_begin;
-        writer.erase(r.queued_begin, r.queued_end);
-        for (auto later = std::next(it); later != queue_.end(); ++later) {
-            (*later)->queued_begin -= n;
-            (*later)->queued_end -= n;
-        }
-        if (r.alone) --alone_unwritten_;
-        if (r.section != 0) --section_queued_;
-        auto owned = std::move(*it);
-        queue_.erase(it);
-        --unwritten_;
+        auto owned = take_unwritten(it);
         owned->on_dropped(*this);
         explain(*owned, std::string(why) + " before it was sent");
         owned->answer(reason, *this, call::direct); // may close the connection

@@ -13,6 +13,7 @@
 
 #include <boost/asio/cancellation_signal.hpp>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -100,8 +101,9 @@ struct request {
     std::size_t flush_at = static_cast<std::size_t>(-1);
 
     /// The messages it sent that the server answers, in order: what its answers are checked
-    /// against (protocol::response_machine). Up to five inline; a batch's in `long_script`.
-    std::array<protocol::request_step, 5> steps{};
+    /// against (protocol::response_machine). Up to eight inline (a prepared statement's three
+    /// with a transaction's BEGIN before them); a batch's in `long_script`.
+    std::array<protocol::request_step, 8> steps{};
     std::uint8_t step_count = 0;
     std::vector<protocol::request_step> long_script;
     void set_script(std::initializer_list<protocol::request_step> s) noexcept {
@@ -118,6 +120,18 @@ struct request {
         if (long_script.empty()) long_script.assign(steps.begin(), steps.begin() + step_count);
         long_script.push_back(step);
     }
+    /// Puts `s` before the steps of its script.
+    void prepend_steps(std::span<const protocol::request_step> s) {
+        if (long_script.empty() && step_count + s.size() <= steps.size()) {
+            std::copy_backward(steps.begin(), steps.begin() + step_count,
+                               steps.begin() + step_count + s.size());
+            std::copy(s.begin(), s.end(), steps.begin());
+            step_count = static_cast<std::uint8_t>(step_count + s.size());
+            return;
+        }
+        if (long_script.empty()) long_script.assign(steps.begin(), steps.begin() + step_count);
+        long_script.insert(long_script.begin(), s.begin(), s.end());
+    }
     std::span<const protocol::request_step> script() const noexcept {
         if (!long_script.empty()) return long_script;
         return {steps.data(), step_count};
@@ -131,10 +145,23 @@ struct request {
     /// may be reused once the request is answered).
     std::uint64_t id = 0;
 
+    /// It begins its exclusive section's transaction: its first `begin_steps` steps are the
+    /// transaction's BEGIN, which the engine sent before its own messages (see
+    /// connection_impl::defer_begin) and whose answers the engine takes itself; `begin_answers`
+    /// of them have come. An ErrorResponse before they all came is the BEGIN's (`begin_failed`):
+    /// the server then skipped the request's own messages.
+    std::uint8_t begin_steps = 0;
+    std::uint8_t begin_answers = 0;
+    bool begin_failed = false;
+    /// The bytes of the BEGIN in front of its own messages in the send log.
+    std::uint32_t begin_bytes = 0;
+
     /// Written alone: nothing else is in flight while it runs. Simple queries (their text may
     /// hold several statements, COPY, or transaction control), COPY statements (a message of
     /// another request arriving while the server is in COPY FROM STDIN ends the session) and
-    /// BEGIN / START TRANSACTION (nothing may be pulled into a transaction block it opens).
+    /// BEGIN / START TRANSACTION, and the request that carries a transaction's BEGIN (nothing
+    /// may be pulled into a transaction block it opens: a request written before it and sent
+    /// again after a cancel would run inside it).
     bool alone = false;
     /// The caller was already answered (cancelled or timed out): the answers are drained only.
     bool abandoned = false;

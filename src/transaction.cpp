@@ -1,5 +1,6 @@
-// Transactions: BEGIN with its modes, COMMIT and the outcome of one whose answer was lost,
-// ROLLBACK, savepoints, and the pauses between async_transaction's runs.
+// Transactions: BEGIN with its modes (sent with the first statement), COMMIT and the outcome of
+// one whose answer was lost, ROLLBACK, savepoints, and the pauses between async_transaction's
+// runs.
 #include "connection_impl.hpp"
 #include "observe.hpp"
 #include "request_kinds.hpp"
@@ -9,8 +10,9 @@
 #include <pgasio/transaction.hpp>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
@@ -173,54 +175,48 @@ asio::awaitable<error_code> resolve_commit(asio::any_io_executor ex,
 }
 
 // Sends the transaction's COMMIT request (see detail::commit_request) in its section, its
-// statements prepared once per session where named statements may be kept.
-auto send_commit(const std::shared_ptr<connection_impl>& impl, detail::op_settings op,
-                 bool ask_xid) {
-    auto token = asio::as_tuple(asio::use_awaitable);
-    return asio::async_initiate<decltype(token), void(error_code, detail::commit_answer)>(
-        [impl, op, ask_xid](auto handler) {
-            using detail::commit_statements;
-            // Named statements only where the cache's may be kept (its mode, a capacity that
-            // is not 0), and only for a request written now, in order with what the flag has
-            // seen sent.
-            const bool named = impl->exec_mode == query_exec_mode::cache_statement &&
-                               impl->statements.capacity() != 0 && impl->writes_now(op.section);
-            // A read-only transaction's COMMIT does not prepare them: in a failed transaction
-            // the server refuses the id query's Parse, and with it the COMMIT after it (whose
-            // answer, ROLLBACK, is what says the transaction had failed).
-            auto how = commit_statements::unnamed;
-            if (named && impl->commit_statements_prepared)
-                how = commit_statements::prepared;
-            else if (named && ask_xid)
-                how = commit_statements::prepare;
-            auto r = detail::make_request<detail::commit_request>(op, std::move(handler), ask_xid,
-                                                                  how, impl->commit_xid_columns);
-            auto encode = [&r = *r](protocol::write_buffer& out, std::string&) -> error_code {
-                r.encode(out);
-                return {};
-            };
-            impl->submit(std::move(r), encode);
-            // Sent (or failed at once, the connection closed: a new session starts afresh).
-            if (how == commit_statements::prepare) {
-                impl->commit_statements_prepared = true;
-                impl->commit_xid_columns = nullptr;
-            }
-        },
-        token);
+// statements prepared once per session where named statements may be kept; `handler` gets its
+// answer.
+void send_commit(const std::shared_ptr<connection_impl>& impl, const detail::op_settings& op,
+                 bool ask_xid, detail::commit_handler handler) {
+    using detail::commit_statements;
+    // Named statements only where the cache's may be kept (its mode, a capacity that is not 0),
+    // and only for a request written now, in order with what the flag has seen sent.
+    const bool named = impl->exec_mode == query_exec_mode::cache_statement &&
+                       impl->statements.capacity() != 0 && impl->writes_now(op.section);
+    // A read-only transaction's COMMIT does not prepare them: in a failed transaction the
+    // server refuses the id query's Parse, and with it the COMMIT after it (whose answer,
+    // ROLLBACK, is what says the transaction had failed).
+    auto how = commit_statements::unnamed;
+    if (named && impl->commit_statements_prepared)
+        how = commit_statements::prepared;
+    else if (named && ask_xid)
+        how = commit_statements::prepare;
+    auto r = detail::make_request<detail::commit_request>(op, std::move(handler), ask_xid, how,
+                                                          impl->commit_xid_columns);
+    auto encode = [&r = *r](protocol::write_buffer& out, std::string&) -> error_code {
+        r.encode(out);
+        return {};
+    };
+    impl->submit(std::move(r), encode);
+    // Sent (or failed at once, the connection closed: a new session starts afresh).
+    if (how == commit_statements::prepare) {
+        impl->commit_statements_prepared = true;
+        impl->commit_xid_columns = nullptr;
+    }
 }
 
-// Sends `sql`, one transaction control statement (BEGIN, ROLLBACK, SAVEPOINT...), as a simple
-// Query in the section of `op`: the server parses and runs it, and keeps nothing (no statement,
-// no portal), which costs it less than Parse, Bind and Execute of the same text. Its answer is
-// one CommandComplete, so it need not run alone, but for BEGIN (see request::alone).
+// Sends `sql`, one transaction control statement (ROLLBACK, SAVEPOINT...), as a simple Query in
+// the section of `op`: the server parses and runs it, and keeps nothing (no statement, no
+// portal), which costs it less than Parse, Bind and Execute of the same text. Its answer is one
+// CommandComplete, so it need not run alone.
 auto send_control(const std::shared_ptr<connection_impl>& impl, const detail::op_settings& op,
-                  std::string sql, bool alone = false) {
+                  std::string sql) {
     auto token = asio::as_tuple(asio::use_awaitable);
     return asio::async_initiate<decltype(token), void(error_code)>(
-        [impl, op, alone](auto handler, const std::string& text) {
+        [impl, op](auto handler, const std::string& text) {
             auto r = detail::make_request<detail::command_request>(
                 op, detail::void_handler(std::move(handler)));
-            r->alone = alone;
             r->set_script({protocol::request_step::simple_query});
             auto encode = [&](protocol::write_buffer& out, std::string& why) -> error_code {
                 if (auto ec = protocol::encode_query(out, text)) {
@@ -232,6 +228,53 @@ auto send_control(const std::shared_ptr<connection_impl>& impl, const detail::op
             impl->submit(std::move(r), encode);
         },
         token, std::move(sql));
+}
+
+// How a COMMIT answered `ec` and `answer` (`ask_xid`: it asked for the transaction id) ended,
+// when that is known without asking the server again; empty when the outcome must be learnt on
+// a second connection (resolve_commit).
+std::optional<error_code> commit_result(diagnostics* diag, bool ask_xid, error_code ec,
+                                        const detail::commit_answer& answer) {
+    if (!ec && !answer.rolled_back) return error_code{};
+    if (!ec)
+        return fail(diag, client_errc::transaction_rolled_back,
+                    "COMMIT rolled the transaction back: it had failed before");
+    // A server error on a live session: COMMIT itself failed, and was rolled back. A FATAL error
+    // (57P01 admin_shutdown, 57P02 crash_shutdown...) ended the session instead, and may come
+    // after the COMMIT ran: a backend terminated once the commit record is written, still
+    // waiting to read the Sync behind the COMMIT, sends its buffered CommandComplete and then
+    // the FATAL error. Such an error says nothing of the outcome once the COMMIT may have run:
+    // it is learnt as for a lost connection.
+    if (ec.category() == sqlstate_category() && !is_fatal(ec)) {
+        if (answer.xid_answered || !ask_xid) return ec;
+        // The transaction had failed: even reading its id was refused (25P02).
+        const std::string why = diag ? diag->message : std::string();
+        fail(diag, client_errc::transaction_rolled_back,
+             "the transaction had failed before COMMIT, and was rolled back");
+        if (diag) diag->detail = why;
+        return error_code(client_errc::transaction_rolled_back);
+    }
+    // The connection was lost, or the caller gave up on the answer. Never written: nothing
+    // committed (the server rolls back a connection's open transaction).
+    if (ec == client_errc::not_connected || ec == client_errc::lease_ended) return ec;
+    if (!ask_xid) return ec; // read only: nothing written, nothing lost
+    // The server ended the session before the transaction id, which it sends before it runs
+    // the COMMIT (the Flush between them): the COMMIT never ran.
+    if (ec.category() == sqlstate_category() && !answer.xid_answered) {
+        const std::string why = diag ? diag->message : std::string();
+        fail(diag, client_errc::transaction_rolled_back,
+             "the server ended the session before COMMIT ran (" + ec.message() +
+                 "): the transaction was rolled back");
+        if (diag) diag->detail = why;
+        return error_code(client_errc::transaction_rolled_back);
+    }
+    if (!answer.xid_answered)
+        return fail(diag, client_errc::commit_in_doubt,
+                    "the connection was lost during COMMIT (" + ec.message() +
+                        ") before the transaction id arrived: whether it committed cannot be "
+                        "learnt");
+    if (!answer.xid) return ec; // it wrote nothing: nothing committed, nothing lost
+    return std::nullopt;
 }
 
 // How a transaction whose COMMIT was answered `ec` (after resolving one in doubt) ended.
@@ -270,9 +313,45 @@ transaction::~transaction() {
     finish();
 }
 
+bool transaction::ends_unsent(bool commit, void_handler& handler, diagnostics* diag) {
+    using state = detail::connection_impl::section_begin::state;
+    const auto& begin = impl_->begin_of(section_);
+    if (begin.at != state::deferred && begin.at != state::failed) return false;
+    // Nothing of the transaction reached the server, or its BEGIN failed: there is nothing to
+    // commit or roll back, and nothing is sent. COMMIT fails with BEGIN's error (the transaction
+    // never began); ROLLBACK succeeds.
+    error_code ec;
+    if (begin.at == state::failed) {
+        state_->report(transaction_outcome::failed, begin.ec);
+        if (commit) {
+            ec = begin.ec;
+            if (diag) {
+                *diag = begin.diag;
+                diag->message =
+                    "the transaction never began: its BEGIN failed: " + begin.diag.message;
+            }
+        }
+    } else {
+        state_->report(commit ? transaction_outcome::committed : transaction_outcome::rolled_back,
+                       {});
+    }
+    auto impl = impl_;
+    finish();
+    impl->deliver(handler, detail::call::posted, ec);
+    return true;
+}
+
 void transaction::finish() noexcept {
-    // Dropped before COMMIT or ROLLBACK: the lease rolls it back.
-    if (state_ && !state_->ended) state_->report(transaction_outcome::rolled_back, {});
+    // Dropped before COMMIT or ROLLBACK: the lease rolls it back (when its BEGIN went out).
+    if (state_ && !state_->ended) {
+        const bool begin_failed =
+            valid() &&
+            impl_->begin_of(section_).at == detail::connection_impl::section_begin::state::failed;
+        if (begin_failed)
+            state_->report(transaction_outcome::failed, impl_->begin_of(section_).ec);
+        else
+            state_->report(transaction_outcome::rolled_back, {});
+    }
     if (state_) state_->ended = true;
     // The lease rolls back a transaction block still open before anyone else's request.
     release();
@@ -280,35 +359,29 @@ void transaction::finish() noexcept {
 
 void transaction::start_begin(connection& conn, begin_handler handler,
                               const detail::op_settings& op, const transaction_options& options) {
-    spawn(
-        conn.impl_,
-        [&conn, op, sql = begin_statement(options),
-         read_only = options.access == access_mode::read_only]()
-            -> asio::awaitable<std::tuple<error_code, transaction>> {
-            auto [ec, lease] =
-                co_await conn.async_acquire_exclusive(asio::as_tuple(asio::use_awaitable));
-            if (ec)
-                co_return std::tuple{
-                    fail(op.diag, ec, "the transaction could not begin: " + ec.message()),
-                    transaction{}};
+    // No round trip of its own: once the section is granted, its BEGIN waits for the
+    // transaction's first request, and goes with it (connection_impl::defer_begin). A plain
+    // completion rather than a coroutine: beginning is a small part of a small transaction.
+    auto impl = conn.impl_;
+    auto slot = asio::get_associated_cancellation_slot(handler);
+    connection::start_acquire(
+        impl.get(),
+        asio::bind_cancellation_slot(slot, [&conn, impl, op, h = std::move(handler),
+                                            sql = begin_statement(options),
+                                            read_only = options.access == access_mode::read_only](
+                                               error_code ec, std::uint64_t section) mutable {
+            if (ec) {
+                fail(op.diag, ec, "the transaction could not begin: " + ec.message());
+                return impl->deliver(h, detail::call::direct, ec, transaction{});
+            }
             auto state = std::make_shared<detail::transaction_state>();
             state->read_only = read_only;
-            transaction tx(std::move(lease), std::move(state));
-            if (detail::observed(tx.impl_->session_config))
-                tx.state_->observed.emplace(tx.impl_->session_config, operation_kind::transaction,
-                                            nullptr);
-            detail::op_settings in_tx = op;
-            in_tx.section = tx.section_;
-            // BEGIN fails only with the connection: dropping the transaction then rolls back
-            // whatever it may have opened.
-            auto [bec] = co_await send_control(tx.impl_, in_tx, sql, true);
-            if (bec) {
-                tx.state_->report(transaction_outcome::failed, bec);
-                co_return std::tuple{bec, transaction{}};
-            }
-            co_return std::tuple{error_code{}, std::move(tx)};
-        },
-        std::move(handler), op.diag);
+            if (detail::observed(impl->session_config))
+                state->observed.emplace(impl->session_config, operation_kind::transaction, nullptr);
+            impl->defer_begin(section, std::move(sql));
+            transaction tx(exclusive_lease(conn, impl, section), std::move(state));
+            impl->deliver(h, detail::call::direct, error_code{}, std::move(tx));
+        }));
 }
 
 void transaction::start_commit(transaction& tx, void_handler handler,
@@ -319,76 +392,47 @@ void transaction::start_commit(transaction& tx, void_handler handler,
             handler, fail(op.diag, client_errc::lease_ended,
                           "the transaction has ended (committed or rolled back)"));
     }
-    spawn(
-        tx.impl_,
-        [&tx, op]() -> asio::awaitable<error_code> {
-            // Reported here, once the outcome is known (finish() below must not report it).
-            auto observed = std::exchange(tx.state_->observed, std::nullopt);
-            auto commit = [&tx, &op]() -> asio::awaitable<error_code> {
-                auto impl = tx.impl_;
-                detail::op_settings in_tx = op;
-                in_tx.section = tx.section_;
-                const bool ask_xid = !tx.state_->read_only;
-                auto [ec, answer] = co_await send_commit(impl, in_tx, ask_xid);
-                if (answer.xid) tx.state_->xid = static_cast<std::uint64_t>(*answer.xid);
-                // Whatever happened, the transaction is over: the connection serves the others
-                // (after rolling back a block the COMMIT did not end).
-                tx.finish();
-                if (!ec && !answer.rolled_back) co_return error_code{};
-                if (!ec)
-                    co_return fail(op.diag, client_errc::transaction_rolled_back,
-                                   "COMMIT rolled the transaction back: it had failed before");
-                // A server error on a live session: COMMIT itself failed, and was rolled back. A
-                // FATAL error (57P01 admin_shutdown, 57P02 crash_shutdown...) ended the session
-                // instead, and may come after the COMMIT ran: a backend terminated once the commit
-                // record is written, still waiting to read the Sync behind the COMMIT, sends its
-                // buffered CommandComplete and then the FATAL error. Such an error says nothing of
-                // the outcome once the COMMIT may have run: it is learnt as for a lost connection.
-                if (ec.category() == sqlstate_category() && !is_fatal(ec)) {
-                    if (answer.xid_answered || !ask_xid) co_return ec;
-                    // The transaction had failed: even reading its id was refused (25P02).
-                    const std::string why = op.diag ? op.diag->message : std::string();
-                    fail(op.diag, client_errc::transaction_rolled_back,
-                         "the transaction had failed before COMMIT, and was rolled back");
-                    if (op.diag) op.diag->detail = why;
-                    co_return client_errc::transaction_rolled_back;
-                }
-                // The connection was lost, or the caller gave up on the answer. Never written:
-                // nothing committed (the server rolls back a connection's open transaction).
-                if (ec == client_errc::not_connected || ec == client_errc::lease_ended)
-                    co_return ec;
-                if (!ask_xid) co_return ec; // read only: nothing written, nothing lost
-                // The server ended the session before the transaction id, which it sends before it
-                // runs the COMMIT (the Flush between them): the COMMIT never ran.
-                if (ec.category() == sqlstate_category() && !answer.xid_answered) {
-                    const std::string why = op.diag ? op.diag->message : std::string();
-                    fail(op.diag, client_errc::transaction_rolled_back,
-                         "the server ended the session before COMMIT ran (" + ec.message() +
-                             "): the transaction was rolled back");
-                    if (op.diag) op.diag->detail = why;
-                    co_return client_errc::transaction_rolled_back;
-                }
-                if (!answer.xid_answered)
-                    co_return fail(op.diag, client_errc::commit_in_doubt,
-                                   "the connection was lost during COMMIT (" + ec.message() +
-                                       ") before the transaction id arrived: whether it committed "
-                                       "cannot be learnt");
-                if (!answer.xid) co_return ec; // it wrote nothing: nothing committed, nothing lost
-                // The caller's cancellation was for the COMMIT; learning its outcome is bounded.
-                co_await asio::this_coro::reset_cancellation_state();
-                co_return co_await resolve_commit(impl->executor, impl->session_config, *answer.xid,
-                                                  ec, op.diag);
-            };
-            const error_code ec = co_await commit();
-            if (observed) {
-                operation_result r;
-                r.ec = ec;
-                r.outcome = commit_outcome(ec);
-                observed->finish(r);
-            }
-            co_return ec;
-        },
-        std::move(handler), op.diag);
+    if (tx.ends_unsent(true, handler, op.diag)) return;
+    auto impl = tx.impl_;
+    detail::op_settings in_tx = op;
+    in_tx.section = tx.section_;
+    const bool ask_xid = !tx.state_->read_only;
+    // A plain completion rather than a coroutine: committing is a good part of a small
+    // transaction. Only a COMMIT whose answer was lost runs one, to learn its outcome.
+    auto slot = asio::get_associated_cancellation_slot(handler);
+    send_commit(impl, in_tx, ask_xid,
+                asio::bind_cancellation_slot(
+                    slot, [&tx, impl, diag = op.diag, ask_xid, h = std::move(handler)](
+                              error_code ec, detail::commit_answer answer) mutable {
+                        // Reported once the outcome is known (finish() must not report it).
+                        auto observed = std::exchange(tx.state_->observed, std::nullopt);
+                        if (answer.xid) tx.state_->xid = static_cast<std::uint64_t>(*answer.xid);
+                        // Whatever happened, the transaction is over: the connection serves the
+                        // others (after rolling back a block the COMMIT did not end).
+                        tx.finish();
+                        auto done = [impl, observed = std::move(observed),
+                                     h = std::move(h)](error_code outcome) mutable {
+                            if (observed) {
+                                operation_result r;
+                                r.ec = outcome;
+                                r.outcome = commit_outcome(outcome);
+                                observed->finish(r);
+                            }
+                            // Posted: the section's release, which finish() posted, goes
+                            // first, so that what the caller sends next finds the connection
+                            // shared again (its statement cache usable), not parked behind the
+                            // ending section.
+                            impl->deliver(h, detail::call::posted, outcome);
+                        };
+                        if (const auto known = commit_result(diag, ask_xid, ec, answer))
+                            return done(*known);
+                        // The caller's cancellation was for the COMMIT; learning its outcome is
+                        // bounded (and not cancelled with it).
+                        detail::spawn_on(impl->executor,
+                                         resolve_commit(impl->executor, impl->session_config,
+                                                        *answer.xid, ec, diag),
+                                         void_handler(std::move(done)), diag, [] {});
+                    }));
 }
 
 void transaction::start_rollback(transaction& tx, void_handler handler,
@@ -396,6 +440,7 @@ void transaction::start_rollback(transaction& tx, void_handler handler,
     if (!tx.valid()) {
         return detail::deliver_detached(handler, error_code{});
     }
+    if (tx.ends_unsent(false, handler, op.diag)) return;
     spawn(
         tx.impl_,
         [&tx, op]() -> asio::awaitable<error_code> {

@@ -519,13 +519,14 @@ public:
     /// pgasio::transaction, which has the lease's query operations and ends with
     /// async_commit or async_rollback (or rolls back when destroyed). Waits, as
     /// async_acquire_exclusive does, for the requests queued before it and the leases asked for
-    /// before it. For a transaction function run again after serialization failures, see
-    /// pgasio::async_transaction.
+    /// before it. Sends nothing itself: BEGIN goes with the transaction's first request, whose
+    /// errors then include BEGIN's (see pgasio::transaction). For a transaction function run
+    /// again after serialization failures, see pgasio::async_transaction.
     ///
     /// Completion signature: void(error_code, transaction). Errors: async_acquire_exclusive's
-    /// (not_connected, operation_aborted when cancelled while waiting), and the connection's
-    /// for the BEGIN; nothing stays open after an error. The connection must outlive the
-    /// transaction and must not be moved while it is active.
+    /// (not_connected, operation_aborted when cancelled while waiting); nothing stays open after
+    /// an error. The connection must outlive the transaction and must not be moved while it is
+    /// active.
     /// @code
     /// auto tx = co_await conn.async_begin({.isolation = pgasio::isolation_level::serializable});
     /// co_await tx.async_execute("UPDATE accounts SET balance = balance - 100 WHERE id = 1");

@@ -91,8 +91,24 @@ private:
 };
 
 /// A transaction block holding its connection's session, from connection::async_begin: from
-/// BEGIN to COMMIT or ROLLBACK only its statements are written to the server; other
+/// then until COMMIT or ROLLBACK only its statements are written to the server; other
 /// coroutines' requests on the connection wait, in order, and never run inside it.
+///
+/// When BEGIN goes out. async_begin sends nothing: BEGIN, with the transaction's modes, goes
+/// with the transaction's first request, in the same write, saving its round trip. In front of
+/// that request's messages when it is an extended query (async_query, async_execute and their
+/// kin, a prepared statement, a batch, a row stream, a cursor), with no Sync of its own: should
+/// the server refuse BEGIN, it skips the statement too, which so never runs outside the
+/// transaction. As a simple Query of its own, just before it, when the first request is a
+/// simple query (async_simple_query, COPY, a savepoint, query_exec_mode::simple_protocol):
+/// the request is then written once BEGIN has succeeded. The request carrying BEGIN runs alone:
+/// requests of the transaction issued while it is in flight are written after its answer.
+/// A BEGIN the server refuses (a mode it does not allow, such as SERIALIZABLE or READ WRITE on
+/// a hot standby) fails that first request with BEGIN's error and diagnostics, and every later
+/// operation of the transaction with the same error (its diagnostics saying that the
+/// transaction never began) without sending anything; async_rollback succeeds. A transaction
+/// that sent nothing sends nothing at its end either: its async_commit and async_rollback
+/// succeed at once.
 ///
 /// It has an exclusive_lease's operations, with the same parameters, tokens and errors:
 /// async_query (SQL or a prepared statement), async_execute, async_query_one, async_query_opt,
@@ -131,7 +147,7 @@ public:
     /// Rolls back, in the background, when still active (see the class comment).
     ~transaction();
 
-    /// True from BEGIN until the transaction is committed or rolled back.
+    /// True from async_begin until the transaction is committed or rolled back.
     bool active() const noexcept { return valid(); }
     /// The transaction's id (the server's xid8, as `pg_xact_status` takes it), known once
     /// async_commit has sent the COMMIT and the server answered the id it asks for with it.
@@ -176,7 +192,12 @@ public:
     ///   error is reported then, as it is for one begun READ ONLY (whose id is not asked for:
     ///   its COMMIT is COMMIT alone);
     /// - client_errc::lease_ended when the transaction already ended, and the connection's
-    ///   errors when it was closed before the COMMIT was sent.
+    ///   errors when it was closed before the COMMIT was sent;
+    /// - BEGIN's error when the server refused the transaction's BEGIN (see the class comment):
+    ///   nothing is sent.
+    ///
+    /// A transaction that sent nothing (its BEGIN still waiting for a first request) commits
+    /// without sending anything, and succeeds.
     ///
     /// A timeout (pgasio::with_timeout) applies to the COMMIT request.
     template <class Token = default_token>
@@ -304,6 +325,9 @@ private:
                                     bool rollback);
     // Ends the transaction on the client side: the lease goes, savepoints end.
     void finish() noexcept;
+    // Ends, with nothing sent, a transaction whose BEGIN never went out (nothing to commit or
+    // roll back) or failed (COMMIT fails with BEGIN's error), answering `handler`: true then.
+    bool ends_unsent(bool commit, void_handler& handler, diagnostics* diag);
 
     std::shared_ptr<detail::transaction_state> state_;
 };

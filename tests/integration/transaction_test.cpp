@@ -26,6 +26,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
@@ -114,6 +115,255 @@ TEST_CASE("transaction: isolation level, access mode and deferrable take effect"
         const auto rows = co_await count_rows(conn, "tx_modes");
         CHECK(rows == 1);
         co_await conn.async_execute("DROP TABLE tx_modes");
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("transaction: BEGIN goes with the first request, whatever its kind, and its modes apply "
+          "to it") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        co_await make_table(conn, "tx_first");
+        // Each transaction's first request reads the isolation level it runs at: outside the
+        // transaction it would be the server's default, read committed.
+        const std::string sql = "SELECT current_setting('transaction_isolation')";
+        const pgasio::transaction_options rr{.isolation = pgasio::isolation_level::repeatable_read};
+        auto stmt = co_await conn.async_prepare(sql);
+        {
+            // An extended query through the statement cache, then again with the statement
+            // prepared by the cache (Bind and Execute only behind the BEGIN).
+            for (int i = 0; i < 2; ++i) {
+                auto tx = co_await conn.async_begin(rr);
+                auto r = co_await tx.async_query(sql);
+                CHECK(r[0].get<std::string>(0) == "repeatable read");
+                co_await tx.async_rollback();
+            }
+        }
+        {
+            auto tx = co_await conn.async_begin(rr);
+            auto r = co_await tx.async_query(stmt);
+            CHECK(r[0].get<std::string>(0) == "repeatable read");
+            co_await tx.async_rollback();
+        }
+        {
+            auto tx = co_await conn.async_begin(rr);
+            auto r = co_await tx.async_query(
+                sql, pgasio::with_exec_mode(pgasio::query_exec_mode::simple_protocol));
+            CHECK(r[0].get<std::string>(0) == "repeatable read");
+            co_await tx.async_rollback();
+        }
+        {
+            auto tx = co_await conn.async_begin(rr);
+            auto rs = co_await tx.async_simple_query(sql);
+            REQUIRE(rs.size() == 1);
+            CHECK(rs[0][0].get<std::string>(0) == "repeatable read");
+            co_await tx.async_rollback();
+        }
+        for (const auto mode :
+             {pgasio::batch_mode::all_or_nothing, pgasio::batch_mode::independent}) {
+            auto tx = co_await conn.async_begin(rr);
+            pgasio::batch b(mode);
+            REQUIRE_FALSE(b.add(sql));
+            REQUIRE_FALSE(b.add("SELECT current_setting('transaction_isolation') || '!'"));
+            auto out = co_await tx.async_execute_batch(std::move(b));
+            REQUIRE(out.size() == 2);
+            CHECK(out[0].rows[0].get<std::string>(0) == "repeatable read");
+            CHECK(out[1].rows[0].get<std::string>(0) == "repeatable read!");
+            co_await tx.async_rollback();
+        }
+        {
+            auto tx = co_await conn.async_begin(rr);
+            auto rows = tx.query_stream(sql);
+            auto part = co_await rows.async_next();
+            REQUIRE(part.size() == 1);
+            CHECK(part[0].get<std::string>(0) == "repeatable read");
+            const auto end = co_await rows.async_next();
+            CHECK(end.empty());
+            co_await tx.async_rollback();
+        }
+        {
+            // A portal cursor lives only in a transaction block: opening it first works.
+            auto tx = co_await conn.async_begin(rr);
+            auto cur = co_await tx.async_open_cursor(sql, pgasio::cursor_options{});
+            auto r = co_await cur.async_fetch();
+            REQUIRE(r.size() == 1);
+            CHECK(r[0].get<std::string>(0) == "repeatable read");
+            co_await tx.async_rollback();
+        }
+        {
+            auto tx = co_await conn.async_begin(rr);
+            auto out = co_await tx.async_copy_out("COPY (" + sql + ") TO STDOUT");
+            const std::string data = co_await out.async_read();
+            CHECK(data == "repeatable read\n");
+            const std::string end = co_await out.async_read();
+            CHECK(end.empty());
+            co_await tx.async_rollback();
+        }
+        {
+            // A savepoint first (a simple query: BEGIN goes just before it, on its own).
+            auto tx = co_await conn.async_begin(rr);
+            auto sp = co_await tx.async_savepoint();
+            co_await tx.async_execute("INSERT INTO tx_first VALUES (1, 1)");
+            co_await tx.async_rollback_to(sp);
+            auto r = co_await tx.async_query(sql);
+            CHECK(r[0].get<std::string>(0) == "repeatable read");
+            co_await tx.async_execute("INSERT INTO tx_first VALUES (2, 2)");
+            co_await tx.async_commit();
+        }
+        {
+            // READ ONLY applies to the first statement too.
+            auto tx = co_await conn.async_begin({.access = pgasio::access_mode::read_only});
+            auto [ec, n] = co_await tx.async_execute("INSERT INTO tx_first VALUES (3, 3)", nothrow);
+            CHECK(ec == sqlstate::read_only_sql_transaction);
+            co_await tx.async_rollback();
+        }
+        {
+            // A first statement that writes, rolled back: it ran inside the transaction.
+            auto tx = co_await conn.async_begin(rr);
+            co_await tx.async_execute("INSERT INTO tx_first VALUES (4, 4)");
+            co_await tx.async_rollback();
+        }
+        auto left = co_await conn.async_query("SELECT id FROM tx_first ORDER BY id");
+        REQUIRE(left.size() == 1);
+        CHECK(left[0].get<std::int32_t>(0) == 2);
+        // Every transaction ended: the connection's next statement runs at the default level.
+        auto after = co_await conn.async_query(sql);
+        CHECK(after[0].get<std::string>(0) == "read committed");
+        co_await conn.async_execute("DROP TABLE tx_first");
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("transaction: one that runs no statement commits and rolls back, leaving no block open") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        {
+            auto tx =
+                co_await conn.async_begin({.isolation = pgasio::isolation_level::serializable});
+            co_await tx.async_commit();
+            CHECK_FALSE(tx.active());
+            CHECK_FALSE(tx.id().has_value());
+        }
+        {
+            auto tx = co_await conn.async_begin();
+            co_await tx.async_rollback();
+            CHECK_FALSE(tx.active());
+        }
+        { auto dropped = co_await conn.async_begin(); }
+        // The session never entered a transaction block: the next statement is in its own
+        // transaction (a block left open would show as the BEGIN's isolation level).
+        auto r = co_await conn.async_query("SELECT current_setting('transaction_isolation')");
+        CHECK(r[0].get<std::string>(0) == "read committed");
+        co_await conn.async_close();
+        auto [ec, tx] = co_await conn.async_begin({}, nothrow);
+        CHECK(ec == client_errc::not_connected);
+    });
+}
+
+// A hot standby refuses BEGIN ISOLATION LEVEL SERIALIZABLE and BEGIN READ WRITE (0A000). The
+// transaction's first statement then fails with BEGIN's error, and neither it nor anything
+// after it runs: each would set the session's application_name (a session setting, kept when
+// set outside a transaction) if it ran.
+TEST_CASE("transaction: a BEGIN the server refuses fails the first statement, and nothing of the "
+          "transaction runs") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        pgasio::connection conn(co_await asio::this_coro::executor);
+        co_await conn.async_connect(pgasio::test::user_config("SCRAM", "REPLICA"));
+        const std::string set_name = "SELECT set_config('application_name', $1, false)";
+        auto name = [&]() -> asio::awaitable<std::string> {
+            auto r = co_await conn.async_query("SHOW application_name");
+            co_return r[0].get<std::string>(0);
+        };
+        auto check_name = [&](std::string expected) -> asio::awaitable<void> {
+            const std::string now = co_await name();
+            CHECK(now == expected);
+        };
+        const std::string before = co_await name();
+        // The statement cache holds the statement prepared: behind the BEGIN go only its Bind
+        // and Execute (whose 0A000, were it the statement's, would make the cache run it again).
+        co_await conn.async_query(set_name, before);
+        auto stmt = co_await conn.async_prepare(set_name);
+
+        const pgasio::transaction_options refused[] = {
+            {.isolation = pgasio::isolation_level::serializable},
+            {.access = pgasio::access_mode::read_write},
+        };
+        for (const auto& options : refused) {
+            for (int first = 0; first < 4; ++first) {
+                INFO("first request kind " << first);
+                auto tx = co_await conn.async_begin(options);
+                pgasio::diagnostics d;
+                pgasio::error_code ec;
+                if (first == 0) {
+                    std::tie(ec, std::ignore) = co_await tx.async_query(
+                        set_name, "ran", pgasio::diagnostics_into(d, nothrow));
+                } else if (first == 1) {
+                    std::tie(ec, std::ignore) =
+                        co_await tx.async_query(stmt, "ran", pgasio::diagnostics_into(d, nothrow));
+                } else if (first == 2) {
+                    std::tie(ec, std::ignore) = co_await tx.async_simple_query(
+                        "SELECT set_config('application_name', 'ran', false)",
+                        pgasio::diagnostics_into(d, nothrow));
+                } else {
+                    std::tie(ec, std::ignore) =
+                        co_await tx.async_savepoint("sp", pgasio::diagnostics_into(d, nothrow));
+                }
+                // BEGIN's own error and diagnostics.
+                CHECK(ec == sqlstate::feature_not_supported);
+                CHECK(d.sqlstate == "0A000");
+                CHECK((d.message == "cannot use serializable mode in a hot standby" ||
+                       d.message == "cannot set transaction read-write mode during recovery"));
+                // The transaction stays unusable, saying why, and sends nothing.
+                pgasio::diagnostics later;
+                auto [lec, lr] = co_await tx.async_query(set_name, "ran later",
+                                                         pgasio::diagnostics_into(later, nothrow));
+                CHECK(lec == sqlstate::feature_not_supported);
+                CHECK(later.message.find("never began") != std::string::npos);
+                pgasio::diagnostics at_commit;
+                auto [cec] = co_await tx.async_commit(pgasio::diagnostics_into(at_commit, nothrow));
+                CHECK(cec == sqlstate::feature_not_supported);
+                CHECK(at_commit.message.find("never began") != std::string::npos);
+                CHECK_FALSE(tx.active());
+                auto [rec] = co_await tx.async_rollback(nothrow);
+                CHECK_FALSE(rec);
+                co_await check_name(before);
+            }
+            {
+                // Statements issued together: the one behind the BEGIN's request waits for its
+                // answer, and fails with it.
+                auto tx = co_await conn.async_begin(options);
+                int done = 0;
+                pgasio::error_code e1, e2;
+                tx.async_query(set_name, "ran first", [&](pgasio::error_code e, pgasio::result) {
+                    e1 = e;
+                    ++done;
+                });
+                tx.async_query(set_name, "ran second", [&](pgasio::error_code e, pgasio::result) {
+                    e2 = e;
+                    ++done;
+                });
+                CHECK(co_await pgasio::test::eventually([&] { return done == 2; }));
+                CHECK(e1 == sqlstate::feature_not_supported);
+                CHECK(e2 == sqlstate::feature_not_supported);
+                co_await tx.async_rollback();
+                co_await check_name(before);
+            }
+            {
+                // Dropped after the failure: the connection serves the others at once.
+                auto tx = co_await conn.async_begin(options);
+                auto [ec, r] = co_await tx.async_query(set_name, "ran", nothrow);
+                CHECK(ec == sqlstate::feature_not_supported);
+            }
+            co_await check_name(before);
+        }
+        // A BEGIN the standby accepts, for comparison: the same statements run.
+        {
+            auto tx =
+                co_await conn.async_begin({.isolation = pgasio::isolation_level::repeatable_read});
+            co_await tx.async_query(set_name, "ran");
+            co_await tx.async_commit();
+        }
+        co_await check_name("ran");
         co_await conn.async_close();
     });
 }

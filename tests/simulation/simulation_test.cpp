@@ -9,6 +9,7 @@
 
 #include <pgasio/connection.hpp>
 #include <pgasio/protocol/detail/base64.hpp>
+#include <pgasio/transaction.hpp>
 
 #include <boost/asio/this_coro.hpp>
 #include <boost/json.hpp>
@@ -122,6 +123,39 @@ asio::awaitable<std::vector<std::string>> copy_then_queries(config cfg, bool pip
                 (co_await conn.async_query(sql, i + 1))[0].get<std::string>(0);
     }
     seen.insert(seen.end(), names.begin(), names.end());
+    co_await conn.async_close();
+    co_return seen;
+}
+
+// Transactions as a recording shows them on the wire: one whose BEGIN goes with its first
+// statement, two that send nothing, one that begins with a simple query.
+asio::awaitable<std::vector<std::string>> transactions(config cfg) {
+    std::vector<std::string> seen;
+    connection conn(co_await asio::this_coro::executor);
+    co_await conn.async_connect(cfg);
+    {
+        auto tx =
+            co_await conn.async_begin({.isolation = pgasio::isolation_level::repeatable_read});
+        auto r = co_await tx.async_query("SELECT current_setting('transaction_isolation')");
+        seen.push_back(r[0].get<std::string>(0));
+        co_await tx.async_commit();
+    }
+    {
+        auto tx = co_await conn.async_begin();
+        co_await tx.async_commit();
+    }
+    {
+        auto tx = co_await conn.async_begin();
+        co_await tx.async_rollback();
+    }
+    {
+        auto tx = co_await conn.async_begin({.access = pgasio::access_mode::read_only});
+        auto rs = co_await tx.async_simple_query("SHOW transaction_read_only");
+        seen.push_back(rs[0][0].get<std::string>(0));
+        co_await tx.async_commit();
+    }
+    auto after = co_await conn.async_query("SELECT current_setting('transaction_isolation')");
+    seen.push_back(after[0].get<std::string>(0));
     co_await conn.async_close();
     co_return seen;
 }
@@ -346,5 +380,53 @@ TEST_CASE("simulation: a request beyond the recording fails naming it", "[server
                    Catch::Contains("no session recorded for \"" + pg_setting("PGASIO_TEST_HOST") +
                                    "\" port 1 is left"));
     }
+    std::filesystem::remove(path);
+}
+
+TEST_CASE("simulation: a transaction's BEGIN goes in its first statement's exchange, and one "
+          "that runs nothing sends nothing",
+          "[server]") {
+    const auto path = fixture_path("transactions");
+    auto rec = pgasio::simulation::record(path);
+    config cfg = pgasio::test::test_config();
+    cfg.simulation = rec;
+    const auto recorded = run([&](auto) { return transactions(cfg); });
+    rec->save();
+    CHECK(recorded == std::vector<std::string>{"repeatable read", "on", "read committed"});
+    const auto fixture = boost::json::parse(read_file(path));
+    const auto& exchanges = fixture.at("sessions").at(0).at("exchanges").as_array();
+    auto types = [](const boost::json::array& messages) {
+        std::string out;
+        for (const auto& m : messages)
+            out += std::string(m.at("type").as_string()) + " ";
+        return out;
+    };
+    auto text = [](const boost::json::value& m) { return std::string(m.at("text").as_string()); };
+    // The first statement's exchange: BEGIN's Parse, Bind and Execute, then the statement's
+    // messages, one Sync for both; answered BEGIN, then the statement, in a transaction block.
+    // Then its COMMIT; the two transactions that ran nothing sent nothing; a simple query's
+    // BEGIN went just before it, on its own; and the query after them all.
+    REQUIRE(exchanges.size() == 6);
+    const auto& first = exchanges[0].at("sent").as_array();
+    CHECK(types(first) == "Parse Bind Execute Close Parse Bind Describe Execute Sync ");
+    CHECK_THAT(text(first[0]), Catch::Contains("\"BEGIN ISOLATION LEVEL REPEATABLE READ\""));
+    CHECK_THAT(text(first[4]), Catch::Contains("transaction_isolation"));
+    const auto& answers = exchanges[0].at("received").as_array();
+    CHECK(types(answers) == "ParseComplete BindComplete CommandComplete CloseComplete "
+                            "ParseComplete BindComplete RowDescription DataRow CommandComplete "
+                            "ReadyForQuery ");
+    CHECK(text(answers[2]) == "\"BEGIN\"");
+    CHECK(text(answers.back()) == "transaction status 'T'");
+    CHECK_THAT(types(exchanges[1].at("sent").as_array()), Catch::Contains("Flush"));
+    const auto& begin = exchanges[2].at("sent").as_array();
+    REQUIRE(begin.size() == 1);
+    CHECK(text(begin[0]) == "\"BEGIN READ ONLY\"");
+    CHECK(text(exchanges[3].at("sent").as_array()[0]) == "\"SHOW transaction_read_only\"");
+    // Read only: its COMMIT is COMMIT alone.
+    CHECK_THAT(types(exchanges[4].at("sent").as_array()), !Catch::Contains("Flush"));
+    CHECK(types(exchanges[5].at("sent").as_array()) == "Bind Execute Sync ");
+
+    move_to_closed_port(path);
+    CHECK(run([&](auto) { return transactions(replay_config(path)); }) == recorded);
     std::filesystem::remove(path);
 }
