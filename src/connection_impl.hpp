@@ -302,9 +302,9 @@ private:
     void queue_next(std::unique_ptr<request> r, std::span<const std::byte> bytes);
     /// A ROLLBACK of the engine's own, for a transaction block nobody may keep open.
     void roll_back(std::uint64_t section);
-    /// Takes the unwritten request at `it` out of the queue and its bytes out of the send log,
-    /// as if it had never been asked for.
-    std::unique_ptr<request> take_unwritten(std::deque<std::unique_ptr<request>>::iterator it);
+    /// Takes the unwritten request at `index` of the queue out of it and its bytes out of the
+    /// send log, as if it had never been asked for.
+    std::unique_ptr<request> take_unwritten(std::size_t index);
     /// Appends the deferred BEGIN that goes in front of a request's own messages.
     void encode_begin(protocol::write_buffer& out) const;
     /// Queues the deferred BEGIN as a request of its own, ahead of a simple query.

@@ -735,9 +735,9 @@ void connection_impl::roll_back(std::uint64_t section) {
     if (!answering_) start_write();
 }
 
-std::unique_ptr<request>
-connection_impl::take_unwritten(std::deque<std::unique_ptr<request>>::iterator it) {
+std::unique_ptr<request> connection_impl::take_unwritten(std::size_t index) {
     // Its bytes leave the log, as if it had never been asked for.
+    const auto it = queue_.begin() + static_cast<std::ptrdiff_t>(index);
     request& r = **it;
     const std::size_t n = r.queued_end - r.queued_begin;
     writer.erase(r.queued_begin, r.queued_end);
@@ -756,16 +756,15 @@ connection_impl::take_unwritten(std::deque<std::unique_ptr<request>>::iterator i
     return owned;
 }
 
-void connection_impl::defer_begin(std::uint64_t section, std::string sql) {
-    if (section != active_section_ || section_released_ || !open) return;
+void connection_impl::defer_begin(std::uint64_t id, std::string sql) {
+    if (id != active_section_ || section_released_ || !open) return;
     begin_.at = section_begin::state::deferred;
     begin_.sql = std::move(sql);
 }
 
-const connection_impl::section_begin&
-connection_impl::begin_of(std::uint64_t section) const noexcept {
+const connection_impl::section_begin& connection_impl::begin_of(std::uint64_t id) const noexcept {
     static const section_begin none;
-    return section != 0 && section == active_section_ ? begin_ : none;
+    return id != 0 && id == active_section_ ? begin_ : none;
 }
 
 void connection_impl::encode_begin(protocol::write_buffer& out) const {
@@ -828,7 +827,7 @@ void connection_impl::begin_failed(std::unique_ptr<request> r) {
             ++i;
             continue;
         }
-        auto owned = take_unwritten(queue_.begin() + static_cast<std::ptrdiff_t>(i));
+        auto owned = take_unwritten(i);
         owned->on_dropped(*this);
         if (first && !owned->abandoned) {
             if (owned->diag) *owned->diag = begin_.diag;
@@ -1093,7 +1092,7 @@ void connection_impl::cancel(std::uint64_t id, error_code reason, asio::cancella
     const auto index = static_cast<std::size_t>(it - queue_.begin());
     const std::size_t first_unwritten = queue_.size() - unwritten_;
     if (index >= first_unwritten) {
-        auto owned = take_unwritten(it);
+        auto owned = take_unwritten(index);
         owned->on_dropped(*this);
         explain(*owned, std::string(why) + " before it was sent");
         owned->answer(reason, *this, call::direct); // may close the connection
