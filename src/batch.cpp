@@ -30,6 +30,8 @@ struct batch_state {
     diagnostics why;                         // the engine's explanation of a failure
     diagnostics* caller_diag = nullptr;
     batch_handler handler;
+    /// Its observation, when the connection has an observer: from its start to its answer.
+    std::optional<observation> observed;
     // An independent batch: the caller's cancellation, which stops every request still
     // running, and the requests' ids (0 once answered).
     asio::cancellation_slot slot;
@@ -104,7 +106,9 @@ public:
         auto keep = std::move(state_);
         if (--keep->pending != 0) return;
         if (keep->slot.is_connected()) keep->slot.clear();
-        c.deliver(keep->handler, how, keep->stopped, batch_results(std::move(keep->outcomes)));
+        batch_results results(std::move(keep->outcomes));
+        finish_observation(keep->observed, keep->stopped, results);
+        c.deliver(keep->handler, how, keep->stopped, std::move(results));
     }
 
 private:
@@ -122,8 +126,9 @@ void connection::start_batch(detail::connection_impl* impl, batch_handler handle
                              const detail::op_settings& op, batch b) {
     using step = protocol::request_step;
     auto slot = boost::asio::get_associated_cancellation_slot(handler);
-    auto st = std::make_shared<detail::batch_state>(detail::observe(
-        impl->session_config, operation_kind::batch, {}, nullptr, std::move(handler)));
+    auto st = std::make_shared<detail::batch_state>(std::move(handler));
+    if (detail::observed(impl->session_config))
+        st->observed.emplace(impl->session_config, operation_kind::batch, nullptr);
     st->outcomes.resize(b.size());
     st->caller_diag = op.diag;
     const auto owned = std::make_shared<const batch>(std::move(b));
@@ -136,6 +141,7 @@ void connection::start_batch(detail::connection_impl* impl, batch_handler handle
     };
     const auto& entries = owned->entries();
     if (owned->empty()) {
+        detail::finish_observation(st->observed, error_code{});
         impl->deliver(st->handler, detail::call::posted, error_code{}, batch_results{});
         return;
     }

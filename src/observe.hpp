@@ -1,6 +1,7 @@
 // How an operation reports to its observer (pgasio/observer.hpp): an observation made when the
-// operation starts, ended once; and a completion handler that ends it when the caller is
-// answered, so that the engine itself knows nothing of observers.
+// operation starts, kept in its request (or its operation's state) and ended once, where its
+// caller is answered. Nothing is wrapped around the caller's handler, and an operation whose
+// connection has no observer pays one test of a null pointer.
 #pragma once
 
 #include <pgasio/batch_results.hpp>
@@ -10,13 +11,14 @@
 #include <pgasio/result.hpp>
 #include <pgasio/statement.hpp>
 
-#include <boost/asio/any_completion_handler.hpp>
-#include <boost/asio/associator.hpp>
 #include <boost/asio/error.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -52,6 +54,21 @@ inline std::unique_ptr<const observed_parameters> observe_parameters(named_param
     return p;
 }
 
+/// The SQL text of an observation and what keeps it alive (a prepared statement, a statement
+/// cache entry, or a copy): the text an operation already owns is pointed at, not copied.
+struct observed_text {
+    observed_text() = default;
+    /// No text (an operation without SQL).
+    observed_text(std::nullptr_t) noexcept {}
+    /// `sql`, which `keeper` keeps alive.
+    observed_text(std::shared_ptr<const void> keeper, std::string_view sql) noexcept
+        : owner(std::move(keeper))
+        , text(sql) {}
+
+    std::shared_ptr<const void> owner;
+    std::string_view text;
+};
+
 /// One operation reported to an observer: operation_start when made, operation_end when
 /// finish() is called or, if it never is, when destroyed (as operation_aborted: the caller
 /// was never answered).
@@ -64,8 +81,7 @@ public:
     /// once it succeeded).
     /// `sql`: its SQL text, kept alive as long as the observation (null: none).
     /// `parameters`: its named parameters (null: none).
-    observation(std::shared_ptr<const config> cfg, operation_kind kind,
-                std::shared_ptr<const std::string> sql,
+    observation(std::shared_ptr<const config> cfg, operation_kind kind, observed_text sql,
                 std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now(),
                 std::unique_ptr<const observed_parameters> parameters = nullptr)
         : cfg_(std::move(cfg))
@@ -108,14 +124,14 @@ public:
             op.server_address = h.host.empty() ? std::string_view(h.hostaddr) : h.host;
             op.server_port = h.port;
         }
-        if (sql_) op.unsanitized_sql = *sql_;
+        op.unsanitized_sql = sql_.text;
         if (parameters_) op.parameters = parameters_->views;
         return op;
     }
 
 private:
     std::shared_ptr<const config> cfg_; // null: ended
-    std::shared_ptr<const std::string> sql_;
+    observed_text sql_;
     std::unique_ptr<const observed_parameters> parameters_;
     operation_kind kind_ = operation_kind::query;
     std::chrono::steady_clock::time_point start_;
@@ -143,38 +159,18 @@ inline void tally(operation_result& r, const batch_results& all) {
         if (auto n = rows_affected_of(s.rows)) r.rows_affected = r.rows_affected.value_or(0) + *n;
     }
 }
-template <class T>
-void tally(operation_result&, const T&) {}
 
-template <class Signature>
-class observed_handler;
-
-/// A completion handler that ends its observation, then answers the caller's handler (whose
-/// executor, allocator and cancellation slot are its own).
-template <class... Args>
-class observed_handler<void(boost::system::error_code, Args...)> {
-public:
-    using inner_type =
-        boost::asio::any_completion_handler<void(boost::system::error_code, Args...)>;
-
-    observed_handler(inner_type h, observation o)
-        : inner_(std::move(h))
-        , observation_(std::move(o)) {}
-
-    void operator()(boost::system::error_code ec, Args... args) {
-        operation_result r;
-        r.ec = ec;
-        (tally(r, args), ...);
-        observation_.finish(r);
-        std::move(inner_)(ec, std::move(args)...);
-    }
-
-    const inner_type& inner() const noexcept { return inner_; }
-
-private:
-    inner_type inner_;
-    observation observation_;
-};
+/// Ends `o`, when the operation is observed, with `ec` and what `answer` (its caller's answer,
+/// if any) says of its rows.
+template <class... Answer>
+void finish_observation(std::optional<observation>& o, boost::system::error_code ec,
+                        const Answer&... answer) {
+    if (!o) return;
+    operation_result r;
+    r.ec = ec;
+    (tally(r, answer), ...);
+    o->finish(r);
+}
 
 /// True when the operations of the session opened with `cfg` are observed.
 inline bool observed(const std::shared_ptr<const config>& cfg) noexcept {
@@ -183,45 +179,12 @@ inline bool observed(const std::shared_ptr<const config>& cfg) noexcept {
 
 /// The SQL text of an operation, for an observation: a prepared statement's own (no copy), a
 /// copy of `sql`, or none (null) when `sql` is empty.
-inline std::shared_ptr<const std::string> observed_sql(std::string_view sql,
-                                                       const statement* stmt = nullptr) {
-    if (stmt && stmt->valid()) return {stmt->data(), &stmt->data()->sql};
-    if (sql.empty()) return nullptr; // a batch: no text
-    return std::make_shared<const std::string>(sql);
-}
-
-/// `handler`, observed as an operation of `kind` on `sql` (or on the prepared `stmt`'s text),
-/// with the named parameters of `named`, when the connection whose session was opened with
-/// `cfg` has an observer; otherwise `handler` itself, for the cost of a test. (Returned, never
-/// assigned: Boost 1.81's any_completion_handler move assignment wraps the handler into itself
-/// without end.)
-template <class Signature>
-boost::asio::any_completion_handler<Signature>
-observe(const std::shared_ptr<const config>& cfg, operation_kind kind, std::string_view sql,
-        const statement* stmt, boost::asio::any_completion_handler<Signature> handler,
-        named_params_source named = {}) {
-    if (!observed(cfg)) return handler;
-    return boost::asio::any_completion_handler<Signature>(observed_handler<Signature>(
-        std::move(handler),
-        observation(cfg, kind, observed_sql(sql, stmt), std::chrono::steady_clock::now(),
-                    observe_parameters(named))));
+inline observed_text observed_sql(std::string_view sql, const statement* stmt = nullptr) {
+    if (stmt && stmt->valid()) return {stmt->data(), stmt->data()->sql};
+    if (sql.empty()) return nullptr;
+    auto copy = std::make_shared<const std::string>(sql);
+    const std::string_view text = *copy;
+    return {std::move(copy), text};
 }
 
 } // namespace pgasio::detail
-
-/// The caller's associated executor, allocator and cancellation slot are the observed handler's.
-template <template <typename, typename> class Associator, class Signature, class DefaultCandidate>
-struct boost::asio::associator<Associator, pgasio::detail::observed_handler<Signature>,
-                               DefaultCandidate> {
-    using inner_type = typename pgasio::detail::observed_handler<Signature>::inner_type;
-    using type = typename Associator<inner_type, DefaultCandidate>::type;
-
-    static type get(const pgasio::detail::observed_handler<Signature>& h) noexcept {
-        return Associator<inner_type, DefaultCandidate>::get(h.inner());
-    }
-    static auto get(const pgasio::detail::observed_handler<Signature>& h,
-                    const DefaultCandidate& c) noexcept
-        -> decltype(Associator<inner_type, DefaultCandidate>::get(h.inner(), c)) {
-        return Associator<inner_type, DefaultCandidate>::get(h.inner(), c);
-    }
-};

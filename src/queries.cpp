@@ -59,6 +59,13 @@ void connection::queue_query(detail::connection_impl* impl,
                                             : named ? std::string_view(entry->name)
                                                     : std::string_view();
     const auto closes = entry ? cache.pending_closes() : std::span<const std::string>();
+    // Observed: its text is the prepared statement's or the cache entry's, not a copy.
+    if (detail::observed(impl->session_config))
+        r->observed.emplace(impl->session_config, operation_kind::query,
+                            entry ? detail::observed_text(entry, entry->sql())
+                                  : detail::observed_sql(sql, stmt),
+                            std::chrono::steady_clock::now(),
+                            detail::observe_parameters({params.named, params.ctx}));
 
     using step = protocol::request_step;
     for (std::size_t i = 0; i < closes.size(); ++i)
@@ -155,6 +162,10 @@ void connection::queue_query(detail::connection_impl* impl,
 void connection::queue_simple_query(detail::connection_impl* impl,
                                     std::unique_ptr<detail::result_request> r, std::string_view sql,
                                     const param_source& params) {
+    if (detail::observed(impl->session_config))
+        r->observed.emplace(impl->session_config, operation_kind::query, detail::observed_sql(sql),
+                            std::chrono::steady_clock::now(),
+                            detail::observe_parameters({params.named, params.ctx}));
     r->alone = detail::runs_alone(sql);
     r->set_script({protocol::request_step::simple_query});
     const auto plain = impl->backslash_escapes ? detail::plain_string_backslash::escape
@@ -184,9 +195,7 @@ void connection::queue_simple_query(detail::connection_impl* impl,
 void connection::start_query(detail::connection_impl* impl, result_handler handler,
                              const detail::op_settings& op, std::string_view sql,
                              const statement* stmt, const param_source& params) {
-    auto r = make_request<detail::result_request>(
-        op, detail::observe(impl->session_config, operation_kind::query, sql, stmt,
-                            std::move(handler), {params.named, params.ctx}));
+    auto r = make_request<detail::result_request>(op, std::move(handler));
     r->mode = op.exec_mode.value_or(impl->exec_mode);
     r->text_results = op.text_results;
     if (!stmt && r->mode == query_exec_mode::simple_protocol)
@@ -201,10 +210,6 @@ row_stream connection::start_stream(detail::connection_impl* impl, std::uint64_t
     state->conn = impl->weak_from_this();
     state->executor = impl->executor;
     auto r = std::make_unique<detail::stream_request>(state);
-    if (detail::observed(impl->session_config))
-        r->observed.emplace(impl->session_config, operation_kind::query,
-                            detail::observed_sql(sql, stmt), std::chrono::steady_clock::now(),
-                            detail::observe_parameters({params.named, params.ctx}));
     r->section = section;
     r->mode = impl->exec_mode;
     if (!stmt && r->mode == query_exec_mode::simple_protocol)
@@ -216,9 +221,10 @@ row_stream connection::start_stream(detail::connection_impl* impl, std::uint64_t
 
 void connection::start_simple(detail::connection_impl* impl, results_handler handler,
                               const detail::op_settings& op, std::string_view sql) {
-    auto r = make_request<detail::results_request>(
-        op, detail::observe(impl->session_config, operation_kind::simple_query, sql, nullptr,
-                            std::move(handler)));
+    auto r = make_request<detail::results_request>(op, std::move(handler));
+    if (detail::observed(impl->session_config))
+        r->observed.emplace(impl->session_config, operation_kind::simple_query,
+                            detail::observed_sql(sql));
     r->alone = true;
     r->set_script({protocol::request_step::simple_query});
     auto encode = [&](protocol::write_buffer& out, std::string& why) -> error_code {
@@ -238,11 +244,12 @@ void connection::start_prepare(detail::connection_impl* impl, statement_handler 
     st->sql = std::string(sql);
     st->runs_alone = detail::runs_alone(sql);
     const std::string name = st->name;
-    auto r = make_request<detail::prepare_request>(op,
-                                                   detail::observe(impl->session_config,
-                                                                   operation_kind::prepare, sql,
-                                                                   nullptr, std::move(handler)),
-                                                   std::move(st));
+    const bool observed = detail::observed(impl->session_config);
+    // Observed, its text is the statement's own.
+    auto text = observed ? detail::observed_text(st, st->sql) : nullptr;
+    auto r = make_request<detail::prepare_request>(op, std::move(handler), std::move(st));
+    if (observed)
+        r->observed.emplace(impl->session_config, operation_kind::prepare, std::move(text));
     r->set_script({protocol::request_step::parse, protocol::request_step::describe_statement,
                    protocol::request_step::sync});
     auto encode = [&](protocol::write_buffer& out, std::string& why) -> error_code {

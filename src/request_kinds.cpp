@@ -174,6 +174,7 @@ void result_request::on_success(result_builder& rows) {
 void result_request::answer(error_code ec, const connection_impl& c, call how) {
     release_slot();
     result rows = ec ? result{} : std::move(rows_);
+    finish_observation(observed, ec, rows);
     // The hot path: known at initiation to run here, so no need to ask the erased handler for
     // its executor (which costs an allocation).
     if (how == call::direct && on_connection_executor)
@@ -264,6 +265,7 @@ error_code results_request::on_answer(const protocol::message_view& m, result_bu
 void results_request::answer(error_code ec, const connection_impl& c, call how) {
     release_slot();
     auto results = ec ? std::vector<result>{} : std::move(results_);
+    finish_observation(observed, ec, results);
     c.deliver(handler_, how, ec, std::move(results));
 }
 
@@ -306,6 +308,7 @@ void prepare_request::answer(error_code ec, const connection_impl& c, call how) 
         statement_->session = c.session_id;
         st = statement(std::shared_ptr<const statement_data>(std::move(statement_)));
     }
+    finish_observation(observed, ec);
     c.deliver(handler_, how, ec, std::move(st));
 }
 

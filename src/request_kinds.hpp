@@ -79,6 +79,9 @@ public:
     /// The number of result format codes that end its Bind.
     std::size_t result_format_count = 1;
 
+    /// Its observation, when the connection has an observer: from its start to its answer.
+    std::optional<observation> observed;
+
     error_code on_answer(const protocol::message_view& m, result_builder& rows) override;
     void on_success(result_builder& rows) override;
     void answer(error_code ec, const connection_impl& c, call how) override;
@@ -124,9 +127,6 @@ public:
     void abandon(connection_impl& c) override;
     void on_identified() override;
 
-    /// Its observation, when the connection has an observer: from its start to its end.
-    std::optional<observation> observed;
-
 private:
     std::shared_ptr<stream_state> stream_;
     std::uint64_t rows_ = 0; ///< rows handed to the stream so far
@@ -141,6 +141,9 @@ public:
     error_code on_answer(const protocol::message_view& m, result_builder& rows) override;
     void answer(error_code ec, const connection_impl& c, call how) override;
     void restart() override;
+
+    /// Its observation, when the connection has an observer: from its start to its answer.
+    std::optional<observation> observed;
 
 private:
     results_handler handler_;
@@ -157,6 +160,9 @@ public:
     error_code on_answer(const protocol::message_view& m, result_builder& rows) override;
     void answer(error_code ec, const connection_impl& c, call how) override;
     void restart() override;
+
+    /// Its observation, when the connection has an observer: from its start to its answer.
+    std::optional<observation> observed;
 
 private:
     std::shared_ptr<statement_data> statement_;
