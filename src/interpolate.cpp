@@ -4,6 +4,10 @@
 
 #include "text_form.hpp"
 
+#include <pgasio/detail/user_type_codec.hpp>
+#include <pgasio/sql.hpp>
+#include <pgasio/type_registry.hpp>
+
 #include <pgasio/protocol/detail/byte_reader.hpp>
 #include <pgasio/protocol/oids.hpp>
 
@@ -115,7 +119,11 @@ std::size_t skip_block_comment(std::string_view sql, std::size_t at) {
 std::string sql_type_name(protocol::oid t) {
     const protocol::oid element = oids::element_type(t);
     const std::string_view name = oids::type_name(element != 0 ? element : t);
-    if (name.empty()) return {};
+    if (name.empty()) {
+        // A type the current registry loaded (an array of one is named "_name" in pg_type).
+        const auto u = loaded_type(t);
+        return u ? quote_identifier(u->schema) + "." + quote_identifier(u->name) : std::string();
+    }
     std::string s;
     if (name == "char" || name == "bit")
         s = fmt::format("\"{}\"", name);
@@ -139,9 +147,11 @@ void append_literal(std::string& out, std::string_view text) {
     out += '\'';
 }
 
-// Appends parameter `index` (0-based) as a parenthesised literal (see interpolate_params).
+// Appends parameter `index` (0-based) as a parenthesised literal (see interpolate_params):
+// `raw` is its binary form, or its text when `is_text`.
 error_code append_param(std::string& out, std::size_t index, protocol::oid type,
-                        std::optional<std::span<const std::byte>> raw, std::string& why) {
+                        std::optional<std::span<const std::byte>> raw, bool is_text,
+                        std::string& why) {
     // Type 0, and unknown (705), are left for the server to infer, as in a Parse.
     const bool typed = type != 0 && type != oids::unknown;
     std::string name;
@@ -161,8 +171,14 @@ error_code append_param(std::string& out, std::size_t index, protocol::oid type,
         column col;
         col.type_oid = type;
         col.format = protocol::format_code::binary;
+        // A view of the current registry (the connection's, which outlives this call): the
+        // text of a user-defined type comes from it.
+        col.types =
+            std::shared_ptr<const type_registry>(std::shared_ptr<const void>(), current_types());
         std::string text;
-        if (!known_text(col, *raw, text)) {
+        if (is_text)
+            text.assign(reinterpret_cast<const char*>(raw->data()), raw->size());
+        else if (!known_text(col, *raw, text)) {
             why = fmt::format("parameter ${} has type {}, which pgasio has no text form for: it "
                               "cannot be written into a simple query",
                               index + 1, describe_type(type));
@@ -210,6 +226,10 @@ error_code param_values::finish(std::string& why) {
         values_.push_back(slot{at, length});
     }
     return {};
+}
+
+bool param_values::is_text(std::size_t i) const noexcept {
+    return std::find(text_values_.begin(), text_values_.end(), i) != text_values_.end();
 }
 
 std::optional<std::span<const std::byte>> param_values::operator[](std::size_t i) const noexcept {
@@ -278,7 +298,9 @@ error_code interpolate_params(std::string_view sql, std::span<const protocol::oi
             out.append(sql.substr(copied, start - copied));
             copied = at;
             used[n - 1] = true;
-            if (auto ec = append_param(out, n - 1, types[n - 1], values[n - 1], why)) return ec;
+            if (auto ec = append_param(out, n - 1, types[n - 1], values[n - 1],
+                                       values.is_text(n - 1), why))
+                return ec;
         } else if (c == '$' && (next == '$' || is_ident_start(next))) {
             // A dollar quote $tag$ ... $tag$ when a '$' ends the tag; else a lone '$'.
             std::size_t tag_end = at + 1;

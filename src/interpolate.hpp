@@ -58,8 +58,11 @@ public:
     /// The number of values readable (the count announced, once finish() succeeded; else 0).
     std::size_t size() const noexcept { return values_.size(); }
 
-    /// The binary form of value `i` (i < size()), or nullopt for NULL. Points into this object.
+    /// The binary form of value `i` (i < size()), or nullopt for NULL; its text when it was
+    /// written in text (is_text). Points into this object.
     std::optional<std::span<const std::byte>> operator[](std::size_t i) const noexcept;
+    /// Whether value `i` was written in text (protocol::field_writer::text_value).
+    bool is_text(std::size_t i) const noexcept;
 
 private:
     // Offset and length of each value in the buffer (offsets, not spans: the buffer may grow

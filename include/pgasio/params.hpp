@@ -127,15 +127,18 @@ void named_values(std::vector<named_value>& out, const Params&... params) {
     }
 }
 
-/// Writes a dynamic parameter list: every value in binary, NULLs as NULL.
+/// Writes a dynamic parameter list: every value in binary (in text for a value holding
+/// other_type_text), NULLs as NULL.
 inline void write_params(protocol::field_writer& out, std::span<const value> params) {
     for (const value& v : params)
         param_traits<value>::write(out, v);
 }
 
-/// Writes each parameter in binary into `out`: a Bind (whose parameter formats must say binary)
-/// or a binary COPY row. A single std::vector<value> / std::span<const value> is a dynamic list
-/// (see above). Encoding errors are kept by the writer and returned by its finish().
+/// Writes each parameter in binary into `out`: a Bind (whose parameter formats must say binary;
+/// a pgasio::value holding other_type_text goes in text, and the Bind then lists each
+/// parameter's format) or a binary COPY row. A single std::vector<value> / std::span<const value>
+/// is a dynamic list (see above). Encoding errors are kept by the writer and returned by its
+/// finish().
 template <class... Params>
 void write_params(protocol::field_writer& out, const Params&... params) {
     if constexpr (is_value_list_v<Params...>)

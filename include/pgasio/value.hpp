@@ -49,7 +49,9 @@ struct value_array {
 /// The alternative of pgasio::value for a value of a type pgasio has no codec for (an enum, a
 /// composite, an extension's type such as hstore, arrays and ranges of these): the value's text
 /// as the server wrote it (what `SELECT x::text` returns). The type is the type_oid() of the
-/// value that holds it.
+/// value that holds it. As a query parameter it is sent in text, which the server reads with
+/// the type's input function, so a value read this way goes back unchanged; a binary COPY row
+/// cannot hold one (client_errc::type_mismatch), nor can an array of values or encode_binary.
 struct other_type_text {
     /// The server's text form of the value.
     std::string text;

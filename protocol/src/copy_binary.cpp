@@ -42,6 +42,8 @@ binary_copy_row_writer::binary_copy_row_writer(write_buffer& out, std::size_t fi
 
 error_code binary_copy_row_writer::finish() {
     if (!ec_ && written_ != expected_) ec_ = client_errc::parameter_count_mismatch;
+    // Binary COPY has no text fields.
+    if (!ec_ && !text_values_.empty()) ec_ = client_errc::type_mismatch;
     if (ec_) out_->truncate(start_);
     return ec_;
 }

@@ -1,7 +1,10 @@
 #include <pgasio/protocol/error.hpp>
 #include <pgasio/protocol/frontend.hpp>
 
+#include <pgasio/protocol/detail/byte_reader.hpp>
+
 #include <algorithm>
+#include <vector>
 
 namespace pgasio::protocol {
 namespace {
@@ -222,6 +225,7 @@ bind_writer::bind_writer(write_buffer& out, std::string_view portal, std::string
     length_at_ = begin_message(out, 'B');
     out.put_cstring(portal);
     out.put_cstring(statement);
+    formats_at_ = out.size();
     ec_ = put_formats(out, parameter_formats);
     out.put_u16(static_cast<std::uint16_t>(parameter_count));
 }
@@ -242,8 +246,39 @@ void field_writer::value_bytes(std::span<const std::byte> bytes) {
     });
 }
 
+void field_writer::text_value(std::string_view text) {
+    if (ec_) return;
+    if (text.find('\0') != std::string_view::npos) {
+        ec_ = client_errc::embedded_nul;
+        return;
+    }
+    text_values_.push_back(written_);
+    value_bytes(std::as_bytes(std::span(text)));
+}
+
+void bind_writer::list_parameter_formats() {
+    // The list written when the Bind started: none (all text), one for all, or one each.
+    std::vector<format_code> formats(expected_, format_code::text);
+    detail::byte_reader r(out_->data().subspan(formats_at_));
+    const std::size_t listed = r.u16();
+    if (listed == 1) std::fill(formats.begin(), formats.end(), format_code{r.i16()});
+    for (std::size_t i = 0; listed > 1 && i < listed; ++i)
+        formats[i] = format_code{r.i16()};
+    for (const std::size_t i : text_values_)
+        formats[i] = format_code::text;
+    // The parameter count and the values move behind the longer list.
+    const std::size_t rest_at = formats_at_ + 2 + 2 * listed;
+    const auto bytes = out_->data();
+    const std::vector<std::byte> rest(bytes.begin() + static_cast<std::ptrdiff_t>(rest_at),
+                                      bytes.end());
+    out_->truncate(formats_at_);
+    ec_ = put_formats(*out_, formats);
+    out_->put_bytes(rest);
+}
+
 error_code bind_writer::finish(std::span<const format_code> result_formats) {
     if (!ec_ && written_ != expected_) ec_ = client_errc::parameter_count_mismatch;
+    if (!ec_ && !text_values_.empty()) list_parameter_formats();
     if (!ec_) ec_ = put_formats(*out_, result_formats);
     if (!ec_) ec_ = end_message(*out_, length_at_);
     if (ec_) out_->truncate(start_);

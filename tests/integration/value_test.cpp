@@ -240,8 +240,13 @@ TEST_CASE("value: a column of a type without a codec keeps its type and the serv
             REQUIRE(v.get_if<pgasio::other_type_text>());
             CHECK(v.get_if<pgasio::other_type_text>()->text == r[0].get<std::string>(1));
             CHECK(fmt::format("{}", v) == r[0].get<std::string>(1));
-            // Its binary form is unknown: as a parameter it fails before anything is sent.
-            CHECK_THROWS_AS(co_await c.async_query("SELECT $1", v), pgasio::error);
+            // Its binary form is unknown: as a parameter it goes in text, which the server
+            // reads back unchanged.
+            auto back =
+                co_await c.async_query("SELECT $1, $1::text", v, pgasio::with_text_results());
+            CHECK(back[0].columns()[0].type_oid == v.type_oid());
+            CHECK(back[0].get<value>(0) == v);
+            CHECK(back[0].get<std::string>(1) == r[0].get<std::string>(1));
         }
         // Arrived in binary (the first execution of a plain query binds before it is
         // described), there is no text to keep: the error says how to get it.
@@ -277,6 +282,12 @@ TEST_CASE("value: a loaded user-defined type's column keeps the server's text in
         CHECK(fmt::format("{}", v) == r[0].get<std::string>(1));
         CHECK(v.type_oid() == r[0].columns()[0].type_oid);
         CHECK(r[1].get<value>(0).is_null());
+        // Sent back (in text), and in a simple query (a literal of its type).
+        auto back = co_await c.async_query("SELECT $1::text", v);
+        CHECK(back[0].get<std::string>(0) == "sad");
+        auto simple = co_await c.async_query(
+            "SELECT $1::text", v, pgasio::with_exec_mode(pgasio::query_exec_mode::simple_protocol));
+        CHECK(simple[0].get<std::string>(0) == "sad");
         auto p = co_await c.async_query(
             "SELECT x, x::text FROM (SELECT ROW(7, 'a \"b\", c')::value_test_pair AS x) s");
         CHECK(fmt::format("{}", p[0].get<value>(0)) == p[0].get<std::string>(1));

@@ -100,6 +100,14 @@ TEST_CASE("copy binary codec: rows encoded with the parameters' encoders") {
         CHECK(row.finish() == client_errc::embedded_nul);
         CHECK(buf.size() == before);
     }
+    SECTION("a value of a type known only by its text has no binary field: the row is removed") {
+        const std::size_t before = buf.size();
+        protocol::binary_copy_row_writer row(buf, 2);
+        const pgasio::value mood = pgasio::value::of_type(16400, pgasio::other_type_text{"ok"});
+        detail::write_params(row, std::int32_t{1}, mood);
+        CHECK(row.finish() == client_errc::type_mismatch);
+        CHECK(buf.size() == before);
+    }
 }
 
 TEST_CASE("copy binary codec: tuples split out, whatever the pieces the data comes in") {

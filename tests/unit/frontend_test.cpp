@@ -146,6 +146,28 @@ TEST_CASE("frontend: Bind with per-parameter formats, NULL and result formats") 
           "\0\x01\0\x01"s);
 }
 
+TEST_CASE("frontend: a value written in text makes Bind list every parameter's format") {
+    write_buffer b;
+    const format_code binary[] = {format_code::binary};
+    bind_writer bind(b, "", "s", binary, 3);
+    bind.value([](write_buffer& out) {
+        out.put_i32(7);
+        return boost::system::error_code{};
+    });
+    bind.text_value("(1,a)");
+    bind.null_value();
+    REQUIRE(!bind.finish(binary));
+    // Formats: 3 (binary, text, binary); then 3 values; then one result format.
+    CHECK(bytes_of(b) == "B\0\0\0\x2a\0s\0\0\x03\0\x01\0\0\0\x01\0\x03\0\0\0\x04\0\0\0\x07"
+                         "\0\0\0\x05(1,a)\xff\xff\xff\xff\0\x01\0\x01"s);
+    // The server would read text up to a NUL: refused, the message withdrawn.
+    write_buffer nul;
+    bind_writer with_nul(nul, "", "", binary, 1);
+    with_nul.text_value("a\0b"sv);
+    CHECK(with_nul.finish(binary) == client_errc::embedded_nul);
+    CHECK(nul.size() == 0);
+}
+
 TEST_CASE("frontend: Bind errors leave the buffer as it was") {
     write_buffer b;
     encode_sync(b);

@@ -46,8 +46,9 @@ public:
     binary_copy_row_writer(write_buffer& out, std::size_t field_count);
 
     /// Ends the tuple. Errors: parameter_count_mismatch when fewer or more fields than announced
-    /// were written (or more than 32767 announced); message_too_long for a value past 1 GiB; the
-    /// first error an encoder returned. On error the buffer is restored to what it was before the
+    /// were written (or more than 32767 announced); message_too_long for a value past 1 GiB;
+    /// type_mismatch for a value written in text (text_value); the first error an encoder
+    /// returned. On error the buffer is restored to what it was before the
     /// writer started.
     boost::system::error_code finish();
 

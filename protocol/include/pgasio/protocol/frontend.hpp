@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <vector>
 
 /// Every encoder appends one whole message to a write_buffer, so that many requests can be
 /// queued back to back and sent in one write. An encoder that returns an error_code has appended
@@ -147,6 +148,12 @@ public:
     }
     /// Appends a value holding `bytes` as they are.
     void value_bytes(std::span<const std::byte> bytes);
+    /// Appends a value in text format: `text` in its type's input syntax, for a type whose
+    /// binary form is unknown. A Bind then lists each parameter's format (bind_writer::finish);
+    /// a binary COPY row cannot hold one (binary_copy_row_writer::finish fails with
+    /// type_mismatch). Errors (kept for finish()): embedded_nul, as the server reads the text
+    /// up to a NUL byte.
+    void text_value(std::string_view text);
 
 protected:
     /// A writer of `expected` values appended to `out`.
@@ -162,6 +169,8 @@ protected:
     std::size_t written_ = 0; // values written
     /// The first error, kept for finish().
     boost::system::error_code ec_;
+    /// The indexes of the values written by text_value, in order.
+    std::vector<std::size_t> text_values_;
 };
 
 /// Writes a Bind message, one parameter at a time (field_writer's value / null_value), straight
@@ -191,8 +200,12 @@ public:
     boost::system::error_code finish(std::span<const format_code> result_formats);
 
 private:
-    std::size_t start_;     // buffer size before the message: restored on error
-    std::size_t length_at_; // the message length placeholder
+    // Rewrites the parameter format list as one format per parameter, text for text_values_.
+    void list_parameter_formats();
+
+    std::size_t start_;      // buffer size before the message: restored on error
+    std::size_t length_at_;  // the message length placeholder
+    std::size_t formats_at_; // the parameter format list
 };
 
 } // namespace pgasio::protocol
