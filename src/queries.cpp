@@ -4,6 +4,7 @@
 #include "observe.hpp"
 #include "request_kinds.hpp"
 #include "result_formats.hpp"
+#include "used_types.hpp"
 
 #include <pgasio/connection.hpp>
 #include <pgasio/detail/leading_keyword.hpp>
@@ -18,6 +19,10 @@ namespace {
 using detail::make_request;
 
 } // namespace
+
+const type_registry* connection::types_of(detail::connection_impl* impl) noexcept {
+    return impl->types.get();
+}
 
 connection::executor_type connection::executor_of(detail::connection_impl* impl) noexcept {
     return impl->executor;
@@ -121,8 +126,10 @@ void connection::queue_query(detail::connection_impl* impl,
         // What a codec of a user-defined type said about a parameter it could not encode.
         std::string encode_detail;
         {
-            // The codecs of user-defined types find their OIDs and layouts here.
+            // The codecs of user-defined types find their OIDs and layouts here; the types they
+            // send are noted, for a refusal that says one changed (result_request::answer).
             const detail::type_scope scope(impl->types.get());
+            const detail::used_types_scope used(req->user_parameter_types);
             params.write(params.ctx, bind);
             encode_detail = detail::take_decode_detail();
         }
@@ -171,11 +178,11 @@ void connection::queue_simple_query(detail::connection_impl* impl,
     const auto plain = impl->backslash_escapes ? detail::plain_string_backslash::escape
                                                : detail::plain_string_backslash::literal;
     auto encode = [&](protocol::write_buffer& out, std::string& why) -> error_code {
+        // The codecs of user-defined types, and the names of their types in the SQL, come
+        // from the connection's registry.
+        const detail::type_scope scope(impl->types.get());
         detail::param_values values(params.count);
-        {
-            const detail::type_scope scope(impl->types.get());
-            params.write(params.ctx, values);
-        }
+        params.write(params.ctx, values);
         if (auto ec = values.finish(why)) {
             why = "a parameter cannot be sent: " + why;
             return ec;

@@ -113,6 +113,14 @@ bool result_request::on_failure(connection_impl& c, std::span<const std::byte> s
     // "cached plan must not change result type", a table it reads was altered; the server
     // keeps the statement, which must be closed. A row that did not match a cached
     // description: the description is stale.
+    // XX000 "cache lookup failed for type" with parameters of user-defined types: the
+    // statement's parameter type was dropped since it was prepared (and perhaps made again:
+    // answer() marks the types for reloading). The server keeps the statement, which can never
+    // run again: it is closed and forgotten, and the next use prepares it afresh.
+    if (server_error == sqlstate::internal_error && !user_parameter_types.empty()) {
+        c.statements.forget(*cached, true);
+        return false;
+    }
     const bool lost = server_error == sqlstate::invalid_sql_statement_name;
     const bool changed = server_error == sqlstate::feature_not_supported && !sends_parse;
     const bool stale = server_error == client_errc::description_changed;
@@ -173,6 +181,16 @@ void result_request::on_success(result_builder& rows) {
 
 void result_request::answer(error_code ec, const connection_impl& c, call how) {
     release_slot();
+    // A type of the parameters changed since it was loaded: record_recv and array_recv refuse
+    // a value whose fields or elements are labelled with other types than the server's
+    // (42804); a type dropped (and made again, with a new OID) fails the catalog lookup of the
+    // OID it was sent or prepared with (XX000, "cache lookup failed for type"). Marked, the next
+    // async_load_types loads them again.
+    const bool type_refused =
+        server_error == sqlstate::datatype_mismatch || server_error == sqlstate::internal_error;
+    if (!user_parameter_types.empty() && type_refused && c.types)
+        for (const protocol::oid t : user_parameter_types)
+            c.types->mark_changed(t);
     result rows = ec ? result{} : std::move(rows_);
     finish_observation(observed, ec, rows);
     // The hot path: known at initiation to run here, so no need to ask the erased handler for

@@ -78,6 +78,8 @@ public:
     std::size_t bind_size = 0;
     /// The number of result format codes that end its Bind.
     std::size_t result_format_count = 1;
+    /// The loaded user-defined types its parameters are sent as (used_types_scope).
+    std::vector<protocol::oid> user_parameter_types;
 
     /// Its observation, when the connection has an observer: from its start to its answer.
     std::optional<observation> observed;

@@ -89,9 +89,7 @@ void throw_get_error(boost::system::error_code ec, std::span<const column> cols,
         throw_message(ec, fmt::format("column {} \"{}\" is NULL, which does not convert to {} "
                                       "(use std::optional or try_get)",
                                       index, c.name, cpp_type));
-    // OIDs from FirstNormalObjectId on are types created in the database (or an extension):
-    // their codecs need them loaded.
-    constexpr protocol::oid first_user_oid = 16384;
+    // Types created in the database (or an extension): their codecs need them loaded.
     const std::string load_hint = !loaded && c.type_oid >= first_user_oid
                                       ? "; to read it as a C++ enum, composite or hstore, load "
                                         "its type first (connection::async_load_types)"

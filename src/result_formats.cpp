@@ -16,10 +16,16 @@ protocol::format_code result_format_for(protocol::oid t) noexcept {
 namespace {
 
 // Whether the codecs of user-defined types read values of `t` in binary: loaded enums,
-// composites and hstore, and arrays of them.
+// composites and hstore, and arrays of them, or of domains over a type read in binary (the
+// server sends a domain's values as its base type's, but labels the elements of an array of a
+// domain with the domain).
 bool user_type_binary(const type_registry& types, protocol::oid t) {
     auto u = types.find(t);
-    if (u && u->kind == user_type_kind::array) u = types.find(u->element_oid);
+    if (u && u->kind == user_type_kind::array) {
+        const protocol::oid element = types.base_type(u->element_oid);
+        if (decodes_binary(element)) return true;
+        u = types.find(element);
+    }
     if (!u) return false;
     return u->kind == user_type_kind::enumeration || u->kind == user_type_kind::composite ||
            (u->kind == user_type_kind::base && u->name == "hstore");

@@ -6,7 +6,9 @@
 #include <pgasio/detail/decode_field.hpp>
 #include <pgasio/detail/user_type_codec.hpp>
 #include <pgasio/hstore.hpp>
+#include <pgasio/protocol/detail/byte_reader.hpp>
 #include <pgasio/protocol/oids.hpp>
+#include <pgasio/protocol/types/detail/array_format.hpp>
 #include <pgasio/type_registry.hpp>
 
 #include <fmt/format.h>
@@ -20,6 +22,7 @@ namespace pgasio::detail {
 namespace {
 
 namespace oids = protocol::oids;
+namespace array_format = protocol::types::detail;
 
 // The text form of the value through codec<T>, or false when it does not decode.
 template <class T>
@@ -72,6 +75,26 @@ bool user_type_text(const column& col, const user_type& u, std::span<const std::
     }
 }
 
+// The text form of a binary array of a loaded user-defined type `element` (an enum, a
+// composite), each element through known_text; false when one does not read.
+bool user_array_text(const column& col, protocol::oid element, std::span<const std::byte> raw,
+                     std::string& text) {
+    protocol::detail::byte_reader r(raw);
+    array_format::binary_array_header h;
+    if (array_format::read_array_header(r, h) || h.element_type != element) return false;
+    column element_col = col;
+    element_col.type_oid = element;
+    std::vector<std::optional<std::string>> texts(h.count);
+    for (auto& t : texts) {
+        std::optional<std::span<const std::byte>> bytes;
+        if (array_format::read_array_element(r, bytes)) return false;
+        if (bytes && !known_text(element_col, *bytes, t.emplace())) return false;
+    }
+    if (!r.empty()) return false;
+    array_format::append_text_array(text, h.dims, texts, ',');
+    return true;
+}
+
 } // namespace
 
 bool column_is_text(const column& col) noexcept {
@@ -84,13 +107,17 @@ bool known_text(const column& col, std::span<const std::byte> raw, std::string& 
     text.clear();
     bool ok = false;
     if (with_cpp_type(col.type_oid, [&]<class T>() { ok = text_of<T>(col, raw, text); })) return ok;
-    if (col.format == protocol::format_code::binary)
-        if (const auto u = user_type_of(col)) return user_type_text(col, *u, raw, text);
+    const auto u = col.format == protocol::format_code::binary ? user_type_of(col) : nullptr;
+    if (u && u->kind != user_type_kind::array) return user_type_text(col, *u, raw, text);
     // An array of any shape (dimensions, lower bounds, NULL elements) keeps its shape in text.
-    const protocol::oid element = oids::element_type(col.type_oid);
+    // An array of a domain is one of the domain's base type (runtime_types.hpp).
+    const protocol::oid element =
+        u ? col.types->base_type(u->element_oid) : oids::element_type(col.type_oid);
     if (element == 0) return false;
-    with_cpp_type(element, [&]<class T>() { ok = text_of<protocol::array<T>>(col, raw, text); });
-    return ok;
+    if (with_cpp_type(element,
+                      [&]<class T>() { ok = text_of<protocol::array<T>>(col, raw, text); }))
+        return ok;
+    return u && user_array_text(col, element, raw, text);
 }
 
 bool decodes_binary(protocol::oid t) noexcept {

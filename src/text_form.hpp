@@ -12,6 +12,10 @@
 
 namespace pgasio::detail {
 
+/// FirstNormalObjectId: OIDs from here on are of objects created in the database (types of
+/// CREATE TYPE, CREATE DOMAIN, an extension); no built-in type has one.
+inline constexpr protocol::oid first_user_oid = 16384;
+
 /// Replaces `text` with the PostgreSQL text form of `raw`, one non-NULL value of column `col`
 /// (its type_oid and format say how to read the bytes): the value is decoded through
 /// codec<T>::decode and written back through codec<T>::encode_text, for every built-in type

@@ -1,5 +1,7 @@
 // The type registry, the current registry of a thread, and what the codecs of user-defined types
 // share (records, enum labels, hstore).
+#include "used_types.hpp"
+
 #include <pgasio/detail/user_type_codec.hpp>
 #include <pgasio/hstore.hpp>
 #include <pgasio/type_registry.hpp>
@@ -8,6 +10,7 @@
 #include <pgasio/protocol/error.hpp>
 #include <pgasio/protocol/oids.hpp>
 #include <pgasio/protocol/types/detail/value_length.hpp>
+#include <pgasio/protocol/types/runtime_types.hpp>
 
 #include <fmt/format.h>
 
@@ -38,8 +41,33 @@ struct type_registry::state {
     }
 };
 
+namespace {
+
+// Answers the codecs of built-in types (arrays of domains) from the registry current on the
+// thread (detail::type_scope): the registry of the connection whose value is being decoded.
+class current_registry_types final : public protocol::types::runtime_types {
+public:
+    protocol::oid base_type(protocol::oid t) const noexcept override {
+        return detail::resolve_domain(t);
+    }
+    protocol::oid array_element(protocol::oid array_type) const noexcept override {
+        return detail::loaded_element_of(array_type);
+    }
+    protocol::oid array_of(protocol::oid element) const noexcept override {
+        const auto u = detail::loaded_type(element);
+        return u ? u->array_oid : 0;
+    }
+};
+
+const current_registry_types current_registry_types_instance;
+
+} // namespace
+
 type_registry::type_registry()
-    : state_(std::make_unique<state>()) {}
+    : state_(std::make_unique<state>()) {
+    // Only a registry can have loaded a domain: until one exists, the codecs need not ask.
+    protocol::types::install_runtime_types(&current_registry_types_instance);
+}
 type_registry::~type_registry() = default;
 
 std::shared_ptr<const user_type> type_registry::find(protocol::oid t) const {
@@ -80,9 +108,16 @@ protocol::oid type_registry::base_type(protocol::oid t) const {
 void type_registry::add(user_type t, std::span<const std::string> requested_as) {
     std::unique_lock lock(state_->mutex);
     const protocol::oid oid = t.oid;
-    state_->by_name[t.qualified_name()] = oid;
+    // A name that stood for another OID (the type was dropped and made again): the old type is
+    // no longer one to load again.
+    const auto name_for = [&](const std::string& n) {
+        auto& named = state_->by_name[n];
+        if (named != 0 && named != oid) state_->changed.erase(named);
+        named = oid;
+    };
+    name_for(t.qualified_name());
     for (const auto& n : requested_as)
-        state_->by_name[n] = oid;
+        name_for(n);
     state_->changed.erase(oid);
     state_->by_oid[oid] = std::make_shared<const user_type>(std::move(t));
 }
@@ -124,6 +159,13 @@ namespace {
 
 thread_local const type_registry* current = nullptr;
 thread_local std::string decode_detail;
+thread_local std::vector<protocol::oid>* used_types = nullptr;
+
+// Notes `t`, a type the current registry loaded, for the used_types_scope of this thread.
+void note_used(protocol::oid t) {
+    if (used_types && std::find(used_types->begin(), used_types->end(), t) == used_types->end())
+        used_types->push_back(t);
+}
 
 // The name of `t` for messages: its qualified name when loaded.
 std::string type_name(protocol::oid t) {
@@ -151,6 +193,15 @@ type_scope::~type_scope() {
     current = saved_;
 }
 
+used_types_scope::used_types_scope(std::vector<protocol::oid>& out) noexcept
+    : saved_(used_types) {
+    used_types = &out;
+}
+
+used_types_scope::~used_types_scope() {
+    used_types = saved_;
+}
+
 void set_decode_detail(std::string detail) {
     decode_detail = std::move(detail);
 }
@@ -160,7 +211,9 @@ std::string take_decode_detail() {
 }
 
 protocol::oid registered_oid(std::type_index cpp) noexcept {
-    return current ? current->runtime_oid(cpp) : 0;
+    const protocol::oid t = current ? current->runtime_oid(cpp) : 0;
+    if (t != 0) note_used(t);
+    return t;
 }
 
 bool is_registered(std::type_index cpp) noexcept {
@@ -168,7 +221,9 @@ bool is_registered(std::type_index cpp) noexcept {
 }
 
 std::shared_ptr<const user_type> loaded_type(protocol::oid t) noexcept {
-    return current ? current->find(t) : nullptr;
+    auto u = current ? current->find(t) : nullptr;
+    if (u) note_used(t);
+    return u;
 }
 
 protocol::oid resolve_domain(protocol::oid t) noexcept {

@@ -11,6 +11,7 @@
 #include <pgasio/protocol/oids.hpp>
 #include <pgasio/protocol/types/detail/array_format.hpp>
 #include <pgasio/protocol/types/detail/value_length.hpp>
+#include <pgasio/protocol/types/runtime_types.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -82,10 +83,19 @@ std::optional<std::int64_t> timestamp_count(const T& v) {
         return std::nullopt;
 }
 
-// The element type of `t` when it is a built-in array type whose elements have a codec, else 0:
-// the arrays that a value_array holds.
-protocol::oid array_element_type(protocol::oid t) {
+// The type the binary form of an array of type `t` labels its elements with, which array_recv
+// requires: a built-in array's element type, or the element type of a loaded array type (a
+// domain, for an array of a domain); 0 for other types.
+protocol::oid array_element_label(protocol::oid t) {
     const protocol::oid e = oids::element_type(t);
+    return e != 0 ? e : protocol::types::runtime_array_element(t);
+}
+
+// The type of the elements of an array of type `t` when they have a codec, else 0: the arrays
+// that a value_array holds. The elements of an array of a domain are of the domain's base type,
+// as the server sends a value of a domain (runtime_types.hpp).
+protocol::oid array_element_type(protocol::oid t) {
+    const protocol::oid e = protocol::types::runtime_base_type(array_element_label(t));
     return e != 0 && detail::with_cpp_type(e, []<class>() {}) ? e : 0;
 }
 
@@ -102,6 +112,11 @@ char delimiter_of(protocol::oid element) {
 error_code check_array(protocol::oid t, const value_array& a, protocol::oid& element,
                        bool& has_null) {
     element = array_element_type(t);
+    // An array type defined at run time (of a domain) that no registry current here knows,
+    // as when a value read in a query is printed: its elements say their type.
+    if (element == 0 && t >= detail::first_user_oid && !a.elements.empty() &&
+        detail::with_cpp_type(a.elements.front().type_oid(), []<class>() {}))
+        element = a.elements.front().type_oid();
     if (element == 0) return client_errc::type_mismatch;
     if (auto ec = array_format::check_array_shape(a.dims, a.elements.size())) return ec;
     has_null = false;
@@ -118,10 +133,12 @@ error_code encode_array_binary(protocol::write_buffer& out, protocol::oid t, con
     protocol::oid element = 0;
     bool has_null = false;
     if (auto ec = check_array(t, a, element, has_null)) return ec;
+    // The header names the element type exactly (varchar, not text; the domain of an array of
+    // a domain): the server's array_recv refuses elements of another type than the array's.
+    const protocol::oid label = array_element_label(t);
+    if (label == 0) return client_errc::type_mismatch;
     const std::size_t start = out.size();
-    // The header names the element type exactly (varchar, not text): the server's array_recv
-    // refuses elements of another type than the array's.
-    array_format::write_array_header(out, a.dims, has_null, element, a.elements.size());
+    array_format::write_array_header(out, a.dims, has_null, label, a.elements.size());
     for (const value& e : a.elements) {
         if (e.is_null()) {
             out.put_i32(-1);
@@ -297,7 +314,7 @@ error_code codec<value>::decode_binary(std::span<const std::byte> in, oid t, val
     protocol::detail::byte_reader r(in);
     array_format::binary_array_header h;
     if ((ec = array_format::read_array_header(r, h))) return ec;
-    if (h.element_type != element) return client_errc::type_mismatch;
+    if (h.element_type != array_element_label(t)) return client_errc::type_mismatch;
     value_array a;
     a.dims = std::move(h.dims);
     a.elements.reserve(h.count); // read_array_header checked that the bytes can hold them

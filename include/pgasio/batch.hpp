@@ -2,6 +2,7 @@
 #pragma once
 
 #include <pgasio/column.hpp>
+#include <pgasio/detail/current_types.hpp>
 #include <pgasio/detail/leading_keyword.hpp>
 #include <pgasio/error.hpp>
 #include <pgasio/params.hpp>
@@ -10,6 +11,7 @@
 #include <pgasio/statement.hpp>
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,7 +38,10 @@ enum class batch_mode : unsigned char {
 /// small statements fast. Run it with connection::async_execute_batch, which answers with the
 /// outcome of every statement (batch_results).
 ///
-/// Parameters are encoded when added, so their values need not outlive the call to add().
+/// Parameters are encoded when added, so their values need not outlive the call to add(). Those
+/// of user-defined types whose OID is known only at run time (a registered composite, an array
+/// of a registered enum) need the registry that loaded them: make the batch with it
+/// (`pgasio::batch b(conn.types())`).
 ///
 /// @code
 /// pgasio::batch b; // all_or_nothing
@@ -49,6 +54,12 @@ public:
     /// An empty batch of the given mode.
     explicit batch(batch_mode mode = batch_mode::all_or_nothing) noexcept
         : mode_(mode) {}
+    /// An empty batch whose parameters of user-defined types are encoded with `types` (the
+    /// registry of the connection it will run on: connection::types()).
+    explicit batch(std::shared_ptr<const type_registry> types,
+                   batch_mode mode = batch_mode::all_or_nothing) noexcept
+        : mode_(mode)
+        , types_(std::move(types)) {}
 
     /// Adds an execution of the prepared statement `stmt`. Errors (returned; nothing is added):
     /// statement_not_prepared (an empty handle, or statements of two different sessions in one
@@ -62,7 +73,10 @@ public:
         const std::size_t start = bytes_.size();
         protocol::bind_writer bind(bytes_, "", stmt.name(), binary_,
                                    detail::param_count(params...));
-        detail::write_params(bind, params...);
+        {
+            const detail::type_scope scope(types_.get());
+            detail::write_params(bind, params...);
+        }
         // Its columns in the formats chosen when it was prepared (text for the types pgasio
         // has no binary codec for).
         const auto& formats = stmt.data()->result_formats;
@@ -86,6 +100,8 @@ public:
     template <class... Params>
     error_code add(std::string_view sql, const Params&... params) {
         const std::size_t start = bytes_.size();
+        // The codecs of user-defined types find their OIDs and layouts in the registry.
+        const detail::type_scope scope(types_.get());
         const auto types = detail::param_types_of(params...);
         if (auto ec = protocol::encode_parse(bytes_, "", sql, types)) return ec;
         protocol::bind_writer bind(bytes_, "", "", binary_, detail::param_count(params...));
@@ -141,6 +157,7 @@ private:
     std::vector<entry> entries_;
     std::uint64_t session_ = 0;
     bool runs_alone_ = false;
+    std::shared_ptr<const type_registry> types_;
 };
 
 } // namespace pgasio

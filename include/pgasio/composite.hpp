@@ -220,7 +220,8 @@ namespace pgasio::protocol::types {
 template <class T>
 requires pgasio::detail::composite_type<T>
 struct codec<T> {
-    /// Known only at run time (runtime_type_oid): sent as 0, resolved by the server.
+    /// Known only at run time: a parameter is sent as runtime_type_oid() once its type is
+    /// loaded, else as 0, which the server resolves from the query.
     static constexpr oid type_oid = 0;
     /// Known only at run time (element_of_array).
     static constexpr oid array_oid = 0;

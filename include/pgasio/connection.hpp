@@ -7,6 +7,7 @@
 #include <pgasio/copy.hpp>
 #include <pgasio/copy_rows.hpp>
 #include <pgasio/cursor.hpp>
+#include <pgasio/detail/current_types.hpp>
 #include <pgasio/detail/split_token.hpp>
 #include <pgasio/error.hpp>
 #include <pgasio/notification.hpp>
@@ -650,7 +651,7 @@ private:
                          const Params&... params) {
         static_assert((detail::parameter<const Params&> && ...),
                       "query_stream takes no completion token: its rows come from async_next");
-        const auto types = detail::param_types_of(params...);
+        const auto types = param_types_in(impl_.get(), params...);
         const std::tuple<const Params&...> refs(params...);
         const param_source src{types, detail::param_count(params...), &write_params_of<Params...>,
                                &refs, named_source<Params...>()};
@@ -708,7 +709,7 @@ private:
         template <class Handler, class... Params>
         void operator()(Handler&& handler, const detail::op_settings& op, const std::string& sql,
                         const cursor_options& options, const Params&... params) const {
-            const auto types = detail::param_types_of(params...);
+            const auto types = param_types_in(impl, params...);
             const std::tuple<const Params&...> refs(params...);
             const param_source src{types, detail::param_count(params...),
                                    &write_params_of<Params...>, &refs, named_source<Params...>()};
@@ -722,7 +723,7 @@ private:
         template <class Handler, class Sql, class... Params>
         void operator()(Handler&& handler, detail::op_settings op, const Sql& sql,
                         const Params&... params) const {
-            const auto types = detail::param_types_of(params...);
+            const auto types = param_types_in(impl, params...);
             const std::tuple<const Params&...> refs(params...);
             const param_source src{types, detail::param_count(params...),
                                    &write_params_of<Params...>, &refs, named_source<Params...>()};
@@ -852,6 +853,15 @@ private:
         }
     };
     static executor_type executor_of(detail::connection_impl* impl) noexcept;
+    // The type registry of `impl` (connection::types).
+    static const type_registry* types_of(detail::connection_impl* impl) noexcept;
+    // The types the parameters are sent as on `impl`: those of registered user-defined types
+    // (composites, arrays of enums) come from its registry.
+    template <class... Params>
+    static auto param_types_in(detail::connection_impl* impl, const Params&... params) {
+        const detail::type_scope scope(types_of(impl));
+        return detail::param_types_of(params...);
+    }
 
     static void start_connect(detail::connection_impl* impl, handler_type handler,
                               diagnostics* diag, const config& cfg);

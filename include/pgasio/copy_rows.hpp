@@ -4,6 +4,7 @@
 
 #include <pgasio/column.hpp>
 #include <pgasio/copy.hpp>
+#include <pgasio/detail/current_types.hpp>
 #include <pgasio/detail/split_token.hpp>
 #include <pgasio/error.hpp>
 #include <pgasio/params.hpp>
@@ -311,6 +312,9 @@ private:
             const std::size_t n = detail::param_count(values...);
             if (n != cols.size()) [[unlikely]]
                 return detail::copy_count_mismatch(diag, cols, n);
+            // The codecs of user-defined types find their OIDs and layouts in the registry of
+            // the connection that described the columns.
+            const detail::type_scope scope(cols.empty() ? nullptr : cols.front().types.get());
             const auto types = detail::param_types_of(values...);
             for (std::size_t i = 0; i < n; ++i)
                 if (types[i] != cols[i].type_oid &&

@@ -46,7 +46,8 @@ namespace pgasio::protocol::types {
 template <class E>
 requires pgasio::detail::described_enum<E>
 struct codec<E> {
-    /// Known only at run time (runtime_type_oid): sent as 0, resolved by the server.
+    /// Known only at run time: a parameter is sent as runtime_type_oid() once its type is
+    /// loaded, else as 0, which the server resolves from the query.
     static constexpr oid type_oid = 0;
     /// Known only at run time (element_of_array).
     static constexpr oid array_oid = 0;

@@ -24,4 +24,9 @@ oid runtime_array_element(oid array_type) noexcept {
     return r ? r->array_element(array_type) : 0;
 }
 
+oid runtime_array_of(oid element) noexcept {
+    const runtime_types* r = installed.load(std::memory_order_acquire);
+    return r ? r->array_of(element) : 0;
+}
+
 } // namespace pgasio::protocol::types

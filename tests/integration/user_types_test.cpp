@@ -1,12 +1,18 @@
 // User-defined types through the real server (docs/types.md, "User-defined types"): enums,
 // composites (nested, with arrays, a dropped attribute), domains, hstore, loaded by name into the
 // connection's type registry; types altered while a connection has them loaded.
+#include <pgasio/batch.hpp>
 #include <pgasio/composite.hpp>
 #include <pgasio/connection.hpp>
+#include <pgasio/copy_rows.hpp>
 #include <pgasio/described_enum.hpp>
+#include <pgasio/format.hpp>
 #include <pgasio/hstore.hpp>
 #include <pgasio/pool.hpp>
 #include <pgasio/type_registry.hpp>
+#include <pgasio/value.hpp>
+
+#include <pgasio/protocol/oids.hpp>
 
 #include "support/connect.hpp"
 #include "support/run.hpp"
@@ -18,6 +24,7 @@
 #include <boost/describe/enum.hpp>
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <optional>
 #include <string>
@@ -286,6 +293,52 @@ TEST_CASE("user types: domains read as their base type, their CHECK errors are t
     });
 }
 
+TEST_CASE("user types: arrays of a domain read and write as arrays of its base type") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        const std::string s = co_await make_schema(conn, "domain_array");
+        co_await conn.async_simple_query("CREATE DOMAIN " + s +
+                                         ".posint AS int4 CHECK (VALUE > 0); CREATE TABLE " + s +
+                                         ".t (a " + s + ".posint[])");
+        co_await conn.async_load_types(s + ".posint");
+        // array_send labels the elements with the domain, not int4.
+        const std::string sql =
+            "SELECT ARRAY[1, NULL, 3]::" + s + ".posint[], '[0:1]={4,5}'::" + s + ".posint[]";
+        using ints = std::vector<std::optional<std::int32_t>>;
+        const pgasio::protocol::array<std::int32_t> bounded{{{2, 0}}, {4, 5}};
+        // The first execution, the next (described, bound by type) and text results.
+        for (int i = 0; i < 3; ++i) {
+            pgasio::result r;
+            if (i < 2)
+                r = co_await conn.async_query(sql);
+            else
+                r = co_await conn.async_query(sql, pgasio::with_text_results());
+            CHECK(r[0].get<ints>(0) == ints{1, std::nullopt, 3});
+            CHECK(r[0].get<std::vector<std::int64_t>>(1) == std::vector<std::int64_t>{4, 5});
+            CHECK(r[0].get<pgasio::protocol::array<std::int32_t>>(1) == bounded);
+            if (i == 2) CHECK(r[0].get<std::string>(0) == "{1,NULL,3}");
+            const auto v = r[0].get<pgasio::value>(1);
+            CHECK(fmt::format("{}", v) == "[0:1]={4,5}");
+            // Sent back as it was read.
+            auto back = co_await conn.async_query("SELECT $1::" + s + ".posint[]::text", v);
+            CHECK(back[0].get<std::string>(0) == "[0:1]={4,5}");
+        }
+        // As parameters, checked by the server: into a column, and cast.
+        const std::vector<std::int32_t> good{7, 8};
+        co_await conn.async_execute("INSERT INTO " + s + ".t VALUES ($1)", good);
+        auto stored = co_await conn.async_query("SELECT a::text FROM " + s + ".t");
+        CHECK(stored[0].get<std::string>(0) == "{7,8}");
+        auto cast = co_await conn.async_query("SELECT $1::" + s + ".posint[]", good);
+        CHECK(cast[0].get<std::vector<std::int32_t>>(0) == good);
+        const std::vector<std::int32_t> negative{1, -1};
+        auto [ec, bad] =
+            co_await conn.async_query("SELECT $1::" + s + ".posint[]", negative, nothrow);
+        CHECK(ec == pgasio::sqlstate::check_violation);
+        co_await drop_schema(conn, s);
+        co_await conn.async_close();
+    });
+}
+
 TEST_CASE("user types: types altered while a connection has them loaded") {
     run([](asio::any_io_executor) -> asio::awaitable<void> {
         auto conn = co_await connect_primary();
@@ -313,6 +366,101 @@ TEST_CASE("user types: types altered while a connection has them loaded") {
         auto meh = co_await conn.async_query("SELECT 'meh'::" + s + ".mood");
         CHECK(meh[0].get<std::string>(0) == "meh");
         CHECK_THROWS_WITH(meh[0].get<it_mood>(0), Catch::Contains("\"meh\""));
+        co_await drop_schema(conn, s);
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("user types: a parameter the server refuses after its type changed marks the type "
+          "for reloading") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        const std::string s = co_await make_schema(conn, "refused");
+        co_await conn.async_simple_query("CREATE TYPE " + s + ".pair AS (n int4, s text)");
+        conn.types()->register_type<it_counted>(s + ".pair");
+        co_await conn.async_load_types();
+        const it_counted one{1, "a"};
+        auto before = co_await conn.async_query("SELECT $1::" + s + ".pair::text", one);
+        CHECK(before[0].get<std::string>(0) == "(1,a)");
+        // Dropped and made again, the type has a new OID: the server no longer knows the one
+        // the parameter is sent as.
+        co_await conn.async_simple_query("DROP TYPE " + s + ".pair; CREATE TYPE " + s +
+                                         ".pair AS (n int4, s text)");
+        CHECK(conn.types()->pending_names().empty());
+        auto [gone, unknown] =
+            co_await conn.async_query("SELECT $1::" + s + ".pair::text", one, nothrow);
+        CHECK(gone == pgasio::sqlstate::internal_error); // "cache lookup failed for type"
+        CHECK(conn.types()->pending_names() == std::vector<std::string>{s + ".pair"});
+        co_await conn.async_load_types();
+        auto again = co_await conn.async_query("SELECT $1::" + s + ".pair::text", one);
+        CHECK(again[0].get<std::string>(0) == "(1,a)");
+        // The server's layout changes under the loaded one: record_recv refuses the int4 field.
+        co_await conn.async_simple_query("ALTER TYPE " + s + ".pair ALTER ATTRIBUTE n TYPE int8");
+        CHECK(conn.types()->pending_names().empty());
+        auto [ec, refused] =
+            co_await conn.async_query("SELECT $1::" + s + ".pair::text", one, nothrow);
+        CHECK(ec == pgasio::sqlstate::datatype_mismatch);
+        CHECK(conn.types()->pending_names() == std::vector<std::string>{s + ".pair"});
+        // The next load takes the new layout.
+        co_await conn.async_load_types();
+        CHECK(conn.types()->pending_names().empty());
+        const auto pair = conn.types()->find(s + ".pair");
+        REQUIRE(pair);
+        REQUIRE(pair->attributes.size() == 2);
+        CHECK(pair->attributes[0].type_oid == pgasio::protocol::oids::int8);
+        // A refusal that says nothing of the types marks nothing.
+        auto [other, none] =
+            co_await conn.async_query("SELECT $1::int4 / 0", std::int32_t{1}, nothrow);
+        CHECK(other == pgasio::sqlstate::division_by_zero);
+        CHECK(conn.types()->pending_names().empty());
+        co_await drop_schema(conn, s);
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("user types: parameters of batches, binary COPY rows and simple-protocol queries") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        const std::string s = co_await make_schema(conn, "paths");
+        co_await conn.async_simple_query("CREATE TYPE " + s + ".pair AS (n int4, s text); " +
+                                         "CREATE TYPE " + s + ".mood AS ENUM ('sad', 'ok', " +
+                                         "'happy'); CREATE TABLE " + s + ".t (p " + s +
+                                         ".pair, m " + s + ".mood[])");
+        conn.types()->register_type<it_counted>(s + ".pair");
+        conn.types()->register_type<it_mood>(s + ".mood");
+        co_await conn.async_load_types();
+        using moods = std::vector<std::optional<it_mood>>;
+        const std::string insert = "INSERT INTO " + s + ".t VALUES ($1, $2)";
+        const it_counted one{1, "a b"}, two{2, "c"}, three{3, "d,e"};
+        const moods happy{it_mood::happy, std::nullopt}, sad{it_mood::sad}, ok{it_mood::ok};
+        // A batch encodes its parameters when they are added, with the registry it was given.
+        pgasio::batch b(conn.types());
+        REQUIRE_FALSE(b.add(insert, one, happy));
+        auto done = co_await conn.async_execute_batch(std::move(b));
+        CHECK(done.ok());
+        // Without one, a registered composite has no OID to be sent with: refused, not sent.
+        pgasio::batch plain;
+        CHECK(plain.add(insert, one, happy) == pgasio::client_errc::unknown_type);
+        CHECK(plain.empty());
+        // A binary COPY row: the registry of the connection that described the columns.
+        const std::vector<std::string> columns{"p", "m"};
+        co_await conn.async_execute("SET search_path = " + s);
+        auto w = co_await conn.async_copy_in_rows("t", columns);
+        w.write_row(two, sad);
+        const std::uint64_t copied = co_await w.async_finish();
+        CHECK(copied == 1);
+        // Written into the SQL as literals.
+        co_await conn.async_execute(
+            insert, three, ok, pgasio::with_exec_mode(pgasio::query_exec_mode::simple_protocol));
+        auto r =
+            co_await conn.async_query("SELECT p::text, m::text FROM " + s + ".t ORDER BY (p).n");
+        REQUIRE(r.size() == 3);
+        CHECK(r[0].get<std::string>(0) == "(1,\"a b\")");
+        CHECK(r[0].get<std::string>(1) == "{happy,NULL}");
+        CHECK(r[1].get<std::string>(0) == "(2,c)");
+        CHECK(r[1].get<std::string>(1) == "{sad}");
+        CHECK(r[2].get<std::string>(0) == "(3,\"d,e\")");
+        CHECK(r[2].get<std::string>(1) == "{ok}");
         co_await drop_schema(conn, s);
         co_await conn.async_close();
     });

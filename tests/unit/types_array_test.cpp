@@ -9,6 +9,7 @@
 #include <pgasio/protocol/types/json.hpp>
 #include <pgasio/protocol/types/network.hpp>
 #include <pgasio/protocol/types/range.hpp>
+#include <pgasio/protocol/types/runtime_types.hpp>
 #include <pgasio/protocol/types/string.hpp>
 #include <pgasio/protocol/types/uuid.hpp>
 
@@ -22,6 +23,14 @@ using pgasio::fuzz::fuzz_type;
 
 namespace {
 using ints = std::vector<std::int32_t>;
+
+// A database with one domain over int4 (OID 16400) and its array type (16401).
+class one_domain final : public types::runtime_types {
+public:
+    oid base_type(oid t) const noexcept override { return t == 16400 ? oids::int4 : t; }
+    oid array_element(oid a) const noexcept override { return a == 16401 ? 16400 : 0; }
+    oid array_of(oid e) const noexcept override { return e == 16400 ? 16401 : 0; }
+};
 using opt_ints = std::vector<std::optional<std::int32_t>>;
 using texts = std::vector<std::string>;
 using opt_texts = std::vector<std::optional<std::string>>;
@@ -281,4 +290,30 @@ TEST_CASE("arrays: elements of every family, as the server writes them") {
     CHECK(encode_binary(ranges) == ranges_binary);
     CHECK(decode_binary<std::vector<range<std::int32_t>>>(ranges_binary, oids::int4range_array) ==
           ranges);
+}
+
+TEST_CASE("arrays: an array of a domain reads as an array of its base type, once the runtime "
+          "types say what the domain is") {
+    // array_send of '{1,NULL}'::posint[]: the elements labelled with the domain (16400).
+    const auto bytes = to_bytes(from_hex("0000000100000001000040100000000200000001"
+                                         "0000000400000001ffffffff"));
+    const auto* before = types::install_runtime_types(nullptr);
+    opt_ints out;
+    // Without runtime types: neither the array type nor the element label is one int4 reads.
+    CHECK_FALSE(types::codec<opt_ints>::accepts(16401));
+    CHECK(types::codec<opt_ints>::decode_binary(bytes, 16401, out) == client_errc::type_mismatch);
+    const one_domain db;
+    types::install_runtime_types(&db);
+    CHECK(types::codec<opt_ints>::accepts(16401));
+    CHECK_FALSE(types::codec<texts>::accepts(16401));
+    CHECK(!types::codec<opt_ints>::decode_binary(bytes, 16401, out));
+    CHECK(out == opt_ints{1, std::nullopt});
+    array<std::int64_t> shaped;
+    CHECK(!types::codec<array<std::int64_t>>::decode_text("[0:1]={4,5}", 16401, shaped));
+    CHECK(shaped == array<std::int64_t>{{{2, 0}}, {4, 5}});
+    // Still not an array of another type.
+    std::vector<std::string> strings;
+    CHECK(types::codec<std::vector<std::string>>::decode_binary(bytes, 16401, strings) ==
+          client_errc::type_mismatch);
+    types::install_runtime_types(before);
 }

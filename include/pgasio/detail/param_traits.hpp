@@ -45,7 +45,13 @@ struct param_traits<T> {
     using codec = protocol::types::codec<T>;
     static constexpr bool static_type = true;
     static constexpr protocol::oid type_oid = codec::type_oid;
-    static protocol::oid oid_of(const T&) noexcept { return type_oid; }
+    static protocol::oid oid_of(const T&) noexcept {
+        // A user-defined type registered and loaded (pgasio/type_registry.hpp) is sent with
+        // its OID, from the current registry; else as type_oid (0: the server infers it).
+        if constexpr (requires { codec::runtime_type_oid(); })
+            if (const protocol::oid t = codec::runtime_type_oid()) return t;
+        return type_oid;
+    }
     static void write(protocol::field_writer& w, const T& v) {
         w.value([&](protocol::write_buffer& out) { return codec::encode_binary(out, v); });
     }
@@ -195,6 +201,9 @@ struct param_traits<value> {
     static void write(protocol::field_writer& w, const value& v) {
         if (v.is_null())
             w.null_value();
+        else if (const auto* text = v.get_if<other_type_text>())
+            // A type whose binary form pgasio does not know: the server reads its text.
+            w.text_value(text->text);
         else
             w.value([&](protocol::write_buffer& out) { return v.encode_binary(out); });
     }

@@ -5,6 +5,7 @@
 #include <pgasio/protocol/types/array_dimension.hpp>
 #include <pgasio/protocol/types/codec.hpp>
 #include <pgasio/protocol/types/detail/array_format.hpp>
+#include <pgasio/protocol/types/runtime_types.hpp>
 #include <pgasio/protocol/types/view_traits.hpp>
 
 #include <optional>
@@ -59,14 +60,26 @@ template <class E>
 oid array_element_oid(oid array_type) noexcept {
     // A type whose OIDs are not fixed (a user-defined type: pgasio/type_registry.hpp) knows its
     // array types at run time.
+    // An array of a domain is read as an array of the domain's base type (runtime_types.hpp).
     if constexpr (requires { codec<E>::element_of_array(array_type); }) {
-        const oid e = codec<E>::element_of_array(array_type);
+        const oid e = runtime_base_type(codec<E>::element_of_array(array_type));
         return e != 0 && codec<E>::accepts(e) ? e : 0;
     } else {
         if (array_type == codec<E>::array_oid) return codec<E>::type_oid;
-        const oid e = oids::element_type(array_type);
+        oid e = oids::element_type(array_type);
+        if (e == 0) e = runtime_base_type(runtime_array_element(array_type));
         return e != 0 && codec<E>::accepts(e) ? e : 0;
     }
+}
+
+/// The type codec<E> decodes the elements of a binary array as, whose header labels them
+/// `labelled`: that type, or, for the elements of an array of a domain, which array_send labels
+/// with the domain, the domain's base type; 0 when codec<E> reads neither.
+template <class E>
+oid array_element_decoded_as(oid labelled) noexcept {
+    if (codec<E>::accepts(labelled)) return labelled;
+    const oid base = runtime_base_type(labelled);
+    return codec<E>::accepts(base) ? base : 0;
 }
 
 /// The element type written in the header of a binary array of E: codec<E>::type_oid, or, for
@@ -104,7 +117,8 @@ decode_binary_array(std::span<const std::byte> in, oid t, std::size_t max_dims,
     if (auto ec = read_array_header(r, h)) return ec;
     // The elements are decoded as the type the value says they are, which must be one the
     // element codec reads (an int4[] column whose value claims int8 elements is refused).
-    if (!codec<E>::accepts(h.element_type)) return client_errc::type_mismatch;
+    const oid element_type = array_element_decoded_as<E>(h.element_type);
+    if (element_type == 0) return client_errc::type_mismatch;
     if (h.dims.size() > max_dims) return client_errc::value_out_of_range;
     dims = std::move(h.dims);
     reserve(h.count);
@@ -117,7 +131,7 @@ decode_binary_array(std::span<const std::byte> in, oid t, std::size_t max_dims,
             continue;
         }
         E v{};
-        if (auto ec = codec<E>::decode_binary(*bytes, h.element_type, v)) return ec;
+        if (auto ec = codec<E>::decode_binary(*bytes, element_type, v)) return ec;
         push(std::optional<E>(std::move(v)));
     }
     if (!r.empty()) return client_errc::invalid_array;
@@ -214,6 +228,12 @@ struct codec<std::vector<T>> {
     static constexpr oid array_oid = 0;
     /// Whether values of server type `t` decode into this type.
     static bool accepts(oid t) noexcept { return detail::array_element_oid<element_type>(t) != 0; }
+    /// For elements of a type known only at run time (a registered enum or composite): the
+    /// array type of their type (runtime_types.hpp), 0 when it is not known.
+    static oid runtime_type_oid() noexcept requires requires {
+        codec<element_type>::runtime_type_oid();
+    }
+    { return runtime_array_of(codec<element_type>::runtime_type_oid()); }
 
     /// Errors: those of the element codec; value_out_of_range (more than 2^31-1 elements).
     static boost::system::error_code encode_binary(write_buffer& out, const std::vector<T>& v) {
@@ -283,6 +303,9 @@ struct codec<array<T>> {
     static constexpr oid array_oid = 0;
     /// Whether values of server type `t` decode into this type.
     static bool accepts(oid t) noexcept { return detail::array_element_oid<T>(t) != 0; }
+    /// As codec<std::vector<T>>::runtime_type_oid.
+    static oid runtime_type_oid() noexcept requires requires { codec<T>::runtime_type_oid(); }
+    { return runtime_array_of(codec<T>::runtime_type_oid()); }
 
     /// Appends the binary form of `v`.
     static boost::system::error_code encode_binary(write_buffer& out, const array<T>& v) {

@@ -24,6 +24,8 @@ public:
     /// The element type of `array_type` when it is an array type defined at run time (of a
     /// domain, an enum, a composite), else 0.
     virtual oid array_element(oid array_type) const noexcept = 0;
+    /// The array type of `element`, a type defined at run time, else 0.
+    virtual oid array_of(oid element) const noexcept = 0;
 
 protected:
     ~runtime_types() = default;
@@ -39,5 +41,9 @@ oid runtime_base_type(oid t) noexcept;
 /// The element type of `array_type` by the installed runtime_types (an array type defined at
 /// run time); 0 with none installed or for other types.
 oid runtime_array_element(oid array_type) noexcept;
+
+/// The array type of `element` by the installed runtime_types (a type defined at run time); 0
+/// with none installed or for other types.
+oid runtime_array_of(oid element) noexcept;
 
 } // namespace pgasio::protocol::types
