@@ -344,9 +344,13 @@ TEST_CASE("user types: types altered while a connection has them loaded") {
         auto conn = co_await connect_primary();
         const std::string s = co_await make_schema(conn, "altered");
         co_await conn.async_simple_query("CREATE TYPE " + s + ".grows AS (n int4); CREATE TYPE " +
-                                         s + ".mood AS ENUM ('sad', 'ok', 'happy')");
+                                         s + ".mood AS ENUM ('sad', 'ok', 'happy'); CREATE TABLE " +
+                                         s + ".t (v " + s + ".grows); INSERT INTO " + s +
+                                         ".t VALUES (ROW(1))");
         co_await conn.async_load_types(s + ".grows", s + ".mood");
-        const std::string sql = "SELECT ROW(1)::" + s + ".grows";
+        // Read from a column, not cast from ROW(1): that cast fails once the type has two
+        // attributes, or not, as the server happens to keep or replan the cached statement.
+        const std::string sql = "SELECT v FROM " + s + ".t";
         using one = std::tuple<std::int32_t>;
         using two = std::tuple<std::int32_t, std::optional<std::string>>;
         auto before = co_await conn.async_query(sql);
