@@ -127,6 +127,10 @@ config_builder& config_builder::health_check_interval(std::chrono::milliseconds 
     pool_.health_check_interval = interval;
     return *this;
 }
+config_builder& config_builder::check_idle_after(std::chrono::milliseconds idle) {
+    pool_.check_idle_after = idle;
+    return *this;
+}
 config_builder& config_builder::max_connecting(std::size_t connections) {
     pool_.max_connecting = connections;
     return *this;

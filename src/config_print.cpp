@@ -132,6 +132,7 @@ result<void, config_error> config::validate() const {
                            std::pair{"idle_timeout", pool.idle_timeout},
                            std::pair{"max_lifetime", pool.max_lifetime},
                            std::pair{"health_check_interval", pool.health_check_interval},
+                           std::pair{"check_idle_after", pool.check_idle_after},
                            std::pair{"leak_threshold", pool.leak_threshold}})
         if (d.count() < 0)
             return fail(config_errc::invalid_value, fmt::format("{} is negative", name));
@@ -202,13 +203,14 @@ std::ostream& operator<<(std::ostream& os, const config& cfg) {
 std::string to_string(const pool_options& o) {
     return fmt::format("min_connections={} max_connections={} query_timeout={} "
                        "acquire_timeout={} idle_timeout={} max_lifetime={} "
-                       "health_check_interval={} max_connecting={} leak_threshold={} "
+                       "health_check_interval={} check_idle_after={} max_connecting={} "
+                       "leak_threshold={} "
                        "reset_query='{}' thread_safe={}",
                        o.min_connections, o.max_connections, format_duration(o.query_timeout),
                        format_duration(o.acquire_timeout), format_duration(o.idle_timeout),
                        format_duration(o.max_lifetime), format_duration(o.health_check_interval),
-                       o.max_connecting, format_duration(o.leak_threshold), o.reset_query,
-                       o.thread_safe);
+                       format_duration(o.check_idle_after), o.max_connecting,
+                       format_duration(o.leak_threshold), o.reset_query, o.thread_safe);
 }
 
 std::ostream& operator<<(std::ostream& os, const pool_options& options) {

@@ -30,9 +30,6 @@ namespace {
 
 constexpr auto nothrow = asio::as_tuple(asio::deferred);
 
-// A leased connection idle for longer than this is checked (an empty query) before it is
-// handed out: one round trip, against handing out a connection the server dropped meanwhile.
-constexpr auto check_before_lease_after = std::chrono::seconds(1);
 // The longest the maintenance loop sleeps: it tidies up at least this often.
 constexpr auto tidy_period = std::chrono::seconds(1);
 // Failed connection attempts back off from this, doubling up to the cap (with jitter).
@@ -46,9 +43,12 @@ clock::duration jittered_lifetime(std::chrono::milliseconds lifetime) {
     return std::chrono::duration_cast<clock::duration>(lifetime * factor(rng));
 }
 
-// Whether a connection about to be leased has been idle long enough to be checked first.
-bool needs_check(const pool_slot& slot, clock::time_point now) {
-    return now - slot.idle_since() > check_before_lease_after;
+// Whether a connection about to be leased has been idle long enough to be checked first
+// (pool_options::check_idle_after): one round trip, against handing out a connection the server
+// dropped meanwhile.
+bool needs_check(const pool_slot& slot, clock::time_point now,
+                 std::chrono::milliseconds check_idle_after) {
+    return check_idle_after.count() > 0 && now - slot.idle_since() > check_idle_after;
 }
 
 void default_leak_report(const boost::source_location& where, std::chrono::milliseconds held) {
@@ -180,7 +180,7 @@ connection* pool_impl::lease_now(std::shared_ptr<pool_slot>& slot,
     slot = least_loaded(true);
     if (!slot) return nullptr;
     const auto now = clock::now();
-    if (needs_check(*slot, now)) return nullptr;
+    if (needs_check(*slot, now, cfg.pool.check_idle_after)) return nullptr;
     lease(*slot, now, where);
     return &slot->conn;
 }
@@ -264,7 +264,7 @@ void pool_impl::carry_out(outcomes& o) {
         f.waiter->fail(executor, f.ec, f.why);
     }
     for (auto& s : o.serve) {
-        if (s.waiter->exclusive && needs_check(*s.slot, clock::now())) {
+        if (s.waiter->exclusive && needs_check(*s.slot, clock::now(), cfg.pool.check_idle_after)) {
             check_then_lease(std::move(s));
         } else {
             end_acquire(*s.waiter, {});

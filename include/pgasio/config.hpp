@@ -403,6 +403,8 @@ public:
     config_builder& max_lifetime(std::chrono::milliseconds lifetime);
     /// Sets pool.health_check_interval.
     config_builder& health_check_interval(std::chrono::milliseconds interval);
+    /// Sets pool.check_idle_after.
+    config_builder& check_idle_after(std::chrono::milliseconds idle);
     /// Sets pool.max_connecting.
     config_builder& max_connecting(std::size_t connections);
     /// Sets pool.leak_threshold.

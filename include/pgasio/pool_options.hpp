@@ -37,6 +37,11 @@ struct pool_options {
     /// How often idle connections are checked (and the pool topped up to min_connections).
     /// Zero: never.
     std::chrono::milliseconds health_check_interval{std::chrono::minutes(1)};
+    /// A connection idle for longer than this is checked (an empty query, one round trip)
+    /// before it is leased, so that a session the server or the network dropped unnoticed is
+    /// replaced instead of handed out. Shared requests are not held up by it. Zero: never
+    /// checked. The default is pgx's.
+    std::chrono::milliseconds check_idle_after{std::chrono::seconds(1)};
     /// Most connections being opened at once: after an outage, the pool reconnects a few at a
     /// time instead of storming the server. At least 1.
     std::size_t max_connecting = 2;
@@ -63,7 +68,7 @@ struct pool_options {
 
 /// Every field as `name=value`, durations in the largest unit that divides them exactly, e.g.
 /// `min_connections=5 max_connections=20 query_timeout=30s acquire_timeout=30s idle_timeout=30min
-/// max_lifetime=1h health_check_interval=1min max_connecting=2 leak_threshold=0
+/// max_lifetime=1h health_check_interval=1min check_idle_after=1s max_connecting=2 leak_threshold=0
 /// reset_query='' thread_safe=false`.
 std::string to_string(const pool_options& options);
 

@@ -622,10 +622,17 @@ TEST_CASE("pool: a DISCARD ALL reset_query clears the returned connection's stat
 
 TEST_CASE("pool: an idle connection whose session ended unnoticed is checked, not handed out") {
     // With a replacement slow to open (longer than the pool's tidy-up period), the acquire
-    // waits for it as for any connection: it does not time out at once.
-    for (const bool slow_replacement : {false, true}) {
-        INFO("slow replacement: " << slow_replacement);
-        run([slow_replacement](asio::any_io_executor ex) -> asio::awaitable<void> {
+    // waits for it as for any connection: it does not time out at once. With check_idle_after
+    // zero, nothing is checked: the dead connection is handed out.
+    struct variant {
+        std::chrono::milliseconds check_idle_after;
+        bool slow_replacement;
+    };
+    for (const variant v : {variant{300ms, false}, variant{300ms, true}, variant{0ms, false}}) {
+        INFO("check_idle_after: " << v.check_idle_after.count()
+                                  << "ms, slow replacement: " << v.slow_replacement);
+        run([v](asio::any_io_executor ex) -> asio::awaitable<void> {
+            const auto [check_idle_after, slow_replacement] = v;
             cut_proxy proxy(
                 ex, pg_setting("PGASIO_TEST_HOST"),
                 static_cast<unsigned short>(std::stoi(pg_setting("PGASIO_TEST_PRIMARY_PORT"))));
@@ -636,6 +643,7 @@ TEST_CASE("pool: an idle connection whose session ended unnoticed is checked, no
             cfg.pool.max_connections = 1;
             // The check of a connection whose server does not answer gives up after this.
             cfg.pool.query_timeout = 1s;
+            cfg.pool.check_idle_after = check_idle_after;
             pgasio::pool db(ex, cfg);
             const bool opened = co_await eventually([&] { return db.stats().open == 1; });
             REQUIRE(opened);
@@ -661,16 +669,23 @@ TEST_CASE("pool: an idle connection whose session ended unnoticed is checked, no
                 co_await sleep_for(20ms);
             }
             // Idle past the threshold after which a connection is checked before it is leased.
-            co_await sleep_for(1500ms);
+            co_await sleep_for(600ms);
             CHECK(db.stats().open == 1); // nothing told the pool otherwise
             pgasio::diagnostics diag;
             auto [ec, conn] = co_await db.async_acquire(pgasio::diagnostics_into(diag, nothrow));
             INFO(diag.message);
             REQUIRE_FALSE(ec);
-            auto [qec, r] = co_await conn->async_query_one("SELECT pg_backend_pid()", nothrow);
-            CHECK_FALSE(qec);
-            if (!qec) CHECK(r[0].get<std::int32_t>(0) != victim);
-            CHECK(db.stats().closed_error == 1);
+            if (check_idle_after.count() == 0) {
+                // Handed out unchecked: the caller's first query finds the session gone.
+                CHECK(db.stats().closed_error == 0);
+                auto [qec, r] = co_await conn->async_query_one("SELECT pg_backend_pid()", nothrow);
+                CHECK(qec);
+            } else {
+                auto [qec, r] = co_await conn->async_query_one("SELECT pg_backend_pid()", nothrow);
+                CHECK_FALSE(qec);
+                if (!qec) CHECK(r[0].get<std::int32_t>(0) != victim);
+                CHECK(db.stats().closed_error == 1);
+            }
             CHECK(db.stats().timeouts == 0);
             conn.release();
             co_await admin.async_close();

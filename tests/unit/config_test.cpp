@@ -544,6 +544,7 @@ TEST_CASE("config: builder") {
                        .idle_timeout(1min)
                        .max_lifetime(2h)
                        .health_check_interval(15s)
+                       .check_idle_after(250ms)
                        .max_connecting(3)
                        .leak_threshold(1min)
                        .reset_query("DISCARD ALL")
@@ -565,7 +566,7 @@ TEST_CASE("config: builder") {
         CHECK(cfg->statement_timeout == 2500ms);
         CHECK(cfg->password.reveal() == "pw");
         CHECK(cfg->target_session_attrs == pgasio::session_attrs::read_write);
-        CHECK(cfg->pool == pgasio::pool_options{2, 50, 10s, 5s, 1min, 2h, 15s, 3, 1min,
+        CHECK(cfg->pool == pgasio::pool_options{2, 50, 10s, 5s, 1min, 2h, 15s, 250ms, 3, 1min,
                                                 "DISCARD ALL", true, nullptr});
     }
     SECTION("user and dbname, with dbname defaulting to the user given") {
@@ -643,6 +644,9 @@ TEST_CASE("config: validate catches hand-made mistakes") {
     c = cfg;
     c.pool.idle_timeout = -1s;
     check(c, "idle_timeout is negative");
+    c = cfg;
+    c.pool.check_idle_after = -1ms;
+    check(c, "check_idle_after is negative");
 }
 
 TEST_CASE("config: error category") {
@@ -709,16 +713,16 @@ TEST_CASE("config: to_string round-trips and formatting shows every setting") {
     auto formatted = fmt::format("{}", cfg);
     CHECK(formatted == s + " (pool: min_connections=5 max_connections=20 query_timeout=30s "
                            "acquire_timeout=30s idle_timeout=30min max_lifetime=1h "
-                           "health_check_interval=1min max_connecting=2 leak_threshold=0 "
-                           "reset_query='' thread_safe=false)");
+                           "health_check_interval=1min check_idle_after=1s max_connecting=2 "
+                           "leak_threshold=0 reset_query='' thread_safe=false)");
     std::ostringstream os;
     os << cfg;
     CHECK(os.str() == formatted);
-    CHECK(fmt::format("{}", pgasio::pool_options{1, 2, 1500ms, 0ms, 1s, 1min, 1h, 3, 2min,
+    CHECK(fmt::format("{}", pgasio::pool_options{1, 2, 1500ms, 0ms, 1s, 1min, 1h, 0ms, 3, 2min,
                                                  "DISCARD ALL", true, nullptr}) ==
           "min_connections=1 max_connections=2 query_timeout=1500ms acquire_timeout=0 "
-          "idle_timeout=1s max_lifetime=1min health_check_interval=1h max_connecting=3 "
-          "leak_threshold=2min reset_query='DISCARD ALL' thread_safe=true");
+          "idle_timeout=1s max_lifetime=1min health_check_interval=1h check_idle_after=0 "
+          "max_connecting=3 leak_threshold=2min reset_query='DISCARD ALL' thread_safe=true");
 }
 
 TEST_CASE("config: replicas") {
