@@ -217,7 +217,10 @@ void connection_impl::watch(request& r) {
         timeout.count() > 0) {
         // One timer for the connection, set for the earliest deadline: a timer per request
         // cost more than the rest of a small query's bookkeeping.
-        r.deadline = std::chrono::steady_clock::now() + timeout;
+        const auto from = r.started == std::chrono::steady_clock::time_point{}
+                              ? std::chrono::steady_clock::now()
+                              : r.started;
+        r.deadline = from + timeout;
         if (r.deadline < timer_at_) arm_deadline(r.deadline);
     }
 }

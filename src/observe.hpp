@@ -42,16 +42,14 @@ struct observed_parameters {
     std::vector<named_parameter> views;
 };
 
-/// The named parameters of `src`, or null when there is none.
+/// The named parameters `src` collects (its `collect` set).
+std::unique_ptr<const observed_parameters> collect_parameters(named_params_source src);
+
+/// The named parameters of `src`, or null when there is none: the test is inline, as most
+/// operations have none and are observed on every call.
 inline std::unique_ptr<const observed_parameters> observe_parameters(named_params_source src) {
     if (!src.collect) return nullptr;
-    auto p = std::make_unique<observed_parameters>();
-    src.collect(src.ctx, p->values);
-    p->views.reserve(p->values.size());
-    for (const auto& v : p->values)
-        p->views.push_back(
-            {v.name, v.text ? std::string_view(*v.text) : std::string_view(), !v.text.has_value()});
-    return p;
+    return collect_parameters(src);
 }
 
 /// The SQL text of an observation and what keeps it alive (a prepared statement, a statement
@@ -85,17 +83,27 @@ public:
                 std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now(),
                 std::unique_ptr<const observed_parameters> parameters = nullptr)
         : cfg_(std::move(cfg))
-        , sql_(std::move(sql))
+        , sql_owner_(std::move(sql.owner))
         , parameters_(std::move(parameters))
-        , kind_(kind)
         , start_(start) {
-        context_ = cfg_->observer->operation_start(info());
+        info_.kind = kind;
+        info_.database = cfg_->dbname;
+        if (!cfg_->hosts.empty()) {
+            const auto& h = cfg_->hosts.front();
+            info_.server_address = h.host.empty() ? std::string_view(h.hostaddr) : h.host;
+            info_.server_port = h.port;
+        }
+        info_.unsanitized_sql = sql.text;
+        if (parameters_) info_.parameters = parameters_->views;
+        context_ = cfg_->observer->operation_start(info_);
     }
+    // The views of info_ point into what cfg_, sql_owner_ and parameters_ hold on the heap,
+    // which a move does not move.
     observation(observation&& other) noexcept
         : cfg_(std::move(other.cfg_))
-        , sql_(std::move(other.sql_))
+        , sql_owner_(std::move(other.sql_owner_))
         , parameters_(std::move(other.parameters_))
-        , kind_(other.kind_)
+        , info_(other.info_)
         , start_(other.start_)
         , context_(other.context_) {}
     observation& operator=(observation&&) = delete;
@@ -107,33 +115,16 @@ public:
         }
     }
 
-    /// Reports the end (`r.duration` is filled in here); later calls do nothing.
-    void finish(operation_result& r) noexcept {
-        if (!cfg_) return;
-        r.duration = std::chrono::steady_clock::now() - start_;
-        cfg_->observer->operation_end(info(), r, context_);
-        cfg_.reset();
-    }
-
-    operation_info info() const noexcept {
-        operation_info op;
-        op.kind = kind_;
-        op.database = cfg_->dbname;
-        if (!cfg_->hosts.empty()) {
-            const auto& h = cfg_->hosts.front();
-            op.server_address = h.host.empty() ? std::string_view(h.hostaddr) : h.host;
-            op.server_port = h.port;
-        }
-        op.unsanitized_sql = sql_.text;
-        if (parameters_) op.parameters = parameters_->views;
-        return op;
-    }
+    /// Reports the end (`r.duration` is filled in here); later calls do nothing. Not inline:
+    /// the paths that answer an operation stay as small when nothing observes it.
+    void finish(operation_result& r) noexcept;
 
 private:
     std::shared_ptr<const config> cfg_; // null: ended
-    observed_text sql_;
+    std::shared_ptr<const void> sql_owner_;
     std::unique_ptr<const observed_parameters> parameters_;
-    operation_kind kind_ = operation_kind::query;
+    // Made once: operation_start and operation_end report the same.
+    operation_info info_;
     std::chrono::steady_clock::time_point start_;
     void* context_ = nullptr;
 };

@@ -84,8 +84,37 @@ std::string error_type(boost::system::error_code ec) {
 
 namespace pgasio::detail {
 
+void observation::finish(operation_result& r) noexcept {
+    if (!cfg_) return;
+    r.duration = std::chrono::steady_clock::now() - start_;
+    cfg_->observer->operation_end(info_, r, context_);
+    cfg_.reset();
+}
+
+std::unique_ptr<const observed_parameters> collect_parameters(named_params_source src) {
+    auto p = std::make_unique<observed_parameters>();
+    src.collect(src.ctx, p->values);
+    p->views.reserve(p->values.size());
+    for (const auto& v : p->values)
+        p->views.push_back(
+            {v.name, v.text ? std::string_view(*v.text) : std::string_view(), !v.text.has_value()});
+    return p;
+}
+
 std::optional<std::uint64_t> rows_affected_of(const result& r) {
     const auto tag = r.command_tag();
+    // Told apart by the first letter before any comparison: most tags are SELECT's, and an
+    // observed query asks on every call.
+    switch (tag.empty() ? '\0' : tag.front()) {
+    case 'I':
+    case 'U':
+    case 'D':
+    case 'M':
+    case 'C':
+        break;
+    default:
+        return std::nullopt;
+    }
     const auto verb = tag.substr(0, tag.find(' '));
     if (verb == "INSERT" || verb == "UPDATE" || verb == "DELETE" || verb == "MERGE" ||
         verb == "COPY")

@@ -18,6 +18,16 @@ namespace {
 
 using detail::make_request;
 
+// Observes `r` from now (its connection has an observer): the same reading of the clock starts
+// its deadline (connection_impl::watch).
+template <class Request>
+void observe(Request& r, const detail::connection_impl& impl, operation_kind kind,
+             detail::observed_text sql,
+             std::unique_ptr<const detail::observed_parameters> parameters = nullptr) {
+    r.started = std::chrono::steady_clock::now();
+    r.observed.emplace(impl.session_config, kind, std::move(sql), r.started, std::move(parameters));
+}
+
 } // namespace
 
 const type_registry* connection::types_of(detail::connection_impl* impl) noexcept {
@@ -66,11 +76,10 @@ void connection::queue_query(detail::connection_impl* impl,
     const auto closes = entry ? cache.pending_closes() : std::span<const std::string>();
     // Observed: its text is the prepared statement's or the cache entry's, not a copy.
     if (detail::observed(impl->session_config))
-        r->observed.emplace(impl->session_config, operation_kind::query,
-                            entry ? detail::observed_text(entry, entry->sql())
-                                  : detail::observed_sql(sql, stmt),
-                            std::chrono::steady_clock::now(),
-                            detail::observe_parameters({params.named, params.ctx}));
+        observe(*r, *impl, operation_kind::query,
+                entry ? detail::observed_text(entry, entry->sql())
+                      : detail::observed_sql(sql, stmt),
+                detail::observe_parameters({params.named, params.ctx}));
 
     using step = protocol::request_step;
     for (std::size_t i = 0; i < closes.size(); ++i)
@@ -170,9 +179,8 @@ void connection::queue_simple_query(detail::connection_impl* impl,
                                     std::unique_ptr<detail::result_request> r, std::string_view sql,
                                     const param_source& params) {
     if (detail::observed(impl->session_config))
-        r->observed.emplace(impl->session_config, operation_kind::query, detail::observed_sql(sql),
-                            std::chrono::steady_clock::now(),
-                            detail::observe_parameters({params.named, params.ctx}));
+        observe(*r, *impl, operation_kind::query, detail::observed_sql(sql),
+                detail::observe_parameters({params.named, params.ctx}));
     r->alone = detail::runs_alone(sql);
     r->set_script({protocol::request_step::simple_query});
     const auto plain = impl->backslash_escapes ? detail::plain_string_backslash::escape
@@ -230,8 +238,7 @@ void connection::start_simple(detail::connection_impl* impl, results_handler han
                               const detail::op_settings& op, std::string_view sql) {
     auto r = make_request<detail::results_request>(op, std::move(handler));
     if (detail::observed(impl->session_config))
-        r->observed.emplace(impl->session_config, operation_kind::simple_query,
-                            detail::observed_sql(sql));
+        observe(*r, *impl, operation_kind::simple_query, detail::observed_sql(sql));
     r->alone = true;
     r->set_script({protocol::request_step::simple_query});
     auto encode = [&](protocol::write_buffer& out, std::string& why) -> error_code {
@@ -255,8 +262,7 @@ void connection::start_prepare(detail::connection_impl* impl, statement_handler 
     // Observed, its text is the statement's own.
     auto text = observed ? detail::observed_text(st, st->sql) : nullptr;
     auto r = make_request<detail::prepare_request>(op, std::move(handler), std::move(st));
-    if (observed)
-        r->observed.emplace(impl->session_config, operation_kind::prepare, std::move(text));
+    if (observed) observe(*r, *impl, operation_kind::prepare, std::move(text));
     r->set_script({protocol::request_step::parse, protocol::request_step::describe_statement,
                    protocol::request_step::sync});
     auto encode = [&](protocol::write_buffer& out, std::string& why) -> error_code {

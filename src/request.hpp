@@ -199,6 +199,9 @@ struct request {
     /// cancel timeout after the server took the CancelRequest for it (max until then).
     asio::cancellation_slot slot;
     std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+    /// When it was called, if its initiation read the clock already (to observe it): its
+    /// deadline counts from there rather than from a second reading (the epoch: not read).
+    std::chrono::steady_clock::time_point started{};
 
 protected:
     /// Disconnects the caller's cancellation: done before answering.

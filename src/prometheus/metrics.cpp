@@ -8,7 +8,6 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
-#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -41,8 +40,16 @@ double seconds(std::chrono::nanoseconds d) {
     return std::chrono::duration<double>(d).count();
 }
 
+// query_kinds as a set of bits: it is asked of every operation.
+constexpr unsigned query_kind_bits = [] {
+    unsigned bits = 0;
+    for (auto k : query_kinds)
+        bits |= 1u << static_cast<unsigned>(k);
+    return bits;
+}();
+
 bool is_query(operation_kind k) {
-    return std::find(query_kinds.begin(), query_kinds.end(), k) != query_kinds.end();
+    return (query_kind_bits >> static_cast<unsigned>(k)) & 1u;
 }
 
 // A series of a family found by its labels, created on first use; later lookups share a lock.

@@ -18,6 +18,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -117,6 +118,37 @@ TEST_CASE("prometheus: errors are counted by SQLSTATE class and client error") {
     CHECK(value_of(*f.registry, "pg_errors_total", {{"error_type", not_connected}}) == 1);
     // The one refused on a closed connection counts too: every query asked for.
     CHECK(value_of(*f.registry, "pg_queries_total", {{"operation", "query"}}) == 6);
+}
+
+// An observed query's deadline counts from the clock reading that starts its observation: it
+// still fires, and fires late enough for a quick query under a long timeout.
+TEST_CASE("prometheus: an observed query times out at its deadline and is counted") {
+    using namespace std::chrono_literals;
+    fixture f;
+    run([&](auto ex) -> asio::awaitable<void> {
+        pgasio::connection conn(ex);
+        co_await conn.async_connect(f.cfg);
+        conn.set_query_timeout(300ms);
+        const auto start = std::chrono::steady_clock::now();
+        // The comment tells this query apart from the other tests' sleeps.
+        auto [ec, r] =
+            co_await conn.async_query("SELECT pg_sleep(30) /* observed, timed out */", nothrow);
+        CHECK(ec == pgasio::client_errc::query_timeout);
+        CHECK(std::chrono::steady_clock::now() - start >= 300ms);
+        CHECK(std::chrono::steady_clock::now() - start < 5s);
+        conn.set_query_timeout(30s);
+        for (int i = 0; i < 3; ++i) {
+            auto [quick_ec, quick] = co_await conn.async_query("SELECT $1::int", i, nothrow);
+            CHECK(!quick_ec);
+            CHECK(quick.size() == 1);
+        }
+        co_await conn.async_close();
+    });
+    const auto timeout_type = pgasio::error_type(pgasio::client_errc::query_timeout);
+    CHECK(value_of(*f.registry, "pg_errors_total", {{"error_type", timeout_type}}) == 1);
+    CHECK(value_of(*f.registry, "pg_queries_total", {{"operation", "query"}}) == 4);
+    CHECK(value_of(*f.registry, "pg_query_duration_seconds", {{"operation", "query"}}) == 4);
+    CHECK(value_of(*f.registry, "pg_rows_returned_total") == 3);
 }
 
 TEST_CASE("prometheus: transactions by outcome and pool acquires and connection gauges") {
