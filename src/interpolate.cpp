@@ -168,17 +168,10 @@ error_code append_param(std::string& out, std::size_t index, protocol::oid type,
     if (!raw) {
         out += "NULL";
     } else {
-        column col;
-        col.type_oid = type;
-        col.format = protocol::format_code::binary;
-        // A view of the current registry (the connection's, which outlives this call): the
-        // text of a user-defined type comes from it.
-        col.types =
-            std::shared_ptr<const type_registry>(std::shared_ptr<const void>(), current_types());
         std::string text;
         if (is_text)
             text.assign(reinterpret_cast<const char*>(raw->data()), raw->size());
-        else if (!known_text(col, *raw, text)) {
+        else if (!known_binary_text(type, *raw, text)) {
             why = fmt::format("parameter ${} has type {}, which pgasio has no text form for: it "
                               "cannot be written into a simple query",
                               index + 1, describe_type(type));

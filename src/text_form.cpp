@@ -3,6 +3,7 @@
 
 #include "type_dispatch.hpp"
 
+#include <pgasio/detail/current_types.hpp>
 #include <pgasio/detail/decode_field.hpp>
 #include <pgasio/detail/user_type_codec.hpp>
 #include <pgasio/hstore.hpp>
@@ -15,6 +16,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 
 namespace pgasio::detail {
@@ -118,6 +120,16 @@ bool known_text(const column& col, std::span<const std::byte> raw, std::string& 
                       [&]<class T>() { ok = text_of<protocol::array<T>>(col, raw, text); }))
         return ok;
     return u && user_array_text(col, element, raw, text);
+}
+
+bool known_binary_text(protocol::oid t, std::span<const std::byte> raw, std::string& text) {
+    column col;
+    col.type_oid = t;
+    col.format = protocol::format_code::binary;
+    // A view of the registry, which outlives the call (its connection is at work).
+    col.types =
+        std::shared_ptr<const type_registry>(std::shared_ptr<const void>(), current_types());
+    return known_text(col, raw, text);
 }
 
 bool decodes_binary(protocol::oid t) noexcept {

@@ -29,6 +29,10 @@ inline constexpr protocol::oid first_user_oid = 16384;
 /// holding a NUL byte).
 bool known_text(const column& col, std::span<const std::byte> raw, std::string& text);
 
+/// known_text of one binary value of type `t`, read with the registry of the connection at work
+/// (current_types.hpp), which the values of its user-defined types take their text from.
+bool known_binary_text(protocol::oid t, std::span<const std::byte> raw, std::string& text);
+
 /// True when pgasio decodes values of type `t` in binary: the built-in types known_text handles
 /// (those with a codec in protocol/types), their ranges, and arrays of them.
 bool decodes_binary(protocol::oid t) noexcept;

@@ -288,13 +288,8 @@ namespace {
 error_code decode_user_type_binary(std::span<const std::byte> in, oid t, value& out) {
     const type_registry* types = pgasio::detail::current_types();
     if (!types || !types->find(t)) return client_errc::type_mismatch;
-    column col;
-    col.type_oid = t;
-    col.format = format_code::binary;
-    // A view of the registry, which outlives this decode (the column being read holds it).
-    col.types = std::shared_ptr<const type_registry>(std::shared_ptr<const void>(), types);
     std::string text;
-    if (!pgasio::detail::known_text(col, in, text)) return client_errc::type_mismatch;
+    if (!pgasio::detail::known_binary_text(t, in, text)) return client_errc::type_mismatch;
     out = value::of_type(t, other_type_text{std::move(text)});
     return {};
 }
