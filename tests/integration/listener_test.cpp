@@ -3,6 +3,7 @@
 #include <pgasio/connection.hpp>
 #include <pgasio/listener.hpp>
 
+#include "support/closing_servers.hpp"
 #include "support/connect.hpp"
 #include "support/run.hpp"
 
@@ -12,7 +13,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/ip/tcp.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -156,76 +156,35 @@ TEST_CASE("listener: an unreachable server: listen fails, receive keeps trying u
 TEST_CASE("listener: the pauses between its attempts to reconnect are jittered, not the bare "
           "doubling",
           "[listener]") {
-    using asio::ip::tcp;
-    using clock = std::chrono::steady_clock;
-    // Servers that take each connection and close it at once: every attempt fails, and the time
-    // of each accept is when the attempt was made. The pause after failure n is drawn between
-    // half and all of 100 ms x 2^(n-1); a timer never fires early, so without the jitter every
-    // gap would be at least the whole of it. Several listeners, each with its own server, give
-    // enough gaps that one whose draws all fell near the top is no failure.
+    // Several listeners, each with its own server that fails every attempt, give enough pauses
+    // that one whose draws all fell near the top is no failure.
     run([](asio::any_io_executor ex) -> asio::awaitable<void> {
         constexpr std::size_t listeners = 8;
         constexpr std::size_t gaps = 3; // the pauses of 50-100, 100-200 and 200-400 ms
-        std::vector<std::vector<clock::time_point>> accepted(listeners);
-        std::vector<std::unique_ptr<tcp::acceptor>> servers;
+        pgasio::test::closing_servers servers(ex, listeners);
         std::vector<std::unique_ptr<pgasio::listener>> all;
         std::vector<asio::cancellation_signal> stops(listeners);
         std::size_t stopped = 0;
         for (std::size_t i = 0; i < listeners; ++i) {
-            servers.push_back(std::make_unique<tcp::acceptor>(
-                ex, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)));
-            asio::co_spawn(
-                ex,
-                [&server = *servers.back(), &times = accepted[i], ex]() -> asio::awaitable<void> {
-                    for (;;) {
-                        tcp::socket s(ex);
-                        auto [ec] = co_await server.async_accept(s, nothrow);
-                        if (ec) co_return;
-                        times.push_back(clock::now());
-                    } // closed here: the attempt fails
-                },
-                asio::detached);
             auto cfg =
                 pgasio::config::parse("host=127.0.0.1 user=nobody dbname=none sslmode=disable "
                                       "connect_timeout=2 port=" +
-                                      std::to_string(servers.back()->local_endpoint().port()))
+                                      std::to_string(servers.port(i)))
                     .value();
             all.push_back(std::make_unique<pgasio::listener>(ex, cfg));
             // A receive keeps trying to connect until it is cancelled.
             all.back()->async_receive(asio::bind_cancellation_slot(
                 stops[i].slot(), [&](pgasio::error_code, pgasio::listener_event) { ++stopped; }));
         }
-        const bool attempted = co_await pgasio::test::eventually(
-            [&] {
-                return std::all_of(accepted.begin(), accepted.end(),
-                                   [&](const auto& t) { return t.size() > gaps; });
-            },
-            5s);
+        const bool attempted = co_await servers.async_wait_for_attempts(gaps, 5s);
         for (auto& stop : stops)
             stop.emit(asio::cancellation_type::terminal);
         const bool all_stopped =
             co_await pgasio::test::eventually([&] { return stopped == listeners; }, 3s);
-        for (auto& server : servers)
-            server->close();
+        servers.close();
         REQUIRE(attempted);
         REQUIRE(all_stopped);
-        std::size_t short_gaps = 0; // clearly below their doubling bound
-        std::string seen;
-        for (const auto& times : accepted) {
-            for (std::size_t i = 0; i < gaps; ++i) {
-                const auto bound = 100ms * (1 << i);
-                const auto gap = times[i + 1] - times[i];
-                seen += std::to_string(
-                            std::chrono::duration_cast<std::chrono::milliseconds>(gap).count()) +
-                        (i + 1 < gaps ? "/" : " ");
-                CHECK(gap >= bound / 2);
-                if (gap < bound * 85 / 100) ++short_gaps;
-            }
-        }
-        INFO("gaps in ms, per listener: " << seen);
-        // Drawn at random between half and all of the bound, a gap is below 85% of it 70% of
-        // the time: all 24 of them above is no coincidence.
-        CHECK(short_gaps > 0);
+        servers.check_jittered_backoff(gaps, "listener");
     });
 }
 

@@ -5,6 +5,7 @@
 // and use from several threads at once.
 #include <pgasio/pool.hpp>
 
+#include "support/closing_servers.hpp"
 #include "support/connect.hpp"
 #include "support/cut_proxy.hpp"
 #include "support/pg_env.hpp"
@@ -794,70 +795,29 @@ TEST_CASE("pool: at most max_connecting connections are opened at once, and fail
 
 TEST_CASE(
     "pool: the pauses between failed connection attempts are jittered, not the bare doubling") {
-    using asio::ip::tcp;
-    using clock = std::chrono::steady_clock;
-    // Servers that take each connection and close it at once: every attempt fails, and the time
-    // of each accept is when the attempt was made. The pause before retry n is drawn between half
-    // and all of 100 ms x 2^(n-1); a timer never fires early, so without the jitter every gap
-    // would be at least the whole of it. Several pools, each with its own server, give enough
-    // gaps that a pool whose draws all fell near the top is no failure.
+    // Several pools, each with its own server that fails every attempt, give enough pauses that
+    // a pool whose draws all fell near the top is no failure.
     run([](asio::any_io_executor ex) -> asio::awaitable<void> {
         constexpr std::size_t pools = 8;
         constexpr std::size_t gaps = 3; // the pauses of 50-100, 100-200 and 200-400 ms
-        std::vector<std::vector<clock::time_point>> accepted(pools);
-        std::vector<std::unique_ptr<tcp::acceptor>> servers;
+        pgasio::test::closing_servers servers(ex, pools);
         std::vector<std::unique_ptr<pgasio::pool>> dbs;
         for (std::size_t p = 0; p < pools; ++p) {
-            servers.push_back(std::make_unique<tcp::acceptor>(
-                ex, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)));
-            asio::co_spawn(
-                ex,
-                [&server = *servers.back(), &times = accepted[p], ex]() -> asio::awaitable<void> {
-                    for (;;) {
-                        tcp::socket s(ex);
-                        auto [ec] = co_await server.async_accept(s, nothrow);
-                        if (ec) co_return;
-                        times.push_back(clock::now());
-                    } // closed here: the attempt fails
-                },
-                asio::detached);
-            auto cfg = pgasio::test::user_config(
-                "SCRAM", "PRIMARY",
-                "sslmode=disable connect_timeout=2 host=127.0.0.1 port=" +
-                    std::to_string(servers.back()->local_endpoint().port()));
+            auto cfg = pgasio::test::user_config("SCRAM", "PRIMARY",
+                                                 "sslmode=disable connect_timeout=2 "
+                                                 "host=127.0.0.1 port=" +
+                                                     std::to_string(servers.port(p)));
             cfg.pool.min_connections = 1;
             cfg.pool.max_connections = 1;
             cfg.pool.max_connecting = 1;
             dbs.push_back(std::make_unique<pgasio::pool>(ex, cfg));
         }
-        const bool attempted = co_await pgasio::test::eventually(
-            [&] {
-                return std::all_of(accepted.begin(), accepted.end(),
-                                   [&](const auto& t) { return t.size() > gaps; });
-            },
-            5s);
+        const bool attempted = co_await servers.async_wait_for_attempts(gaps, 5s);
         for (auto& db : dbs)
             co_await db->async_close();
-        for (auto& server : servers)
-            server->close();
+        servers.close();
         REQUIRE(attempted);
-        std::size_t short_gaps = 0; // clearly below their doubling bound
-        std::string seen;
-        for (const auto& times : accepted) {
-            for (std::size_t i = 0; i < gaps; ++i) {
-                const auto bound = 100ms * (1 << i);
-                const auto gap = times[i + 1] - times[i];
-                seen += std::to_string(
-                            std::chrono::duration_cast<std::chrono::milliseconds>(gap).count()) +
-                        (i + 1 < gaps ? "/" : " ");
-                CHECK(gap >= bound / 2);
-                if (gap < bound * 85 / 100) ++short_gaps;
-            }
-        }
-        INFO("gaps in ms, per pool: " << seen);
-        // Drawn at random between half and all of the bound, a gap is below 85% of it 70% of
-        // the time: all 24 of them above is no coincidence.
-        CHECK(short_gaps > 0);
+        servers.check_jittered_backoff(gaps, "pool");
     });
 }
 
