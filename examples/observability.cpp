@@ -79,7 +79,8 @@ asio::awaitable<void> tour(std::string url) {
     auto logs = std::make_shared<pgasio::logging_observer>(
         std::make_shared<pgasio::stderr_log_sink>(pgasio::log_level::warning), log_options);
 
-    auto cfg = pgasio::config::builder(url).pool_size(1, 2).build().value();
+    // The pool reports its connections (pg_pool_connections) under its name, once a second.
+    auto cfg = pgasio::config::builder(url).pool_size(1, 2).pool_name("main").build().value();
     cfg.observer =
         std::make_shared<pgasio::observer_list>(std::vector<std::shared_ptr<pgasio::observer>>{
             metrics, logs, std::make_shared<print_tracer>()});
@@ -98,10 +99,9 @@ asio::awaitable<void> tour(std::string url) {
         co_await tx.async_query("SELECT 1");
     });
 
-    metrics->update_pool("main", db.stats());
-    co_await db.async_close();
     fmt::print("4. The scrape (what an exposer serving the registry answers):\n\n{}",
                prometheus::TextSerializer().Serialize(registry->Collect()));
+    co_await db.async_close();
 }
 
 int main(int argc, char** argv) {

@@ -16,6 +16,8 @@ namespace {
 config member_config(const config& cfg, const host_spec& host) {
     config one = cfg;
     one.hosts = {host};
+    // Each member's pool reports under its own name.
+    one.pool.name = cfg.pool.name.empty() ? to_string(host) : cfg.pool.name + "/" + to_string(host);
     one.replicas.clear();
     one.target_session_attrs = session_attrs::any;
     return one;

@@ -131,6 +131,10 @@ config_builder& config_builder::check_idle_after(std::chrono::milliseconds idle)
     pool_.check_idle_after = idle;
     return *this;
 }
+config_builder& config_builder::pool_name(std::string name) {
+    pool_.name = std::move(name);
+    return *this;
+}
 config_builder& config_builder::max_connecting(std::size_t connections) {
     pool_.max_connecting = connections;
     return *this;

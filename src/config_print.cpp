@@ -204,13 +204,12 @@ std::string to_string(const pool_options& o) {
     return fmt::format("min_connections={} max_connections={} query_timeout={} "
                        "acquire_timeout={} idle_timeout={} max_lifetime={} "
                        "health_check_interval={} check_idle_after={} max_connecting={} "
-                       "leak_threshold={} "
-                       "reset_query='{}' thread_safe={}",
+                       "leak_threshold={} reset_query='{}' name='{}' thread_safe={}",
                        o.min_connections, o.max_connections, format_duration(o.query_timeout),
                        format_duration(o.acquire_timeout), format_duration(o.idle_timeout),
                        format_duration(o.max_lifetime), format_duration(o.health_check_interval),
                        format_duration(o.check_idle_after), o.max_connecting,
-                       format_duration(o.leak_threshold), o.reset_query, o.thread_safe);
+                       format_duration(o.leak_threshold), o.reset_query, o.name, o.thread_safe);
 }
 
 std::ostream& operator<<(std::ostream& os, const pool_options& options) {

@@ -159,4 +159,9 @@ void observer_list::routed(server_role target) noexcept {
         o->routed(target);
 }
 
+void observer_list::pool_state(std::string_view pool, const pool_stats& stats) noexcept {
+    for (const auto& o : observers_)
+        o->pool_state(pool, stats);
+}
+
 } // namespace pgasio

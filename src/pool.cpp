@@ -82,6 +82,12 @@ std::shared_ptr<const config> observed_config(const config& cfg) {
     return c;
 }
 
+// pool_options::name, or the pool's server (`host:port`).
+std::string pool_name(const config& cfg) {
+    if (!cfg.pool.name.empty() || cfg.hosts.empty()) return cfg.pool.name;
+    return to_string(cfg.hosts.front());
+}
+
 // Ends the report of an acquire that waited (`ec`: how the wait ended).
 void end_acquire(pool_waiter& w, error_code ec) noexcept {
     if (!w.observed) return;
@@ -97,6 +103,7 @@ pool_impl::pool_impl(const asio::any_io_executor& ex, config c)
     : executor(c.pool.thread_safe ? asio::any_io_executor(asio::make_strand(ex)) : ex)
     , cfg(std::move(c))
     , observed(observed_config(cfg))
+    , name(pool_name(cfg))
     , types(cfg.pool.types ? cfg.pool.types : std::make_shared<type_registry>())
     , conn_executor_(ex)
     , leak_handler_(default_leak_report)
@@ -404,6 +411,10 @@ pool_stats pool_impl::stats() const {
     return snapshot();
 }
 
+void pool_impl::report_state() const {
+    if (observed) observed->observer->pool_state(name, stats());
+}
+
 pool_stats pool_impl::snapshot() const {
     pool_stats s = counters_;
     for (const auto& slot : slots_) {
@@ -475,6 +486,7 @@ asio::awaitable<void> pool_impl::open_one(std::shared_ptr<pool_slot> slot) {
         dispatch(o);
     }
     carry_out(o);
+    report_state(); // a connection more, or an attempt failed: told now, not at the next tidy-up
 }
 
 void pool_impl::tidy(outcomes& o,
@@ -559,6 +571,7 @@ asio::awaitable<void> pool_impl::maintain() {
         carry_out(o);
         for (const auto& [where, held] : leaks)
             if (report) report(where, std::chrono::duration_cast<std::chrono::milliseconds>(held));
+        report_state();
         wake_.expires_at(at);
         co_await wake_.async_wait(nothrow);
     }
@@ -586,6 +599,7 @@ void pool_impl::shut_down() noexcept {
     }
     carry_out(o);
     wake_maintenance();
+    report_state();
 }
 
 asio::awaitable<void> pool_impl::close(std::chrono::milliseconds deadline) {
@@ -632,6 +646,7 @@ asio::awaitable<void> pool_impl::close(std::chrono::milliseconds deadline) {
                        [s, why] { pool_access::give_up(s->conn, client_errc::pool_closed, why); });
         co_await s->conn.async_close(nothrow);
     }
+    report_state(); // nothing open
 }
 
 } // namespace detail

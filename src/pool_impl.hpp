@@ -91,6 +91,8 @@ public:
     /// A lease came back.
     void give_back(const std::shared_ptr<pool_slot>& slot) noexcept;
     pool_stats stats() const;
+    /// Tells the observer, if any, the pool's state now (observer::pool_state).
+    void report_state() const;
     /// async_close's work.
     asio::awaitable<void> close(std::chrono::milliseconds deadline);
 
@@ -99,8 +101,10 @@ public:
 
     const asio::any_io_executor executor; ///< the pool's own work
     const config cfg;
-    /// cfg with the observer the pool reports its acquires to (null: none).
+    /// cfg with the observer the pool reports its acquires and its state to (null: none).
     const std::shared_ptr<const config> observed;
+    /// What it is called in its reports of its state (pool_options::name, or host:port).
+    const std::string name;
     /// The user-defined types its connections share (cfg.pool.types, or the pool's own).
     const std::shared_ptr<type_registry> types;
 

@@ -411,6 +411,8 @@ public:
     config_builder& leak_threshold(std::chrono::milliseconds threshold);
     /// Sets pool.reset_query (e.g. "DISCARD ALL").
     config_builder& reset_query(std::string sql);
+    /// Sets pool.name.
+    config_builder& pool_name(std::string name);
     /// Sets pool.thread_safe.
     config_builder& thread_safe(bool on);
 

@@ -16,6 +16,8 @@
 
 namespace pgasio {
 
+struct pool_stats;
+
 /// What kind of operation an observer is told about.
 enum class operation_kind : std::uint8_t {
     connect, ///< opening a connection (every host attempt, TLS and authentication)
@@ -135,6 +137,14 @@ public:
     }
     /// A cluster sent a request to its primary or to a standby (a routing decision).
     virtual void routed(server_role target) noexcept { (void)target; }
+    /// A pool's state (pool::stats()), reported by the pool itself: from its housekeeping, at
+    /// least once a second while it is open; when a connection attempt ends; and once more when
+    /// it has closed (nothing open).
+    /// `pool` is its name (pool_options::name, or `host:port` of the server it connects to).
+    virtual void pool_state(std::string_view pool, const pool_stats& stats) noexcept {
+        (void)pool;
+        (void)stats;
+    }
 };
 
 /// Sets the observer of the connections, pools and clusters whose config::observer is empty

@@ -24,6 +24,7 @@ public:
     void operation_end(const operation_info& op, const operation_result& result,
                        void* context) noexcept override;
     void routed(server_role target) noexcept override;
+    void pool_state(std::string_view pool, const pool_stats& stats) noexcept override;
 
 private:
     std::vector<std::shared_ptr<observer>> observers_;

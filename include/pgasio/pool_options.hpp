@@ -52,6 +52,11 @@ struct pool_options {
     /// also forgets its prepared statements, so the statement cache starts over) or `RESET ALL`.
     /// Empty: none (a transaction left open is rolled back all the same).
     std::string reset_query;
+    /// What the pool is called where it reports its state (observer::pool_state: the `pool`
+    /// label of pg_pool_connections). Empty: the server it connects to, as to_string(host_spec)
+    /// writes it (`db1:5432`). The pools of a cluster are called `name/db1:5432` (`db1:5432`
+    /// without a name).
+    std::string name;
     /// Set when the pool's executor runs handlers on several threads at once (an io_context run
     /// by several threads, a thread_pool): each connection then runs on a strand of its own.
     /// Unset, connections run on the executor itself, which is cheaper for callers on it. The
@@ -69,7 +74,7 @@ struct pool_options {
 /// Every field as `name=value`, durations in the largest unit that divides them exactly, e.g.
 /// `min_connections=5 max_connections=20 query_timeout=30s acquire_timeout=30s idle_timeout=30min
 /// max_lifetime=1h health_check_interval=1min check_idle_after=1s max_connecting=2 leak_threshold=0
-/// reset_query='' thread_safe=false`.
+/// reset_query='' name='' thread_safe=false`.
 std::string to_string(const pool_options& options);
 
 /// Writes to_string(options).

@@ -240,6 +240,14 @@ void prometheus_metrics::routed(server_role target) noexcept {
     (target == server_role::primary ? state_->to_primary : state_->to_replica).Increment();
 }
 
+void prometheus_metrics::pool_state(std::string_view pool, const pool_stats& stats) noexcept {
+    try {
+        update_pool(pool, stats);
+    } catch (...) {
+        // A series could not be made (out of memory): the gauges miss one report.
+    }
+}
+
 void prometheus_metrics::update_pool(std::string_view pool, const pool_stats& stats) {
     auto& s = *state_;
     const std::pair<const char*, std::size_t> values[] = {

@@ -1,6 +1,7 @@
 // pgasio::prometheus against the real primary: the metrics count what the test did, and the
 // scrape text passes promtool's checks.
 #include <pgasio/batch.hpp>
+#include <pgasio/cluster.hpp>
 #include <pgasio/connection.hpp>
 #include <pgasio/copy.hpp>
 #include <pgasio/pool.hpp>
@@ -235,6 +236,61 @@ TEST_CASE("prometheus: COPY, batches and row streams are counted, with their row
 }
 
 // Registered by tests/CMakeLists.txt only where promtool is installed.
+TEST_CASE("prometheus: a pool reports its connections itself, under its name") {
+    fixture f;
+    f.cfg.pool.min_connections = 2;
+    f.cfg.pool.max_connections = 3;
+    auto named = f.cfg;
+    named.pool.name = "orders";
+    // Unnamed, a pool is called after its server.
+    const std::string server = pgasio::to_string(f.cfg.hosts.front());
+    auto gauge = [&](const std::string& pool, const std::string& state) {
+        return value_of(*f.registry, "pg_pool_connections", {{"pool", pool}, {"state", state}});
+    };
+    run([&](auto ex) -> asio::awaitable<void> {
+        pgasio::pool db(ex, f.cfg);
+        pgasio::pool orders(ex, named);
+        // No update_pool: the pools' housekeeping reports about once a second.
+        const bool opened = co_await pgasio::test::eventually(
+            [&] { return gauge(server, "open") == 2 && gauge("orders", "open") == 2; });
+        CHECK(opened);
+        {
+            auto lease = co_await orders.async_acquire();
+            const bool leased =
+                co_await pgasio::test::eventually([&] { return gauge("orders", "leased") == 1; });
+            CHECK(leased);
+            CHECK(gauge(server, "leased") == 0);
+        }
+        co_await orders.async_close();
+        // Closed, it says so at once: nothing open.
+        CHECK(gauge("orders", "open") == 0);
+        CHECK(gauge(server, "open") == 2);
+        co_await db.async_close();
+        CHECK(gauge(server, "open") == 0);
+    });
+}
+
+TEST_CASE("prometheus: a cluster's pools report under the cluster's name and their server") {
+    fixture f;
+    auto cfg = f.cfg;
+    cfg.pool.name = "shop";
+    cfg.pool.min_connections = 1;
+    cfg.replicas = pgasio::test::user_config("SCRAM", "REPLICA").hosts;
+    const std::string primary = "shop/" + pgasio::to_string(cfg.hosts.front());
+    const std::string replica = "shop/" + pgasio::to_string(cfg.replicas.front());
+    run([&](auto ex) -> asio::awaitable<void> {
+        pgasio::cluster shop(ex, cfg);
+        const bool reported = co_await pgasio::test::eventually([&] {
+            return value_of(*f.registry, "pg_pool_connections",
+                            {{"pool", primary}, {"state", "open"}}) == 1 &&
+                   value_of(*f.registry, "pg_pool_connections",
+                            {{"pool", replica}, {"state", "open"}}) == 1;
+        });
+        CHECK(reported);
+        co_await shop.async_close();
+    });
+}
+
 TEST_CASE("prometheus: the scrape passes promtool check metrics", "[.promtool]") {
     fixture f;
     run([&](auto ex) -> asio::awaitable<void> {

@@ -548,6 +548,7 @@ TEST_CASE("config: builder") {
                        .max_connecting(3)
                        .leak_threshold(1min)
                        .reset_query("DISCARD ALL")
+                       .pool_name("orders")
                        .thread_safe(true)
                        .application_name("new")
                        .sslmode(pgasio::ssl_mode::require)
@@ -567,7 +568,7 @@ TEST_CASE("config: builder") {
         CHECK(cfg->password.reveal() == "pw");
         CHECK(cfg->target_session_attrs == pgasio::session_attrs::read_write);
         CHECK(cfg->pool == pgasio::pool_options{2, 50, 10s, 5s, 1min, 2h, 15s, 250ms, 3, 1min,
-                                                "DISCARD ALL", true, nullptr});
+                                                "DISCARD ALL", "orders", true, nullptr});
     }
     SECTION("user and dbname, with dbname defaulting to the user given") {
         auto cfg = config::builder().env(test_env()).user("u1").build();
@@ -714,15 +715,16 @@ TEST_CASE("config: to_string round-trips and formatting shows every setting") {
     CHECK(formatted == s + " (pool: min_connections=5 max_connections=20 query_timeout=30s "
                            "acquire_timeout=30s idle_timeout=30min max_lifetime=1h "
                            "health_check_interval=1min check_idle_after=1s max_connecting=2 "
-                           "leak_threshold=0 reset_query='' thread_safe=false)");
+                           "leak_threshold=0 reset_query='' name='' thread_safe=false)");
     std::ostringstream os;
     os << cfg;
     CHECK(os.str() == formatted);
     CHECK(fmt::format("{}", pgasio::pool_options{1, 2, 1500ms, 0ms, 1s, 1min, 1h, 0ms, 3, 2min,
-                                                 "DISCARD ALL", true, nullptr}) ==
+                                                 "DISCARD ALL", "api", true, nullptr}) ==
           "min_connections=1 max_connections=2 query_timeout=1500ms acquire_timeout=0 "
           "idle_timeout=1s max_lifetime=1min health_check_interval=1h check_idle_after=0 "
-          "max_connecting=3 leak_threshold=2min reset_query='DISCARD ALL' thread_safe=true");
+          "max_connecting=3 leak_threshold=2min reset_query='DISCARD ALL' name='api' "
+          "thread_safe=true");
 }
 
 TEST_CASE("config: replicas") {

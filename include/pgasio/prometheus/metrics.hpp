@@ -27,7 +27,8 @@ namespace pgasio {
 /// - `pg_transactions_total{outcome}` (transaction_outcome) and
 ///   `pg_transaction_duration_seconds` (histogram, the same buckets).
 /// - `pg_pool_connections{pool,state}`: gauges, `state` one of `open`, `idle`, `in_use`,
-///   `leased`, `waiting`, `opening`, set by update_pool().
+///   `leased`, `waiting`, `opening`, set by each pool made with this observer (about once a
+///   second, observer::pool_state), or by update_pool().
 /// - `pg_pool_acquire_duration_seconds`: histogram of pool::async_acquire's waits.
 /// - `pg_routing_decisions_total{target}`: `primary` or `replica`, a cluster's routing.
 /// - `pg_errors_total{error_type}`: failed operations (connects, acquires and queries), by
@@ -51,9 +52,12 @@ public:
     void operation_end(const operation_info& op, const operation_result& result,
                        void* context) noexcept override;
     void routed(server_role target) noexcept override;
+    /// Sets the `pg_pool_connections` gauges of the pool named `pool`, as update_pool does.
+    void pool_state(std::string_view pool, const pool_stats& stats) noexcept override;
 
     /// Sets the `pg_pool_connections` gauges of the pool named `pool` from `stats` (its
-    /// pool::stats()): call it before a scrape, or from a periodic timer.
+    /// pool::stats()). The pools made with this observer report themselves; this is for a
+    /// pool that reports elsewhere, or to be exact at the moment of a scrape.
     void update_pool(std::string_view pool, const pool_stats& stats);
 
 private:
