@@ -127,7 +127,7 @@ void connection::start_batch(detail::connection_impl* impl, batch_handler handle
     using step = protocol::request_step;
     auto slot = boost::asio::get_associated_cancellation_slot(handler);
     auto st = std::make_shared<detail::batch_state>(std::move(handler));
-    if (detail::observed(impl->session_config))
+    if (detail::observed(impl->session_config, op.unobserved))
         st->observed.emplace(impl->session_config, operation_kind::batch, nullptr);
     st->outcomes.resize(b.size());
     st->caller_diag = op.diag;

@@ -25,7 +25,8 @@ using std::chrono::steady_clock;
 boost::asio::awaitable<probe_result> probe(pool& p) {
     const auto start = steady_clock::now();
     probe_result r;
-    auto lease = co_await p.async_acquire();
+    // The probes are pgasio's own work, not the application's: no observer hears of them.
+    auto lease = co_await p.async_acquire(detail::unobserved());
     r.role = co_await async_server_role(*lease);
     if (r.role == server_role::standby) {
         try {

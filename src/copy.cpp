@@ -235,7 +235,7 @@ void start_copy(connection_impl* impl, std::shared_ptr<State> st, Handler handle
                 const op_settings& op, std::string_view sql) {
     auto slot = asio::get_associated_cancellation_slot(handler);
     auto r = std::make_unique<R>(std::move(st), std::move(handler));
-    if (observed(impl->session_config))
+    if (observed(impl->session_config, op.unobserved))
         r->observed.emplace(impl->session_config, operation_kind::copy, observed_sql(sql));
     r->slot = slot;
     r->diag = op.diag;

@@ -163,9 +163,10 @@ void finish_observation(std::optional<observation>& o, boost::system::error_code
     o->finish(r);
 }
 
-/// True when the operations of the session opened with `cfg` are observed.
-inline bool observed(const std::shared_ptr<const config>& cfg) noexcept {
-    return cfg && cfg->observer;
+/// True when an operation of the session opened with `cfg` is observed: the session has an
+/// observer, and the operation is not `unobserved` (op_settings::unobserved).
+inline bool observed(const std::shared_ptr<const config>& cfg, bool unobserved = false) noexcept {
+    return !unobserved && cfg && cfg->observer;
 }
 
 /// The SQL text of an operation, for an observation: a prepared statement's own (no copy), a

@@ -333,7 +333,7 @@ std::string pool_impl::state_text() const {
 }
 
 void pool_impl::wait(std::unique_ptr<pool_waiter> w) {
-    if (observed && w->exclusive)
+    if (observed && w->exclusive && !w->op.unobserved)
         w->observed = std::make_shared<observation>(observed, operation_kind::acquire, nullptr);
     outcomes o;
     {
@@ -692,8 +692,8 @@ pool::shared_pick pool::pick_shared(detail::pool_impl& impl) {
 }
 
 connection* pool::lease_now(detail::pool_impl& impl, std::shared_ptr<detail::pool_slot>& slot,
-                            const boost::source_location& where) {
-    if (!impl.observed) return impl.lease_now(slot, where);
+                            const detail::op_settings& op, const boost::source_location& where) {
+    if (!impl.observed || op.unobserved) return impl.lease_now(slot, where);
     const auto asked = std::chrono::steady_clock::now();
     connection* conn = impl.lease_now(slot, where);
     // Leased at once: reported now, from when it was asked. Otherwise the wait that follows

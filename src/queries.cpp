@@ -75,7 +75,7 @@ void connection::queue_query(detail::connection_impl* impl,
                                                     : std::string_view();
     const auto closes = entry ? cache.pending_closes() : std::span<const std::string>();
     // Observed: its text is the prepared statement's or the cache entry's, not a copy.
-    if (detail::observed(impl->session_config))
+    if (detail::observed(impl->session_config, r->unobserved))
         observe(*r, *impl, operation_kind::query,
                 entry ? detail::observed_text(entry, entry->sql())
                       : detail::observed_sql(sql, stmt),
@@ -178,7 +178,7 @@ void connection::queue_query(detail::connection_impl* impl,
 void connection::queue_simple_query(detail::connection_impl* impl,
                                     std::unique_ptr<detail::result_request> r, std::string_view sql,
                                     const param_source& params) {
-    if (detail::observed(impl->session_config))
+    if (detail::observed(impl->session_config, r->unobserved))
         observe(*r, *impl, operation_kind::query, detail::observed_sql(sql),
                 detail::observe_parameters({params.named, params.ctx}));
     r->alone = detail::runs_alone(sql);
@@ -237,7 +237,7 @@ row_stream connection::start_stream(detail::connection_impl* impl, std::uint64_t
 void connection::start_simple(detail::connection_impl* impl, results_handler handler,
                               const detail::op_settings& op, std::string_view sql) {
     auto r = make_request<detail::results_request>(op, std::move(handler));
-    if (detail::observed(impl->session_config))
+    if (detail::observed(impl->session_config, op.unobserved))
         observe(*r, *impl, operation_kind::simple_query, detail::observed_sql(sql));
     r->alone = true;
     r->set_script({protocol::request_step::simple_query});
@@ -258,7 +258,7 @@ void connection::start_prepare(detail::connection_impl* impl, statement_handler 
     st->sql = std::string(sql);
     st->runs_alone = detail::runs_alone(sql);
     const std::string name = st->name;
-    const bool observed = detail::observed(impl->session_config);
+    const bool observed = detail::observed(impl->session_config, op.unobserved);
     // Observed, its text is the statement's own.
     auto text = observed ? detail::observed_text(st, st->sql) : nullptr;
     auto r = make_request<detail::prepare_request>(op, std::move(handler), std::move(st));

@@ -96,6 +96,8 @@ struct request {
     std::chrono::milliseconds timeout{-1};
     /// The exclusive lease it runs in (0: a shared request).
     std::uint64_t section = 0;
+    /// Reported to no observer (op_settings::unobserved).
+    bool unobserved = false;
     /// on_rows is called once this many bytes of rows are built, and at the end of every batch
     /// of messages read from the socket (max: never).
     std::size_t flush_at = static_cast<std::size_t>(-1);

@@ -37,6 +37,7 @@ std::unique_ptr<R> make_request(const op_settings& op, Handler&& handler, Args&&
     r->timeout = op.timeout;
     r->section = op.section;
     r->on_connection_executor = op.on_connection_executor;
+    r->unobserved = op.unobserved;
     return r;
 }
 

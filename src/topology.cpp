@@ -35,7 +35,8 @@ boost::asio::awaitable<server_role> async_server_role(connection& conn) {
             client_errc::invalid_text_value,
             fmt::format("the server reported in_hot_standby '{}' (expected on or off)", *reported));
     }
-    const auto rows = co_await conn.async_query_one("SELECT pg_is_in_recovery()");
+    const auto rows =
+        co_await conn.async_query_one("SELECT pg_is_in_recovery()", detail::unobserved());
     co_return rows[0].get<bool>(0) ? server_role::standby : server_role::primary;
 }
 
@@ -44,7 +45,8 @@ boost::asio::awaitable<standby_lag> async_standby_lag(connection& conn,
     // One statement, so that the positions and the clock are read at the same moment.
     const auto rows = co_await conn.async_query_one(
         "SELECT pg_last_wal_receive_lsn()::text, pg_last_wal_replay_lsn()::text, "
-        "extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8");
+        "extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8",
+        detail::unobserved());
     const auto row = rows[0];
     const auto replayed_text = row.try_get<std::string_view>(1);
     if (!replayed_text)
@@ -67,7 +69,8 @@ boost::asio::awaitable<wal_lsn> async_current_wal_lsn(connection& conn) {
     // The insert position, not pg_current_wal_lsn() (the write position): a transaction
     // committed with synchronous_commit off returns before its commit record is written, so only
     // the insert position is sure to be past every commit this session has seen.
-    const auto rows = co_await conn.async_query_one("SELECT pg_current_wal_insert_lsn()::text");
+    const auto rows = co_await conn.async_query_one("SELECT pg_current_wal_insert_lsn()::text",
+                                                    detail::unobserved());
     co_return to_lsn(rows[0].get<std::string_view>(0), "pg_current_wal_insert_lsn()");
 }
 

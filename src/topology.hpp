@@ -1,6 +1,8 @@
 // Topology probes: what one server of a cluster is (primary or standby) and, for a standby, how
 // far behind it is. Each runs on a connected pgasio::connection, which it shares with whatever
-// else runs there (one pipelined request each, no session state touched).
+// else runs there (one pipelined request each, no session state touched). Their queries are
+// pgasio's own, not the application's: no observer hears of them (metrics, logs and traces
+// count what the application ran).
 #pragma once
 
 #include <pgasio/connection.hpp>

@@ -376,7 +376,7 @@ void transaction::start_begin(connection& conn, begin_handler handler,
             }
             auto state = std::make_shared<detail::transaction_state>();
             state->read_only = read_only;
-            if (detail::observed(impl->session_config))
+            if (detail::observed(impl->session_config, op.unobserved))
                 state->observed.emplace(impl->session_config, operation_kind::transaction, nullptr);
             impl->defer_begin(section, std::move(sql));
             transaction tx(exclusive_lease(conn, impl, section), std::move(state));

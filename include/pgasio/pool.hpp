@@ -239,8 +239,9 @@ private:
     };
     static shared_pick pick_shared(detail::pool_impl& impl);
     // An idle connection leased at once (null when the caller has to wait, or the connection
-    // has to be checked first).
+    // has to be checked first); reported to the observer unless `op` says unobserved.
     static connection* lease_now(detail::pool_impl& impl, std::shared_ptr<detail::pool_slot>& slot,
+                                 const detail::op_settings& op,
                                  const boost::source_location& where);
     // Queues `w` (or fails it when the pool is closed).
     static void wait(const std::shared_ptr<detail::pool_impl>& impl,
@@ -293,7 +294,7 @@ private:
         void operator()(Handler&& handler, const detail::op_settings& op,
                         boost::source_location where) const {
             std::shared_ptr<detail::pool_slot> slot;
-            if (connection* conn = lease_now(*impl, slot, where))
+            if (connection* conn = lease_now(*impl, slot, op, where))
                 return detail::hand_lease(handler, impl, std::move(slot), *conn);
             wait(impl, std::make_unique<detail::lease_waiter<std::decay_t<Handler>>>(
                            std::forward<Handler>(handler), op, where));

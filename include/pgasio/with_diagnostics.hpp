@@ -61,7 +61,21 @@ struct op_settings {
     bool text_results = false;
     /// The buffer of a COPY it starts (pgasio::with_copy_buffer); 0: the default.
     std::size_t copy_buffer = 0;
+    /// Reported to no observer: pgasio's own work, such as a cluster's probes of its members,
+    /// which is not what the application asked for (detail::unobserved).
+    bool unobserved = false;
 };
+
+/// Wraps a token so that the operation is reported to no observer (op_settings::unobserved).
+template <class Token>
+struct unobserved_t {
+    Token token;
+};
+
+/// The default token, unobserved: `co_await` returns the result or throws pgasio::error.
+inline unobserved_t<default_token> unobserved() {
+    return {{}};
+}
 
 /// Wraps a token so that the operation runs inside the exclusive lease `section` (see
 /// exclusive_lease, which is what uses it); 0 leaves the lease it is given as it is.
@@ -316,6 +330,17 @@ struct async_result<pgasio::detail::with_op_t<Token>, Signatures...> {
         if (outer.exec_mode) op.exec_mode = outer.exec_mode;
         if (outer.text_results) op.text_results = true;
         if (outer.copy_buffer != 0) op.copy_buffer = outer.copy_buffer;
+        if (outer.unobserved) op.unobserved = true;
+        return async_initiate<Token, Signatures...>(std::forward<Initiation>(init), token.token, op,
+                                                    std::forward<Args>(args)...);
+    }
+};
+template <class Token, class... Signatures>
+struct async_result<pgasio::detail::unobserved_t<Token>, Signatures...> {
+    template <class Initiation, class RawToken, class... Args>
+    static auto initiate(Initiation&& init, RawToken&& token, pgasio::detail::op_settings op,
+                         Args&&... args) {
+        op.unobserved = true;
         return async_initiate<Token, Signatures...>(std::forward<Initiation>(init), token.token, op,
                                                     std::forward<Args>(args)...);
     }

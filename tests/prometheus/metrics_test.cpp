@@ -270,7 +270,8 @@ TEST_CASE("prometheus: a pool reports its connections itself, under its name") {
     });
 }
 
-TEST_CASE("prometheus: a cluster's pools report under the cluster's name and their server") {
+TEST_CASE("prometheus: a cluster's pools report under the cluster's name and their server, "
+          "and its probes are not counted") {
     fixture f;
     auto cfg = f.cfg;
     cfg.pool.name = "shop";
@@ -287,6 +288,13 @@ TEST_CASE("prometheus: a cluster's pools report under the cluster's name and the
                             {{"pool", replica}, {"state", "open"}}) == 1;
         });
         CHECK(reported);
+        // Its probes of the members (acquires, the lag and WAL position queries) are its own
+        // work: not counted as the application's.
+        co_await shop.async_refresh();
+        CHECK(value_of(*f.registry, "pg_queries_total", {{"operation", "query"}}) == -1);
+        CHECK(value_of(*f.registry, "pg_pool_acquire_duration_seconds") == 0);
+        co_await shop.async_query("SELECT 1");
+        CHECK(value_of(*f.registry, "pg_queries_total", {{"operation", "query"}}) == 1);
         co_await shop.async_close();
     });
 }
