@@ -16,8 +16,9 @@ namespace {
 config member_config(const config& cfg, const host_spec& host) {
     config one = cfg;
     one.hosts = {host};
-    // Each member's pool reports under its own name.
-    one.pool.name = cfg.pool.name.empty() ? to_string(host) : cfg.pool.name + "/" + to_string(host);
+    // Each member's pool reports under its own name: without a name given, the pool's own
+    // default (its server) is one already.
+    if (!cfg.pool.name.empty()) one.pool.name = cfg.pool.name + "/" + to_string(host);
     one.replicas.clear();
     one.target_session_attrs = session_attrs::any;
     return one;
