@@ -263,9 +263,13 @@ void connection::start_prepare(detail::connection_impl* impl, statement_handler 
     auto text = observed ? detail::observed_text(st, st->sql) : nullptr;
     auto r = make_request<detail::prepare_request>(op, std::move(handler), std::move(st));
     if (observed) observe(*r, *impl, operation_kind::prepare, std::move(text));
-    r->set_script({protocol::request_step::parse, protocol::request_step::describe_statement,
-                   protocol::request_step::sync});
+    r->set_script({protocol::request_step::close, protocol::request_step::parse,
+                   protocol::request_step::describe_statement, protocol::request_step::sync});
     auto encode = [&](protocol::write_buffer& out, std::string& why) -> error_code {
+        // Close before Parse, as the cache does: the name is that of this text only, but the
+        // server session may hold it already. Behind a pooler, a process forked from this one
+        // (same counter) may have prepared the same text under it on the session handed over.
+        protocol::encode_close(out, protocol::target_kind::statement, name);
         if (auto ec = protocol::encode_parse(out, name, sql, {})) {
             why = "the statement cannot be sent: " + ec.message();
             return ec;

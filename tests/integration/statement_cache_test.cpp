@@ -466,6 +466,12 @@ tally four_processes(query_exec_mode mode, bool prepare, int runs) {
     return total;
 }
 
+// Unique to this process among those that use the servers while they run.
+std::string run_tag() {
+    return std::to_string(getpid()) + "." +
+           std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+}
+
 std::string describe(const tally& t) {
     std::string s = std::to_string(t.right) + " right, " + std::to_string(t.wrong) + " wrong";
     for (const auto& [what, n] : t.errors)
@@ -514,7 +520,9 @@ TEST_CASE("statement cache: behind pgbouncer in transaction mode, a named statem
     run([](asio::any_io_executor) -> asio::awaitable<void> {
         using pgasio::test::connect_pgbouncer;
         auto conn = co_await connect_pgbouncer(query_exec_mode::cache_statement);
-        const std::string sql = "SELECT $1::int4 + 1000";
+        // A text of this run only: the cache names a statement after its text, and server
+        // sessions keep what earlier runs prepared under that name.
+        const std::string sql = "SELECT $1::int4 + 1000 -- " + run_tag();
         // Prepared on the server session this transaction runs on.
         std::int32_t home = 0;
         {
@@ -525,30 +533,37 @@ TEST_CASE("statement cache: behind pgbouncer in transaction mode, a named statem
             home = pid[0].get<std::int32_t>(0);
             co_await tx.async_commit();
         }
-        // Other clients' transactions take that server session (pgbouncer hands out the
-        // server connection used last first) and keep it.
+        // The next transaction must run on another server session, where the statement the
+        // cache holds as prepared does not exist. pgbouncer hands out the server connection
+        // used last first, so whenever this connection's transaction lands on the home session
+        // again, another client's transaction takes that session next and keeps it. (Other
+        // clients of the same pgbouncer may take it too: that only moves this one sooner.)
+        // The server session is asked for by simple query: an extended query would itself be
+        // a cached statement missing there.
         std::vector<pgasio::connection> holders;
         std::vector<pgasio::transaction> held;
         holders.reserve(8); // a transaction refers to its connection: never moved
         held.reserve(8);
-        bool taken = false;
-        for (int i = 0; i < 8 && !taken; ++i) {
-            holders.push_back(co_await connect_pgbouncer());
-            held.push_back(co_await holders.back().async_begin());
-            auto pid = co_await held.back().async_query("SELECT pg_backend_pid()");
-            taken = pid[0].get<std::int32_t>(0) == home;
-        }
-        REQUIRE(taken);
-        // The next transaction runs on another server session, where the statement the cache
-        // holds as prepared does not exist: inside a transaction block the query cannot be
-        // re-run, so it fails with 26000, never answered by another statement.
-        {
+        bool moved = false;
+        for (int i = 0; i < 8 && !moved; ++i) {
             auto tx = co_await conn.async_begin();
-            auto [ec, r] = co_await tx.async_query(sql, 2, nothrow);
-            INFO(ec.message());
-            CHECK(ec == sqlstate::invalid_sql_statement_name);
+            auto pid = co_await tx.async_simple_query("SELECT pg_backend_pid()");
+            moved = pid[0][0].get<std::int32_t>(0) != home;
+            if (moved) {
+                // Inside a transaction block the query cannot be re-run, so it fails with
+                // 26000, never answered by another statement.
+                auto [ec, r] = co_await tx.async_query(sql, 2, nothrow);
+                INFO(ec.message());
+                CHECK(ec == sqlstate::invalid_sql_statement_name);
+            }
             co_await tx.async_rollback();
+            if (!moved) {
+                holders.push_back(co_await connect_pgbouncer());
+                held.push_back(co_await holders.back().async_begin());
+                co_await held.back().async_simple_query("SELECT 1");
+            }
         }
+        REQUIRE(moved);
         // Outside a transaction block the cache prepares it again and the query is right.
         auto after = co_await conn.async_query(sql, 3);
         CHECK(after[0].get<std::int32_t>(0) == 1003);
@@ -557,5 +572,74 @@ TEST_CASE("statement cache: behind pgbouncer in transaction mode, a named statem
         for (auto& h : holders)
             co_await h.async_close();
         co_await conn.async_close();
+    });
+}
+
+TEST_CASE("prepare: behind pgbouncer, a name a forked process prepared on the server session is "
+          "prepared again") {
+    // A process forked from this one counts statements from where this one was: the same text
+    // gets the same name in both. The child prepares it on a server session and leaves it
+    // there (pgbouncer in transaction mode resets nothing); this process then prepares it on
+    // that session, where Parse alone would fail with 42P05 (already exists).
+    const std::string sql = "SELECT $1::int4 + 2000 -- " + run_tag();
+    int fds[2];
+    REQUIRE(pipe(fds) == 0);
+    const pid_t child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        close(fds[0]);
+        std::int32_t pid = 0;
+        asio::io_context ctx;
+        asio::co_spawn(
+            ctx,
+            [&]() -> asio::awaitable<void> {
+                auto conn = co_await pgasio::test::connect_pgbouncer();
+                auto tx = co_await conn.async_begin();
+                auto r = co_await tx.async_simple_query("SELECT pg_backend_pid()");
+                co_await tx.async_prepare(sql);
+                co_await tx.async_commit();
+                pid = r[0][0].get<std::int32_t>(0);
+                co_await conn.async_close();
+            },
+            asio::detached);
+        ctx.run();
+        (void)!write(fds[1], &pid, sizeof pid);
+        _exit(0);
+    }
+    close(fds[1]);
+    std::int32_t session = 0;
+    const bool reported = read(fds[0], &session, sizeof session) == sizeof session;
+    close(fds[0]);
+    int status = 0;
+    waitpid(child, &status, 0);
+    REQUIRE(reported);
+    REQUIRE(session != 0);
+    run([&](asio::any_io_executor) -> asio::awaitable<void> {
+        using pgasio::test::connect_pgbouncer;
+        // pgbouncer hands out the server connection used last first: the child's, unless
+        // another client of it took that one; those transactions are held, so that each next
+        // one gets another server connection, until one is the child's.
+        std::vector<pgasio::connection> conns;
+        std::vector<pgasio::transaction> txs;
+        conns.reserve(16); // a transaction refers to its connection: never moved
+        txs.reserve(16);
+        bool on_session = false;
+        for (int i = 0; i < 16 && !on_session; ++i) {
+            conns.push_back(co_await connect_pgbouncer());
+            txs.push_back(co_await conns.back().async_begin());
+            auto r = co_await txs.back().async_simple_query("SELECT pg_backend_pid()");
+            on_session = r[0][0].get<std::int32_t>(0) == session;
+        }
+        REQUIRE(on_session);
+        auto& tx = txs.back();
+        auto [ec, stmt] = co_await tx.async_prepare(sql, nothrow);
+        INFO(ec.message());
+        REQUIRE(!ec);
+        auto r = co_await tx.async_query(stmt, 5);
+        CHECK(r[0].get<std::int32_t>(0) == 2005);
+        for (auto& t : txs)
+            co_await t.async_rollback();
+        for (auto& c : conns)
+            co_await c.async_close();
     });
 }
