@@ -55,6 +55,19 @@ bool same(const T& a, const T& b) {
     }
 }
 
+// The text form of a tsquery does not keep how the operands of one associative operator group:
+// as on the server, a & (b & c) prints as a & b & c, which reads back grouped the other way. What
+// must hold is that the value read back prints the same text.
+template <class T>
+bool same_after_text(const T& v, const T& again, const std::string& text) {
+    if constexpr (std::is_same_v<T, tsquery>) {
+        std::string again_text;
+        return !types::codec<T>::encode_text(again_text, again) && again_text == text;
+    } else {
+        return same(v, again);
+    }
+}
+
 // Values that decode but have no binary form: an empty int2vector, oidvector or tsquery (the
 // server sends one, but cannot receive it).
 template <class T>
@@ -81,7 +94,8 @@ void round_trip(std::span<const std::byte> in, oid t, bool text) {
             return;
         }
         T again{};
-        if (c::decode_text(out, c::type_oid, again) || !same(v, again)) std::abort();
+        if (c::decode_text(out, c::type_oid, again) || !same_after_text(v, again, out))
+            std::abort();
     } else {
         if (c::decode_binary(in, t, v)) return;
         write_buffer out;
