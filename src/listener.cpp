@@ -70,10 +70,27 @@ struct listener_impl {
         if (had_session && !gap) gap = why;
     }
 
+    /// A session the server ended while nobody waited on it (between two receives, or before
+    /// a channel is added) is as lost as one that fails a wait: what it listened to is gone.
+    void notice_closed() {
+        if (session && !opening && !session->is_open()) lose(client_errc::connection_closed);
+    }
+
     /// Opens a session and LISTENs to every channel (those added meanwhile too).
     asio::awaitable<error_code> open(diagnostics* diag) {
         diagnostics got;
         opening = true;
+        // A cancelled caller's next co_await throws: whoever waits for this session must not
+        // wait for ever, and the next one must open it again.
+        struct settle {
+            listener_impl& l;
+            ~settle() {
+                if (!l.opening) return;
+                l.opening = false;
+                l.opened.cancel();
+                l.lose(asio::error::operation_aborted);
+            }
+        } settled{*this};
         session.emplace(executor);
         auto [ec] = co_await session->async_connect(cfg, diagnostics_into(got, await_tuple));
         while (!ec) {
@@ -129,9 +146,7 @@ struct listener_impl {
                 const auto cs = co_await asio::this_coro::cancellation_state;
                 if (cs.cancelled() != asio::cancellation_type::none) co_return stopped();
             }
-            // Closed while nobody waited on it (the server ended it between two receives): as
-            // lost as one that fails a wait.
-            if (session && !opening && !session->is_open()) lose(client_errc::connection_closed);
+            notice_closed();
             if (!session_open()) {
                 if (auto ec = co_await open(diag)) {
                     const auto cs = co_await asio::this_coro::cancellation_state;
@@ -162,6 +177,7 @@ struct listener_impl {
 
     asio::awaitable<error_code> listen(std::string channel, bool add, diagnostics* diag) {
         if (closed) co_return error_code(client_errc::not_connected);
+        notice_closed();
         diagnostics got;
         auto told = [&](error_code ec) {
             if (ec && diag) *diag = std::move(got);

@@ -13,6 +13,9 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -21,6 +24,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <unistd.h>
@@ -251,6 +255,43 @@ TEST_CASE("listener: a session lost while nobody waited gives the gap too", "[li
         co_await admin.async_execute("SELECT pg_notify($1, 'after')", channel);
         auto e = co_await events.async_receive();
         CHECK(e.note.payload == "after");
+        co_await events.async_close();
+        co_await admin.async_close();
+    });
+}
+
+TEST_CASE("listener: a channel added after the session was lost unnoticed keeps the others and "
+          "owes the gap",
+          "[listener]") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        const std::string channel = unique("listener_added");
+        const std::string added = unique("listener_added_new");
+        const std::string app = unique("listener_added_app");
+        pgasio::listener events(
+            ex, pgasio::test::test_config("sslmode=disable application_name=" + app));
+        co_await events.async_listen(channel);
+        auto admin = co_await pgasio::test::connect_primary();
+        co_await admin.async_execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+            app);
+        co_await sleep_for(500ms);
+        // The next session is opened here, by async_listen: it must listen to both channels.
+        co_await events.async_listen(added);
+        co_await admin.async_execute("SELECT pg_notify($1, 'first')", channel);
+        co_await admin.async_execute("SELECT pg_notify($1, 'second')", added);
+        auto gap = co_await events.async_receive();
+        CHECK(gap.what == pgasio::listener_event::kind::gap);
+        // Bounded: were the first channel forgotten, its notification would never come.
+        using namespace asio::experimental::awaitable_operators;
+        asio::steady_timer limit(ex, 5s);
+        auto first = co_await (events.async_receive(asio::use_awaitable) ||
+                               limit.async_wait(asio::use_awaitable));
+        REQUIRE(first.index() == 0);
+        CHECK(std::get<0>(first).note.channel == channel);
+        CHECK(std::get<0>(first).note.payload == "first");
+        auto second = co_await events.async_receive();
+        CHECK(second.note.channel == added);
+        CHECK(second.note.payload == "second");
         co_await events.async_close();
         co_await admin.async_close();
     });
