@@ -109,21 +109,29 @@ void cluster_impl::apply(const std::vector<probe_result>& results) {
 boost::asio::awaitable<void> refresh(std::shared_ptr<cluster_impl> impl,
                                      std::chrono::milliseconds timeout) {
     // Every probe at once, on the strand (so that `left` needs no lock); `done` wakes this
-    // coroutine when the last has answered.
-    std::vector<probe_result> results(impl->members.size());
-    std::size_t left = results.size();
-    boost::asio::steady_timer done(impl->strand, steady_clock::time_point::max());
-    for (std::size_t i = 0; i < results.size(); ++i)
+    // coroutine when the last has answered. The probes share what they fill in: a cancelled
+    // refresh (a health check given up) ends before its probes do, which then finish into it.
+    struct round {
+        explicit round(const std::shared_ptr<cluster_impl>& c)
+            : results(c->members.size())
+            , left(results.size())
+            , done(c->strand, steady_clock::time_point::max()) {}
+        std::vector<probe_result> results;
+        std::size_t left;
+        boost::asio::steady_timer done;
+    };
+    auto r = std::make_shared<round>(impl);
+    for (std::size_t i = 0; i < r->results.size(); ++i)
         boost::asio::co_spawn(
             impl->strand,
-            [&, i]() -> boost::asio::awaitable<void> {
-                results[i] = co_await bounded_probe(*impl->members[i].connections, timeout);
-                if (--left == 0) done.cancel();
+            [impl, r, i, timeout]() -> boost::asio::awaitable<void> {
+                r->results[i] = co_await bounded_probe(*impl->members[i].connections, timeout);
+                if (--r->left == 0) r->done.cancel();
             },
             boost::asio::detached);
-    while (left != 0)
-        co_await done.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
-    impl->apply(results);
+    while (r->left != 0)
+        co_await r->done.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    impl->apply(r->results);
 }
 
 boost::asio::awaitable<void> recheck_loop(std::shared_ptr<cluster_impl> impl) {

@@ -9,8 +9,11 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -380,6 +383,32 @@ TEST_CASE("cluster: the health check reports every member, each probe bounded") 
         CHECK(text.find("primary " + to_string(server("PRIMARY"))) != std::string::npos);
         CHECK(text.find("standby " + to_string(server("REPLICA"))) != std::string::npos);
         CHECK(text.find("unreachable: no answer within 500ms") != std::string::npos);
+        co_await db.async_close(1s);
+    });
+}
+
+TEST_CASE("cluster: a health check given up before its probes answer leaves them to finish "
+          "safely") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        using namespace asio::experimental::awaitable_operators;
+        // A member that never answers: its probe runs until probe_timeout, long after the
+        // check that started it was cancelled.
+        asio::ip::tcp::acceptor silent(ex, {asio::ip::make_address("127.0.0.1"), 0});
+        config cfg = cluster_config();
+        cfg.replicas.push_back(host_spec{"127.0.0.1", "", silent.local_endpoint().port()});
+        cfg.connect_timeout = 2s;
+        cluster_options options = fast_rechecks();
+        options.probe_timeout = 1s;
+        cluster db(ex, cfg, options);
+        asio::steady_timer soon(ex, 100ms);
+        auto first = co_await (db.async_health_check(1s, asio::use_awaitable) ||
+                               soon.async_wait(asio::use_awaitable));
+        CHECK(first.index() == 1);
+        // The abandoned probes answer meanwhile (into what the check left behind).
+        asio::steady_timer later(ex, 1500ms);
+        co_await later.async_wait(asio::use_awaitable);
+        const auto health = co_await db.async_health_check(500ms);
+        CHECK(health.healthy);
         co_await db.async_close(1s);
     });
 }
