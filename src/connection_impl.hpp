@@ -307,6 +307,9 @@ private:
     std::unique_ptr<request> take_unwritten(std::size_t index);
     /// Appends the deferred BEGIN that goes in front of a request's own messages.
     void encode_begin(protocol::write_buffer& out) const;
+    /// The section's BEGIN as a request of its own (a simple Query, written alone: what is
+    /// behind it waits for its answer), not yet queued.
+    std::unique_ptr<request> begin_alone() const;
     /// Queues the deferred BEGIN as a request of its own, ahead of a simple query.
     void send_begin_alone();
     /// `r` carried the section's BEGIN, which the server refused (or was that BEGIN, sent

@@ -750,12 +750,38 @@ std::unique_ptr<request> connection_impl::take_unwritten(std::size_t index) {
     }
     if (r.alone) --alone_unwritten_;
     if (r.section != 0) --section_queued_;
-    // The BEGIN it carried did not go either: the section's next request takes it along.
-    if (r.begin_steps != 0 && !r.internal && r.section == active_section_)
-        begin_.at = section_begin::state::deferred;
+    const bool carried_begin = r.begin_steps != 0 && !r.internal && r.section == active_section_ &&
+                               begin_.at == section_begin::state::sent;
     auto owned = std::move(*it);
     queue_.erase(it);
     --unwritten_;
+    if (!carried_begin) return owned;
+    // The BEGIN it carried did not go either. The section's next request takes it along; but
+    // one queued behind it already was encoded without it, and would run outside the
+    // transaction (committed at once, whatever the transaction does next): a BEGIN of its own
+    // takes this one's place.
+    const auto next = static_cast<std::ptrdiff_t>(index);
+    if (std::none_of(queue_.begin() + next, queue_.end(),
+                     [this](const auto& q) { return q->section == active_section_; })) {
+        begin_.at = section_begin::state::deferred;
+        return owned;
+    }
+    auto b = begin_alone();
+    protocol::write_buffer bytes;
+    protocol::encode_query(bytes, begin_.sql); // its Parse was encoded: so is its Query
+    const std::size_t at = queue_[index]->queued_begin;
+    writer.insert(at, bytes.data());
+    for (auto later = queue_.begin() + next; later != queue_.end(); ++later) {
+        (*later)->queued_begin += bytes.size();
+        (*later)->queued_end += bytes.size();
+    }
+    b->queued_begin = at;
+    b->queued_end = at + bytes.size();
+    watch(*b);
+    ++alone_unwritten_;
+    ++section_queued_;
+    ++unwritten_;
+    queue_.insert(queue_.begin() + next, std::move(b));
     return owned;
 }
 
@@ -782,6 +808,17 @@ void connection_impl::encode_begin(protocol::write_buffer& out) const {
     protocol::encode_execute(out, "", 0);
 }
 
+std::unique_ptr<request> connection_impl::begin_alone() const {
+    auto r = std::make_unique<command_request>();
+    r->internal = true;
+    r->alone = true;
+    r->section = active_section_;
+    r->timeout = std::chrono::milliseconds(0); // the request behind it has the caller's
+    r->set_script({protocol::request_step::simple_query});
+    r->begin_steps = 1; // its CommandComplete
+    return r;
+}
+
 void connection_impl::send_begin_alone() {
     // A Query message cannot follow an extended query's messages without a Sync between them
     // (after an error the server would skip the Query, then wait for a Sync that never comes),
@@ -790,13 +827,7 @@ void connection_impl::send_begin_alone() {
     // its own, run alone: the request behind it is written only once BEGIN has succeeded
     // (see begin_failed), as it was before BEGIN was deferred.
     begin_.at = section_begin::state::sent;
-    auto r = std::make_unique<command_request>();
-    r->internal = true;
-    r->alone = true;
-    r->section = active_section_;
-    r->timeout = std::chrono::milliseconds(0); // the request behind it has the caller's
-    r->set_script({protocol::request_step::simple_query});
-    r->begin_steps = 1; // its CommandComplete
+    auto r = begin_alone();
     auto encode = [this](protocol::write_buffer& out, std::string& why) -> error_code {
         if (auto ec = protocol::encode_query(out, begin_.sql)) {
             why = "the transaction's BEGIN cannot be sent: " + ec.message();

@@ -656,6 +656,55 @@ TEST_CASE("transaction: the connection's other users never run inside it") {
     });
 }
 
+TEST_CASE("transaction: its first statement dropped before it was sent takes BEGIN along, never "
+          "the statements behind it out of the transaction") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        auto other = co_await connect_primary();
+        co_await make_table(conn, "tx_first_dropped");
+        // Another user's query in flight: the transaction's first statement, which carries
+        // BEGIN and runs alone, waits unwritten behind it, and so does the second.
+        asio::co_spawn(ex, conn.async_query("SELECT pg_sleep(0.5)", asio::use_awaitable),
+                       asio::detached);
+        co_await sleep_for(50ms);
+        auto tx = co_await conn.async_begin();
+        std::optional<pgasio::error_code> first;
+        std::optional<pgasio::error_code> second;
+        asio::co_spawn(
+            ex,
+            [&]() -> asio::awaitable<void> {
+                auto [ec, n] =
+                    co_await tx.async_execute("INSERT INTO tx_first_dropped VALUES (1, 1)",
+                                              pgasio::with_timeout(100ms, nothrow));
+                first = ec;
+            },
+            asio::detached);
+        asio::co_spawn(
+            ex,
+            [&]() -> asio::awaitable<void> {
+                auto [ec, n] = co_await tx.async_execute(
+                    "INSERT INTO tx_first_dropped VALUES (2, 2)", nothrow);
+                second = ec;
+            },
+            asio::detached);
+        const bool answered = co_await pgasio::test::eventually([&] { return first && second; });
+        REQUIRE(answered);
+        INFO(first->message());
+        CHECK(*first); // its timeout passed before it was sent
+        INFO(second->message());
+        CHECK_FALSE(*second);
+        // The second ran inside the transaction: rolled back with it, never committed alone.
+        co_await tx.async_rollback();
+        const auto committed = co_await count_rows(other, "tx_first_dropped");
+        CHECK(committed == 0);
+        const auto own = co_await in_own_transaction(conn);
+        CHECK(own);
+        co_await conn.async_execute("DROP TABLE tx_first_dropped");
+        co_await other.async_close();
+        co_await conn.async_close();
+    });
+}
+
 TEST_CASE("transaction: async_transaction retries a real serialization failure") {
     run([](asio::any_io_executor ex) -> asio::awaitable<void> {
         auto conn = co_await connect_primary();
