@@ -433,6 +433,12 @@ bool commit_request::on_failure(connection_impl& c, std::span<const std::byte>,
     return false;
 }
 
+void commit_request::on_dropped(connection_impl& c) {
+    answer_.unsent = true;
+    // The statements it was to prepare were not: the next COMMIT prepares them.
+    if (how_ == commit_statements::prepare) c.commit_statements_prepared = false;
+}
+
 void commit_request::answer(error_code ec, const connection_impl& c, call how) {
     release_slot();
     c.deliver(handler_, how, ec, answer_);

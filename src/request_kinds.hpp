@@ -194,6 +194,8 @@ struct commit_answer {
     std::optional<std::int64_t> xid;
     /// The server answered COMMIT with ROLLBACK: the transaction had failed.
     bool rolled_back = false;
+    /// Dropped before it was written (its timeout, a cancellation): the COMMIT never ran.
+    bool unsent = false;
     /// The id query's columns, from the Describe of a request that prepared it (null
     /// otherwise): later COMMITs of the session send no Describe.
     column_list xid_columns;
@@ -239,6 +241,7 @@ public:
     void answer(error_code ec, const connection_impl& c, call how) override;
     bool on_failure(connection_impl& c, std::span<const std::byte> sent,
                     protocol::write_buffer& again) override;
+    void on_dropped(connection_impl& c) override;
 
 private:
     commit_handler handler_;

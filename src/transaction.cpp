@@ -257,6 +257,15 @@ std::optional<error_code> commit_result(diagnostics* diag, bool ask_xid, error_c
     // The connection was lost, or the caller gave up on the answer. Never written: nothing
     // committed (the server rolls back a connection's open transaction).
     if (ec == client_errc::not_connected || ec == client_errc::lease_ended) return ec;
+    if (answer.unsent) {
+        // Dropped before it was written: the lease ends with the transaction still open, and
+        // the engine rolls it back.
+        const std::string why = diag ? diag->message : std::string();
+        fail(diag, client_errc::transaction_rolled_back,
+             "COMMIT was not sent (" + ec.message() + "): the transaction was rolled back");
+        if (diag) diag->detail = why;
+        return error_code(client_errc::transaction_rolled_back);
+    }
     if (!ask_xid) return ec; // read only: nothing written, nothing lost
     // The server ended the session before the transaction id, which it sends before it runs
     // the COMMIT (the Flush between them): the COMMIT never ran.

@@ -175,7 +175,9 @@ public:
     /// Commits, and ends the transaction whatever the outcome (the connection then serves the
     /// others). Completion signature: void(error_code). Errors:
     /// - client_errc::transaction_rolled_back: the transaction had failed (a statement's error
-    ///   not rolled back to a savepoint), so the server rolled it back instead;
+    ///   not rolled back to a savepoint), so the server rolled it back instead; or the COMMIT
+    ///   was cancelled or timed out before it was sent (it waited behind the transaction's
+    ///   statements), and the transaction was rolled back;
     /// - the server's error when COMMIT itself fails (40001 serialization_failure at
     ///   SERIALIZABLE, a deferred constraint's violation...): the transaction was rolled back;
     /// - when the connection is lost, the server ends the session (a FATAL error such as 57P01

@@ -705,6 +705,49 @@ TEST_CASE("transaction: its first statement dropped before it was sent takes BEG
     });
 }
 
+TEST_CASE("transaction: a COMMIT dropped before it was sent is reported rolled back, and the "
+          "session's next COMMIT is sound") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        auto other = co_await connect_primary();
+        co_await make_table(conn, "tx_commit_dropped");
+        auto tx = co_await conn.async_begin();
+        // The first statement carries BEGIN and runs alone: the COMMIT behind it waits
+        // unwritten until its timeout passes. (It is the session's first COMMIT, which would
+        // prepare the statements later COMMITs use.)
+        bool slept = false;
+        asio::co_spawn(
+            ex,
+            [&]() -> asio::awaitable<void> {
+                co_await tx.async_execute("INSERT INTO tx_commit_dropped SELECT 1, 1 "
+                                          "FROM pg_sleep(0.5)",
+                                          nothrow);
+                slept = true;
+            },
+            asio::detached);
+        co_await sleep_for(50ms);
+        pgasio::diagnostics diag;
+        auto [ec] = co_await tx.async_commit(
+            pgasio::with_timeout(50ms, pgasio::diagnostics_into(diag, nothrow)));
+        INFO(diag.message);
+        CHECK(ec == client_errc::transaction_rolled_back);
+        CHECK_FALSE(tx.active());
+        const bool done = co_await pgasio::test::eventually([&] { return slept; });
+        REQUIRE(done);
+        // The next transaction of the session commits.
+        auto next = co_await conn.async_begin();
+        co_await next.async_execute("INSERT INTO tx_commit_dropped VALUES (2, 2)");
+        auto [cec] = co_await next.async_commit(nothrow);
+        CHECK_FALSE(cec);
+        auto ids = co_await other.async_query("SELECT id FROM tx_commit_dropped ORDER BY id");
+        REQUIRE(ids.size() == 1);
+        CHECK(ids[0].get<std::int32_t>(0) == 2);
+        co_await conn.async_execute("DROP TABLE tx_commit_dropped");
+        co_await other.async_close();
+        co_await conn.async_close();
+    });
+}
+
 TEST_CASE("transaction: async_transaction retries a real serialization failure") {
     run([](asio::any_io_executor ex) -> asio::awaitable<void> {
         auto conn = co_await connect_primary();
