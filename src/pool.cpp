@@ -291,35 +291,73 @@ void pool_impl::carry_out(outcomes& o) {
 }
 
 void pool_impl::check_then_lease(served s) {
-    auto& conn = s.slot->conn;
-    conn.async_simple_query("", [self = shared_from_this(), s = std::move(s)](
-                                    error_code ec, const std::vector<result>&) mutable {
-        if (!ec) {
-            end_acquire(*s.waiter, {});
-            return s.waiter->serve(self, s.slot, s.slot->conn);
-        }
-        // The server dropped it meanwhile: the waiter goes back to the head of the line.
-        outcomes o;
-        {
-            std::lock_guard lock(self->mutex_);
-            ++self->counters_.closed_error;
-            if (s.slot->st == pool_slot::state::leased) self->retire(s.slot, o);
-            if (self->closing_) {
-                o.fail.push_back(
-                    {std::move(s.waiter), client_errc::pool_closed, "the pool was closed"});
-            } else {
-                // A waiter served at once had no start yet: its wait (and acquire_timeout) starts
-                // now. Unset, the tidy-up would take it for one that waited since forever.
-                if (s.waiter->since == clock::time_point{}) {
-                    s.waiter->since = clock::now();
-                    ++self->counters_.waited;
-                }
-                self->waiters_.push_front(std::move(s.waiter));
-                self->dispatch(o);
+    // The waiter's cancellation still applies while the check runs (up to query_timeout on a
+    // server that does not answer): it ends the wait at once, and the connection, whatever
+    // the check finds, is the pool's again.
+    auto checking = std::make_shared<served>(std::move(s));
+    if (auto slot = checking->waiter->cancellation_slot(); slot.is_connected())
+        slot.assign([weak = weak_from_this(),
+                     check = std::weak_ptr<served>(checking)](asio::cancellation_type) {
+            auto self = weak.lock();
+            auto served_now = check.lock();
+            if (!self || !served_now) return;
+            outcomes o;
+            {
+                std::lock_guard lock(self->mutex_);
+                if (!served_now->waiter) return; // the check answered first
+                o.fail.push_back({std::move(served_now->waiter), asio::error::operation_aborted,
+                                  "the wait for a pooled connection was cancelled"});
             }
-        }
-        self->carry_out(o);
-    });
+            self->carry_out(o);
+        });
+    auto& conn = checking->slot->conn;
+    conn.async_simple_query(
+        "", [self = shared_from_this(), checking](error_code ec, const std::vector<result>&) {
+            std::unique_ptr<pool_waiter> waiter;
+            {
+                std::lock_guard lock(self->mutex_);
+                waiter = std::move(checking->waiter);
+            }
+            if (waiter) waiter->cancellation_slot().clear();
+            if (!ec) {
+                if (!waiter) return self->give_back(checking->slot); // cancelled meanwhile
+                end_acquire(*waiter, {});
+                return waiter->serve(self, checking->slot, checking->slot->conn);
+            }
+            // The server dropped it meanwhile: the waiter goes back to the head of the line.
+            outcomes o;
+            {
+                std::lock_guard lock(self->mutex_);
+                ++self->counters_.closed_error;
+                if (checking->slot->st == pool_slot::state::leased) self->retire(checking->slot, o);
+                if (!waiter) {
+                    self->dispatch(o); // a replacement, if owed
+                } else if (self->closing_) {
+                    o.fail.push_back(
+                        {std::move(waiter), client_errc::pool_closed, "the pool was closed"});
+                } else {
+                    // A waiter served at once had no start yet: its wait (and acquire_timeout)
+                    // starts now. Unset, the tidy-up would take it for one that waited since
+                    // forever.
+                    if (waiter->since == clock::time_point{}) {
+                        waiter->since = clock::now();
+                        ++self->counters_.waited;
+                    }
+                    self->watch_cancellation(*waiter);
+                    self->waiters_.push_front(std::move(waiter));
+                    self->dispatch(o);
+                }
+            }
+            self->carry_out(o);
+        });
+}
+
+void pool_impl::watch_cancellation(pool_waiter& w) {
+    auto slot = w.cancellation_slot();
+    if (slot.is_connected())
+        slot.assign([weak = weak_from_this(), raw = &w](asio::cancellation_type) {
+            if (auto self = weak.lock()) self->cancel_wait(raw);
+        });
 }
 
 std::string pool_impl::state_text() const {
@@ -343,11 +381,7 @@ void pool_impl::wait(std::unique_ptr<pool_waiter> w) {
                 {std::move(w), client_errc::pool_closed, "the pool is closing or closed"});
         } else {
             auto* raw = w.get();
-            auto slot = w->cancellation_slot();
-            if (slot.is_connected())
-                slot.assign([weak = weak_from_this(), raw](asio::cancellation_type) {
-                    if (auto self = weak.lock()) self->cancel_wait(raw);
-                });
+            watch_cancellation(*w);
             // Served at once when possible; `since` marks those that had to wait (counted now,
             // however their wait ends: pool_stats::timeouts are among them).
             waiters_.push_back(std::move(w));

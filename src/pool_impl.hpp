@@ -160,6 +160,8 @@ private:
     asio::awaitable<void> open_one(std::shared_ptr<pool_slot> slot);
     asio::awaitable<void> maintain();
     void wake_maintenance();
+    /// Ends `w`'s wait when its caller cancels it (while it is in the line of waiters).
+    void watch_cancellation(pool_waiter& w);
     void cancel_wait(pool_waiter* w);
 
     const asio::any_io_executor conn_executor_; ///< connections' (strands of it when thread_safe)

@@ -31,6 +31,7 @@
 #include <map>
 #include <memory>
 #include <numeric>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -621,6 +622,28 @@ TEST_CASE("pool: a DISCARD ALL reset_query clears the returned connection's stat
     });
 }
 
+namespace {
+
+// Terminates the backend `victim`, whose connection goes through `proxy`, while that connection
+// is idle; the proxy holds the server's goodbye (and its end of the socket), so the connection
+// cannot tell that its session is gone, as across a network that dropped the server's packets.
+// Returns once the connection has been idle past 300 ms (a check_idle_after of the tests').
+asio::awaitable<void> end_session_unnoticed(cut_proxy& proxy, std::int32_t victim) {
+    proxy.stall_at(cut_proxy::direction::to_client);
+    auto admin = co_await pgasio::test::connect_primary();
+    co_await admin.async_query("SELECT pg_terminate_backend($1)", victim);
+    for (int i = 0; i < 100; ++i) {
+        auto left = co_await admin.async_query_one(
+            "SELECT count(*) FROM pg_stat_activity WHERE pid = $1", victim);
+        if (left[0].get<std::int64_t>(0) == 0) break;
+        co_await sleep_for(20ms);
+    }
+    co_await admin.async_close();
+    co_await sleep_for(600ms);
+}
+
+} // namespace
+
 TEST_CASE("pool: an idle connection whose session ended unnoticed is checked, not handed out") {
     // With a replacement slow to open (longer than the pool's tidy-up period), the acquire
     // waits for it as for any connection: it does not time out at once. With check_idle_after
@@ -657,20 +680,7 @@ TEST_CASE("pool: an idle connection whose session ended unnoticed is checked, no
                         co_return password;
                     });
             }
-            // The backend is terminated while the connection is idle; the proxy holds the server's
-            // goodbye (and its end of the socket), so the connection cannot tell that its session
-            // is gone, as across a network that dropped the server's packets.
-            proxy.stall_at(cut_proxy::direction::to_client);
-            auto admin = co_await pgasio::test::connect_primary();
-            co_await admin.async_query("SELECT pg_terminate_backend($1)", victim);
-            for (int i = 0; i < 100; ++i) {
-                auto left = co_await admin.async_query_one(
-                    "SELECT count(*) FROM pg_stat_activity WHERE pid = $1", victim);
-                if (left[0].get<std::int64_t>(0) == 0) break;
-                co_await sleep_for(20ms);
-            }
-            // Idle past the threshold after which a connection is checked before it is leased.
-            co_await sleep_for(600ms);
+            co_await end_session_unnoticed(proxy, victim);
             CHECK(db.stats().open == 1); // nothing told the pool otherwise
             pgasio::diagnostics diag;
             auto [ec, conn] = co_await db.async_acquire(pgasio::diagnostics_into(diag, nothrow));
@@ -689,7 +699,66 @@ TEST_CASE("pool: an idle connection whose session ended unnoticed is checked, no
             }
             CHECK(db.stats().timeouts == 0);
             conn.release();
-            co_await admin.async_close();
+            co_await db.async_close();
+        });
+    }
+}
+
+TEST_CASE("pool: an acquire stays cancellable while its idle connection is checked, and after") {
+    // During the check: the server does not answer it for query_timeout. After it: the check
+    // failed, and the acquire waits in line again, for a replacement slow to open.
+    struct variant {
+        std::chrono::milliseconds query_timeout;
+        bool slow_replacement;
+        std::chrono::milliseconds cancel_after;
+    };
+    for (const variant v : {variant{3s, false, 300ms}, variant{300ms, true, 1s}}) {
+        INFO("query_timeout: " << v.query_timeout.count()
+                               << "ms, slow replacement: " << v.slow_replacement);
+        run([v](asio::any_io_executor ex) -> asio::awaitable<void> {
+            cut_proxy proxy(
+                ex, pg_setting("PGASIO_TEST_HOST"),
+                static_cast<unsigned short>(std::stoi(pg_setting("PGASIO_TEST_PRIMARY_PORT"))));
+            auto cfg = pgasio::test::user_config("SCRAM", "PRIMARY",
+                                                 "sslmode=disable host=127.0.0.1 port=" +
+                                                     std::to_string(proxy.port()));
+            cfg.pool.min_connections = 1;
+            cfg.pool.max_connections = 1;
+            cfg.pool.query_timeout = v.query_timeout;
+            cfg.pool.check_idle_after = 300ms;
+            pgasio::pool db(ex, cfg);
+            const bool opened = co_await eventually([&] { return db.stats().open == 1; });
+            REQUIRE(opened);
+            const std::int32_t victim = co_await backend_pid_of(db);
+            if (v.slow_replacement) {
+                const auto password = cfg.password;
+                db.set_credential_provider(
+                    [password](const pgasio::config&) -> asio::awaitable<pgasio::secret_string> {
+                        co_await sleep_for(3s);
+                        co_return password;
+                    });
+            }
+            co_await end_session_unnoticed(proxy, victim);
+            asio::cancellation_signal stop;
+            // Shared: a failed check below must not leave the answer nowhere to go.
+            auto got = std::make_shared<std::optional<pgasio::error_code>>();
+            const auto start = std::chrono::steady_clock::now();
+            db.async_acquire(asio::bind_cancellation_slot(
+                stop.slot(),
+                [got](pgasio::error_code ec, pgasio::pooled_connection) { *got = ec; }));
+            co_await sleep_for(v.cancel_after);
+            CHECK_FALSE(got->has_value());
+            stop.emit(asio::cancellation_type::terminal);
+            const bool answered = co_await eventually([&] { return got->has_value(); }, 1s);
+            REQUIRE(answered);
+            CHECK(**got == asio::error::operation_aborted);
+            CHECK(std::chrono::steady_clock::now() - start < v.cancel_after + 1s);
+            // Nothing of the pool is lost: the next acquire gets a working connection.
+            auto conn = co_await db.async_acquire();
+            auto r = co_await conn->async_query_one("SELECT pg_backend_pid()");
+            CHECK(r[0].get<std::int32_t>(0) != victim);
+            CHECK(db.stats().in_use == 1);
+            conn.release();
             co_await db.async_close();
         });
     }
