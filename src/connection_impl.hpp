@@ -142,6 +142,9 @@ public:
     /// The reader of a stream or a COPY stopped it: request `id` is cancelled like a request
     /// whose caller gave up (answered at once, stopped on the server, its answers drained).
     void stop_request(std::uint64_t id);
+    /// The reader of a stream or a COPY out gave it up: as stop_request, except inside a
+    /// transaction block, where the statement runs to its end, its answers drained.
+    void stop_reading(std::uint64_t id);
     /// Sends `bytes` (the CopyData, CopyDone or CopyFail of the COPY FROM STDIN that the request
     /// at the head of the queue runs) ahead of every request not yet written.
     void send_copy(std::span<const std::byte> bytes);

@@ -367,14 +367,18 @@ void wait_verdict(const std::shared_ptr<copy_in_state>& state, count_handler h,
     });
 }
 
-// Stops a COPY out (on its connection's executor): cancelled on the server if it still runs,
-// what it sent is drained; a waiting read fails with operation_aborted (or the stop_reason).
+// Stops a COPY out (on its connection's executor): cancelled on the server if it still runs
+// (given up by its reader inside a transaction block: left to end, see stop_reading), what it
+// sent is drained; a waiting read fails with operation_aborted (or the stop_reason).
 void stop_copy_out_now(const std::shared_ptr<copy_out_state>& state) {
     if (state->finished) return;
     auto conn = state->conn.lock();
     if (!conn) return;
     state->chunks.clear();
-    conn->stop_request(state->request_id);
+    if (state->stop_reason)
+        conn->stop_request(state->request_id);
+    else
+        conn->stop_reading(state->request_id);
 }
 
 // stop_copy_out_now from any thread.

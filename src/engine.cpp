@@ -397,6 +397,28 @@ void connection_impl::stop_request(std::uint64_t id) {
     cancel(id, asio::error::operation_aborted, asio::cancellation_type::terminal);
 }
 
+void connection_impl::stop_reading(std::uint64_t id) {
+    // Inside a transaction block a cancelled statement aborts the block: the transaction's
+    // next statement and its COMMIT would find it failed, or not, when the statement had
+    // finished before the cancel arrived, which depends on how many rows were left. There the
+    // rest is read and dropped instead, as libpq's PQgetResult loop and pgx's Rows.Close do.
+    const auto it =
+        std::find_if(queue_.begin(), queue_.end(), [id](const auto& q) { return q->id == id; });
+    const bool sent = it != queue_.end() &&
+                      static_cast<std::size_t>(it - queue_.begin()) < queue_.size() - unwritten_;
+    if (!sent || (*it)->abandoned) return stop_request(id);
+    request& r = **it;
+    const bool in_block =
+        tx_status_ != protocol::transaction_status::idle ||
+        (r.section != 0 && r.section == active_section_ && begin_.at == section_begin::state::sent);
+    if (!in_block) return stop_request(id);
+    r.abandoned = true;
+    r.abandon(*this);
+    explain(r, "it was stopped; what the server still sends is read and dropped (inside a "
+               "transaction block a cancel would abort the transaction)");
+    r.answer(asio::error::operation_aborted, *this, call::direct); // `r` may be gone after this
+}
+
 void connection_impl::resume_reading() {
     if (!paused_ || !open) return;
     paused_ = false;

@@ -63,7 +63,7 @@ void row_stream::cancel() noexcept {
         auto conn = state->conn.lock();
         if (!conn) return;
         state->parts.clear();
-        conn->stop_request(state->request_id);
+        conn->stop_reading(state->request_id);
     });
 }
 

@@ -211,7 +211,9 @@ private:
 /// reading from the server (TCP holds it back), so at most about two chunks of buffer_bytes()
 /// wait (`chunk_bytes` unless the COPY was started with pgasio::with_copy_buffer). Destroying
 /// the reader (or cancel()) before the end cancels the COPY on the server and drains what it
-/// had sent; the connection stays usable. While it runs, the connection's other requests wait.
+/// had sent; the connection stays usable. Inside a transaction block, where a cancelled COPY
+/// would abort the transaction, it is not cancelled but read to its end and dropped (a read's
+/// timeout still cancels it). While it runs, the connection's other requests wait.
 /// Used on the connection's executor.
 ///
 /// A read that waits for the server has a timeout, as a query has: its own
@@ -276,8 +278,9 @@ public:
     /// pgasio::with_copy_buffer gave the COPY.
     std::size_t buffer_bytes() const noexcept;
 
-    /// Stops the COPY: cancelled on the server if it is still running, what it sent is
-    /// drained, later reads fail with operation_aborted. Does nothing once it has ended.
+    /// Stops the COPY: cancelled on the server if it is still running (outside a transaction
+    /// block: see the class), what it sent is drained, later reads fail with operation_aborted.
+    /// Does nothing once it has ended.
     void cancel() noexcept;
 
 private:

@@ -32,9 +32,11 @@ struct pool_access;
 /// While a stream runs, the requests queued behind it on the same connection wait for it (the
 /// protocol answers in order): read it to the end, or destroy it (or call cancel()) to stop
 /// early, which cancels the query on the server and drains what it had sent; the connection
-/// stays usable. The connection's default query timeout does not apply to a stream (a stream
-/// lasts as long as its reader takes); pgasio::with_timeout does not apply either. The stream
-/// may outlive the connection object: its parts then fail with the connection's error.
+/// stays usable. Inside a transaction block, where a cancelled statement would abort the
+/// transaction, the query is not cancelled: it runs to its end and its rows are read and
+/// dropped, so the transaction goes on. The connection's default query timeout does not apply to a
+/// stream (a stream lasts as long as its reader takes); pgasio::with_timeout does not apply either.
+/// The stream may outlive the connection object: its parts then fail with the connection's error.
 ///
 /// @code
 /// auto rows = conn.query_stream("SELECT id, name FROM big_table WHERE region = $1", "eu");
@@ -84,9 +86,9 @@ public:
             token, detail::op_settings{});
     }
 
-    /// Stops the query: cancelled on the server if it is still running, what it already sent
-    /// is drained, later async_next calls fail with operation_aborted. Does nothing once the
-    /// stream has ended.
+    /// Stops the query: cancelled on the server if it is still running (outside a transaction
+    /// block: see the class), what it already sent is drained, later async_next calls fail with
+    /// operation_aborted. Does nothing once the stream has ended.
     void cancel() noexcept;
 
 private:

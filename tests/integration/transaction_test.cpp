@@ -447,6 +447,55 @@ TEST_CASE("transaction: COPY and row streams run inside it") {
     });
 }
 
+TEST_CASE("transaction: a row stream or COPY out given up early leaves the transaction going") {
+    // Results far larger than what the connection reads ahead: the server is still sending
+    // when the reader gives up (a cancel would reach it, and abort the transaction).
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        auto other = co_await connect_primary();
+        co_await make_table(conn, "tx_given_up");
+        const std::string big = "SELECT g FROM generate_series(1, 3000000) g";
+        auto tx = co_await conn.async_begin();
+        {
+            // The transaction's first statement: BEGIN goes with it.
+            auto rows = tx.query_stream(big);
+            auto part = co_await rows.async_next();
+            CHECK_FALSE(part.empty());
+        }
+        co_await tx.async_execute("INSERT INTO tx_given_up VALUES (1, 1)");
+        {
+            auto rows = tx.query_stream(big);
+            auto part = co_await rows.async_next();
+            CHECK_FALSE(part.empty());
+            rows.cancel();
+        }
+        co_await tx.async_execute("INSERT INTO tx_given_up VALUES (2, 2)");
+        {
+            auto out = co_await tx.async_copy_out("COPY (" + big + ") TO STDOUT");
+            auto chunk = co_await out.async_read();
+            CHECK_FALSE(chunk.empty());
+        }
+        co_await tx.async_execute("INSERT INTO tx_given_up VALUES (3, 3)");
+        pgasio::diagnostics diag;
+        auto [ec] = co_await tx.async_commit(pgasio::diagnostics_into(diag, nothrow));
+        INFO(diag.message);
+        CHECK_FALSE(ec);
+        const auto committed = co_await count_rows(other, "tx_given_up");
+        CHECK(committed == 3);
+        // Outside a transaction block, giving up still cancels the query on the server.
+        {
+            auto rows = conn.query_stream(big);
+            auto part = co_await rows.async_next();
+            CHECK_FALSE(part.empty());
+        }
+        auto after = co_await conn.async_query("SELECT 7");
+        CHECK(after[0].get<std::int32_t>(0) == 7);
+        co_await conn.async_execute("DROP TABLE tx_given_up");
+        co_await other.async_close();
+        co_await conn.async_close();
+    });
+}
+
 TEST_CASE("transaction: COMMIT of a failed transaction fails with transaction_rolled_back") {
     run([](asio::any_io_executor) -> asio::awaitable<void> {
         auto conn = co_await connect_primary();
