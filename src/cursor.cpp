@@ -77,6 +77,25 @@ private:
     handler_type handler_;
 };
 
+// Closes the cursor. Failed, it may not have reached the server (the lease ended, a timeout or
+// a cancellation before it was sent): the cursor counts as open again, so that the handle's
+// destructor closes it (a WITH HOLD cursor would otherwise stay open for the rest of the
+// session). Closing one the server closed already is no error.
+class cursor_close_request : public command_request {
+public:
+    cursor_close_request(std::shared_ptr<cursor_state> st, void_handler h)
+        : command_request(std::move(h))
+        , state_(std::move(st)) {}
+
+    void answer(error_code ec, const connection_impl& c, call how) override {
+        if (ec && ec != client_errc::cursor_closed) state_->closed = false;
+        command_request::answer(ec, c, how);
+    }
+
+private:
+    std::shared_ptr<cursor_state> state_;
+};
+
 // Fetches the next rows: an Execute of the portal with a row limit, or a FETCH FORWARD.
 class cursor_fetch_request : public result_request {
 public:
@@ -246,7 +265,7 @@ void cursor::start_close(const std::shared_ptr<detail::cursor_state>& state, voi
     if (!state) return detail::refuse_empty(handler, op.diag);
     auto slot = boost::asio::get_associated_cancellation_slot(handler);
     const bool closed = std::exchange(state->closed, true);
-    auto r = std::make_unique<detail::command_request>(std::move(handler));
+    auto r = std::make_unique<detail::cursor_close_request>(state, std::move(handler));
     r->slot = slot;
     detail::apply(*r, op, *state);
     r->set_script({protocol::request_step::close, protocol::request_step::sync});

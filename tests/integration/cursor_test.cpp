@@ -159,6 +159,30 @@ TEST_CASE("cursor: declared WITH HOLD outlives its transaction, and is closed wh
     });
 }
 
+TEST_CASE("cursor: a close that never reached the server leaves the cursor to its destructor") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        {
+            pgasio::cursor cur;
+            {
+                auto lease = co_await conn.async_acquire_exclusive();
+                cur = co_await lease.async_open_cursor(
+                    "SELECT 1",
+                    cursor_options{.form = cursor_options::kind::declared, .with_hold = true});
+            }
+            // Its lease has ended: the close is refused before anything is sent.
+            auto [ec] = co_await cur.async_close(nothrow);
+            CHECK(ec == pgasio::client_errc::lease_ended);
+            const auto still_open = co_await open_cursors(conn);
+            CHECK(still_open == 1);
+        }
+        // Dropped: its destructor closes it.
+        const auto open_after = co_await open_cursors(conn);
+        CHECK(open_after == 0);
+        co_await conn.async_close();
+    });
+}
+
 TEST_CASE("cursor: declared without WITH HOLD outside a block is the server's 25P01") {
     run([](asio::any_io_executor) -> asio::awaitable<void> {
         auto conn = co_await connect_primary();
