@@ -303,6 +303,10 @@ private:
                          error_code ec, const std::string& why);
     /// Puts `r`, whose messages are `bytes`, ahead of every request not yet written.
     void queue_next(std::unique_ptr<request> r, std::span<const std::byte> bytes);
+    /// Puts `r`, whose messages are `bytes`, at `index` of the queue (not yet written) and its
+    /// bytes at `at` of the send log, where the request at `index` began.
+    void insert_unwritten(std::size_t index, std::size_t at, std::unique_ptr<request> r,
+                          std::span<const std::byte> bytes);
     /// A ROLLBACK of the engine's own, for a transaction block nobody may keep open.
     void roll_back(std::uint64_t section);
     /// Takes the unwritten request at `index` of the queue out of it and its bytes out of the

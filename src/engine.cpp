@@ -791,19 +791,9 @@ std::unique_ptr<request> connection_impl::take_unwritten(std::size_t index) {
     auto b = begin_alone();
     protocol::write_buffer bytes;
     protocol::encode_query(bytes, begin_.sql); // its Parse was encoded: so is its Query
-    const std::size_t at = queue_[index]->queued_begin;
-    writer.insert(at, bytes.data());
-    for (auto later = queue_.begin() + next; later != queue_.end(); ++later) {
-        (*later)->queued_begin += bytes.size();
-        (*later)->queued_end += bytes.size();
-    }
-    b->queued_begin = at;
-    b->queued_end = at + bytes.size();
     watch(*b);
-    ++alone_unwritten_;
     ++section_queued_;
-    ++unwritten_;
-    queue_.insert(queue_.begin() + next, std::move(b));
+    insert_unwritten(index, queue_[index]->queued_begin, std::move(b), bytes.data());
     return owned;
 }
 
@@ -1025,16 +1015,21 @@ void connection_impl::send_again(std::unique_ptr<request> r, std::span<const std
 }
 
 void connection_impl::queue_next(std::unique_ptr<request> r, std::span<const std::byte> bytes) {
-    writer.insert(written_, bytes);
-    const std::size_t first_unwritten = queue_.size() - unwritten_;
-    for (std::size_t i = first_unwritten; i < queue_.size(); ++i) {
+    insert_unwritten(queue_.size() - unwritten_, written_, std::move(r), bytes);
+}
+
+void connection_impl::insert_unwritten(std::size_t index, std::size_t at,
+                                       std::unique_ptr<request> r,
+                                       std::span<const std::byte> bytes) {
+    writer.insert(at, bytes);
+    for (std::size_t i = index; i < queue_.size(); ++i) {
         queue_[i]->queued_begin += bytes.size();
         queue_[i]->queued_end += bytes.size();
     }
-    r->queued_begin = written_;
-    r->queued_end = written_ + bytes.size();
+    r->queued_begin = at;
+    r->queued_end = at + bytes.size();
     if (r->alone) ++alone_unwritten_;
-    queue_.insert(queue_.begin() + static_cast<std::ptrdiff_t>(first_unwritten), std::move(r));
+    queue_.insert(queue_.begin() + static_cast<std::ptrdiff_t>(index), std::move(r));
     ++unwritten_;
 }
 
