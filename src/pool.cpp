@@ -740,6 +740,14 @@ connection* pool::lease_now(detail::pool_impl& impl, std::shared_ptr<detail::poo
     return conn;
 }
 
+pooled_connection pool::try_acquire(boost::source_location where) {
+    if (!impl_) return {}; // moved from
+    std::shared_ptr<detail::pool_slot> slot;
+    connection* conn = lease_now(*impl_, slot, detail::op_settings{}, where);
+    if (!conn) return {};
+    return pooled_connection(impl_, std::move(slot), *conn);
+}
+
 void pool::wait(const std::shared_ptr<detail::pool_impl>& impl,
                 std::unique_ptr<detail::pool_waiter> w) {
     impl->wait(std::move(w));

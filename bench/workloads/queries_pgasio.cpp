@@ -283,6 +283,13 @@ asio::awaitable<void> acquire_release(const pgasio::config& cfg, const char* nam
         if (!lease.valid()) check_failed("an empty lease");
     }
     region.report("pgasio", name, cycles);
+    // The same through try_acquire, which is no asynchronous operation: no completion posted.
+    bench::timed_region at_once;
+    for (long i = 0; i < cycles; ++i) {
+        auto lease = db.try_acquire();
+        if (!lease.valid()) check_failed("try_acquire found no idle connection");
+    }
+    at_once.report("pgasio", "try-acquire-release", cycles);
     // What any operation that completes at once costs on this io_context: its completion is
     // posted (never inline), and with sockets open the scheduler polls epoll between handlers.
     auto ex = co_await asio::this_coro::executor;

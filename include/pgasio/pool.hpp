@@ -185,6 +185,20 @@ public:
             acquire_initiation{impl_}, token, detail::op_settings{}, where);
     }
 
+    /// A lease of an idle connection taken now, or an empty handle (valid() is false) when
+    /// none can be had without waiting: no connection is idle, other callers already wait for
+    /// one (they come first), the idle one is due for its check (pool_options::check_idle_after),
+    /// or the pool is closing. Never waits, never blocks on I/O, never throws; the lease is the
+    /// same as async_acquire's. Being no asynchronous operation, it costs no completion: use it
+    /// as the fast path in front of async_acquire where acquires are frequent. `where` is
+    /// reported if the lease leaks.
+    ///
+    /// @code
+    /// auto conn = db.try_acquire();
+    /// if (!conn.valid()) conn = co_await db.async_acquire();
+    /// @endcode
+    pooled_connection try_acquire(boost::source_location where = BOOST_CURRENT_LOCATION);
+
     /// pgasio::async_transaction on a leased connection: acquires one, runs `fn` in a
     /// transaction begun with `options` (run again after serialization failures and deadlocks,
     /// as `retry` says), commits, gives the connection back. Completion signature:

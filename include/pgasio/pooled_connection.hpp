@@ -8,6 +8,7 @@
 
 namespace pgasio {
 
+class pool;
 namespace detail {
 class pool_impl;
 struct pool_slot;
@@ -16,10 +17,10 @@ void hand_lease(Handler& handler, const std::shared_ptr<pool_impl>& pool,
                 std::shared_ptr<pool_slot> slot, connection& conn);
 } // namespace detail
 
-/// Exclusive use of one of a pool's connections, from pool::async_acquire: no shared request of
-/// the pool goes to it until it is given back. Use it for what needs the session to itself:
-/// transactions (async_begin, pgasio::async_transaction), COPY, LISTEN, session settings (SET),
-/// temporary tables used across statements.
+/// Exclusive use of one of a pool's connections, from pool::async_acquire (or try_acquire): no
+/// shared request of the pool goes to it until it is given back. Use it for what needs the session
+/// to itself: transactions (async_begin, pgasio::async_transaction), COPY, LISTEN, session settings
+/// (SET), temporary tables used across statements.
 ///
 /// Giving it back (release(), destruction, move-assignment) returns the connection to the pool,
 /// which makes it ready for the next user first: a transaction left open is rolled back, and
@@ -77,6 +78,7 @@ public:
     void release() noexcept;
 
 private:
+    friend class pool; // pool::try_acquire
     template <class Handler>
     friend void detail::hand_lease(Handler& handler, const std::shared_ptr<detail::pool_impl>& pool,
                                    std::shared_ptr<detail::pool_slot> slot, connection& conn);

@@ -321,6 +321,69 @@ TEST_CASE("pool: a waiting acquire can be cancelled") {
     });
 }
 
+TEST_CASE("pool: try_acquire leases an idle connection at once, and gives nothing otherwise") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto cfg = pool_config(1, 1);
+        cfg.pool.check_idle_after = 0ms; // never due for a check: only the idle state decides
+        pgasio::pool db(ex, cfg);
+        // Opening needs the executor: nothing is open before the first co_await.
+        CHECK_FALSE(db.try_acquire().valid());
+        const bool opened = co_await eventually([&] { return db.stats().open == 1; });
+        REQUIRE(opened);
+        std::int32_t leased_pid = 0;
+        {
+            auto conn = db.try_acquire();
+            REQUIRE(conn.valid());
+            CHECK(db.stats().leased == 1);
+            CHECK(db.stats().acquires == 1);
+            // Its only connection is leased: nothing more at once, and no wait started.
+            CHECK_FALSE(db.try_acquire().valid());
+            CHECK(db.stats().waiting == 0);
+            auto r = co_await conn->async_query_one("SELECT pg_backend_pid()");
+            leased_pid = r[0].get<std::int32_t>(0);
+            // A caller that waits is served first when the lease comes back.
+            bool served = false;
+            pgasio::pooled_connection waited;
+            db.async_acquire([&](pgasio::error_code ec, pgasio::pooled_connection c) {
+                served = !ec;
+                waited = std::move(c);
+            });
+            co_await sleep_for(20ms);
+            CHECK(db.stats().waiting == 1);
+            conn.release();
+            CHECK_FALSE(db.try_acquire().valid());
+            const bool handed = co_await eventually([&] { return served; });
+            REQUIRE(handed);
+            CHECK(waited->backend_pid() == leased_pid);
+        }
+        CHECK(db.stats().leased == 0);
+        {
+            auto again = db.try_acquire();
+            REQUIRE(again.valid());
+            CHECK(again->backend_pid() == leased_pid);
+        }
+        co_await db.async_close();
+        CHECK_FALSE(db.try_acquire().valid());
+    });
+}
+
+TEST_CASE("pool: try_acquire gives nothing for an idle connection due for its check") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto cfg = pool_config(1, 1);
+        cfg.pool.check_idle_after = 100ms;
+        pgasio::pool db(ex, cfg);
+        const bool opened = co_await eventually([&] { return db.stats().open == 1; });
+        REQUIRE(opened);
+        co_await sleep_for(300ms);
+        CHECK_FALSE(db.try_acquire().valid());
+        CHECK(db.stats().leased == 0);
+        // async_acquire checks it, then hands it out; given back, it is fresh again.
+        { auto checked = co_await db.async_acquire(); }
+        CHECK(db.try_acquire().valid());
+        co_await db.async_close();
+    });
+}
+
 TEST_CASE("pool: a leaked lease is reported once, with where it was acquired") {
     run([](asio::any_io_executor ex) -> asio::awaitable<void> {
         auto cfg = pool_config(1, 1);
