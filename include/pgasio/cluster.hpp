@@ -319,7 +319,8 @@ public:
     template <transaction_function Fn, class Token = boost::asio::deferred_t>
     auto async_transaction(const transaction_options& options, Fn fn, Token&& token = {}) {
         using R = detail::transaction_result_t<Fn>;
-        return boost::asio::co_spawn(get_executor(), run_transaction<R>(options, std::move(fn)),
+        return boost::asio::co_spawn(get_executor(),
+                                     run_transaction<R>(impl_, options, std::move(fn)),
                                      std::forward<Token>(token));
     }
     /// As above, with the server's default transaction modes: on the primary.
@@ -358,11 +359,14 @@ public:
     }
 
 private:
+    // Static, holding the cluster's state: the operation may start after the cluster object
+    // that made it was moved from (a deferred operation awaited later).
     template <class R, class Fn>
-    boost::asio::awaitable<R> run_transaction(transaction_options options, Fn fn) {
+    static boost::asio::awaitable<R> run_transaction(std::shared_ptr<detail::cluster_impl> impl,
+                                                     transaction_options options, Fn fn) {
         const bool read_only = options.access == access_mode::read_only;
         pool& target =
-            detail::cluster_route_or_throw(*impl_, read_only ? intent::read() : intent::write());
+            detail::cluster_route_or_throw(*impl, read_only ? intent::read() : intent::write());
         co_return co_await target.async_transaction(options, std::move(fn), boost::asio::deferred);
     }
 

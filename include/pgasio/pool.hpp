@@ -209,7 +209,7 @@ public:
                            Token&& token = {}) {
         using R = detail::transaction_result_t<Fn>;
         return boost::asio::co_spawn(get_executor(),
-                                     run_transaction<R>(options, retry, std::move(fn)),
+                                     run_transaction<R>(impl_, options, retry, std::move(fn)),
                                      std::forward<Token>(token));
     }
     /// As above, with the default retry_options.
@@ -315,10 +315,19 @@ private:
         }
     };
 
+    // Static, holding the pool's state: the operation may start after the pool object that
+    // made it was moved from (a deferred operation awaited later).
     template <class R, class Fn>
-    boost::asio::awaitable<R> run_transaction(transaction_options options, retry_options retry,
-                                              Fn fn) {
-        pooled_connection conn = co_await async_acquire(boost::asio::deferred);
+    static boost::asio::awaitable<R> run_transaction(std::shared_ptr<detail::pool_impl> impl,
+                                                     transaction_options options,
+                                                     retry_options retry, Fn fn) {
+        // Made before the co_await: built inside the co_await's expression, the initiation's
+        // shared_ptr was released once too often in GCC 12's code (a use after free).
+        auto acquire = boost::asio::async_initiate<const boost::asio::deferred_t&,
+                                                   void(error_code, pooled_connection)>(
+            acquire_initiation{std::move(impl)}, boost::asio::deferred, detail::op_settings{},
+            BOOST_CURRENT_LOCATION);
+        pooled_connection conn = co_await std::move(acquire);
         co_return co_await detail::run_transaction<Fn, R>(*conn, options, retry, std::move(fn));
     }
 

@@ -439,6 +439,24 @@ TEST_CASE("cluster: transactions and leases go to the primary unless read-only")
     });
 }
 
+TEST_CASE("cluster: a transaction started after its cluster object was moved runs on the moved "
+          "cluster") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        cluster db(ex, cluster_config(), fast_rechecks());
+        co_await db.async_refresh();
+        // Deferred: nothing runs until it is awaited, after the cluster object it came from
+        // has been moved from.
+        auto op = db.async_transaction([](pgasio::transaction& tx) -> asio::awaitable<bool> {
+            const auto rows = co_await tx.async_query("SELECT pg_is_in_recovery()");
+            co_return rows[0].get<bool>(0);
+        });
+        cluster moved = std::move(db);
+        const bool in_recovery_there = co_await std::move(op);
+        CHECK_FALSE(in_recovery_there);
+        co_await moved.async_close();
+    });
+}
+
 namespace {
 
 // Stops the server `admin` is connected to, as `pg_ctl stop -m fast` does: SIGINT to its

@@ -526,6 +526,25 @@ TEST_CASE("pool: async_transaction commits on a leased connection") {
     });
 }
 
+TEST_CASE("pool: a transaction started after its pool object was moved runs on the moved pool") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        pgasio::pool db(ex, pool_config(1, 1));
+        // Deferred: nothing runs until it is awaited, after the pool object it came from has
+        // been moved from.
+        auto op =
+            db.async_transaction([](pgasio::transaction& tx) -> asio::awaitable<std::int32_t> {
+                auto r = co_await tx.async_query_one("SELECT 41 + 1");
+                co_return r[0].get<std::int32_t>(0);
+            });
+        pgasio::pool moved = std::move(db);
+        const std::int32_t got = co_await std::move(op);
+        CHECK(got == 42);
+        CHECK(moved.stats().acquires == 1);
+        CHECK(moved.stats().leased == 0);
+        co_await moved.async_close();
+    });
+}
+
 TEST_CASE("pool: async_close lets requests in flight finish, then refuses new ones") {
     run([](asio::any_io_executor ex) -> asio::awaitable<void> {
         pgasio::pool db(ex, pool_config(1, 1));
