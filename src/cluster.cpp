@@ -1,7 +1,11 @@
 #include "cluster_impl.hpp"
 #include "topology.hpp"
 
+#include <pgasio/with_diagnostics.hpp>
+
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <fmt/format.h>
@@ -102,14 +106,14 @@ cluster_target cluster_route(cluster_impl& impl, const intent& in) {
     return to_member(impl, *impl.primary, true);
 }
 
-pool& cluster_route_or_throw(cluster_impl& impl, const intent& in) {
+cluster_target cluster_route_or_throw(cluster_impl& impl, const intent& in) {
     auto target = cluster_route(impl, in);
     if (!target.target) {
         diagnostics diag;
         diag.message = std::move(target.why);
         throw error(target.ec, std::move(diag));
     }
-    return *target.target;
+    return target;
 }
 
 void cluster_request_done(cluster_impl& impl, const cluster_target& target,
@@ -125,15 +129,22 @@ boost::asio::any_io_executor cluster_executor(const cluster_impl& impl) noexcept
 }
 
 boost::asio::awaitable<wal_lsn> cluster_write_position(std::shared_ptr<cluster_impl> impl) {
-    pool& primary = cluster_route_or_throw(*impl, intent::write());
+    pool& primary = *cluster_route_or_throw(*impl, intent::write()).target;
     auto lease = co_await primary.async_acquire();
     co_return co_await async_current_wal_lsn(*lease);
 }
 
 boost::asio::awaitable<pooled_connection> cluster_acquire(std::shared_ptr<cluster_impl> impl,
                                                           intent in) {
-    pool& target = cluster_route_or_throw(*impl, in);
-    co_return co_await target.async_acquire();
+    const auto target = cluster_route_or_throw(*impl, in);
+    diagnostics diag;
+    auto [ec, lease] = co_await target.target->async_acquire(
+        diagnostics_into(diag, boost::asio::as_tuple(boost::asio::deferred)));
+    // A member that gives no connection may be gone: the cluster looks again. (What goes wrong
+    // on the lease later is the caller's to see: the cluster does not.)
+    cluster_request_done(*impl, target, ec);
+    if (ec) throw error(ec, std::move(diag));
+    co_return std::move(lease);
 }
 
 void cluster_stop(cluster_impl& impl) noexcept {

@@ -138,8 +138,9 @@ struct cluster_target {
 };
 // Where a request with intent `in` goes now (counted in the cluster's statistics).
 cluster_target cluster_route(cluster_impl& impl, const intent& in);
-// The pool `in` routes to; throws pgasio::error with the client_errc when there is none.
-pool& cluster_route_or_throw(cluster_impl& impl, const intent& in);
+// Where `in` routes to (its target set); throws pgasio::error with the client_errc when there
+// is no member to route to.
+cluster_target cluster_route_or_throw(cluster_impl& impl, const intent& in);
 boost::asio::any_io_executor cluster_executor(const cluster_impl& impl) noexcept;
 boost::asio::awaitable<wal_lsn> cluster_write_position(std::shared_ptr<cluster_impl> impl);
 boost::asio::awaitable<pooled_connection> cluster_acquire(std::shared_ptr<cluster_impl> impl,
@@ -365,9 +366,19 @@ private:
     static boost::asio::awaitable<R> run_transaction(std::shared_ptr<detail::cluster_impl> impl,
                                                      transaction_options options, Fn fn) {
         const bool read_only = options.access == access_mode::read_only;
-        pool& target =
+        const auto target =
             detail::cluster_route_or_throw(*impl, read_only ? intent::read() : intent::write());
-        co_return co_await target.async_transaction(options, std::move(fn), boost::asio::deferred);
+        std::exception_ptr failure;
+        try {
+            co_return co_await target.target->async_transaction(options, std::move(fn),
+                                                                boost::asio::deferred);
+        } catch (const boost::system::system_error& e) {
+            // (No co_await in a handler.) A 25006 or a lost member makes the cluster look again,
+            // as a shared request's failure does.
+            detail::cluster_request_done(*impl, target, e.code());
+            failure = std::current_exception();
+        }
+        std::rethrow_exception(failure);
     }
 
     // Runs `op(pool, sql, params..., token)` on the pool the intent routes to, or fails the

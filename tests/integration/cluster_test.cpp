@@ -316,6 +316,35 @@ TEST_CASE("cluster: a write refused with 25006 makes the cluster look again") {
     });
 }
 
+TEST_CASE("cluster: a transaction refused with 25006 makes the cluster look again") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        // Listed the wrong way round; no periodic re-check: only the failure can ask for one.
+        cluster_options options;
+        options.recheck_interval = 0ms;
+        cluster db(ex, cluster_config("REPLICA", "PRIMARY"), options);
+        // Routed at once, before any member has answered: to the first host, the replica.
+        pgasio::error_code ec;
+        try {
+            co_await db.async_transaction([](pgasio::transaction& tx) -> asio::awaitable<void> {
+                co_await tx.async_execute("CREATE TABLE cluster_never (n int)");
+            });
+        } catch (const pgasio::error& e) {
+            ec = e.code();
+        }
+        CHECK(ec == pgasio::sqlstate::read_only_sql_transaction);
+        // The look at construction, then the one the 25006 asked for.
+        const auto stats = co_await wait_for(db, [](const auto& s) { return s.rechecks >= 2; });
+        CHECK(stats.rechecks == 2);
+        const bool on_primary =
+            co_await db.async_transaction([](pgasio::transaction& tx) -> asio::awaitable<bool> {
+                const auto rows = co_await tx.async_query("SELECT pg_is_in_recovery()");
+                co_return !rows[0].get<bool>(0);
+            });
+        CHECK(on_primary);
+        co_await db.async_close();
+    });
+}
+
 TEST_CASE("cluster: an unreachable primary makes the cluster look again") {
     run([](asio::any_io_executor ex) -> asio::awaitable<void> {
         // The first host refuses connections: a port nothing listens on any more.
@@ -348,6 +377,36 @@ TEST_CASE("cluster: an unreachable primary makes the cluster look again") {
         // Reads still go to the replica.
         const bool read_on = co_await in_recovery(db, intent::read());
         CHECK(read_on);
+        co_await db.async_close(1s);
+    });
+}
+
+TEST_CASE("cluster: an acquire from an unreachable primary makes the cluster look again") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        // The first host refuses connections: a port nothing listens on any more.
+        std::uint16_t dead_port = 0;
+        {
+            asio::ip::tcp::acceptor gone(ex, {asio::ip::make_address("127.0.0.1"), 0});
+            dead_port = gone.local_endpoint().port();
+        }
+        config cfg = cluster_config();
+        cfg.hosts = {host_spec{"127.0.0.1", "", dead_port}};
+        cfg.pool.acquire_timeout = 300ms;
+        cluster_options options;
+        options.recheck_interval = 0ms;
+        options.probe_timeout = 1s;
+        cluster db(ex, cfg, options);
+        // Routed before any member has answered: to the first host, which cannot be reached.
+        pgasio::error_code ec;
+        try {
+            auto lease = co_await db.async_acquire();
+        } catch (const pgasio::error& e) {
+            ec = e.code();
+        }
+        CHECK(ec == pgasio::client_errc::pool_timeout);
+        const auto stats = co_await wait_for(db, [](const auto& s) { return s.rechecks >= 2; });
+        CHECK(stats.rechecks == 2);
+        CHECK_FALSE(stats.members[0].reachable);
         co_await db.async_close(1s);
     });
 }
