@@ -707,6 +707,14 @@ void connection_impl::finish_front() {
             "had no effect; it was not run again because later statements of its operation had "
             "already been sent.";
     }
+    if (r->hit_by_cancel && tx_status_ == protocol::transaction_status::failed) {
+        // Inside a transaction block, which the 57014 aborted: sent again, it would only fail
+        // with 25P02 and hide why.
+        r->hit_by_cancel = false;
+        r->server_diag->detail =
+            "It was stopped by a cancel request meant for another request on its connection, "
+            "inside a transaction block, which that aborted; it was not run again.";
+    }
     if (r->hit_by_cancel) {
         resend(std::move(r));
     } else if (r->begin_failed) {
@@ -979,7 +987,8 @@ void connection_impl::take_cancel(request& r) {
     // Its own cancel, or another's: the caller of an abandoned request was answered already.
     if (r.abandoned) return;
     // Stopped by a cancel meant for another request: it ran in its own implicit transaction,
-    // so it had no effect, and it is sent again. (A 57014 of its own, statement_timeout say,
+    // so it had no effect, and it is sent again (unless it ran inside a transaction block, which
+    // the error aborted: finish_front). (A 57014 of its own, statement_timeout say,
     // is taken for a cancel's only while a cancel is unaccounted for: it then runs once more
     // and fails again.) Not when part of it took effect.
     if (!r.partly_done && !r.refused_copy) r.hit_by_cancel = true;

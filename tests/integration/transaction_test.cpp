@@ -1275,3 +1275,54 @@ TEST_CASE("transaction: a read-only transaction's lost COMMIT reports the connec
         CHECK_FALSE(conn.is_open());
     });
 }
+
+// A cancel lands on the statement running when it arrives: here not the one it was sent for
+// (whose answer the proxy held back until it had timed out, though it had finished), but the
+// one behind it, in the same transaction block, which the 57014 has aborted. Sent again, that
+// statement would only fail with 25P02 (the block is aborted) and hide why; it fails with the
+// cancel's error, saying whose cancel it was.
+TEST_CASE("transaction: a statement stopped by another's cancel inside the block is not sent "
+          "again") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto proxy = make_proxy(ex);
+        auto conn = co_await connect_through(proxy);
+        auto tx = co_await conn.async_begin();
+        co_await tx.async_execute("SELECT 1"); // BEGIN has run: the block is open
+        proxy.stall_at(direction::to_client);
+        proxy.keep_latest(); // the cancel's session must not take the stall's place
+        pgasio::error_code first_ec;
+        pgasio::error_code second_ec;
+        pgasio::diagnostics second_diag;
+        int done = 0;
+        asio::co_spawn(
+            ex,
+            [&]() -> asio::awaitable<void> {
+                std::tie(first_ec, std::ignore) =
+                    co_await tx.async_execute("SELECT 2", pgasio::with_timeout(200ms, nothrow));
+                ++done;
+            },
+            asio::detached);
+        asio::co_spawn(
+            ex,
+            [&]() -> asio::awaitable<void> {
+                std::tie(second_ec, std::ignore) = co_await tx.async_execute(
+                    "SELECT pg_sleep(5)", pgasio::diagnostics_into(second_diag, nothrow));
+                ++done;
+            },
+            asio::detached);
+        // The first times out (its answer held); its cancel stops the sleep behind it.
+        const bool timed_out = co_await pgasio::test::eventually([&] { return done == 1; }, 5s);
+        REQUIRE(timed_out);
+        CHECK(first_ec == client_errc::query_timeout);
+        co_await sleep_for(500ms); // the cancel reaches the server, the sleep's 57014 the proxy
+        proxy.release();
+        const bool answered = co_await pgasio::test::eventually([&] { return done == 2; }, 5s);
+        REQUIRE(answered);
+        INFO(second_diag.message << " / " << second_diag.detail);
+        CHECK(second_ec == sqlstate::query_canceled);
+        CHECK(second_diag.detail.find("meant for another request") != std::string::npos);
+        auto [commit_ec] = co_await tx.async_commit(nothrow);
+        CHECK(commit_ec == client_errc::transaction_rolled_back);
+        co_await conn.async_close();
+    });
+}

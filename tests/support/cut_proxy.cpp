@@ -60,7 +60,8 @@ struct cut_proxy::state : std::enable_shared_from_this<cut_proxy::state> {
     bool refuse_after_cut;
     int commits_to_pass; // after_commit: COMMITs answered untouched before the cut
     tcp::endpoint server;
-    bool fired = false; // a session has been cut (or is being cut)
+    bool fired = false;       // a session has been cut (or is being cut)
+    bool latest_kept = false; // keep_latest(): new sessions do not replace `latest`
     std::size_t accepted = 0;
 
     // One way of a session, and the faults set on it: positions in messages and bytes since
@@ -130,7 +131,7 @@ struct cut_proxy::state : std::enable_shared_from_this<cut_proxy::state> {
                 s->close();
                 continue;
             }
-            latest = s;
+            if (!latest_kept) latest = s;
             auto [cec] = co_await s->server.async_connect(server, nothrow);
             if (cec) {
                 s->close();
@@ -297,6 +298,10 @@ void cut_proxy::release() {
     for (auto& w : s->ways)
         w.stalled = false;
     s->released.cancel();
+}
+
+void cut_proxy::keep_latest() {
+    state_->latest_kept = true;
 }
 
 bool cut_proxy::stalled() const {

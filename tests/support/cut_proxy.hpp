@@ -74,6 +74,9 @@ public:
     void release();
     /// True while the latest session holds messages (stall_at, stall_after).
     bool stalled() const;
+    /// Sessions accepted from now on (a CancelRequest's, say) are forwarded untouched and never
+    /// become the latest: the fault setters keep acting on the session that is the latest now.
+    void keep_latest();
     /// The latest session inverts the bits of the byte `offset` bytes ahead `d`.
     void corrupt_byte(direction d, std::size_t offset);
     /// The latest session holds every message `d` for `each` before forwarding it.
