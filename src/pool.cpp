@@ -527,16 +527,19 @@ void pool_impl::tidy(outcomes& o,
                      std::vector<std::pair<boost::source_location, clock::duration>>& leaks) {
     const auto now = clock::now();
     const auto& opt = cfg.pool;
-    // Waiters past acquire_timeout (the queue is in arrival order: the oldest first).
-    while (opt.acquire_timeout.count() > 0 && !waiters_.empty() &&
-           now - waiters_.front()->since >= opt.acquire_timeout) {
-        auto& w = waiters_.front();
-        w->cancellation_slot().clear();
+    // Waiters past acquire_timeout. Not only at the front: the queue is in arrival order but
+    // for a waiter put back at its head after a failed check, whose wait started then.
+    for (auto it = waiters_.begin(); opt.acquire_timeout.count() > 0 && it != waiters_.end();) {
+        if (now - (*it)->since < opt.acquire_timeout) {
+            ++it;
+            continue;
+        }
+        (*it)->cancellation_slot().clear();
         ++counters_.timeouts;
         o.fail.push_back(
-            {std::move(w), client_errc::pool_timeout,
+            {std::move(*it), client_errc::pool_timeout,
              fmt::format("waited {} for a connection: {}", opt.acquire_timeout, state_text())});
-        waiters_.pop_front();
+        it = waiters_.erase(it);
     }
     const bool ping_now = opt.health_check_interval.count() > 0 && now >= next_ping_;
     if (ping_now) next_ping_ = now + opt.health_check_interval;
@@ -578,8 +581,10 @@ void pool_impl::tidy(outcomes& o,
 
 clock::time_point pool_impl::next_wake() const {
     auto at = clock::now() + tidy_period;
-    if (cfg.pool.acquire_timeout.count() > 0 && !waiters_.empty())
-        at = std::min(at, waiters_.front()->since + cfg.pool.acquire_timeout);
+    // The oldest wait: mostly the front's, not always (see tidy).
+    if (cfg.pool.acquire_timeout.count() > 0)
+        for (const auto& w : waiters_)
+            at = std::min(at, w->since + cfg.pool.acquire_timeout);
     if (backoff_until_ > clock::now()) at = std::min(at, backoff_until_);
     return at;
 }

@@ -786,6 +786,55 @@ TEST_CASE("pool: an idle connection whose session ended unnoticed is checked, no
     }
 }
 
+TEST_CASE("pool: a waiter put back after a failed check leaves those behind it their own timeout") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        cut_proxy proxy(
+            ex, pg_setting("PGASIO_TEST_HOST"),
+            static_cast<unsigned short>(std::stoi(pg_setting("PGASIO_TEST_PRIMARY_PORT"))));
+        auto cfg = pgasio::test::user_config("SCRAM", "PRIMARY",
+                                             "sslmode=disable host=127.0.0.1 port=" +
+                                                 std::to_string(proxy.port()));
+        cfg.pool.min_connections = 1;
+        cfg.pool.max_connections = 1;
+        cfg.pool.query_timeout = 1s; // the check that gets no answer gives up after this
+        cfg.pool.check_idle_after = 100ms;
+        cfg.pool.acquire_timeout = 2s;
+        pgasio::pool db(ex, cfg);
+        const bool opened = co_await eventually([&] { return db.stats().open == 1; });
+        REQUIRE(opened);
+        // The replacement of the connection that fails its check comes after every timeout.
+        const auto password = cfg.password;
+        db.set_credential_provider(
+            [password](const pgasio::config&) -> asio::awaitable<pgasio::secret_string> {
+                co_await sleep_for(5s);
+                co_return password;
+            });
+        co_await sleep_for(300ms);                       // idle past check_idle_after
+        proxy.stall_at(cut_proxy::direction::to_client); // the check gets no answer
+        proxy.keep_latest(); // (its cancel's session must not take the stall's place)
+        std::optional<pgasio::error_code> first;
+        std::optional<pgasio::error_code> second;
+        std::chrono::steady_clock::duration second_waited{};
+        // Served at once, by the connection due for its check; back in line (first) after it.
+        db.async_acquire([&](pgasio::error_code ec, pgasio::pooled_connection) { first = ec; });
+        co_await sleep_for(100ms);
+        const auto asked = std::chrono::steady_clock::now();
+        db.async_acquire([&](pgasio::error_code ec, pgasio::pooled_connection) {
+            second = ec;
+            second_waited = std::chrono::steady_clock::now() - asked;
+        });
+        const bool both = co_await eventually([&] { return first && second; }, 10s);
+        REQUIRE(both);
+        CHECK(*first == client_errc::pool_timeout);
+        CHECK(*second == client_errc::pool_timeout);
+        // Its own 2 s, not those of the waiter put back ahead of it, whose wait started when
+        // its check failed, about a second later.
+        CHECK(second_waited >= 2s);
+        CHECK(second_waited < 2600ms);
+        co_await db.async_close(100ms);
+    });
+}
+
 TEST_CASE("pool: an acquire stays cancellable while its idle connection is checked, and after") {
     // During the check: the server does not answer it for query_timeout. After it: the check
     // failed, and the acquire waits in line again, for a replacement slow to open.
