@@ -9,7 +9,6 @@
 
 #include "support/connect.hpp"
 #include "support/cut_proxy.hpp"
-#include "support/pg_env.hpp"
 #include "support/run.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -37,18 +36,13 @@ using namespace std::chrono_literals;
 using pgasio::client_errc;
 using pgasio::test::cut_proxy;
 using pgasio::test::eventually;
-using pgasio::test::pg_setting;
+using pgasio::test::primary_proxy;
 using pgasio::test::run;
 using direction = cut_proxy::direction;
 
 namespace {
 
 constexpr auto nothrow = asio::as_tuple(asio::deferred);
-
-cut_proxy make_proxy(asio::any_io_executor ex) {
-    const auto port = std::stoi(pg_setting("PGASIO_TEST_PRIMARY_PORT"));
-    return cut_proxy(ex, pg_setting("PGASIO_TEST_HOST"), static_cast<unsigned short>(port));
-}
 
 // The trust user (no SCRAM exchange: many short sessions) through `proxy`.
 pgasio::config through(const cut_proxy& proxy) {
@@ -220,7 +214,7 @@ asio::awaitable<std::string> make_table(pgasio::connection& admin, const char* w
 asio::awaitable<int> cut_everywhere(const request_kind& kind, pgasio::connection& admin,
                                     const std::string& table, std::int32_t first_id) {
     auto ex = co_await asio::this_coro::executor;
-    auto proxy = make_proxy(ex);
+    auto proxy = primary_proxy(ex);
     const auto cfg = through(proxy);
     pgasio::connection conn(ex);
     std::int32_t next_id = first_id;
@@ -280,7 +274,7 @@ TEST_CASE("faults: every request kind, its answer cut at every message boundary"
 
 TEST_CASE("faults: the connection cut within a message, either way", "[faults]") {
     run([](asio::any_io_executor ex) -> asio::awaitable<void> {
-        auto proxy = make_proxy(ex);
+        auto proxy = primary_proxy(ex);
         const auto cfg = through(proxy);
         pgasio::connection conn(ex);
         const std::array<direction, 2> ways{direction::to_client, direction::to_server};
@@ -309,7 +303,7 @@ TEST_CASE("faults: the connection cut within a message, either way", "[faults]")
 TEST_CASE("faults: a stalled answer times out, and the connection answers once it flows again",
           "[faults]") {
     run([](asio::any_io_executor ex) -> asio::awaitable<void> {
-        auto proxy = make_proxy(ex);
+        auto proxy = primary_proxy(ex);
         const auto cfg = through(proxy);
         pgasio::connection conn(ex);
         co_await conn.async_connect(cfg);
@@ -335,7 +329,7 @@ TEST_CASE("faults: a stalled answer times out, and the connection answers once i
 TEST_CASE("faults: a corrupted byte in the answer's header is a clear error, never a hang",
           "[faults]") {
     run([](asio::any_io_executor ex) -> asio::awaitable<void> {
-        auto proxy = make_proxy(ex);
+        auto proxy = primary_proxy(ex);
         const auto cfg = through(proxy);
         pgasio::connection conn(ex);
         // The first answer message's type byte, then each byte of its length. A type or a length

@@ -8,7 +8,6 @@
 #include "support/closing_servers.hpp"
 #include "support/connect.hpp"
 #include "support/cut_proxy.hpp"
-#include "support/pg_env.hpp"
 #include "support/run.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -44,7 +43,7 @@ using pgasio::client_errc;
 using pgasio::test::concurrently;
 using pgasio::test::cut_proxy;
 using pgasio::test::eventually;
-using pgasio::test::pg_setting;
+using pgasio::test::primary_proxy;
 using pgasio::test::run;
 using pgasio::test::sleep_for;
 
@@ -56,6 +55,15 @@ pgasio::config pool_config(std::size_t min, std::size_t max) {
     auto cfg = pgasio::test::test_config();
     cfg.pool.min_connections = min;
     cfg.pool.max_connections = max;
+    return cfg;
+}
+
+// A pool of one connection (min and max) through `proxy`, as the SCRAM test user.
+pgasio::config one_connection_through(const cut_proxy& proxy) {
+    auto cfg = pgasio::test::user_config(
+        "SCRAM", "PRIMARY", "sslmode=disable host=127.0.0.1 port=" + std::to_string(proxy.port()));
+    cfg.pool.min_connections = 1;
+    cfg.pool.max_connections = 1;
     return cfg;
 }
 
@@ -739,14 +747,8 @@ TEST_CASE("pool: an idle connection whose session ended unnoticed is checked, no
                                   << "ms, slow replacement: " << v.slow_replacement);
         run([v](asio::any_io_executor ex) -> asio::awaitable<void> {
             const auto [check_idle_after, slow_replacement] = v;
-            cut_proxy proxy(
-                ex, pg_setting("PGASIO_TEST_HOST"),
-                static_cast<unsigned short>(std::stoi(pg_setting("PGASIO_TEST_PRIMARY_PORT"))));
-            auto cfg = pgasio::test::user_config("SCRAM", "PRIMARY",
-                                                 "sslmode=disable host=127.0.0.1 port=" +
-                                                     std::to_string(proxy.port()));
-            cfg.pool.min_connections = 1;
-            cfg.pool.max_connections = 1;
+            auto proxy = primary_proxy(ex);
+            auto cfg = one_connection_through(proxy);
             // The check of a connection whose server does not answer gives up after this.
             cfg.pool.query_timeout = 1s;
             cfg.pool.check_idle_after = check_idle_after;
@@ -788,14 +790,8 @@ TEST_CASE("pool: an idle connection whose session ended unnoticed is checked, no
 
 TEST_CASE("pool: a waiter put back after a failed check leaves those behind it their own timeout") {
     run([](asio::any_io_executor ex) -> asio::awaitable<void> {
-        cut_proxy proxy(
-            ex, pg_setting("PGASIO_TEST_HOST"),
-            static_cast<unsigned short>(std::stoi(pg_setting("PGASIO_TEST_PRIMARY_PORT"))));
-        auto cfg = pgasio::test::user_config("SCRAM", "PRIMARY",
-                                             "sslmode=disable host=127.0.0.1 port=" +
-                                                 std::to_string(proxy.port()));
-        cfg.pool.min_connections = 1;
-        cfg.pool.max_connections = 1;
+        auto proxy = primary_proxy(ex);
+        auto cfg = one_connection_through(proxy);
         cfg.pool.query_timeout = 1s; // the check that gets no answer gives up after this
         cfg.pool.check_idle_after = 100ms;
         cfg.pool.acquire_timeout = 2s;
@@ -847,14 +843,8 @@ TEST_CASE("pool: an acquire stays cancellable while its idle connection is check
         INFO("query_timeout: " << v.query_timeout.count()
                                << "ms, slow replacement: " << v.slow_replacement);
         run([v](asio::any_io_executor ex) -> asio::awaitable<void> {
-            cut_proxy proxy(
-                ex, pg_setting("PGASIO_TEST_HOST"),
-                static_cast<unsigned short>(std::stoi(pg_setting("PGASIO_TEST_PRIMARY_PORT"))));
-            auto cfg = pgasio::test::user_config("SCRAM", "PRIMARY",
-                                                 "sslmode=disable host=127.0.0.1 port=" +
-                                                     std::to_string(proxy.port()));
-            cfg.pool.min_connections = 1;
-            cfg.pool.max_connections = 1;
+            auto proxy = primary_proxy(ex);
+            auto cfg = one_connection_through(proxy);
             cfg.pool.query_timeout = v.query_timeout;
             cfg.pool.check_idle_after = 300ms;
             pgasio::pool db(ex, cfg);

@@ -1024,13 +1024,6 @@ pgasio::test::cut_proxy make_proxy(asio::any_io_executor ex, pgasio::test::cut_p
                                    commits_to_pass);
 }
 
-// A plain proxy in front of the primary, misbehaving only when told (see cut_proxy).
-pgasio::test::cut_proxy make_proxy(asio::any_io_executor ex) {
-    const auto port = std::stoi(pgasio::test::pg_setting("PGASIO_TEST_PRIMARY_PORT"));
-    return pgasio::test::cut_proxy(ex, pgasio::test::pg_setting("PGASIO_TEST_HOST"),
-                                   static_cast<unsigned short>(port));
-}
-
 // What a COMMIT reports when its backend is terminated while the proxy holds the rest of the
 // COMMIT request back from the server: `hold` makes the proxy hold it (stall_at, stall_after),
 // `held` says when the server has done what it could with the rest. The transaction inserted a
@@ -1049,7 +1042,7 @@ asio::awaitable<terminated_commit> terminate_during_commit(
     auto ex = co_await asio::this_coro::executor;
     auto admin = co_await connect_primary();
     co_await make_table(admin, table);
-    auto proxy = make_proxy(ex);
+    auto proxy = pgasio::test::primary_proxy(ex);
     auto conn = co_await connect_through(proxy);
     const auto pid = conn.backend_pid();
     auto tx = co_await conn.async_begin();
@@ -1284,7 +1277,7 @@ TEST_CASE("transaction: a read-only transaction's lost COMMIT reports the connec
 TEST_CASE("transaction: a statement stopped by another's cancel inside the block is not sent "
           "again") {
     run([](asio::any_io_executor ex) -> asio::awaitable<void> {
-        auto proxy = make_proxy(ex);
+        auto proxy = pgasio::test::primary_proxy(ex);
         auto conn = co_await connect_through(proxy);
         auto tx = co_await conn.async_begin();
         co_await tx.async_execute("SELECT 1"); // BEGIN has run: the block is open

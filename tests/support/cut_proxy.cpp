@@ -1,5 +1,7 @@
 #include "support/cut_proxy.hpp"
 
+#include "support/pg_env.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -328,6 +330,12 @@ std::string cut_proxy::message_types(direction d) const {
 
 bool cut_proxy::closed() const {
     return state_->latest && state_->latest->closed;
+}
+
+cut_proxy primary_proxy(boost::asio::any_io_executor ex) {
+    const auto port = std::stoi(pg_setting("PGASIO_TEST_PRIMARY_PORT"));
+    return cut_proxy(std::move(ex), pg_setting("PGASIO_TEST_HOST"),
+                     static_cast<unsigned short>(port));
 }
 
 } // namespace pgasio::test

@@ -94,4 +94,8 @@ private:
     std::shared_ptr<state> state_;
 };
 
+/// A proxy that forwards untouched until told otherwise (the fault setters) to tools/pg's
+/// primary (PGASIO_TEST_HOST, PGASIO_TEST_PRIMARY_PORT).
+cut_proxy primary_proxy(boost::asio::any_io_executor ex);
+
 } // namespace pgasio::test
