@@ -142,6 +142,23 @@ asio::awaitable<void> check_routing(cluster& db, const std::string& table, std::
     CHECK(replica.takes_reads);
 }
 
+// A cluster whose first host (the primary's place) refuses connections: a port nothing listens
+// on any more; the replica second. No periodic re-check: only failures ask for one.
+cluster unreachable_first_host(asio::any_io_executor ex) {
+    std::uint16_t dead_port = 0;
+    {
+        asio::ip::tcp::acceptor gone(ex, {asio::ip::make_address("127.0.0.1"), 0});
+        dead_port = gone.local_endpoint().port();
+    }
+    config cfg = cluster_config();
+    cfg.hosts = {host_spec{"127.0.0.1", "", dead_port}};
+    cfg.pool.acquire_timeout = 300ms;
+    cluster_options options;
+    options.recheck_interval = 0ms;
+    options.probe_timeout = 1s;
+    return cluster(ex, cfg, options);
+}
+
 } // namespace
 
 TEST_CASE("cluster: reads land on the replica, writes on the primary") {
@@ -347,19 +364,7 @@ TEST_CASE("cluster: a transaction refused with 25006 makes the cluster look agai
 
 TEST_CASE("cluster: an unreachable primary makes the cluster look again") {
     run([](asio::any_io_executor ex) -> asio::awaitable<void> {
-        // The first host refuses connections: a port nothing listens on any more.
-        std::uint16_t dead_port = 0;
-        {
-            asio::ip::tcp::acceptor gone(ex, {asio::ip::make_address("127.0.0.1"), 0});
-            dead_port = gone.local_endpoint().port();
-        }
-        config cfg = cluster_config();
-        cfg.hosts = {host_spec{"127.0.0.1", "", dead_port}};
-        cfg.pool.acquire_timeout = 300ms;
-        cluster_options options;
-        options.recheck_interval = 0ms;
-        options.probe_timeout = 1s;
-        cluster db(ex, cfg, options);
+        cluster db = unreachable_first_host(ex);
         // Routed before any member has answered: to the first host, which cannot be reached.
         auto [ec, n] = co_await db.async_execute("SELECT 1", nothrow);
         CHECK(ec == pgasio::client_errc::pool_timeout);
@@ -383,19 +388,7 @@ TEST_CASE("cluster: an unreachable primary makes the cluster look again") {
 
 TEST_CASE("cluster: an acquire from an unreachable primary makes the cluster look again") {
     run([](asio::any_io_executor ex) -> asio::awaitable<void> {
-        // The first host refuses connections: a port nothing listens on any more.
-        std::uint16_t dead_port = 0;
-        {
-            asio::ip::tcp::acceptor gone(ex, {asio::ip::make_address("127.0.0.1"), 0});
-            dead_port = gone.local_endpoint().port();
-        }
-        config cfg = cluster_config();
-        cfg.hosts = {host_spec{"127.0.0.1", "", dead_port}};
-        cfg.pool.acquire_timeout = 300ms;
-        cluster_options options;
-        options.recheck_interval = 0ms;
-        options.probe_timeout = 1s;
-        cluster db(ex, cfg, options);
+        cluster db = unreachable_first_host(ex);
         // Routed before any member has answered: to the first host, which cannot be reached.
         pgasio::error_code ec;
         try {
