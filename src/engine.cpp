@@ -707,13 +707,15 @@ void connection_impl::finish_front() {
             "had no effect; it was not run again because later statements of its operation had "
             "already been sent.";
     }
-    if (r->hit_by_cancel && tx_status_ == protocol::transaction_status::failed) {
+    if (r->hit_by_cancel && tx_status_ == protocol::transaction_status::failed && !r->internal &&
+        !r->ends_failed_block) {
         // Inside a transaction block, which the 57014 aborted: sent again, it would only fail
-        // with 25P02 and hide why.
+        // with 25P02 and hide why. (A ROLLBACK, or a ROLLBACK TO SAVEPOINT, runs there: sent
+        // again, it ends the failure.)
         r->hit_by_cancel = false;
         r->server_diag->detail =
-            "It was stopped by a cancel request meant for another request on its connection, "
-            "inside a transaction block, which that aborted; it was not run again.";
+            "It was most likely stopped by the cancel request sent for another request on its "
+            "connection, inside a transaction block, which that aborted; it was not run again.";
     }
     if (r->hit_by_cancel) {
         resend(std::move(r));

@@ -176,6 +176,9 @@ struct request {
     /// Sent by the engine itself (the ROLLBACK that closes a transaction block left open):
     /// nobody to answer.
     bool internal = false;
+    /// Transaction control that runs in a failed transaction block (ROLLBACK, ROLLBACK TO
+    /// SAVEPOINT): stopped by a cancel meant for another request, it is sent again there too.
+    bool ends_failed_block = false;
     /// The server asked for COPY data (or sent COPY data) to an operation that has none to
     /// give: the caller gets client_errc::copy_needs_copy_api.
     bool refused_copy = false;

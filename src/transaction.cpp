@@ -209,14 +209,16 @@ void send_commit(const std::shared_ptr<connection_impl>& impl, const detail::op_
 // Sends `sql`, one transaction control statement (ROLLBACK, SAVEPOINT...), as a simple Query in
 // the section of `op`: the server parses and runs it, and keeps nothing (no statement, no
 // portal), which costs it less than Parse, Bind and Execute of the same text. Its answer is one
-// CommandComplete, so it need not run alone.
+// CommandComplete, so it need not run alone. `ends_failed_block`: it runs in a failed
+// transaction block (ROLLBACK, ROLLBACK TO SAVEPOINT; see request::ends_failed_block).
 auto send_control(const std::shared_ptr<connection_impl>& impl, const detail::op_settings& op,
-                  std::string sql) {
+                  std::string sql, bool ends_failed_block = false) {
     auto token = asio::as_tuple(asio::use_awaitable);
     return asio::async_initiate<decltype(token), void(error_code)>(
-        [impl, op](auto handler, const std::string& text) {
+        [impl, op, ends_failed_block](auto handler, const std::string& text) {
             auto r = detail::make_request<detail::command_request>(
                 op, detail::void_handler(std::move(handler)));
+            r->ends_failed_block = ends_failed_block;
             r->set_script({protocol::request_step::simple_query});
             auto encode = [&](protocol::write_buffer& out, std::string& why) -> error_code {
                 if (auto ec = protocol::encode_query(out, text)) {
@@ -455,7 +457,7 @@ void transaction::start_rollback(transaction& tx, void_handler handler,
         [&tx, op]() -> asio::awaitable<error_code> {
             detail::op_settings in_tx = op;
             in_tx.section = tx.section_;
-            auto [ec] = co_await send_control(tx.impl_, in_tx, "ROLLBACK");
+            auto [ec] = co_await send_control(tx.impl_, in_tx, "ROLLBACK", true);
             tx.state_->report(transaction_outcome::rolled_back, ec);
             tx.finish();
             co_return ec;
@@ -520,7 +522,7 @@ void transaction::start_end_savepoint(transaction& tx, void_handler handler,
                                     quote_identifier(name);
             detail::op_settings in_tx = op;
             in_tx.section = tx.section_;
-            auto [ec] = co_await send_control(tx.impl_, in_tx, sql);
+            auto [ec] = co_await send_control(tx.impl_, in_tx, sql, rollback);
             if (ec) co_return ec;
             // The server ended the savepoints made after it (and, released, itself).
             auto& list = tx.state_->savepoints;

@@ -1313,7 +1313,7 @@ TEST_CASE("transaction: a statement stopped by another's cancel inside the block
         REQUIRE(answered);
         INFO(second_diag.message << " / " << second_diag.detail);
         CHECK(second_ec == sqlstate::query_canceled);
-        CHECK(second_diag.detail.find("meant for another request") != std::string::npos);
+        CHECK(second_diag.detail.find("sent for another request") != std::string::npos);
         auto [commit_ec] = co_await tx.async_commit(nothrow);
         CHECK(commit_ec == client_errc::transaction_rolled_back);
         co_await conn.async_close();
