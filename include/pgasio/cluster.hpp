@@ -374,8 +374,11 @@ private:
                                                                 boost::asio::deferred);
         } catch (const boost::system::system_error& e) {
             // (No co_await in a handler.) A 25006 or a lost member makes the cluster look again,
-            // as a shared request's failure does.
-            detail::cluster_request_done(*impl, target, e.code());
+            // as a shared request's failure does; not a 25006 of a read-only transaction, which
+            // says nothing of the server's role.
+            auto reported = target;
+            if (read_only) reported.to_primary = false;
+            detail::cluster_request_done(*impl, reported, e.code());
             failure = std::current_exception();
         }
         std::rethrow_exception(failure);

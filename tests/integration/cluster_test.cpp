@@ -362,6 +362,35 @@ TEST_CASE("cluster: a transaction refused with 25006 makes the cluster look agai
     });
 }
 
+TEST_CASE("cluster: a write refused in a read-only transaction on the primary makes no re-check") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        // No replica: read-only transactions run on the primary. No periodic re-check.
+        auto cfg = cluster_config();
+        cfg.replicas.clear();
+        cluster_options options;
+        options.recheck_interval = 0ms;
+        cluster db(ex, cfg, options);
+        co_await db.async_refresh();
+        const auto before = db.stats().rechecks;
+        pgasio::error_code ec;
+        try {
+            co_await db.async_transaction(
+                pgasio::transaction_options{.access = pgasio::access_mode::read_only},
+                [](pgasio::transaction& tx) -> asio::awaitable<void> {
+                    co_await tx.async_execute("CREATE TABLE cluster_never (n int)");
+                });
+        } catch (const pgasio::error& e) {
+            ec = e.code();
+        }
+        // 25006 as on a standby, but from the transaction's own READ ONLY.
+        CHECK(ec == pgasio::sqlstate::read_only_sql_transaction);
+        const auto stats = co_await wait_for(
+            db, [&](const auto& s) { return s.rechecks > before; }, 1s);
+        CHECK(stats.rechecks == before);
+        co_await db.async_close();
+    });
+}
+
 TEST_CASE("cluster: an unreachable primary makes the cluster look again") {
     run([](asio::any_io_executor ex) -> asio::awaitable<void> {
         cluster db = unreachable_first_host(ex);
