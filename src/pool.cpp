@@ -133,13 +133,12 @@ bool pool_impl::has_shared_waiter() const {
                        [](const auto& w) { return !w->exclusive; });
 }
 
-std::shared_ptr<pool_slot> pool_impl::least_loaded(bool idle_only) const {
+std::shared_ptr<pool_slot> pool_impl::least_loaded() const {
     std::shared_ptr<pool_slot> best;
     std::size_t best_load = 0;
     for (const auto& s : slots_) {
         if (s->st != pool_slot::state::shared || !pool_access::is_open(s->conn)) continue;
         const auto load = s->outstanding.load(std::memory_order_acquire);
-        if (idle_only && load != 0) continue;
         if (!best || load < best_load) {
             best = s;
             best_load = load;
@@ -149,12 +148,24 @@ std::shared_ptr<pool_slot> pool_impl::least_loaded(bool idle_only) const {
     return best;
 }
 
+std::shared_ptr<pool_slot> pool_impl::idle_slot(clock::time_point now) const {
+    std::shared_ptr<pool_slot> due;
+    for (const auto& s : slots_) {
+        if (s->st != pool_slot::state::shared || !pool_access::is_open(s->conn) ||
+            s->outstanding.load(std::memory_order_acquire) != 0)
+            continue;
+        if (!needs_check(*s, now, cfg.pool.check_idle_after)) return s;
+        if (!due) due = s;
+    }
+    return due;
+}
+
 connection* pool_impl::pick_shared(std::shared_ptr<pool_slot>& slot) {
     outcomes o;
     {
         std::lock_guard lock(mutex_);
         if (closing_) return nullptr;
-        slot = least_loaded(false);
+        slot = least_loaded();
         if (!slot) return nullptr;
         // Even the least-loaded connection is busy: the request is pipelined behind another,
         // and the pool grows towards max_connections for the ones to come.
@@ -184,10 +195,9 @@ connection* pool_impl::lease_now(std::shared_ptr<pool_slot>& slot,
                                  const boost::source_location& where) {
     std::lock_guard lock(mutex_);
     if (closing_ || !waiters_.empty()) return nullptr; // first come, first served
-    slot = least_loaded(true);
-    if (!slot) return nullptr;
     const auto now = clock::now();
-    if (needs_check(*slot, now, cfg.pool.check_idle_after)) return nullptr;
+    slot = idle_slot(now);
+    if (!slot || needs_check(*slot, now, cfg.pool.check_idle_after)) return nullptr;
     lease(*slot, now, where);
     return &slot->conn;
 }
@@ -201,18 +211,18 @@ void pool_impl::lease(pool_slot& slot, clock::time_point now, const boost::sourc
 }
 
 std::shared_ptr<pool_slot> pool_impl::pick_for_lease() {
-    if (auto idle = least_loaded(true)) return idle;
+    if (auto idle = idle_slot(clock::now())) return idle;
     // Rather than take a connection busy with shared requests, open one more while allowed
     // (open_more counts this waiter).
     if (slots_.size() < cfg.pool.max_connections) return nullptr;
-    return least_loaded(false);
+    return least_loaded();
 }
 
 void pool_impl::dispatch(outcomes& o) {
     const auto now = clock::now();
     while (!waiters_.empty()) {
         auto& w = *waiters_.front();
-        auto slot = w.exclusive ? pick_for_lease() : least_loaded(false);
+        auto slot = w.exclusive ? pick_for_lease() : least_loaded();
         if (!slot) break;
         if (w.exclusive) {
             lease(*slot, now, w.where);
@@ -247,7 +257,7 @@ void pool_impl::open_more(outcomes& o) {
     std::size_t owed = 0;
     for (const auto& w : waiters_)
         owed += w->exclusive ? 1U : 0U;
-    if (has_shared_waiter() && !least_loaded(false)) ++owed;
+    if (has_shared_waiter() && !least_loaded()) ++owed;
     const auto target =
         std::min(cfg.pool.max_connections, std::max(cfg.pool.min_connections, open + owed));
     if (clock::now() < backoff_until_) return; // the maintenance loop tries again then
@@ -345,6 +355,7 @@ void pool_impl::check_then_lease(served s) {
                     }
                     self->watch_cancellation(*waiter);
                     self->waiters_.push_front(std::move(waiter));
+                    o.wake = true; // its acquire_timeout may be the earliest deadline now
                     self->dispatch(o);
                 }
             }

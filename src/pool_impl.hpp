@@ -132,7 +132,11 @@ private:
     void check_then_lease(served s);
 
     // All under the lock:
-    std::shared_ptr<pool_slot> least_loaded(bool idle_only) const;
+    /// The open shared connection with the fewest requests in flight (null: none).
+    std::shared_ptr<pool_slot> least_loaded() const;
+    /// An idle connection: one that needs no check first (check_idle_after) if there is one,
+    /// else one that does (null: none idle).
+    std::shared_ptr<pool_slot> idle_slot(clock::time_point now) const;
     std::shared_ptr<pool_slot> pick_for_lease();
     /// Marks `slot` leased from `now`, acquired at `where`.
     void lease(pool_slot& slot, clock::time_point now, const boost::source_location& where);
