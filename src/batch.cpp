@@ -83,14 +83,20 @@ public:
         release_slot();
         batch_state& st = *state_;
         if (!st.ids.empty()) st.ids[first_] = 0;
-        if (ec && ec == server_error && done_ < count_) {
+        if (ec && ec == server_error && !is_fatal(ec)) {
             // The statement the server failed; in an all_or_nothing batch it skipped the rest.
-            auto& out = st.outcomes[first_ + done_];
+            // With every statement done, the commit at the Sync failed (a deferred constraint,
+            // a serialization failure): the last statement's, which did not commit (nor, in an
+            // all_or_nothing batch, did the others).
+            auto& out = st.outcomes[first_ + (done_ < count_ ? done_ : count_ - 1)];
             out.status = statement_status::failed;
             out.error = ec;
+            out.rows = result{};
             out.diag = std::make_shared<const diagnostics>(std::move(st.why));
             st.why = diagnostics{};
         } else if (ec) {
+            // (A FATAL error the server sent before it closed is the connection's, not the
+            // statement's: it stops the batch.)
             // Stopped before the server answered these: they may or may not have run.
             for (std::size_t i = done_; i < count_; ++i) {
                 auto& out = st.outcomes[first_ + i];
@@ -172,20 +178,22 @@ void connection::start_batch(detail::connection_impl* impl, batch_handler handle
     st->ids.assign(owned->size(), 0);
     if (slot.is_connected()) {
         st->slot = slot;
-        slot.assign(
-            [weak_conn = impl->weak_from_this(),
-             weak_state = std::weak_ptr<detail::batch_state>(st)](boost::asio::cancellation_type) {
-                auto conn = weak_conn.lock();
-                if (!conn) return;
-                // May run on any thread: the executor finds the requests still running.
-                boost::asio::post(conn->executor, [weak_conn, weak_state] {
-                    auto c = weak_conn.lock();
-                    auto s = weak_state.lock();
-                    if (!c || !s) return;
-                    for (const auto id : std::vector<std::uint64_t>(s->ids))
-                        if (id != 0) c->stop_request(id);
-                });
+        slot.assign([weak_conn = impl->weak_from_this(),
+                     weak_state = std::weak_ptr<detail::batch_state>(st)](
+                        boost::asio::cancellation_type type) {
+            auto conn = weak_conn.lock();
+            if (!conn) return;
+            // May run on any thread: the executor finds the requests still running. Each
+            // is cancelled as a request of its own would be with this type (partial and
+            // total: only those not sent yet).
+            boost::asio::post(conn->executor, [weak_conn, weak_state, type] {
+                auto c = weak_conn.lock();
+                auto s = weak_state.lock();
+                if (!c || !s) return;
+                for (const auto id : std::vector<std::uint64_t>(s->ids))
+                    if (id != 0) c->stop_request(id, type);
             });
+        });
     }
     std::size_t begin = 0;
     for (std::size_t i = 0; i < entries.size(); ++i) {

@@ -141,7 +141,9 @@ public:
     void serve_stream(stream_state& st);
     /// The reader of a stream or a COPY stopped it: request `id` is cancelled like a request
     /// whose caller gave up (answered at once, stopped on the server, its answers drained).
-    void stop_request(std::uint64_t id);
+    /// `type`: the caller's cancellation type (partial and total spare a request already sent).
+    void stop_request(std::uint64_t id,
+                      asio::cancellation_type type = asio::cancellation_type::terminal);
     /// The reader of a stream or a COPY out gave it up: as stop_request, except inside a
     /// transaction block, where the statement runs to its end, its answers drained.
     void stop_reading(std::uint64_t id);

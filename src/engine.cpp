@@ -393,8 +393,8 @@ void connection_impl::serve_stream(stream_state& st) {
     if (st.parts.size() < 2) resume_reading();
 }
 
-void connection_impl::stop_request(std::uint64_t id) {
-    cancel(id, asio::error::operation_aborted, asio::cancellation_type::terminal);
+void connection_impl::stop_request(std::uint64_t id, asio::cancellation_type type) {
+    cancel(id, asio::error::operation_aborted, type);
 }
 
 void connection_impl::stop_reading(std::uint64_t id) {

@@ -22,11 +22,13 @@ namespace pgasio {
 enum class batch_mode : unsigned char {
     /// One Sync after the last statement: the batch runs as one implicit transaction (or inside
     /// the caller's transaction block). The first statement that fails makes the server skip
-    /// the rest and roll back what the batch did: nothing of it is committed. The fastest way
-    /// to run many small statements.
+    /// the rest and roll back what the batch did: nothing of it is committed. A failure of the
+    /// commit itself, at the Sync (a deferred constraint, a serialization failure), is the last
+    /// statement's outcome. The fastest way to run many small statements.
     all_or_nothing,
     /// A Sync after every statement: each runs (and commits, outside a transaction block) on
-    /// its own, and gets its own outcome whatever the others' were. Still one round trip.
+    /// its own, and gets its own outcome whatever the others' were (its commit's failure, a
+    /// deferred constraint's, included). Still one round trip.
     /// They run in order: a statement stopped by a cancel meant for another request on the
     /// connection, while a later one of the batch was already sent, is not run again behind
     /// it but fails with 57014 (its detail says so; it had no effect).

@@ -629,6 +629,86 @@ TEST_CASE("query: an independent batch gives every statement its own outcome") {
     });
 }
 
+TEST_CASE("query: a batch whose commit fails at its Sync has a failed statement, not all done") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        co_await conn.async_execute("CREATE TEMP TABLE b_parent (id int PRIMARY KEY)");
+        co_await conn.async_execute(
+            "CREATE TEMP TABLE b_child (pid int REFERENCES b_parent DEFERRABLE INITIALLY "
+            "DEFERRED)");
+        // The foreign key is checked at commit: at the Sync, once every statement has run.
+        for (const auto mode :
+             {pgasio::batch_mode::all_or_nothing, pgasio::batch_mode::independent}) {
+            INFO("independent: " << (mode == pgasio::batch_mode::independent));
+            pgasio::batch b(mode);
+            REQUIRE(!b.add("INSERT INTO b_parent VALUES ($1)", 1));
+            REQUIRE(!b.add("INSERT INTO b_child VALUES ($1)", 999)); // no such parent
+            auto [ec, out] = co_await conn.async_execute_batch(std::move(b), nothrow);
+            CHECK(!ec); // the statement's own error is in its outcome
+            REQUIRE(out.size() == 2);
+            CHECK(!out.ok());
+            REQUIRE(out.first_failure() == &out[1]);
+            CHECK(out[1].status == pgasio::statement_status::failed);
+            CHECK(out[1].error == pgasio::sqlstate::foreign_key_violation);
+            REQUIRE(out[1].diag != nullptr);
+            CHECK(out[1].diag->sqlstate == "23503");
+            const auto children = co_await conn.async_query_one("SELECT count(*) FROM b_child");
+            CHECK(children[0].get<std::int64_t>(0) == 0);
+            // All or nothing: the parent row went with it; independent: it committed alone.
+            const auto parents = co_await conn.async_query_one("SELECT count(*) FROM b_parent");
+            CHECK(parents[0].get<std::int64_t>(0) ==
+                  (mode == pgasio::batch_mode::independent ? 1 : 0));
+            co_await conn.async_execute("TRUNCATE b_child, b_parent");
+        }
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("query: a batch whose session the server ends fails with the server's FATAL error") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        for (const auto mode :
+             {pgasio::batch_mode::all_or_nothing, pgasio::batch_mode::independent}) {
+            INFO("independent: " << (mode == pgasio::batch_mode::independent));
+            auto conn = co_await connect_primary();
+            pgasio::batch b(mode);
+            REQUIRE(!b.add("SELECT 1"));
+            REQUIRE(!b.add("SELECT pg_terminate_backend(pg_backend_pid())"));
+            REQUIRE(!b.add("SELECT 3"));
+            auto [ec, out] = co_await conn.async_execute_batch(std::move(b), nothrow);
+            CHECK(ec == pgasio::sqlstate::admin_shutdown);
+            CHECK(pgasio::is_fatal(ec));
+            REQUIRE(out.size() == 3);
+            CHECK(out[0].ok());
+            CHECK(out[1].status == pgasio::statement_status::failed);
+            CHECK(out[2].status == pgasio::statement_status::failed);
+            CHECK(!conn.is_open());
+        }
+    });
+}
+
+TEST_CASE("query: partial cancellation of an independent batch spares the statements sent") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        pgasio::batch b(pgasio::batch_mode::independent);
+        REQUIRE(!b.add("SELECT 1"));
+        REQUIRE(!b.add("SELECT pg_sleep(0.5)"));
+        REQUIRE(!b.add("SELECT 3"));
+        asio::cancellation_signal stop;
+        asio::steady_timer timer(ex, 100ms);
+        timer.async_wait([&](pgasio::error_code) { stop.emit(asio::cancellation_type::partial); });
+        auto [ec, out] = co_await conn.async_execute_batch(
+            std::move(b),
+            asio::bind_cancellation_slot(stop.slot(), asio::as_tuple(asio::use_awaitable)));
+        // All three were written at once: partial cancellation promises that nothing happened,
+        // which is no longer true of any of them.
+        CHECK(!ec);
+        REQUIRE(out.size() == 3);
+        CHECK(out.ok());
+        CHECK(out[2].rows[0].get<std::int32_t>(0) == 3);
+        co_await conn.async_close();
+    });
+}
+
 TEST_CASE("query: a timed-out or cancelled batch says which statements were answered") {
     run([](asio::any_io_executor ex) -> asio::awaitable<void> {
         // Each case on a connection of its own: the cancel a case sends may also stop a statement
