@@ -121,8 +121,13 @@ bool result_request::on_failure(connection_impl& c, std::span<const std::byte> s
         c.statements.forget(*cached, true);
         return false;
     }
-    const bool lost = server_error == sqlstate::invalid_sql_statement_name;
-    const bool changed = server_error == sqlstate::feature_not_supported && !sends_parse;
+    // Only for a Bind of a named statement this request did not prepare: any other 26000 or
+    // 0A000 is the statement's own (an EXECUTE in its text, a feature it uses, a function's
+    // RAISE), and running it again would repeat what it did outside its transaction. A stale
+    // plan is told by the routine that reports it, which unlike the message is not translated.
+    const bool lost = binds_named && server_error == sqlstate::invalid_sql_statement_name;
+    const bool changed = binds_named && server_error == sqlstate::feature_not_supported &&
+                         server_diag && server_diag->source_routine == "RevalidateCachedQuery";
     const bool stale = server_error == client_errc::description_changed;
     if (!lost && !changed && !stale) return false;
     auto& cache = c.statements;

@@ -227,6 +227,31 @@ TEST_CASE("statement cache: a changed result type re-runs outside a transaction 
     });
 }
 
+TEST_CASE("statement cache: a 0A000 of the statement's own is not taken for a stale plan") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        co_await conn.async_execute("CREATE TEMP SEQUENCE own_0a000");
+        // Advances the sequence (which no rollback undoes), then fails with 0A000.
+        co_await conn.async_execute(
+            "CREATE FUNCTION pg_temp.refuse_0a000() RETURNS int LANGUAGE plpgsql AS $$ BEGIN "
+            "PERFORM nextval('own_0a000'); RAISE EXCEPTION 'not here' USING ERRCODE = "
+            "'feature_not_supported'; END $$");
+        const std::string sql = "SELECT pg_temp.refuse_0a000()";
+        for (const auto mode :
+             {query_exec_mode::cache_describe, query_exec_mode::cache_statement}) {
+            for (int i = 0; i < 2; ++i) {
+                auto [ec, r] =
+                    co_await conn.async_query(sql, pgasio::with_exec_mode(mode, nothrow));
+                CHECK(ec == sqlstate::feature_not_supported);
+            }
+        }
+        // Each of the four ran once, none again.
+        const auto seq = co_await conn.async_query_one("SELECT last_value FROM own_0a000");
+        CHECK(seq[0].get<std::int64_t>(0) == 4);
+        co_await conn.async_close();
+    });
+}
+
 TEST_CASE(
     "statement cache: inside a transaction block a changed result type fails, then recovers") {
     run([](asio::any_io_executor) -> asio::awaitable<void> {
