@@ -153,6 +153,7 @@ void connection::queue_query(detail::connection_impl* impl,
         protocol::encode_sync(out);
         // Sent: what the cache expects of the server from now on.
         if (entry) {
+            req->carried_closes.assign(closes.begin(), closes.end());
             cache.closes_sent();
             if (parse_named) entry->prepared = true;
             req->cached = entry;

@@ -98,9 +98,11 @@ error_code result_request::on_answer(const protocol::message_view& m, result_bui
     }
 }
 
-void result_request::on_dropped(connection_impl&) {
+void result_request::on_dropped(connection_impl& c) {
     // Its Parse never went out: the next use prepares the statement.
     if (cached && sends_parse) cached->prepared = false;
+    // Nor did the Close of the statements the cache evicted: the next request carries them.
+    if (!carried_closes.empty()) c.statements.close_later(carried_closes);
 }
 
 bool result_request::on_failure(connection_impl& c, std::span<const std::byte> sent,

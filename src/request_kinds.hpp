@@ -69,6 +69,9 @@ public:
     /// The cache's entry for its statement (null: not cached); what its answers teach goes
     /// there: the statement exists on the server, its description.
     std::shared_ptr<cached_statement> cached;
+    /// The statements the cache evicted whose Close it carries: pending again if it is dropped
+    /// before it was sent.
+    std::vector<std::string> carried_closes;
     /// It runs the cached statement by its name without preparing it (a Bind of a statement
     /// the server is thought to hold): only then can a 26000 or a 0A000 say the server lost
     /// it or holds a stale plan of it.

@@ -73,6 +73,12 @@ std::shared_ptr<cached_statement> statement_cache::insert(std::string_view sql,
     return entry;
 }
 
+void statement_cache::close_later(const std::vector<std::string>& names) {
+    for (const auto& name : names)
+        if (std::none_of(lru_.begin(), lru_.end(), [&](const auto& e) { return e->name == name; }))
+            closes_.push_back(name);
+}
+
 void statement_cache::forget(cached_statement& entry, bool close) {
     if (close && entry.prepared) closes_.push_back(entry.name);
     if (!entry.cached) return;

@@ -88,6 +88,9 @@ public:
     std::span<const std::string> pending_closes() const noexcept { return closes_; }
     /// The pending closes were sent.
     void closes_sent() noexcept { closes_.clear(); }
+    /// Closes that were taken by a request dropped before it was sent: pending again, but for
+    /// a name an entry has again (whose request closes it before preparing it anyway).
+    void close_later(const std::vector<std::string>& names);
 
     /// The server-side name of the statement `key` (see cached_statement::name); empty when the
     /// digest fails.

@@ -304,6 +304,32 @@ TEST_CASE("statement cache: a preparation dropped before it was sent is sent by 
     });
 }
 
+TEST_CASE("statement cache: an eviction's Close survives the request dropped before it was sent") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary("sslmode=disable statement_cache_capacity=1");
+        const std::string first = "SELECT $1::int4 + 1";
+        co_await conn.async_query(first, 1);
+        REQUIRE(!name_of(co_await prepared(conn), first).empty());
+        // A simple query runs alone: what is queued behind it waits, unwritten.
+        asio::co_spawn(
+            ex,
+            [&conn]() -> asio::awaitable<void> {
+                co_await conn.async_simple_query("SELECT pg_sleep(0.5)");
+            },
+            asio::detached);
+        co_await pgasio::test::sleep_for(std::chrono::milliseconds(50));
+        // It evicts `first`, carries its Close, and times out before it is sent.
+        auto [ec, r] = co_await conn.async_query(
+            "SELECT $1::int4 + 2", 1,
+            pgasio::with_timeout(std::chrono::milliseconds(100), nothrow));
+        REQUIRE(ec == client_errc::query_timeout);
+        // The next request through the cache carries the Close.
+        co_await conn.async_query("SELECT $1::int4 + 3", 1);
+        CHECK(name_of(co_await prepared(conn), first).empty());
+        co_await conn.async_close();
+    });
+}
+
 TEST_CASE("statement cache: cache_describe fails a query whose cached columns changed, once") {
     run([](asio::any_io_executor) -> asio::awaitable<void> {
         auto conn =
