@@ -13,6 +13,7 @@
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <catch2/catch.hpp>
@@ -61,6 +62,18 @@ std::string name_of(const std::map<std::string, std::pair<std::string, std::int6
     for (const auto& [name, what] : p)
         if (what.first == sql) return name;
     return {};
+}
+
+// Runs a half-second simple query on `conn` in the background, and returns once it is sent:
+// a simple query runs alone, so what is queued behind it meanwhile waits, unwritten.
+asio::awaitable<void> hold_writes(pgasio::connection& conn) {
+    asio::co_spawn(
+        co_await asio::this_coro::executor,
+        [&conn]() -> asio::awaitable<void> {
+            co_await conn.async_simple_query("SELECT pg_sleep(0.5)");
+        },
+        asio::detached);
+    co_await pgasio::test::sleep_for(std::chrono::milliseconds(50));
 }
 
 } // namespace
@@ -279,16 +292,9 @@ TEST_CASE(
 }
 
 TEST_CASE("statement cache: a preparation dropped before it was sent is sent by the next use") {
-    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
         auto conn = co_await connect_primary();
-        // A simple query runs alone: what is queued behind it waits, unwritten.
-        asio::co_spawn(
-            ex,
-            [&conn]() -> asio::awaitable<void> {
-                co_await conn.async_simple_query("SELECT pg_sleep(0.5)");
-            },
-            asio::detached);
-        co_await pgasio::test::sleep_for(std::chrono::milliseconds(50));
+        co_await hold_writes(conn);
         const std::string sql = "SELECT $1::int4 * 7";
         auto [ec, r] = co_await conn.async_query(
             sql, 1, pgasio::with_timeout(std::chrono::milliseconds(100), nothrow));
@@ -305,19 +311,12 @@ TEST_CASE("statement cache: a preparation dropped before it was sent is sent by 
 }
 
 TEST_CASE("statement cache: an eviction's Close survives the request dropped before it was sent") {
-    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
         auto conn = co_await connect_primary("sslmode=disable statement_cache_capacity=1");
         const std::string first = "SELECT $1::int4 + 1";
         co_await conn.async_query(first, 1);
         REQUIRE(!name_of(co_await prepared(conn), first).empty());
-        // A simple query runs alone: what is queued behind it waits, unwritten.
-        asio::co_spawn(
-            ex,
-            [&conn]() -> asio::awaitable<void> {
-                co_await conn.async_simple_query("SELECT pg_sleep(0.5)");
-            },
-            asio::detached);
-        co_await pgasio::test::sleep_for(std::chrono::milliseconds(50));
+        co_await hold_writes(conn);
         // It evicts `first`, carries its Close, and times out before it is sent.
         auto [ec, r] = co_await conn.async_query(
             "SELECT $1::int4 + 2", 1,
