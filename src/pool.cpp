@@ -315,6 +315,7 @@ void pool_impl::check_then_lease(served s) {
             {
                 std::lock_guard lock(self->mutex_);
                 if (!served_now->waiter) return; // the check answered first
+                --self->counters_.acquires;      // granted, never handed out
                 o.fail.push_back({std::move(served_now->waiter), asio::error::operation_aborted,
                                   "the wait for a pooled connection was cancelled"});
             }
@@ -339,6 +340,7 @@ void pool_impl::check_then_lease(served s) {
             {
                 std::lock_guard lock(self->mutex_);
                 ++self->counters_.closed_error;
+                if (waiter) --self->counters_.acquires; // granted, never handed out
                 if (checking->slot->st == pool_slot::state::leased) self->retire(checking->slot, o);
                 if (!waiter) {
                     self->dispatch(o); // a replacement, if owed

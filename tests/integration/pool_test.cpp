@@ -848,6 +848,7 @@ TEST_CASE("pool: a waiter put back after a failed check leaves those behind it t
         // its check failed, about a second later.
         CHECK(second_waited >= 2s);
         CHECK(second_waited < 2800ms);
+        CHECK(db.stats().acquires == 0); // the first was granted a connection that failed
         co_await db.async_close(100ms);
     });
 }
@@ -900,6 +901,7 @@ TEST_CASE("pool: an acquire stays cancellable while its idle connection is check
             auto r = co_await conn->async_query_one("SELECT pg_backend_pid()");
             CHECK(r[0].get<std::int32_t>(0) != victim);
             CHECK(db.stats().in_use == 1);
+            CHECK(db.stats().acquires == 1); // the cancelled one never got its lease
             conn.release();
             co_await db.async_close();
         });
