@@ -147,8 +147,9 @@ void connection::start_batch(detail::connection_impl* impl, batch_handler handle
     };
     const auto& entries = owned->entries();
     if (owned->empty()) {
-        detail::finish_observation(st->observed, error_code{});
-        impl->deliver(st->handler, detail::call::posted, error_code{}, batch_results{});
+        // Nothing to send, but the connection (or the lease) must still be there to send it.
+        st->pending = 1;
+        impl->answer_empty(make(0, 0));
         return;
     }
     if (owned->mode() == batch_mode::all_or_nothing) {

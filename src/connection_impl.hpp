@@ -105,6 +105,9 @@ public:
     /// Queues `r` (on the executor); answers the caller (never inline) when the connection is
     /// closed or encoding fails (nothing is sent then).
     void enqueue(std::unique_ptr<request> r, encoder_ref encode);
+    /// Answers `r`, which has nothing to send, from any thread, never inline: with the error
+    /// any request would get now (a closed connection, an ended lease), else with success.
+    void answer_empty(std::unique_ptr<request> r);
     /// Grants an exclusive section (its id) to `handler` as soon as no other is held and the
     /// requests queued before it were taken (never inline).
     void acquire_section(asio::any_completion_handler<void(error_code, std::uint64_t)> handler);
@@ -298,6 +301,9 @@ private:
     void watch(request& r);
     /// Sets the connection's one deadline timer for `at`.
     void arm_deadline(std::chrono::steady_clock::time_point at);
+    /// Answers `r` (posted) and returns true when the connection cannot take a request now:
+    /// closed, the lease it was made on ended, or its transaction's BEGIN failed.
+    bool refuse(std::unique_ptr<request>& r);
     /// Cancels the requests past their deadline and sets the timer for the next one.
     void on_deadline();
     /// Queues `r`, whose bytes are already encoded (or whose encoding failed with `ec`, `why`).

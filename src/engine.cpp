@@ -127,20 +127,35 @@ void connection_impl::enqueue_encoded(std::unique_ptr<request> r,
     enqueue(std::move(r), copy);
 }
 
-void connection_impl::enqueue(std::unique_ptr<request> r, encoder_ref encode) {
+bool connection_impl::refuse(std::unique_ptr<request>& r) {
     if (!open) {
         explain(*r, closed_reason_.empty() ? "it was never connected, or was closed"
                                            : "the connection was closed: " + closed_reason_);
         r->answer(client_errc::not_connected, *this, call::posted);
-        return;
+        return true;
     }
     if (r->section != 0 && (r->section != active_section_ || section_released_)) {
         explain(*r, "the exclusive lease it was run on was released");
         r->answer(client_errc::lease_ended, *this, call::posted);
-        return;
+        return true;
     }
-    if (r->section != 0 && begin_.at == section_begin::state::failed)
-        return refuse_after_failed_begin(std::move(r), call::posted);
+    if (r->section != 0 && begin_.at == section_begin::state::failed) {
+        refuse_after_failed_begin(std::move(r), call::posted);
+        return true;
+    }
+    return false;
+}
+
+void connection_impl::answer_empty(std::unique_ptr<request> r) {
+    if (!on_executor())
+        return asio::post(executor, [self = shared_from_this(), r = std::move(r)]() mutable {
+            self->answer_empty(std::move(r));
+        });
+    if (!refuse(r)) r->answer(error_code{}, *this, call::posted);
+}
+
+void connection_impl::enqueue(std::unique_ptr<request> r, encoder_ref encode) {
+    if (refuse(r)) return;
     if (active_section_ != 0 && r->section != active_section_) {
         // Another caller holds the session: this waits, encoded, until the lease ends (its
         // cancellation and timeout already apply).

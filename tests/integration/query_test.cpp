@@ -629,6 +629,25 @@ TEST_CASE("query: an independent batch gives every statement its own outcome") {
     });
 }
 
+TEST_CASE("query: an empty batch fails where any request would: closed, or its lease ended") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        auto [ok, none] = co_await conn.async_execute_batch(pgasio::batch{}, nothrow);
+        CHECK(!ok);
+        CHECK(none.empty());
+        auto tx = co_await conn.async_begin();
+        co_await tx.async_commit();
+        auto [ended, out] = co_await tx.async_execute_batch(pgasio::batch{}, nothrow);
+        CHECK(ended == client_errc::lease_ended);
+        co_await conn.async_close();
+        auto [closed, out2] = co_await conn.async_execute_batch(pgasio::batch{}, nothrow);
+        CHECK(closed == client_errc::not_connected);
+        pgasio::connection never(ex);
+        auto [unconnected, out3] = co_await never.async_execute_batch(pgasio::batch{}, nothrow);
+        CHECK(unconnected == client_errc::not_connected);
+    });
+}
+
 TEST_CASE("query: a batch whose commit fails at its Sync has a failed statement, not all done") {
     run([](asio::any_io_executor) -> asio::awaitable<void> {
         auto conn = co_await connect_primary();
