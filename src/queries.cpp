@@ -158,7 +158,6 @@ void connection::queue_query(detail::connection_impl* impl,
             if (parse_named) entry->prepared = true;
             req->cached = entry;
             req->sends_parse = parse_named;
-            req->binds_named = named && !parse_named;
             if (!describe) {
                 req->statement_columns = entry->columns;
                 // Unnamed, nothing on the server checks that its columns are still these.

@@ -127,6 +127,9 @@ bool result_request::on_failure(connection_impl& c, std::span<const std::byte> s
     // 0A000 is the statement's own (an EXECUTE in its text, a feature it uses, a function's
     // RAISE), and running it again would repeat what it did outside its transaction. A stale
     // plan is told by the routine that reports it, which unlike the message is not translated.
+    // (Named: in cache_statement mode, under the entry's name; cache_describe parses unnamed.)
+    const bool binds_named =
+        mode == query_exec_mode::cache_statement && !cached->name.empty() && !sends_parse;
     const bool lost = binds_named && server_error == sqlstate::invalid_sql_statement_name;
     const bool changed = binds_named && server_error == sqlstate::feature_not_supported &&
                          server_diag && server_diag->source_routine == "RevalidateCachedQuery";

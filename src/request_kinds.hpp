@@ -72,10 +72,6 @@ public:
     /// The statements the cache evicted whose Close it carries: pending again if it is dropped
     /// before it was sent.
     std::vector<std::string> carried_closes;
-    /// It runs the cached statement by its name without preparing it (a Bind of a statement
-    /// the server is thought to hold): only then can a 26000 or a 0A000 say the server lost
-    /// it or holds a stale plan of it.
-    bool binds_named = false;
     /// It prepares the cached statement (Close and Parse of its name), and ParseComplete came.
     bool sends_parse = false;
     bool parse_done = false;
