@@ -92,9 +92,13 @@ inline constexpr name_table<query_exec_mode, 4> exec_modes{{
     {"simple_protocol", query_exec_mode::simple_protocol},
 }};
 
-// Unit suffixes and their multipliers: milliseconds for durations, bytes for sizes.
+// Unit suffixes and their multipliers: milliseconds for durations (but pause_units), bytes for
+// sizes.
 inline constexpr name_table<long long, 5> time_units{
     {{"ms", 1}, {"s", 1000}, {"min", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}}};
+// Microseconds for pipeline_read_pause.
+inline constexpr name_table<long long, 3> pause_units{{{"us", 1}, {"ms", 1000}, {"s", 1'000'000}}};
+inline constexpr long long max_read_pause_us = 1'000'000;
 inline constexpr name_table<long long, 4> size_units{
     {{"B", 1}, {"kB", 1024}, {"MB", 1024 * 1024}, {"GB", 1024 * 1024 * 1024}}};
 inline constexpr long long max_message_size_limit = std::numeric_limits<std::int32_t>::max();

@@ -24,13 +24,18 @@ bool is_numeric_address(const std::string& text) {
            inet_pton(AF_INET6, text.c_str(), &buffer) == 1;
 }
 
-// The largest unit that divides the duration exactly: "30s", "10min", "1500ms".
+// `n` in the largest of `units` that divides it exactly (the table's first unit is 1).
+template <std::size_t N>
+std::string in_largest_unit(long long n, const name_table<long long, N>& units) {
+    if (n == 0) return "0";
+    for (auto it = units.rbegin(); it != units.rend(); ++it)
+        if (n % it->second == 0) return fmt::format("{}{}", n / it->second, it->first);
+    return std::to_string(n);
+}
+
+// A duration as a connection string writes it: "30s", "10min", "1500ms".
 std::string format_duration(std::chrono::milliseconds d) {
-    long long ms = d.count();
-    if (ms == 0) return "0";
-    for (auto it = time_units.rbegin(); it != time_units.rend(); ++it)
-        if (ms % it->second == 0) return fmt::format("{}{}", ms / it->second, it->first);
-    return fmt::format("{}ms", ms);
+    return in_largest_unit(d.count(), time_units);
 }
 
 // A value as a connection string writes it: quoted when empty or when it holds whitespace, a
@@ -187,6 +192,8 @@ std::string config::to_string() const {
     add(key::max_protocol_version, std::string(find_name(protocol_versions, max_protocol_version)));
     add(key::statement_cache_capacity, std::to_string(statement_cache_capacity));
     add(key::default_query_exec_mode, std::string(pgasio::to_string(default_query_exec_mode)));
+    add(key::pipeline_read_pause, in_largest_unit(pipeline_read_pause.count(), pause_units));
+    add(key::pipeline_read_pause_depth, std::to_string(pipeline_read_pause_depth));
 
     std::string s;
     for (const auto& [name, value] : out) {

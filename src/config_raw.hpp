@@ -49,8 +49,11 @@ enum class key : std::size_t {
     max_protocol_version,
     statement_cache_capacity,
     default_query_exec_mode,
+    pipeline_read_pause,
+    pipeline_read_pause_depth,
 };
-inline constexpr std::size_t key_count = static_cast<std::size_t>(key::default_query_exec_mode) + 1;
+inline constexpr std::size_t key_count =
+    static_cast<std::size_t>(key::pipeline_read_pause_depth) + 1;
 
 struct keyword {
     std::string_view name;
@@ -91,6 +94,8 @@ inline constexpr std::array<keyword, key_count> keywords{{
     {"max_protocol_version", "PGMAXPROTOCOLVERSION"},
     {"statement_cache_capacity", ""},
     {"default_query_exec_mode", ""},
+    {"pipeline_read_pause", ""},
+    {"pipeline_read_pause_depth", ""},
 }};
 
 constexpr std::size_t index(key k) noexcept {

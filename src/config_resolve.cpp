@@ -338,6 +338,20 @@ result<void, config_error> resolve_extensions(const raw_options& raw, config& cf
         PGASIO_TRY(m, enum_value(raw, key::default_query_exec_mode, *v, exec_modes));
         cfg.default_query_exec_mode = m;
     }
+    if (auto v = raw.get(key::pipeline_read_pause)) {
+        auto us = with_unit(*v, pause_units, max_read_pause_us);
+        if (!us)
+            return bad_value(raw, key::pipeline_read_pause, *v,
+                             "microseconds, or an integer followed by us, ms or s, at most 1 s");
+        cfg.pipeline_read_pause = std::chrono::microseconds(*us);
+    }
+    if (auto v = raw.get(key::pipeline_read_pause_depth)) {
+        PGASIO_TRY(n, non_negative_value(raw, key::pipeline_read_pause_depth, *v));
+        if (n == 0)
+            return bad_value(raw, key::pipeline_read_pause_depth, *v,
+                             "a number of requests, at least 1");
+        cfg.pipeline_read_pause_depth = static_cast<std::size_t>(n);
+    }
     return {};
 }
 

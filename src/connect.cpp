@@ -511,6 +511,8 @@ asio::awaitable<error_code> connection_impl::connect(config cfg, diagnostics& di
                         if (session_matches(want, parameters, why)) {
                             session_id = next_session_id();
                             query_timeout = cfg.pool.query_timeout;
+                            read_pause = cfg.pipeline_read_pause;
+                            read_pause_depth = cfg.pipeline_read_pause_depth;
                             exec_mode = cfg.default_query_exec_mode;
                             statements.clear();
                             statements.set_capacity(cfg.statement_cache_capacity);

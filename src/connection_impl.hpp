@@ -65,7 +65,8 @@ public:
         , completion_executor(std::nothrow, ex)
         , io(ex)
         , write_done(ex)
-        , deadline_timer_(ex) {
+        , deadline_timer_(ex)
+        , read_pause_timer_(ex) {
         set_types(nullptr);
     }
 
@@ -222,6 +223,9 @@ public:
     bool write_in_progress = false;
     asio::steady_timer write_done; // woken (cancelled) when a write completes, for close()
     std::chrono::milliseconds query_timeout{0};
+    /// The configuration's pipeline_read_pause and pipeline_read_pause_depth (see read_more).
+    std::chrono::microseconds read_pause{0};
+    std::size_t read_pause_depth = 0;
     /// How plain queries are sent (the configuration's default_query_exec_mode), and the
     /// prepared statements and descriptions they keep (statement_cache_capacity).
     query_exec_mode exec_mode = query_exec_mode::cache_statement;
@@ -255,6 +259,8 @@ public:
 private:
     /// Hands out the buffered messages, writes what they queued, and reads more (the read loop).
     void read_more();
+    /// Reads from the socket; on_read takes the bytes.
+    void read_socket();
     /// A read completed with `n` bytes (or failed, or found the stream closed).
     void on_read(error_code ec, std::size_t n);
     /// Handles every whole message buffered, with `answering_` set meanwhile.
@@ -406,6 +412,10 @@ private:
     // True while the read loop hands a batch of messages to their requests: requests queued
     // meanwhile are written together once the batch is through.
     bool answering_ = false;
+    // The last read took all the socket held: the answers so far are caught up with.
+    bool caught_up_ = false;
+    // Holds the next read back while a deep pipeline's answers come in (see read_more).
+    asio::steady_timer read_pause_timer_;
     // Follows the answers of the request at the head of the queue (whose id is machine_for_)
     // against what it sent.
     protocol::response_machine machine_;

@@ -450,6 +450,26 @@ void connection_impl::read_more() {
     start_write();
     if (paused_) return; // resume_reading() reads again
 
+    // A deep pipeline whose answers are caught up with: the server still has at least
+    // read_pause_depth requests to work through, so reading at once would fetch about one answer
+    // per read, and the write of the request that answer's caller queues next would go out
+    // alone, each costing a system call and a scheduler pass per request. Reading after a short
+    // pause instead takes the many answers that came meanwhile in one read, and one write then
+    // carries all the requests their callers queue; the server, busy with what is in flight,
+    // loses nothing. An answer may reach its caller up to read_pause later, little against the
+    // wait behind the requests ahead of it. Only where a short read means a drained socket.
+    if (caught_up_ && read_pause.count() > 0 && queue_.size() - unwritten_ >= read_pause_depth) {
+        read_pause_timer_.expires_after(read_pause);
+        read_pause_timer_.async_wait(
+            [self = shared_from_this(), session = session_id](error_code ec) {
+                if (!ec && self->open && self->session_id == session) self->read_socket();
+            });
+        return;
+    }
+    read_socket();
+}
+
+void connection_impl::read_socket() {
     // Asio tries the read at once and waits for readability only if nothing is there. Right
     // after a request was written that attempt often fails, yet waiting first is no cheaper:
     // each async_wait re-arms the socket in epoll (one epoll_ctl, the cost of the failed read),
@@ -458,7 +478,10 @@ void connection_impl::read_more() {
     auto space = reader.prepare(read_chunk);
     io.async_read_some(
         asio::buffer(space.data(), space.size()),
-        [self = shared_from_this()](error_code ec, std::size_t n) { self->on_read(ec, n); });
+        [self = shared_from_this(), size = space.size()](error_code ec, std::size_t n) {
+            self->caught_up_ = n < size && self->io.short_read_drains();
+            self->on_read(ec, n);
+        });
 }
 
 void connection_impl::on_read(error_code ec, std::size_t n) {
@@ -1093,6 +1116,8 @@ void connection_impl::shut_down(error_code ec, const diagnostics& diag) {
     deadline_timer_.cancel();
     timer_at_ = std::chrono::steady_clock::time_point::max();
     paused_ = false;
+    read_pause_timer_.cancel();
+    caught_up_ = false;
     active_section_ = 0;
     section_queued_ = 0;
     section_released_ = false;

@@ -86,6 +86,10 @@ public:
             token, buffers);
     }
 
+    /// Whether a read that filled less than its buffer took all the socket held: true of a plain
+    /// socket; a TLS read returns one record at a time, and a replay serves what it recorded.
+    bool short_read_drains() const noexcept { return !tls_ && !served_; }
+
     /// Puts a plain (TCP or unix) socket in non-blocking mode, for try_write_some. Asio's
     /// asynchronous operations work the same in either mode.
     void set_non_blocking() noexcept {

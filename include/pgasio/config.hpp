@@ -274,6 +274,22 @@ struct config {
     /// query_exec_mode for the modes, and which to use behind which connection pooler). Default
     /// cache_statement.
     query_exec_mode default_query_exec_mode = query_exec_mode::cache_statement;
+    /// pipeline_read_pause (pgasio extension): how long a connection waits before reading again
+    /// when at least pipeline_read_pause_depth requests are in flight (written, not yet
+    /// answered) and its last read took every answer the server had sent. The server is still
+    /// busy with those requests; the answers that arrive meanwhile are then read in one go, and
+    /// the requests their callers send next go out in one write, instead of a read, a write and a
+    /// pass of the event loop for each request (on a local server: about a quarter of the
+    /// client's CPU and less wall time for 200,000 requests one coroutine each, 4,000 in flight).
+    /// An answer may reach its caller up to this much later; that deep in a pipeline it already
+    /// waits behind the requests ahead of it. Not applied over TLS, whose reads return one record
+    /// at a time whatever is waiting. A string takes microseconds, or an integer followed by us,
+    /// ms or s, at most 1 s. Zero turns the pause off. Default 500 us.
+    std::chrono::microseconds pipeline_read_pause{500};
+    /// pipeline_read_pause_depth (pgasio extension): the requests in flight from which
+    /// pipeline_read_pause applies; at least 1. Default 512: below that, a server answering in a
+    /// microsecond or two could run out of work while the connection waits.
+    std::size_t pipeline_read_pause_depth = 512;
 
     /// Settings of the pool using this configuration. Not part of connection strings: set them
     /// with the builder or directly.
@@ -391,6 +407,8 @@ public:
     config_builder& statement_cache_capacity(std::size_t capacity);
     /// Sets default_query_exec_mode.
     config_builder& default_query_exec_mode(query_exec_mode mode);
+    /// Sets pipeline_read_pause (zero turns it off) and pipeline_read_pause_depth.
+    config_builder& pipeline_read_pause(std::chrono::microseconds pause, std::size_t depth = 512);
     /// Sets pool.min_connections and pool.max_connections.
     config_builder& pool_size(std::size_t min_connections, std::size_t max_connections);
     /// Sets pool.query_timeout.

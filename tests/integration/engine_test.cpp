@@ -546,3 +546,100 @@ TEST_CASE("engine: a wait for a lease can be cancelled, and the line goes on") {
         (void)ex;
     });
 }
+
+namespace {
+
+// How long after the first of two pipelined queries the second one's answer reaches its caller,
+// on a connection made with `settings`: the first answers at once, the second after 50 ms of
+// pg_sleep, so that each answer comes in a read of its own.
+asio::awaitable<std::chrono::steady_clock::duration> gap_between_answers(std::string settings) {
+    auto conn = co_await connect_primary(settings);
+    std::chrono::steady_clock::time_point first{};
+    std::chrono::steady_clock::time_point second{};
+    co_await concurrently(2, [&](int k) -> asio::awaitable<void> {
+        if (k == 0) {
+            auto r = co_await conn.async_query("SELECT 1");
+            CHECK(r[0].get<std::int32_t>(0) == 1);
+            first = std::chrono::steady_clock::now();
+        } else {
+            co_await conn.async_query("SELECT pg_sleep(0.05)");
+            second = std::chrono::steady_clock::now();
+        }
+    });
+    co_await conn.async_close();
+    co_return second - first;
+}
+
+} // namespace
+
+TEST_CASE("engine: with enough requests in flight, the next read waits pipeline_read_pause") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        // Once the first answer is read, one request is still in flight: depth 1 makes the
+        // connection pause 300 ms before reading the second answer, which came after 50 ms.
+        const auto paused = co_await gap_between_answers(
+            "sslmode=disable pipeline_read_pause=300ms pipeline_read_pause_depth=1");
+        CHECK(paused >= 290ms);
+        // Over TLS a short read says nothing of what is waiting: no pause there.
+        const auto over_tls = co_await gap_between_answers(
+            "sslmode=require pipeline_read_pause=1s pipeline_read_pause_depth=1");
+        CHECK(over_tls < 900ms);
+    });
+}
+
+TEST_CASE("engine: a deep pipeline read with pauses answers every request, in order") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary(
+            "sslmode=disable pipeline_read_pause=1ms pipeline_read_pause_depth=16");
+        constexpr int workers = 256;
+        constexpr std::int32_t per_worker = 40;
+        std::int32_t completed = 0;
+        std::int64_t sum = 0;
+        co_await concurrently(workers, [&](int w) -> asio::awaitable<void> {
+            for (std::int32_t i = w + 1; i <= workers * per_worker; i += workers) {
+                auto r = co_await conn.async_query("SELECT $1::int4", i);
+                sum += r[0].get<std::int32_t>(0);
+                // Each coroutine sends its next query only once its last one is answered, so
+                // every query is answered in the order it was sent: $1 = 1, 2, 3...
+                CHECK(i == ++completed);
+            }
+        });
+        constexpr std::int64_t n = workers * per_worker;
+        CHECK(completed == n);
+        CHECK(sum == n * (n + 1) / 2);
+    });
+}
+
+TEST_CASE("engine: a connection closed during a read pause reconnects to a clean read loop") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        const auto cfg = pgasio::test::test_config(
+            "sslmode=disable pipeline_read_pause=500ms pipeline_read_pause_depth=1");
+        pgasio::connection conn(co_await asio::this_coro::executor);
+        co_await conn.async_connect(cfg);
+        std::optional<pgasio::error_code> sleeper;
+        co_await concurrently(2, [&](int k) -> asio::awaitable<void> {
+            if (k == 0) {
+                auto r = co_await conn.async_query("SELECT 1");
+                CHECK(r[0].get<std::int32_t>(0) == 1);
+                // The read of the sleeper's answer now waits 500 ms: close, and connect again.
+                co_await conn.async_close();
+                co_await conn.async_connect(cfg);
+            } else {
+                auto [ec, r] = co_await conn.async_query("SELECT pg_sleep(0.1)", nothrow);
+                sleeper = ec;
+            }
+        });
+        REQUIRE(sleeper);
+        CHECK(*sleeper == asio::error::operation_aborted);
+        // The new session's read loop is the only one, before and after the old pause's end: a
+        // second read outstanding would take bytes into a buffer that a large answer moves.
+        for (int round = 0; round < 2; ++round) {
+            co_await concurrently(8, [&](int k) -> asio::awaitable<void> {
+                auto r = co_await conn.async_query("SELECT $1::int4 * 2, repeat('x', $2)", k,
+                                                   std::int32_t{200'000} * k);
+                CHECK(r[0].get<std::int32_t>(0) == k * 2);
+                CHECK(r[0].get<std::string_view>(1).size() == 200'000u * unsigned(k));
+            });
+            co_await sleep_for(600ms);
+        }
+    });
+}

@@ -687,6 +687,41 @@ TEST_CASE("config: the statement cache's capacity and the query execution mode")
     CHECK(built->default_query_exec_mode == pgasio::query_exec_mode::simple_protocol);
 }
 
+TEST_CASE("config: the pause of a deep pipeline's reads") {
+    const auto defaults = parse_ok("");
+    CHECK(defaults.pipeline_read_pause == std::chrono::microseconds(500));
+    CHECK(defaults.pipeline_read_pause_depth == 512);
+    CHECK(parse_ok("pipeline_read_pause=0").pipeline_read_pause.count() == 0);
+    CHECK(parse_ok("pipeline_read_pause=250").pipeline_read_pause ==
+          std::chrono::microseconds(250));
+    CHECK(parse_ok("pipeline_read_pause=3ms").pipeline_read_pause ==
+          std::chrono::microseconds(3000));
+    CHECK(parse_ok("pipeline_read_pause=1s").pipeline_read_pause ==
+          std::chrono::microseconds(1'000'000));
+    CHECK(parse_ok("pipeline_read_pause_depth=1").pipeline_read_pause_depth == 1);
+    for (const char* bad_pause : {"2s", "1001ms", "5min", "-1", "fast"}) {
+        const auto bad = parse_error(std::string("pipeline_read_pause=") + bad_pause);
+        CHECK_THAT(bad.message, Catch::Contains("pipeline_read_pause"));
+        CHECK_THAT(bad.message, Catch::Contains("at most 1 s"));
+    }
+    for (const char* bad_depth : {"0", "-3", "many"}) {
+        const auto bad = parse_error(std::string("pipeline_read_pause_depth=") + bad_depth);
+        CHECK_THAT(bad.message, Catch::Contains("pipeline_read_pause_depth"));
+        CHECK_THAT(bad.message, Catch::Contains(bad_depth));
+    }
+    auto built = config::builder()
+                     .env(test_env())
+                     .pipeline_read_pause(std::chrono::microseconds(1500), 100)
+                     .build();
+    REQUIRE(built);
+    CHECK(built->pipeline_read_pause == std::chrono::microseconds(1500));
+    CHECK(built->pipeline_read_pause_depth == 100);
+    built = config::builder().env(test_env()).pipeline_read_pause({}).build();
+    REQUIRE(built);
+    CHECK(built->pipeline_read_pause.count() == 0);
+    CHECK(built->pipeline_read_pause_depth == 512);
+}
+
 TEST_CASE("config: to_string round-trips and formatting shows every setting") {
     auto cfg = parse_ok("host='a,/my sock' hostaddr=10.0.0.1, port=1,2 user=u dbname='d b' "
                         "options='-c a=\\'x\\'' application_name=app fallback_application_name=fb "
@@ -696,7 +731,8 @@ TEST_CASE("config: to_string round-trips and formatting shows every setting") {
                         "keepalives=0 keepalives_idle=1 keepalives_interval=2 keepalives_count=3 "
                         "statement_timeout=90s max_message_size=1MB max_protocol_version=3.2 "
                         "passfile=/p statement_cache_capacity=64 "
-                        "default_query_exec_mode=cache_describe");
+                        "default_query_exec_mode=cache_describe pipeline_read_pause=2000us "
+                        "pipeline_read_pause_depth=64");
     std::string s = cfg.to_string();
     CHECK(s == "host='a,/my sock' hostaddr=10.0.0.1, port=1,2 user=u dbname='d b' passfile=/p "
                "options='-c a=\\'x\\'' application_name=app fallback_application_name=fb "
@@ -706,7 +742,8 @@ TEST_CASE("config: to_string round-trips and formatting shows every setting") {
                "load_balance_hosts=random keepalives=0 keepalives_idle=1 keepalives_interval=2 "
                "keepalives_count=3 statement_timeout=90s max_message_size=1048576 "
                "max_protocol_version=3.2 statement_cache_capacity=64 "
-               "default_query_exec_mode=cache_describe");
+               "default_query_exec_mode=cache_describe pipeline_read_pause=2ms "
+               "pipeline_read_pause_depth=64");
     CHECK(parse_ok(s) == cfg);
     auto defaults = parse_ok("");
     CHECK(parse_ok(defaults.to_string()) == defaults);
