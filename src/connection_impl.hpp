@@ -414,7 +414,9 @@ private:
     bool answering_ = false;
     // The last read took all the socket held: the answers so far are caught up with.
     bool caught_up_ = false;
-    // Holds the next read back while a deep pipeline's answers come in (see read_more).
+    // The last message read was a row or COPY data: the server is sending an answer's data.
+    bool mid_answer_ = false;
+    // Holds the next read back while a busy server's answers come in (see read_more).
     asio::steady_timer read_pause_timer_;
     // Follows the answers of the request at the head of the queue (whose id is machine_for_)
     // against what it sent.

@@ -381,6 +381,8 @@ void connection_impl::handle_buffered() {
             break;
         }
         if (!*m) break;
+        mid_answer_ = (*m)->type == protocol::backend_message_type::data_row ||
+                      (*m)->type == protocol::backend_message_type::copy_data;
         // Rows first, before the general dispatch: a large result is millions of them.
         if ((*m)->type == protocol::backend_message_type::data_row && queue_.size() > unwritten_) {
             request& head = *queue_.front();
@@ -450,15 +452,16 @@ void connection_impl::read_more() {
     start_write();
     if (paused_) return; // resume_reading() reads again
 
-    // A deep pipeline whose answers are caught up with: the server still has at least
-    // read_pause_depth requests to work through, so reading at once would fetch about one answer
-    // per read, and the write of the request that answer's caller queues next would go out
-    // alone, each costing a system call and a scheduler pass per request. Reading after a short
-    // pause instead takes the many answers that came meanwhile in one read, and one write then
-    // carries all the requests their callers queue; the server, busy with what is in flight,
-    // loses nothing. An answer may reach its caller up to read_pause later, little against the
-    // wait behind the requests ahead of it. Only where a short read means a drained socket.
-    if (caught_up_ && read_pause.count() > 0 && queue_.size() - unwritten_ >= read_pause_depth) {
+    // Caught up with a server that is still busy: one sending a result's rows (or COPY data), or
+    // one with at least read_pause_depth requests to work through. Reading at once would fetch
+    // a few rows or about one answer per read, and the request an answer's caller queues next
+    // would go out alone: a system call or two and a scheduler pass for each. Reading after a
+    // short pause instead takes what came meanwhile in one read, and one write then carries all
+    // the requests their callers queue; the server, busy all along, loses nothing. Data may
+    // reach its caller up to read_pause later, little against a large result's own time or the
+    // wait behind the requests ahead. Only where a short read means a drained socket.
+    if (caught_up_ && read_pause.count() > 0 &&
+        (mid_answer_ || queue_.size() - unwritten_ >= read_pause_depth)) {
         read_pause_timer_.expires_after(read_pause);
         read_pause_timer_.async_wait(
             [self = shared_from_this(), session = session_id](error_code ec) {
@@ -1118,6 +1121,7 @@ void connection_impl::shut_down(error_code ec, const diagnostics& diag) {
     paused_ = false;
     read_pause_timer_.cancel();
     caught_up_ = false;
+    mid_answer_ = false;
     active_section_ = 0;
     section_queued_ = 0;
     section_released_ = false;

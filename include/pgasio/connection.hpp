@@ -74,10 +74,10 @@ class type_registry; // pgasio/type_registry.hpp
 /// used across statements, through async_acquire_exclusive(). A transaction block opened on the
 /// shared connection is rolled back at once and its request fails with
 /// client_errc::transaction_needs_lease, so no other coroutine's statement ever runs inside it.
-/// With config::pipeline_read_pause_depth requests or more in flight (512), the connection reads
-/// every config::pipeline_read_pause (500 µs) once it has caught up with the answers, so that
-/// one read and one write serve many requests: an answer that deep in a pipeline may reach its
-/// caller up to that much later.
+/// Once it has caught up with a server still busy (sending rows or COPY data, or with
+/// config::pipeline_read_pause_depth requests or more in flight), the connection waits
+/// config::pipeline_read_pause (500 µs) before reading again, so that one read and one write
+/// serve many rows or requests: they may reach their caller up to that much later.
 ///
 /// Cancellation and timeouts. An operation is cancelled through its token's cancellation slot
 /// (e.g. `co_await (query || timer)` with awaitable operators) or by its timeout

@@ -586,6 +586,19 @@ TEST_CASE("engine: with enough requests in flight, the next read waits pipeline_
     });
 }
 
+TEST_CASE("engine: reading a result whose rows are still coming waits pipeline_read_pause") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        // Rows of 20 kB, each sent alone once its pg_sleep is over: 150 ms in all without a
+        // pause. The read that takes the first row finds no more: the next waits 400 ms.
+        auto conn = co_await connect_primary("sslmode=disable pipeline_read_pause=400ms");
+        const auto start = std::chrono::steady_clock::now();
+        auto r = co_await conn.async_query(
+            "SELECT repeat('x', 20000), pg_sleep(0.05) FROM generate_series(1, 3)");
+        CHECK(r.size() == 3);
+        CHECK(std::chrono::steady_clock::now() - start >= 390ms);
+    });
+}
+
 TEST_CASE("engine: a deep pipeline read with pauses answers every request, in order") {
     run([](asio::any_io_executor) -> asio::awaitable<void> {
         auto conn = co_await connect_primary(
