@@ -101,10 +101,11 @@ config_builder& config_builder::statement_cache_capacity(std::size_t capacity) {
 config_builder& config_builder::default_query_exec_mode(query_exec_mode mode) {
     return set("default_query_exec_mode", std::string(pgasio::to_string(mode)));
 }
-config_builder& config_builder::pipeline_read_pause(std::chrono::microseconds pause,
-                                                    std::size_t depth) {
-    set("pipeline_read_pause", std::to_string(pause.count()) + "us");
-    return set("pipeline_read_pause_depth", std::to_string(depth));
+config_builder& config_builder::pipeline_read_pause(std::chrono::microseconds pause) {
+    return set("pipeline_read_pause", std::to_string(pause.count()) + "us");
+}
+config_builder& config_builder::pipeline_read_pause_depth(std::size_t requests) {
+    return set("pipeline_read_pause_depth", std::to_string(requests));
 }
 config_builder& config_builder::pool_size(std::size_t min_connections,
                                           std::size_t max_connections) {

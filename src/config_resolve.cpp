@@ -346,11 +346,11 @@ result<void, config_error> resolve_extensions(const raw_options& raw, config& cf
         cfg.pipeline_read_pause = std::chrono::microseconds(*us);
     }
     if (auto v = raw.get(key::pipeline_read_pause_depth)) {
-        PGASIO_TRY(n, non_negative_value(raw, key::pipeline_read_pause_depth, *v));
-        if (n == 0)
+        const auto n = to_integer(*v);
+        if (!n || *n < 1 || *n > std::numeric_limits<int>::max())
             return bad_value(raw, key::pipeline_read_pause_depth, *v,
                              "a number of requests, at least 1");
-        cfg.pipeline_read_pause_depth = static_cast<std::size_t>(n);
+        cfg.pipeline_read_pause_depth = static_cast<std::size_t>(*n);
     }
     return {};
 }

@@ -511,8 +511,11 @@ asio::awaitable<error_code> connection_impl::connect(config cfg, diagnostics& di
                         if (session_matches(want, parameters, why)) {
                             session_id = next_session_id();
                             query_timeout = cfg.pool.query_timeout;
-                            read_pause = cfg.pipeline_read_pause;
-                            read_pause_depth = cfg.pipeline_read_pause_depth;
+                            read_pause =
+                                std::min(cfg.pipeline_read_pause,
+                                         std::chrono::microseconds(std::chrono::seconds(1)));
+                            read_pause_depth =
+                                std::max(cfg.pipeline_read_pause_depth, std::size_t{1});
                             exec_mode = cfg.default_query_exec_mode;
                             statements.clear();
                             statements.set_capacity(cfg.statement_cache_capacity);

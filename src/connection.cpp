@@ -18,18 +18,12 @@ using detail::spawn;
 connection::connection(const executor_type& ex)
     : impl_(std::make_shared<connection_impl>(ex)) {}
 connection::~connection() {
-    if (!impl_) return;
-    // A connect still running must not open a session nobody owns.
-    impl_->orphaned = true;
-    impl_->io.close();
+    if (impl_) impl_->abandon_socket();
 }
 connection::connection(connection&&) noexcept = default;
 connection& connection::operator=(connection&& other) noexcept {
     if (this != &other) {
-        if (impl_) {
-            impl_->orphaned = true;
-            impl_->io.close();
-        }
+        if (impl_) impl_->abandon_socket();
         impl_ = std::move(other.impl_);
     }
     return *this;

@@ -168,6 +168,13 @@ public:
     void resume_reading();
     /// Starts the read loop (after a successful connect).
     void start_reading();
+    /// What destroying the connection's handle does to it: the socket is closed, so a read
+    /// in progress (or the read loop's pause) ends and the requests fail with operation_aborted.
+    void abandon_socket() noexcept {
+        orphaned = true; // a connect still running must not open a session nobody owns
+        io.close();
+        read_pause_timer_.cancel();
+    }
     /// Fails every request and closes: the stream can no longer be trusted (or is gone).
     void fail_all(error_code ec, const diagnostics& diag);
     /// The one shutdown path (fatal errors, close, destruction): `open` goes false, every waiter
@@ -259,6 +266,9 @@ public:
 private:
     /// Hands out the buffered messages, writes what they queued, and reads more (the read loop).
     void read_more();
+    /// How long the read loop waits before its next read: zero but while it is caught up with
+    /// a busy server (see engine.cpp).
+    std::chrono::microseconds read_pause_now();
     /// Reads from the socket; on_read takes the bytes.
     void read_socket();
     /// A read completed with `n` bytes (or failed, or found the stream closed).
@@ -416,6 +426,9 @@ private:
     bool caught_up_ = false;
     // The last message read was a row or COPY data: the server is sending an answer's data.
     bool mid_answer_ = false;
+    // Bytes read since read_pause_now last looked, and when that was: how fast data comes.
+    std::size_t read_since_pause_check_ = 0;
+    std::chrono::steady_clock::time_point pause_checked_at_{};
     // Holds the next read back while a busy server's answers come in (see read_more).
     asio::steady_timer read_pause_timer_;
     // Follows the answers of the request at the head of the queue (whose id is machine_for_)

@@ -25,6 +25,10 @@ namespace {
 
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t read_chunk = 64 * 1024;
+// A read pause gathers about this much of a busy server's data (see read_pause_now); a pause
+// shorter than min_read_pause costs more than it saves.
+constexpr std::int64_t pause_gather = 32 * 1024;
+constexpr std::chrono::microseconds min_read_pause{50};
 // The send log is compacted once this many bytes of answered requests lead it (and they are
 // more than half of it): rarely enough that the move costs nothing per request.
 constexpr std::size_t trim_at = 64 * 1024;
@@ -369,6 +373,7 @@ void connection_impl::answer_written_waiters(error_code ec) {
 
 void connection_impl::start_reading() {
     io.set_non_blocking();
+    caught_up_ = false;
     asio::post(executor, [self = shared_from_this()] { self->read_more(); });
 }
 
@@ -439,6 +444,7 @@ void connection_impl::stop_reading(std::uint64_t id) {
 void connection_impl::resume_reading() {
     if (!paused_ || !open) return;
     paused_ = false;
+    caught_up_ = false; // the socket was left unread: the server waits for it to drain
     asio::post(executor, [self = shared_from_this()] { self->read_more(); });
 }
 
@@ -452,24 +458,47 @@ void connection_impl::read_more() {
     start_write();
     if (paused_) return; // resume_reading() reads again
 
-    // Caught up with a server that is still busy: one sending a result's rows (or COPY data), or
-    // one with at least read_pause_depth requests to work through. Reading at once would fetch
-    // a few rows or about one answer per read, and the request an answer's caller queues next
-    // would go out alone: a system call or two and a scheduler pass for each. Reading after a
-    // short pause instead takes what came meanwhile in one read, and one write then carries all
-    // the requests their callers queue; the server, busy all along, loses nothing. Data may
-    // reach its caller up to read_pause later, little against a large result's own time or the
-    // wait behind the requests ahead. Only where a short read means a drained socket.
-    if (caught_up_ && read_pause.count() > 0 &&
-        (mid_answer_ || queue_.size() - unwritten_ >= read_pause_depth)) {
-        read_pause_timer_.expires_after(read_pause);
+    if (const auto pause = read_pause_now(); pause.count() > 0) {
+        read_pause_timer_.expires_after(pause);
         read_pause_timer_.async_wait(
             [self = shared_from_this(), session = session_id](error_code ec) {
-                if (!ec && self->open && self->session_id == session) self->read_socket();
+                if (!self->open || self->session_id != session) return; // that session has ended
+                // Cancelled with the connection still open: its handle was destroyed, which closed
+                // the socket. The requests fail as with a read aborted by that close.
+                if (ec) return self->on_read(asio::error::operation_aborted, 0);
+                self->read_socket();
             });
         return;
     }
     read_socket();
+}
+
+// Once a read has taken all the socket held while the server is still busy (sending a result's
+// rows or COPY data, or with at least read_pause_depth requests to work through), reading again
+// at once would fetch a few rows or about one answer per read, and the request an answer's
+// caller queues next would go out alone: a system call or two and a scheduler pass each. After a
+// short pause, one read takes what came meanwhile, and one write carries all the requests their
+// callers queue. The pause is as long as the data of the last stretch takes to fill about
+// pause_gather bytes, and at most read_pause: slow data gathers for read_pause; fast data (a
+// wide result) gets a short pause or none, so the socket's buffers (a few hundred kB) never fill
+// and hold the server back. A server that is not busy after all (a last row just before a slow
+// CommandComplete) makes one read up to read_pause late. Only where a short read means a drained
+// socket (not TLS).
+std::chrono::microseconds connection_impl::read_pause_now() {
+    using namespace std::chrono;
+    if (!caught_up_ || read_pause.count() <= 0 ||
+        (!mid_answer_ && queue_.size() - unwritten_ < read_pause_depth))
+        return {};
+    const auto now = steady_clock::now();
+    const auto since = std::min<steady_clock::duration>(now - pause_checked_at_, seconds(1));
+    const std::size_t bytes = read_since_pause_check_;
+    pause_checked_at_ = now;
+    read_since_pause_check_ = 0;
+    auto pause = read_pause;
+    if (bytes > 0)
+        pause = std::min(pause, duration_cast<microseconds>(since * pause_gather /
+                                                            static_cast<std::int64_t>(bytes)));
+    return pause < min_read_pause ? microseconds{} : pause;
 }
 
 void connection_impl::read_socket() {
@@ -482,7 +511,10 @@ void connection_impl::read_socket() {
     io.async_read_some(
         asio::buffer(space.data(), space.size()),
         [self = shared_from_this(), size = space.size()](error_code ec, std::size_t n) {
-            self->caught_up_ = n < size && self->io.short_read_drains();
+            if (!ec && self->open) {
+                self->caught_up_ = n < size && self->io.short_read_drains();
+                self->read_since_pause_check_ += n;
+            }
             self->on_read(ec, n);
         });
 }

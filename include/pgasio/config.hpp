@@ -274,22 +274,25 @@ struct config {
     /// query_exec_mode for the modes, and which to use behind which connection pooler). Default
     /// cache_statement.
     query_exec_mode default_query_exec_mode = query_exec_mode::cache_statement;
-    /// pipeline_read_pause (pgasio extension): how long a connection waits before reading again
-    /// when its last read took everything the server had sent so far while the server is still
-    /// busy: in the middle of sending a result's rows or COPY data, or with at least
+    /// pipeline_read_pause (pgasio extension): the longest a connection waits before reading
+    /// again when its last read took everything the server had sent so far while the server is
+    /// still busy: in the middle of sending a result's rows or COPY data, or with at least
     /// pipeline_read_pause_depth requests in flight (written, not yet answered). What arrives
     /// meanwhile is then read in one go, and the requests its callers send next go out in one
     /// write, instead of a read, a write and a pass of the event loop for each request or each
-    /// few rows (on a local server: a third to a fifth less client CPU for a 1,000,000-row
-    /// result, about a fifth of it for 200,000 requests one coroutine each, 4,000 in flight,
-    /// and less wall time in both). Rows or an answer may reach their caller up to this much
-    /// later. Not applied over TLS, whose reads return one record at a time whatever is waiting.
-    /// A string takes microseconds, or an integer followed by us, ms or s, at most 1 s. Zero
-    /// turns the pause off. Default 500 us.
+    /// few rows (on a local server: a fifth less client CPU for a 1,000,000-row result, about a
+    /// fifth of it for 200,000 requests one coroutine each, 4,000 in flight, and less wall time
+    /// in both). The wait is shorter when data comes fast: about as long as 32 kB takes to come,
+    /// none below 50 us, so that the socket's buffers never fill and hold the server back. Each
+    /// read may hand out its rows or answers up to this much later. Not applied over TLS, whose
+    /// reads return one record at a time whatever is waiting, nor to a replayed session. A string
+    /// takes microseconds, or an integer followed by us, ms or s, at most 1 s (set directly, more
+    /// counts as 1 s). Zero turns the pause off. Default 500 us.
     std::chrono::microseconds pipeline_read_pause{500};
     /// pipeline_read_pause_depth (pgasio extension): the requests in flight from which
-    /// pipeline_read_pause applies; at least 1. Default 512: below that, a server answering in a
-    /// microsecond or two could run out of work while the connection waits.
+    /// pipeline_read_pause applies; at least 1 (set directly, 0 counts as 1). Default 512: below
+    /// that, a server answering in a microsecond or two could run out of work while the
+    /// connection waits.
     std::size_t pipeline_read_pause_depth = 512;
 
     /// Settings of the pool using this configuration. Not part of connection strings: set them
@@ -408,8 +411,10 @@ public:
     config_builder& statement_cache_capacity(std::size_t capacity);
     /// Sets default_query_exec_mode.
     config_builder& default_query_exec_mode(query_exec_mode mode);
-    /// Sets pipeline_read_pause (zero turns it off) and pipeline_read_pause_depth.
-    config_builder& pipeline_read_pause(std::chrono::microseconds pause, std::size_t depth = 512);
+    /// Sets pipeline_read_pause (zero turns it off; more than 1 s fails build()).
+    config_builder& pipeline_read_pause(std::chrono::microseconds pause);
+    /// Sets pipeline_read_pause_depth (zero fails build()).
+    config_builder& pipeline_read_pause_depth(std::size_t requests);
     /// Sets pool.min_connections and pool.max_connections.
     config_builder& pool_size(std::size_t min_connections, std::size_t max_connections);
     /// Sets pool.query_timeout.

@@ -370,8 +370,11 @@ TEST_CASE("cluster: a write refused in a read-only transaction on the primary ma
         cluster_options options;
         options.recheck_interval = 0ms;
         cluster db(ex, cfg, options);
-        co_await db.async_refresh();
-        const auto before = db.stats().rechecks;
+        // The look at construction, and no other (an async_refresh here could end before it,
+        // which would then count once more below).
+        const auto before =
+            (co_await wait_for(db, [](const auto& s) { return s.rechecks >= 1; })).rechecks;
+        REQUIRE(before == 1);
         pgasio::error_code ec;
         try {
             co_await db.async_transaction(

@@ -963,18 +963,13 @@ TEST_CASE("copy: a reader that stops reading holds the server back, in bounded m
         const long grown_kb = held_kb() - held_before;
         INFO("held " << grown_kb << " kB more while the reader paused");
         CHECK(grown_kb < 16 * 1024);
-        // Read again, the data flows on: far more than the two chunks held. (Chunks are full
-        // while what waits in the socket lasts; past it, a reader faster than the server gets
-        // what each read brought, as copy_reader says.)
+        // Read again, the data flows on.
         std::size_t bytes = first.size();
-        int empty_chunks = 0;
         for (int i = 0; i < 100; ++i) {
             const std::string chunk = co_await out.async_read();
             bytes += chunk.size();
-            if (chunk.empty()) ++empty_chunks;
         }
-        CHECK(empty_chunks == 0);
-        CHECK(bytes > 20 * pgasio::copy_reader::chunk_bytes);
+        CHECK(bytes > 100 * (pgasio::copy_reader::chunk_bytes - 300));
         // Stopping early: the COPY is cancelled, the connection answers the next query.
         out.cancel();
         auto [ec, rest] = co_await out.async_read(nothrow);

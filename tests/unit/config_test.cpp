@@ -708,18 +708,26 @@ TEST_CASE("config: the pause of a deep pipeline's reads") {
         const auto bad = parse_error(std::string("pipeline_read_pause_depth=") + bad_depth);
         CHECK_THAT(bad.message, Catch::Contains("pipeline_read_pause_depth"));
         CHECK_THAT(bad.message, Catch::Contains(bad_depth));
+        CHECK_THAT(bad.message, Catch::Contains("at least 1"));
     }
     auto built = config::builder()
                      .env(test_env())
-                     .pipeline_read_pause(std::chrono::microseconds(1500), 100)
+                     .pipeline_read_pause(std::chrono::microseconds(1500))
+                     .pipeline_read_pause_depth(100)
                      .build();
     REQUIRE(built);
     CHECK(built->pipeline_read_pause == std::chrono::microseconds(1500));
     CHECK(built->pipeline_read_pause_depth == 100);
-    built = config::builder().env(test_env()).pipeline_read_pause({}).build();
+    // Each setter sets its own key only: the depth from the connection string stays.
+    built = config::builder("pipeline_read_pause_depth=9")
+                .env(test_env())
+                .pipeline_read_pause({})
+                .build();
     REQUIRE(built);
     CHECK(built->pipeline_read_pause.count() == 0);
-    CHECK(built->pipeline_read_pause_depth == 512);
+    CHECK(built->pipeline_read_pause_depth == 9);
+    CHECK(!config::builder().env(test_env()).pipeline_read_pause(std::chrono::seconds(2)).build());
+    CHECK(!config::builder().env(test_env()).pipeline_read_pause_depth(0).build());
 }
 
 TEST_CASE("config: to_string round-trips and formatting shows every setting") {
