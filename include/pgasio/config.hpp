@@ -284,7 +284,10 @@ struct config {
     /// fifth of it for 200,000 requests one coroutine each, 4,000 in flight, and less wall time
     /// in both). The wait is shorter when data comes fast: about as long as 32 kB takes to come,
     /// none below 50 us, so that the socket's buffers never fill and hold the server back. Each
-    /// read may hand out its rows or answers up to this much later. Not applied over TLS, whose
+    /// read may hand out its rows or answers up to this much later. It pays where the client
+    /// would otherwise wake for each answer or few rows; on a machine whose cores are all busy
+    /// the client already finds many per read, saves less, and the pause can cost wall time
+    /// (measure, and set 0 where it does). Not applied over TLS, whose
     /// reads return one record at a time whatever is waiting, nor to a replayed session. A string
     /// takes microseconds, or an integer followed by us, ms or s, at most 1 s (set directly, more
     /// counts as 1 s). Zero turns the pause off. Default 500 us.
