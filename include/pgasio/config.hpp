@@ -287,10 +287,10 @@ struct config {
     /// read may hand out its rows or answers up to this much later. It pays where the client
     /// would otherwise wake for each answer or few rows; on a machine whose cores are all busy
     /// the client already finds many per read, saves less, and the pause can cost wall time
-    /// (measure, and set 0 where it does). Not applied over TLS, whose
-    /// reads return one record at a time whatever is waiting, nor to a replayed session. A string
-    /// takes microseconds, or an integer followed by us, ms or s, at most 1 s (set directly, more
-    /// counts as 1 s). Zero turns the pause off. Default 500 us.
+    /// (measure, and set 0 where it does). Not applied over TLS, whose reads return one record
+    /// at a time whatever is waiting, nor to a replayed session. A string takes microseconds, or
+    /// an integer followed by us, ms or s, at most 1 s (set directly, more counts as 1 s). Zero
+    /// turns the pause off. Default 500 us.
     std::chrono::microseconds pipeline_read_pause{500};
     /// pipeline_read_pause_depth (pgasio extension): the requests in flight from which
     /// pipeline_read_pause applies; at least 1 (set directly, 0 counts as 1). Default 512: below
