@@ -1,4 +1,5 @@
 // Opening a session: hosts, addresses, transports, TLS, startup and authentication.
+#include "config_names.hpp"
 #include "connection_impl.hpp"
 #include "tls_context.hpp"
 
@@ -511,9 +512,9 @@ asio::awaitable<error_code> connection_impl::connect(config cfg, diagnostics& di
                         if (session_matches(want, parameters, why)) {
                             session_id = next_session_id();
                             query_timeout = cfg.pool.query_timeout;
-                            read_pause =
-                                std::min(cfg.pipeline_read_pause,
-                                         std::chrono::microseconds(std::chrono::seconds(1)));
+                            // A config made by hand can exceed what the parser allows.
+                            read_pause = std::min(cfg.pipeline_read_pause,
+                                                  std::chrono::microseconds(max_read_pause_us));
                             read_pause_depth =
                                 std::max(cfg.pipeline_read_pause_depth, std::size_t{1});
                             exec_mode = cfg.default_query_exec_mode;
