@@ -237,7 +237,7 @@ public:
     /// prepared statements and descriptions they keep (statement_cache_capacity).
     query_exec_mode exec_mode = query_exec_mode::cache_statement;
     statement_cache statements;
-    /// The statements a transaction's COMMIT runs (see commit_request) are prepared in this
+    /// The statements a transaction's COMMIT runs (see commit_xid_request) are prepared in this
     /// session under names of their own: COMMIT then sends only Bind and Execute for them, and
     /// the server parses and plans neither again. False in a new session, and whenever the
     /// server may have dropped them (DEALLOCATE, DISCARD ALL, a 26000 from any request).
@@ -348,7 +348,10 @@ private:
     void begin_failed(std::unique_ptr<request> r);
     /// Answers `r`, a request of a section whose BEGIN failed, with that error.
     void refuse_after_failed_begin(std::unique_ptr<request> r, call how);
-    /// Ends the active section if it was released and nothing of it is left in the queue.
+    /// Counts `r` in (n > 0), or out of (n < 0), the active section's queued requests.
+    void count_in_section(const request& r, int n) noexcept;
+    /// Ends the active section if it was released and nothing of it is left in the queue but
+    /// its COMMIT.
     void maybe_end_section();
     /// Makes the section `waiter` waits for the active one and answers it.
     void grant_section(asio::any_completion_handler<void(error_code, std::uint64_t)> waiter,
@@ -407,7 +410,10 @@ private:
     std::uint64_t active_section_ = 0;
     std::uint64_t section_counter_ = 0;
     std::size_t section_queued_ = 0; // requests of the active section not answered yet
+    std::size_t section_ending_ = 0; // of those, its COMMIT's (request::ends_transaction)
     bool section_released_ = false;
+    // Writes wait for the next executor pass (see maybe_end_section).
+    bool write_held_ = false;
     // The BEGIN of the active section, when it is a transaction's.
     section_begin begin_;
     // The transaction status of the latest ReadyForQuery.

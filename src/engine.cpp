@@ -211,7 +211,7 @@ void connection_impl::enqueue(std::unique_ptr<request> r, encoder_ref encode) {
     r->queued_end = writer.size();
     if (r->id == 0) watch(*r);
     if (r->alone) ++alone_unwritten_;
-    if (r->section != 0) ++section_queued_;
+    count_in_section(*r, 1);
     queue_.push_back(std::move(r));
     ++unwritten_;
     // While the read loop answers a batch of messages, the callers it resumes queue their next
@@ -300,14 +300,19 @@ void connection_impl::start_write() {
         write_bytes(bytes.data());
         if (write_in_progress) return;
     }
-    if (unwritten_ == 0 || barrier_ || cancel_in_flight_) return;
+    if (unwritten_ == 0 || barrier_ || cancel_in_flight_ || write_held_) return;
     const std::size_t first = queue_.size() - unwritten_;
     std::size_t last = queue_.size(); // one past the last request written now
     if (alone_unwritten_ > 0) {
         // A request that runs alone waits until nothing is in flight, and nothing follows it.
+        // The COMMIT of an ended section may be in flight: the server runs it first, and it is
+        // never sent again (request::ends_transaction).
         for (std::size_t i = first; i < queue_.size(); ++i) {
             if (!queue_[i]->alone) continue;
-            last = i == 0 ? 1 : i;
+            const bool after_commits_only =
+                std::all_of(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(i),
+                            [](const auto& q) { return q->ends_transaction; });
+            last = after_commits_only ? i + 1 : i;
             break;
         }
         if (last == first) return;
@@ -748,21 +753,32 @@ void connection_impl::finish_front() {
     std::unique_ptr<request> r = std::move(queue_.front());
     queue_.pop_front();
     if (barrier_ == r.get()) barrier_ = nullptr;
-    if (r->section != 0) --section_queued_;
+    count_in_section(*r, -1);
+    const bool in_block = tx_status_ != protocol::transaction_status::idle;
+    // The last request of a COMMIT whose section ended as it was queued, with the block still
+    // open: the COMMIT failed before it ran (its statement gone, say).
+    const bool commit_left_block = r->ends_transaction && r->section != active_section_ &&
+                                   in_block &&
+                                   (queue_.empty() || queue_.front()->section != r->section);
     // A transaction block left open outside an exclusive lease would take in every request
     // written after it. Statements that can open one run alone, so nothing has joined it yet:
     // it is rolled back before anything else is written, and its caller told why.
-    const bool opened_block =
-        r->section == 0 && !r->internal && tx_status_ != protocol::transaction_status::idle;
-    if (opened_block && !r->alone) {
-        // Not a statement pgasio knows to open one, and others may be inside it: only closing
-        // the session (the server then rolls it back) keeps them from being reported done.
+    const bool opened_block = r->section == 0 && !r->internal && in_block;
+    if (commit_left_block || (opened_block && !r->alone)) {
+        // Others' requests written behind it may run inside the block: only closing the
+        // session (the server then rolls it back) keeps them from being reported done.
         queue_.push_front(std::move(r));
         diagnostics d;
-        d.message = "a statement left a transaction block open on a shared connection; the "
-                    "connection was closed so that nothing done inside it commits (use an "
-                    "exclusive lease for transactions)";
-        return fail_all(client_errc::transaction_needs_lease, d);
+        d.message = commit_left_block
+                        ? "a transaction's COMMIT failed before it ran, leaving its transaction "
+                          "block open after the connection had passed to other callers; the "
+                          "connection was closed, which rolls the transaction back"
+                        : "a statement left a transaction block open on a shared connection; the "
+                          "connection was closed so that nothing done inside it commits (use an "
+                          "exclusive lease for transactions)";
+        return fail_all(commit_left_block ? client_errc::connection_closed
+                                          : client_errc::transaction_needs_lease,
+                        d);
     }
     // The builder now holds the request's rows, or what a failed or abandoned one left behind.
     const bool succeeded = !r->server_error && !r->abandoned && !r->refused_copy && !opened_block;
@@ -854,12 +870,21 @@ std::unique_ptr<request> connection_impl::take_unwritten(std::size_t index) {
         (*later)->queued_end -= n;
     }
     if (r.alone) --alone_unwritten_;
-    if (r.section != 0) --section_queued_;
+    count_in_section(r, -1);
     const bool carried_begin = r.begin_steps != 0 && !r.internal && r.section == active_section_ &&
                                begin_.at == section_begin::state::sent;
     auto owned = std::move(*it);
     queue_.erase(it);
     --unwritten_;
+    if (owned->ends_transaction && owned->section == active_section_) {
+        // Without the COMMIT, the rest of it (the transaction id query) ends nothing: the
+        // section ends once it is answered, rolling the block back.
+        for (auto& q : queue_) {
+            if (q->section != active_section_ || !q->ends_transaction) continue;
+            q->ends_transaction = false;
+            --section_ending_;
+        }
+    }
     if (!carried_begin) return owned;
     // The BEGIN it carried did not go either. The section's next request takes it along; but
     // one queued behind it already was encoded without it, and would run outside the
@@ -978,22 +1003,59 @@ void connection_impl::refuse_after_failed_begin(std::unique_ptr<request> r, call
 }
 
 void connection_impl::maybe_end_section() {
-    if (active_section_ == 0 || !section_released_ || section_queued_ != 0) return;
-    if (tx_status_ != protocol::transaction_status::idle) {
+    // A section whose COMMIT is all it has left ends at once: the COMMIT ends the transaction
+    // block whatever happens (commit_xid_request), so what others queue may follow it in the
+    // same write, and runs after it on the server, outside the transaction.
+    if (active_section_ == 0 || !section_released_ || section_queued_ != section_ending_) return;
+    const bool ending = section_ending_ != 0;
+    // While the COMMIT of an earlier section is unanswered, the status is that transaction's:
+    // this section sent nothing that ran (its requests would come after that COMMIT).
+    const bool earlier_commit_pending =
+        std::any_of(queue_.begin(), queue_.end(), [this](const auto& q) {
+            return q->ends_transaction && q->section != active_section_;
+        });
+    if (!ending && !earlier_commit_pending && tx_status_ != protocol::transaction_status::idle) {
         // The lease never commits by accident, nor leaves the session in a transaction.
         return roll_back(active_section_);
     }
     active_section_ = 0;
+    section_queued_ = 0;
+    section_ending_ = 0;
     section_released_ = false;
     begin_ = section_begin{};
     // What waited meanwhile goes on, in order, up to the next lease waiting its turn.
+    bool granted = false;
     while (!parked_.empty() && active_section_ == 0 && open) {
         parked p = std::move(parked_.front());
         parked_.pop_front();
-        if (p.r)
+        if (p.r) {
             enqueue_encoded(std::move(p.r), p.bytes, p.ec, p.why);
-        else
+        } else {
             grant_section(std::move(p.waiter), p.waiter_slot);
+            granted = true;
+        }
+    }
+    if (ending && granted && unwritten_ != 0 && !write_held_) {
+        // The COMMIT is not written yet: the writes wait one pass of the executor, in which
+        // the caller granted the connection (answered through it, before this) queues its
+        // first request, so that one write carries both.
+        write_held_ = true;
+        asio::post(executor, [self = shared_from_this()] {
+            self->write_held_ = false;
+            self->start_write();
+        });
+    }
+}
+
+void connection_impl::count_in_section(const request& r, int n) noexcept {
+    // The requests of a section that has ended (its COMMIT's, still unanswered) count no more.
+    if (r.section == 0 || r.section != active_section_) return;
+    if (n > 0) {
+        ++section_queued_;
+        if (r.ends_transaction) ++section_ending_;
+    } else {
+        --section_queued_;
+        if (r.ends_transaction) --section_ending_;
     }
 }
 
@@ -1035,6 +1097,7 @@ void connection_impl::grant_section(
     // Requests queued before the grant go first; from here on, only the lease's are written.
     active_section_ = ++section_counter_;
     section_queued_ = 0;
+    section_ending_ = 0;
     section_released_ = false;
     begin_ = section_begin{};
     deliver(waiter, call::posted, error_code{}, active_section_);
@@ -1094,7 +1157,7 @@ void connection_impl::send_again(std::unique_ptr<request> r, std::span<const std
     r->begin_answers = 0;
     r->begin_failed = false;
     r->restart();
-    if (r->section != 0) ++section_queued_;
+    count_in_section(*r, 1);
     queue_next(std::move(r), bytes);
 }
 
@@ -1156,7 +1219,9 @@ void connection_impl::shut_down(error_code ec, const diagnostics& diag) {
     mid_answer_ = false;
     active_section_ = 0;
     section_queued_ = 0;
+    section_ending_ = 0;
     section_released_ = false;
+    write_held_ = false;
     begin_ = section_begin{};
     tx_status_ = protocol::transaction_status::idle;
     statements.clear(); // a next session has none of them
@@ -1229,6 +1294,14 @@ void connection_impl::cancel(std::uint64_t id, error_code reason, asio::cancella
     request& r = **it;
     const auto index = static_cast<std::size_t>(it - queue_.begin());
     const std::size_t first_unwritten = queue_.size() - unwritten_;
+    if (index >= first_unwritten && r.ends_transaction && r.section != active_section_) {
+        // The COMMIT of a section that has ended: others' requests are queued behind it, and
+        // would run inside the transaction block it is to end. It goes out with the next
+        // write; a deadline is looked at again once it has (then it is cancelled as sent).
+        const auto again = std::chrono::steady_clock::now() + std::chrono::milliseconds(1);
+        if (reason == client_errc::query_timeout && again < timer_at_) arm_deadline(again);
+        return;
+    }
     if (index >= first_unwritten) {
         auto owned = take_unwritten(index);
         owned->on_dropped(*this);
@@ -1244,7 +1317,9 @@ void connection_impl::cancel(std::uint64_t id, error_code reason, asio::cancella
     // request the server works on. Decide (and hold later writes) before answering: the caller
     // may queue its next query from inside the answer.
     r.abandoned = true;
-    r.wants_cancel = true;
+    // Not for the COMMIT of a section that has ended: others' requests follow it, and a cancel
+    // arriving once it is done would stop one of theirs. Its answer is drained.
+    r.wants_cancel = !(r.ends_transaction && r.section != active_section_);
     r.deadline = std::chrono::steady_clock::time_point::max(); // until the server takes the cancel
     maybe_send_cancel();
     r.abandon(*this);

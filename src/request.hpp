@@ -185,6 +185,12 @@ struct request {
     /// Part of it has taken effect (a named statement parsed, a statement of a simple query
     /// completed, rows handed to a stream's reader): it cannot be sent again.
     bool partly_done = false;
+    /// One of the requests of a transaction's COMMIT, the last of its exclusive section, which
+    /// ends the transaction block whatever happens (see commit_xid_request). Once a released
+    /// section has only these left, it ends: what others queue is written right behind them
+    /// and runs after the block has ended (connection_impl::maybe_end_section), and they are
+    /// then never dropped unwritten.
+    bool ends_transaction = false;
     /// The operation it is one of, when an operation is several requests (the statements of
     /// an independent batch), whose order is kept: null for a request of its own.
     const void* operation = nullptr;

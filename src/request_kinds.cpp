@@ -355,103 +355,131 @@ void command_request::answer(error_code ec, const connection_impl& c, call how) 
     if (handler_) c.deliver(handler_, how, ec);
 }
 
-commit_request::commit_request(bool ask_xid, commit_statements how, column_list xid_columns,
-                               commit_handler h)
-    : handler_(std::move(h))
-    , ask_xid_(ask_xid)
+namespace {
+
+// The messages of a COMMIT statement's Close and Parse, as `how` needs them. Preparing, Close
+// first: a name may be prepared already (a Parse whose answer was lost, a session a pooler
+// handed over); closing a name the server lacks is no error.
+void encode_commit_parse(protocol::write_buffer& out, commit_statements how, std::string_view name,
+                         std::string_view sql) {
+    if (how == commit_statements::prepare)
+        protocol::encode_close(out, protocol::target_kind::statement, name);
+    if (how != commit_statements::prepared) protocol::encode_parse(out, name, sql, {});
+}
+
+void push_commit_parse_steps(request& r, commit_statements how) {
+    if (how == commit_statements::prepare) r.push_step(protocol::request_step::close);
+    if (how != commit_statements::prepared) r.push_step(protocol::request_step::parse);
+}
+
+} // namespace
+
+commit_xid_request::commit_xid_request(commit_statements how, column_list xid_columns,
+                                       std::shared_ptr<commit_answer> answer)
+    : answer_(std::move(answer))
     , how_(how)
     , xid_columns_(how == commit_statements::prepared ? std::move(xid_columns) : nullptr) {
-    // Once written, the COMMIT may have run: it is never sent a second time.
+    // Sent again after a cancel meant for another request, it would run after the COMMIT.
     partly_done = true;
+    ends_transaction = true;
+    timeout = std::chrono::milliseconds(0); // the COMMIT behind it has the caller's
     using step = protocol::request_step;
-    const bool prepare = how_ == commit_statements::prepare;
-    if (ask_xid_) {
-        if (prepare) push_step(step::close);
-        if (how_ != commit_statements::prepared) push_step(step::parse);
-        push_step(step::bind);
-        if (!xid_columns_) push_step(step::describe_portal);
-        push_step(step::execute);
-    } else if (prepare) {
-        // The id query is prepared with the COMMIT, for the session's later transactions.
-        push_step(step::close);
-        push_step(step::parse);
-    }
-    if (prepare) push_step(step::close);
-    if (how_ != commit_statements::prepared) push_step(step::parse);
+    push_commit_parse_steps(*this, how_);
     push_step(step::bind);
+    if (!xid_columns_) push_step(step::describe_portal);
     push_step(step::execute);
     push_step(step::sync);
 }
 
-void commit_request::encode(protocol::write_buffer& out) const {
+void commit_xid_request::encode(protocol::write_buffer& out) const {
     static constexpr protocol::format_code binary[] = {protocol::format_code::binary};
     // The id as an int8, which resolving an in-doubt COMMIT takes (ids stay below 2^63).
     static constexpr std::string_view xid_sql =
         "SELECT pg_current_xact_id_if_assigned()::text::int8";
-    const bool named = how_ != commit_statements::unnamed;
-    const std::string_view xid_stmt = named ? xid_name : "";
-    const std::string_view commit_stmt = named ? commit_name : "";
-    const bool prepare = how_ == commit_statements::prepare;
-    // Preparing, Close first: a name may be prepared already (a Parse whose answer was lost, a
-    // session a pooler handed over); closing a name the server lacks is no error. Everything of
-    // the COMMIT comes after the Flush: nothing of it runs before the id is on its way.
-    auto parse_xid = [&] {
-        if (prepare) protocol::encode_close(out, protocol::target_kind::statement, xid_stmt);
-        if (how_ != commit_statements::prepared) protocol::encode_parse(out, xid_stmt, xid_sql, {});
-    };
-    if (ask_xid_) {
-        parse_xid();
-        protocol::bind_writer(out, "", xid_stmt, binary, 0).finish(binary);
-        if (!xid_columns_) protocol::encode_describe(out, protocol::target_kind::portal, "");
-        protocol::encode_execute(out, "", 0);
-        protocol::encode_flush(out);
-    } else if (prepare) {
-        parse_xid();
-    }
-    if (prepare) protocol::encode_close(out, protocol::target_kind::statement, commit_stmt);
-    if (how_ != commit_statements::prepared) protocol::encode_parse(out, commit_stmt, "COMMIT", {});
-    protocol::bind_writer(out, "", commit_stmt, binary, 0).finish(binary);
+    const std::string_view name = how_ == commit_statements::unnamed ? "" : commit_xid_name;
+    encode_commit_parse(out, how_, name, xid_sql);
+    protocol::bind_writer(out, "", name, binary, 0).finish(binary);
+    if (!xid_columns_) protocol::encode_describe(out, protocol::target_kind::portal, "");
+    protocol::encode_execute(out, "", 0);
+    protocol::encode_sync(out);
+}
+
+error_code commit_xid_request::on_answer(const protocol::message_view& m, result_builder& rows) {
+    if (m.type == t::parse_complete) parsed_ = true;
+    // The columns come from its Describe, or (prepared) are the ones learnt before.
+    if (auto ec = build_result(m, rows, xid_columns_)) return ec;
+    if (m.type == t::row_description && how_ != commit_statements::unnamed)
+        answer_->xid_columns = rows.columns();
+    if (m.type != t::command_complete) return {};
+    const result r = rows.finish();
+    answer_->xid_answered = true;
+    if (r.size() == 1) answer_->xid = r[0].get<std::optional<std::int64_t>>(0);
+    return {};
+}
+
+void commit_xid_request::answer(error_code ec, const connection_impl&, call) {
+    // Nobody waits for it: its caller is the COMMIT's, answered with what it left in answer_.
+    answer_->xid_refused = ec.category() == sqlstate_category() && !is_fatal(ec);
+}
+
+bool commit_xid_request::on_failure(connection_impl& c, std::span<const std::byte>,
+                                    protocol::write_buffer&) {
+    // Its Parse failed or never ran, or the server lost the statement: the next COMMIT
+    // prepares both statements again.
+    if (how_ == commit_statements::prepare && !parsed_) c.commit_statements_prepared = false;
+    return false;
+}
+
+void commit_xid_request::on_dropped(connection_impl& c) {
+    // The statement it was to prepare was not: the next COMMIT prepares both.
+    if (how_ == commit_statements::prepare) c.commit_statements_prepared = false;
+}
+
+commit_request::commit_request(commit_statements how, std::shared_ptr<commit_answer> answer,
+                               commit_handler h)
+    : handler_(std::move(h))
+    , answer_(std::move(answer))
+    , how_(how) {
+    // Once written, the COMMIT may have run: it is never sent a second time.
+    partly_done = true;
+    ends_transaction = true;
+    push_commit_parse_steps(*this, how_);
+    push_step(protocol::request_step::bind);
+    push_step(protocol::request_step::execute);
+    push_step(protocol::request_step::sync);
+}
+
+void commit_request::encode(protocol::write_buffer& out) const {
+    static constexpr protocol::format_code binary[] = {protocol::format_code::binary};
+    const std::string_view name = how_ == commit_statements::unnamed ? "" : commit_name;
+    encode_commit_parse(out, how_, name, "COMMIT");
+    protocol::bind_writer(out, "", name, binary, 0).finish(binary);
     protocol::encode_execute(out, "", 0);
     protocol::encode_sync(out);
 }
 
 error_code commit_request::on_answer(const protocol::message_view& m, result_builder& rows) {
-    if (m.type == t::parse_complete) ++parses_done_;
-    // The id query's columns come from its Describe, or (prepared) are the ones learnt before;
-    // COMMIT has none (and its BindComplete comes after the id's CommandComplete).
-    const bool xid_part = ask_xid_ && !answer_.xid_answered;
-    if (auto ec = build_result(m, rows, xid_part ? xid_columns_ : nullptr)) return ec;
-    if (m.type == t::row_description && xid_part && how_ != commit_statements::unnamed)
-        answer_.xid_columns = rows.columns();
-    if (m.type != t::command_complete) return {};
-    result r = rows.finish();
-    if (xid_part) {
-        answer_.xid_answered = true;
-        if (r.size() == 1) answer_.xid = r[0].get<std::optional<std::int64_t>>(0);
-    } else {
-        answer_.rolled_back = r.command_tag() == "ROLLBACK";
-    }
+    if (m.type == t::parse_complete) parsed_ = true;
+    if (auto ec = build_result(m, rows, nullptr)) return ec;
+    if (m.type == t::command_complete)
+        answer_->rolled_back = rows.finish().command_tag() == "ROLLBACK";
     return {};
 }
 
 bool commit_request::on_failure(connection_impl& c, std::span<const std::byte>,
                                 protocol::write_buffer&) {
-    // Its Parse failed or never ran (an error before it), or the server lost the statements:
-    // the next COMMIT prepares them again.
-    if (how_ == commit_statements::prepare && parses_done_ < 2)
-        c.commit_statements_prepared = false;
+    if (how_ == commit_statements::prepare && !parsed_) c.commit_statements_prepared = false;
     return false;
 }
 
 void commit_request::on_dropped(connection_impl& c) {
-    answer_.unsent = true;
-    // The statements it was to prepare were not: the next COMMIT prepares them.
+    answer_->unsent = true;
     if (how_ == commit_statements::prepare) c.commit_statements_prepared = false;
 }
 
 void commit_request::answer(error_code ec, const connection_impl& c, call how) {
     release_slot();
-    c.deliver(handler_, how, ec, answer_);
+    c.deliver(handler_, how, ec, *answer_);
 }
 
 } // namespace pgasio::detail

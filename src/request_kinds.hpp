@@ -189,12 +189,15 @@ private:
     void_handler handler_;
 };
 
-/// What a transaction's COMMIT request learnt, also when the connection was lost before its end.
+/// What a transaction's COMMIT requests learnt, also when the connection was lost before their
+/// end.
 struct commit_answer {
     /// The transaction id arrived (before COMMIT ran on the server).
     bool xid_answered = false;
     /// The transaction id; none when the transaction wrote nothing (it had no id to commit).
     std::optional<std::int64_t> xid;
+    /// The server refused the id query (not a FATAL error): the transaction had failed.
+    bool xid_refused = false;
     /// The server answered COMMIT with ROLLBACK: the transaction had failed.
     bool rolled_back = false;
     /// Dropped before it was written (its timeout, a cancellation): the COMMIT never ran.
@@ -205,37 +208,63 @@ struct commit_answer {
 };
 using commit_handler = asio::any_completion_handler<void(error_code, commit_answer)>;
 
-/// How a transaction's COMMIT request names its statements.
+/// How a transaction's COMMIT requests name their statements.
 enum class commit_statements {
     /// Unnamed: each COMMIT sends Parse for both statements (the server parses and plans them
     /// every time, but keeps nothing: the way for poolers that keep no prepared statements).
     unnamed,
-    /// Named, prepared by this request: Close and Parse of both names first.
+    /// Named, prepared by these requests: Close and Parse of each name first.
     prepare,
     /// Named, already prepared in the session: Bind and Execute only.
     prepared,
 };
 
-/// The COMMIT of a pgasio::transaction, in one write: `SELECT pg_current_xact_id_if_assigned()`,
-/// Flush, then COMMIT and Sync. The Flush makes the server send the transaction id before it
-/// runs the COMMIT, so the id is known whenever the COMMIT may have run, even when the connection
-/// is lost before its answer: a second connection can then ask pg_xact_status about it. No round
-/// trip is added: both statements go out and come back together. Without `ask_xid` (a read-only
-/// transaction, which has nothing to lose), COMMIT and Sync only.
+/// The names of the two statements of a transaction's COMMIT, when prepared per session (see
+/// commit_statements): fixed, like the statement cache's, so a name never means another text.
+inline constexpr const char* commit_xid_name = "pgasio_commit_xid_1";
+inline constexpr const char* commit_name = "pgasio_commit_1";
+
+/// The first of the two requests of a read-write transaction's COMMIT, written with the second
+/// (commit_request) in one write: `SELECT pg_current_xact_id_if_assigned()` and a Sync of its
+/// own. The Sync makes the server send the transaction id before it runs the COMMIT, so the id
+/// is known whenever the COMMIT may have run, even when the connection is lost before its
+/// answer: a second connection can then ask pg_xact_status about it. And should the id query
+/// fail (a failed transaction refuses it), the Sync still lets the COMMIT run, which then rolls
+/// back: the COMMIT always ends the transaction block (see request::ends_transaction). No
+/// round trip is added: both requests go out and come back together.
 ///
-/// Both statements are the same at every COMMIT, so where named statements may be kept
-/// (query_exec_mode::cache_statement) they are prepared once per session and then only bound
-/// and executed: parsing and planning them at every COMMIT cost the server more than the rest of
-/// a small transaction's overhead.
+/// The statement is the same at every COMMIT, so where named statements may be kept
+/// (query_exec_mode::cache_statement) it is prepared once per session and then only bound and
+/// executed: parsing and planning it at every COMMIT cost the server more than the rest of a
+/// small transaction's overhead. Its answer goes to `answer`, which the COMMIT request reports.
+class commit_xid_request : public request {
+public:
+    /// `xid_columns`: the id query's columns when known (prepared only: no Describe is sent).
+    commit_xid_request(commit_statements how, column_list xid_columns,
+                       std::shared_ptr<commit_answer> answer);
+
+    /// Appends its messages to `out`.
+    void encode(protocol::write_buffer& out) const;
+
+    error_code on_answer(const protocol::message_view& m, result_builder& rows) override;
+    void answer(error_code ec, const connection_impl& c, call how) override;
+    bool on_failure(connection_impl& c, std::span<const std::byte> sent,
+                    protocol::write_buffer& again) override;
+    void on_dropped(connection_impl& c) override;
+
+private:
+    std::shared_ptr<commit_answer> answer_;
+    commit_statements how_;
+    column_list xid_columns_; // known: no Describe
+    bool parsed_ = false;
+};
+
+/// The COMMIT of a pgasio::transaction (after its commit_xid_request, for a read-write one):
+/// COMMIT and Sync, prepared once per session like the id query. Its handler gets `answer`,
+/// with what the id query left there.
 class commit_request : public request {
 public:
-    /// The names of the two statements (prepared per session, see commit_statements): fixed,
-    /// like the statement cache's, so a name never means another text.
-    static constexpr const char* xid_name = "pgasio_commit_xid_1";
-    static constexpr const char* commit_name = "pgasio_commit_1";
-
-    /// `xid_columns`: the id query's columns when known (prepared only: no Describe is sent).
-    commit_request(bool ask_xid, commit_statements how, column_list xid_columns, commit_handler h);
+    commit_request(commit_statements how, std::shared_ptr<commit_answer> answer, commit_handler h);
 
     /// Appends its messages to `out`.
     void encode(protocol::write_buffer& out) const;
@@ -248,11 +277,9 @@ public:
 
 private:
     commit_handler handler_;
-    commit_answer answer_;
-    bool ask_xid_;
+    std::shared_ptr<commit_answer> answer_;
     commit_statements how_;
-    column_list xid_columns_; // known: no Describe
-    int parses_done_ = 0;
+    bool parsed_ = false;
 };
 
 } // namespace pgasio::detail

@@ -174,26 +174,40 @@ asio::awaitable<error_code> resolve_commit(asio::any_io_executor ex,
     co_return client_errc::commit_in_doubt;
 }
 
-// Sends the transaction's COMMIT request (see detail::commit_request) in its section, its
-// statements prepared once per session where named statements may be kept; `handler` gets its
-// answer.
+// Sends the transaction's COMMIT requests (see detail::commit_xid_request) in its section, their
+// statements prepared once per session where named statements may be kept; `handler` gets the
+// answer. `ask_xid`: the transaction id is asked first (a read-write transaction).
 void send_commit(const std::shared_ptr<connection_impl>& impl, const detail::op_settings& op,
                  bool ask_xid, detail::commit_handler handler) {
     using detail::commit_statements;
     // Named statements only where the cache's may be kept (its mode, a capacity that is not 0),
-    // and only for a request written now, in order with what the flag has seen sent.
+    // and only for requests written now, in order with what the flag has seen sent: the
+    // transaction's section is the active one (a transaction that outlived its session's end
+    // is refused, and must not mark the new session's statements prepared).
+    using begin_state = detail::connection_impl::section_begin::state;
     const bool named = impl->exec_mode == query_exec_mode::cache_statement &&
-                       impl->statements.capacity() != 0 && impl->writes_now(op.section);
-    // A read-only transaction's COMMIT does not prepare them: in a failed transaction the
-    // server refuses the id query's Parse, and with it the COMMIT after it (whose answer,
-    // ROLLBACK, is what says the transaction had failed).
+                       impl->statements.capacity() != 0 && impl->writes_now(op.section) &&
+                       impl->begin_of(op.section).at != begin_state::none;
+    // A read-only transaction's COMMIT does not prepare them: it sends no id query.
     auto how = commit_statements::unnamed;
     if (named && impl->commit_statements_prepared)
         how = commit_statements::prepared;
     else if (named && ask_xid)
         how = commit_statements::prepare;
-    auto r = detail::make_request<detail::commit_request>(op, std::move(handler), ask_xid, how,
-                                                          impl->commit_xid_columns);
+    auto answer = std::make_shared<detail::commit_answer>();
+    if (ask_xid) {
+        auto x =
+            std::make_unique<detail::commit_xid_request>(how, impl->commit_xid_columns, answer);
+        x->section = op.section;
+        x->unobserved = op.unobserved;
+        auto encode = [&x = *x](protocol::write_buffer& out, std::string&) -> error_code {
+            x.encode(out);
+            return {};
+        };
+        impl->submit(std::move(x), encode);
+    }
+    auto r = detail::make_request<detail::commit_request>(op, std::move(handler), how,
+                                                          std::move(answer));
     auto encode = [&r = *r](protocol::write_buffer& out, std::string&) -> error_code {
         r.encode(out);
         return {};
@@ -238,6 +252,15 @@ auto send_control(const std::shared_ptr<connection_impl>& impl, const detail::op
 std::optional<error_code> commit_result(diagnostics* diag, bool ask_xid, error_code ec,
                                         const detail::commit_answer& answer) {
     if (!ec && !answer.rolled_back) return error_code{};
+    if (answer.xid_refused) {
+        // The server refused the id query: the transaction had failed, and its COMMIT (run or
+        // not, answered or not) could only roll it back.
+        const std::string why = diag ? diag->message : std::string();
+        fail(diag, client_errc::transaction_rolled_back,
+             "the transaction had failed before COMMIT, and was rolled back");
+        if (diag) diag->detail = why;
+        return error_code(client_errc::transaction_rolled_back);
+    }
     if (!ec)
         return fail(diag, client_errc::transaction_rolled_back,
                     "COMMIT rolled the transaction back: it had failed before");
@@ -270,7 +293,7 @@ std::optional<error_code> commit_result(diagnostics* diag, bool ask_xid, error_c
     }
     if (!ask_xid) return ec; // read only: nothing written, nothing lost
     // The server ended the session before the transaction id, which it sends before it runs
-    // the COMMIT (the Flush between them): the COMMIT never ran.
+    // the COMMIT (the Sync between them): the COMMIT never ran.
     if (ec.category() == sqlstate_category() && !answer.xid_answered) {
         const std::string why = diag ? diag->message : std::string();
         fail(diag, client_errc::transaction_rolled_back,
@@ -418,6 +441,10 @@ void transaction::start_commit(transaction& tx, void_handler handler,
                         // Reported once the outcome is known (finish() must not report it).
                         auto observed = std::exchange(tx.state_->observed, std::nullopt);
                         if (answer.xid) tx.state_->xid = static_cast<std::uint64_t>(*answer.xid);
+                        // Later COMMITs of the session bind the prepared id query without
+                        // asking for its description again.
+                        if (answer.xid_columns && impl->commit_statements_prepared)
+                            impl->commit_xid_columns = std::move(answer.xid_columns);
                         // Whatever happened, the transaction is over: the connection serves the
                         // others (after rolling back a block the COMMIT did not end).
                         tx.finish();
@@ -444,6 +471,13 @@ void transaction::start_commit(transaction& tx, void_handler handler,
                                                         *answer.xid, ec, diag),
                                          void_handler(std::move(done)), diag, [] {});
                     }));
+    // The COMMIT ends the transaction block whatever its outcome: the section ends now, and the
+    // connection's next caller is written right behind it instead of a round trip later
+    // (connection_impl::maybe_end_section). The transaction's own later operations are refused.
+    // On the executor at once, so that the next caller's first request and the COMMIT can
+    // share a write; from elsewhere, posted after the COMMIT's requests.
+    connection::release_section(impl, tx.section_);
+    if (impl->on_executor()) impl->release_section(tx.section_);
 }
 
 void transaction::start_rollback(transaction& tx, void_handler handler,

@@ -117,6 +117,11 @@ private:
 /// client_errc::lease_ended.
 ///
 /// Ending it. async_commit or async_rollback end it and let the connection serve the others.
+/// async_commit lets them as soon as COMMIT is sent, not once its answer is back: COMMIT ends
+/// the transaction block whatever its outcome, so the next caller waiting for the connection
+/// (another transaction's first statement, a shared query) is written right behind it, often
+/// in the same write, and runs after it on the server, outside the transaction. Operations
+/// started on the transaction after async_commit fail with client_errc::lease_ended.
 /// Destroying (or move-assigning) a transaction that is still active rolls it back, in the
 /// background, before anyone else's request is written: it never commits by accident, and
 /// never leaves the session in a transaction block. A statement error inside it leaves the

@@ -27,6 +27,7 @@
 #include <stdexcept>
 #include <string>
 #include <tuple>
+#include <vector>
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
@@ -705,6 +706,206 @@ TEST_CASE("transaction: the connection's other users never run inside it") {
     });
 }
 
+namespace {
+
+// A table whose rows make the COMMIT that inserted them sleep 0.4 s on the server (a deferred
+// trigger), for tests that need something to happen while a COMMIT runs.
+asio::awaitable<void> make_slow_commit_table(pgasio::connection& conn, const std::string& name) {
+    co_await make_table(conn, name);
+    co_await conn.async_execute("CREATE OR REPLACE FUNCTION " + name +
+                                "_slow() RETURNS trigger LANGUAGE plpgsql AS "
+                                "$$BEGIN PERFORM pg_sleep(0.4); RETURN NULL; END$$");
+    co_await conn.async_execute("CREATE CONSTRAINT TRIGGER slow AFTER INSERT ON " + name +
+                                " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION " +
+                                name + "_slow()");
+}
+
+asio::awaitable<void> drop_slow_commit_table(pgasio::connection& conn, const std::string& name) {
+    co_await conn.async_execute("DROP TABLE " + name);
+    co_await conn.async_execute("DROP FUNCTION " + name + "_slow()");
+}
+
+} // namespace
+
+// A COMMIT made slow on the server (a deferred trigger sleeps 0.4 s as the transaction
+// commits): the caller waiting for the connection is granted it as the COMMIT goes out, not once
+// its answer is back, and what it runs comes after the COMMIT, outside that transaction.
+TEST_CASE("transaction: the connection's next caller is granted it as a COMMIT goes out, and "
+          "runs after it, outside the transaction") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        co_await make_slow_commit_table(conn, "tx_handover");
+        auto tx = co_await conn.async_begin();
+        co_await tx.async_execute("INSERT INTO tx_handover VALUES (1, 1)");
+        using clock = std::chrono::steady_clock;
+        std::optional<clock::time_point> granted;
+        std::optional<std::int64_t> seen;
+        std::optional<bool> own_transaction;
+        asio::co_spawn(
+            ex,
+            [&]() -> asio::awaitable<void> {
+                auto next = co_await conn.async_begin();
+                granted = clock::now();
+                auto r = co_await next.async_query(
+                    "SELECT count(*), pg_current_xact_id_if_assigned() IS NULL FROM tx_handover");
+                seen = r[0].get<std::int64_t>(0);
+                own_transaction = r[0].get<bool>(1);
+                co_await next.async_commit();
+            },
+            asio::detached);
+        co_await sleep_for(50ms);
+        CHECK_FALSE(granted.has_value()); // it waits for the transaction to end
+        const auto commit_sent = clock::now();
+        co_await tx.async_commit();
+        const auto committed = clock::now();
+        // Whatever the order, the other caller finishes before the checks (and the locals it
+        // writes outlive it).
+        const bool answered = co_await pgasio::test::eventually([&] { return seen.has_value(); });
+        REQUIRE(answered);
+        CHECK(committed - commit_sent >= 350ms); // the trigger slept: the test means something
+        REQUIRE(granted.has_value());
+        CHECK(*granted < commit_sent + 200ms); // granted while the COMMIT ran
+        CHECK(*seen == 1);                     // the row is there
+        CHECK(*own_transaction);               // and it ran outside the committed transaction
+        const bool own = co_await in_own_transaction(conn);
+        CHECK(own);
+        co_await drop_slow_commit_table(conn, "tx_handover");
+        co_await conn.async_close();
+    });
+}
+
+// The next caller's transaction ends having sent nothing while the COMMIT before it still runs:
+// the session's last known status is still the committing transaction's, yet nothing of the
+// new one is open, and no ROLLBACK is sent for it (the server would warn of no transaction).
+TEST_CASE("transaction: one that sent nothing, behind a COMMIT still running, sends no ROLLBACK") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        co_await make_slow_commit_table(conn, "tx_empty_behind");
+        std::vector<std::string> notices;
+        conn.set_notice_handler(
+            [&](const pgasio::diagnostics& d) { notices.push_back(d.message); });
+        auto tx = co_await conn.async_begin();
+        co_await tx.async_execute("INSERT INTO tx_empty_behind VALUES (1, 1)");
+        bool ended = false;
+        asio::co_spawn(
+            ex,
+            [&]() -> asio::awaitable<void> {
+                auto next = co_await conn.async_begin();
+                co_await next.async_rollback();
+                ended = true;
+            },
+            asio::detached);
+        co_await sleep_for(20ms);
+        co_await tx.async_commit();
+        const bool done = co_await pgasio::test::eventually([&] { return ended; });
+        REQUIRE(done);
+        co_await conn.async_query("SELECT 1"); // after anything the ending queued
+        INFO((notices.empty() ? std::string() : notices.front()));
+        CHECK(notices.empty());
+        co_await drop_slow_commit_table(conn, "tx_empty_behind");
+        co_await conn.async_close();
+    });
+}
+
+// Once the connection has passed on (its COMMIT queued), a COMMIT given up by its caller is not
+// cancelled on the server: a cancel arriving after it would stop the next caller's statement.
+// Its outcome is learnt instead, and the next caller's transaction is untouched.
+TEST_CASE("transaction: a COMMIT that times out after the connection passed on is not cancelled, "
+          "and reports its outcome") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        auto other = co_await connect_primary();
+        co_await make_slow_commit_table(conn, "tx_commit_timeout");
+        auto tx = co_await conn.async_begin();
+        co_await tx.async_execute("INSERT INTO tx_commit_timeout VALUES (1, 1)");
+        std::optional<pgasio::error_code> behind;
+        asio::co_spawn(
+            ex,
+            [&]() -> asio::awaitable<void> {
+                auto next = co_await conn.async_begin();
+                auto [ec, n] = co_await next.async_execute(
+                    "UPDATE tx_commit_timeout SET v = v + 1 WHERE id = 1", nothrow);
+                if (!ec) std::tie(ec) = co_await next.async_commit(nothrow);
+                behind = ec;
+            },
+            asio::detached);
+        co_await sleep_for(20ms);
+        pgasio::diagnostics diag;
+        auto [ec] = co_await tx.async_commit(
+            pgasio::with_timeout(100ms, pgasio::diagnostics_into(diag, nothrow)));
+        INFO(pgasio::format_error(ec, diag));
+        CHECK_FALSE(ec); // it committed, as the server says
+        const bool answered = co_await pgasio::test::eventually([&] { return behind.has_value(); });
+        REQUIRE(answered);
+        INFO(behind->message());
+        CHECK_FALSE(*behind);
+        auto r = co_await other.async_query("SELECT v FROM tx_commit_timeout WHERE id = 1");
+        REQUIRE(r.size() == 1);
+        CHECK(r[0].get<std::int32_t>(0) == 2);
+        co_await drop_slow_commit_table(conn, "tx_commit_timeout");
+        co_await other.async_close();
+        co_await conn.async_close();
+    });
+}
+
+// The COMMIT of a failed transaction (the transaction id query is refused there) and a COMMIT
+// that fails itself (a deferred unique constraint) both end the transaction block: the callers
+// queued behind them, whose statements are written right after the COMMIT, run outside it.
+TEST_CASE("transaction: a failed transaction's COMMIT, and a COMMIT that fails, end the block for "
+          "the caller written behind them") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        auto other = co_await connect_primary();
+        co_await conn.async_execute("DROP TABLE IF EXISTS tx_behind_failed");
+        co_await conn.async_execute("CREATE TABLE tx_behind_failed (id int4 UNIQUE DEFERRABLE "
+                                    "INITIALLY DEFERRED, v int4)");
+        for (const bool fails_at_commit : {false, true}) {
+            INFO("the COMMIT fails itself: " << fails_at_commit);
+            co_await conn.async_execute("TRUNCATE tx_behind_failed");
+            auto tx = co_await conn.async_begin();
+            co_await tx.async_execute("INSERT INTO tx_behind_failed VALUES (1, 1)");
+            if (fails_at_commit) {
+                co_await tx.async_execute("INSERT INTO tx_behind_failed VALUES (1, 2)");
+            } else {
+                auto [ec, r] = co_await tx.async_query("SELECT 1/0", nothrow);
+                CHECK(ec == sqlstate::division_by_zero);
+            }
+            std::optional<pgasio::error_code> behind;
+            asio::co_spawn(
+                ex,
+                [&]() -> asio::awaitable<void> {
+                    auto next = co_await conn.async_begin();
+                    auto [ec, n] = co_await next.async_execute(
+                        "INSERT INTO tx_behind_failed VALUES (2, 2)", nothrow);
+                    if (!ec) std::tie(ec) = co_await next.async_commit(nothrow);
+                    behind = ec;
+                },
+                asio::detached);
+            co_await sleep_for(20ms);
+            pgasio::diagnostics diag;
+            auto [cec] = co_await tx.async_commit(pgasio::diagnostics_into(diag, nothrow));
+            INFO(pgasio::format_error(cec, diag));
+            if (fails_at_commit)
+                CHECK(cec == sqlstate::unique_violation);
+            else
+                CHECK(cec == client_errc::transaction_rolled_back);
+            const bool answered =
+                co_await pgasio::test::eventually([&] { return behind.has_value(); });
+            REQUIRE(answered);
+            INFO(behind->message());
+            CHECK_FALSE(*behind);
+            auto ids = co_await other.async_query("SELECT id FROM tx_behind_failed ORDER BY id");
+            REQUIRE(ids.size() == 1);
+            CHECK(ids[0].get<std::int32_t>(0) == 2);
+            const bool own = co_await in_own_transaction(conn);
+            CHECK(own);
+        }
+        co_await conn.async_execute("DROP TABLE tx_behind_failed");
+        co_await other.async_close();
+        co_await conn.async_close();
+    });
+}
+
 TEST_CASE("transaction: its first statement dropped before it was sent takes BEGIN along, never "
           "the statements behind it out of the transaction") {
     run([](asio::any_io_executor ex) -> asio::awaitable<void> {
@@ -1077,14 +1278,15 @@ using direction = pgasio::test::cut_proxy::direction;
 
 } // namespace
 
-// The backend commits, then waits to read the Sync behind the COMMIT (which the proxy holds);
-// terminated then, it sends its buffered answer to COMMIT and a FATAL error (57P01): the
-// transaction committed, and the error does not say otherwise.
+// The backend commits, then waits to read the Sync behind the COMMIT (which the proxy holds, the
+// second Sync of the write: the first ends the transaction id's query); terminated then, it
+// sends its buffered answer to COMMIT and a FATAL error (57P01): the transaction committed, and
+// the error does not say otherwise.
 TEST_CASE("transaction: a COMMIT that committed, then ended with a FATAL error, is reported done") {
     const auto out = run([](asio::any_io_executor) {
         return terminate_during_commit(
             "tx_fatal_after_commit",
-            [](pgasio::test::cut_proxy& proxy) { proxy.stall_at(direction::to_server, 'S'); },
+            [](pgasio::test::cut_proxy& proxy) { proxy.stall_at(direction::to_server, 'S', 1); },
             [](pgasio::connection& admin, pgasio::test::cut_proxy& proxy,
                const std::string& xid) -> asio::awaitable<bool> {
                 for (const auto until = std::chrono::steady_clock::now() + 10s;
@@ -1103,14 +1305,14 @@ TEST_CASE("transaction: a COMMIT that committed, then ended with a FATAL error, 
     CHECK(out.rows == 1);
 }
 
-// The backend sends the transaction id (the Flush after its query), then waits for the COMMIT,
-// which the proxy holds; terminated then, it sends a FATAL error: the COMMIT never ran.
+// The backend sends the transaction id (at the Sync after its query), then waits for the
+// COMMIT, which the proxy holds; terminated then, it sends a FATAL error: the COMMIT never ran.
 TEST_CASE("transaction: a COMMIT whose session ended with a FATAL error before COMMIT ran, but "
           "after the transaction id, is reported rolled back") {
     const auto out = run([](asio::any_io_executor) {
         return terminate_during_commit(
             "tx_fatal_before_commit",
-            [](pgasio::test::cut_proxy& proxy) { proxy.stall_after(direction::to_server, 'H'); },
+            [](pgasio::test::cut_proxy& proxy) { proxy.stall_after(direction::to_server, 'S'); },
             [](pgasio::connection&, pgasio::test::cut_proxy& proxy,
                const std::string&) -> asio::awaitable<bool> {
                 // The id query's CommandComplete went to the client.

@@ -75,6 +75,7 @@ struct cut_proxy::state : std::enable_shared_from_this<cut_proxy::state> {
         std::optional<std::size_t> cut_at_byte;    // forward up to here, then cut
         std::optional<std::size_t> corrupt_at;
         std::optional<char> stall_at;    // '\0': any type
+        std::size_t stall_at_skip = 0;   // messages of that type forwarded first
         std::optional<char> stall_after; // '\0': any type
         bool stalled = false;
         std::chrono::milliseconds delay{0};
@@ -200,8 +201,12 @@ struct cut_proxy::state : std::enable_shared_from_this<cut_proxy::state> {
             }
             typed = true;
             if (w.stall_at && (*w.stall_at == '\0' || *w.stall_at == m[0])) {
-                w.stall_at.reset();
-                w.stalled = true;
+                if (w.stall_at_skip > 0) {
+                    --w.stall_at_skip;
+                } else {
+                    w.stall_at.reset();
+                    w.stalled = true;
+                }
             }
             while (w.stalled && !s->closed && !s->server_ended) {
                 co_await s->released.async_wait(nothrow);
@@ -286,8 +291,9 @@ void cut_proxy::cut_after_bytes(direction d, std::size_t n) {
     w.cut_at_byte = w.bytes + n;
 }
 
-void cut_proxy::stall_at(direction d, char type) {
+void cut_proxy::stall_at(direction d, char type, std::size_t skip) {
     state_->latest_way(d).stall_at = type;
+    state_->latest_way(d).stall_at_skip = skip;
 }
 
 void cut_proxy::stall_after(direction d, char type) {

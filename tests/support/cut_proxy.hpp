@@ -64,9 +64,10 @@ public:
     /// The latest session forwards `n` more bytes `d`, and is cut there, within a message or
     /// at its end.
     void cut_after_bytes(direction d, std::size_t n);
-    /// The latest session holds its next message `d` of type `type` ('\0': of any type), and
-    /// all after it that way, until release() (or until the session ends).
-    void stall_at(direction d, char type = '\0');
+    /// The latest session holds its next message `d` of type `type` ('\0': of any type) but
+    /// the first `skip` of them, and all after it that way, until release() (or until the
+    /// session ends).
+    void stall_at(direction d, char type = '\0', std::size_t skip = 0);
     /// The latest session holds the messages `d` that follow its next message of type `type`
     /// ('\0': of any type), until release() (or until the session ends).
     void stall_after(direction d, char type = '\0');
