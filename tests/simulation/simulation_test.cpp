@@ -404,9 +404,11 @@ TEST_CASE("simulation: a transaction's BEGIN goes in its first statement's excha
     auto text = [](const boost::json::value& m) { return std::string(m.at("text").as_string()); };
     // The first statement's exchange: BEGIN's Parse, Bind and Execute, then the statement's
     // messages, one Sync for both; answered BEGIN, then the statement, in a transaction block.
-    // Then its COMMIT; the two transactions that ran nothing sent nothing; a simple query's
-    // BEGIN went just before it, on its own; and the query after them all.
-    REQUIRE(exchanges.size() == 6);
+    // Then its COMMIT, two exchanges written together: the transaction id's query with a Sync
+    // of its own, then COMMIT (the session's first: both prepared). The two transactions that
+    // ran nothing sent nothing; a simple query's BEGIN went just before it, on its own; and the
+    // query after them all.
+    REQUIRE(exchanges.size() == 7);
     const auto& first = exchanges[0].at("sent").as_array();
     CHECK(types(first) == "Parse Bind Execute Close Parse Bind Describe Execute Sync ");
     CHECK_THAT(text(first[0]), Catch::Contains("\"BEGIN ISOLATION LEVEL REPEATABLE READ\""));
@@ -417,14 +419,19 @@ TEST_CASE("simulation: a transaction's BEGIN goes in its first statement's excha
                             "ReadyForQuery ");
     CHECK(text(answers[2]) == "\"BEGIN\"");
     CHECK(text(answers.back()) == "transaction status 'T'");
-    CHECK_THAT(types(exchanges[1].at("sent").as_array()), Catch::Contains("Flush"));
-    const auto& begin = exchanges[2].at("sent").as_array();
+    const auto& xid = exchanges[1].at("sent").as_array();
+    CHECK(types(xid) == "Close Parse Bind Describe Execute Sync ");
+    CHECK_THAT(text(xid[1]), Catch::Contains("pg_current_xact_id_if_assigned"));
+    CHECK(types(exchanges[2].at("sent").as_array()) == "Close Parse Bind Execute Sync ");
+    const auto& begin = exchanges[3].at("sent").as_array();
     REQUIRE(begin.size() == 1);
     CHECK(text(begin[0]) == "\"BEGIN READ ONLY\"");
-    CHECK(text(exchanges[3].at("sent").as_array()[0]) == "\"SHOW transaction_read_only\"");
-    // Read only: its COMMIT is COMMIT alone.
-    CHECK_THAT(types(exchanges[4].at("sent").as_array()), !Catch::Contains("Flush"));
-    CHECK(types(exchanges[5].at("sent").as_array()) == "Bind Execute Sync ");
+    CHECK(text(exchanges[4].at("sent").as_array()[0]) == "\"SHOW transaction_read_only\"");
+    // Read only: its COMMIT is COMMIT alone, the statement prepared by the first COMMIT.
+    const auto& read_only_commit = exchanges[5].at("sent").as_array();
+    CHECK(types(read_only_commit) == "Bind Execute Sync ");
+    CHECK_THAT(text(read_only_commit[0]), Catch::Contains("\"pgasio_commit_1\""));
+    CHECK(types(exchanges[6].at("sent").as_array()) == "Bind Execute Sync ");
 
     move_to_closed_port(path);
     CHECK(run([&](auto) { return transactions(replay_config(path)); }) == recorded);
