@@ -86,6 +86,15 @@ error_code fail(diagnostics* diag, error_code ec, std::string message) {
     return ec;
 }
 
+// A COMMIT whose transaction was rolled back, saying why in `message`; what the diagnostics said
+// before (the server's or the connection's error) becomes their DETAIL.
+error_code rolled_back(diagnostics* diag, std::string message) {
+    std::string why = diag ? diag->message : std::string();
+    fail(diag, client_errc::transaction_rolled_back, std::move(message));
+    if (diag) diag->detail = std::move(why);
+    return client_errc::transaction_rolled_back;
+}
+
 std::string begin_statement(const transaction_options& o) {
     std::string sql = "BEGIN";
     const char* sep = " ";
@@ -255,11 +264,7 @@ std::optional<error_code> commit_result(diagnostics* diag, bool ask_xid, error_c
     if (answer.xid_refused) {
         // The server refused the id query: the transaction had failed, and its COMMIT (run or
         // not, answered or not) could only roll it back.
-        const std::string why = diag ? diag->message : std::string();
-        fail(diag, client_errc::transaction_rolled_back,
-             "the transaction had failed before COMMIT, and was rolled back");
-        if (diag) diag->detail = why;
-        return error_code(client_errc::transaction_rolled_back);
+        return rolled_back(diag, "the transaction had failed before COMMIT, and was rolled back");
     }
     if (!ec)
         return fail(diag, client_errc::transaction_rolled_back,
@@ -273,11 +278,7 @@ std::optional<error_code> commit_result(diagnostics* diag, bool ask_xid, error_c
     if (ec.category() == sqlstate_category() && !is_fatal(ec)) {
         if (answer.xid_answered || !ask_xid) return ec;
         // The transaction had failed: even reading its id was refused (25P02).
-        const std::string why = diag ? diag->message : std::string();
-        fail(diag, client_errc::transaction_rolled_back,
-             "the transaction had failed before COMMIT, and was rolled back");
-        if (diag) diag->detail = why;
-        return error_code(client_errc::transaction_rolled_back);
+        return rolled_back(diag, "the transaction had failed before COMMIT, and was rolled back");
     }
     // The connection was lost, or the caller gave up on the answer. Never written: nothing
     // committed (the server rolls back a connection's open transaction).
@@ -285,22 +286,15 @@ std::optional<error_code> commit_result(diagnostics* diag, bool ask_xid, error_c
     if (answer.unsent) {
         // Dropped before it was written: the lease ends with the transaction still open, and
         // the engine rolls it back.
-        const std::string why = diag ? diag->message : std::string();
-        fail(diag, client_errc::transaction_rolled_back,
-             "COMMIT was not sent (" + ec.message() + "): the transaction was rolled back");
-        if (diag) diag->detail = why;
-        return error_code(client_errc::transaction_rolled_back);
+        return rolled_back(diag, "COMMIT was not sent (" + ec.message() +
+                                     "): the transaction was rolled back");
     }
     if (!ask_xid) return ec; // read only: nothing written, nothing lost
     // The server ended the session before the transaction id, which it sends before it runs
     // the COMMIT (the Sync between them): the COMMIT never ran.
     if (ec.category() == sqlstate_category() && !answer.xid_answered) {
-        const std::string why = diag ? diag->message : std::string();
-        fail(diag, client_errc::transaction_rolled_back,
-             "the server ended the session before COMMIT ran (" + ec.message() +
-                 "): the transaction was rolled back");
-        if (diag) diag->detail = why;
-        return error_code(client_errc::transaction_rolled_back);
+        return rolled_back(diag, "the server ended the session before COMMIT ran (" + ec.message() +
+                                     "): the transaction was rolled back");
     }
     if (!answer.xid_answered)
         return fail(diag, client_errc::commit_in_doubt,
