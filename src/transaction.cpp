@@ -470,8 +470,10 @@ void transaction::start_commit(transaction& tx, void_handler handler,
     // (connection_impl::maybe_end_section). The transaction's own later operations are refused.
     // On the executor at once, so that the next caller's first request and the COMMIT can
     // share a write; from elsewhere, posted after the COMMIT's requests.
-    connection::release_section(impl, tx.section_);
-    if (impl->on_executor()) impl->release_section(tx.section_);
+    if (impl->on_executor())
+        impl->release_section(tx.section_);
+    else
+        connection::release_section(impl, tx.section_);
 }
 
 void transaction::start_rollback(transaction& tx, void_handler handler,
