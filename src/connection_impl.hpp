@@ -336,6 +336,11 @@ private:
     /// Takes the unwritten request at `index` of the queue out of it and its bytes out of the
     /// send log, as if it had never been asked for.
     std::unique_ptr<request> take_unwritten(std::size_t index);
+    /// `dropped`, taken out before it was sent, was to prepare its cached statement, and
+    /// requests queued behind it that only bind the statement were encoded counting on that
+    /// Parse: a request of the engine's own prepares it, just before the first of them. (With
+    /// none, the next use prepares it: result_request::on_dropped.)
+    void prepare_in_place_of(request& dropped);
     /// Appends the deferred BEGIN that goes in front of a request's own messages.
     void encode_begin(protocol::write_buffer& out) const;
     /// The section's BEGIN as a request of its own (a simple Query, written alone: what is

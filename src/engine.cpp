@@ -905,6 +905,33 @@ std::unique_ptr<request> connection_impl::take_unwritten(std::size_t index) {
     return owned;
 }
 
+void connection_impl::prepare_in_place_of(request& dropped) {
+    cached_statement* s = dropped.prepares();
+    if (!s) return;
+    std::size_t i = queue_.size() - unwritten_;
+    while (i < queue_.size() && !queue_[i]->binds_prepared(*s))
+        ++i;
+    if (i == queue_.size()) return;
+    protocol::write_buffer bytes;
+    // Close first, as the cache always prepares: the name may be prepared already (a session a
+    // pooler handed over). The text went out once already, so it encodes.
+    protocol::encode_close(bytes, protocol::target_kind::statement, s->name);
+    if (protocol::encode_parse(bytes, s->name, s->sql(), s->parameter_types())) return;
+    protocol::encode_sync(bytes);
+    auto p = std::make_unique<command_request>();
+    p->internal = true;
+    // In the transaction of the request it prepares for (placed before that request's BEGIN, if
+    // it carries one, the statement is prepared for the session all the same).
+    p->section = queue_[i]->section;
+    p->timeout = std::chrono::milliseconds(0); // the requests behind it have their callers'
+    p->set_script({protocol::request_step::close, protocol::request_step::parse,
+                   protocol::request_step::sync});
+    s->prepared = true;
+    watch(*p);
+    count_in_section(*p, 1);
+    insert_unwritten(i, queue_[i]->queued_begin, std::move(p), bytes.data());
+}
+
 void connection_impl::defer_begin(std::uint64_t id, std::string sql) {
     if (id != active_section_ || section_released_ || !open) return;
     begin_.at = section_begin::state::deferred;
@@ -1305,6 +1332,7 @@ void connection_impl::cancel(std::uint64_t id, error_code reason, asio::cancella
     if (index >= first_unwritten) {
         auto owned = take_unwritten(index);
         owned->on_dropped(*this);
+        prepare_in_place_of(*owned);
         explain(*owned, std::string(why) + " before it was sent");
         owned->answer(reason, *this, call::direct); // may close the connection
         maybe_end_section();

@@ -27,6 +27,7 @@ namespace pgasio::detail {
 namespace asio = boost::asio;
 
 class connection_impl;
+struct cached_statement;
 
 /// A request of the engine, which ends at its ReadyForQuery (every request sends exactly one Sync
 /// or one Query): the messages it sent, what the engine keeps about it, and the consumer of its
@@ -86,6 +87,10 @@ struct request {
                             protocol::write_buffer& again);
     /// It was given its id (`id`).
     virtual void on_identified();
+    /// The cached statement it prepares (it sends Close and Parse of its name), or null.
+    virtual cached_statement* prepares() noexcept;
+    /// It binds `s` without preparing it: it counts on the Parse of a request before it.
+    virtual bool binds_prepared(const cached_statement& s) const noexcept;
 
     // What the engine keeps.
 

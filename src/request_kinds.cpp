@@ -54,6 +54,12 @@ bool request::on_failure(connection_impl&, std::span<const std::byte>, protocol:
     return false;
 }
 void request::on_identified() {}
+cached_statement* request::prepares() noexcept {
+    return nullptr;
+}
+bool request::binds_prepared(const cached_statement&) const noexcept {
+    return false;
+}
 
 error_code result_request::on_answer(const protocol::message_view& m, result_builder& rows) {
     if (mode == query_exec_mode::simple_protocol) {
@@ -103,6 +109,14 @@ void result_request::on_dropped(connection_impl& c) {
     if (cached && sends_parse) cached->prepared = false;
     // Nor did the Close of the statements the cache evicted: the next request carries them.
     if (!carried_closes.empty()) c.statements.close_later(carried_closes);
+}
+
+cached_statement* result_request::prepares() noexcept {
+    return sends_parse ? cached.get() : nullptr;
+}
+
+bool result_request::binds_prepared(const cached_statement& s) const noexcept {
+    return cached.get() == &s && !sends_parse;
 }
 
 bool result_request::on_failure(connection_impl& c, std::span<const std::byte> sent,

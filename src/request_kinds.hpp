@@ -94,6 +94,8 @@ public:
     bool on_failure(connection_impl& c, std::span<const std::byte> sent,
                     protocol::write_buffer& again) override;
     void on_dropped(connection_impl& c) override;
+    cached_statement* prepares() noexcept override;
+    bool binds_prepared(const cached_statement& s) const noexcept override;
 
 private:
     result_handler handler_;

@@ -310,6 +310,58 @@ TEST_CASE("statement cache: a preparation dropped before it was sent is sent by 
     });
 }
 
+// The second use was encoded as a Bind only, counting on the first use's Parse. Inside a
+// transaction block a missing statement cannot be re-run: without that Parse the second use
+// failed (26000) and aborted the transaction.
+TEST_CASE("statement cache: a preparation dropped before it was sent is still made for the uses "
+          "queued behind it") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        auto tx = co_await conn.async_begin();
+        // The transaction's first statement carries its BEGIN and runs alone: what is queued
+        // behind it meanwhile waits, unwritten.
+        bool slow_done = false;
+        asio::co_spawn(
+            ex,
+            [&]() -> asio::awaitable<void> {
+                co_await tx.async_query("SELECT pg_sleep(0.5)");
+                slow_done = true;
+            },
+            asio::detached);
+        co_await pgasio::test::sleep_for(std::chrono::milliseconds(50));
+        const std::string sql = "SELECT $1::int4 * 9";
+        std::optional<pgasio::error_code> first_ec, second_ec;
+        std::int32_t second = 0;
+        asio::co_spawn(
+            ex,
+            [&]() -> asio::awaitable<void> {
+                auto [ec, r] = co_await tx.async_query(
+                    sql, 1, pgasio::with_timeout(std::chrono::milliseconds(100), nothrow));
+                first_ec = ec;
+            },
+            asio::detached);
+        asio::co_spawn(
+            ex,
+            [&]() -> asio::awaitable<void> {
+                auto [ec, r] = co_await tx.async_query(sql, 2, nothrow);
+                second_ec = ec;
+                if (!ec) second = r[0].get<std::int32_t>(0);
+            },
+            asio::detached);
+        const bool done =
+            co_await pgasio::test::eventually([&] { return slow_done && first_ec && second_ec; });
+        REQUIRE(done);
+        CHECK(*first_ec == client_errc::query_timeout);
+        CHECK(*second_ec == pgasio::error_code{});
+        CHECK(second == 18);
+        co_await tx.async_commit();
+        // Prepared once, for the session: a later use binds it.
+        const auto p = co_await prepared(conn);
+        CHECK(!name_of(p, sql).empty());
+        co_await conn.async_close();
+    });
+}
+
 TEST_CASE("statement cache: an eviction's Close survives the request dropped before it was sent") {
     run([](asio::any_io_executor) -> asio::awaitable<void> {
         auto conn = co_await connect_primary("sslmode=disable statement_cache_capacity=1");
