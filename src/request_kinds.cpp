@@ -388,14 +388,36 @@ void push_commit_parse_steps(request& r, commit_statements how) {
 
 } // namespace
 
-commit_xid_request::commit_xid_request(commit_statements how, column_list xid_columns,
-                                       std::shared_ptr<commit_answer> answer)
+commit_part::commit_part(commit_statements how, std::shared_ptr<commit_answer> answer)
     : answer_(std::move(answer))
-    , how_(how)
-    , xid_columns_(how == commit_statements::prepared ? std::move(xid_columns) : nullptr) {
-    // Sent again after a cancel meant for another request, it would run after the COMMIT.
+    , how_(how) {
+    // Once written, it may have run: never sent a second time (for the id query: it would run
+    // after the COMMIT).
     partly_done = true;
     ends_transaction = true;
+}
+
+void commit_part::note(const protocol::message_view& m) noexcept {
+    if (m.type == t::parse_complete) parsed_ = true;
+}
+
+bool commit_part::on_failure(connection_impl& c, std::span<const std::byte>,
+                             protocol::write_buffer&) {
+    // Its Parse failed or never ran, or the server lost the statement: the next COMMIT
+    // prepares both statements again.
+    if (how_ == commit_statements::prepare && !parsed_) c.commit_statements_prepared = false;
+    return false;
+}
+
+void commit_part::on_dropped(connection_impl& c) {
+    // The statement it was to prepare was not: the next COMMIT prepares both.
+    if (how_ == commit_statements::prepare) c.commit_statements_prepared = false;
+}
+
+commit_xid_request::commit_xid_request(commit_statements how, column_list xid_columns,
+                                       std::shared_ptr<commit_answer> answer)
+    : commit_part(how, std::move(answer))
+    , xid_columns_(how == commit_statements::prepared ? std::move(xid_columns) : nullptr) {
     timeout = std::chrono::milliseconds(0); // the COMMIT behind it has the caller's
     using step = protocol::request_step;
     push_commit_parse_steps(*this, how_);
@@ -419,7 +441,7 @@ void commit_xid_request::encode(protocol::write_buffer& out) const {
 }
 
 error_code commit_xid_request::on_answer(const protocol::message_view& m, result_builder& rows) {
-    if (m.type == t::parse_complete) parsed_ = true;
+    note(m);
     // The columns come from its Describe, or (prepared) are the ones learnt before.
     if (auto ec = build_result(m, rows, xid_columns_)) return ec;
     if (m.type == t::row_description && how_ != commit_statements::unnamed)
@@ -436,27 +458,10 @@ void commit_xid_request::answer(error_code ec, const connection_impl&, call) {
     answer_->xid_refused = ec.category() == sqlstate_category() && !is_fatal(ec);
 }
 
-bool commit_xid_request::on_failure(connection_impl& c, std::span<const std::byte>,
-                                    protocol::write_buffer&) {
-    // Its Parse failed or never ran, or the server lost the statement: the next COMMIT
-    // prepares both statements again.
-    if (how_ == commit_statements::prepare && !parsed_) c.commit_statements_prepared = false;
-    return false;
-}
-
-void commit_xid_request::on_dropped(connection_impl& c) {
-    // The statement it was to prepare was not: the next COMMIT prepares both.
-    if (how_ == commit_statements::prepare) c.commit_statements_prepared = false;
-}
-
 commit_request::commit_request(commit_statements how, std::shared_ptr<commit_answer> answer,
                                commit_handler h)
-    : handler_(std::move(h))
-    , answer_(std::move(answer))
-    , how_(how) {
-    // Once written, the COMMIT may have run: it is never sent a second time.
-    partly_done = true;
-    ends_transaction = true;
+    : commit_part(how, std::move(answer))
+    , handler_(std::move(h)) {
     push_commit_parse_steps(*this, how_);
     push_step(protocol::request_step::bind);
     push_step(protocol::request_step::execute);
@@ -473,22 +478,16 @@ void commit_request::encode(protocol::write_buffer& out) const {
 }
 
 error_code commit_request::on_answer(const protocol::message_view& m, result_builder& rows) {
-    if (m.type == t::parse_complete) parsed_ = true;
+    note(m);
     if (auto ec = build_result(m, rows, nullptr)) return ec;
     if (m.type == t::command_complete)
         answer_->rolled_back = rows.finish().command_tag() == "ROLLBACK";
     return {};
 }
 
-bool commit_request::on_failure(connection_impl& c, std::span<const std::byte>,
-                                protocol::write_buffer&) {
-    if (how_ == commit_statements::prepare && !parsed_) c.commit_statements_prepared = false;
-    return false;
-}
-
 void commit_request::on_dropped(connection_impl& c) {
     answer_->unsent = true;
-    if (how_ == commit_statements::prepare) c.commit_statements_prepared = false;
+    commit_part::on_dropped(c);
 }
 
 void commit_request::answer(error_code ec, const connection_impl& c, call how) {

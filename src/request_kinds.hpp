@@ -226,6 +226,27 @@ enum class commit_statements {
 inline constexpr const char* commit_xid_name = "pgasio_commit_xid_1";
 inline constexpr const char* commit_name = "pgasio_commit_1";
 
+/// What the two requests of a COMMIT share: the statement they prepare once per session, which
+/// the next COMMIT prepares again when their Parse failed or never went out, and the
+/// commit_answer they fill in.
+class commit_part : public request {
+public:
+    bool on_failure(connection_impl& c, std::span<const std::byte> sent,
+                    protocol::write_buffer& again) override;
+    void on_dropped(connection_impl& c) override;
+
+protected:
+    commit_part(commit_statements how, std::shared_ptr<commit_answer> answer);
+    /// Notes a ParseComplete among its answers.
+    void note(const protocol::message_view& m) noexcept;
+
+    std::shared_ptr<commit_answer> answer_;
+    commit_statements how_;
+
+private:
+    bool parsed_ = false;
+};
+
 /// The first of the two requests of a read-write transaction's COMMIT, written with the second
 /// (commit_request) in one write: `SELECT pg_current_xact_id_if_assigned()` and a Sync of its
 /// own. The Sync makes the server send the transaction id before it runs the COMMIT, so the id
@@ -239,7 +260,7 @@ inline constexpr const char* commit_name = "pgasio_commit_1";
 /// (query_exec_mode::cache_statement) it is prepared once per session and then only bound and
 /// executed: parsing and planning it at every COMMIT cost the server more than the rest of a
 /// small transaction's overhead. Its answer goes to `answer`, which the COMMIT request reports.
-class commit_xid_request : public request {
+class commit_xid_request : public commit_part {
 public:
     /// `xid_columns`: the id query's columns when known (prepared only: no Describe is sent).
     commit_xid_request(commit_statements how, column_list xid_columns,
@@ -250,21 +271,15 @@ public:
 
     error_code on_answer(const protocol::message_view& m, result_builder& rows) override;
     void answer(error_code ec, const connection_impl& c, call how) override;
-    bool on_failure(connection_impl& c, std::span<const std::byte> sent,
-                    protocol::write_buffer& again) override;
-    void on_dropped(connection_impl& c) override;
 
 private:
-    std::shared_ptr<commit_answer> answer_;
-    commit_statements how_;
     column_list xid_columns_; // known: no Describe
-    bool parsed_ = false;
 };
 
 /// The COMMIT of a pgasio::transaction (after its commit_xid_request, for a read-write one):
 /// COMMIT and Sync, prepared once per session like the id query. Its handler gets `answer`,
 /// with what the id query left there.
-class commit_request : public request {
+class commit_request : public commit_part {
 public:
     commit_request(commit_statements how, std::shared_ptr<commit_answer> answer, commit_handler h);
 
@@ -273,15 +288,10 @@ public:
 
     error_code on_answer(const protocol::message_view& m, result_builder& rows) override;
     void answer(error_code ec, const connection_impl& c, call how) override;
-    bool on_failure(connection_impl& c, std::span<const std::byte> sent,
-                    protocol::write_buffer& again) override;
     void on_dropped(connection_impl& c) override;
 
 private:
     commit_handler handler_;
-    std::shared_ptr<commit_answer> answer_;
-    commit_statements how_;
-    bool parsed_ = false;
 };
 
 } // namespace pgasio::detail
