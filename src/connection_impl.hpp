@@ -130,6 +130,15 @@ public:
         std::string sql; ///< BEGIN with the transaction's modes
         error_code ec;   ///< failed: the server's error
         diagnostics diag;
+
+        /// Back to none. Only a failed BEGIN sets the diagnostics, whose many strings cost a
+        /// good part of a small transaction to reset every time.
+        void reset() noexcept {
+            if (at == state::failed || !diag.message.empty()) diag = diagnostics{};
+            at = state::none;
+            sql.clear();
+            ec = {};
+        }
     };
     /// Makes the active section `id` a transaction whose BEGIN is `sql`, sent with the
     /// section's first request instead of in a round trip of its own: in front of its messages,

@@ -1049,7 +1049,7 @@ void connection_impl::maybe_end_section() {
     section_queued_ = 0;
     section_ending_ = 0;
     section_released_ = false;
-    begin_ = section_begin{};
+    begin_.reset();
     // What waited meanwhile goes on, in order, up to the next lease waiting its turn.
     bool granted = false;
     while (!parked_.empty() && active_section_ == 0 && open) {
@@ -1126,7 +1126,7 @@ void connection_impl::grant_section(
     section_queued_ = 0;
     section_ending_ = 0;
     section_released_ = false;
-    begin_ = section_begin{};
+    begin_.reset();
     deliver(waiter, call::posted, error_code{}, active_section_);
 }
 
@@ -1249,7 +1249,7 @@ void connection_impl::shut_down(error_code ec, const diagnostics& diag) {
     section_ending_ = 0;
     section_released_ = false;
     write_held_ = false;
-    begin_ = section_begin{};
+    begin_.reset();
     tx_status_ = protocol::transaction_status::idle;
     statements.clear(); // a next session has none of them
     commit_statements_prepared = false;
