@@ -113,8 +113,10 @@ public:
     /// requests queued before it were taken (never inline).
     void acquire_section(asio::any_completion_handler<void(error_code, std::uint64_t)> handler);
     /// Refuses the requests of section `id` from now on (client_errc::lease_ended): the first
-    /// half of its release, which may run inside one of the engine's own completions.
-    void refuse_section(std::uint64_t id) noexcept;
+    /// half of its release, which may run inside one of the engine's own completions. False
+    /// when `id` is not the active section: it has ended (a section is active from its grant),
+    /// and there is nothing left to release.
+    bool refuse_section(std::uint64_t id) noexcept;
     /// Ends section `id` once its requests are answered, rolling back a transaction block it
     /// left open first; then the requests held meanwhile are queued.
     void release_section(std::uint64_t id);

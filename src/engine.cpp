@@ -1130,8 +1130,10 @@ void connection_impl::grant_section(
     deliver(waiter, call::posted, error_code{}, active_section_);
 }
 
-void connection_impl::refuse_section(std::uint64_t id) noexcept {
-    if (id == active_section_) section_released_ = true;
+bool connection_impl::refuse_section(std::uint64_t id) noexcept {
+    if (id != active_section_) return false;
+    section_released_ = true;
+    return true;
 }
 
 void connection_impl::release_section(std::uint64_t id) {

@@ -372,8 +372,9 @@ void connection::release_section(const std::shared_ptr<detail::connection_impl>&
                                  std::uint64_t section) noexcept {
     if (!impl) return;
     // What the lease and its cursors start from here on is refused at once; the rest is posted:
-    // a lease may be destroyed on any thread, or inside one of its own completions.
-    if (impl->on_executor()) impl->refuse_section(section);
+    // a lease may be destroyed on any thread, or inside one of its own completions. A section
+    // that has ended (a transaction's, as its COMMIT was queued) needs nothing more.
+    if (impl->on_executor() && !impl->refuse_section(section)) return;
     boost::asio::post(impl->executor, [impl, section] { impl->release_section(section); });
 }
 
