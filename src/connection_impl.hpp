@@ -52,6 +52,7 @@ private:
 };
 
 struct stream_state;
+struct commit_answer;
 
 /// A new session id, unique in the process (never 0).
 std::uint64_t next_session_id() noexcept;
@@ -253,6 +254,10 @@ public:
     /// the server parses and plans neither again. False in a new session, and whenever the
     /// server may have dropped them (DEALLOCATE, DISCARD ALL, a 26000 from any request).
     bool commit_statements_prepared = false;
+    /// What the COMMIT that prepares those statements learns, while its requests are not all
+    /// answered: until then a COMMIT does not count on them and prepares them itself (in a
+    /// failed transaction the server refuses the id query's Parse).
+    std::weak_ptr<const commit_answer> commit_preparing;
     /// The columns of the transaction id query's result, once a Describe said them: later
     /// COMMITs send no Describe.
     column_list commit_xid_columns;

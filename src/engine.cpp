@@ -1255,6 +1255,7 @@ void connection_impl::shut_down(error_code ec, const diagnostics& diag) {
     tx_status_ = protocol::transaction_status::idle;
     statements.clear(); // a next session has none of them
     commit_statements_prepared = false;
+    commit_preparing.reset();
     auto waiting = std::move(parked_);
     parked_.clear();
     // A large message of this session must not keep its buffer.

@@ -199,7 +199,7 @@ void send_commit(const std::shared_ptr<connection_impl>& impl, const detail::op_
                        impl->begin_of(op.section).at != begin_state::none;
     // A read-only transaction's COMMIT does not prepare them: it sends no id query.
     auto how = commit_statements::unnamed;
-    if (named && impl->commit_statements_prepared)
+    if (named && impl->commit_statements_prepared && impl->commit_preparing.expired())
         how = commit_statements::prepared;
     else if (named && ask_xid)
         how = commit_statements::prepare;
@@ -215,6 +215,7 @@ void send_commit(const std::shared_ptr<connection_impl>& impl, const detail::op_
         };
         impl->submit(std::move(x), encode);
     }
+    if (how == commit_statements::prepare) impl->commit_preparing = answer;
     auto r = detail::make_request<detail::commit_request>(op, std::move(handler), how,
                                                           std::move(answer));
     auto encode = [&r = *r](protocol::write_buffer& out, std::string&) -> error_code {

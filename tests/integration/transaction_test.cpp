@@ -906,6 +906,57 @@ TEST_CASE("transaction: a failed transaction's COMMIT, and a COMMIT that fails, 
     });
 }
 
+// The session's first COMMIT prepares the COMMIT's statements. In a failed transaction the id
+// query's Parse is refused: a COMMIT queued behind it must not have counted on that statement.
+// (Before: the second transaction's COMMIT found no statement, 26000, and it was reported rolled
+// back, its own statements having succeeded.)
+TEST_CASE("transaction: a COMMIT queued while the session's first, preparing COMMIT is unanswered "
+          "prepares its statements itself") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        auto other = co_await connect_primary();
+        co_await conn.async_execute("DROP TABLE IF EXISTS tx_commit_prepared");
+        co_await conn.async_execute("CREATE TABLE tx_commit_prepared (v int4)");
+        auto failed = co_await conn.async_begin();
+        auto [ec, r] = co_await failed.async_query("SELECT 1/0", nothrow);
+        REQUIRE(ec == sqlstate::division_by_zero);
+        std::optional<pgasio::error_code> insert_ec, commit_ec;
+        asio::co_spawn(
+            ex,
+            [&]() -> asio::awaitable<void> {
+                // Granted as the failed transaction's COMMIT is queued; its own COMMIT is queued
+                // at once, without waiting for its statement's answer.
+                auto next = co_await conn.async_begin();
+                next.async_execute("INSERT INTO tx_commit_prepared VALUES (7)",
+                                   [&](pgasio::error_code e, std::uint64_t) { insert_ec = e; });
+                auto [cec] = co_await next.async_commit(nothrow);
+                commit_ec = cec;
+            },
+            asio::detached);
+        co_await sleep_for(20ms);
+        auto [fec] = co_await failed.async_commit(nothrow);
+        CHECK(fec == client_errc::transaction_rolled_back);
+        const bool answered = co_await pgasio::test::eventually(
+            [&] { return insert_ec.has_value() && commit_ec.has_value(); });
+        REQUIRE(answered);
+        CHECK(*insert_ec == pgasio::error_code{});
+        INFO(commit_ec->message());
+        CHECK(*commit_ec == pgasio::error_code{});
+        auto rows = co_await other.async_query("SELECT v FROM tx_commit_prepared");
+        REQUIRE(rows.size() == 1);
+        CHECK(rows[0].get<std::int32_t>(0) == 7);
+        // Later COMMITs of the session still commit.
+        auto last = co_await conn.async_begin();
+        co_await last.async_execute("INSERT INTO tx_commit_prepared VALUES (8)");
+        co_await last.async_commit();
+        auto count = co_await other.async_query_one("SELECT count(*) FROM tx_commit_prepared");
+        CHECK(count[0].get<std::int64_t>(0) == 2);
+        co_await conn.async_execute("DROP TABLE tx_commit_prepared");
+        co_await other.async_close();
+        co_await conn.async_close();
+    });
+}
+
 TEST_CASE("transaction: its first statement dropped before it was sent takes BEGIN along, never "
           "the statements behind it out of the transaction") {
     run([](asio::any_io_executor ex) -> asio::awaitable<void> {
