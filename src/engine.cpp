@@ -906,27 +906,18 @@ std::unique_ptr<request> connection_impl::take_unwritten(std::size_t index) {
 }
 
 void connection_impl::prepare_in_place_of(request& dropped) {
-    cached_statement* s = dropped.prepares();
+    auto s = dropped.prepares();
     if (!s) return;
     std::size_t i = queue_.size() - unwritten_;
     while (i < queue_.size() && !queue_[i]->binds_prepared(*s))
         ++i;
     if (i == queue_.size()) return;
+    auto p = std::make_unique<statement_prepare_request>(std::move(s));
     protocol::write_buffer bytes;
-    // Close first, as the cache always prepares: the name may be prepared already (a session a
-    // pooler handed over). The text went out once already, so it encodes.
-    protocol::encode_close(bytes, protocol::target_kind::statement, s->name);
-    if (protocol::encode_parse(bytes, s->name, s->sql(), s->parameter_types())) return;
-    protocol::encode_sync(bytes);
-    auto p = std::make_unique<command_request>();
-    p->internal = true;
+    if (p->encode(bytes)) return; // cannot be: the same text went out once already
     // In the transaction of the request it prepares for (placed before that request's BEGIN, if
     // it carries one, the statement is prepared for the session all the same).
     p->section = queue_[i]->section;
-    p->timeout = std::chrono::milliseconds(0); // the requests behind it have their callers'
-    p->set_script({protocol::request_step::close, protocol::request_step::parse,
-                   protocol::request_step::sync});
-    s->prepared = true;
     watch(*p);
     count_in_section(*p, 1);
     insert_unwritten(i, queue_[i]->queued_begin, std::move(p), bytes.data());
@@ -1010,6 +1001,7 @@ void connection_impl::begin_failed(std::unique_ptr<request> r) {
         }
         auto owned = take_unwritten(i);
         owned->on_dropped(*this);
+        if (owned->internal) continue; // the engine's own: the next request is still `first`
         if (first && !owned->abandoned) {
             if (owned->diag) *owned->diag = begin_.diag;
             owned->answer(begin_.ec, *this, call::direct);

@@ -88,7 +88,7 @@ struct request {
     /// It was given its id (`id`).
     virtual void on_identified();
     /// The cached statement it prepares (it sends Close and Parse of its name), or null.
-    virtual cached_statement* prepares() noexcept;
+    virtual std::shared_ptr<cached_statement> prepares() const;
     /// It binds `s` without preparing it: it counts on the Parse of a request before it.
     virtual bool binds_prepared(const cached_statement& s) const noexcept;
 

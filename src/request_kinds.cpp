@@ -54,7 +54,7 @@ bool request::on_failure(connection_impl&, std::span<const std::byte>, protocol:
     return false;
 }
 void request::on_identified() {}
-cached_statement* request::prepares() noexcept {
+std::shared_ptr<cached_statement> request::prepares() const {
     return nullptr;
 }
 bool request::binds_prepared(const cached_statement&) const noexcept {
@@ -111,12 +111,13 @@ void result_request::on_dropped(connection_impl& c) {
     if (!carried_closes.empty()) c.statements.close_later(carried_closes);
 }
 
-cached_statement* result_request::prepares() noexcept {
-    return sends_parse ? cached.get() : nullptr;
+std::shared_ptr<cached_statement> result_request::prepares() const {
+    return sends_parse ? cached : nullptr;
 }
 
 bool result_request::binds_prepared(const cached_statement& s) const noexcept {
-    return cached.get() == &s && !sends_parse;
+    // Only a named statement is bound without a Parse (cache_describe parses every time).
+    return cached.get() == &s && !sends_parse && mode == query_exec_mode::cache_statement;
 }
 
 bool result_request::on_failure(connection_impl& c, std::span<const std::byte> sent,
@@ -367,6 +368,39 @@ error_code command_request::on_answer(const protocol::message_view&, result_buil
 void command_request::answer(error_code ec, const connection_impl& c, call how) {
     release_slot();
     if (handler_) c.deliver(handler_, how, ec);
+}
+
+statement_prepare_request::statement_prepare_request(std::shared_ptr<cached_statement> s)
+    : statement_(std::move(s)) {
+    internal = true;
+    timeout = std::chrono::milliseconds(0); // the requests behind it have their callers'
+    set_script({protocol::request_step::close, protocol::request_step::parse,
+                protocol::request_step::sync});
+    statement_->prepared = true;
+}
+
+statement_prepare_request::~statement_prepare_request() {
+    if (!parsed_) statement_->prepared = false;
+}
+
+error_code statement_prepare_request::encode(protocol::write_buffer& out) const {
+    // Close first, as the cache always prepares: the name may be prepared already (a session a
+    // pooler handed over).
+    protocol::encode_close(out, protocol::target_kind::statement, statement_->name);
+    if (auto ec = protocol::encode_parse(out, statement_->name, statement_->sql(),
+                                         statement_->parameter_types()))
+        return ec;
+    protocol::encode_sync(out);
+    return {};
+}
+
+error_code statement_prepare_request::on_answer(const protocol::message_view& m, result_builder&) {
+    if (m.type == t::parse_complete) parsed_ = true;
+    return {};
+}
+
+void statement_prepare_request::answer(error_code, const connection_impl&, call) {
+    // Internal: never called.
 }
 
 namespace {

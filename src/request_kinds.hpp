@@ -94,7 +94,7 @@ public:
     bool on_failure(connection_impl& c, std::span<const std::byte> sent,
                     protocol::write_buffer& again) override;
     void on_dropped(connection_impl& c) override;
-    cached_statement* prepares() noexcept override;
+    std::shared_ptr<cached_statement> prepares() const override;
     bool binds_prepared(const cached_statement& s) const noexcept override;
 
 private:
@@ -189,6 +189,30 @@ public:
 
 private:
     void_handler handler_;
+};
+
+/// A cached statement prepared by the engine itself (Close, Parse and Sync of its name), in
+/// the place of a request that was to prepare it and was dropped before it was sent, for the
+/// requests behind that only bind it (connection_impl::prepare_in_place_of). Internal: nobody
+/// hears of its failure. So unless its Parse completes, the cache no longer takes the
+/// statement as prepared once it is gone, whatever became of it (refused in a failed
+/// transaction block, dropped with a failed BEGIN's section, its session lost): the next use
+/// prepares the statement.
+class statement_prepare_request : public request {
+public:
+    /// Takes `s` as prepared from now on.
+    explicit statement_prepare_request(std::shared_ptr<cached_statement> s);
+    ~statement_prepare_request() override;
+
+    /// Appends its messages to `out`: an error if the statement's text cannot be encoded.
+    error_code encode(protocol::write_buffer& out) const;
+
+    error_code on_answer(const protocol::message_view& m, result_builder& rows) override;
+    void answer(error_code ec, const connection_impl& c, call how) override;
+
+private:
+    std::shared_ptr<cached_statement> statement_;
+    bool parsed_ = false;
 };
 
 /// What a transaction's COMMIT requests learnt, also when the connection was lost before their

@@ -362,6 +362,53 @@ TEST_CASE("statement cache: a preparation dropped before it was sent is still ma
     });
 }
 
+// The preparation made in the dropped request's place belongs to the section of the requests
+// it prepares for. When that section's BEGIN fails (read-write on a standby), it is dropped with
+// them, and the cache must not take the statement as prepared. (Otherwise the next use, the first
+// statement of a transaction, binds a statement the server does not have: 26000.)
+TEST_CASE("statement cache: a preparation made in place of a dropped one, dropped in turn with a "
+          "failed BEGIN's section, is made again by the next use") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        pgasio::connection conn(ex);
+        co_await conn.async_connect(pgasio::test::user_config("SCRAM", "REPLICA"));
+        const std::string sql = "SELECT $1::int4 * 11";
+        co_await hold_writes(conn);
+        {
+            pgasio::transaction_options read_write;
+            read_write.access = pgasio::access_mode::read_write;
+            auto tx = co_await conn.async_begin(read_write);
+            std::optional<pgasio::error_code> first_ec, dropped_ec, second_ec;
+            auto query = [&](std::string text, int n, std::chrono::milliseconds timeout,
+                             std::optional<pgasio::error_code>& out) -> asio::awaitable<void> {
+                auto [ec, r] =
+                    co_await tx.async_query(text, n, pgasio::with_timeout(timeout, nothrow));
+                out = ec;
+            };
+            // All three wait behind the held write; the second times out there.
+            asio::co_spawn(ex, query("SELECT $1::int4", 0, std::chrono::seconds(5), first_ec),
+                           asio::detached);
+            asio::co_spawn(ex, query(sql, 1, std::chrono::milliseconds(100), dropped_ec),
+                           asio::detached);
+            asio::co_spawn(ex, query(sql, 2, std::chrono::seconds(5), second_ec), asio::detached);
+            const bool done = co_await pgasio::test::eventually(
+                [&] { return first_ec && dropped_ec && second_ec; });
+            REQUIRE(done);
+            CHECK(*dropped_ec == client_errc::query_timeout);
+            CHECK(*first_ec == sqlstate::feature_not_supported); // not during recovery
+            CHECK(*second_ec == sqlstate::feature_not_supported);
+        }
+        pgasio::transaction_options read_only;
+        read_only.access = pgasio::access_mode::read_only;
+        auto tx = co_await conn.async_begin(read_only);
+        auto [ec, r] = co_await tx.async_query(sql, 3, nothrow);
+        INFO(ec.message());
+        REQUIRE(!ec);
+        CHECK(r[0].get<std::int32_t>(0) == 33);
+        co_await tx.async_commit();
+        co_await conn.async_close();
+    });
+}
+
 TEST_CASE("statement cache: an eviction's Close survives the request dropped before it was sent") {
     run([](asio::any_io_executor) -> asio::awaitable<void> {
         auto conn = co_await connect_primary("sslmode=disable statement_cache_capacity=1");
