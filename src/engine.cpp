@@ -1028,12 +1028,14 @@ void connection_impl::maybe_end_section() {
     if (active_section_ == 0 || !section_released_ || section_queued_ != section_ending_) return;
     const bool ending = section_ending_ != 0;
     // While the COMMIT of an earlier section is unanswered, the status is that transaction's:
-    // this section sent nothing that ran (its requests would come after that COMMIT).
-    const bool earlier_commit_pending =
-        std::any_of(queue_.begin(), queue_.end(), [this](const auto& q) {
+    // this section sent nothing that ran (its requests would come after that COMMIT). Looked
+    // for only when the status says a block is open.
+    const auto earlier_commit_pending = [this] {
+        return std::any_of(queue_.begin(), queue_.end(), [this](const auto& q) {
             return q->ends_transaction && q->section != active_section_;
         });
-    if (!ending && !earlier_commit_pending && tx_status_ != protocol::transaction_status::idle) {
+    };
+    if (!ending && tx_status_ != protocol::transaction_status::idle && !earlier_commit_pending()) {
         // The lease never commits by accident, nor leaves the session in a transaction.
         return roll_back(active_section_);
     }

@@ -161,11 +161,7 @@ bool result_request::on_failure(connection_impl& c, std::span<const std::byte> s
     auto entry = cache.find(cached->sql(), cached->parameter_types());
     if (!entry) entry = cache.insert(cached->sql(), cached->parameter_types());
     if (entry->name.empty()) return false;
-    // Close first: the name may still be prepared (0A000), or prepared meanwhile by another
-    // request; closing a name the server does not have is not an error.
-    protocol::encode_close(again, protocol::target_kind::statement, entry->name);
-    if (protocol::encode_parse(again, entry->name, entry->sql(), entry->parameter_types()))
-        return false;
+    if (entry->encode_prepare(again)) return false;
     // The same Bind. Where the columns changed (0A000), not its result formats: codes chosen
     // per column followed the old description (a count the new columns may not even match), so
     // one code for all goes instead, and the Describe below says what comes.
@@ -384,12 +380,7 @@ statement_prepare_request::~statement_prepare_request() {
 }
 
 error_code statement_prepare_request::encode(protocol::write_buffer& out) const {
-    // Close first, as the cache always prepares: the name may be prepared already (a session a
-    // pooler handed over).
-    protocol::encode_close(out, protocol::target_kind::statement, statement_->name);
-    if (auto ec = protocol::encode_parse(out, statement_->name, statement_->sql(),
-                                         statement_->parameter_types()))
-        return ec;
+    if (auto ec = statement_->encode_prepare(out)) return ec;
     protocol::encode_sync(out);
     return {};
 }

@@ -1,5 +1,6 @@
 #include "statement_cache.hpp"
 
+#include <pgasio/protocol/frontend.hpp>
 #include <pgasio/protocol/types/detail/text.hpp>
 
 #include <openssl/evp.h>
@@ -31,6 +32,11 @@ std::vector<protocol::oid> cached_statement::parameter_types() const {
         std::memcpy(types.data(), key.data() + sizeof(std::uint32_t),
                     types.size() * sizeof(protocol::oid));
     return types;
+}
+
+boost::system::error_code cached_statement::encode_prepare(protocol::write_buffer& out) const {
+    protocol::encode_close(out, protocol::target_kind::statement, name);
+    return protocol::encode_parse(out, name, sql(), parameter_types());
 }
 
 void statement_cache::set_capacity(std::size_t capacity) {

@@ -4,6 +4,9 @@
 
 #include <pgasio/column.hpp>
 #include <pgasio/protocol/format_code.hpp>
+#include <pgasio/protocol/write_buffer.hpp>
+
+#include <boost/system/error_code.hpp>
 
 #include <cstddef>
 #include <list>
@@ -49,6 +52,11 @@ struct cached_statement {
     std::string_view sql() const noexcept;
     /// The parameter types (the part of `key` before the text).
     std::vector<protocol::oid> parameter_types() const;
+    /// Appends Close and Parse of the statement under `name`. Close first: the name may still
+    /// be prepared (a changed plan's 0A000, a Parse whose answer was lost, another request's
+    /// preparation, a session a pooler handed over); closing a name the server lacks is no
+    /// error. An error when the text cannot be sent (protocol::encode_parse).
+    boost::system::error_code encode_prepare(protocol::write_buffer& out) const;
 };
 
 /// An LRU cache of cached_statement, at most `capacity` entries. Evicting a prepared statement
