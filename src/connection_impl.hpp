@@ -101,6 +101,12 @@ public:
     /// True when the calling thread runs the connection's executor (initiations elsewhere are
     /// posted to it).
     bool on_executor() const noexcept;
+    /// The connection has just been handed to a caller that will use it alone (a pool's next
+    /// lease) while what is unwritten (the last transaction's COMMIT) waits for the read
+    /// loop's batch to end: the writes wait for that caller's first request (a transaction's
+    /// BEGIN goes with it), so that one write carries both, or a few executor passes at most
+    /// (the caller may send nothing). On the executor.
+    void hold_writes_for_next_section();
     /// Queues `r`, whose messages `encode` appends, from any thread: on the executor at once,
     /// elsewhere encoded here and queued on the executor.
     void submit(std::unique_ptr<request> r, encoder_ref encode);
@@ -433,8 +439,13 @@ private:
     std::size_t section_queued_ = 0; // requests of the active section not answered yet
     std::size_t section_ending_ = 0; // of those, its COMMIT's (request::ends_transaction)
     bool section_released_ = false;
-    // Writes wait for the next executor pass (see maybe_end_section).
+    // Writes wait for the next executor pass (see maybe_end_section), or for the next
+    // section's first request (see hold_writes_for_next_section).
     bool write_held_ = false;
+    // Executor passes left before a hold for the next holder ends anyway (0: no such hold),
+    // and which hold it is.
+    std::uint8_t section_hold_passes_ = 0;
+    std::uint64_t section_hold_serial_ = 0;
     // The BEGIN of the active section, when it is a transaction's.
     section_begin begin_;
     // The transaction status of the latest ReadyForQuery.

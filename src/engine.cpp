@@ -212,6 +212,12 @@ void connection_impl::enqueue(std::unique_ptr<request> r, encoder_ref encode) {
     if (r->id == 0) watch(*r);
     if (r->alone) ++alone_unwritten_;
     count_in_section(*r, 1);
+    if (section_hold_passes_ != 0) {
+        // The next holder's first request, which the writes waited for (not parked: the
+        // connection is its) (hold_writes_for_next_section).
+        section_hold_passes_ = 0;
+        write_held_ = false;
+    }
     queue_.push_back(std::move(r));
     ++unwritten_;
     // While the read loop answers a batch of messages, the callers it resumes queue their next
@@ -1068,6 +1074,26 @@ void connection_impl::maybe_end_section() {
     }
 }
 
+void connection_impl::hold_writes_for_next_section() {
+    if (unwritten_ == 0 || write_held_ || !open) return;
+    write_held_ = true;
+    // The caller gets the connection a pass later, and a transaction's section (granted,
+    // posted) one more: its first request comes in the third pass.
+    section_hold_passes_ = 3;
+    struct pass {
+        std::shared_ptr<connection_impl> self;
+        std::uint64_t hold; // which hold (an ended one's passes must not shorten the next)
+        void operator()() {
+            if (self->section_hold_passes_ == 0 || self->section_hold_serial_ != hold) return;
+            if (--self->section_hold_passes_ != 0)
+                return asio::post(self->executor, std::move(*this));
+            self->write_held_ = false;
+            self->start_write();
+        }
+    };
+    asio::post(executor, pass{shared_from_this(), ++section_hold_serial_});
+}
+
 void connection_impl::count_in_section(const request& r, int n) noexcept {
     // The requests of a section that has ended (its COMMIT's, still unanswered) count no more.
     if (r.section == 0 || r.section != active_section_) return;
@@ -1245,6 +1271,7 @@ void connection_impl::shut_down(error_code ec, const diagnostics& diag) {
     section_ending_ = 0;
     section_released_ = false;
     write_held_ = false;
+    section_hold_passes_ = 0;
     begin_.reset();
     tx_status_ = protocol::transaction_status::idle;
     statements.clear(); // a next session has none of them

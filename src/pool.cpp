@@ -73,6 +73,22 @@ void pool_request_done(pool_slot& slot) noexcept {
 
 namespace {
 
+// A COMMIT counted in pool_slot::committing was answered (or its operation ended).
+void pool_commit_done(pool_slot& slot) noexcept {
+    slot.touch();
+    slot.committing.fetch_sub(1, std::memory_order_release);
+}
+
+// Nothing in flight on `s`: no shared request, no COMMIT of a lease given back.
+bool quiet(const pool_slot& s) noexcept {
+    return s.outstanding.load(std::memory_order_acquire) == 0 &&
+           s.committing.load(std::memory_order_acquire) == 0;
+}
+
+} // namespace
+
+namespace {
+
 // `cfg` with the observer it reports to (its own, or the process's default), null without one.
 std::shared_ptr<const config> observed_config(const config& cfg) {
     auto o = cfg.observer ? cfg.observer : default_observer();
@@ -424,8 +440,23 @@ void pool_impl::cancel_wait(pool_waiter* w) {
 }
 
 void pool_impl::give_back(const std::shared_ptr<pool_slot>& slot) noexcept {
+    return_lease(slot, false);
+}
+
+bool pool_impl::give_back_committing(const std::shared_ptr<pool_slot>& slot) noexcept {
+    return return_lease(slot, true);
+}
+
+bool pool_impl::return_lease(const std::shared_ptr<pool_slot>& slot, bool committing) noexcept {
     slot->touch();
     const bool usable = pool_access::is_open(slot->conn);
+    if (committing) {
+        std::lock_guard lock(mutex_);
+        if (!usable || slot->st != pool_slot::state::leased || closing_ ||
+            clock::now() >= slot->expires_at)
+            return false;
+        slot->committing.fetch_add(1, std::memory_order_relaxed);
+    }
     // Queued before anyone else can be given the connection, so it runs before their requests.
     if (usable && !cfg.pool.reset_query.empty()) {
         slot->outstanding.fetch_add(1, std::memory_order_relaxed);
@@ -440,8 +471,14 @@ void pool_impl::give_back(const std::shared_ptr<pool_slot>& slot) noexcept {
     outcomes o;
     {
         std::lock_guard lock(mutex_);
-        if (slot->st != pool_slot::state::leased) return; // retired by the pool's shutdown
-        if (closing_ || !usable || clock::now() >= slot->expires_at) {
+        if (slot->st != pool_slot::state::leased) return true; // closed by async_close's deadline
+        // Not while a COMMIT is in flight (this lease's, or that of the lease before it, given
+        // back as it was queued), which closing would cut off: the connection is shared until
+        // it is quiet, then the tidy-up retires it, or async_close closes it after draining.
+        // (A pool destroyed meanwhile closes it when the last handle goes.)
+        const bool commit_in_flight = committing || slot->committing.load() != 0;
+        if ((!usable || !commit_in_flight) &&
+            (closing_ || !usable || clock::now() >= slot->expires_at)) {
             if (!closing_) ++(usable ? counters_.closed_lifetime : counters_.closed_error);
             retire(slot, o);
             dispatch(o); // a replacement, if owed
@@ -450,7 +487,13 @@ void pool_impl::give_back(const std::shared_ptr<pool_slot>& slot) noexcept {
             if (!waiters_.empty()) dispatch(o);
         }
     }
+    // The next lease's first request and the COMMIT can share a write.
+    if (committing && std::any_of(o.serve.begin(), o.serve.end(), [&](const served& s) {
+            return s.slot == slot && s.waiter->exclusive;
+        }))
+        pool_access::hold_writes_for_next_section(slot->conn);
     carry_out(o);
+    return true;
 }
 
 pool_stats pool_impl::stats() const {
@@ -476,7 +519,7 @@ pool_stats pool_impl::snapshot() const {
             break;
         case pool_slot::state::shared:
             ++s.open;
-            ++(slot->outstanding.load() != 0 ? s.in_use : s.idle);
+            ++(quiet(*slot) ? s.idle : s.in_use);
             break;
         case pool_slot::state::closing:
             break;
@@ -569,7 +612,7 @@ void pool_impl::tidy(outcomes& o,
             continue;
         }
         if (s->st != pool_slot::state::shared) continue;
-        const bool idle = s->outstanding.load(std::memory_order_acquire) == 0;
+        const bool idle = quiet(*s);
         std::uint64_t* reason = nullptr;
         if (!pool_access::is_open(s->conn))
             reason = &counters_.closed_error;
@@ -669,11 +712,11 @@ asio::awaitable<void> pool_impl::close(std::chrono::milliseconds deadline) {
     for (;;) {
         {
             std::lock_guard lock(mutex_);
-            const bool quiet = std::all_of(slots_.begin(), slots_.end(), [](const auto& s) {
+            const bool drained = std::all_of(slots_.begin(), slots_.end(), [](const auto& s) {
                 return s->st != pool_slot::state::leased && s->st != pool_slot::state::opening &&
-                       s->outstanding.load() == 0;
+                       quiet(*s);
             });
-            if (quiet || clock::now() >= until) break;
+            if (drained || clock::now() >= until) break;
         }
         poll.expires_after(std::chrono::milliseconds(10));
         co_await poll.async_wait(nothrow);
@@ -779,6 +822,27 @@ void pool::start_close(const std::shared_ptr<detail::pool_impl>& impl, close_han
         boost::asio::bind_executor(ex, [h = std::move(handler)](const std::exception_ptr&) mutable {
             std::move(h)(error_code{});
         }));
+}
+
+boost::asio::awaitable<void> pool::commit_handing_over(transaction& tx, pooled_connection& conn) {
+    // The COMMIT, counted among the connection's requests in flight from the hand-over until
+    // the operation ends.
+    struct commit_in_flight {
+        std::shared_ptr<detail::pool_slot> slot;
+        ~commit_in_flight() {
+            if (slot) detail::pool_commit_done(*slot);
+        }
+    } in_flight;
+    default_token token;
+    co_await boost::asio::async_initiate<default_token, void(error_code)>(
+        [&tx, &conn, &in_flight](auto handler, detail::op_settings op) {
+            transaction::start_commit(tx, transaction::void_handler(std::move(handler)), op);
+            if (!conn.pool_->give_back_committing(conn.slot_)) return;
+            in_flight.slot = std::move(conn.slot_);
+            conn.pool_.reset();
+            conn.conn_ = nullptr;
+        },
+        token, detail::op_settings{});
 }
 
 void pooled_connection::release() noexcept {

@@ -29,6 +29,11 @@ struct pool_access {
     static void give_up(connection& c, error_code ec, const diagnostics& diag) {
         if (is_open(c)) c.impl_->shut_down(ec, diag);
     }
+    /// `c`, whose lease came back with its COMMIT unwritten, goes to a waiting lease: see
+    /// connection_impl::hold_writes_for_next_section (only from the connection's executor).
+    static void hold_writes_for_next_section(connection& c) {
+        if (c.impl_ && c.impl_->on_executor()) c.impl_->hold_writes_for_next_section();
+    }
     /// What a row stream shares with its request.
     static stream_state* state(row_stream& s) noexcept { return s.state_.get(); }
 };
@@ -58,6 +63,10 @@ struct pool_slot {
     // Without the lock (touched as each shared request is answered):
     /// Shared requests (and the pool's own checks) routed here, not answered yet.
     std::atomic<std::size_t> outstanding{0};
+    /// COMMITs not answered yet of transactions whose lease came back as the COMMIT was
+    /// queued (pool_impl::give_back_committing). Meanwhile the connection may be leased again
+    /// or take shared requests (written behind the COMMIT), but is not closed.
+    std::atomic<std::size_t> committing{0};
     /// clock ticks when the connection was last used (a request answered, a lease returned).
     std::atomic<clock::rep> last_used{0};
 
@@ -90,6 +99,12 @@ public:
     void wait(std::unique_ptr<pool_waiter> w);
     /// A lease came back.
     void give_back(const std::shared_ptr<pool_slot>& slot) noexcept;
+    /// A lease comes back while its transaction's COMMIT is unanswered: the COMMIT is counted
+    /// in pool_slot::committing (pool_commit_done on its answer is the caller's), and the
+    /// connection serves others at once. False, and the lease not given back, when the pool
+    /// would close the connection now (broken, its lifetime over, the pool closing), which
+    /// would cut the COMMIT off: the lease is to come back with give_back after the answer.
+    bool give_back_committing(const std::shared_ptr<pool_slot>& slot) noexcept;
     pool_stats stats() const;
     /// Tells the observer, if any, the pool's state now (observer::pool_state).
     void report_state() const;
@@ -128,6 +143,8 @@ private:
         bool wake = false; ///< the maintenance loop must look again (a new earliest deadline)
     };
     void carry_out(outcomes& o);
+    /// give_back (and give_back_committing's work when `committing`).
+    bool return_lease(const std::shared_ptr<pool_slot>& slot, bool committing) noexcept;
     /// Hands `s.slot` to `s.waiter` (an acquire) once an empty query shows it still works.
     void check_then_lease(served s);
 

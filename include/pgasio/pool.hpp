@@ -200,9 +200,16 @@ public:
     pooled_connection try_acquire(boost::source_location where = BOOST_CURRENT_LOCATION);
 
     /// pgasio::async_transaction on a leased connection: acquires one, runs `fn` in a
-    /// transaction begun with `options` (run again after serialization failures and deadlocks,
-    /// as `retry` says), commits, gives the connection back. Completion signature:
-    /// void(std::exception_ptr, T), as async_transaction's; errors: async_acquire's and
+    /// transaction begun with `options`, commits, gives the connection back. Each run (again
+    /// after serialization failures and deadlocks, as `retry` says) has a lease of its own,
+    /// given back before the pause that precedes the next. The lease is given back as soon as
+    /// the COMMIT is queued, not once it is answered: the next lease's first request (another
+    /// transaction's BEGIN) is written right behind it, as for transactions on a connection
+    /// (transaction::async_commit); the COMMIT's answer still decides the outcome. (The lease
+    /// is kept until the answer when the pool would close the connection at once: broken,
+    /// past its max_lifetime, or the pool closing.) Completion signature:
+    /// void(std::exception_ptr, T), as async_transaction's; errors: async_acquire's (a run
+    /// after a serialization failure may end with pool_timeout, for one) and
     /// async_transaction's.
     template <transaction_function Fn, class Token = boost::asio::deferred_t>
     auto async_transaction(const transaction_options& options, const retry_options& retry, Fn fn,
@@ -315,20 +322,36 @@ private:
         }
     };
 
+    // run_transaction's attempts: each on a connection leased for it, given back as soon as
+    // its COMMIT is queued.
+    struct transaction_session {
+        std::shared_ptr<detail::pool_impl> impl;
+        auto async_take() const {
+            return boost::asio::async_initiate<const boost::asio::deferred_t&,
+                                               void(error_code, pooled_connection)>(
+                acquire_initiation{impl}, boost::asio::deferred, detail::op_settings{},
+                BOOST_CURRENT_LOCATION);
+        }
+        static boost::asio::awaitable<void> async_commit(transaction& tx, pooled_connection& conn) {
+            return commit_handing_over(tx, conn);
+        }
+    };
+    // Commits `tx` and gives `conn` back once the COMMIT is queued, before its answer: the
+    // connection's next user (another transaction's BEGIN) is written right behind it, as on a
+    // connection shared by transactions. `conn` is kept until the answer when the pool would
+    // close the connection now (broken, its lifetime over, the pool closing): closing it would
+    // cut the COMMIT off.
+    static boost::asio::awaitable<void> commit_handing_over(transaction& tx,
+                                                            pooled_connection& conn);
+
     // Static, holding the pool's state: the operation may start after the pool object that
     // made it was moved from (a deferred operation awaited later).
     template <class R, class Fn>
     static boost::asio::awaitable<R> run_transaction(std::shared_ptr<detail::pool_impl> impl,
                                                      transaction_options options,
                                                      retry_options retry, Fn fn) {
-        // Made before the co_await: built inside the co_await's expression, the initiation's
-        // shared_ptr was released once too often in GCC 12's code (a use after free).
-        auto acquire = boost::asio::async_initiate<const boost::asio::deferred_t&,
-                                                   void(error_code, pooled_connection)>(
-            acquire_initiation{std::move(impl)}, boost::asio::deferred, detail::op_settings{},
-            BOOST_CURRENT_LOCATION);
-        pooled_connection conn = co_await std::move(acquire);
-        co_return co_await detail::run_transaction<Fn, R>(*conn, options, retry, std::move(fn));
+        return detail::run_transaction<Fn, R>(transaction_session{std::move(impl)}, options, retry,
+                                              std::move(fn));
     }
 
     std::shared_ptr<detail::pool_impl> impl_;

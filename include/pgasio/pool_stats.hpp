@@ -24,8 +24,8 @@ struct pool_stats {
         std::chrono::milliseconds(100), std::chrono::seconds(1)};
 
     std::size_t open = 0;    ///< connections open (idle or in use)
-    std::size_t idle = 0;    ///< open, not leased, no shared request unanswered
-    std::size_t in_use = 0;  ///< leased, or answering shared requests
+    std::size_t idle = 0;    ///< open, not leased, nothing unanswered
+    std::size_t in_use = 0;  ///< leased, or answering shared requests (or a transaction's COMMIT)
     std::size_t leased = 0;  ///< of in_use: held by a lease (pool::async_acquire)
     std::size_t waiting = 0; ///< requests and acquires waiting for a connection
     std::size_t opening = 0; ///< connections being opened

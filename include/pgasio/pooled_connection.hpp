@@ -27,7 +27,10 @@ void hand_lease(Handler& handler, const std::shared_ptr<pool_impl>& pool,
 /// the pool's reset_query (pool_options), if any, runs; a connection that was closed or broke
 /// is dropped and replaced instead. Prepared statements and the statement cache stay with the
 /// connection, unless the reset drops them (DISCARD ALL); so does a LISTEN, unless the reset ends
-/// it (DISCARD ALL, UNLISTEN *).
+/// it (DISCARD ALL, UNLISTEN *). A connection whose last lease was pool::async_transaction's
+/// may come with that transaction's COMMIT still unanswered (given back as it was queued): the
+/// new lease's first requests are written behind it, and run after it on the server; should
+/// the connection be lost meanwhile, they fail with it.
 ///
 /// The handle keeps the pool's state alive: it may outlive the pool object (the connection is
 /// then closed when it comes back). The connection must not be moved out, nor used after the

@@ -13,6 +13,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 
 #include <chrono>
 #include <concepts>
@@ -313,6 +314,7 @@ public:
 
 private:
     friend class connection;
+    friend class pool; // its transactions' COMMIT gives the connection back once queued
     transaction(exclusive_lease lease, std::shared_ptr<detail::transaction_state> state) noexcept
         : exclusive_lease(std::move(lease))
         , state_(std::move(state)) {}
@@ -390,21 +392,39 @@ boost::asio::awaitable<R> run_savepoint_scope(transaction& tx, Fn fn) {
     std::rethrow_exception(failure);
 }
 
-template <class Fn, class R = transaction_result_t<Fn>>
-boost::asio::awaitable<R> run_transaction(connection& conn, transaction_options options,
+/// run_transaction's connection, the same for every attempt.
+struct connection_session {
+    connection& conn;
+    /// The connection an attempt runs on: this one, at once.
+    auto async_take() const { return boost::asio::deferred_t::values(&conn); }
+    /// Commits `tx`.
+    static auto async_commit(transaction& tx, connection*) { return tx.async_commit(); }
+};
+
+/// Runs `fn` in transactions until one commits (see async_transaction). `Session` gives each
+/// attempt its connection and commits: `async_take()` is an operation completing with a handle
+/// that points to the connection and holds it for the attempt (connection* or
+/// pooled_connection), `async_commit(tx, handle)` commits `tx` (and may give the handle's
+/// connection up as soon as the COMMIT is queued).
+template <class Fn, class R = transaction_result_t<Fn>, class Session>
+boost::asio::awaitable<R> run_transaction(Session session, transaction_options options,
                                           retry_options retry, Fn fn) {
     for (unsigned attempt = 1;; ++attempt) {
-        transaction tx = co_await conn.async_begin(options);
+        // Made before the co_await: built inside the co_await's expression, an initiation's
+        // shared_ptr was released once too often in GCC 12's code (a use after free).
+        auto take = session.async_take();
+        auto held = co_await std::move(take);
+        transaction tx = co_await held->async_begin(options);
         std::exception_ptr failure;
         error_code code;
         try {
             if constexpr (std::is_void_v<R>) {
                 co_await fn(tx);
-                co_await tx.async_commit();
+                co_await Session::async_commit(tx, held);
                 co_return;
             } else {
                 R value = co_await fn(tx);
-                co_await tx.async_commit();
+                co_await Session::async_commit(tx, held);
                 co_return value;
             }
         } catch (const boost::system::system_error& e) {
@@ -416,8 +436,10 @@ boost::asio::awaitable<R> run_transaction(connection& conn, transaction_options 
         // (No co_await inside a handler.) A failed COMMIT has already ended the transaction:
         // rolling back then sends nothing.
         co_await tx.async_rollback(boost::asio::as_tuple(boost::asio::deferred));
+        held = {}; // not held through the pause
         if (!is_retryable(code) || attempt >= retry.max_attempts) std::rethrow_exception(failure);
-        boost::asio::steady_timer pause(conn.get_executor(), retry_delay(retry, attempt));
+        boost::asio::steady_timer pause(co_await boost::asio::this_coro::executor,
+                                        retry_delay(retry, attempt));
         co_await pause.async_wait(boost::asio::as_tuple(boost::asio::deferred));
     }
 }
@@ -449,9 +471,10 @@ boost::asio::awaitable<R> run_transaction(connection& conn, transaction_options 
 template <transaction_function Fn, class Token = boost::asio::deferred_t>
 auto async_transaction(connection& conn, const transaction_options& options,
                        const retry_options& retry, Fn fn, Token&& token = {}) {
-    return boost::asio::co_spawn(conn.get_executor(),
-                                 detail::run_transaction(conn, options, retry, std::move(fn)),
-                                 std::forward<Token>(token));
+    return boost::asio::co_spawn(
+        conn.get_executor(),
+        detail::run_transaction(detail::connection_session{conn}, options, retry, std::move(fn)),
+        std::forward<Token>(token));
 }
 /// As above, with the default retry_options.
 template <transaction_function Fn, class Token = boost::asio::deferred_t>

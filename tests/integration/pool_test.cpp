@@ -89,6 +89,33 @@ asio::awaitable<std::int64_t> committed_count(const std::string& sql) {
     co_return r[0].get<std::int64_t>(0);
 }
 
+// Starts transactions 1 and 2 on `db` at once (pool::async_transaction), each inserting its
+// number into `table`, then running `then(tx, number)`. Once both have ended, returns what
+// happened, in order: "began N" as N's function starts, "committed N" (or "failed N") as its
+// operation completes.
+template <class Then>
+asio::awaitable<std::vector<std::string>> two_transactions(pgasio::pool& db,
+                                                           const std::string& table, Then then) {
+    std::vector<std::string> events;
+    auto one = [&](int id) {
+        return [&events, &table, &then, id](pgasio::transaction& tx) -> asio::awaitable<void> {
+            events.push_back("began " + std::to_string(id));
+            co_await tx.async_execute("INSERT INTO " + table + " VALUES ($1)", id);
+            co_await then(tx, id);
+        };
+    };
+    auto done = [&events](int id) {
+        return [&events, id](const std::exception_ptr& e) {
+            events.push_back((e ? "failed " : "committed ") + std::to_string(id));
+        };
+    };
+    db.async_transaction(one(1), done(1));
+    db.async_transaction(one(2), done(2));
+    const bool ended = co_await eventually([&] { return events.size() == 4; });
+    if (!ended) throw std::runtime_error("the two transactions did not end");
+    co_return events;
+}
+
 struct numbered_word {
     std::int32_t n;
     std::string word;
@@ -551,6 +578,66 @@ TEST_CASE("pool: async_transaction commits on a leased connection") {
         CHECK(rows[0].get<std::string>(0) == "one");
         CHECK(db.stats().leased == 0);
         co_await db.async_execute("DROP TABLE pool_tx");
+        co_await db.async_close();
+    });
+}
+
+TEST_CASE(
+    "pool: async_transaction gives its connection to the next one once its COMMIT is queued") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        pgasio::pool db(ex, pool_config(1, 1));
+        co_await db.async_execute("DROP TABLE IF EXISTS pool_handover");
+        co_await db.async_execute("CREATE TABLE pool_handover (id int PRIMARY KEY)");
+        // Two transactions on the pool's one connection: the second is given it as soon as
+        // the first's COMMIT is queued, so it begins before that COMMIT is answered (both run
+        // on the server in order, one after the other).
+        const auto events = co_await two_transactions(
+            db, "pool_handover",
+            [](pgasio::transaction&, int) -> asio::awaitable<void> { co_return; });
+        CHECK(events ==
+              std::vector<std::string>{"began 1", "began 2", "committed 1", "committed 2"});
+        CHECK(co_await committed_count("SELECT count(*) FROM pool_handover") == 2);
+        // The COMMITs, counted as requests in flight meanwhile, are done.
+        CHECK(db.stats().leased == 0);
+        CHECK(db.stats().in_use == 0);
+        co_await db.async_execute("DROP TABLE pool_handover");
+        co_await db.async_close();
+    });
+}
+
+TEST_CASE("pool: a connection given back with its COMMIT in flight goes to a waiting lease at "
+          "once") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        // Room for a second connection, which the waiting transaction asks for; once the
+        // first is open, connecting fails (the credential provider throws), and the pool backs
+        // off: the waiting transaction can only have the first connection.
+        auto cfg = pool_config(1, 2);
+        cfg.pool.acquire_timeout = 10s;
+        pgasio::pool db(ex, cfg);
+        co_await db.async_execute("DROP TABLE IF EXISTS pool_handover_wait");
+        co_await db.async_execute("CREATE TABLE pool_handover_wait (id int PRIMARY KEY)");
+        db.set_credential_provider(
+            [](const pgasio::config&) -> asio::awaitable<pgasio::secret_string> {
+                throw std::runtime_error("no second connection in this test");
+                co_return pgasio::secret_string();
+            });
+        std::map<int, std::int32_t> pid;
+        const auto events = co_await two_transactions(
+            db, "pool_handover_wait",
+            [&](pgasio::transaction& tx, int id) -> asio::awaitable<void> {
+                auto r = co_await tx.async_query_one("SELECT pg_backend_pid()");
+                pid[id] = r[0].get<std::int32_t>(0);
+                // The second transaction's connection failed: the pool is backing off.
+                const bool failed =
+                    co_await eventually([&] { return db.stats().connect_failures > 0; });
+                if (!failed) throw std::runtime_error("the second connection did not fail");
+            });
+        // The second began on the first's connection as soon as its COMMIT was queued.
+        CHECK(events ==
+              std::vector<std::string>{"began 1", "began 2", "committed 1", "committed 2"});
+        CHECK(pid[1] == pid[2]);
+        CHECK(db.stats().connects == 1);
+        co_await db.async_execute("DROP TABLE pool_handover_wait");
         co_await db.async_close();
     });
 }
