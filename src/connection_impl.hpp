@@ -124,6 +124,9 @@ public:
     /// when `id` is not the active section: it has ended (a section is active from its grant),
     /// and there is nothing left to release.
     bool refuse_section(std::uint64_t id) noexcept;
+    /// True when section `id` is not the active one: it has ended (a transaction's, as its
+    /// COMMIT was queued), and releasing it has nothing left to do.
+    bool section_ended(std::uint64_t id) const noexcept { return id != active_section_; }
     /// Ends section `id` once its requests are answered, rolling back a transaction block it
     /// left open first; then the requests held meanwhile are queued.
     void release_section(std::uint64_t id);

@@ -24,13 +24,22 @@ enum class call { direct, posted };
 /// Calls `h` with `args` on the handler's own executor. The engine runs on `conn_executor`, so a
 /// handler associated with `own` (the same executor as a completion executor: a coroutine on
 /// the same io_context or strand, the usual case) is called directly: what dispatch would do,
-/// without wrapping the call in a type-erased function object.
+/// without wrapping the call in a type-erased function object; posted, it is posted to
+/// `conn_executor` alone.
 template <class Handler, class... Args>
 void deliver(Handler& h, const asio::any_io_executor& conn_executor,
              const asio::any_completion_executor& own, call how, Args&&... args) {
     auto ex = asio::get_associated_executor(h, own);
-    if (how == call::direct && ex == own) {
-        std::move(h)(std::forward<Args>(args)...);
+    if (ex == own) {
+        if (how == call::direct) {
+            std::move(h)(std::forward<Args>(args)...);
+            return;
+        }
+        // Posted straight to the connection's executor, which is the handler's own: no second
+        // hop through the handler's executor.
+        asio::post(conn_executor, [h = std::move(h), ... a = std::forward<Args>(args)]() mutable {
+            std::move(h)(std::move(a)...);
+        });
         return;
     }
     auto f =

@@ -441,9 +441,14 @@ void transaction::start_commit(transaction& tx, void_handler handler,
                         if (answer.xid_columns && impl->commit_statements_prepared)
                             impl->commit_xid_columns = std::move(answer.xid_columns);
                         // Whatever happened, the transaction is over: the connection serves the
-                        // others (after rolling back a block the COMMIT did not end).
+                        // others (after rolling back a block the COMMIT did not end). Its
+                        // release is posted unless the section ended as the COMMIT was queued
+                        // (on the executor), which leaves nothing to release.
+                        const auto how = impl->on_executor() && impl->section_ended(tx.section_)
+                                             ? detail::call::direct
+                                             : detail::call::posted;
                         tx.finish();
-                        auto done = [impl, observed = std::move(observed),
+                        auto done = [impl, how, observed = std::move(observed),
                                      h = std::move(h)](error_code outcome) mutable {
                             if (observed) {
                                 operation_result r;
@@ -451,11 +456,12 @@ void transaction::start_commit(transaction& tx, void_handler handler,
                                 r.outcome = commit_outcome(outcome);
                                 observed->finish(r);
                             }
-                            // Posted: the section's release, which finish() posted, goes
-                            // first, so that what the caller sends next finds the connection
-                            // shared again (its statement cache usable), not parked behind the
-                            // ending section.
-                            impl->deliver(h, detail::call::posted, outcome);
+                            // Posted when finish() posted the section's release, which
+                            // then goes first, so that what the caller sends next finds the
+                            // connection shared again (its statement cache usable), not parked
+                            // behind the ending section. (Never inside the initiation: this
+                            // runs as the COMMIT's answer comes, or once its outcome is known.)
+                            impl->deliver(h, how, outcome);
                         };
                         if (const auto known = commit_result(diag, ask_xid, ec, answer))
                             return done(*known);
