@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 
 namespace pgasio::detail {
@@ -45,6 +46,17 @@ struct pool_counted_handler {
     }
 };
 
+/// Posts `call`, which completes a handler whose executor is `handler_ex`, through the
+/// connection's executor `conn_ex` to the handler's: straight to `conn_ex` when that is the
+/// handler's (a coroutine on the same io_context or strand, the usual case), with no second hop.
+template <class Executor, class Call>
+void post_completion(const boost::asio::any_io_executor& conn_ex, const Executor& handler_ex,
+                     Call call) {
+    if constexpr (std::is_same_v<Executor, boost::asio::any_io_executor>)
+        if (handler_ex == conn_ex) return boost::asio::post(conn_ex, std::move(call));
+    boost::asio::post(conn_ex, boost::asio::bind_executor(handler_ex, std::move(call)));
+}
+
 /// Makes `stream` count as load on `slot` (a shared request routed there) until the stream and
 /// its request are gone.
 void pool_claim_stream(row_stream& stream, std::shared_ptr<pool_slot> slot);
@@ -62,12 +74,11 @@ struct pool_stream_op {
         (std::make_index_sequence<sizeof...(Args) - 1>{});
         auto& counted = token.token;
         pool_claim_stream(stream, std::move(counted.slot));
-        auto ex = boost::asio::get_associated_executor(counted.handler, conn.get_executor());
-        boost::asio::post(conn.get_executor(),
-                          boost::asio::bind_executor(ex, [h = std::move(counted.handler),
-                                                          s = std::move(stream)]() mutable {
-                              std::move(h)(error_code{}, std::move(s));
-                          }));
+        const auto ex = boost::asio::get_associated_executor(counted.handler, conn.get_executor());
+        post_completion(conn.get_executor(), ex,
+                        [h = std::move(counted.handler), s = std::move(stream)]() mutable {
+                            std::move(h)(error_code{}, std::move(s));
+                        });
     }
 };
 
@@ -151,13 +162,12 @@ private:
 template <class Handler>
 void hand_lease(Handler& handler, const std::shared_ptr<pool_impl>& pool,
                 std::shared_ptr<pool_slot> slot, connection& conn) {
-    auto ex = boost::asio::get_associated_executor(handler, conn.get_executor());
-    boost::asio::post(conn.get_executor(),
-                      boost::asio::bind_executor(
-                          ex, [h = std::move(handler),
-                               lease = pooled_connection(pool, std::move(slot), conn)]() mutable {
-                              std::move(h)(error_code{}, std::move(lease));
-                          }));
+    const auto ex = boost::asio::get_associated_executor(handler, conn.get_executor());
+    post_completion(
+        conn.get_executor(), ex,
+        [h = std::move(handler), lease = pooled_connection(pool, std::move(slot), conn)]() mutable {
+            std::move(h)(error_code{}, std::move(lease));
+        });
 }
 
 /// An acquire waiting for a connection of its own.
