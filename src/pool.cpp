@@ -443,20 +443,22 @@ void pool_impl::give_back(const std::shared_ptr<pool_slot>& slot) noexcept {
     return_lease(slot, false);
 }
 
-bool pool_impl::give_back_committing(const std::shared_ptr<pool_slot>& slot) noexcept {
-    return return_lease(slot, true);
+bool pool_impl::claim_commit(const std::shared_ptr<pool_slot>& slot) noexcept {
+    if (!pool_access::is_open(slot->conn)) return false;
+    std::lock_guard lock(mutex_);
+    if (slot->st != pool_slot::state::leased || closing_ || clock::now() >= slot->expires_at)
+        return false;
+    slot->committing.fetch_add(1, std::memory_order_relaxed);
+    return true;
 }
 
-bool pool_impl::return_lease(const std::shared_ptr<pool_slot>& slot, bool committing) noexcept {
+void pool_impl::give_back_committing(const std::shared_ptr<pool_slot>& slot) noexcept {
+    return_lease(slot, true);
+}
+
+void pool_impl::return_lease(const std::shared_ptr<pool_slot>& slot, bool committing) noexcept {
     slot->touch();
     const bool usable = pool_access::is_open(slot->conn);
-    if (committing) {
-        std::lock_guard lock(mutex_);
-        if (!usable || slot->st != pool_slot::state::leased || closing_ ||
-            clock::now() >= slot->expires_at)
-            return false;
-        slot->committing.fetch_add(1, std::memory_order_relaxed);
-    }
     // Queued before anyone else can be given the connection, so it runs before their requests.
     if (usable && !cfg.pool.reset_query.empty()) {
         slot->outstanding.fetch_add(1, std::memory_order_relaxed);
@@ -471,7 +473,7 @@ bool pool_impl::return_lease(const std::shared_ptr<pool_slot>& slot, bool commit
     outcomes o;
     {
         std::lock_guard lock(mutex_);
-        if (slot->st != pool_slot::state::leased) return true; // closed by async_close's deadline
+        if (slot->st != pool_slot::state::leased) return; // closed by async_close's deadline
         // Not while a COMMIT is in flight (this lease's, or that of the lease before it, given
         // back as it was queued), which closing would cut off: the connection is shared until
         // it is quiet, then the tidy-up retires it, or async_close closes it after draining.
@@ -493,7 +495,6 @@ bool pool_impl::return_lease(const std::shared_ptr<pool_slot>& slot, bool commit
         }))
         pool_access::hold_writes_for_next_section(slot->conn);
     carry_out(o);
-    return true;
 }
 
 pool_stats pool_impl::stats() const {
@@ -833,16 +834,29 @@ boost::asio::awaitable<void> pool::commit_handing_over(transaction& tx, pooled_c
             if (slot) detail::pool_commit_done(*slot);
         }
     } in_flight;
+    // Settled before the COMMIT is queued: its completion may then resume this coroutine on
+    // another thread at once, so the initiation touches nothing of the coroutine's state after.
+    std::shared_ptr<detail::pool_impl> pool;
+    if (conn.pool_->claim_commit(conn.slot_)) {
+        in_flight.slot = conn.slot_;
+        pool = std::move(conn.pool_);
+        conn.slot_.reset();
+        conn.conn_ = nullptr;
+    }
     default_token token;
-    co_await boost::asio::async_initiate<default_token, void(error_code)>(
-        [&tx, &conn, &in_flight](auto handler, detail::op_settings op) {
+    // Made before the co_await: built inside the co_await's expression, a shared_ptr the
+    // initiation holds is released once too often in GCC 12's code (a use after free).
+    auto commit = boost::asio::async_initiate<default_token, void(error_code)>(
+        [&tx, pool = std::move(pool), slot = in_flight.slot](auto handler,
+                                                             detail::op_settings op) mutable {
+            // Taken out first: nothing of the operation is touched once the COMMIT is queued.
+            auto given_back = std::move(pool);
+            auto given_slot = std::move(slot);
             transaction::start_commit(tx, transaction::void_handler(std::move(handler)), op);
-            if (!conn.pool_->give_back_committing(conn.slot_)) return;
-            in_flight.slot = std::move(conn.slot_);
-            conn.pool_.reset();
-            conn.conn_ = nullptr;
+            if (given_back) given_back->give_back_committing(given_slot);
         },
         token, detail::op_settings{});
+    co_await std::move(commit);
 }
 
 void pooled_connection::release() noexcept {

@@ -99,12 +99,16 @@ public:
     void wait(std::unique_ptr<pool_waiter> w);
     /// A lease came back.
     void give_back(const std::shared_ptr<pool_slot>& slot) noexcept;
-    /// A lease comes back while its transaction's COMMIT is unanswered: the COMMIT is counted
-    /// in pool_slot::committing (pool_commit_done on its answer is the caller's), and the
-    /// connection serves others at once. False, and the lease not given back, when the pool
-    /// would close the connection now (broken, its lifetime over, the pool closing), which
-    /// would cut the COMMIT off: the lease is to come back with give_back after the answer.
-    bool give_back_committing(const std::shared_ptr<pool_slot>& slot) noexcept;
+    /// A lease's transaction is about to queue its COMMIT, after which the lease is to come
+    /// back at once (give_back_committing): the COMMIT is counted in pool_slot::committing
+    /// (pool_commit_done on its answer is the caller's). False, and nothing done, when the pool
+    /// would close the connection as it came back (broken, its lifetime over, the pool
+    /// closing), which would cut the COMMIT off: the lease is to come back with give_back
+    /// after the answer.
+    bool claim_commit(const std::shared_ptr<pool_slot>& slot) noexcept;
+    /// A lease comes back, its COMMIT (claim_commit) queued and unanswered: the connection
+    /// serves others at once, and is not closed before the COMMIT is answered.
+    void give_back_committing(const std::shared_ptr<pool_slot>& slot) noexcept;
     pool_stats stats() const;
     /// Tells the observer, if any, the pool's state now (observer::pool_state).
     void report_state() const;
@@ -143,8 +147,8 @@ private:
         bool wake = false; ///< the maintenance loop must look again (a new earliest deadline)
     };
     void carry_out(outcomes& o);
-    /// give_back (and give_back_committing's work when `committing`).
-    bool return_lease(const std::shared_ptr<pool_slot>& slot, bool committing) noexcept;
+    /// give_back's work, and give_back_committing's when `committing`.
+    void return_lease(const std::shared_ptr<pool_slot>& slot, bool committing) noexcept;
     /// Hands `s.slot` to `s.waiter` (an acquire) once an empty query shows it still works.
     void check_then_lease(served s);
 
