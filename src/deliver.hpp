@@ -30,22 +30,18 @@ template <class Handler, class... Args>
 void deliver(Handler& h, const asio::any_io_executor& conn_executor,
              const asio::any_completion_executor& own, call how, Args&&... args) {
     auto ex = asio::get_associated_executor(h, own);
-    if (ex == own) {
-        if (how == call::direct) {
-            std::move(h)(std::forward<Args>(args)...);
-            return;
-        }
-        // Posted straight to the connection's executor, which is the handler's own: no second
-        // hop through the handler's executor.
-        asio::post(conn_executor, [h = std::move(h), ... a = std::forward<Args>(args)]() mutable {
-            std::move(h)(std::move(a)...);
-        });
+    const bool on_own = ex == own;
+    if (how == call::direct && on_own) {
+        std::move(h)(std::forward<Args>(args)...);
         return;
     }
-    auto f =
-        asio::bind_executor(ex, [h = std::move(h), ... a = std::forward<Args>(args)]() mutable {
-            std::move(h)(std::move(a)...);
-        });
+    auto invoke = [h = std::move(h), ... a = std::forward<Args>(args)]() mutable {
+        std::move(h)(std::move(a)...);
+    };
+    // Posted straight to the connection's executor when that is the handler's own: no second
+    // hop through the handler's executor.
+    if (on_own) return asio::post(conn_executor, std::move(invoke));
+    auto f = asio::bind_executor(ex, std::move(invoke));
     // post through the connection's executor, then on to the handler's (a completion executor
     // cannot be asked for blocking.never itself).
     if (how == call::posted)

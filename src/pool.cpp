@@ -85,10 +85,6 @@ bool quiet(const pool_slot& s) noexcept {
            s.committing.load(std::memory_order_acquire) == 0;
 }
 
-} // namespace
-
-namespace {
-
 // `cfg` with the observer it reports to (its own, or the process's default), null without one.
 std::shared_ptr<const config> observed_config(const config& cfg) {
     auto o = cfg.observer ? cfg.observer : default_observer();
@@ -478,7 +474,7 @@ void pool_impl::return_lease(const std::shared_ptr<pool_slot>& slot, bool commit
         // back as it was queued), which closing would cut off: the connection is shared until
         // it is quiet, then the tidy-up retires it, or async_close closes it after draining.
         // (A pool destroyed meanwhile closes it when the last handle goes.)
-        const bool commit_in_flight = committing || slot->committing.load() != 0;
+        const bool commit_in_flight = slot->committing.load() != 0; // claim_commit counted ours
         if ((!usable || !commit_in_flight) &&
             (closing_ || !usable || clock::now() >= slot->expires_at)) {
             if (!closing_) ++(usable ? counters_.closed_lifetime : counters_.closed_error);
