@@ -113,7 +113,7 @@ public:
         if (--keep->pending != 0) return;
         if (keep->slot.is_connected()) keep->slot.clear();
         batch_results results(std::move(keep->outcomes));
-        finish_observation(keep->observed, keep->stopped, results);
+        finish_observation(keep->observed, c, keep->stopped, results);
         c.deliver(keep->handler, how, keep->stopped, std::move(results));
     }
 

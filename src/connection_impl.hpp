@@ -281,6 +281,13 @@ public:
     void deliver(Handler& h, call how, Args&&... args) const {
         detail::deliver(h, executor, completion_executor, how, std::forward<Args>(args)...);
     }
+    /// When the answers being handled came, for their observations (operation_result::duration).
+    /// While the read loop hands out what one read brought, a single reading of the clock serves
+    /// them all. It is taken when the first of them asks, which is before its caller is answered
+    /// (an observation ends first), so before any of their callers runs: each answer had come by
+    /// then. Anywhere else, now. A reading costs about as much as the rest of an observation's own
+    /// bookkeeping, and one read brings the answers of several requests on a busy connection.
+    std::chrono::steady_clock::time_point answered_at() const noexcept;
     /// Answers the notification waiter (if any) with `ec` and `n`, through its executor.
     void answer_notification_waiter(error_code ec, notification n);
 
@@ -463,6 +470,8 @@ private:
     // True while the read loop hands a batch of messages to their requests: requests queued
     // meanwhile are written together once the batch is through.
     bool answering_ = false;
+    // The reading answered_at gives while answering_ (unset: not taken yet).
+    mutable std::chrono::steady_clock::time_point answers_came_{};
     // The last read took all the socket held: the answers so far are caught up with.
     bool caught_up_ = false;
     // The last message read was a row or COPY data: the server is sending an answer's data.

@@ -390,6 +390,7 @@ void connection_impl::start_reading() {
 
 void connection_impl::handle_buffered() {
     answering_ = true;
+    answers_came_ = {};
     while (open && !paused_) {
         auto m = reader.next();
         if (!m) {
@@ -419,6 +420,13 @@ void connection_impl::handle_buffered() {
             head.on_rows(*this, builder_, true);
     }
     answering_ = false;
+}
+
+std::chrono::steady_clock::time_point connection_impl::answered_at() const noexcept {
+    if (!answering_) return std::chrono::steady_clock::now();
+    if (answers_came_ == std::chrono::steady_clock::time_point{})
+        answers_came_ = std::chrono::steady_clock::now();
+    return answers_came_;
 }
 
 void connection_impl::serve_stream(stream_state& st) {

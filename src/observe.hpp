@@ -115,9 +115,11 @@ public:
         }
     }
 
-    /// Reports the end (`r.duration` is filled in here); later calls do nothing. Not inline:
-    /// the paths that answer an operation stay as small when nothing observes it.
+    /// Reports the end, now (`r.duration` is filled in here); later calls do nothing. Not
+    /// inline: the paths that answer an operation stay as small when nothing observes it.
     void finish(operation_result& r) noexcept;
+    /// Reports the end, at `end` (see connection_impl::answered_at).
+    void finish(operation_result& r, std::chrono::steady_clock::time_point end) noexcept;
 
 private:
     std::shared_ptr<const config> cfg_; // null: ended
@@ -152,15 +154,16 @@ inline void tally(operation_result& r, const batch_results& all) {
 }
 
 /// Ends `o`, when the operation is observed, with `ec` and what `answer` (its caller's answer,
-/// if any) says of its rows.
-template <class... Answer>
-void finish_observation(std::optional<observation>& o, boost::system::error_code ec,
-                        const Answer&... answer) {
+/// if any) says of its rows, at the moment `conn.answered_at()` says (the connection that
+/// answered it: see connection_impl::answered_at), which is asked only when `o` is set.
+template <class Connection, class... Answer>
+void finish_observation(std::optional<observation>& o, const Connection& conn,
+                        boost::system::error_code ec, const Answer&... answer) {
     if (!o) return;
     operation_result r;
     r.ec = ec;
     (tally(r, answer), ...);
-    o->finish(r);
+    o->finish(r, conn.answered_at());
 }
 
 /// True when an operation of the session opened with `cfg` is observed: the session has an

@@ -85,8 +85,15 @@ std::string error_type(boost::system::error_code ec) {
 namespace pgasio::detail {
 
 void observation::finish(operation_result& r) noexcept {
+    finish(r, std::chrono::steady_clock::now());
+}
+
+void observation::finish(operation_result& r, std::chrono::steady_clock::time_point end) noexcept {
     if (!cfg_) return;
-    r.duration = std::chrono::steady_clock::now() - start_;
+    // An operation started after the reading `end` is (answered in the same pass of the read
+    // loop without the server: refused, or failed with the connection) ends now.
+    if (end < start_) end = std::chrono::steady_clock::now();
+    r.duration = end - start_;
     cfg_->observer->operation_end(info_, r, context_);
     cfg_.reset();
 }

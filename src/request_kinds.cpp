@@ -213,7 +213,7 @@ void result_request::answer(error_code ec, const connection_impl& c, call how) {
         for (const protocol::oid t : user_parameter_types)
             c.types->mark_changed(t);
     result rows = ec ? result{} : std::move(rows_);
-    finish_observation(observed, ec, rows);
+    finish_observation(observed, c, ec, rows);
     // The hot path: known at initiation to run here, so no need to ask the erased handler for
     // its executor (which costs an allocation).
     if (how == call::direct && on_connection_executor)
@@ -277,7 +277,7 @@ void stream_request::answer(error_code ec, const connection_impl& c, call how) {
         r.ec = ec;
         r.rows_returned = rows_;
         if (!ec) r.rows_affected = rows_affected_of(stream_->end);
-        observed->finish(r);
+        observed->finish(r, c.answered_at());
     }
     // The stream ends: its reader gets the parts still buffered, then this.
     stream_->finished = true;
@@ -304,7 +304,7 @@ error_code results_request::on_answer(const protocol::message_view& m, result_bu
 void results_request::answer(error_code ec, const connection_impl& c, call how) {
     release_slot();
     auto results = ec ? std::vector<result>{} : std::move(results_);
-    finish_observation(observed, ec, results);
+    finish_observation(observed, c, ec, results);
     c.deliver(handler_, how, ec, std::move(results));
 }
 
@@ -347,7 +347,7 @@ void prepare_request::answer(error_code ec, const connection_impl& c, call how) 
         statement_->session = c.session_id;
         st = statement(std::shared_ptr<const statement_data>(std::move(statement_)));
     }
-    finish_observation(observed, ec);
+    finish_observation(observed, c, ec);
     c.deliver(handler_, how, ec, std::move(st));
 }
 

@@ -85,7 +85,9 @@ struct operation_result {
     /// Success; an error of protocol::sqlstate_category() for a server error (its SQLSTATE); a
     /// client or system error otherwise (error_type() names them all).
     boost::system::error_code ec;
-    /// From its start to the moment its caller is answered.
+    /// From its start until its answer came, and at the latest until its caller is answered:
+    /// the answers one read of a connection brings share a single reading of the clock, taken
+    /// before the first of their callers is answered.
     std::chrono::nanoseconds duration{0};
     /// Rows the server returned (all statements of a simple query together).
     std::uint64_t rows_returned = 0;

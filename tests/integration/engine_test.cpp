@@ -1,6 +1,7 @@
 // The engine's promises under sharing, cancellation, COPY and reconnection, against the real
 // primary: each case is a way the engine used to break when used as a user would.
 #include <pgasio/connection.hpp>
+#include <pgasio/observer.hpp>
 
 #include "support/connect.hpp"
 #include "support/run.hpp"
@@ -19,6 +20,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string>
@@ -654,5 +656,48 @@ TEST_CASE("engine: a connection closed during a read pause reconnects to a clean
             });
             co_await sleep_for(600ms);
         }
+    });
+}
+
+namespace {
+
+// Keeps the duration and the error of every operation that ends.
+struct duration_recorder final : pgasio::observer {
+    struct ended {
+        pgasio::error_code ec;
+        std::chrono::nanoseconds duration;
+    };
+    void operation_end(const pgasio::operation_info&, const pgasio::operation_result& r,
+                       void*) noexcept override {
+        log.push_back({r.ec, r.duration});
+    }
+    std::vector<ended> log; // one thread: the test's io_context
+};
+
+} // namespace
+
+TEST_CASE("engine: an operation refused while its connection hands out answers has a duration "
+          "from its own start") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto recorder = std::make_shared<duration_recorder>();
+        auto cfg = pgasio::test::test_config();
+        cfg.observer = recorder;
+        pgasio::connection conn(ex);
+        co_await conn.async_connect(cfg);
+        const auto stmt = co_await conn.async_prepare("SELECT $1::int4");
+        // Resumed where the read loop hands out this answer: the answers of that read end at
+        // one reading of the clock, taken before this runs.
+        co_await conn.async_query("SELECT 1");
+        std::this_thread::sleep_for(50ms);
+        // Refused without the server (two parameters for one), still inside that read's hand-out.
+        auto [ec, rows] = co_await conn.async_query(stmt, 1, 2, nothrow);
+        REQUIRE(ec == client_errc::parameter_count_mismatch);
+        REQUIRE(!recorder->log.empty());
+        const auto refused = recorder->log.back();
+        CHECK(refused.ec == client_errc::parameter_count_mismatch);
+        // Before: the reading of the read that came before it, 50 ms before it started.
+        CHECK(refused.duration >= 0ns);
+        CHECK(refused.duration < 50ms);
+        co_await conn.async_close();
     });
 }
