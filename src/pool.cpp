@@ -141,8 +141,7 @@ std::size_t pool_impl::count(pool_slot::state st) const {
 }
 
 bool pool_impl::has_shared_waiter() const {
-    return std::any_of(waiters_.begin(), waiters_.end(),
-                       [](const auto& w) { return !w->exclusive; });
+    return waiters_.shared() != 0;
 }
 
 std::shared_ptr<pool_slot> pool_impl::least_loaded() const {
@@ -222,8 +221,8 @@ void pool_impl::lease(pool_slot& slot, clock::time_point now, const boost::sourc
     ++counters_.acquires;
 }
 
-std::shared_ptr<pool_slot> pool_impl::pick_for_lease() {
-    if (auto idle = idle_slot(clock::now())) return idle;
+std::shared_ptr<pool_slot> pool_impl::pick_for_lease(clock::time_point now) {
+    if (auto idle = idle_slot(now)) return idle;
     // Rather than take a connection busy with shared requests, open one more while allowed
     // (open_more counts this waiter).
     if (slots_.size() < cfg.pool.max_connections) return nullptr;
@@ -233,8 +232,8 @@ std::shared_ptr<pool_slot> pool_impl::pick_for_lease() {
 void pool_impl::dispatch(outcomes& o) {
     const auto now = clock::now();
     while (!waiters_.empty()) {
-        auto& w = *waiters_.front();
-        auto slot = w.exclusive ? pick_for_lease() : least_loaded();
+        auto& w = waiters_.front();
+        auto slot = w.exclusive ? pick_for_lease(now) : least_loaded();
         if (!slot) break;
         if (w.exclusive) {
             lease(*slot, now, w.where);
@@ -254,25 +253,24 @@ void pool_impl::dispatch(outcomes& o) {
             ++counters_.wait_histogram[bucket];
         }
         w.cancellation_slot().clear();
-        o.serve.push_back({std::move(waiters_.front()), std::move(slot)});
-        waiters_.pop_front();
+        o.serve.push_back({waiters_.take_front(), std::move(slot)});
     }
-    open_more(o);
+    open_more(o, now);
 }
 
-void pool_impl::open_more(outcomes& o) {
-    if (closing_) return;
+void pool_impl::open_more(outcomes& o, clock::time_point now) {
+    // A full pool opens nothing (the target is at most max_connections): the common case of a
+    // busy pool, asked at every hand-over, need not count its slots.
+    if (closing_ || slots_.size() >= cfg.pool.max_connections) return;
     const auto opening = count(pool_slot::state::opening);
     const auto open = slots_.size() - opening;
     // What the waiters are owed: a connection each for the acquires, one for shared requests
     // when no connection takes them.
-    std::size_t owed = 0;
-    for (const auto& w : waiters_)
-        owed += w->exclusive ? 1U : 0U;
+    std::size_t owed = waiters_.exclusive();
     if (has_shared_waiter() && !least_loaded()) ++owed;
     const auto target =
         std::min(cfg.pool.max_connections, std::max(cfg.pool.min_connections, open + owed));
-    if (clock::now() < backoff_until_) return; // the maintenance loop tries again then
+    if (now < backoff_until_) return; // the maintenance loop tries again then
     for (auto n = opening; slots_.size() < target && n < cfg.pool.max_connecting; ++n) {
         auto slot = new_slot();
         slots_.push_back(slot);
@@ -411,7 +409,7 @@ void pool_impl::wait(std::unique_ptr<pool_waiter> w) {
             // however their wait ends: pool_stats::timeouts are among them).
             waiters_.push_back(std::move(w));
             dispatch(o);
-            if (!waiters_.empty() && waiters_.back().get() == raw) {
+            if (!waiters_.empty() && &waiters_.back() == raw) {
                 raw->since = clock::now();
                 ++counters_.waited;
                 o.wake = waiters_.size() == 1; // the first deadline to watch
@@ -428,9 +426,8 @@ void pool_impl::cancel_wait(pool_waiter* w) {
         auto it = std::find_if(waiters_.begin(), waiters_.end(),
                                [w](const auto& p) { return p.get() == w; });
         if (it == waiters_.end()) return;
-        o.fail.push_back({std::move(*it), asio::error::operation_aborted,
+        o.fail.push_back({waiters_.take(it), asio::error::operation_aborted,
                           "the wait for a pooled connection was cancelled"});
-        waiters_.erase(it);
     }
     carry_out(o);
 }
@@ -589,10 +586,8 @@ void pool_impl::tidy(outcomes& o,
         }
         (*it)->cancellation_slot().clear();
         ++counters_.timeouts;
-        o.fail.push_back(
-            {std::move(*it), client_errc::pool_timeout,
-             fmt::format("waited {} for a connection: {}", opt.acquire_timeout, state_text())});
-        it = waiters_.erase(it);
+        auto why = fmt::format("waited {} for a connection: {}", opt.acquire_timeout, state_text());
+        o.fail.push_back({waiters_.take(it), client_errc::pool_timeout, std::move(why)});
     }
     const bool ping_now = opt.health_check_interval.count() > 0 && now >= next_ping_;
     if (ping_now) next_ping_ = now + opt.health_check_interval;
@@ -671,11 +666,10 @@ asio::awaitable<void> pool_impl::maintain() {
 
 void pool_impl::stop_taking(outcomes& o, const char* why) {
     closing_ = true;
-    for (auto& w : waiters_) {
+    for (auto& w : waiters_.take_all()) {
         w->cancellation_slot().clear();
         o.fail.push_back({std::move(w), client_errc::pool_closed, why});
     }
-    waiters_.clear();
 }
 
 void pool_impl::shut_down() noexcept {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "connection_impl.hpp"
+#include "waiter_line.hpp"
 
 #include <pgasio/pool.hpp>
 
@@ -158,12 +159,15 @@ private:
     /// An idle connection: one that needs no check first (check_idle_after) if there is one,
     /// else one that does (null: none idle).
     std::shared_ptr<pool_slot> idle_slot(clock::time_point now) const;
-    std::shared_ptr<pool_slot> pick_for_lease();
+    /// The connection for a lease wanted at `now` (null: none now; open_more may open one).
+    std::shared_ptr<pool_slot> pick_for_lease(clock::time_point now);
     /// Marks `slot` leased from `now`, acquired at `where`.
     void lease(pool_slot& slot, clock::time_point now, const boost::source_location& where);
     /// Hands connections to the waiters that can have one, and opens more when they are owed.
     void dispatch(outcomes& o);
-    void open_more(outcomes& o);
+    /// Opens connections the waiters are owed at `now`, as max_connections, max_connecting
+    /// and the backoff after failed connects allow.
+    void open_more(outcomes& o, clock::time_point now);
     /// Opens one more connection, if max_connections and max_connecting allow.
     void grow(outcomes& o);
     /// A slot for a new connection, on its executor.
@@ -192,7 +196,7 @@ private:
     const asio::any_io_executor conn_executor_; ///< connections' (strands of it when thread_safe)
     mutable std::mutex mutex_;
     std::vector<std::shared_ptr<pool_slot>> slots_; ///< opening, shared or leased
-    std::deque<std::unique_ptr<pool_waiter>> waiters_;
+    waiter_line waiters_;
     bool closing_ = false;
     credential_provider provider_;
     leak_handler leak_handler_;

@@ -49,23 +49,24 @@ void connection::queue_query(detail::connection_impl* impl,
         r->statement_columns = stmt->data()->columns;
         r->prepared_in = stmt->data()->session;
     }
-    // A prepared statement knows from its preparation.
-    r->alone = stmt ? stmt->valid() && stmt->data()->runs_alone : detail::runs_alone(sql);
-
     // The cache serves only a request whose messages go to the wire now, in order with what
     // the cache has seen sent (see connection_impl::writes_now); statements that run alone
-    // (COPY, BEGIN) are not kept.
+    // (COPY, BEGIN) are not kept, so one it holds need not be read for its first word again.
     const bool cache_mode =
         r->mode == query_exec_mode::cache_statement || r->mode == query_exec_mode::cache_describe;
     auto& cache = impl->statements;
+    const bool cacheable =
+        !stmt && cache_mode && cache.capacity() != 0 && impl->writes_now(r->section);
     std::shared_ptr<detail::cached_statement> entry;
+    if (cacheable) entry = cache.find(sql, params.types);
+    // A prepared statement knows from its preparation.
+    r->alone = stmt    ? stmt->valid() && stmt->data()->runs_alone
+               : entry ? false
+                       : detail::runs_alone(sql);
     bool inserted = false;
-    if (!stmt && cache_mode && !r->alone && cache.capacity() != 0 && impl->writes_now(r->section)) {
-        entry = cache.find(sql, params.types);
-        if (!entry) {
-            entry = cache.insert(sql, params.types);
-            inserted = true;
-        }
+    if (cacheable && !entry && !r->alone) {
+        entry = cache.insert(sql, params.types);
+        inserted = true;
     }
     const bool named = entry && r->mode == query_exec_mode::cache_statement && !entry->name.empty();
     const bool parse_named = named && !entry->prepared;
