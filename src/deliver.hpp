@@ -2,6 +2,8 @@
 // the connection's, posted when Asio's rules forbid a direct call.
 #pragma once
 
+#include <pgasio/detail/post_to.hpp>
+
 #include <boost/asio/any_completion_executor.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/associated_executor.hpp>
@@ -40,12 +42,12 @@ void deliver(Handler& h, const asio::any_io_executor& conn_executor,
     };
     // Posted straight to the connection's executor when that is the handler's own: no second
     // hop through the handler's executor.
-    if (on_own) return asio::post(conn_executor, std::move(invoke));
+    if (on_own) return post_to(conn_executor, std::move(invoke));
     auto f = asio::bind_executor(ex, std::move(invoke));
     // post through the connection's executor, then on to the handler's (a completion executor
     // cannot be asked for blocking.never itself).
     if (how == call::posted)
-        asio::post(conn_executor, std::move(f));
+        post_to(conn_executor, std::move(f));
     else
         asio::dispatch(std::move(f));
 }

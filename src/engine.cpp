@@ -2,6 +2,7 @@
 #include "connection_impl.hpp"
 #include "request_kinds.hpp"
 
+#include <pgasio/detail/post_to.hpp>
 #include <pgasio/protocol/backend.hpp>
 #include <pgasio/protocol/response_machine.hpp>
 
@@ -111,8 +112,8 @@ void connection_impl::submit(std::unique_ptr<request> r, encoder_ref encode) {
     auto bytes = std::make_unique<protocol::write_buffer>();
     std::string why;
     const error_code ec = encode(*bytes, why);
-    asio::post(executor, [self = shared_from_this(), r = std::move(r), bytes = std::move(bytes), ec,
-                          why = std::move(why)]() mutable {
+    post_to(executor, [self = shared_from_this(), r = std::move(r), bytes = std::move(bytes), ec,
+                       why = std::move(why)]() mutable {
         self->enqueue_encoded(std::move(r), *bytes, ec, why);
     });
 }
@@ -152,7 +153,7 @@ bool connection_impl::refuse(std::unique_ptr<request>& r) {
 
 void connection_impl::answer_empty(std::unique_ptr<request> r) {
     if (!on_executor())
-        return asio::post(executor, [self = shared_from_this(), r = std::move(r)]() mutable {
+        return post_to(executor, [self = shared_from_this(), r = std::move(r)]() mutable {
             self->answer_empty(std::move(r));
         });
     if (!refuse(r)) r->answer(error_code{}, *this, call::posted);
@@ -233,7 +234,7 @@ void connection_impl::watch(request& r) {
         // itself: it hands the cancellation to the executor, which finds the request by id.
         r.slot.assign([weak = weak_from_this(), id = r.id](asio::cancellation_type type) {
             if (auto self = weak.lock())
-                asio::post(self->executor, [weak, id, type] {
+                post_to(self->executor, [weak, id, type] {
                     if (auto s = weak.lock()) s->cancel(id, asio::error::operation_aborted, type);
                 });
         });
@@ -385,7 +386,7 @@ void connection_impl::answer_written_waiters(error_code ec) {
 void connection_impl::start_reading() {
     io.set_non_blocking();
     caught_up_ = false;
-    asio::post(executor, [self = shared_from_this()] { self->read_more(); });
+    post_to(executor, [self = shared_from_this()] { self->read_more(); });
 }
 
 void connection_impl::handle_buffered() {
@@ -464,7 +465,7 @@ void connection_impl::resume_reading() {
     if (!paused_ || !open) return;
     paused_ = false;
     caught_up_ = false; // the socket was left unread: the server waits for it to drain
-    asio::post(executor, [self = shared_from_this()] { self->read_more(); });
+    post_to(executor, [self = shared_from_this()] { self->read_more(); });
 }
 
 // The read loop: hand out what is buffered, write what that queued, read more. It runs once per
@@ -1075,7 +1076,7 @@ void connection_impl::maybe_end_section() {
         // the caller granted the connection (answered through it, before this) queues its
         // first request, so that one write carries both.
         write_held_ = true;
-        asio::post(executor, [self = shared_from_this()] {
+        post_to(executor, [self = shared_from_this()] {
             self->write_held_ = false;
             self->start_write();
         });
@@ -1093,13 +1094,12 @@ void connection_impl::hold_writes_for_next_section() {
         std::uint64_t hold; // which hold (an ended one's passes must not shorten the next)
         void operator()() {
             if (self->section_hold_passes_ == 0 || self->section_hold_serial_ != hold) return;
-            if (--self->section_hold_passes_ != 0)
-                return asio::post(self->executor, std::move(*this));
+            if (--self->section_hold_passes_ != 0) return post_to(self->executor, std::move(*this));
             self->write_held_ = false;
             self->start_write();
         }
     };
-    asio::post(executor, pass{shared_from_this(), ++section_hold_serial_});
+    post_to(executor, pass{shared_from_this(), ++section_hold_serial_});
 }
 
 void connection_impl::count_in_section(const request& r, int n) noexcept {
@@ -1128,7 +1128,7 @@ void connection_impl::acquire_section(
     if (p.waiter_slot.is_connected())
         p.waiter_slot.assign([weak = weak_from_this(), id = p.waiter_id](asio::cancellation_type) {
             if (auto self = weak.lock())
-                asio::post(self->executor, [weak, id] {
+                post_to(self->executor, [weak, id] {
                     if (auto s = weak.lock()) s->cancel_acquire(id);
                 });
         });

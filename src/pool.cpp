@@ -285,6 +285,7 @@ void pool_impl::retire(const std::shared_ptr<pool_slot>& s, outcomes& o) {
 }
 
 void pool_impl::carry_out(outcomes& o) {
+    if (o.empty()) return;
     auto self = shared_from_this();
     for (auto& f : o.fail) {
         end_acquire(*f.waiter, f.ec);
@@ -450,7 +451,8 @@ void pool_impl::give_back_committing(const std::shared_ptr<pool_slot>& slot) noe
 }
 
 void pool_impl::return_lease(const std::shared_ptr<pool_slot>& slot, bool committing) noexcept {
-    slot->touch();
+    const auto now = clock::now();
+    slot->touch(now);
     const bool usable = pool_access::is_open(slot->conn);
     // Queued before anyone else can be given the connection, so it runs before their requests.
     if (usable && !cfg.pool.reset_query.empty()) {
@@ -472,8 +474,7 @@ void pool_impl::return_lease(const std::shared_ptr<pool_slot>& slot, bool commit
         // it is quiet, then the tidy-up retires it, or async_close closes it after draining.
         // (A pool destroyed meanwhile closes it when the last handle goes.)
         const bool commit_in_flight = slot->committing.load() != 0; // claim_commit counted ours
-        if ((!usable || !commit_in_flight) &&
-            (closing_ || !usable || clock::now() >= slot->expires_at)) {
+        if ((!usable || !commit_in_flight) && (closing_ || !usable || now >= slot->expires_at)) {
             if (!closing_) ++(usable ? counters_.closed_lifetime : counters_.closed_error);
             retire(slot, o);
             dispatch(o); // a replacement, if owed

@@ -74,8 +74,8 @@ struct pool_slot {
     clock::time_point idle_since() const noexcept {
         return clock::time_point(clock::duration(last_used.load(std::memory_order_relaxed)));
     }
-    void touch() noexcept {
-        last_used.store(clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+    void touch(clock::time_point now = clock::now()) noexcept {
+        last_used.store(now.time_since_epoch().count(), std::memory_order_relaxed);
     }
 };
 
@@ -146,6 +146,11 @@ private:
         std::vector<std::shared_ptr<pool_slot>> open;
         std::vector<std::shared_ptr<pool_slot>> ping;
         bool wake = false; ///< the maintenance loop must look again (a new earliest deadline)
+        /// Nothing to do (a lease given back with no one waiting, the usual case).
+        bool empty() const noexcept {
+            return serve.empty() && fail.empty() && close.empty() && open.empty() && ping.empty() &&
+                   !wake;
+        }
     };
     void carry_out(outcomes& o);
     /// give_back's work, and give_back_committing's when `committing`.

@@ -8,6 +8,7 @@
 
 #include <pgasio/connection.hpp>
 #include <pgasio/detail/leading_keyword.hpp>
+#include <pgasio/detail/post_to.hpp>
 #include <pgasio/sql.hpp>
 
 #include <boost/asio/bind_executor.hpp>
@@ -376,7 +377,7 @@ void connection::release_section(const std::shared_ptr<detail::connection_impl>&
     // a lease may be destroyed on any thread, or inside one of its own completions. A section
     // that has ended (a transaction's, as its COMMIT was queued) needs nothing more.
     if (impl->on_executor() && !impl->refuse_section(section)) return;
-    boost::asio::post(impl->executor, [impl, section] { impl->release_section(section); });
+    detail::post_to(impl->executor, [impl, section] { impl->release_section(section); });
 }
 
 void connection::set_notice_handler(std::function<void(const diagnostics&)> handler) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <pgasio/connection.hpp>
+#include <pgasio/detail/post_to.hpp>
 #include <pgasio/pooled_connection.hpp>
 #include <pgasio/row_stream.hpp>
 #include <pgasio/with_diagnostics.hpp>
@@ -53,8 +54,8 @@ template <class Executor, class Call>
 void post_completion(const boost::asio::any_io_executor& conn_ex, const Executor& handler_ex,
                      Call call) {
     if constexpr (std::is_same_v<Executor, boost::asio::any_io_executor>)
-        if (handler_ex == conn_ex) return boost::asio::post(conn_ex, std::move(call));
-    boost::asio::post(conn_ex, boost::asio::bind_executor(handler_ex, std::move(call)));
+        if (handler_ex == conn_ex) return post_to(conn_ex, std::move(call));
+    post_to(conn_ex, boost::asio::bind_executor(handler_ex, std::move(call)));
 }
 
 /// Makes `stream` count as load on `slot` (a shared request routed there) until the stream and
