@@ -17,7 +17,6 @@ namespace pgasio::detail {
 class waiter_line {
 public:
     using waiters = std::deque<std::unique_ptr<pool_waiter>>;
-    using iterator = waiters::iterator;
     using const_iterator = waiters::const_iterator;
 
     bool empty() const noexcept { return line_.empty(); }
@@ -31,20 +30,21 @@ public:
     pool_waiter& front() const noexcept { return *line_.front(); }
     pool_waiter& back() const noexcept { return *line_.back(); }
 
-    iterator begin() noexcept { return line_.begin(); }
-    iterator end() noexcept { return line_.end(); }
+    // Read-only: a waiter taken or put back other than through this class would not be counted.
     const_iterator begin() const noexcept { return line_.begin(); }
     const_iterator end() const noexcept { return line_.end(); }
 
     /// Puts `w` at the end of the line.
     void push_back(std::unique_ptr<pool_waiter> w) {
-        exclusive_ += w->exclusive ? 1U : 0U;
-        line_.push_back(std::move(w));
+        const bool counted = w->exclusive;
+        line_.push_back(std::move(w)); // counted once it is in: the push may throw
+        exclusive_ += counted ? 1U : 0U;
     }
     /// Puts `w` at the head of the line (back in line after a failed check).
     void push_front(std::unique_ptr<pool_waiter> w) {
-        exclusive_ += w->exclusive ? 1U : 0U;
+        const bool counted = w->exclusive;
         line_.push_front(std::move(w));
+        exclusive_ += counted ? 1U : 0U;
     }
     /// Takes the first waiter out of the line (which is not empty).
     std::unique_ptr<pool_waiter> take_front() {
@@ -54,16 +54,20 @@ public:
         return w;
     }
     /// Takes the waiter at `it` out of the line; `it` then refers to the one after it.
-    std::unique_ptr<pool_waiter> take(iterator& it) {
-        auto w = std::move(*it);
-        it = line_.erase(it);
+    std::unique_ptr<pool_waiter> take(const_iterator& it) {
+        const auto at = line_.begin() + (it - line_.cbegin());
+        auto w = std::move(*at);
+        it = line_.erase(at);
         exclusive_ -= w->exclusive ? 1U : 0U;
         return w;
     }
-    /// Takes every waiter out of the line, in its order.
-    waiters take_all() noexcept {
+    /// Takes every waiter out of the line, in its order. Errors: std::bad_alloc (an empty
+    /// deque allocates), the line then unchanged.
+    waiters take_all() {
+        waiters all;
+        all.swap(line_);
         exclusive_ = 0;
-        return std::exchange(line_, {});
+        return all;
     }
 
 private:
