@@ -283,10 +283,14 @@ public:
     }
     /// When the answers being handled came, for their observations (operation_result::duration).
     /// While the read loop hands out what one read brought, a single reading of the clock serves
-    /// them all. It is taken when the first of them asks, which is before its caller is answered
-    /// (an observation ends first), so before any of their callers runs: each answer had come by
-    /// then. Anywhere else, now. A reading costs about as much as the rest of an observation's own
-    /// bookkeeping, and one read brings the answers of several requests on a busy connection.
+    /// them all. It is taken when the first observed answer asks, before that answer's caller
+    /// runs (an observation ends first), so after each of them came (the callers of unobserved
+    /// answers before it may have run: that only makes it later). Anywhere else, now. Requests
+    /// ended without the server (cancelled, timed out, the connection closed) are ended outside
+    /// the hand-out, as their cancellations and timers are posted; one refused inside it started
+    /// after the reading, and observation::finish then reads the clock itself. A reading costs
+    /// about as much as the rest of an observation's own bookkeeping, and one read brings the
+    /// answers of several requests on a busy connection.
     std::chrono::steady_clock::time_point answered_at() const noexcept;
     /// Answers the notification waiter (if any) with `ec` and `n`, through its executor.
     void answer_notification_waiter(error_code ec, notification n);

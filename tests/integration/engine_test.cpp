@@ -674,16 +674,23 @@ struct duration_recorder final : pgasio::observer {
     std::vector<ended> log; // one thread: the test's io_context
 };
 
+// A connection to the test server whose operations `recorder` observes.
+asio::awaitable<pgasio::connection> connect_observed(asio::any_io_executor ex,
+                                                     std::shared_ptr<duration_recorder> recorder) {
+    auto cfg = pgasio::test::test_config();
+    cfg.observer = std::move(recorder);
+    pgasio::connection conn(ex);
+    co_await conn.async_connect(cfg);
+    co_return conn;
+}
+
 } // namespace
 
 TEST_CASE("engine: an operation refused while its connection hands out answers has a duration "
           "from its own start") {
     run([](asio::any_io_executor ex) -> asio::awaitable<void> {
         auto recorder = std::make_shared<duration_recorder>();
-        auto cfg = pgasio::test::test_config();
-        cfg.observer = recorder;
-        pgasio::connection conn(ex);
-        co_await conn.async_connect(cfg);
+        auto conn = co_await connect_observed(ex, recorder);
         const auto stmt = co_await conn.async_prepare("SELECT $1::int4");
         // Resumed where the read loop hands out this answer: the answers of that read end at
         // one reading of the clock, taken before this runs.
@@ -698,6 +705,25 @@ TEST_CASE("engine: an operation refused while its connection hands out answers h
         // Before: the reading of the read that came before it, 50 ms before it started.
         CHECK(refused.duration >= 0ns);
         CHECK(refused.duration < 50ms);
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("engine: an answer that comes in a later read ends at that read's reading of the clock") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto recorder = std::make_shared<duration_recorder>();
+        auto conn = co_await connect_observed(ex, recorder);
+        // Both written at once: the first answer comes in one read, the sleeper's in a later
+        // one, 200 ms after both started.
+        co_await concurrently(2, [&](int k) -> asio::awaitable<void> {
+            co_await conn.async_query(k == 0 ? "SELECT 1" : "SELECT pg_sleep(0.2)");
+        });
+        REQUIRE(recorder->log.size() >= 2);
+        const auto first = recorder->log[recorder->log.size() - 2];
+        const auto sleeper = recorder->log.back();
+        REQUIRE(first.duration < 200ms); // answered in the earlier read
+        // Before: the earlier read's reading, a few milliseconds after both started.
+        CHECK(sleeper.duration >= 200ms);
         co_await conn.async_close();
     });
 }
