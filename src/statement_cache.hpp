@@ -81,7 +81,8 @@ public:
                                            std::span<const protocol::oid> types);
     /// A new entry for `sql` with `types` (neither prepared nor described), the most recently
     /// used, evicting the least recently used beyond the capacity. Only after a find() that
-    /// found none.
+    /// found none, and never for a statement that runs alone (detail::runs_alone: COPY, BEGIN):
+    /// a statement found here is taken not to, without its first word being read again.
     std::shared_ptr<cached_statement> insert(std::string_view sql,
                                              std::span<const protocol::oid> types);
     /// Forgets `entry` (a later use of its text makes a new one); when `close` and it may be
