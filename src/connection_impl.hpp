@@ -286,11 +286,13 @@ public:
     /// them all. It is taken when the first observed answer asks, before that answer's caller
     /// runs (an observation ends first), so after each of them came (the callers of unobserved
     /// answers before it may have run: that only makes it later). Anywhere else, now. Requests
-    /// ended without the server (cancelled, timed out, the connection closed) are ended outside
-    /// the hand-out, as their cancellations and timers are posted; one refused inside it started
-    /// after the reading, and observation::finish then reads the clock itself. A reading costs
-    /// about as much as the rest of an observation's own bookkeeping, and one read brings the
-    /// answers of several requests on a busy connection.
+    /// cancelled or timed out (or the connection closed by its user) are ended outside the
+    /// hand-out, as their cancellations and timers are posted; those failed inside it with the
+    /// connection (a malformed or fatal message, a block left open on a shared connection) end
+    /// at the reading, the message that failed them having come with the read; one refused
+    /// inside it started after the reading, and observation::finish then reads the clock
+    /// itself. A reading costs about as much as the rest of an observation's own bookkeeping,
+    /// and one read brings the answers of several requests on a busy connection.
     std::chrono::steady_clock::time_point answered_at() const noexcept;
     /// Answers the notification waiter (if any) with `ec` and `n`, through its executor.
     void answer_notification_waiter(error_code ec, notification n);

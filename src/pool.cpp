@@ -366,8 +366,9 @@ void pool_impl::check_then_lease(served s) {
                         waiter->since = clock::now();
                         ++self->counters_.waited;
                     }
-                    self->watch_cancellation(*waiter);
+                    auto* raw = waiter.get();
                     self->waiters_.push_front(std::move(waiter));
+                    self->watch_cancellation(*raw); // once in line: a push that threw leaves none
                     o.wake = true; // its acquire_timeout may be the earliest deadline now
                     self->dispatch(o);
                 }
@@ -405,10 +406,12 @@ void pool_impl::wait(std::unique_ptr<pool_waiter> w) {
                 {std::move(w), client_errc::pool_closed, "the pool is closing or closed"});
         } else {
             auto* raw = w.get();
-            watch_cancellation(*w);
             // Served at once when possible; `since` marks those that had to wait (counted now,
             // however their wait ends: pool_stats::timeouts are among them).
             waiters_.push_back(std::move(w));
+            // Once in line (a push that threw leaves no handler pointing at a waiter that is
+            // gone), before dispatch, which clears it for a waiter it serves.
+            watch_cancellation(*raw);
             dispatch(o);
             if (!waiters_.empty() && &waiters_.back() == raw) {
                 raw->since = clock::now();

@@ -146,7 +146,8 @@ private:
         std::vector<std::shared_ptr<pool_slot>> open;
         std::vector<std::shared_ptr<pool_slot>> ping;
         bool wake = false; ///< the maintenance loop must look again (a new earliest deadline)
-        /// Nothing to do (a lease given back with no one waiting, the usual case).
+        /// Nothing to do (a lease given back with no one waiting, the usual case): every field
+        /// above is empty or false.
         bool empty() const noexcept {
             return serve.empty() && fail.empty() && close.empty() && open.empty() && ping.empty() &&
                    !wake;

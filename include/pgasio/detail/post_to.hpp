@@ -11,10 +11,12 @@ namespace pgasio::detail {
 
 /// Posts `f` to `ex`, as boost::asio::post does. When `ex` holds an io_context's executor (a
 /// connection's or a pool's, unless they run on a strand), it is posted through that executor
-/// itself: through the type-erased one, each post converts it three times (blocking.never,
-/// relationship.fork, the allocator), each a call through a function pointer and a copy, which
-/// costs about as much as the rest of the post. Completions posted at once (an idle pooled
-/// connection leased, a lease's hand-over) pay this on every call.
+/// itself. Through the type-erased one, each post converts the executor twice (blocking.never,
+/// relationship.fork: a call through a function pointer and a copy each) and wraps `f` in a
+/// type-erased function object of its own, allocated, before the io_context wraps it in its
+/// operation: about as much as the rest of the post. The engine's own posts (its read loop, a
+/// write held for the next section), posted completions and a pool's hand-over of a lease go
+/// through here; rarer paths (failures, cancellations) use boost::asio::post.
 template <class F>
 void post_to(const boost::asio::any_io_executor& ex, F&& f) {
     if (auto* io = ex.target<boost::asio::io_context::executor_type>())
