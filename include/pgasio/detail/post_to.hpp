@@ -15,8 +15,9 @@ namespace pgasio::detail {
 /// relationship.fork: a call through a function pointer and a copy each) and wraps `f` in a
 /// type-erased function object of its own, allocated, before the io_context wraps it in its
 /// operation: about as much as the rest of the post. The engine's own posts (its read loop, a
-/// write held for the next section), posted completions and a pool's hand-over of a lease go
-/// through here; rarer paths (failures, cancellations) use boost::asio::post.
+/// write held for the next section, a cancellation handed to its executor), posted completions
+/// and a pool's hand-over of a lease go through here; rarer paths elsewhere (a COPY's or a
+/// stream's stop, a notification, a failed wait for a pooled connection) use boost::asio::post.
 template <class F>
 void post_to(const boost::asio::any_io_executor& ex, F&& f) {
     if (auto* io = ex.target<boost::asio::io_context::executor_type>())
