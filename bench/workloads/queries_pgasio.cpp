@@ -9,7 +9,9 @@
 //   by default), concurrency, concurrency-pool (W6-pool: W6's clients through a pgasio::pool of
 //   at most 8 connections, shared mode), acquire-release (a lease of an idle pooled connection
 //   taken and given back, CPU per cycle; no libpq counterpart); with pgasio::prometheus, any of
-//   them with the suffix -metrics (latency-metrics): the same with its metrics observing
+//   them with the suffix -metrics (latency-metrics): the same with its metrics observing;
+//   latency-metrics-ab and concurrency-metrics-ab: W1 and W6 alternating in rounds between
+//   connections with the metrics and connections without, the CPU of each side added up
 #include "copy_workloads.hpp"
 #include "pgasio_workload.hpp"
 #include "report.hpp"
@@ -300,6 +302,120 @@ asio::awaitable<void> acquire_release(const pgasio::config& cfg, const char* nam
     co_await db.async_close();
 }
 
+#ifdef PGASIO_BENCH_PROMETHEUS
+// latency-metrics-ab, concurrency-metrics-ab: the cost of the metrics measured inside one
+// process. The clients alternate, round by round, between connections whose configuration has
+// the metrics observer and connections whose has none, and each round's CPU time is added to its
+// side. Separate runs of one workload here differ by up to 2x in CPU, which buries a cost of a
+// few percent; rounds of a few milliseconds, in the order off-on, on-off, off-on, ..., leave the
+// machine's drift on both sides alike.
+class ab_rounds {
+public:
+    /// Runs `rounds` rounds (an even number), `round(side)` each: side 0 without the metrics,
+    /// side 1 with them.
+    template <class Round>
+    asio::awaitable<void> run(int rounds, Round round) {
+        for (int r = 0; r < rounds; ++r) {
+            const auto side = static_cast<std::size_t>((r / 2 + r) % 2);
+            const double start = cpu_seconds();
+            co_await round(side);
+            cpu_[side] += cpu_seconds() - start;
+        }
+    }
+
+    /// Prints `client=pgasio workload=<w> ops=<n per side> rounds=<r> cpu_off_s=<s>
+    /// cpu_on_s=<s> metrics_cpu_ratio=<on/off>` for tools/bench.
+    void report(const char* workload, long ops_per_side, int rounds) const {
+        std::printf("client=pgasio workload=%s ops=%ld rounds=%d cpu_off_s=%.6f cpu_on_s=%.6f "
+                    "metrics_cpu_ratio=%.4f\n",
+                    workload, ops_per_side, rounds, cpu_[0], cpu_[1], cpu_[1] / cpu_[0]);
+    }
+
+private:
+    // The process's CPU time (user + system), to the nanosecond: a round lasts milliseconds.
+    static double cpu_seconds() {
+        timespec t{};
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+        return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
+    }
+
+    double cpu_[2] = {0, 0};
+};
+
+// The same configuration without an observer (side 0) and with `cfg`'s (side 1).
+std::array<pgasio::config, 2> ab_configs(const pgasio::config& cfg) {
+    std::array<pgasio::config, 2> sides{cfg, cfg};
+    sides[0].observer = nullptr;
+    return sides;
+}
+
+// W1 in 80 rounds of 250 executions per side, on one connection per side.
+asio::awaitable<void> latency_ab(const pgasio::config& cfg, const char* name) {
+    constexpr int per_round = 250;
+    constexpr int rounds = 2 * bench::latency_count / per_round;
+    const auto configs = ab_configs(cfg);
+    std::vector<pgasio::connection> conns;
+    std::vector<pgasio::statement> stmts;
+    for (const auto& side_cfg : configs) {
+        conns.emplace_back(co_await asio::this_coro::executor);
+        co_await conns.back().async_connect(side_cfg);
+        stmts.push_back(co_await conns.back().async_prepare(bench::s_sql));
+    }
+    std::int32_t next = 0;
+    ab_rounds ab;
+    co_await ab.run(rounds, [&](std::size_t side) -> asio::awaitable<void> {
+        for (int i = 0; i < per_round; ++i) {
+            ++next;
+            value_of(co_await conns[side].async_query(stmts[side], next), next);
+        }
+    });
+    if (next != 2 * bench::latency_count) check_failed(std::to_string(next) + " executions");
+    ab.report(name, bench::latency_count, rounds);
+    for (auto& conn : conns)
+        co_await conn.async_close();
+}
+
+// W6 in 64 rounds per side: in each, W6's 64 clients run 25 executions each on the side's 8
+// connections (client k on connection k mod 8), all of a round's answers in before the next.
+asio::awaitable<void> concurrency_ab(const pgasio::config& cfg, const char* name) {
+    constexpr int per_round = 25;
+    constexpr int rounds = 2 * bench::concurrency_per_client / per_round;
+    const auto configs = ab_configs(cfg);
+    auto ex = co_await asio::this_coro::executor;
+    std::array<std::vector<pgasio::connection>, 2> conns;
+    std::array<std::vector<pgasio::statement>, 2> stmts;
+    for (std::size_t side = 0; side < 2; ++side)
+        for (int c = 0; c < bench::concurrency_connections; ++c) {
+            conns[side].emplace_back(ex);
+            co_await conns[side].back().async_connect(configs[side]);
+            stmts[side].push_back(co_await conns[side].back().async_prepare(bench::s_sql));
+        }
+    std::int64_t sum = 0;
+    std::int64_t count = 0;
+    std::int32_t round_base = 0;
+    ab_rounds ab;
+    co_await ab.run(rounds, [&](std::size_t side) -> asio::awaitable<void> {
+        co_await run_all(bench::concurrency_clients, [&](int k) -> asio::awaitable<void> {
+            const auto c = static_cast<std::size_t>(k % bench::concurrency_connections);
+            for (std::int32_t j = 1; j <= per_round; ++j) {
+                const std::int32_t param = round_base + k * per_round + j;
+                sum += value_of(co_await conns[side][c].async_query(stmts[side][c], param), param);
+                ++count;
+            }
+        });
+        round_base += bench::concurrency_clients * per_round;
+    });
+    constexpr std::int64_t total =
+        2 * std::int64_t{bench::concurrency_clients} * bench::concurrency_per_client;
+    if (count != total || sum != bench::sum_to(total))
+        check_failed(std::to_string(count) + " executions summing to " + std::to_string(sum));
+    ab.report(name, total / 2, rounds);
+    for (auto& side : conns)
+        for (auto& conn : side)
+            co_await conn.async_close();
+}
+#endif
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -325,7 +441,12 @@ int main(int argc, char** argv) {
     // every operation (tools/bench compares them with W1 and W6 without).
     constexpr std::string_view metrics_suffix = "-metrics";
     std::shared_ptr<prometheus::Registry> registry;
-    if (workload.ends_with(metrics_suffix)) {
+    bench::pgasio_workload run_ab;
+    if (workload == "latency-metrics-ab") run_ab = latency_ab;
+    if (workload == "concurrency-metrics-ab") run_ab = concurrency_ab;
+    if (run_ab) {
+        registry = std::make_shared<prometheus::Registry>();
+    } else if (workload.ends_with(metrics_suffix)) {
         workload.remove_suffix(metrics_suffix.size());
         registry = std::make_shared<prometheus::Registry>();
     }
@@ -343,6 +464,9 @@ int main(int argc, char** argv) {
     if (workload == "concurrency-pool") run = concurrency_pool;
     if (workload == "acquire-release") run = acquire_release;
     if (workload == "insert-unnest") run = insert_unnest;
+#ifdef PGASIO_BENCH_PROMETHEUS
+    if (run_ab) run = run_ab;
+#endif
     if (!run) {
         std::fprintf(stderr, "%s: unknown workload %s\n", argv[0], argv[2]);
         return 2;
