@@ -305,10 +305,10 @@ asio::awaitable<void> acquire_release(const pgasio::config& cfg, const char* nam
 #ifdef PGASIO_BENCH_PROMETHEUS
 // latency-metrics-ab, concurrency-metrics-ab: the cost of the metrics measured inside one
 // process. The clients alternate, round by round, between connections whose configuration has
-// the metrics observer and connections whose has none, and each round's CPU time is added to its
-// side. Separate runs of one workload here differ by up to 2x in CPU, which buries a cost of a
-// few percent; rounds of a few milliseconds, in the order off-on, on-off, off-on, ..., leave the
-// machine's drift on both sides alike.
+// the metrics observer and connections whose configuration has none, and each round's CPU time
+// is added to its side. Separate runs of one workload here differ by up to 2x in CPU, which buries
+// a cost of a few percent; rounds of a few milliseconds, in the order off-on, on-off, off-on, ...,
+// leave the machine's drift on both sides alike.
 class ab_rounds {
 public:
     /// Runs `rounds` rounds (an even number), `round(side)` each: side 0 without the metrics,
