@@ -3,6 +3,7 @@
 
 #include <pgasio/config.hpp>
 #include <pgasio/connection.hpp>
+#include <pgasio/detail/owned_param.hpp>
 #include <pgasio/detail/pool_waiter.hpp>
 #include <pgasio/pool_stats.hpp>
 #include <pgasio/pooled_connection.hpp>
@@ -118,6 +119,11 @@ public:
     /// signature: void(error_code, result). Errors: the connection's; client_errc::pool_timeout
     /// when no connection could be had within acquire_timeout, pool_closed after async_close or
     /// destruction, operation_aborted when cancelled while waiting.
+    ///
+    /// As with a connection, the parameters need only outlive this call: a request that waits
+    /// for a connection keeps its own copy of what a std::string_view, a C string or a std::span
+    /// among them points at. (A pgasio::named parameter's name stays a view, as it always is.)
+    /// The same holds for the other shared operations below.
     template <class... Args>
     auto async_query(std::string_view sql, Args&&... args) {
         return initiate_shared<void(error_code, result)>(
@@ -269,7 +275,9 @@ private:
                      std::unique_ptr<detail::pool_waiter> w);
 
     // Runs `op(conn, sql, params..., token)` on a shared connection: at once when one is
-    // there (the parameters are not copied), else from the queue once one is (with copies).
+    // there (the parameters are not copied), else from the queue once one is, with copies that
+    // own what views point at (detail::owned_param): the caller's need only outlive the call,
+    // as a connection's do.
     template <class Signature, class Op>
     struct shared_initiation;
     template <class Value, class Op>
@@ -288,8 +296,8 @@ private:
                 return;
             }
             auto launch = [sql = std::string(sql),
-                           copies = std::tuple<std::decay_t<Params>...>(params...)](
-                              connection& c, auto token) mutable {
+                           copies = std::tuple<detail::owned_param_t<Params>...>(
+                               detail::owned_param(params)...)](connection& c, auto token) mutable {
                 std::apply([&](const auto&... p) { Op{}(c, sql, p..., std::move(token)); }, copies);
             };
             wait(impl,

@@ -197,6 +197,45 @@ TEST_CASE("pool: shared requests wait for the first connection to open") {
     });
 }
 
+TEST_CASE("pool: a shared request that waits keeps its own copy of what its view parameters "
+          "point at") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        pgasio::pool db(ex, pool_config(0, 1));
+        REQUIRE(db.stats().open == 0);
+        std::string text = "original";
+        std::string c_text = "c string";
+        std::vector<std::byte> bytes{std::byte{1}, std::byte{2}};
+        std::vector<std::int32_t> ints{1, 2, 3};
+        std::optional<pgasio::result> got;
+        pgasio::error_code got_ec;
+        // A callback: nothing of the caller's is kept alive past the call (a coroutine's frame
+        // would keep it). No connection is open yet, so the request waits.
+        db.async_query("SELECT $1::text, $2::text, $3::bytea, $4::int4[]", std::string_view(text),
+                       c_text.c_str(), std::span<const std::byte>(bytes),
+                       std::span<const std::int32_t>(ints),
+                       [&](pgasio::error_code ec, pgasio::result r) {
+                           got_ec = ec;
+                           got = std::move(r);
+                       });
+        // The caller's buffers now hold something else, in the same storage.
+        text.assign("CHANGED!");
+        c_text.assign("C STRING");
+        bytes.assign({std::byte{9}, std::byte{9}});
+        ints.assign({7, 7, 7});
+        const bool answered = co_await eventually([&] { return got.has_value(); });
+        REQUIRE(answered);
+        REQUIRE_FALSE(got_ec);
+        CHECK(db.stats().waited == 1);
+        const auto row = (*got)[0];
+        CHECK(row.get<std::string>(0) == "original");
+        CHECK(row.get<std::string>(1) == "c string");
+        CHECK(row.get<std::vector<std::byte>>(2) ==
+              std::vector<std::byte>{std::byte{1}, std::byte{2}});
+        CHECK(row.get<std::vector<std::int32_t>>(3) == std::vector<std::int32_t>{1, 2, 3});
+        co_await db.async_close();
+    });
+}
+
 TEST_CASE("pool: a row stream keeps its connection counted as busy until it is done") {
     run([](asio::any_io_executor ex) -> asio::awaitable<void> {
         pgasio::pool db(ex, pool_config(1, 1));

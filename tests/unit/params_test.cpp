@@ -1,3 +1,4 @@
+#include <pgasio/detail/owned_param.hpp>
 #include <pgasio/params.hpp>
 #include <pgasio/value.hpp>
 
@@ -9,11 +10,13 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <optional>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 using namespace std::literals;
@@ -189,4 +192,52 @@ TEST_CASE("params: encoding errors come out of finish") {
     protocol::bind_writer bind2(buf2, "", "", binary, 1);
     detail::write_params(bind2, std::vector<value>{value(protocol::jsonb{"\0"s})});
     CHECK(bind2.finish(binary) == protocol::client_errc::embedded_nul);
+}
+
+// A pool's request that waits for a connection keeps detail::owned_param copies of its
+// parameters: each must be sent exactly as the original, with the same type OIDs (the statement
+// cache's key), and hold no view of the caller's storage.
+template <class P>
+void check_owned_like(const P& original) {
+    const auto owned = detail::owned_param(original);
+    CHECK(values_of(owned) == values_of(original));
+    const auto owned_types = detail::param_types_of(owned);
+    const auto original_types = detail::param_types_of(original);
+    CHECK(std::equal(owned_types.begin(), owned_types.end(), original_types.begin(),
+                     original_types.end()));
+}
+
+TEST_CASE("params: owned copies of views are sent as the views, and own their storage") {
+    std::string text = "abc";
+    check_owned_like(std::string_view(text));
+    check_owned_like(static_cast<const char*>("lit"));
+    check_owned_like(static_cast<const char*>(nullptr));
+    const std::vector<std::byte> bytes{std::byte{1}, std::byte{0}, std::byte{255}};
+    check_owned_like(std::span<const std::byte>(bytes));
+    const std::vector<std::int32_t> ints{1, 2, 3};
+    check_owned_like(std::span<const std::int32_t>(ints));
+    check_owned_like(std::optional<std::string_view>(text));
+    check_owned_like(std::optional<std::string_view>());
+    check_owned_like(named("n", std::string_view(text)));
+    const std::vector<std::string_view> views{"x", "yz"};
+    check_owned_like(views);
+    check_owned_like(std::int32_t{42});
+    const std::vector<value> list{value(std::int32_t{7}), value(std::string("s"))};
+    const auto owned_list = detail::owned_param(std::span<const value>(list));
+    CHECK(values_of(owned_list) == values_of(std::span<const value>(list)));
+
+    static_assert(std::is_same_v<detail::owned_param_t<std::string_view>, std::string>);
+    static_assert(std::is_same_v<detail::owned_param_t<const char*>, std::optional<std::string>>);
+    static_assert(std::is_same_v<detail::owned_param_t<char[4]>, std::optional<std::string>>);
+    static_assert(
+        std::is_same_v<detail::owned_param_t<std::span<const std::byte>>, std::vector<std::byte>>);
+    static_assert(std::is_same_v<detail::owned_param_t<std::vector<std::string_view>>,
+                                 std::vector<std::string>>);
+    static_assert(
+        std::is_same_v<detail::owned_param_t<std::span<const value>>, std::vector<value>>);
+
+    // The copy holds the text, not a view of the caller's string.
+    const auto kept = detail::owned_param(std::string_view(text));
+    text.assign("XYZ");
+    CHECK(kept == "abc");
 }
