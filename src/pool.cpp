@@ -544,6 +544,11 @@ asio::awaitable<void> pool_impl::open_one(std::shared_ptr<pool_slot> slot) {
         } catch (const std::exception& e) {
             ec = client_errc::password_required;
             diag.message = fmt::format("the credential provider failed: {}", e.what());
+        } catch (...) {
+            // Anything else too: escaping, it would leave this slot opening for good.
+            ec = client_errc::password_required;
+            diag.message = "the credential provider failed with an exception that is not a "
+                           "std::exception";
         }
     }
     slot->conn.set_types(types);

@@ -598,6 +598,25 @@ TEST_CASE("pool: the credential provider is asked at each new connection") {
         CHECK(db.stats().connect_failures >= 1);
         co_await db.async_close();
     });
+    // One that throws something other than a std::exception, once: that attempt fails like any
+    // other, and the next one (after the pause) opens the connection.
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto cfg = pool_config(0, 1);
+        cfg.pool.acquire_timeout = 10s;
+        const auto password = cfg.password;
+        pgasio::pool db(ex, cfg);
+        int asked = 0;
+        db.set_credential_provider(
+            [&](const pgasio::config&) -> asio::awaitable<pgasio::secret_string> {
+                if (++asked == 1) throw 42;
+                co_return password;
+            });
+        auto [ec, r] = co_await db.async_query("SELECT 1", nothrow);
+        CHECK(!ec);
+        CHECK(asked == 2);
+        CHECK(db.stats().connect_failures == 1);
+        co_await db.async_close();
+    });
 }
 
 TEST_CASE("pool: async_transaction commits on a leased connection") {
