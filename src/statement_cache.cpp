@@ -74,6 +74,9 @@ std::shared_ptr<cached_statement> statement_cache::insert(std::string_view sql,
         return entry;
     }
     evict_beyond(capacity_ - 1);
+    // A Close of this name not yet sent would reach the server after this entry's preparation
+    // (which sends a Close of its own before its Parse) and drop it.
+    std::erase(closes_, entry->name);
     lru_.push_front(entry);
     index_.emplace(std::string_view(entry->key), lru_.begin());
     return entry;
@@ -86,7 +89,11 @@ void statement_cache::close_later(const std::vector<std::string>& names) {
 }
 
 void statement_cache::forget(cached_statement& entry, bool close) {
-    if (close && entry.prepared) closes_.push_back(entry.name);
+    // Not when an entry made since for the same text has the name (a request that bound the old
+    // one failed late): its preparation closed what the server had, and made the name its own.
+    const auto owner = index_.find(std::string_view(entry.key));
+    const bool taken = owner != index_.end() && owner->second->get() != &entry;
+    if (close && entry.prepared && !taken) closes_.push_back(entry.name);
     if (!entry.cached) return;
     entry.cached = false;
     const auto it = index_.find(std::string_view(entry.key));

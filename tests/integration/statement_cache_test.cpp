@@ -240,6 +240,34 @@ TEST_CASE("statement cache: a changed result type re-runs outside a transaction 
     });
 }
 
+TEST_CASE("statement cache: a statement prepared again after a changed result type stays "
+          "prepared") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        co_await conn.async_execute("DROP TABLE IF EXISTS cache_reprepared");
+        co_await conn.async_execute("CREATE TABLE cache_reprepared (a int4)");
+        co_await conn.async_execute("INSERT INTO cache_reprepared VALUES (1)");
+        const std::string sql = "SELECT * FROM cache_reprepared WHERE a = $1";
+        co_await conn.async_query(sql, 1);
+        co_await conn.async_execute("ALTER TABLE cache_reprepared ADD COLUMN b text DEFAULT 'x'");
+        // 0A000: the statement is closed and prepared again under the same name, and re-run.
+        auto again = co_await conn.async_query(sql, 1);
+        REQUIRE(again.columns().size() == 2);
+        // The next query through the cache carries what the cache still has to close: not the
+        // statement just prepared again.
+        co_await conn.async_query("SELECT $1::int4", 2);
+        CHECK(!name_of(co_await prepared(conn), sql).empty());
+        // Inside a transaction block a lost statement is not prepared again for the caller.
+        auto tx = co_await conn.async_begin();
+        auto [ec, in_tx] = co_await tx.async_query(sql, 1, nothrow);
+        CHECK(!ec);
+        CHECK(in_tx.columns().size() == 2);
+        co_await tx.async_rollback();
+        co_await conn.async_execute("DROP TABLE cache_reprepared");
+        co_await conn.async_close();
+    });
+}
+
 TEST_CASE("statement cache: a 0A000 of the statement's own is not taken for a stale plan") {
     run([](asio::any_io_executor) -> asio::awaitable<void> {
         auto conn = co_await connect_primary();
