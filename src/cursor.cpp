@@ -287,6 +287,9 @@ void cursor::close_in_background() noexcept {
     // for the rest of the session (closing a portal its transaction already ended is no error).
     auto r = std::make_unique<detail::command_request>();
     r->internal = true;
+    // No deadline: nobody would hear of it, and a Close that waits for a lease past the
+    // connection's query_timeout would be dropped before it is sent.
+    r->timeout = std::chrono::milliseconds(0);
     r->set_script({protocol::request_step::close, protocol::request_step::sync});
     auto encode = [this](protocol::write_buffer& out, std::string&) -> error_code {
         detail::encode_close(out, *state_);

@@ -11,6 +11,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <string>
 #include <tuple>
 
@@ -156,6 +157,32 @@ TEST_CASE("cursor: declared WITH HOLD outlives its transaction, and is closed wh
         }
         const auto open_after_lease = co_await open_cursors(conn);
         CHECK(open_after_lease == 0);
+    });
+}
+
+TEST_CASE("cursor: a WITH HOLD cursor dropped in a lease is closed after it, however long the "
+          "lease lasts past the query timeout") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        using namespace std::chrono_literals;
+        auto cfg = pgasio::test::test_config();
+        cfg.pool.query_timeout = 200ms;
+        pgasio::connection conn(ex);
+        co_await conn.async_connect(cfg);
+        {
+            auto lease = co_await conn.async_acquire_exclusive();
+            {
+                auto cur = co_await lease.async_open_cursor(
+                    "SELECT 1",
+                    cursor_options{.form = cursor_options::kind::declared, .with_hold = true});
+            }
+            // Its Close waits for the lease to end, longer than any query may take.
+            co_await pgasio::test::sleep_for(500ms);
+            const auto open_in_lease = co_await open_cursors(lease);
+            CHECK(open_in_lease == 1);
+        }
+        const auto open_after_lease = co_await open_cursors(conn);
+        CHECK(open_after_lease == 0);
+        co_await conn.async_close();
     });
 }
 
