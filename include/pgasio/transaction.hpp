@@ -10,6 +10,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/cancellation_state.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -386,7 +387,10 @@ boost::asio::awaitable<R> run_savepoint_scope(transaction& tx, Fn fn) {
         failure = std::current_exception();
     }
     // (No co_await inside a handler.) Back to where the scope began; when even that fails,
-    // the transaction has failed and its COMMIT will say so.
+    // the transaction has failed and its COMMIT will say so. Also when the scope failed by
+    // being cancelled: this coroutine (spawned for the scope alone) would otherwise throw at
+    // every co_await from then on, leaving the scope's work in the transaction.
+    co_await boost::asio::this_coro::reset_cancellation_state(boost::asio::disable_cancellation());
     auto [ec] = co_await tx.async_rollback_to(sp, boost::asio::as_tuple(boost::asio::deferred));
     if (!ec) co_await tx.async_release(sp, boost::asio::as_tuple(boost::asio::deferred));
     std::rethrow_exception(failure);

@@ -13,6 +13,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -629,6 +631,34 @@ TEST_CASE("transaction: savepoints nest, roll back, release, refuse stale handle
 
         co_await conn.async_execute("DROP TABLE tx_savepoints");
         co_await other.async_close();
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("transaction: a savepoint scope cancelled while it runs rolls its work back") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        using namespace asio::experimental::awaitable_operators;
+        auto conn = co_await connect_primary();
+        co_await conn.async_execute("CREATE TEMP TABLE scope_cancelled (v int4)");
+        auto tx = co_await conn.async_begin();
+        co_await tx.async_execute("INSERT INTO scope_cancelled VALUES (1)");
+        asio::steady_timer timer(ex, 300ms);
+        // The timer wins: the scope is cancelled after its INSERT, in its second statement.
+        auto winner =
+            co_await (tx.async_savepoint_scope(
+                          [&](pgasio::transaction& t) -> asio::awaitable<void> {
+                              co_await t.async_execute("INSERT INTO scope_cancelled VALUES (2)");
+                              co_await t.async_execute("SELECT pg_sleep(3)");
+                          },
+                          asio::use_awaitable) ||
+                      timer.async_wait(asio::use_awaitable));
+        CHECK(winner.index() == 1);
+        // The transaction goes on as before the scope: its INSERT is gone, the first is kept.
+        co_await tx.async_execute("INSERT INTO scope_cancelled VALUES (3)");
+        co_await tx.async_commit();
+        auto r =
+            co_await conn.async_query("SELECT array_agg(v ORDER BY v)::text FROM scope_cancelled");
+        CHECK(r[0].get<std::string>(0) == "{1,3}");
         co_await conn.async_close();
     });
 }
