@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 
 #include <algorithm>
+#include <chrono>
 #include <ostream>
 
 namespace pgasio {
@@ -17,6 +18,11 @@ using boost::system::result;
 using namespace detail;
 
 namespace {
+
+// The longest duration a configuration may give: added to a steady_clock time point, a duration
+// is taken in nanoseconds, which overflow past about 292 years (milliseconds::max() included,
+// a common way to write "forever"); the pool's lifetimes are also stretched by their jitter.
+constexpr std::chrono::hours longest_duration{24 * 365 * 100};
 
 bool is_numeric_address(const std::string& text) {
     in6_addr buffer{};
@@ -118,6 +124,9 @@ result<void, config_error> config::validate() const {
             fmt::format("max_message_size {} out of range (8192 to 2147483647)", max_message_size));
     if (connect_timeout.count() < 0)
         return fail(config_errc::invalid_value, "connect_timeout is negative");
+    if (connect_timeout > longest_duration)
+        return fail(config_errc::invalid_value,
+                    "connect_timeout is longer than 100 years, the longest pgasio takes");
     if (keepalives_idle.count() < 0 || keepalives_interval.count() < 0 || keepalives_count < 0)
         return fail(config_errc::invalid_value,
                     "keepalives_idle, keepalives_interval and keepalives_count must not be "
@@ -138,9 +147,13 @@ result<void, config_error> config::validate() const {
                            std::pair{"max_lifetime", pool.max_lifetime},
                            std::pair{"health_check_interval", pool.health_check_interval},
                            std::pair{"check_idle_after", pool.check_idle_after},
-                           std::pair{"leak_threshold", pool.leak_threshold}})
+                           std::pair{"leak_threshold", pool.leak_threshold}}) {
         if (d.count() < 0)
             return fail(config_errc::invalid_value, fmt::format("{} is negative", name));
+        if (d > longest_duration)
+            return fail(config_errc::invalid_value,
+                        fmt::format("{} is longer than 100 years, the longest pgasio takes", name));
+    }
     return {};
 }
 

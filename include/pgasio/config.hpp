@@ -362,8 +362,9 @@ struct config {
     /// sslmode require or stronger; sslrootcert=system only with verify-full; channel_binding=
     /// require not with sslmode=disable; require_auth not empty; max_message_size in range;
     /// durations and keepalives_count not negative; pool min_connections <= max_connections,
-    /// max_connections >= 1, pool durations not negative; each replica checked as a host, and
-    /// none also in hosts.
+    /// max_connections >= 1, pool durations not negative; connect_timeout and the pool
+    /// durations at most 100 years (milliseconds::max() is refused: write 0 where an option
+    /// takes it for "none"); each replica checked as a host, and none also in hosts.
     [[nodiscard]] boost::system::result<void, config_error> validate() const;
 
     /// A key=value connection string that parses back to this configuration, without the

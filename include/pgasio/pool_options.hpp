@@ -17,7 +17,9 @@ class type_registry;
 ///
 /// The sizes and the query timeout are the defaults of pgasio's original specification; the
 /// idle, lifetime and health-check periods are those of pgx's pool, a proven choice. A duration
-/// of zero means "no limit" / "never". config::validate() checks these (see each field).
+/// of zero means "no limit" / "never". config::validate() checks these (see each field), and
+/// refuses durations that are negative or longer than 100 years (write zero, not
+/// milliseconds::max(), for "never").
 struct pool_options {
     /// Connections the pool keeps open even when idle. Must not exceed max_connections.
     std::size_t min_connections = 5;

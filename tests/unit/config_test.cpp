@@ -648,6 +648,19 @@ TEST_CASE("config: validate catches hand-made mistakes") {
     c = cfg;
     c.pool.check_idle_after = -1ms;
     check(c, "check_idle_after is negative");
+    // Past what the clock's nanoseconds hold once added to a time point: refused, not wrapped.
+    c = cfg;
+    c.pool.acquire_timeout = std::chrono::milliseconds::max();
+    check(c, "acquire_timeout is longer than 100 years, the longest pgasio takes");
+    c = cfg;
+    c.pool.max_lifetime = std::chrono::hours(24 * 365 * 101);
+    check(c, "max_lifetime is longer than 100 years, the longest pgasio takes");
+    c = cfg;
+    c.connect_timeout = std::chrono::seconds::max();
+    check(c, "connect_timeout is longer than 100 years, the longest pgasio takes");
+    c = cfg;
+    c.pool.leak_threshold = std::chrono::hours(24 * 365 * 100);
+    CHECK(c.validate());
 }
 
 TEST_CASE("config: error category") {
