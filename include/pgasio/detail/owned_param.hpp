@@ -46,29 +46,18 @@ auto owned_param(const T& v) {
         return std::string(p);
     } else if constexpr (std::is_same_v<P, const char*> || std::is_same_v<P, char*>) {
         return p ? std::optional<std::string>(p) : std::optional<std::string>();
-    } else if constexpr (is_span_v<P>) {
-        using element = std::remove_cv_t<typename P::element_type>;
+    } else if constexpr (is_span_v<P> || is_vector_v<P>) {
+        using element = typename P::value_type; // a span's has no const
         using owned = decltype(owned_param(std::declval<const element&>()));
+        std::vector<owned> out;
         if constexpr (std::is_same_v<owned, element>) {
-            return std::vector<element>(p.begin(), p.end());
+            out.assign(p.begin(), p.end());
         } else {
-            std::vector<owned> out;
             out.reserve(p.size());
             for (const auto& e : p)
                 out.push_back(owned_param(e));
-            return out;
         }
-    } else if constexpr (is_vector_v<P>) {
-        using owned = decltype(owned_param(std::declval<const typename P::value_type&>()));
-        if constexpr (std::is_same_v<owned, typename P::value_type>) {
-            return p;
-        } else {
-            std::vector<owned> out;
-            out.reserve(p.size());
-            for (const auto& e : p)
-                out.push_back(owned_param(e));
-            return out;
-        }
+        return out;
     } else if constexpr (is_optional_v<P>) {
         using owned = decltype(owned_param(*p));
         return p ? std::optional<owned>(owned_param(*p)) : std::optional<owned>();
