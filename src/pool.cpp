@@ -243,9 +243,9 @@ void pool_impl::dispatch(outcomes& o) {
         }
         // The wait it had, once (a waiter back in line after a failed check is not counted
         // again).
-        if (w.since != clock::time_point{} && !w.wait_recorded) {
+        if (w.queued && !w.wait_recorded) {
             w.wait_recorded = true;
-            const auto waited = now - w.since;
+            const auto waited = now - w.started;
             std::size_t bucket = 0;
             while (bucket < pool_stats::wait_buckets.size() &&
                    waited > pool_stats::wait_buckets[bucket])
@@ -312,10 +312,15 @@ void pool_impl::carry_out(outcomes& o) {
 }
 
 void pool_impl::check_then_lease(served s) {
-    // The waiter's cancellation still applies while the check runs (up to query_timeout on a
-    // server that does not answer): it ends the wait at once, and the connection, whatever
-    // the check finds, is the pool's again.
+    // The waiter's cancellation and its acquire_timeout (the tidy-up watches checks_) still
+    // apply while the check runs, up to query_timeout on a server that does not answer: either
+    // ends the wait at once, and the connection, whatever the check finds, is the pool's again.
     auto checking = std::make_shared<served>(std::move(s));
+    {
+        std::lock_guard lock(mutex_);
+        checks_.push_back(checking);
+    }
+    wake_maintenance(); // its acquire_timeout may be the earliest deadline now
     if (auto slot = checking->waiter->cancellation_slot(); slot.is_connected())
         slot.assign([weak = weak_from_this(),
                      check = std::weak_ptr<served>(checking)](asio::cancellation_type) {
@@ -339,6 +344,7 @@ void pool_impl::check_then_lease(served s) {
             {
                 std::lock_guard lock(self->mutex_);
                 waiter = std::move(checking->waiter);
+                std::erase(self->checks_, checking);
             }
             if (waiter) waiter->cancellation_slot().clear();
             if (!ec) {
@@ -359,11 +365,10 @@ void pool_impl::check_then_lease(served s) {
                     o.fail.push_back(
                         {std::move(waiter), client_errc::pool_closed, "the pool was closed"});
                 } else {
-                    // A waiter served at once had no start yet: its wait (and acquire_timeout)
-                    // starts now. Unset, the tidy-up would take it for one that waited since
-                    // forever.
-                    if (waiter->since == clock::time_point{}) {
-                        waiter->since = clock::now();
+                    // It waits now, if it was served at once (its acquire_timeout still counts
+                    // from when it was asked for).
+                    if (!waiter->queued) {
+                        waiter->queued = true;
                         ++self->counters_.waited;
                     }
                     auto* raw = waiter.get();
@@ -406,7 +411,8 @@ void pool_impl::wait(std::unique_ptr<pool_waiter> w) {
                 {std::move(w), client_errc::pool_closed, "the pool is closing or closed"});
         } else {
             auto* raw = w.get();
-            // Served at once when possible; `since` marks those that had to wait (counted now,
+            raw->started = clock::now();
+            // Served at once when possible; `queued` marks those that had to wait (counted now,
             // however their wait ends: pool_stats::timeouts are among them).
             waiters_.push_back(std::move(w));
             // Once in line (a push that threw leaves no handler pointing at a waiter that is
@@ -414,7 +420,7 @@ void pool_impl::wait(std::unique_ptr<pool_waiter> w) {
             watch_cancellation(*raw);
             dispatch(o);
             if (!waiters_.empty() && &waiters_.back() == raw) {
-                raw->since = clock::now();
+                raw->queued = true;
                 ++counters_.waited;
                 o.wake = waiters_.size() == 1; // the first deadline to watch
             }
@@ -587,9 +593,9 @@ void pool_impl::tidy(outcomes& o,
     const auto now = clock::now();
     const auto& opt = cfg.pool;
     // Waiters past acquire_timeout. Not only at the front: the queue is in arrival order but
-    // for a waiter put back at its head after a failed check, whose wait started then.
+    // for the waiters put back at its head after failed checks, in the order the checks failed.
     for (auto it = waiters_.begin(); opt.acquire_timeout.count() > 0 && it != waiters_.end();) {
-        if (now - (*it)->since < opt.acquire_timeout) {
+        if (now - (*it)->started < opt.acquire_timeout) {
             ++it;
             continue;
         }
@@ -597,6 +603,20 @@ void pool_impl::tidy(outcomes& o,
         ++counters_.timeouts;
         auto why = fmt::format("waited {} for a connection: {}", opt.acquire_timeout, state_text());
         o.fail.push_back({waiters_.take(it), client_errc::pool_timeout, std::move(why)});
+    }
+    // And acquires whose connection's check is still unanswered: the connection is the pool's
+    // again when it answers (check_then_lease).
+    for (auto& c : checks_) {
+        if (!c->waiter || opt.acquire_timeout.count() == 0 ||
+            now - c->waiter->started < opt.acquire_timeout)
+            continue;
+        c->waiter->cancellation_slot().clear();
+        ++counters_.timeouts;
+        --counters_.acquires; // granted, never handed out
+        auto why = fmt::format("waited {} for a connection, the check of an idle connection "
+                               "unanswered: {}",
+                               opt.acquire_timeout, state_text());
+        o.fail.push_back({std::move(c->waiter), client_errc::pool_timeout, std::move(why)});
     }
     const bool ping_now = opt.health_check_interval.count() > 0 && now >= next_ping_;
     if (ping_now) next_ping_ = now + opt.health_check_interval;
@@ -639,9 +659,12 @@ void pool_impl::tidy(outcomes& o,
 clock::time_point pool_impl::next_wake() const {
     auto at = clock::now() + tidy_period;
     // The oldest wait: mostly the front's, not always (see tidy).
-    if (cfg.pool.acquire_timeout.count() > 0)
+    if (cfg.pool.acquire_timeout.count() > 0) {
         for (const auto& w : waiters_)
-            at = std::min(at, w->since + cfg.pool.acquire_timeout);
+            at = std::min(at, w->started + cfg.pool.acquire_timeout);
+        for (const auto& c : checks_)
+            if (c->waiter) at = std::min(at, c->waiter->started + cfg.pool.acquire_timeout);
+    }
     if (backoff_until_ > clock::now()) at = std::min(at, backoff_until_);
     return at;
 }

@@ -203,6 +203,10 @@ private:
     mutable std::mutex mutex_;
     std::vector<std::shared_ptr<pool_slot>> slots_; ///< opening, shared or leased
     waiter_line waiters_;
+    /// The acquires given a connection that is being checked first (check_then_lease). An
+    /// entry's waiter is null once the check's answer, a cancellation or acquire_timeout took
+    /// it; the check's answer removes the entry.
+    std::vector<std::shared_ptr<served>> checks_;
     bool closing_ = false;
     credential_provider provider_;
     leak_handler leak_handler_;

@@ -998,6 +998,46 @@ TEST_CASE("pool: a waiter put back after a failed check leaves those behind it t
     });
 }
 
+TEST_CASE("pool: acquire_timeout bounds an acquire whose idle connection's check gets no answer") {
+    // An idle connection due for its check, whose server stops answering: the check runs until
+    // query_timeout (5 s). The acquire fails at its own acquire_timeout, counted from when it
+    // was asked for, whatever the pool does meanwhile.
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto proxy = primary_proxy(ex);
+        auto cfg = one_connection_through(proxy);
+        cfg.pool.query_timeout = 5s;
+        cfg.pool.check_idle_after = 100ms;
+        cfg.pool.acquire_timeout = 500ms;
+        pgasio::pool db(ex, cfg);
+        const bool opened = co_await eventually([&] { return db.stats().open == 1; });
+        REQUIRE(opened);
+        co_await sleep_for(300ms);                       // idle past check_idle_after
+        proxy.stall_at(cut_proxy::direction::to_client); // the check gets no answer
+        proxy.keep_latest();
+        pgasio::diagnostics diag;
+        const auto asked = std::chrono::steady_clock::now();
+        auto [ec, none] = co_await db.async_acquire(pgasio::diagnostics_into(diag, nothrow));
+        const auto waited = std::chrono::steady_clock::now() - asked;
+        CHECK(ec == client_errc::pool_timeout);
+        CHECK_FALSE(none.valid());
+        CHECK(waited >= 500ms);
+        CHECK(waited < 1500ms);
+        CHECK_THAT(diag.message, Catch::Contains("waited 500ms for a connection") &&
+                                     Catch::Contains("the check of an idle connection"));
+        CHECK(db.stats().timeouts == 1);
+        CHECK(db.stats().acquires == 0);
+        // The check answered at last, the connection is the pool's again: the next caller
+        // gets it.
+        proxy.release();
+        auto conn = co_await db.async_acquire();
+        auto r = co_await conn->async_query_one("SELECT 1");
+        CHECK(r[0].get<std::int32_t>(0) == 1);
+        CHECK(db.stats().acquires == 1);
+        conn.release();
+        co_await db.async_close();
+    });
+}
+
 TEST_CASE("pool: an acquire stays cancellable while its idle connection is checked, and after") {
     // During the check: the server does not answer it for query_timeout. After it: the check
     // failed, and the acquire waits in line again, for a replacement slow to open.

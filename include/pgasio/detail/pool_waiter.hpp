@@ -110,7 +110,10 @@ public:
     const bool exclusive;
     const op_settings op;
     const boost::source_location where; ///< where an acquire was asked for (leak reports)
-    std::chrono::steady_clock::time_point since{}; ///< when it started waiting (set by the pool)
+    /// When it was asked for: its acquire_timeout counts from then, through the checks of idle
+    /// connections it is given and its waits in line (set by the pool).
+    std::chrono::steady_clock::time_point started{};
+    bool queued = false; ///< it waited in line: counted in pool_stats::waited (set by the pool)
     bool wait_recorded = false; ///< its wait is in pool_stats::wait_histogram (set by the pool)
     /// An acquire's report to the pool's observer (null: not observed), ended by the pool when
     /// it serves or fails the acquire.
