@@ -1261,6 +1261,10 @@ void connection_impl::shut_down(error_code ec, const diagnostics& diag) {
     barrier_ = nullptr;
     auto failed = std::move(queue_);
     queue_.clear();
+    // What was never written is dropped, not lost: a COMMIT among them did not run, and a
+    // Parse among them prepared nothing (before the statement cache goes below).
+    for (auto i = failed.size() - unwritten_; i < failed.size(); ++i)
+        failed[i]->on_dropped(*this);
     unwritten_ = 0;
     alone_unwritten_ = 0;
     written_ = 0;

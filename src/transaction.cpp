@@ -262,6 +262,9 @@ auto send_control(const std::shared_ptr<connection_impl>& impl, const detail::op
 std::optional<error_code> commit_result(diagnostics* diag, bool ask_xid, error_code ec,
                                         const detail::commit_answer& answer) {
     if (!ec && !answer.rolled_back) return error_code{};
+    // Never written, yet answered with a server error: its transaction's BEGIN's, refused by the
+    // server (the transaction never began).
+    if (answer.unsent && ec.category() == sqlstate_category() && !is_fatal(ec)) return ec;
     if (answer.xid_refused) {
         // The server refused the id query: the transaction had failed, and its COMMIT (run or
         // not, answered or not) could only roll it back.
@@ -297,11 +300,20 @@ std::optional<error_code> commit_result(diagnostics* diag, bool ask_xid, error_c
         return rolled_back(diag, "the server ended the session before COMMIT ran (" + ec.message() +
                                      "): the transaction was rolled back");
     }
-    if (!answer.xid_answered)
+    if (!answer.xid_answered) {
+        // Given up by its caller, the COMMIT still runs on a live connection; lost with its
+        // connection, it may have run. Without the id, nobody can ask which.
+        if (ec == client_errc::query_timeout || ec == asio::error::operation_aborted)
+            return fail(diag, client_errc::commit_in_doubt,
+                        std::string(ec == client_errc::query_timeout ? "COMMIT timed out"
+                                                                     : "COMMIT was cancelled") +
+                            " before the transaction id arrived: the server may still commit "
+                            "it, and whether it did cannot be learnt");
         return fail(diag, client_errc::commit_in_doubt,
                     "the connection was lost during COMMIT (" + ec.message() +
                         ") before the transaction id arrived: whether it committed cannot be "
                         "learnt");
+    }
     if (!answer.xid) return ec; // it wrote nothing: nothing committed, nothing lost
     return std::nullopt;
 }
@@ -495,6 +507,15 @@ void transaction::start_rollback(transaction& tx, void_handler handler,
             detail::op_settings in_tx = op;
             in_tx.section = tx.section_;
             auto [ec] = co_await send_control(tx.impl_, in_tx, "ROLLBACK", true);
+            const auto& begin = tx.impl_->begin_of(tx.section_);
+            if (ec && begin.at == connection_impl::section_begin::state::failed) {
+                // The server refused the BEGIN the ROLLBACK waited behind: the transaction
+                // never began, and there was nothing to roll back (as ends_unsent says).
+                tx.state_->report(transaction_outcome::failed, begin.ec);
+                tx.finish();
+                if (op.diag) *op.diag = diagnostics{};
+                co_return error_code{};
+            }
             tx.state_->report(transaction_outcome::rolled_back, ec);
             tx.finish();
             co_return ec;
@@ -560,12 +581,17 @@ void transaction::start_end_savepoint(transaction& tx, void_handler handler,
             detail::op_settings in_tx = op;
             in_tx.section = tx.section_;
             auto [ec] = co_await send_control(tx.impl_, in_tx, sql, rollback);
-            if (ec) co_return ec;
+            // Refused by the server, it changed nothing. Timed out or cancelled, it may have
+            // run, or may be running: the savepoints it would end are ended here too, so that
+            // nothing is sent to one that may be gone (which would abort the transaction).
+            const bool may_have_run =
+                ec == client_errc::query_timeout || ec == asio::error::operation_aborted;
+            if (ec && !may_have_run) co_return ec;
             // The server ended the savepoints made after it (and, released, itself).
             auto& list = tx.state_->savepoints;
             auto it = tx.state_->find(id);
             if (it != list.end()) list.erase(rollback ? it + 1 : it, list.end());
-            co_return error_code{};
+            co_return ec;
         },
         std::move(handler), op.diag);
 }

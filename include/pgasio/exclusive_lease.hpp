@@ -24,7 +24,10 @@ namespace pgasio {
 /// Releasing it (release(), destruction, or move-assignment) never leaves the session in a
 /// transaction: a transaction block still open when the lease's last request is answered is
 /// rolled back before anyone else's request is written (it never commits by accident).
-/// Operations started on a released lease fail with client_errc::lease_ended. For transactions,
+/// Operations started on a released lease fail with client_errc::lease_ended, through their
+/// completion as any failure. An empty lease (default-constructed or moved from) has no
+/// connection to complete them on: its operations throw pgasio::error (lease_ended) from the
+/// call, whatever the completion token. For transactions,
 /// connection::async_begin gives a pgasio::transaction, a lease with COMMIT, ROLLBACK and
 /// savepoints of its own. The connection
 /// must outlive the lease and must not be moved while it is held; a lease is used on the
@@ -40,7 +43,8 @@ namespace pgasio {
 /// @endcode
 class exclusive_lease {
 public:
-    /// An empty lease (valid() is false): its operations fail with lease_ended.
+    /// An empty lease (valid() is false): its operations throw pgasio::error (lease_ended) from
+    /// the call.
     exclusive_lease() = default;
     /// Takes over the lease; the source is left empty.
     exclusive_lease(exclusive_lease&& other) noexcept

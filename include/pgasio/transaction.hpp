@@ -66,9 +66,11 @@ concept transaction_function = std::invocable<Fn&, transaction&> && requires {
 /// itself), and releasing one ends it and those made after it. A handle knows when it has ended
 /// that way, or with its transaction: its operations then fail with client_errc::savepoint_ended
 /// without sending anything (a ROLLBACK TO of an unknown savepoint would make the server abort
-/// the whole transaction). Destroying a handle does nothing on the server: the savepoint lasts
-/// until it is released, rolled back past, or its transaction ends. A savepoint is used on its
-/// connection's executor, like the transaction.
+/// the whole transaction). A RELEASE or ROLLBACK TO that timed out or was cancelled
+/// (client_errc::query_timeout, operation_aborted) may have run on the server: the savepoints it
+/// would end are ended on the client all the same. Destroying a handle does nothing on the
+/// server: the savepoint lasts until it is released, rolled back past, or its transaction ends.
+/// A savepoint is used on its connection's executor, like the transaction.
 class savepoint {
 public:
     /// An empty handle: its operations fail with savepoint_ended.
@@ -143,7 +145,9 @@ private:
 /// @endcode
 class transaction : private exclusive_lease {
 public:
-    /// An empty transaction (active() is false): its operations fail with lease_ended.
+    /// An empty transaction (active() is false): async_commit and async_savepoint fail with
+    /// lease_ended through their completion, its statements by throwing pgasio::error
+    /// (lease_ended) from the call, as an empty exclusive_lease's; async_rollback succeeds.
     transaction() = default;
     /// Takes over the transaction; the source is left empty.
     transaction(transaction&&) noexcept = default;

@@ -263,6 +263,29 @@ TEST_CASE("transaction: one that runs no statement commits and rolls back, leavi
     });
 }
 
+TEST_CASE("transaction: an empty transaction or lease fails its operations with lease_ended") {
+    // Its statements have no connection to complete on: they throw from the call, whatever
+    // the token. COMMIT and savepoints fail through their token; a rollback, as of any
+    // transaction that ended, succeeds.
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        pgasio::exclusive_lease lease;
+        pgasio::transaction tx;
+        auto lease_ended = [](const pgasio::error& e) {
+            return e.code() == client_errc::lease_ended;
+        };
+        CHECK_THROWS_MATCHES(lease.async_query("SELECT 1", nothrow), pgasio::error,
+                             Catch::Predicate<pgasio::error>(lease_ended));
+        CHECK_THROWS_MATCHES(tx.async_execute("SELECT 1", nothrow), pgasio::error,
+                             Catch::Predicate<pgasio::error>(lease_ended));
+        auto [commit_ec] = co_await tx.async_commit(nothrow);
+        CHECK(commit_ec == client_errc::lease_ended);
+        auto [rollback_ec] = co_await tx.async_rollback(nothrow);
+        CHECK_FALSE(rollback_ec);
+        auto [savepoint_ec, sp] = co_await tx.async_savepoint("a", nothrow);
+        CHECK(savepoint_ec == client_errc::lease_ended);
+    });
+}
+
 // A hot standby refuses BEGIN ISOLATION LEVEL SERIALIZABLE and BEGIN READ WRITE (0A000). The
 // transaction's first statement then fails with BEGIN's error, and neither it nor anything
 // after it runs: each would set the session's application_name (a session setting, kept when
@@ -329,6 +352,36 @@ TEST_CASE("transaction: a BEGIN the server refuses fails the first statement, an
                 CHECK_FALSE(tx.active());
                 auto [rec] = co_await tx.async_rollback(nothrow);
                 CHECK_FALSE(rec);
+                co_await check_name(before);
+            }
+            for (const bool commit : {true, false}) {
+                // COMMIT or ROLLBACK issued with the first statement waits behind its BEGIN as
+                // any request does, and ends as when issued later: COMMIT with BEGIN's error,
+                // ROLLBACK with success (nothing began, nothing to roll back).
+                INFO("ended by " << (commit ? "COMMIT" : "ROLLBACK"));
+                auto tx = co_await conn.async_begin(options);
+                std::optional<pgasio::error_code> first;
+                std::optional<pgasio::error_code> end;
+                pgasio::diagnostics at_end;
+                tx.async_query(set_name, "ran",
+                               [&](pgasio::error_code e, pgasio::result) { first = e; });
+                auto ended =
+                    pgasio::diagnostics_into(at_end, [&](pgasio::error_code e) { end = e; });
+                if (commit)
+                    tx.async_commit(std::move(ended));
+                else
+                    tx.async_rollback(std::move(ended));
+                const bool both = co_await pgasio::test::eventually([&] { return first && end; });
+                REQUIRE(both);
+                CHECK(*first == sqlstate::feature_not_supported);
+                INFO(at_end.message);
+                if (commit) {
+                    CHECK(*end == sqlstate::feature_not_supported);
+                    CHECK(at_end.message.find("never began") != std::string::npos);
+                } else {
+                    CHECK_FALSE(*end);
+                }
+                CHECK_FALSE(tx.active());
                 co_await check_name(before);
             }
             {
@@ -1549,6 +1602,100 @@ TEST_CASE("transaction: a read-only transaction's lost COMMIT reports the connec
         CHECK(pgasio::is_fatal(ec));
         CHECK(ec != client_errc::commit_in_doubt);
         CHECK_FALSE(conn.is_open());
+    });
+}
+
+TEST_CASE("transaction: a COMMIT never written when the connection was lost is reported rolled "
+          "back") {
+    // The transaction's first request is a simple query: BEGIN goes alone, and what follows
+    // waits for its answer, which the proxy holds. The connection is cut then, the COMMIT
+    // still unwritten.
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto proxy = pgasio::test::primary_proxy(ex);
+        auto conn = co_await connect_through(proxy);
+        auto tx = co_await conn.async_begin();
+        proxy.stall_at(pgasio::test::cut_proxy::direction::to_client);
+        std::optional<pgasio::error_code> first;
+        tx.async_simple_query("SELECT 1", [&](pgasio::error_code ec, auto&&) { first = ec; });
+        std::optional<pgasio::error_code> commit;
+        pgasio::diagnostics diag;
+        tx.async_commit(
+            pgasio::diagnostics_into(diag, [&](pgasio::error_code ec) { commit = ec; }));
+        const bool held = co_await pgasio::test::eventually([&] { return proxy.stalled(); });
+        REQUIRE(held);
+        proxy.cut_now();
+        const bool answered = co_await pgasio::test::eventually([&] { return first && commit; });
+        REQUIRE(answered);
+        CHECK(*first);
+        INFO(diag.message);
+        CHECK(*commit == client_errc::transaction_rolled_back);
+        CHECK(diag.message.find("COMMIT was not sent") != std::string::npos);
+    });
+}
+
+TEST_CASE("transaction: a RELEASE or ROLLBACK TO that timed out ends the savepoints it would end") {
+    // The server ran it, but the proxy held its answer past the timeout. A savepoint it would
+    // end is refused afterwards on the client (savepoint_ended), not sent: the server would
+    // abort the transaction for a savepoint that is gone.
+    for (const bool rollback : {false, true}) {
+        INFO((rollback ? "ROLLBACK TO" : "RELEASE"));
+        run([rollback](asio::any_io_executor ex) -> asio::awaitable<void> {
+            auto proxy = pgasio::test::primary_proxy(ex);
+            auto conn = co_await connect_through(proxy);
+            auto tx = co_await conn.async_begin();
+            auto outer = co_await tx.async_savepoint("outer");
+            auto inner = co_await tx.async_savepoint("inner");
+            proxy.stall_at(pgasio::test::cut_proxy::direction::to_client);
+            proxy.keep_latest(); // (the cancel's session must not take the stall's place)
+            auto [ec] =
+                rollback
+                    ? co_await tx.async_rollback_to(outer, pgasio::with_timeout(300ms, nothrow))
+                    : co_await tx.async_release(outer, pgasio::with_timeout(300ms, nothrow));
+            CHECK(ec == client_errc::query_timeout);
+            proxy.release();
+            CHECK_FALSE(inner.active());
+            CHECK(outer.active() == rollback); // ROLLBACK TO keeps its savepoint
+            auto [iec] = co_await tx.async_release(inner, nothrow);
+            CHECK(iec == client_errc::savepoint_ended);
+            if (!rollback) {
+                auto [oec] = co_await tx.async_rollback_to(outer, nothrow);
+                CHECK(oec == client_errc::savepoint_ended);
+            }
+            // Nothing was sent for them: the transaction is good, and commits.
+            co_await tx.async_query("SELECT 1");
+            co_await tx.async_commit();
+            co_await conn.async_close();
+        });
+    }
+}
+
+TEST_CASE("transaction: a COMMIT given up before its transaction id arrived says so") {
+    // Its timeout passed while the proxy held the server's answers back: the connection is
+    // not lost, but the outcome cannot be learnt without the id.
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        auto admin = co_await connect_primary();
+        co_await make_table(admin, "tx_commit_given_up");
+        auto proxy = pgasio::test::primary_proxy(ex);
+        auto conn = co_await connect_through(proxy);
+        auto tx = co_await conn.async_begin();
+        co_await tx.async_execute("INSERT INTO tx_commit_given_up VALUES (1, 1)");
+        proxy.stall_at(pgasio::test::cut_proxy::direction::to_client);
+        proxy.keep_latest(); // (the cancel's session must not take the stall's place)
+        pgasio::diagnostics diag;
+        auto [ec] = co_await tx.async_commit(
+            pgasio::with_timeout(300ms, pgasio::diagnostics_into(diag, nothrow)));
+        INFO(diag.message);
+        CHECK(ec == client_errc::commit_in_doubt);
+        CHECK(diag.message.find("timed out") != std::string::npos);
+        CHECK(diag.message.find("lost") == std::string::npos);
+        CHECK(conn.is_open());
+        proxy.release();
+        // The connection goes on, and the COMMIT, which the server ran, committed.
+        auto r = co_await conn.async_query_one("SELECT count(*) FROM tx_commit_given_up");
+        CHECK(r[0].get<std::int64_t>(0) == 1);
+        co_await admin.async_execute("DROP TABLE tx_commit_given_up");
+        co_await admin.async_close();
+        co_await conn.async_close();
     });
 }
 
