@@ -7,10 +7,12 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/post.hpp>
 #include <fmt/format.h>
 
 #include <ostream>
+#include <vector>
 
 namespace pgasio {
 namespace {
@@ -73,6 +75,9 @@ cluster_target to_member(cluster_impl& impl, std::size_t i, bool to_primary) {
 
 cluster_target cluster_route(cluster_impl& impl, const intent& in) {
     std::lock_guard lock(impl.mutex);
+    if (impl.closed)
+        return {nullptr, false, make_error_code(client_errc::pool_closed),
+                "the cluster is closing or closed"};
     if (!in.is_write()) {
         const std::size_t n = impl.members.size();
         for (std::size_t k = 0; k < n; ++k) {
@@ -158,8 +163,15 @@ void cluster_stop(cluster_impl& impl) noexcept {
 boost::asio::awaitable<void> cluster_close(std::shared_ptr<cluster_impl> impl,
                                            std::chrono::milliseconds deadline) {
     cluster_stop(*impl);
+    // All at once: every pool refuses new requests from now on, and `deadline` bounds the whole
+    // close, not each pool's in turn.
+    using close_op = decltype(std::declval<pool&>().async_close(deadline, boost::asio::deferred));
+    std::vector<close_op> closes;
+    closes.reserve(impl->members.size());
     for (auto& m : impl->members)
-        co_await m.connections->async_close(deadline, boost::asio::deferred);
+        closes.push_back(m.connections->async_close(deadline, boost::asio::deferred));
+    co_await boost::asio::experimental::make_parallel_group(std::move(closes))
+        .async_wait(boost::asio::experimental::wait_for_all(), boost::asio::deferred);
 }
 
 } // namespace detail

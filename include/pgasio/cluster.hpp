@@ -350,8 +350,10 @@ public:
                                      std::forward<Token>(token));
     }
 
-    /// Stops the re-checks and closes every pool (pool::async_close with `deadline`).
-    /// Completion signature: void(std::exception_ptr) (never fails).
+    /// Stops the re-checks and closes every pool at once (pool::async_close with `deadline`,
+    /// which so bounds the whole close): from its start, requests routed to any member fail
+    /// with client_errc::pool_closed. Completion signature: void(std::exception_ptr) (never
+    /// fails).
     template <class Token = boost::asio::deferred_t>
     auto async_close(std::chrono::milliseconds deadline = std::chrono::seconds(30),
                      Token&& token = {}) {

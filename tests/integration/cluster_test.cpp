@@ -523,6 +523,30 @@ TEST_CASE("cluster: transactions and leases go to the primary unless read-only")
     });
 }
 
+TEST_CASE("cluster: async_close closes every pool at once, within its deadline") {
+    // A lease held on each member: each pool's close waits for it until the deadline.
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        cluster db(ex, cluster_config(), fast_rechecks());
+        co_await db.async_refresh();
+        auto on_primary = co_await db.async_acquire();
+        auto on_replica = co_await db.async_acquire(intent::read());
+        const auto start = std::chrono::steady_clock::now();
+        std::optional<std::chrono::steady_clock::duration> took;
+        db.async_close(
+            600ms, [&](std::exception_ptr) { took = std::chrono::steady_clock::now() - start; });
+        // Closing: no member takes requests any more, the replica no more than the primary.
+        co_await pgasio::test::sleep_for(100ms);
+        auto [rec, r] = co_await db.async_query(intent::read(), "SELECT 1", nothrow);
+        CHECK(rec == pgasio::client_errc::pool_closed);
+        auto [wec, w] = co_await db.async_execute("SELECT 1", nothrow);
+        CHECK(wec == pgasio::client_errc::pool_closed);
+        const bool closed = co_await pgasio::test::eventually([&] { return took.has_value(); }, 3s);
+        REQUIRE(closed);
+        CHECK(*took >= 600ms);
+        CHECK(*took < 1100ms); // one deadline, not one per member
+    });
+}
+
 TEST_CASE("cluster: a transaction started after its cluster object was moved runs on the moved "
           "cluster") {
     run([](asio::any_io_executor ex) -> asio::awaitable<void> {
