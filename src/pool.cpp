@@ -252,8 +252,14 @@ void pool_impl::dispatch(outcomes& o) {
                 ++bucket;
             ++counters_.wait_histogram[bucket];
         }
-        w.cancellation_slot().clear();
-        o.serve.push_back({waiters_.take_front(), std::move(slot)});
+        if (w.exclusive && needs_check(*slot, now, cfg.pool.check_idle_after)) {
+            // Among the checks from now, where cancel_wait and the tidy-up find it.
+            checks_.push_back(std::make_shared<served>(served{waiters_.take_front(), slot}));
+            o.check.push_back(checks_.back());
+            o.wake = true; // its acquire_timeout may be the earliest deadline now
+        } else {
+            o.serve.push_back({waiters_.take_front(), std::move(slot)});
+        }
     }
     open_more(o, now);
 }
@@ -292,13 +298,11 @@ void pool_impl::carry_out(outcomes& o) {
         f.waiter->fail(executor, f.ec, f.why);
     }
     for (auto& s : o.serve) {
-        if (s.waiter->exclusive && needs_check(*s.slot, clock::now(), cfg.pool.check_idle_after)) {
-            check_then_lease(std::move(s));
-        } else {
-            end_acquire(*s.waiter, {});
-            s.waiter->serve(self, s.slot, s.slot->conn);
-        }
+        end_acquire(*s.waiter, {});
+        s.waiter->serve(self, s.slot, s.slot->conn);
     }
+    for (auto& c : o.check)
+        check_then_lease(std::move(c));
     for (auto& s : o.open)
         asio::co_spawn(executor, open_one(s), asio::detached);
     for (auto& s : o.close)
@@ -311,32 +315,10 @@ void pool_impl::carry_out(outcomes& o) {
     if (o.wake) wake_maintenance();
 }
 
-void pool_impl::check_then_lease(served s) {
-    // The waiter's cancellation and its acquire_timeout (the tidy-up watches checks_) still
-    // apply while the check runs, up to query_timeout on a server that does not answer: either
-    // ends the wait at once, and the connection, whatever the check finds, is the pool's again.
-    auto checking = std::make_shared<served>(std::move(s));
-    {
-        std::lock_guard lock(mutex_);
-        checks_.push_back(checking);
-    }
-    wake_maintenance(); // its acquire_timeout may be the earliest deadline now
-    if (auto slot = checking->waiter->cancellation_slot(); slot.is_connected())
-        slot.assign([weak = weak_from_this(),
-                     check = std::weak_ptr<served>(checking)](asio::cancellation_type) {
-            auto self = weak.lock();
-            auto served_now = check.lock();
-            if (!self || !served_now) return;
-            outcomes o;
-            {
-                std::lock_guard lock(self->mutex_);
-                if (!served_now->waiter) return; // the check answered first
-                --self->counters_.acquires;      // granted, never handed out
-                o.fail.push_back({std::move(served_now->waiter), asio::error::operation_aborted,
-                                  "the wait for a pooled connection was cancelled"});
-            }
-            self->carry_out(o);
-        });
+void pool_impl::check_then_lease(std::shared_ptr<served> checking) {
+    // The waiter's cancellation (cancel_wait) and its acquire_timeout (the tidy-up) still apply
+    // while the check runs, up to query_timeout on a server that does not answer: either ends
+    // the wait at once, and the connection, whatever the check finds, is the pool's again.
     auto& conn = checking->slot->conn;
     conn.async_simple_query(
         "", [self = shared_from_this(), checking](error_code ec, const std::vector<result>&) {
@@ -346,7 +328,6 @@ void pool_impl::check_then_lease(served s) {
                 waiter = std::move(checking->waiter);
                 std::erase(self->checks_, checking);
             }
-            if (waiter) waiter->cancellation_slot().clear();
             if (!ec) {
                 if (!waiter) return self->give_back(checking->slot); // cancelled meanwhile
                 end_acquire(*waiter, {});
@@ -371,9 +352,7 @@ void pool_impl::check_then_lease(served s) {
                         waiter->queued = true;
                         ++self->counters_.waited;
                     }
-                    auto* raw = waiter.get();
                     self->waiters_.push_front(std::move(waiter));
-                    self->watch_cancellation(*raw); // once in line: a push that threw leaves none
                     o.wake = true; // its acquire_timeout may be the earliest deadline now
                     self->dispatch(o);
                 }
@@ -385,8 +364,8 @@ void pool_impl::check_then_lease(served s) {
 void pool_impl::watch_cancellation(pool_waiter& w) {
     auto slot = w.cancellation_slot();
     if (slot.is_connected())
-        slot.assign([weak = weak_from_this(), raw = &w](asio::cancellation_type) {
-            if (auto self = weak.lock()) self->cancel_wait(raw);
+        slot.assign([weak = weak_from_this(), id = w.id](asio::cancellation_type) {
+            if (auto self = weak.lock()) self->cancel_wait(id);
         });
 }
 
@@ -412,12 +391,12 @@ void pool_impl::wait(std::unique_ptr<pool_waiter> w) {
         } else {
             auto* raw = w.get();
             raw->started = clock::now();
+            raw->id = ++last_waiter_id_;
+            // Here, in the caller's initiating function: on its thread (see pool_waiter).
+            watch_cancellation(*raw);
             // Served at once when possible; `queued` marks those that had to wait (counted now,
             // however their wait ends: pool_stats::timeouts are among them).
             waiters_.push_back(std::move(w));
-            // Once in line (a push that threw leaves no handler pointing at a waiter that is
-            // gone), before dispatch, which clears it for a waiter it serves.
-            watch_cancellation(*raw);
             dispatch(o);
             if (!waiters_.empty() && &waiters_.back() == raw) {
                 raw->queued = true;
@@ -429,15 +408,25 @@ void pool_impl::wait(std::unique_ptr<pool_waiter> w) {
     carry_out(o);
 }
 
-void pool_impl::cancel_wait(pool_waiter* w) {
+void pool_impl::cancel_wait(std::uint64_t id) {
+    static constexpr const char* why = "the wait for a pooled connection was cancelled";
     outcomes o;
     {
         std::lock_guard lock(mutex_);
         auto it = std::find_if(waiters_.begin(), waiters_.end(),
-                               [w](const auto& p) { return p.get() == w; });
-        if (it == waiters_.end()) return;
-        o.fail.push_back({waiters_.take(it), asio::error::operation_aborted,
-                          "the wait for a pooled connection was cancelled"});
+                               [id](const auto& w) { return w->id == id; });
+        if (it != waiters_.end()) {
+            o.fail.push_back({waiters_.take(it), asio::error::operation_aborted, why});
+        } else {
+            // Given a connection that is being checked: the connection is the pool's again
+            // once the check answers (check_then_lease).
+            auto check = std::find_if(checks_.begin(), checks_.end(), [id](const auto& c) {
+                return c->waiter && c->waiter->id == id;
+            });
+            if (check == checks_.end()) return; // served or failed already
+            --counters_.acquires;               // granted, never handed out
+            o.fail.push_back({std::move((*check)->waiter), asio::error::operation_aborted, why});
+        }
     }
     carry_out(o);
 }
@@ -599,7 +588,6 @@ void pool_impl::tidy(outcomes& o,
             ++it;
             continue;
         }
-        (*it)->cancellation_slot().clear();
         ++counters_.timeouts;
         auto why = fmt::format("waited {} for a connection: {}", opt.acquire_timeout, state_text());
         o.fail.push_back({waiters_.take(it), client_errc::pool_timeout, std::move(why)});
@@ -610,7 +598,6 @@ void pool_impl::tidy(outcomes& o,
         if (!c->waiter || opt.acquire_timeout.count() == 0 ||
             now - c->waiter->started < opt.acquire_timeout)
             continue;
-        c->waiter->cancellation_slot().clear();
         ++counters_.timeouts;
         --counters_.acquires; // granted, never handed out
         auto why = fmt::format("waited {} for a connection, the check of an idle connection "
@@ -698,10 +685,8 @@ asio::awaitable<void> pool_impl::maintain() {
 
 void pool_impl::stop_taking(outcomes& o, const char* why) {
     closing_ = true;
-    for (auto& w : waiters_.take_all()) {
-        w->cancellation_slot().clear();
+    for (auto& w : waiters_.take_all())
         o.fail.push_back({std::move(w), client_errc::pool_closed, why});
-    }
 }
 
 void pool_impl::shut_down() noexcept {

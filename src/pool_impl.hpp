@@ -145,19 +145,21 @@ private:
         std::vector<std::shared_ptr<pool_slot>> close;
         std::vector<std::shared_ptr<pool_slot>> open;
         std::vector<std::shared_ptr<pool_slot>> ping;
+        std::vector<std::shared_ptr<served>> check; ///< acquires to check for (in checks_)
         bool wake = false; ///< the maintenance loop must look again (a new earliest deadline)
         /// Nothing to do (a lease given back with no one waiting, the usual case): every field
         /// above is empty or false.
         bool empty() const noexcept {
             return serve.empty() && fail.empty() && close.empty() && open.empty() && ping.empty() &&
-                   !wake;
+                   check.empty() && !wake;
         }
     };
     void carry_out(outcomes& o);
     /// give_back's work, and give_back_committing's when `committing`.
     void return_lease(const std::shared_ptr<pool_slot>& slot, bool committing) noexcept;
-    /// Hands `s.slot` to `s.waiter` (an acquire) once an empty query shows it still works.
-    void check_then_lease(served s);
+    /// Hands `checking->slot` to `checking->waiter` (an acquire, in checks_) once an empty query
+    /// shows it still works.
+    void check_then_lease(std::shared_ptr<served> checking);
 
     // All under the lock:
     /// The open shared connection with the fewest requests in flight (null: none).
@@ -195,9 +197,11 @@ private:
     asio::awaitable<void> open_one(std::shared_ptr<pool_slot> slot);
     asio::awaitable<void> maintain();
     void wake_maintenance();
-    /// Ends `w`'s wait when its caller cancels it (while it is in the line of waiters).
+    /// Ends `w`'s wait when its caller cancels it, in line or while its connection is checked
+    /// (see pool_waiter). Only in the caller's initiating function.
     void watch_cancellation(pool_waiter& w);
-    void cancel_wait(pool_waiter* w);
+    /// Fails the waiter numbered `id` with operation_aborted, if it still waits.
+    void cancel_wait(std::uint64_t id);
 
     const asio::any_io_executor conn_executor_; ///< connections' (strands of it when thread_safe)
     mutable std::mutex mutex_;
@@ -207,6 +211,7 @@ private:
     /// entry's waiter is null once the check's answer, a cancellation or acquire_timeout took
     /// it; the check's answer removes the entry.
     std::vector<std::shared_ptr<served>> checks_;
+    std::uint64_t last_waiter_id_ = 0; ///< the number of the latest waiter (pool_waiter::id)
     bool closing_ = false;
     credential_provider provider_;
     leak_handler leak_handler_;

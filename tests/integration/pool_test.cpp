@@ -16,9 +16,13 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/describe/class.hpp>
 
 #include <catch2/catch.hpp>
@@ -780,6 +784,66 @@ TEST_CASE("pool: operations started from other threads, 4 threads x 100 coroutin
         t.join();
     CHECK(failed == 0);
     CHECK(ok == 4 * 100 * 5 + 4 * 10);
+    CHECK(db.stats().open == 0);
+}
+
+// Each coroutine races its acquires against a short timer, on a strand of its own of an
+// io_context run by 4 threads (cancellation is only safe within one): the loser is cancelled
+// there, while the pool serves, checks and fails other waiters from its own strands. (The tsan
+// preset runs it: a cancellation slot touched from two threads at once is a data race.)
+TEST_CASE("pool: acquires cancelled from other threads while connections come and go") {
+    using namespace asio::experimental::awaitable_operators;
+    constexpr auto awaited = asio::as_tuple(asio::use_awaitable);
+    asio::io_context ctx(4);
+    auto cfg = pool_config(1, 2);
+    cfg.pool.thread_safe = true;
+    pgasio::pool db(ctx, cfg);
+    constexpr int coroutines = 100;
+    constexpr int rounds = 20;
+    std::atomic<int> finished{0}, leased{0}, cancelled{0}, wrong{0};
+    for (int c = 0; c < coroutines; ++c)
+        asio::co_spawn(
+            asio::make_strand(ctx),
+            [&, c]() -> asio::awaitable<void> {
+                asio::steady_timer timer(co_await asio::this_coro::executor);
+                for (int i = 0; i < rounds; ++i) {
+                    timer.expires_after(std::chrono::microseconds(100 + (c * 37 + i * 101) % 6000));
+                    auto r = co_await (db.async_acquire(awaited) || timer.async_wait(awaited));
+                    if (r.index() == 1) {
+                        ++cancelled;
+                        continue;
+                    }
+                    auto& [ec, conn] = std::get<0>(r);
+                    if (ec) {
+                        ++wrong;
+                        continue;
+                    }
+                    auto [qec, n] = co_await conn->async_execute("SELECT 1", nothrow);
+                    (qec ? wrong : leased) += 1;
+                }
+                ++finished;
+            },
+            asio::detached);
+    asio::co_spawn(
+        ctx,
+        [&]() -> asio::awaitable<void> {
+            while (finished < coroutines)
+                co_await sleep_for(10ms);
+            co_await db.async_close();
+        },
+        asio::detached);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&] { ctx.run_for(60s); });
+    for (auto& t : threads)
+        t.join();
+    CHECK(finished == coroutines);
+    CHECK(wrong == 0);
+    CHECK(leased + cancelled == coroutines * rounds);
+    INFO("leased " << leased << ", cancelled " << cancelled);
+    CHECK(leased > 0);
+    CHECK(cancelled > 0);
+    CHECK(db.stats().in_use == 0);
     CHECK(db.stats().open == 0);
 }
 

@@ -16,6 +16,7 @@
 
 #include <boost/assert/source_location.hpp>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -85,6 +86,12 @@ struct pool_stream_op {
 
 /// A caller waiting in a pool's queue for a connection: a shared request (any connection that
 /// is not leased will do, and several may share one) or an acquire (a connection of its own).
+///
+/// Its cancellation slot is the caller's, who may cancel from its own executor at any time: a
+/// slot is not thread-safe, so the pool touches it only there. The pool's handler goes on as
+/// the wait starts (in the initiating function) and stays until the completion, on the caller's
+/// executor, takes it off; it finds the waiter by `id`, and does nothing once the waiter was
+/// served or failed.
 class pool_waiter {
 public:
     pool_waiter(bool for_lease, const op_settings& settings, boost::source_location from) noexcept
@@ -113,7 +120,8 @@ public:
     /// When it was asked for: its acquire_timeout counts from then, through the checks of idle
     /// connections it is given and its waits in line (set by the pool).
     std::chrono::steady_clock::time_point started{};
-    bool queued = false; ///< it waited in line: counted in pool_stats::waited (set by the pool)
+    bool queued = false;  ///< it waited in line: counted in pool_stats::waited (set by the pool)
+    std::uint64_t id = 0; ///< its number, unique in its pool (set by the pool)
     bool wait_recorded = false; ///< its wait is in pool_stats::wait_histogram (set by the pool)
     /// An acquire's report to the pool's observer (null: not observed), ended by the pool when
     /// it serves or fails the acquire.
@@ -130,6 +138,8 @@ void pool_fail(Handler& handler, const op_settings& op, const boost::asio::any_i
     }
     auto own = boost::asio::get_associated_executor(handler, ex);
     boost::asio::post(ex, boost::asio::bind_executor(own, [h = std::move(handler), ec]() mutable {
+                          // On the caller's executor, where it may cancel: see pool_waiter.
+                          boost::asio::get_associated_cancellation_slot(h).clear();
                           std::move(h)(ec, Value{});
                       }));
 }
@@ -145,8 +155,15 @@ public:
 
     void serve(const std::shared_ptr<pool_impl>&, std::shared_ptr<pool_slot> slot,
                connection& conn) override {
-        launch_(conn, with_settings(
-                          op, pool_counted_handler<Handler>{std::move(handler_), std::move(slot)}));
+        // Launched from the caller's executor, where the pool's cancellation handler is taken
+        // off the slot (see pool_waiter) before the request's own goes on.
+        const auto ex = boost::asio::get_associated_executor(handler_, conn.get_executor());
+        boost::asio::post(ex, [h = std::move(handler_), launch = std::move(launch_), op = op,
+                               slot = std::move(slot), &conn]() mutable {
+            boost::asio::get_associated_cancellation_slot(h).clear();
+            launch(conn,
+                   with_settings(op, pool_counted_handler<Handler>{std::move(h), std::move(slot)}));
+        });
     }
     void fail(const boost::asio::any_io_executor& ex, error_code ec,
               const std::string& why) override {
@@ -170,6 +187,8 @@ void hand_lease(Handler& handler, const std::shared_ptr<pool_impl>& pool,
     post_completion(
         conn.get_executor(), ex,
         [h = std::move(handler), lease = pooled_connection(pool, std::move(slot), conn)]() mutable {
+            // On the caller's executor, where it may cancel: see pool_waiter.
+            boost::asio::get_associated_cancellation_slot(h).clear();
             std::move(h)(error_code{}, std::move(lease));
         });
 }
