@@ -331,6 +331,7 @@ TEST_CASE("simulation: COPY data and pipelined requests replay in step with what
     CHECK(found);
     move_to_closed_port(path);
     CHECK(run([&](auto) { return copy_then_queries(replay_config(path), true); }) == recorded);
+    std::filesystem::remove(path);
 }
 
 TEST_CASE("simulation: a request beyond the recording fails naming it", "[server]") {
