@@ -65,9 +65,11 @@ using leak_handler =
 /// Every operation may be started from any thread, and the pool's state is guarded; with an
 /// executor run by several threads, set pool_options::thread_safe. Operations take any
 /// completion token, as pgasio::connection's do (the default makes `co_await` return the result
-/// or throw pgasio::error). Destroying the pool closes its connections at once (operations in
-/// flight fail, waiters fail with client_errc::pool_closed); prefer async_close(), which lets
-/// them finish. Leases may outlive the pool object.
+/// or throw pgasio::error). Destroying the pool fails its waiters with client_errc::pool_closed
+/// and closes its idle connections at once, without waiting for the others: a connection with
+/// requests in flight closes once they are answered, a leased one when it comes back. Prefer
+/// async_close(), which waits for them (up to a deadline) and completes once all are closed.
+/// Leases may outlive the pool object.
 ///
 /// @code
 /// auto cfg = pgasio::config::builder("postgresql://app@db1/shop").pool_size(2, 8).build();
@@ -93,11 +95,11 @@ public:
     requires std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>
     pool(ExecutionContext& ctx, config cfg)
         : pool(executor_type(ctx.get_executor()), std::move(cfg)) {}
-    /// Closes every connection at once (see the class comment).
+    /// Closes the pool without waiting (see the class comment).
     ~pool();
     /// Takes `other`'s pool; `other` is left empty (only destruction and assignment).
     pool(pool&&) noexcept = default;
-    /// Closes this pool's connections at once (as the destructor), then takes `other`'s.
+    /// Closes this pool as the destructor does, then takes `other`'s.
     pool& operator=(pool&& other) noexcept;
     pool(const pool&) = delete;
     pool& operator=(const pool&) = delete;

@@ -847,6 +847,44 @@ TEST_CASE("pool: acquires cancelled from other threads while connections come an
     CHECK(db.stats().open == 0);
 }
 
+// The pool object goes on a thread that runs none of its connections' strands, while each of
+// them waits for a query's answer: the queries are answered, and their connections close once
+// nothing holds them. (The tsan preset runs it.)
+TEST_CASE("pool: destroyed on another thread while its connections read, it lets them finish") {
+    asio::io_context ctx(4);
+    auto cfg = pool_config(4, 4);
+    cfg.pool.thread_safe = true;
+    auto db = std::make_unique<pgasio::pool>(ctx, cfg);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&] { ctx.run_for(30s); });
+    for (int i = 0; i < 500 && db->stats().open < 4; ++i)
+        std::this_thread::sleep_for(10ms);
+    REQUIRE(db->stats().open == 4);
+    constexpr int queries = 8;
+    std::atomic<int> answered{0}, failed{0};
+    for (int q = 0; q < queries; ++q)
+        asio::co_spawn(
+            asio::make_strand(ctx),
+            [&, pool = db.get()]() -> asio::awaitable<void> {
+                auto [ec, r] = co_await pool->async_query("SELECT pg_sleep(2)", nothrow);
+                if (ec) ++failed;
+                ++answered;
+            },
+            asio::detached);
+    for (int i = 0; i < 500 && db->stats().in_use + db->stats().idle < 4; ++i)
+        std::this_thread::sleep_for(10ms);
+    std::this_thread::sleep_for(300ms); // every query written, every connection reading
+    db.reset();
+    for (int i = 0; i < 500 && answered < queries; ++i)
+        std::this_thread::sleep_for(10ms);
+    ctx.stop();
+    for (auto& t : threads)
+        t.join();
+    CHECK(answered == queries);
+    CHECK(failed == 0);
+}
+
 TEST_CASE("pool: a lease given back inside a transaction is rolled back before anyone gets it") {
     for (const char* reset : {"", "DISCARD ALL"}) {
         INFO("reset_query: '" << reset << "'");
