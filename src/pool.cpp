@@ -302,7 +302,7 @@ void pool_impl::carry_out(outcomes& o) {
         s.waiter->serve(self, s.slot, s.slot->conn);
     }
     for (auto& c : o.check)
-        check_then_lease(std::move(c));
+        check_then_lease(c);
     for (auto& s : o.open)
         asio::co_spawn(executor, open_one(s), asio::detached);
     for (auto& s : o.close)
@@ -315,7 +315,7 @@ void pool_impl::carry_out(outcomes& o) {
     if (o.wake) wake_maintenance();
 }
 
-void pool_impl::check_then_lease(std::shared_ptr<served> checking) {
+void pool_impl::check_then_lease(const std::shared_ptr<served>& checking) {
     // The waiter's cancellation (cancel_wait) and its acquire_timeout (the tidy-up) still apply
     // while the check runs, up to query_timeout on a server that does not answer: either ends
     // the wait at once, and the connection, whatever the check finds, is the pool's again.

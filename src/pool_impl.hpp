@@ -159,7 +159,7 @@ private:
     void return_lease(const std::shared_ptr<pool_slot>& slot, bool committing) noexcept;
     /// Hands `checking->slot` to `checking->waiter` (an acquire, in checks_) once an empty query
     /// shows it still works.
-    void check_then_lease(std::shared_ptr<served> checking);
+    void check_then_lease(const std::shared_ptr<served>& checking);
 
     // All under the lock:
     /// The open shared connection with the fewest requests in flight (null: none).
