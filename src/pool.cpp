@@ -581,29 +581,32 @@ void pool_impl::tidy(outcomes& o,
                      std::vector<std::pair<boost::source_location, clock::duration>>& leaks) {
     const auto now = clock::now();
     const auto& opt = cfg.pool;
-    // Waiters past acquire_timeout. Not only at the front: the queue is in arrival order but
-    // for the waiters put back at its head after failed checks, in the order the checks failed.
-    for (auto it = waiters_.begin(); opt.acquire_timeout.count() > 0 && it != waiters_.end();) {
-        if (now - (*it)->started < opt.acquire_timeout) {
-            ++it;
-            continue;
+    if (opt.acquire_timeout.count() > 0) {
+        auto past = [&](const pool_waiter& w) { return now - w.started >= opt.acquire_timeout; };
+        // Waiters past acquire_timeout. Not only at the front: the queue is in arrival order
+        // but for the waiters put back at its head after failed checks, in the order the
+        // checks failed.
+        for (auto it = waiters_.begin(); it != waiters_.end();) {
+            if (!past(**it)) {
+                ++it;
+                continue;
+            }
+            ++counters_.timeouts;
+            auto why =
+                fmt::format("waited {} for a connection: {}", opt.acquire_timeout, state_text());
+            o.fail.push_back({waiters_.take(it), client_errc::pool_timeout, std::move(why)});
         }
-        ++counters_.timeouts;
-        auto why = fmt::format("waited {} for a connection: {}", opt.acquire_timeout, state_text());
-        o.fail.push_back({waiters_.take(it), client_errc::pool_timeout, std::move(why)});
-    }
-    // And acquires whose connection's check is still unanswered: the connection is the pool's
-    // again when it answers (check_then_lease).
-    for (auto& c : checks_) {
-        if (!c->waiter || opt.acquire_timeout.count() == 0 ||
-            now - c->waiter->started < opt.acquire_timeout)
-            continue;
-        ++counters_.timeouts;
-        --counters_.acquires; // granted, never handed out
-        auto why = fmt::format("waited {} for a connection, the check of an idle connection "
-                               "unanswered: {}",
-                               opt.acquire_timeout, state_text());
-        o.fail.push_back({std::move(c->waiter), client_errc::pool_timeout, std::move(why)});
+        // And acquires whose connection's check is still unanswered: the connection is the
+        // pool's again when it answers (check_then_lease).
+        for (auto& c : checks_) {
+            if (!c->waiter || !past(*c->waiter)) continue;
+            ++counters_.timeouts;
+            --counters_.acquires; // granted, never handed out
+            auto why = fmt::format("waited {} for a connection, the check of an idle connection "
+                                   "unanswered: {}",
+                                   opt.acquire_timeout, state_text());
+            o.fail.push_back({std::move(c->waiter), client_errc::pool_timeout, std::move(why)});
+        }
     }
     const bool ping_now = opt.health_check_interval.count() > 0 && now >= next_ping_;
     if (ping_now) next_ping_ = now + opt.health_check_interval;
