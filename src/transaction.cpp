@@ -78,6 +78,12 @@ namespace asio = boost::asio;
 using detail::connection_impl;
 using detail::spawn;
 
+// The caller stopped waiting for a request (its timeout, a cancellation): once sent, the request
+// may still run on the server, or have run.
+bool given_up(error_code ec) noexcept {
+    return ec == client_errc::query_timeout || ec == asio::error::operation_aborted;
+}
+
 error_code fail(diagnostics* diag, error_code ec, std::string message) {
     if (diag) {
         *diag = diagnostics{};
@@ -303,7 +309,7 @@ std::optional<error_code> commit_result(diagnostics* diag, bool ask_xid, error_c
     if (!answer.xid_answered) {
         // Given up by its caller, the COMMIT still runs on a live connection; lost with its
         // connection, it may have run. Without the id, nobody can ask which.
-        if (ec == client_errc::query_timeout || ec == asio::error::operation_aborted)
+        if (given_up(ec))
             return fail(diag, client_errc::commit_in_doubt,
                         std::string(ec == client_errc::query_timeout ? "COMMIT timed out"
                                                                      : "COMMIT was cancelled") +
@@ -584,9 +590,7 @@ void transaction::start_end_savepoint(transaction& tx, void_handler handler,
             // Refused by the server, it changed nothing. Timed out or cancelled, it may have
             // run, or may be running: the savepoints it would end are ended here too, so that
             // nothing is sent to one that may be gone (which would abort the transaction).
-            const bool may_have_run =
-                ec == client_errc::query_timeout || ec == asio::error::operation_aborted;
-            if (ec && !may_have_run) co_return ec;
+            if (ec && !given_up(ec)) co_return ec;
             // The server ended the savepoints made after it (and, released, itself).
             auto& list = tx.state_->savepoints;
             auto it = tx.state_->find(id);
