@@ -32,9 +32,8 @@ struct batch_state {
     batch_handler handler;
     /// Its observation, when the connection has an observer: from its start to its answer.
     std::optional<observation> observed;
-    // An independent batch: the caller's cancellation, which stops every request still
-    // running, and the requests' ids (0 once answered).
-    asio::cancellation_slot slot;
+    // An independent batch: the ids of its requests (0 once answered), which the caller's
+    // cancellation stops while they run.
     std::vector<std::uint64_t> ids;
 };
 
@@ -80,7 +79,6 @@ public:
     }
 
     void answer(error_code ec, const connection_impl& c, call how) override {
-        release_slot();
         batch_state& st = *state_;
         if (!st.ids.empty()) st.ids[first_] = 0;
         if (ec && ec == server_error && !is_fatal(ec)) {
@@ -111,7 +109,6 @@ public:
         // The request may be destroyed by the handler: keep the state alive through the call.
         auto keep = std::move(state_);
         if (--keep->pending != 0) return;
-        if (keep->slot.is_connected()) keep->slot.clear();
         batch_results results(std::move(keep->outcomes));
         finish_observation(keep->observed, c, keep->stopped, results);
         c.deliver(keep->handler, how, keep->stopped, std::move(results));
@@ -177,25 +174,16 @@ void connection::start_batch(detail::connection_impl* impl, batch_handler handle
     // stops those still running.
     st->pending = owned->size();
     st->ids.assign(owned->size(), 0);
-    if (slot.is_connected()) {
-        st->slot = slot;
-        slot.assign([weak_conn = impl->weak_from_this(),
-                     weak_state = std::weak_ptr<detail::batch_state>(st)](
-                        boost::asio::cancellation_type type) {
-            auto conn = weak_conn.lock();
-            if (!conn) return;
-            // May run on any thread: the executor finds the requests still running. Each
-            // is cancelled as a request of its own would be with this type (partial and
-            // total: only those not sent yet).
-            boost::asio::post(conn->executor, [weak_conn, weak_state, type] {
-                auto c = weak_conn.lock();
-                auto s = weak_state.lock();
-                if (!c || !s) return;
-                for (const auto id : std::vector<std::uint64_t>(s->ids))
-                    if (id != 0) c->stop_request(id, type);
-            });
+    // Each is cancelled as a request of its own would be with this type (partial and total:
+    // only those not sent yet).
+    impl->on_cancellation(
+        slot, [weak = std::weak_ptr<detail::batch_state>(st)](detail::connection_impl& c,
+                                                              boost::asio::cancellation_type type) {
+            auto s = weak.lock();
+            if (!s) return;
+            for (const auto id : std::vector<std::uint64_t>(s->ids))
+                if (id != 0) c.stop_request(id, type);
         });
-    }
     std::size_t begin = 0;
     for (std::size_t i = 0; i < entries.size(); ++i) {
         auto r = make(i, 1);

@@ -108,8 +108,29 @@ public:
     /// (the caller may send nothing). On the executor.
     void hold_writes_for_next_section();
     /// Queues `r`, whose messages `encode` appends, from any thread: on the executor at once,
-    /// elsewhere encoded here and queued on the executor.
+    /// elsewhere encoded here and queued on the executor. Called from the initiating function,
+    /// on the caller's thread: it gives `r` its id and connects the caller's cancellation slot
+    /// to it there (see request::slot).
     void submit(std::unique_ptr<request> r, encoder_ref encode);
+    /// A new id for a request or a waiter, unique on the connection; from any thread.
+    std::uint64_t next_request_id() noexcept {
+        return request_counter_.fetch_add(1, std::memory_order_relaxed) + 1;
+    }
+    /// Connects `slot`, a caller's cancellation slot, to `f(*this, type)`, run on the executor.
+    /// Called in the initiating function, on the caller's thread: a slot is not thread-safe,
+    /// and its caller emits on it from its own executor, where the handler clears it too
+    /// (invoke_here). `f` runs even after the operation completed, if the caller emitted
+    /// before its handler ran: it finds what it cancels by id.
+    template <class F>
+    void on_cancellation(asio::cancellation_slot slot, F f) {
+        if (!slot.is_connected()) return;
+        slot.assign([weak = weak_from_this(), f](asio::cancellation_type type) {
+            if (auto self = weak.lock())
+                post_to(self->executor, [weak, f, type] {
+                    if (auto c = weak.lock()) f(*c, type);
+                });
+        });
+    }
     /// Queues `r` (on the executor); answers the caller (never inline) when the connection is
     /// closed or encoding fails (nothing is sent then).
     void enqueue(std::unique_ptr<request> r, encoder_ref encode);
@@ -117,8 +138,15 @@ public:
     /// any request would get now (a closed connection, an ended lease), else with success.
     void answer_empty(std::unique_ptr<request> r);
     /// Grants an exclusive section (its id) to `handler` as soon as no other is held and the
-    /// requests queued before it were taken (never inline).
-    void acquire_section(asio::any_completion_handler<void(error_code, std::uint64_t)> handler);
+    /// requests queued before it were taken (never inline). `id` (next_request_id) is the
+    /// waiter's, to which its initiation connected its cancellation (cancel_acquire).
+    void acquire_section(asio::any_completion_handler<void(error_code, std::uint64_t)> handler,
+                         std::uint64_t id);
+    /// The waiter `id` for a section was cancelled: it leaves the line, answered with
+    /// operation_aborted.
+    void cancel_acquire(std::uint64_t id);
+    /// The caller of request `id` cancelled it (`type`), unless it was answered already.
+    void cancel_for_caller(std::uint64_t id, asio::cancellation_type type);
     /// Refuses the requests of section `id` from now on (client_errc::lease_ended): the first
     /// half of its release, which may run inside one of the engine's own completions. False
     /// when `id` is not the active section: it has ended (a section is active from its grant),
@@ -275,7 +303,7 @@ public:
     std::function<void(const diagnostics&)> notice_handler;
     std::deque<notification> notifications;
     std::optional<asio::any_completion_handler<void(error_code, notification)>> notification_waiter;
-    asio::cancellation_slot notification_slot; // the waiter's, cleared when it is answered
+    std::uint64_t notification_waiter_id = 0; // finds a cancelled waiter
     /// Calls `h` with `args` on its own executor (see detail::deliver).
     template <class Handler, class... Args>
     void deliver(Handler& h, call how, Args&&... args) const {
@@ -351,7 +379,8 @@ private:
     void forget_statements_dropped_by(const protocol::message_view& m);
     /// Removes the bytes of answered requests from the front of the send log.
     void trim_log();
-    /// Gives `r` its id, and hands its cancellation and timeout to cancel().
+    /// Hands the timeout of `r` to cancel(), and gives it its id if it has none (a request of
+    /// the engine's own).
     void watch(request& r);
     /// Sets the connection's one deadline timer for `at`.
     void arm_deadline(std::chrono::steady_clock::time_point at);
@@ -397,13 +426,9 @@ private:
     /// its COMMIT.
     void maybe_end_section();
     /// Makes the section `waiter` waits for the active one and answers it.
-    void grant_section(asio::any_completion_handler<void(error_code, std::uint64_t)> waiter,
-                       asio::cancellation_slot slot = {});
-    /// The waiter `id` for a section was cancelled: it leaves the line, answered with
-    /// operation_aborted.
-    void cancel_acquire(std::uint64_t id);
+    void grant_section(asio::any_completion_handler<void(error_code, std::uint64_t)> waiter);
 
-    std::uint64_t request_counter_ = 0;
+    std::atomic<std::uint64_t> request_counter_{0};
     std::size_t unwritten_ = 0; // requests at the back of `queue` not yet handed to the socket
     std::size_t written_ = 0;   // bytes of `writer` handed to the socket
     std::size_t alone_unwritten_ = 0; // unwritten requests that must go alone
@@ -437,7 +462,6 @@ private:
             why = std::move(other.why);
             waiter.swap(other.waiter);
             waiter_id = other.waiter_id;
-            waiter_slot = other.waiter_slot;
             return *this;
         }
 
@@ -446,8 +470,7 @@ private:
         error_code ec;
         std::string why;
         asio::any_completion_handler<void(error_code, std::uint64_t)> waiter;
-        std::uint64_t waiter_id = 0;         // finds a cancelled waiter
-        asio::cancellation_slot waiter_slot; // the waiter's, cleared when it is answered
+        std::uint64_t waiter_id = 0; // finds a cancelled waiter
     };
     std::deque<parked> parked_;
     std::uint64_t active_section_ = 0;

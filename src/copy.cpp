@@ -94,7 +94,7 @@ protected:
     // The server started the COPY: the opener gets its handle. The open's cancellation and
     // timeout end here; the handle's operations get the COPY's diagnostics.
     void hand_over(connection_impl& c) {
-        release_slot();
+        caller_answered = true;
         deadline = std::chrono::steady_clock::time_point::max();
         diag = &state_->diag;
         partly_done = true;
@@ -105,7 +105,6 @@ protected:
     // At the request's end: true when the opener was still waiting (the COPY never started:
     // the server's error, or a statement that was no such COPY) and is now answered.
     bool answer_opener(error_code ec, const connection_impl& c, call how) {
-        release_slot();
         if (!opener_) return false;
         if (!ec) {
             ec = client_errc::copy_not_started;
@@ -161,8 +160,6 @@ public:
         state_->ec = ec;
         if (!state_->finisher) return; // the next write or async_finish says it
         state_->timeout.disarm();
-        if (state_->finisher_slot.is_connected()) state_->finisher_slot.clear();
-        state_->finisher_slot = {};
         auto h = std::move(*state_->finisher);
         state_->finisher.reset();
         if (ec && state_->finisher_diag) *state_->finisher_diag = state_->diag;
@@ -321,16 +318,6 @@ void wait_written(const std::shared_ptr<copy_in_state>& state, void_handler h,
                   const op_settings& op) {
     connection_impl& c = *state->conn;
     if (state->writer) return c.when_written(std::move(h));
-    auto slot = asio::get_associated_cancellation_slot(h);
-    if (slot.is_connected()) {
-        slot.assign(
-            [weak = std::weak_ptr<copy_in_state>(state), ex = c.executor](asio::cancellation_type) {
-                stop_on_executor(weak, ex, [](const std::shared_ptr<copy_in_state>& s) {
-                    if (s->writer) stop_copy_in(s, asio::error::operation_aborted);
-                });
-            });
-        state->writer_slot = slot;
-    }
     state->writer.emplace(std::move(h));
     state->writer_diag = op.diag;
     arm_timeout<copy_in_state>(state, timeout_of(c, op.timeout),
@@ -343,23 +330,30 @@ void wait_written(const std::shared_ptr<copy_in_state>& state, void_handler h,
     });
 }
 
-// Makes `h` (its cancellation slot `slot`) the finisher, waiting for the server's verdict on a
-// COPY the client ended: timed (`op`'s timeout) and cancellable as a query is (terminal
-// cancellation; stop_copy_in).
-void wait_verdict(const std::shared_ptr<copy_in_state>& state, count_handler h,
-                  asio::cancellation_slot slot, const op_settings& op) {
-    connection_impl& c = *state->conn;
-    if (slot.is_connected()) {
-        slot.assign([weak = std::weak_ptr<copy_in_state>(state),
-                     ex = c.executor](asio::cancellation_type type) {
-            // As for a query the server already runs: only terminal cancellation applies.
-            if ((type & asio::cancellation_type::terminal) == asio::cancellation_type::none) return;
-            stop_on_executor(weak, ex, [](const std::shared_ptr<copy_in_state>& s) {
-                if (s->finisher) stop_copy_in(s, asio::error::operation_aborted);
-            });
+// Connects `slot`, the cancellation slot of a writer's operation, in its initiating function, on
+// the caller's thread (see connection_impl::on_cancellation). Cancelling a write that waits for
+// the socket (any cancellation type), or async_finish or async_abort waiting for the server's
+// verdict (terminal cancellation: as for a query the server already runs), stops the COPY
+// (stop_copy_in).
+void stop_on_cancellation(const std::shared_ptr<copy_in_state>& state, asio::cancellation_slot slot,
+                          bool finishes) {
+    if (!slot.is_connected()) return;
+    slot.assign([weak = std::weak_ptr<copy_in_state>(state), ex = state->conn->executor,
+                 finishes](asio::cancellation_type type) {
+        if (finishes && (type & asio::cancellation_type::terminal) == asio::cancellation_type::none)
+            return;
+        stop_on_executor(weak, ex, [finishes](const std::shared_ptr<copy_in_state>& s) {
+            if (finishes ? s->finisher.has_value() : s->writer.has_value())
+                stop_copy_in(s, asio::error::operation_aborted);
         });
-        state->finisher_slot = slot;
-    }
+    });
+}
+
+// Makes `h` the finisher, waiting for the server's verdict on a COPY the client ended: timed
+// (`op`'s timeout) and cancellable as a query is (stop_on_cancellation).
+void wait_verdict(const std::shared_ptr<copy_in_state>& state, count_handler h,
+                  const op_settings& op) {
+    connection_impl& c = *state->conn;
     state->finisher.emplace(std::move(h));
     state->finisher_diag = op.diag;
     arm_timeout<copy_in_state>(state, timeout_of(c, op.timeout), [](const auto& s) {
@@ -456,6 +450,7 @@ void copy_writer::start_write(const std::shared_ptr<detail::copy_in_state>& stat
                               void_handler handler, const detail::op_settings& op,
                               std::span<const std::byte> data) {
     if (!state) return detail::refuse_empty(handler, op.diag);
+    detail::stop_on_cancellation(state, asio::get_associated_cancellation_slot(handler), false);
     // Encoded here, where the caller's bytes still live; a message stays well under the
     // server's limit for one CopyData (1 GB).
     constexpr std::size_t max_message = 1024 * 1024;
@@ -482,6 +477,7 @@ void copy_writer::start_send(const std::shared_ptr<detail::copy_in_state>& state
                              void_handler handler, const detail::op_settings& op,
                              std::span<const std::byte> messages) {
     if (!state) return detail::refuse_empty(handler, op.diag);
+    detail::stop_on_cancellation(state, asio::get_associated_cancellation_slot(handler), false);
     auto send = [state, op](void_handler h, std::span<const std::byte> bytes) {
         detail::connection_impl& c = *state->conn;
         if (const auto ec = detail::writer_refusal(*state, op.diag))
@@ -507,6 +503,7 @@ void copy_writer::start_finish(const std::shared_ptr<detail::copy_in_state>& sta
                                count_handler handler, const detail::op_settings& op,
                                std::span<const std::byte> last) {
     if (!state) return detail::refuse_empty(handler, op.diag, std::uint64_t{0});
+    detail::stop_on_cancellation(state, asio::get_associated_cancellation_slot(handler), true);
     protocol::write_buffer done;
     done.put_bytes(last);
     protocol::encode_copy_done(done);
@@ -521,8 +518,7 @@ void copy_writer::start_finish(const std::shared_ptr<detail::copy_in_state>& sta
         if (const auto ec = detail::writer_refusal(*state, op.diag))
             return c.deliver(h, detail::call::posted, ec, std::uint64_t{0});
         detail::end_copy(*state, done, false);
-        auto slot = asio::get_associated_cancellation_slot(h);
-        detail::wait_verdict(state, std::move(h), slot, op);
+        detail::wait_verdict(state, std::move(h), op);
     };
     detail::on_executor_of(*state->conn, std::move(finish));
 }
@@ -531,6 +527,7 @@ void copy_writer::start_abort(const std::shared_ptr<detail::copy_in_state>& stat
                               void_handler handler, const detail::op_settings& op,
                               std::string reason) {
     if (!state) return detail::refuse_empty(handler, op.diag);
+    detail::stop_on_cancellation(state, asio::get_associated_cancellation_slot(handler), true);
     detail::on_executor_of(*state->conn, [state, h = std::move(handler), op,
                                           reason = std::move(reason)]() mutable {
         detail::connection_impl& c = *state->conn;
@@ -543,14 +540,18 @@ void copy_writer::start_abort(const std::shared_ptr<detail::copy_in_state>& stat
             (void)protocol::encode_copy_fail(fail, "aborted by the client");
         }
         detail::end_copy(*state, fail, true);
-        // The abort's answer has no row count.
+        // The abort's answer has no row count. (Its slot is cleared where it runs, as the
+        // handler's own: see invoke_here.)
         auto ex = asio::get_associated_executor(h, c.executor);
         auto slot = asio::get_associated_cancellation_slot(h);
         detail::wait_verdict(
             state,
-            asio::bind_executor(
-                ex, [h = std::move(h)](error_code ec, std::uint64_t) mutable { std::move(h)(ec); }),
-            slot, op);
+            asio::bind_cancellation_slot(
+                slot, asio::bind_executor(ex,
+                                          [h = std::move(h)](error_code ec, std::uint64_t) mutable {
+                                              std::move(h)(ec);
+                                          })),
+            op);
     });
 }
 
@@ -578,6 +579,18 @@ void copy_reader::start_read(const std::shared_ptr<detail::copy_out_state>& stat
                              chunk_handler handler, const detail::op_settings& op) {
     diagnostics* const diag = op.diag;
     if (!state) return detail::refuse_empty(handler, diag, std::string());
+    // Cancelling a read that waits stops the COPY, as cancel() does (a chunk cannot be
+    // half-taken). Connected here, on the caller's thread: a slot is not thread-safe (see
+    // connection_impl::on_cancellation).
+    auto slot = asio::get_associated_cancellation_slot(handler);
+    if (slot.is_connected())
+        slot.assign([weak = std::weak_ptr<detail::copy_out_state>(state),
+                     ex = state->executor](asio::cancellation_type) {
+            detail::stop_on_executor(weak, ex,
+                                     [](const std::shared_ptr<detail::copy_out_state>& s) {
+                                         if (s->waiter) detail::stop_copy_out_now(s);
+                                     });
+        });
     asio::post(state->executor, [state, h = std::move(handler), diag,
                                  timeout = op.timeout]() mutable {
         auto conn = state->conn.lock();
@@ -585,7 +598,7 @@ void copy_reader::start_read(const std::shared_ptr<detail::copy_out_state>& stat
         auto complete = [&](error_code ec, std::string chunk) {
             asio::post(state->executor, asio::bind_executor(h_ex, [h = std::move(h), ec,
                                                                    c = std::move(chunk)]() mutable {
-                           std::move(h)(ec, std::move(c));
+                           detail::invoke_here(h, ec, std::move(c));
                        }));
         };
         if (state->waiter) return complete(asio::error::in_progress, {});
@@ -602,16 +615,6 @@ void copy_reader::start_read(const std::shared_ptr<detail::copy_out_state>& stat
             }
             if (state->ec && diag) *diag = state->diag;
             return complete(state->ec, {});
-        }
-        auto slot = asio::get_associated_cancellation_slot(h);
-        if (slot.is_connected() && !state->finished) {
-            // Cancelling the wait stops the COPY, as cancel() does (a chunk cannot be
-            // half-taken).
-            slot.assign(
-                [weak = std::weak_ptr<detail::copy_out_state>(state)](asio::cancellation_type) {
-                    if (auto s = weak.lock()) detail::stop_copy_out(s);
-                });
-            state->waiter_slot = slot;
         }
         state->waiter.emplace(std::move(h));
         state->waiter_diag = diag;

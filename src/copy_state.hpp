@@ -85,21 +85,15 @@ struct copy_in_state {
     column_list columns; ///< of the statement before the COPY (a typed COPY's description)
     std::optional<count_handler> finisher; ///< async_finish or async_abort, waiting
     diagnostics* finisher_diag = nullptr;
-    asio::cancellation_slot finisher_slot; ///< the finisher's, cleared when it is answered
-    std::optional<void_handler> writer;    ///< a write waiting for the socket, cancellable
+    std::optional<void_handler> writer; ///< a write waiting for the socket, cancellable
     diagnostics* writer_diag = nullptr;
-    asio::cancellation_slot writer_slot; ///< the writer's, cleared when it is answered
-    copy_timeout timeout;                ///< of the writer or the finisher
+    copy_timeout timeout; ///< of the writer or the finisher
     /// Why the client stopped the COPY (its timeout, a cancellation): the error its request
     /// is answered with (success: it was not stopped that way).
     error_code stop_reason;
 
-    /// Takes the waiting write's handler (if any) and clears its cancellation slot.
-    std::optional<void_handler> take_writer() {
-        if (writer_slot.is_connected()) writer_slot.clear();
-        writer_slot = {};
-        return std::exchange(writer, std::nullopt);
-    }
+    /// Takes the waiting write's handler (if any).
+    std::optional<void_handler> take_writer() { return std::exchange(writer, std::nullopt); }
 };
 
 /// What a copy_reader and its request share (on the connection's executor only).
@@ -122,8 +116,7 @@ struct copy_out_state {
     column_list columns; ///< of the statement before the COPY (a typed COPY's description)
     std::optional<chunk_handler> waiter;
     diagnostics* waiter_diag = nullptr;
-    asio::cancellation_slot waiter_slot; ///< the waiter's, cleared when it is answered
-    copy_timeout timeout;                ///< of the waiter
+    copy_timeout timeout; ///< of the waiter
     /// Why the client stopped the COPY (its timeout): the error its request is answered with
     /// (success: it was not stopped that way).
     error_code stop_reason;
@@ -134,8 +127,6 @@ struct copy_out_state {
         timeout.disarm();
         auto h = std::move(*waiter);
         waiter.reset();
-        if (waiter_slot.is_connected()) waiter_slot.clear();
-        waiter_slot = {};
         if (!chunks.empty()) {
             std::string chunk = std::move(chunks.front());
             chunks.pop_front();

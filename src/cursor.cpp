@@ -56,7 +56,6 @@ public:
     }
 
     void answer(error_code ec, const connection_impl& c, call how) override {
-        release_slot();
         // Outside a transaction block the Sync that ended the open also closed the portal.
         if (!ec && state_->options.form == cursor_options::kind::portal &&
             c.transaction_status() == protocol::transaction_status::idle) {

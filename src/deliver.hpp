@@ -6,6 +6,7 @@
 
 #include <boost/asio/any_completion_executor.hpp>
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -17,6 +18,16 @@
 namespace pgasio::detail {
 
 namespace asio = boost::asio;
+
+/// Calls `h` with `args`, where it runs (on its own executor). Its cancellation slot is cleared
+/// first, there: an operation connects its caller's slot in its initiating function, on the
+/// caller's thread, and a slot is not thread-safe (the caller may emit on it from its own
+/// executor until the operation completes), so nothing else of the engine touches it.
+template <class Handler, class... Args>
+void invoke_here(Handler& h, Args&&... args) {
+    asio::get_associated_cancellation_slot(h).clear();
+    std::move(h)(std::forward<Args>(args)...);
+}
 
 /// How a handler is called: from the engine's own completion path (directly when it runs on the
 /// connection's executor), or posted, when the call would otherwise happen inside the initiating
@@ -33,12 +44,9 @@ void deliver(Handler& h, const asio::any_io_executor& conn_executor,
              const asio::any_completion_executor& own, call how, Args&&... args) {
     auto ex = asio::get_associated_executor(h, own);
     const bool on_own = ex == own;
-    if (how == call::direct && on_own) {
-        std::move(h)(std::forward<Args>(args)...);
-        return;
-    }
+    if (how == call::direct && on_own) return invoke_here(h, std::forward<Args>(args)...);
     auto invoke = [h = std::move(h), ... a = std::forward<Args>(args)]() mutable {
-        std::move(h)(std::move(a)...);
+        invoke_here(h, std::move(a)...);
     };
     // Posted straight to the connection's executor when that is the handler's own: no second
     // hop through the handler's executor.
@@ -59,7 +67,7 @@ void deliver_detached(Handler& h, Args... args) {
     auto ex = asio::get_associated_executor(h);
     asio::post(asio::system_executor(),
                asio::bind_executor(ex, [h = std::move(h), ... a = std::move(args)]() mutable {
-                   std::move(h)(std::move(a)...);
+                   invoke_here(h, std::move(a)...);
                }));
 }
 

@@ -107,6 +107,10 @@ std::string connection_impl::next_statement_name(std::string_view sql) {
 }
 
 void connection_impl::submit(std::unique_ptr<request> r, encoder_ref encode) {
+    r->id = next_request_id();
+    on_cancellation(r->slot, [id = r->id](connection_impl& c, asio::cancellation_type type) {
+        c.cancel_for_caller(id, type);
+    });
     if (on_executor()) return enqueue(std::move(r), encode);
     // Another thread: encode here, where the parameters still live, and queue on the executor.
     auto bytes = std::make_unique<protocol::write_buffer>();
@@ -170,7 +174,7 @@ void connection_impl::enqueue(std::unique_ptr<request> r, encoder_ref encode) {
             r->answer(ec, *this, call::posted);
             return;
         }
-        if (r->id == 0) watch(*r);
+        if (!r->watched) watch(*r);
         p.r = std::move(r);
         parked_.push_back(std::move(p));
         return;
@@ -210,7 +214,7 @@ void connection_impl::enqueue(std::unique_ptr<request> r, encoder_ref encode) {
         begin_.at = section_begin::state::sent;
     }
     r->queued_end = writer.size();
-    if (r->id == 0) watch(*r);
+    if (!r->watched) watch(*r);
     if (r->alone) ++alone_unwritten_;
     count_in_section(*r, 1);
     if (section_hold_passes_ != 0) {
@@ -227,18 +231,9 @@ void connection_impl::enqueue(std::unique_ptr<request> r, encoder_ref encode) {
 }
 
 void connection_impl::watch(request& r) {
-    r.id = ++request_counter_;
+    r.watched = true;
+    if (r.id == 0) r.id = next_request_id();
     r.on_identified();
-    if (r.slot.is_connected()) {
-        // The cancellation handler may run on any thread and must not complete anything
-        // itself: it hands the cancellation to the executor, which finds the request by id.
-        r.slot.assign([weak = weak_from_this(), id = r.id](asio::cancellation_type type) {
-            if (auto self = weak.lock())
-                post_to(self->executor, [weak, id, type] {
-                    if (auto s = weak.lock()) s->cancel(id, asio::error::operation_aborted, type);
-                });
-        });
-    }
     if (const auto timeout = r.timeout.count() >= 0 ? r.timeout : query_timeout;
         timeout.count() > 0) {
         // One timer for the connection, set for the earliest deadline: a timer per request
@@ -1067,7 +1062,7 @@ void connection_impl::maybe_end_section() {
         if (p.r) {
             enqueue_encoded(std::move(p.r), p.bytes, p.ec, p.why);
         } else {
-            grant_section(std::move(p.waiter), p.waiter_slot);
+            grant_section(std::move(p.waiter));
             granted = true;
         }
     }
@@ -1115,23 +1110,14 @@ void connection_impl::count_in_section(const request& r, int n) noexcept {
 }
 
 void connection_impl::acquire_section(
-    asio::any_completion_handler<void(error_code, std::uint64_t)> handler) {
+    asio::any_completion_handler<void(error_code, std::uint64_t)> handler, std::uint64_t id) {
     if (!open)
         return deliver(handler, call::posted, error_code(client_errc::not_connected),
                        std::uint64_t{0});
     if (active_section_ == 0 && parked_.empty()) return grant_section(std::move(handler));
-    // Waits its turn; cancelling the wait takes it out of the line (posted to the executor, as
-    // a request's cancellation is).
+    // Waits its turn; cancelling the wait takes it out of the line (cancel_acquire).
     parked p;
-    p.waiter_id = ++request_counter_;
-    p.waiter_slot = asio::get_associated_cancellation_slot(handler);
-    if (p.waiter_slot.is_connected())
-        p.waiter_slot.assign([weak = weak_from_this(), id = p.waiter_id](asio::cancellation_type) {
-            if (auto self = weak.lock())
-                post_to(self->executor, [weak, id] {
-                    if (auto s = weak.lock()) s->cancel_acquire(id);
-                });
-        });
+    p.waiter_id = id;
     p.waiter.swap(handler); // not operator=: see parked
     parked_.push_back(std::move(p));
 }
@@ -1146,9 +1132,7 @@ void connection_impl::cancel_acquire(std::uint64_t id) {
 }
 
 void connection_impl::grant_section(
-    asio::any_completion_handler<void(error_code, std::uint64_t)> waiter,
-    asio::cancellation_slot slot) {
-    if (slot.is_connected()) slot.clear();
+    asio::any_completion_handler<void(error_code, std::uint64_t)> waiter) {
     // Requests queued before the grant go first; from here on, only the lease's are written.
     active_section_ = ++section_counter_;
     section_queued_ = 0;
@@ -1300,7 +1284,6 @@ void connection_impl::shut_down(error_code ec, const diagnostics& diag) {
     }
     for (auto& p : waiting) {
         if (!p.r) {
-            if (p.waiter_slot.is_connected()) p.waiter_slot.clear();
             deliver(p.waiter, call::posted, ec, std::uint64_t{0});
         } else if (!p.r->abandoned) {
             if (p.r->diag) *p.r->diag = diag;
@@ -1332,11 +1315,18 @@ void connection_impl::fail_all(error_code ec, const diagnostics& diag) {
 
 void connection_impl::answer_notification_waiter(error_code ec, notification n) {
     if (!notification_waiter) return;
-    if (notification_slot.is_connected()) notification_slot.clear();
-    notification_slot = {};
     auto h = std::move(*notification_waiter);
     notification_waiter.reset();
     deliver(h, call::posted, ec, std::move(n));
+}
+
+void connection_impl::cancel_for_caller(std::uint64_t id, asio::cancellation_type type) {
+    // A COPY's opener has its handle, and the COPY runs on: only the handle stops it now (the
+    // opener's handler clears the slot only where it runs, after the hand-over).
+    const auto it =
+        std::find_if(queue_.begin(), queue_.end(), [id](const auto& q) { return q->id == id; });
+    if (it != queue_.end() && (*it)->caller_answered) return;
+    cancel(id, asio::error::operation_aborted, type);
 }
 
 void connection_impl::cancel(std::uint64_t id, error_code reason, asio::cancellation_type type) {

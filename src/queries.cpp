@@ -318,56 +318,53 @@ void connection::start_listen(detail::connection_impl* impl, handler_type handle
     impl->submit(std::move(r), encode);
 }
 
-void connection::start_receive_notification(detail::connection_impl* impl,
-                                            notification_handler handler) {
-    if (!impl->on_executor()) {
-        boost::asio::post(impl->executor,
-                          [self = impl->shared_from_this(), h = std::move(handler)]() mutable {
-                              start_receive_notification(self.get(), std::move(h));
-                          });
-        return;
-    }
-    // Never completes inside the initiating function: answers go through the handler's
-    // executor with post.
-    auto ex = boost::asio::get_associated_executor(handler, impl->executor);
+namespace {
+
+// The executor's part of async_receive_notification, for the waiter `id`.
+void wait_for_notification(
+    detail::connection_impl& impl,
+    boost::asio::any_completion_handler<void(error_code, notification)> handler, std::uint64_t id) {
+    // Never completes inside the initiating function: answers are posted.
     auto complete = [&](error_code ec, notification n) {
-        boost::asio::post(impl->executor,
-                          boost::asio::bind_executor(
-                              ex, [h = std::move(handler), ec, n = std::move(n)]() mutable {
-                                  std::move(h)(ec, std::move(n));
-                              }));
+        impl.deliver(handler, detail::call::posted, ec, std::move(n));
     };
-    if (!impl->notifications.empty()) {
-        auto n = std::move(impl->notifications.front());
-        impl->notifications.pop_front();
+    if (!impl.notifications.empty()) {
+        auto n = std::move(impl.notifications.front());
+        impl.notifications.pop_front();
         return complete({}, std::move(n));
     }
-    if (!impl->open) return complete(client_errc::not_connected, {});
-    if (impl->notification_waiter) return complete(boost::asio::error::in_progress, {});
-    auto slot = boost::asio::get_associated_cancellation_slot(handler);
-    if (slot.is_connected()) {
-        slot.assign([weak = impl->weak_from_this()](boost::asio::cancellation_type) {
-            auto self = weak.lock();
-            if (!self) return;
-            boost::asio::post(self->executor, [weak] {
-                if (auto s = weak.lock())
-                    s->answer_notification_waiter(boost::asio::error::operation_aborted, {});
-            });
-        });
-        impl->notification_slot = slot;
-    }
-    impl->notification_waiter.emplace(std::move(handler));
+    if (!impl.open) return complete(client_errc::not_connected, {});
+    if (impl.notification_waiter) return complete(boost::asio::error::in_progress, {});
+    impl.notification_waiter.emplace(std::move(handler));
+    impl.notification_waiter_id = id;
+}
+
+} // namespace
+
+void connection::start_receive_notification(detail::connection_impl* impl,
+                                            notification_handler handler) {
+    const auto id = impl->next_request_id();
+    impl->on_cancellation(boost::asio::get_associated_cancellation_slot(handler),
+                          [id](detail::connection_impl& c, boost::asio::cancellation_type) {
+                              if (c.notification_waiter && c.notification_waiter_id == id)
+                                  c.answer_notification_waiter(
+                                      boost::asio::error::operation_aborted, {});
+                          });
+    if (impl->on_executor()) return wait_for_notification(*impl, std::move(handler), id);
+    boost::asio::post(impl->executor,
+                      [self = impl->shared_from_this(), h = std::move(handler), id]() mutable {
+                          wait_for_notification(*self, std::move(h), id);
+                      });
 }
 
 void connection::start_acquire(detail::connection_impl* impl, section_handler handler) {
-    if (!impl->on_executor()) {
-        boost::asio::post(impl->executor,
-                          [self = impl->shared_from_this(), h = std::move(handler)]() mutable {
-                              self->acquire_section(std::move(h));
-                          });
-        return;
-    }
-    impl->acquire_section(std::move(handler));
+    const auto id = impl->next_request_id();
+    impl->on_cancellation(
+        boost::asio::get_associated_cancellation_slot(handler),
+        [id](detail::connection_impl& c, boost::asio::cancellation_type) { c.cancel_acquire(id); });
+    if (impl->on_executor()) return impl->acquire_section(std::move(handler), id);
+    boost::asio::post(impl->executor, [self = impl->shared_from_this(), h = std::move(handler),
+                                       id]() mutable { self->acquire_section(std::move(h), id); });
 }
 
 void connection::release_section(const std::shared_ptr<detail::connection_impl>& impl,

@@ -36,7 +36,8 @@ struct cached_statement;
 /// receives, and how its caller is answered, is up to the consumer: a class derived from this
 /// one (request_kinds.hpp). A new kind of request is a new class, never a change to the engine.
 ///
-/// Everything here runs on the connection's executor.
+/// Everything here runs on the connection's executor, but for what submit does on the caller's
+/// thread before it hands the request over (its id, its cancellation slot).
 struct request {
     request() = default;
     request(const request&) = delete;
@@ -172,6 +173,9 @@ struct request {
     bool alone = false;
     /// The caller was already answered (cancelled or timed out): the answers are drained only.
     bool abandoned = false;
+    /// The caller was answered while the request runs on (a COPY's opener got its handle): the
+    /// caller's cancellation no longer applies to it.
+    bool caller_answered = false;
     /// Abandoned while the server may be running it: a CancelRequest goes out once it is the
     /// request at the head of the queue (the one the server is working on).
     bool wants_cancel = false;
@@ -210,20 +214,20 @@ struct request {
     error_code server_error;                  // first ErrorResponse
     std::unique_ptr<diagnostics> server_diag; // allocated only when an error arrives
 
-    /// Cancellation (per-operation, from the caller's token), and the deadline of its timeout
-    /// (max: none). Once abandoned, the deadline is when its answers must have ended: the
-    /// cancel timeout after the server took the CancelRequest for it (max until then).
+    /// The caller's cancellation slot (from its token), which connection_impl::submit connects
+    /// to the request's id on the caller's thread; its handler clears it where it runs
+    /// (invoke_here). Neither is done on the connection's executor: a slot is not thread-safe.
     asio::cancellation_slot slot;
+    /// Its cancellation and deadline are watched (connection_impl::watch): it is not watched
+    /// again when it is queued once more after it waited (parked) for an exclusive lease.
+    bool watched = false;
+    /// The deadline of its timeout (max: none). Once abandoned, the deadline is when its answers
+    /// must have ended: the cancel timeout after the server took the CancelRequest for it (max
+    /// until then).
     std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
     /// When it was called, if its initiation read the clock already (to observe it): its
     /// deadline counts from there rather than from a second reading (the epoch: not read).
     std::chrono::steady_clock::time_point started{};
-
-protected:
-    /// Disconnects the caller's cancellation: done before answering.
-    void release_slot() noexcept {
-        if (slot.is_connected()) slot.clear();
-    }
 };
 
 } // namespace pgasio::detail

@@ -201,7 +201,6 @@ void result_request::on_success(result_builder& rows) {
 }
 
 void result_request::answer(error_code ec, const connection_impl& c, call how) {
-    release_slot();
     // A type of the parameters changed since it was loaded: record_recv and array_recv refuse
     // a value whose fields or elements are labelled with other types than the server's
     // (42804); a type dropped (and made again, with a new OID) fails the catalog lookup of the
@@ -225,8 +224,6 @@ void stream_state::hand_out(const connection_impl& c, call how) {
     if (!waiter || (parts.empty() && !finished)) return;
     auto h = std::move(*waiter);
     waiter.reset();
-    if (waiter_slot.is_connected()) waiter_slot.clear();
-    waiter_slot = {};
     if (!parts.empty()) {
         result part = std::move(parts.front());
         parts.pop_front();
@@ -271,7 +268,6 @@ void stream_request::on_success(result_builder& rows) {
 }
 
 void stream_request::answer(error_code ec, const connection_impl& c, call how) {
-    release_slot();
     if (observed) {
         operation_result r;
         r.ec = ec;
@@ -302,7 +298,6 @@ error_code results_request::on_answer(const protocol::message_view& m, result_bu
 }
 
 void results_request::answer(error_code ec, const connection_impl& c, call how) {
-    release_slot();
     auto results = ec ? std::vector<result>{} : std::move(results_);
     finish_observation(observed, c, ec, results);
     c.deliver(handler_, how, ec, std::move(results));
@@ -341,7 +336,6 @@ error_code prepare_request::on_answer(const protocol::message_view& m, result_bu
 }
 
 void prepare_request::answer(error_code ec, const connection_impl& c, call how) {
-    release_slot();
     statement st;
     if (!ec) {
         statement_->session = c.session_id;
@@ -362,7 +356,6 @@ error_code command_request::on_answer(const protocol::message_view&, result_buil
 }
 
 void command_request::answer(error_code ec, const connection_impl& c, call how) {
-    release_slot();
     if (handler_) c.deliver(handler_, how, ec);
 }
 
@@ -516,7 +509,6 @@ void commit_request::on_dropped(connection_impl& c) {
 }
 
 void commit_request::answer(error_code ec, const connection_impl& c, call how) {
-    release_slot();
     c.deliver(handler_, how, ec, *answer_);
 }
 

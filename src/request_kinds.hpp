@@ -115,7 +115,6 @@ struct stream_state {
     diagnostics diag; ///< the request's diagnostics
     std::optional<result_handler> waiter;
     diagnostics* waiter_diag = nullptr;
-    asio::cancellation_slot waiter_slot; ///< the waiter's, cleared when it is answered
     /// Released with the stream and its request: a pool's count of the connection's load.
     std::shared_ptr<void> pool_claim;
 

@@ -8,11 +8,37 @@
 #include <boost/asio/post.hpp>
 
 namespace pgasio {
+namespace {
+
+// Stops the stream (on its connection's executor): its parts are dropped, its request is
+// stopped as a reader that gave it up stops it (connection_impl::stop_reading).
+void stop_stream(detail::stream_state& state) {
+    if (state.finished) return;
+    auto conn = state.conn.lock();
+    if (!conn) return;
+    state.parts.clear();
+    conn->stop_reading(state.request_id);
+}
+
+} // namespace
 
 void row_stream::start_next(const std::shared_ptr<detail::stream_state>& state,
                             result_handler handler, diagnostics* diag) {
     if (!state) // no connection to go through
         return detail::deliver_detached(handler, error_code(client_errc::not_connected), result{});
+    // Cancelling the wait cancels the stream (a part cannot be half-taken). Connected here, on
+    // the caller's thread: a slot is not thread-safe (see connection_impl::on_cancellation).
+    auto slot = boost::asio::get_associated_cancellation_slot(handler);
+    if (slot.is_connected())
+        slot.assign(
+            [weak = std::weak_ptr<detail::stream_state>(state)](boost::asio::cancellation_type) {
+                auto s = weak.lock();
+                if (!s) return;
+                // Only a read that still waits: one already answered leaves the stream alone.
+                boost::asio::post(s->executor, [weak] {
+                    if (auto st = weak.lock(); st && st->waiter) stop_stream(*st);
+                });
+            });
     // Everything of the stream lives on the connection's executor.
     boost::asio::post(state->executor, [state, handler = std::move(handler), diag]() mutable {
         auto h_ex = boost::asio::get_associated_executor(handler, state->executor);
@@ -20,7 +46,7 @@ void row_stream::start_next(const std::shared_ptr<detail::stream_state>& state,
             boost::asio::post(state->executor,
                               boost::asio::bind_executor(h_ex, [h = std::move(handler), ec,
                                                                 part = std::move(part)]() mutable {
-                                  std::move(h)(ec, std::move(part));
+                                  detail::invoke_here(h, ec, std::move(part));
                               }));
         };
         if (state->waiter) return complete(boost::asio::error::in_progress, {});
@@ -40,15 +66,6 @@ void row_stream::start_next(const std::shared_ptr<detail::stream_state>& state,
             if (state->ec && diag) *diag = state->diag;
             return complete(state->ec, state->ec ? result{} : state->end);
         }
-        auto slot = boost::asio::get_associated_cancellation_slot(handler);
-        if (slot.is_connected() && !state->finished) {
-            // Cancelling the wait cancels the stream (a part cannot be half-taken).
-            slot.assign([weak = std::weak_ptr<detail::stream_state>(state)](
-                            boost::asio::cancellation_type) {
-                if (auto s = weak.lock()) row_stream(s).cancel();
-            });
-            state->waiter_slot = slot;
-        }
         state->waiter.emplace(std::move(handler));
         state->waiter_diag = diag;
         conn->serve_stream(*state);
@@ -58,13 +75,7 @@ void row_stream::start_next(const std::shared_ptr<detail::stream_state>& state,
 void row_stream::cancel() noexcept {
     if (!state_) return;
     auto state = state_;
-    boost::asio::post(state->executor, [state] {
-        if (state->finished) return;
-        auto conn = state->conn.lock();
-        if (!conn) return;
-        state->parts.clear();
-        conn->stop_reading(state->request_id);
-    });
+    boost::asio::post(state->executor, [state] { stop_stream(*state); });
 }
 
 } // namespace pgasio

@@ -787,11 +787,11 @@ TEST_CASE("pool: operations started from other threads, 4 threads x 100 coroutin
     CHECK(db.stats().open == 0);
 }
 
-// Each coroutine races its acquires against a short timer, on a strand of its own of an
-// io_context run by 4 threads (cancellation is only safe within one): the loser is cancelled
-// there, while the pool serves, checks and fails other waiters from its own strands. (The tsan
-// preset runs it: a cancellation slot touched from two threads at once is a data race.)
-TEST_CASE("pool: acquires cancelled from other threads while connections come and go") {
+// Each coroutine races its acquires and shared queries against a short timer, on a strand of its
+// own of an io_context run by 4 threads (cancellation is only safe within one): the loser is
+// cancelled there, while the pool serves, checks and fails other waiters from its own strands. (The
+// tsan preset runs it: a cancellation slot touched from two threads at once is a data race.)
+TEST_CASE("pool: acquires and queries cancelled from other threads while connections come and go") {
     using namespace asio::experimental::awaitable_operators;
     constexpr auto awaited = asio::as_tuple(asio::use_awaitable);
     asio::io_context ctx(4);
@@ -800,7 +800,7 @@ TEST_CASE("pool: acquires cancelled from other threads while connections come an
     pgasio::pool db(ctx, cfg);
     constexpr int coroutines = 100;
     constexpr int rounds = 20;
-    std::atomic<int> finished{0}, leased{0}, cancelled{0}, wrong{0};
+    std::atomic<int> finished{0}, served{0}, cancelled{0}, wrong{0};
     for (int c = 0; c < coroutines; ++c)
         asio::co_spawn(
             asio::make_strand(ctx),
@@ -808,6 +808,18 @@ TEST_CASE("pool: acquires cancelled from other threads while connections come an
                 asio::steady_timer timer(co_await asio::this_coro::executor);
                 for (int i = 0; i < rounds; ++i) {
                     timer.expires_after(std::chrono::microseconds(100 + (c * 37 + i * 101) % 6000));
+                    if ((c + i) % 2 == 1) {
+                        // A shared query: the connection's engine connects its cancellation.
+                        auto r = co_await (db.async_query("SELECT $1::int4", c, awaited) ||
+                                           timer.async_wait(awaited));
+                        if (r.index() == 1) {
+                            ++cancelled;
+                            continue;
+                        }
+                        auto& [ec, rows] = std::get<0>(r);
+                        (!ec && rows[0].get<std::int32_t>(0) == c ? served : wrong) += 1;
+                        continue;
+                    }
                     auto r = co_await (db.async_acquire(awaited) || timer.async_wait(awaited));
                     if (r.index() == 1) {
                         ++cancelled;
@@ -819,7 +831,7 @@ TEST_CASE("pool: acquires cancelled from other threads while connections come an
                         continue;
                     }
                     auto [qec, n] = co_await conn->async_execute("SELECT 1", nothrow);
-                    (qec ? wrong : leased) += 1;
+                    (qec ? wrong : served) += 1;
                 }
                 ++finished;
             },
@@ -839,9 +851,9 @@ TEST_CASE("pool: acquires cancelled from other threads while connections come an
         t.join();
     CHECK(finished == coroutines);
     CHECK(wrong == 0);
-    CHECK(leased + cancelled == coroutines * rounds);
-    INFO("leased " << leased << ", cancelled " << cancelled);
-    CHECK(leased > 0);
+    CHECK(served + cancelled == coroutines * rounds);
+    INFO("served " << served << ", cancelled " << cancelled);
+    CHECK(served > 0);
     CHECK(cancelled > 0);
     CHECK(db.stats().in_use == 0);
     CHECK(db.stats().open == 0);
