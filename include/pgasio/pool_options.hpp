@@ -28,8 +28,9 @@ struct pool_options {
     /// Default deadline of one query run through the pool (the whole query: sending, waiting,
     /// reading every row). Zero: no deadline.
     std::chrono::milliseconds query_timeout{std::chrono::seconds(30)};
-    /// How long acquiring a connection may wait for one to become free (or be opened). Zero: wait
-    /// as long as it takes.
+    /// How long acquiring a connection may wait for one to become free (or be opened), counted
+    /// from the call: the check of an idle connection (check_idle_after) is part of the wait.
+    /// Past it the acquire fails with client_errc::pool_timeout. Zero: wait as long as it takes.
     std::chrono::milliseconds acquire_timeout{std::chrono::seconds(30)};
     /// A connection idle for this long is closed (never below min_connections). Zero: never.
     std::chrono::milliseconds idle_timeout{std::chrono::minutes(30)};
