@@ -1170,7 +1170,14 @@ void connection_impl::take_cancel(request& r) {
     // the error aborted: finish_front). (A 57014 of its own, statement_timeout say,
     // is taken for a cancel's only while a cancel is unaccounted for: it then runs once more
     // and fails again.) Not when part of it took effect.
-    if (!r.partly_done && !r.refused_copy) r.hit_by_cancel = true;
+    if (!r.partly_done && !r.refused_copy) {
+        r.hit_by_cancel = true;
+    } else if (r.partly_done) {
+        r.server_diag->detail =
+            "It was most likely stopped by the cancel request sent for another request on its "
+            "connection; it was not run again, as part of it had taken effect (rows reached its "
+            "reader, or a statement of it completed).";
+    }
 }
 
 bool connection_impl::sent_after_it_in_its_operation(const request& r) const {

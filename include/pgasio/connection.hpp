@@ -89,10 +89,12 @@ class type_registry; // pgasio/type_registry.hpp
 /// promise it had no effect). A CancelRequest stops whatever statement the backend runs when
 /// it lands: when it lands on a later request, that request had no effect (its implicit
 /// transaction was rolled back) and is sent again, unseen by its caller; so no request fails
-/// with 57014 unless it was cancelled itself (or by the server: statement_timeout). Sent again,
-/// it runs after the requests already written behind it: requests in flight together from
-/// different callers have no order between them then (put statements whose order matters in
-/// one transaction or batch). A statement of an independent batch is never run after a later
+/// with 57014 unless it was cancelled itself (or by the server: statement_timeout), or part of
+/// it had taken effect when the cancel landed (a row stream whose rows reached its reader, a
+/// simple query one of whose statements completed): that one cannot be sent again, and fails
+/// with 57014 and a detail saying so. Sent again, it runs after the requests already written
+/// behind it: requests in flight together from different callers have no order between them
+/// then (put statements whose order matters in one transaction or batch). A statement of an independent batch is never run after a later
 /// one of its batch: stopped this way with a later one already sent, it fails with 57014 and
 /// a detail saying so (it had no effect). A cancel
 /// the server does not answer within connect_timeout (10 s without one) closes the connection
