@@ -92,15 +92,15 @@ class type_registry; // pgasio/type_registry.hpp
 /// with 57014 unless it was cancelled itself (or by the server: statement_timeout), or part of
 /// it had taken effect when the cancel landed (a row stream whose rows reached its reader, a
 /// simple query one of whose statements completed): that one cannot be sent again, and fails
-/// with 57014 and a detail saying so. Sent again, it runs after the requests already written
-/// behind it: requests in flight together from different callers have no order between them
-/// then (put statements whose order matters in one transaction or batch). A statement of an independent batch is never run after a later
-/// one of its batch: stopped this way with a later one already sent, it fails with 57014 and
-/// a detail saying so (it had no effect). A cancel
-/// the server does not answer within connect_timeout (10 s without one) closes the connection
-/// with client_errc::cancel_timeout, as does a cancelled request whose answers have not ended
-/// within that time after the server took the cancel (a backend that does not stop, or a
-/// stream out of step): such a connection would answer nothing again, and is_open() says so.
+/// with 57014 and a detail saying so. A request sent again runs after the requests already
+/// written behind it: requests in flight together from different callers have no order between
+/// them then (put statements whose order matters in one transaction or batch). A statement of an
+/// independent batch is never run after a later one of its batch: stopped this way with a later
+/// one already sent, it fails with 57014 and a detail saying so (it had no effect). A cancel the
+/// server does not answer within connect_timeout (10 s without one) closes the connection with
+/// client_errc::cancel_timeout, as does a cancelled request whose answers have not ended within
+/// that time after the server took the cancel (a backend that does not stop, or a stream out of
+/// step): such a connection would answer nothing again, and is_open() says so.
 ///
 /// @code
 /// asio::awaitable<void> run() {
