@@ -3,10 +3,11 @@
 
 #include "connection_impl.hpp"
 
+#include <pgasio/detail/async_spawn.hpp>
+
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
-#include <boost/asio/co_spawn.hpp>
 
 #include <exception>
 #include <memory>
@@ -16,10 +17,10 @@
 namespace pgasio::detail {
 
 /// Runs `op` on `executor` and completes `handler` with its result, on the handler's executor
-/// and with its cancellation slot. `op` is a coroutine returning error_code (for a
-/// void(error_code) handler) or std::tuple<error_code, Ts...>. The coroutines report errors as
-/// values; an exception that escapes one is a resource failure (bad_alloc) or a cancellation:
-/// `on_exception` is called before the handler gets its error.
+/// and with its cancellation slot (carried as async_spawn carries it). `op` is a coroutine
+/// returning error_code (for a void(error_code) handler) or std::tuple<error_code, Ts...>. The
+/// coroutines report errors as values; an exception that escapes one is a resource failure
+/// (bad_alloc) or a cancellation: `on_exception` is called before the handler gets its error.
 template <class Op, class OnException, class... Ts>
 void spawn_on(const asio::any_io_executor& executor, Op op,
               asio::any_completion_handler<void(error_code, Ts...)> handler, diagnostics* diag,
@@ -28,7 +29,7 @@ void spawn_on(const asio::any_io_executor& executor, Op op,
         std::conditional_t<sizeof...(Ts) == 0, error_code, std::tuple<error_code, Ts...>>;
     auto slot = asio::get_associated_cancellation_slot(handler);
     auto ex = asio::get_associated_executor(handler, executor);
-    asio::co_spawn(
+    async_spawn(
         executor, std::move(op),
         asio::bind_cancellation_slot(
             slot, asio::bind_executor(ex, [h = std::move(handler), diag,

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <pgasio/config.hpp>
+#include <pgasio/detail/async_spawn.hpp>
 #include <pgasio/detail/split_token.hpp>
 #include <pgasio/pool.hpp>
 #include <pgasio/server_role.hpp>
@@ -14,7 +15,6 @@
 #include <boost/asio/associator.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/bind_executor.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/post.hpp>
 #include <fmt/format.h> // formatter<string_view>::format, which the formatters below use
@@ -301,8 +301,8 @@ public:
     /// pgasio::error (client_errc::no_primary, or the query's).
     template <class Token = boost::asio::deferred_t>
     auto async_write_position(Token&& token = {}) {
-        return boost::asio::co_spawn(get_executor(), detail::cluster_write_position(impl_),
-                                     std::forward<Token>(token));
+        return detail::async_spawn(get_executor(), detail::cluster_write_position(impl_),
+                                   std::forward<Token>(token));
     }
 
     /// pool::async_acquire on the member `in` says (the primary by default): a connection for
@@ -310,8 +310,8 @@ public:
     /// exception is a pgasio::error (a client_errc, or the pool's).
     template <class Token = boost::asio::deferred_t>
     auto async_acquire(const intent& in = intent::write(), Token&& token = {}) {
-        return boost::asio::co_spawn(get_executor(), detail::cluster_acquire(impl_, in),
-                                     std::forward<Token>(token));
+        return detail::async_spawn(get_executor(), detail::cluster_acquire(impl_, in),
+                                   std::forward<Token>(token));
     }
 
     /// pool::async_transaction on the primary, or on a replica that qualifies for a read-only
@@ -320,9 +320,9 @@ public:
     template <transaction_function Fn, class Token = boost::asio::deferred_t>
     auto async_transaction(const transaction_options& options, Fn fn, Token&& token = {}) {
         using R = detail::transaction_result_t<Fn>;
-        return boost::asio::co_spawn(get_executor(),
-                                     run_transaction<R>(impl_, options, std::move(fn)),
-                                     std::forward<Token>(token));
+        return detail::async_spawn(get_executor(),
+                                   run_transaction<R>(impl_, options, std::move(fn)),
+                                   std::forward<Token>(token));
     }
     /// As above, with the server's default transaction modes: on the primary.
     template <transaction_function Fn, class Token = boost::asio::deferred_t>
@@ -335,8 +335,8 @@ public:
     /// member that does not answer is marked so).
     template <class Token = boost::asio::deferred_t>
     auto async_refresh(Token&& token = {}) {
-        return boost::asio::co_spawn(get_executor(), detail::cluster_refresh(impl_),
-                                     std::forward<Token>(token));
+        return detail::async_spawn(get_executor(), detail::cluster_refresh(impl_),
+                                   std::forward<Token>(token));
     }
 
     /// Probes every member now, each bounded by `timeout` (as async_refresh does, the answers
@@ -346,8 +346,8 @@ public:
     template <class Token = boost::asio::deferred_t>
     auto async_health_check(std::chrono::milliseconds timeout = std::chrono::seconds(5),
                             Token&& token = {}) {
-        return boost::asio::co_spawn(get_executor(), detail::cluster_health_check(impl_, timeout),
-                                     std::forward<Token>(token));
+        return detail::async_spawn(get_executor(), detail::cluster_health_check(impl_, timeout),
+                                   std::forward<Token>(token));
     }
 
     /// Stops the re-checks and closes every pool at once (pool::async_close with `deadline`,
@@ -357,8 +357,8 @@ public:
     template <class Token = boost::asio::deferred_t>
     auto async_close(std::chrono::milliseconds deadline = std::chrono::seconds(30),
                      Token&& token = {}) {
-        return boost::asio::co_spawn(get_executor(), detail::cluster_close(impl_, deadline),
-                                     std::forward<Token>(token));
+        return detail::async_spawn(get_executor(), detail::cluster_close(impl_, deadline),
+                                   std::forward<Token>(token));
     }
 
 private:

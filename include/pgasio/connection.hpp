@@ -52,13 +52,16 @@ class type_registry; // pgasio/type_registry.hpp
 /// One session with a PostgreSQL server.
 ///
 /// Bound to one executor: the engine runs there, and every completion handler runs on its own
-/// associated executor (the caller's coroutine, strand...). Query operations may be started
-/// from any thread: started elsewhere, they are encoded on the calling thread and queued on the
-/// connection's executor (cheapest when already there). Completion handlers are never called
-/// from inside the initiating function nor from inside a cancellation handler. The object may
-/// be moved but not copied (not while an exclusive_lease of it is held); destroying it closes
-/// the socket at once (operations still running complete with an error, a connect still
-/// running opens nothing). Prefer async_close(), which says goodbye to the server first.
+/// associated executor (the caller's coroutine, strand...). That executor must run one handler at a
+/// time, in the order they were posted: a strand (`asio::make_strand(ctx)`) when several threads
+/// run the io_context; callers and their cancellations may then come from any thread. Query
+/// operations may be started from any thread: started elsewhere, they are encoded on the calling
+/// thread and queued on the connection's executor (cheapest when already there). Completion
+/// handlers are never called from inside the initiating function nor from inside a cancellation
+/// handler. The object may be moved but not copied (not while an exclusive_lease of it is held);
+/// destroying it closes the socket at once (operations still running complete with an error, a
+/// connect still running opens nothing). Prefer async_close(), which says goodbye to the server
+/// first.
 ///
 /// Every `async_*` function takes any Asio completion token. The default (`default_token`)
 /// makes `co_await` return the result or throw pgasio::error with the server's diagnostics;

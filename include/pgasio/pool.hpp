@@ -3,6 +3,7 @@
 
 #include <pgasio/config.hpp>
 #include <pgasio/connection.hpp>
+#include <pgasio/detail/async_spawn.hpp>
 #include <pgasio/detail/owned_param.hpp>
 #include <pgasio/detail/pool_waiter.hpp>
 #include <pgasio/pool_stats.hpp>
@@ -13,7 +14,6 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
 
 #include <boost/assert/source_location.hpp>
@@ -223,9 +223,9 @@ public:
     auto async_transaction(const transaction_options& options, const retry_options& retry, Fn fn,
                            Token&& token = {}) {
         using R = detail::transaction_result_t<Fn>;
-        return boost::asio::co_spawn(get_executor(),
-                                     run_transaction<R>(impl_, options, retry, std::move(fn)),
-                                     std::forward<Token>(token));
+        return detail::async_spawn(get_executor(),
+                                   run_transaction<R>(impl_, options, retry, std::move(fn)),
+                                   std::forward<Token>(token));
     }
     /// As above, with the default retry_options.
     template <transaction_function Fn, class Token = boost::asio::deferred_t>

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <pgasio/connection.hpp>
+#include <pgasio/detail/async_spawn.hpp>
 #include <pgasio/exclusive_lease.hpp>
 #include <pgasio/transaction_options.hpp>
 
@@ -11,7 +12,6 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/cancellation_state.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -312,9 +312,9 @@ public:
     /// @endcode
     template <transaction_function Fn, class Token = boost::asio::deferred_t>
     auto async_savepoint_scope(Fn fn, Token&& token = {}) {
-        return boost::asio::co_spawn(conn().get_executor(),
-                                     detail::run_savepoint_scope(*this, std::move(fn)),
-                                     std::forward<Token>(token));
+        return detail::async_spawn(conn().get_executor(),
+                                   detail::run_savepoint_scope(*this, std::move(fn)),
+                                   std::forward<Token>(token));
     }
 
 private:
@@ -479,7 +479,7 @@ boost::asio::awaitable<R> run_transaction(Session session, transaction_options o
 template <transaction_function Fn, class Token = boost::asio::deferred_t>
 auto async_transaction(connection& conn, const transaction_options& options,
                        const retry_options& retry, Fn fn, Token&& token = {}) {
-    return boost::asio::co_spawn(
+    return detail::async_spawn(
         conn.get_executor(),
         detail::run_transaction(detail::connection_session{conn}, options, retry, std::move(fn)),
         std::forward<Token>(token));
