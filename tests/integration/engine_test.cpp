@@ -4,6 +4,7 @@
 #include <pgasio/observer.hpp>
 
 #include "support/connect.hpp"
+#include "support/race.hpp"
 #include "support/run.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -23,7 +24,6 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <random>
 #include <string>
@@ -433,19 +433,9 @@ TEST_CASE("engine: operations cancelled from other threads while the connection 
     pgasio::connection conn(asio::make_strand(ctx));
     constexpr int coroutines = 40;
     constexpr int rounds = 25;
-    std::atomic<int> finished{0}, answered{0}, cancelled{0}, wrong{0}, hit_by_others_cancel{0};
-    std::mutex first_wrong_mutex;
-    std::string first_wrong; // what went wrong first, and its error
-    auto fail = [&](const char* what, pgasio::error_code ec = {}) {
-        std::lock_guard lock(first_wrong_mutex);
-        if (wrong++ == 0) first_wrong = std::string(what) + ": " + ec.message();
-    };
-    // The timer of race `n`: three in four from 0.1 to 40 ms, which many operations lose; one in
-    // four of 2 s, which they win (under ThreadSanitizer too, on a busy machine).
-    auto race_timer = [](int n) -> std::chrono::microseconds {
-        if (n % 4 == 3) return 2s;
-        return std::chrono::microseconds(100 + (n * 1009) % 40000);
-    };
+    pgasio::test::race_tally tally;
+    std::atomic<int> hit_by_others_cancel{0};
+    auto race_timer = [](int n) { return pgasio::test::race_timer(n, 40ms); };
     auto race = [&](int c) -> asio::awaitable<void> {
         asio::steady_timer timer(co_await asio::this_coro::executor);
         auto arm = [&](int i) { timer.expires_after(race_timer(c * 397 + i)); };
@@ -455,50 +445,41 @@ TEST_CASE("engine: operations cancelled from other threads while the connection 
             case 0: {
                 auto r = co_await (conn.async_query("SELECT $1::int4", c, awaited) ||
                                    timer.async_wait(awaited));
-                if (r.index() == 1) {
-                    ++cancelled;
-                    break;
-                }
+                if (tally.lost(r)) break;
                 auto& [ec, rows] = std::get<0>(r);
                 if (!ec && rows[0].get<std::int32_t>(0) == c)
-                    ++answered;
+                    ++tally.answered;
                 else
-                    fail("query", ec);
+                    tally.fail("query", ec);
                 break;
             }
             case 1: {
                 pgasio::batch b(pgasio::batch_mode::independent);
                 for (int k = 0; k < 3; ++k)
-                    if (auto ec = b.add("SELECT $1::int4", k)) fail("batch add", ec);
+                    if (auto ec = b.add("SELECT $1::int4", k)) tally.fail("batch add", ec);
                 auto r = co_await (conn.async_execute_batch(std::move(b), awaited) ||
                                    timer.async_wait(awaited));
-                if (r.index() == 1) {
-                    ++cancelled;
-                    break;
-                }
+                if (tally.lost(r)) break;
                 if (auto ec = std::get<0>(std::get<0>(r)))
-                    fail("batch", ec);
+                    tally.fail("batch", ec);
                 else
-                    ++answered;
+                    ++tally.answered;
                 break;
             }
             case 2: {
                 auto r =
                     co_await (conn.async_acquire_exclusive(awaited) || timer.async_wait(awaited));
-                if (r.index() == 1) {
-                    ++cancelled;
-                    break;
-                }
+                if (tally.lost(r)) break;
                 auto& [ec, lease] = std::get<0>(r);
                 if (ec) {
-                    fail("acquire", ec);
+                    tally.fail("acquire", ec);
                     break;
                 }
                 auto [qec, n] = co_await lease.async_execute("SELECT 1", awaited);
                 if (qec)
-                    fail("lease query", qec);
+                    tally.fail("lease query", qec);
                 else
-                    ++answered;
+                    ++tally.answered;
                 break;
             }
             default: {
@@ -507,10 +488,7 @@ TEST_CASE("engine: operations cancelled from other threads while the connection 
                     pgasio::diagnostics diag;
                     auto r = co_await (stream.async_next(pgasio::diagnostics_into(diag, awaited)) ||
                                        timer.async_wait(awaited));
-                    if (r.index() == 1) {
-                        ++cancelled;
-                        break;
-                    }
+                    if (tally.lost(r)) break;
                     auto& [ec, part] = std::get<0>(r);
                     if (ec == pgasio::sqlstate::query_canceled &&
                         diag.detail.find("cancel request sent for another request") !=
@@ -521,18 +499,18 @@ TEST_CASE("engine: operations cancelled from other threads while the connection 
                         break;
                     }
                     if (ec) {
-                        fail("stream read", ec);
+                        tally.fail("stream read", ec);
                         break;
                     }
                     more = !part.empty();
-                    if (!more) ++answered;
+                    if (!more) ++tally.answered;
                     arm(i);
                 }
                 break;
             }
             }
         }
-        ++finished;
+        ++tally.finished;
     };
     // Waits for notifications that come only now and then, so that most waits are cancelled.
     std::atomic<bool> racing{true};
@@ -543,12 +521,11 @@ TEST_CASE("engine: operations cancelled from other threads while the connection 
             timer.expires_after(std::chrono::microseconds(200 + (i * 1009) % 20000));
             auto r =
                 co_await (conn.async_receive_notification(awaited) || timer.async_wait(awaited));
-            if (r.index() == 1)
-                ++cancelled;
-            else if (auto ec = std::get<0>(std::get<0>(r)))
-                fail("notification", ec);
+            if (tally.lost(r)) continue;
+            if (auto ec = std::get<0>(std::get<0>(r)))
+                tally.fail("notification", ec);
             else
-                ++answered;
+                ++tally.answered;
         }
     };
     // COPY in and out, each step raced: the open, the writes (each over the writer's 64 kB
@@ -560,61 +537,57 @@ TEST_CASE("engine: operations cancelled from other threads while the connection 
         for (int n = 0; n < 20000; ++n)
             lines += std::to_string(n) + "\n";
         auto arm = [&](int i) { timer.expires_after(race_timer(i)); };
-        auto lost = [&](const auto& r) {
-            if (r.index() == 1) ++cancelled;
-            return r.index() == 1;
-        };
         for (int i = 0; i < 20; ++i) {
             arm(i);
             auto in = co_await (conn.async_copy_in("COPY engine_race_copy FROM STDIN", awaited) ||
                                 timer.async_wait(awaited));
-            if (lost(in)) continue;
+            if (tally.lost(in)) continue;
             auto& [ec, writer] = std::get<0>(in);
             if (ec) {
-                fail("copy in", ec);
+                tally.fail("copy in", ec);
                 continue;
             }
             bool stopped = false;
             for (int k = 0; k < 3 && !stopped; ++k) {
                 arm(i + k);
                 auto w = co_await (writer.async_write(lines, awaited) || timer.async_wait(awaited));
-                if (lost(w)) {
+                if (tally.lost(w)) {
                     stopped = true;
                 } else if (auto wec = std::get<0>(std::get<0>(w))) {
-                    fail("copy write", wec);
+                    tally.fail("copy write", wec);
                     stopped = true;
                 }
             }
             if (stopped) continue;
             arm(i);
             auto done = co_await (writer.async_finish(awaited) || timer.async_wait(awaited));
-            if (lost(done)) continue;
+            if (tally.lost(done)) continue;
             if (auto fec = std::get<0>(std::get<0>(done)))
-                fail("copy finish", fec);
+                tally.fail("copy finish", fec);
             else
-                ++answered;
+                ++tally.answered;
 
             arm(i + 7);
             auto out = co_await (
                 conn.async_copy_out("COPY (SELECT generate_series(1, 50000)) TO STDOUT", awaited) ||
                 timer.async_wait(awaited));
-            if (lost(out)) continue;
+            if (tally.lost(out)) continue;
             auto& [oec, reader] = std::get<0>(out);
             if (oec) {
-                fail("copy out", oec);
+                tally.fail("copy out", oec);
                 continue;
             }
             for (bool more = true; more;) {
                 arm(i + 11);
                 auto chunk = co_await (reader.async_read(awaited) || timer.async_wait(awaited));
-                if (lost(chunk)) break;
+                if (tally.lost(chunk)) break;
                 auto& [rec, data] = std::get<0>(chunk);
-                if (rec) fail("copy read", rec);
+                if (rec) tally.fail("copy read", rec);
                 more = !rec && !data.empty();
-                if (!rec && data.empty()) ++answered;
+                if (!rec && data.empty()) ++tally.answered;
             }
         }
-        ++finished;
+        ++tally.finished;
     };
     std::atomic<int> last = 0;
     asio::co_spawn(
@@ -627,7 +600,7 @@ TEST_CASE("engine: operations cancelled from other threads while the connection 
             asio::co_spawn(asio::make_strand(ctx), listen(), asio::detached);
             for (int c = 0; c < coroutines; ++c)
                 asio::co_spawn(asio::make_strand(ctx), race(c), asio::detached);
-            while (finished < coroutines + 1)
+            while (tally.finished < coroutines + 1)
                 co_await sleep_for(10ms);
             racing = false;
             last = (co_await conn.async_query("SELECT 42"))[0].get<std::int32_t>(0);
@@ -635,18 +608,14 @@ TEST_CASE("engine: operations cancelled from other threads while the connection 
             co_await conn.async_close();
         },
         asio::detached);
-    std::vector<std::thread> threads;
-    for (int t = 0; t < 4; ++t)
-        threads.emplace_back([&] { ctx.run_for(120s); });
-    for (auto& t : threads)
-        t.join();
-    INFO("answered " << answered << ", cancelled " << cancelled
+    pgasio::test::run_on_threads(ctx, 4, 120s);
+    INFO("answered " << tally.answered << ", cancelled " << tally.cancelled
                      << ", streams stopped by another's cancel " << hit_by_others_cancel
-                     << "; first wrong: " << first_wrong);
-    CHECK(finished == coroutines + 1);
-    CHECK(wrong == 0);
-    CHECK(answered > 0);
-    CHECK(cancelled > 0);
+                     << "; first wrong: " << tally.first_wrong());
+    CHECK(tally.finished == coroutines + 1);
+    CHECK(tally.wrong == 0);
+    CHECK(tally.answered > 0);
+    CHECK(tally.cancelled > 0);
     CHECK(last == 42);
 }
 

@@ -8,6 +8,7 @@
 #include "support/closing_servers.hpp"
 #include "support/connect.hpp"
 #include "support/cut_proxy.hpp"
+#include "support/race.hpp"
 #include "support/run.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -844,11 +845,7 @@ TEST_CASE("pool: acquires and queries cancelled from other threads while connect
             co_await db.async_close();
         },
         asio::detached);
-    std::vector<std::thread> threads;
-    for (int t = 0; t < 4; ++t)
-        threads.emplace_back([&] { ctx.run_for(60s); });
-    for (auto& t : threads)
-        t.join();
+    pgasio::test::run_on_threads(ctx, 4, 60s);
     CHECK(finished == coroutines);
     CHECK(wrong == 0);
     CHECK(served + cancelled == coroutines * rounds);

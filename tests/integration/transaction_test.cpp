@@ -2,11 +2,13 @@
 // sees them, savepoints, what happens when one is dropped, the isolation from the connection's
 // other users, async_transaction's retries, and COMMITs whose answer is lost.
 #include <pgasio/connection.hpp>
+#include <pgasio/pool.hpp>
 #include <pgasio/transaction.hpp>
 
 #include "support/connect.hpp"
 #include "support/cut_proxy.hpp"
 #include "support/pg_env.hpp"
+#include "support/race.hpp"
 #include "support/run.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -27,12 +29,10 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <tuple>
 #include <variant>
 #include <vector>
@@ -758,10 +758,10 @@ TEST_CASE("transaction: dropped without commit, it rolls back before anyone else
     });
 }
 
-// Savepoints, their ends, rollbacks, connects and closes complete through a coroutine of the
-// library's own. Each is raced here against a timer on the caller's strand, with 4 threads, so
-// that a caller's cancellation and the operation's end meet on different threads. Whatever
-// wins, the transactions reported committed, and only they, are in the table at the end.
+// Savepoints, their ends, rollbacks, connects, closes and a pool's transactions complete through a
+// coroutine of the library's own. Each is raced here against a timer on the caller's strand, with 4
+// threads, so that a caller's cancellation and the operation's end meet on different threads.
+// Whatever wins, the transactions reported committed, and only they, are in the table at the end.
 TEST_CASE("transaction: savepoints, rollbacks and connects cancelled from other threads") {
     using namespace asio::experimental::awaitable_operators;
     constexpr auto awaited = asio::as_tuple(asio::use_awaitable);
@@ -770,35 +770,22 @@ TEST_CASE("transaction: savepoints, rollbacks and connects cancelled from other 
     constexpr int coroutines = 16;
     constexpr int rounds = 20;
     constexpr int connectors = 4;
-    std::atomic<int> finished{0}, answered{0}, cancelled{0}, committed{0}, wrong{0};
-    std::mutex first_wrong_mutex;
-    std::string first_wrong; // what went wrong first, and its error
-    auto fail = [&](const char* what, pgasio::error_code ec = {}) {
-        std::lock_guard lock(first_wrong_mutex);
-        if (wrong++ == 0) first_wrong = std::string(what) + ": " + ec.message();
-    };
-    // Three in four from 0.1 to 20 ms, which many operations lose; one in four of 2 s.
-    auto race_timer = [](int n) -> std::chrono::microseconds {
-        if (n % 4 == 3) return 2s;
-        return std::chrono::microseconds(100 + (n * 1009) % 20000);
-    };
-    auto lost = [&](const auto& r) {
-        if (r.index() == 1) ++cancelled;
-        return r.index() == 1;
-    };
+    pgasio::test::race_tally tally;
+    std::atomic<int> committed{0};
+    auto race_timer = [](int n) { return pgasio::test::race_timer(n, 20ms); };
     auto race = [&](int c) -> asio::awaitable<void> {
         asio::steady_timer timer(co_await asio::this_coro::executor);
         auto arm = [&](int i) { timer.expires_after(race_timer(c * 397 + i)); };
         for (int i = 0; i < rounds; ++i) {
             auto [bec, tx] = co_await conn.async_begin({}, awaited);
             if (bec) {
-                fail("begin", bec);
+                tally.fail("begin", bec);
                 continue;
             }
             auto [iec, n] = co_await tx.async_execute("INSERT INTO tx_race VALUES ($1, $2)",
                                                       c * rounds + i, c, awaited);
             if (iec) {
-                fail("insert", iec);
+                tally.fail("insert", iec);
                 continue;
             }
             // Once a step is cancelled, the block may be aborted (the cancel reached the
@@ -806,43 +793,44 @@ TEST_CASE("transaction: savepoints, rollbacks and connects cancelled from other 
             bool intact = false;
             arm(i);
             auto made = co_await (tx.async_savepoint(awaited) || timer.async_wait(awaited));
-            if (!lost(made)) {
+            if (!tally.lost(made)) {
                 auto& [sec, point] = std::get<0>(made);
                 if (sec) {
-                    fail("savepoint", sec);
+                    tally.fail("savepoint", sec);
                     continue;
                 }
                 arm(i + 1);
-                std::variant<std::tuple<pgasio::error_code>, std::tuple<boost::system::error_code>>
-                    ended;
+                // What `release || timer` and `rollback_to || timer` give alike.
+                std::variant<std::tuple<pgasio::error_code>, std::tuple<pgasio::error_code>> ended;
                 if (i % 2)
                     ended =
                         co_await (tx.async_release(point, awaited) || timer.async_wait(awaited));
                 else
                     ended = co_await (tx.async_rollback_to(point, awaited) ||
                                       timer.async_wait(awaited));
-                if (!lost(ended)) {
-                    if (auto eec = std::get<0>(std::get<0>(ended))) fail("savepoint end", eec);
+                if (!tally.lost(ended)) {
+                    if (auto eec = std::get<0>(std::get<0>(ended)))
+                        tally.fail("savepoint end", eec);
                     intact = true;
                 }
             }
             if (intact && i % 3 == 0) {
                 auto [cec] = co_await tx.async_commit(awaited);
                 if (cec)
-                    fail("commit", cec);
+                    tally.fail("commit", cec);
                 else
                     ++committed;
                 continue;
             }
             arm(i + 2);
             auto rolled = co_await (tx.async_rollback(awaited) || timer.async_wait(awaited));
-            if (lost(rolled)) continue; // dropped, it rolls back
+            if (tally.lost(rolled)) continue; // dropped, it rolls back
             if (auto rec = std::get<0>(std::get<0>(rolled)))
-                fail("rollback", rec);
+                tally.fail("rollback", rec);
             else
-                ++answered;
+                ++tally.answered;
         }
-        ++finished;
+        ++tally.finished;
     };
     // Connects and closes of connections of their own, each on its own strand.
     auto connector = [&](int c) -> asio::awaitable<void> {
@@ -852,20 +840,47 @@ TEST_CASE("transaction: savepoints, rollbacks and connects cancelled from other 
             timer.expires_after(race_timer(c * 131 + i));
             auto opened = co_await (other.async_connect(pgasio::test::test_config(), awaited) ||
                                     timer.async_wait(awaited));
-            if (lost(opened)) continue;
+            if (tally.lost(opened)) continue;
             if (auto ec = std::get<0>(std::get<0>(opened))) {
-                fail("connect", ec);
+                tally.fail("connect", ec);
                 continue;
             }
             timer.expires_after(race_timer(c * 131 + i + 1));
             auto closed = co_await (other.async_close(awaited) || timer.async_wait(awaited));
-            if (lost(closed)) continue;
+            if (tally.lost(closed)) continue;
             if (auto ec = std::get<0>(std::get<0>(closed)))
-                fail("close", ec);
+                tally.fail("close", ec);
             else
-                ++answered;
+                ++tally.answered;
         }
-        ++finished;
+        ++tally.finished;
+    };
+    // Transactions of a pool, each run whole by the pool's coroutine and raced, COMMIT included
+    // (so they write nothing: one that lost may have committed).
+    auto cfg = pgasio::test::test_config();
+    cfg.pool.min_connections = 0;
+    cfg.pool.max_connections = 2;
+    cfg.pool.thread_safe = true;
+    pgasio::pool db(ctx, cfg);
+    auto pooled = [&](int c) -> asio::awaitable<void> {
+        asio::steady_timer timer(co_await asio::this_coro::executor);
+        for (int i = 0; i < 10; ++i) {
+            timer.expires_after(race_timer(c * 71 + i));
+            auto r = co_await (db.async_transaction(
+                                   [c](pgasio::transaction& tx) -> asio::awaitable<std::int32_t> {
+                                       auto rows = co_await tx.async_query("SELECT $1::int4", c);
+                                       co_return rows[0].get<std::int32_t>(0);
+                                   },
+                                   awaited) ||
+                               timer.async_wait(awaited));
+            if (tally.lost(r)) continue;
+            auto& [ep, value] = std::get<0>(r);
+            if (ep || value != c)
+                tally.fail("pool transaction");
+            else
+                ++tally.answered;
+        }
+        ++tally.finished;
     };
     std::int64_t rows = -1;
     bool outside_transaction = false;
@@ -875,30 +890,29 @@ TEST_CASE("transaction: savepoints, rollbacks and connects cancelled from other 
             co_await conn.async_connect(pgasio::test::test_config());
             co_await conn.async_execute("DROP TABLE IF EXISTS tx_race");
             co_await conn.async_execute("CREATE TABLE tx_race (id int4 PRIMARY KEY, v int4)");
-            for (int c = 0; c < connectors; ++c)
+            for (int c = 0; c < connectors; ++c) {
                 asio::co_spawn(asio::make_strand(ctx), connector(c), asio::detached);
+                asio::co_spawn(asio::make_strand(ctx), pooled(c), asio::detached);
+            }
             for (int c = 0; c < coroutines; ++c)
                 asio::co_spawn(asio::make_strand(ctx), race(c), asio::detached);
-            while (finished < coroutines + connectors)
+            while (tally.finished < coroutines + 2 * connectors)
                 co_await sleep_for(10ms);
+            co_await db.async_close();
             rows = co_await count_rows(conn, "tx_race");
             outside_transaction = co_await in_own_transaction(conn);
             co_await conn.async_execute("DROP TABLE tx_race");
             co_await conn.async_close();
         },
         asio::detached);
-    std::vector<std::thread> threads;
-    for (int t = 0; t < 4; ++t)
-        threads.emplace_back([&] { ctx.run_for(120s); });
-    for (auto& t : threads)
-        t.join();
-    INFO("answered " << answered << ", committed " << committed << ", cancelled " << cancelled
-                     << "; first wrong: " << first_wrong);
-    CHECK(finished == coroutines + connectors);
-    CHECK(wrong == 0);
-    CHECK(answered > 0);
+    pgasio::test::run_on_threads(ctx, 4, 120s);
+    INFO("answered " << tally.answered << ", committed " << committed << ", cancelled "
+                     << tally.cancelled << "; first wrong: " << tally.first_wrong());
+    CHECK(tally.finished == coroutines + 2 * connectors);
+    CHECK(tally.wrong == 0);
+    CHECK(tally.answered > 0);
     CHECK(committed > 0);
-    CHECK(cancelled > 0);
+    CHECK(tally.cancelled > 0);
     CHECK(rows == committed);
     CHECK(outside_transaction);
 }
