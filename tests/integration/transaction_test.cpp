@@ -2,7 +2,6 @@
 // sees them, savepoints, what happens when one is dropped, the isolation from the connection's
 // other users, async_transaction's retries, and COMMITs whose answer is lost.
 #include <pgasio/connection.hpp>
-#include <pgasio/pool.hpp>
 #include <pgasio/transaction.hpp>
 
 #include "support/connect.hpp"
@@ -758,10 +757,10 @@ TEST_CASE("transaction: dropped without commit, it rolls back before anyone else
     });
 }
 
-// Savepoints, their ends, rollbacks, connects, closes and a pool's transactions complete through a
-// coroutine of the library's own. Each is raced here against a timer on the caller's strand, with 4
-// threads, so that a caller's cancellation and the operation's end meet on different threads.
-// Whatever wins, the transactions reported committed, and only they, are in the table at the end.
+// Savepoints, their ends, rollbacks, connects and closes complete through a coroutine of the
+// library's own. Each is raced here against a timer on the caller's strand, with 4 threads, so
+// that a caller's cancellation and the operation's end meet on different threads. Whatever
+// wins, the transactions reported committed, and only they, are in the table at the end.
 TEST_CASE("transaction: savepoints, rollbacks and connects cancelled from other threads") {
     using namespace asio::experimental::awaitable_operators;
     constexpr auto awaited = asio::as_tuple(asio::use_awaitable);
@@ -855,33 +854,6 @@ TEST_CASE("transaction: savepoints, rollbacks and connects cancelled from other 
         }
         ++tally.finished;
     };
-    // Transactions of a pool, each run whole by the pool's coroutine and raced, COMMIT included
-    // (so they write nothing: one that lost may have committed).
-    auto cfg = pgasio::test::test_config();
-    cfg.pool.min_connections = 0;
-    cfg.pool.max_connections = 2;
-    cfg.pool.thread_safe = true;
-    pgasio::pool db(ctx, cfg);
-    auto pooled = [&](int c) -> asio::awaitable<void> {
-        asio::steady_timer timer(co_await asio::this_coro::executor);
-        for (int i = 0; i < 10; ++i) {
-            timer.expires_after(race_timer(c * 71 + i));
-            auto r = co_await (db.async_transaction(
-                                   [c](pgasio::transaction& tx) -> asio::awaitable<std::int32_t> {
-                                       auto rows = co_await tx.async_query("SELECT $1::int4", c);
-                                       co_return rows[0].get<std::int32_t>(0);
-                                   },
-                                   awaited) ||
-                               timer.async_wait(awaited));
-            if (tally.lost(r)) continue;
-            auto& [ep, value] = std::get<0>(r);
-            if (ep || value != c)
-                tally.fail("pool transaction");
-            else
-                ++tally.answered;
-        }
-        ++tally.finished;
-    };
     std::int64_t rows = -1;
     bool outside_transaction = false;
     asio::co_spawn(
@@ -890,15 +862,12 @@ TEST_CASE("transaction: savepoints, rollbacks and connects cancelled from other 
             co_await conn.async_connect(pgasio::test::test_config());
             co_await conn.async_execute("DROP TABLE IF EXISTS tx_race");
             co_await conn.async_execute("CREATE TABLE tx_race (id int4 PRIMARY KEY, v int4)");
-            for (int c = 0; c < connectors; ++c) {
+            for (int c = 0; c < connectors; ++c)
                 asio::co_spawn(asio::make_strand(ctx), connector(c), asio::detached);
-                asio::co_spawn(asio::make_strand(ctx), pooled(c), asio::detached);
-            }
             for (int c = 0; c < coroutines; ++c)
                 asio::co_spawn(asio::make_strand(ctx), race(c), asio::detached);
-            while (tally.finished < coroutines + 2 * connectors)
+            while (tally.finished < coroutines + connectors)
                 co_await sleep_for(10ms);
-            co_await db.async_close();
             rows = co_await count_rows(conn, "tx_race");
             outside_transaction = co_await in_own_transaction(conn);
             co_await conn.async_execute("DROP TABLE tx_race");
@@ -908,7 +877,7 @@ TEST_CASE("transaction: savepoints, rollbacks and connects cancelled from other 
     pgasio::test::run_on_threads(ctx, 4, 120s);
     INFO("answered " << tally.answered << ", committed " << committed << ", cancelled "
                      << tally.cancelled << "; first wrong: " << tally.first_wrong());
-    CHECK(tally.finished == coroutines + 2 * connectors);
+    CHECK(tally.finished == coroutines + connectors);
     CHECK(tally.wrong == 0);
     CHECK(tally.answered > 0);
     CHECK(committed > 0);

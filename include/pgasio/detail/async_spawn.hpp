@@ -41,9 +41,9 @@ struct spawn_signature<boost::asio::awaitable<void, Executor>> {
 /// in later versions). Here the caller's slot is connected in the initiation, on the caller's
 /// thread, to a signal owned together by that slot, each posted cancellation and the
 /// completion; the coroutine listens to that signal, on `executor`, and the caller's slot is
-/// cleared where its handler runs, just before it is called. `executor` must run what is posted
-/// to it in order (a strand, or an io_context run by one thread), as every pgasio object's
-/// executor does.
+/// cleared where its handler runs, just before it is called. The cancellation runs on
+/// `executor`, as the coroutine does: that executor must run one handler at a time (a strand,
+/// or an io_context run by one thread), or the two may run at once, as with co_spawn itself.
 template <class F, class Token>
 auto async_spawn(const boost::asio::any_io_executor& executor, F f, Token&& token) {
     return boost::asio::async_initiate<Token, typename spawn_signature<F>::type>(
