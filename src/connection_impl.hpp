@@ -137,6 +137,13 @@ public:
     /// Answers `r`, which has nothing to send, from any thread, never inline: with the error
     /// any request would get now (a closed connection, an ended lease), else with success.
     void answer_empty(std::unique_ptr<request> r);
+    /// Asks, from any thread, for an exclusive section for `handler` (acquire_section, on the
+    /// executor), its caller's cancellation `slot` connected here, on the caller's thread, to
+    /// take it out of the line. `handler` may carry that slot only if it also has the caller's
+    /// executor, where deliver clears the slot; one that runs on the connection's executor
+    /// carries none (only the caller's thread may touch its slot).
+    void request_section(asio::cancellation_slot slot,
+                         asio::any_completion_handler<void(error_code, std::uint64_t)> handler);
     /// Grants an exclusive section (its id) to `handler` as soon as no other is held and the
     /// requests queued before it were taken (never inline). `id` (next_request_id) is the
     /// waiter's, to which its initiation connected its cancellation (cancel_acquire).

@@ -357,14 +357,21 @@ void connection::start_receive_notification(detail::connection_impl* impl,
                       });
 }
 
+void detail::connection_impl::request_section(
+    asio::cancellation_slot slot,
+    asio::any_completion_handler<void(error_code, std::uint64_t)> handler) {
+    const auto id = next_request_id();
+    on_cancellation(slot,
+                    [id](connection_impl& c, asio::cancellation_type) { c.cancel_acquire(id); });
+    if (on_executor()) return acquire_section(std::move(handler), id);
+    boost::asio::post(executor, [self = shared_from_this(), h = std::move(handler), id]() mutable {
+        self->acquire_section(std::move(h), id);
+    });
+}
+
 void connection::start_acquire(detail::connection_impl* impl, section_handler handler) {
-    const auto id = impl->next_request_id();
-    impl->on_cancellation(
-        boost::asio::get_associated_cancellation_slot(handler),
-        [id](detail::connection_impl& c, boost::asio::cancellation_type) { c.cancel_acquire(id); });
-    if (impl->on_executor()) return impl->acquire_section(std::move(handler), id);
-    boost::asio::post(impl->executor, [self = impl->shared_from_this(), h = std::move(handler),
-                                       id]() mutable { self->acquire_section(std::move(h), id); });
+    auto slot = boost::asio::get_associated_cancellation_slot(handler);
+    impl->request_section(slot, std::move(handler));
 }
 
 void connection::release_section(const std::shared_ptr<detail::connection_impl>& impl,

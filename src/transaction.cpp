@@ -191,9 +191,11 @@ asio::awaitable<error_code> resolve_commit(asio::any_io_executor ex,
 
 // Sends the transaction's COMMIT requests (see detail::commit_xid_request) in its section, their
 // statements prepared once per session where named statements may be kept; `handler` gets the
-// answer. `ask_xid`: the transaction id is asked first (a read-write transaction).
+// answer, on the connection's executor (so it carries no cancellation slot: `slot`, the caller's,
+// is connected to the COMMIT). `ask_xid`: the transaction id is asked first (a read-write
+// transaction).
 void send_commit(const std::shared_ptr<connection_impl>& impl, const detail::op_settings& op,
-                 bool ask_xid, detail::commit_handler handler) {
+                 bool ask_xid, asio::cancellation_slot slot, detail::commit_handler handler) {
     using detail::commit_statements;
     // Named statements only where the cache's may be kept (its mode, a capacity that is not 0),
     // and only for requests written now, in order with what the flag has seen sent: the
@@ -224,6 +226,7 @@ void send_commit(const std::shared_ptr<connection_impl>& impl, const detail::op_
     if (how == commit_statements::prepare) impl->commit_preparing = answer;
     auto r = detail::make_request<detail::commit_request>(op, std::move(handler), how,
                                                           std::move(answer));
+    r->slot = slot;
     auto encode = [&r = *r](protocol::write_buffer& out, std::string&) -> error_code {
         r.encode(out);
         return {};
@@ -409,26 +412,27 @@ void transaction::start_begin(connection& conn, begin_handler handler,
     // No round trip of its own: once the section is granted, its BEGIN waits for the
     // transaction's first request, and goes with it (connection_impl::defer_begin). A plain
     // completion rather than a coroutine: beginning is a small part of a small transaction.
+    // The grant runs on the connection's executor, where the BEGIN is deferred: it carries no
+    // slot of the caller's, which only the caller's thread may touch (the begin handler's
+    // delivery clears it where that runs).
     auto impl = conn.impl_;
     auto slot = asio::get_associated_cancellation_slot(handler);
-    connection::start_acquire(
-        impl.get(),
-        asio::bind_cancellation_slot(slot, [&conn, impl, op, h = std::move(handler),
-                                            sql = begin_statement(options),
-                                            read_only = options.access == access_mode::read_only](
-                                               error_code ec, std::uint64_t section) mutable {
-            if (ec) {
-                fail(op.diag, ec, "the transaction could not begin: " + ec.message());
-                return impl->deliver(h, detail::call::direct, ec, transaction{});
-            }
-            auto state = std::make_shared<detail::transaction_state>();
-            state->read_only = read_only;
-            if (detail::observed(impl->session_config, op.unobserved))
-                state->observed.emplace(impl->session_config, operation_kind::transaction, nullptr);
-            impl->defer_begin(section, std::move(sql));
-            transaction tx(exclusive_lease(conn, impl, section), std::move(state));
-            impl->deliver(h, detail::call::direct, error_code{}, std::move(tx));
-        }));
+    impl->request_section(slot, [&conn, impl, op, h = std::move(handler),
+                                 sql = begin_statement(options),
+                                 read_only = options.access == access_mode::read_only](
+                                    error_code ec, std::uint64_t section) mutable {
+        if (ec) {
+            fail(op.diag, ec, "the transaction could not begin: " + ec.message());
+            return impl->deliver(h, detail::call::direct, ec, transaction{});
+        }
+        auto state = std::make_shared<detail::transaction_state>();
+        state->read_only = read_only;
+        if (detail::observed(impl->session_config, op.unobserved))
+            state->observed.emplace(impl->session_config, operation_kind::transaction, nullptr);
+        impl->defer_begin(section, std::move(sql));
+        transaction tx(exclusive_lease(conn, impl, section), std::move(state));
+        impl->deliver(h, detail::call::direct, error_code{}, std::move(tx));
+    });
 }
 
 void transaction::start_commit(transaction& tx, void_handler handler,
@@ -446,50 +450,52 @@ void transaction::start_commit(transaction& tx, void_handler handler,
     const bool ask_xid = !tx.state_->read_only;
     // A plain completion rather than a coroutine: committing is a good part of a small
     // transaction. Only a COMMIT whose answer was lost runs one, to learn its outcome.
+    // Its completion runs on the connection's executor: it carries no slot of the caller's,
+    // which only the caller's thread may touch (the handler's delivery clears it where that
+    // runs); the COMMIT's request is given the slot itself.
     auto slot = asio::get_associated_cancellation_slot(handler);
-    send_commit(impl, in_tx, ask_xid,
-                asio::bind_cancellation_slot(
-                    slot, [&tx, impl, diag = op.diag, ask_xid, h = std::move(handler)](
-                              error_code ec, detail::commit_answer answer) mutable {
-                        // Reported once the outcome is known (finish() must not report it).
-                        auto observed = std::exchange(tx.state_->observed, std::nullopt);
-                        if (answer.xid) tx.state_->xid = static_cast<std::uint64_t>(*answer.xid);
-                        // Later COMMITs of the session bind the prepared id query without
-                        // asking for its description again.
-                        if (answer.xid_columns && impl->commit_statements_prepared)
-                            impl->commit_xid_columns = std::move(answer.xid_columns);
-                        // Whatever happened, the transaction is over: the connection serves the
-                        // others (after rolling back a block the COMMIT did not end). Its
-                        // release is posted unless the section ended as the COMMIT was queued
-                        // (on the executor), which leaves nothing to release.
-                        const auto how = impl->on_executor() && impl->section_ended(tx.section_)
-                                             ? detail::call::direct
-                                             : detail::call::posted;
-                        tx.finish();
-                        auto done = [impl, how, observed = std::move(observed),
-                                     h = std::move(h)](error_code outcome) mutable {
-                            if (observed) {
-                                operation_result r;
-                                r.ec = outcome;
-                                r.outcome = commit_outcome(outcome);
-                                observed->finish(r);
-                            }
-                            // Posted when finish() posted the section's release, which
-                            // then goes first, so that what the caller sends next finds the
-                            // connection shared again (its statement cache usable), not parked
-                            // behind the ending section. (Never inside the initiation: this
-                            // runs as the COMMIT's answer comes, or once its outcome is known.)
-                            impl->deliver(h, how, outcome);
-                        };
-                        if (const auto known = commit_result(diag, ask_xid, ec, answer))
-                            return done(*known);
-                        // The caller's cancellation was for the COMMIT; learning its outcome is
-                        // bounded (and not cancelled with it).
-                        detail::spawn_on(impl->executor,
-                                         resolve_commit(impl->executor, impl->session_config,
-                                                        *answer.xid, ec, diag),
-                                         void_handler(std::move(done)), diag, [] {});
-                    }));
+    send_commit(impl, in_tx, ask_xid, slot,
+                [&tx, impl, diag = op.diag, ask_xid,
+                 h = std::move(handler)](error_code ec, detail::commit_answer answer) mutable {
+                    // Reported once the outcome is known (finish() must not report it).
+                    auto observed = std::exchange(tx.state_->observed, std::nullopt);
+                    if (answer.xid) tx.state_->xid = static_cast<std::uint64_t>(*answer.xid);
+                    // Later COMMITs of the session bind the prepared id query without
+                    // asking for its description again.
+                    if (answer.xid_columns && impl->commit_statements_prepared)
+                        impl->commit_xid_columns = std::move(answer.xid_columns);
+                    // Whatever happened, the transaction is over: the connection serves the
+                    // others (after rolling back a block the COMMIT did not end). Its
+                    // release is posted unless the section ended as the COMMIT was queued
+                    // (on the executor), which leaves nothing to release.
+                    const auto how = impl->on_executor() && impl->section_ended(tx.section_)
+                                         ? detail::call::direct
+                                         : detail::call::posted;
+                    tx.finish();
+                    auto done = [impl, how, observed = std::move(observed),
+                                 h = std::move(h)](error_code outcome) mutable {
+                        if (observed) {
+                            operation_result r;
+                            r.ec = outcome;
+                            r.outcome = commit_outcome(outcome);
+                            observed->finish(r);
+                        }
+                        // Posted when finish() posted the section's release, which
+                        // then goes first, so that what the caller sends next finds the
+                        // connection shared again (its statement cache usable), not parked
+                        // behind the ending section. (Never inside the initiation: this
+                        // runs as the COMMIT's answer comes, or once its outcome is known.)
+                        impl->deliver(h, how, outcome);
+                    };
+                    if (const auto known = commit_result(diag, ask_xid, ec, answer))
+                        return done(*known);
+                    // The caller's cancellation was for the COMMIT; learning its outcome is
+                    // bounded (and not cancelled with it).
+                    detail::spawn_on(
+                        impl->executor,
+                        resolve_commit(impl->executor, impl->session_config, *answer.xid, ec, diag),
+                        void_handler(std::move(done)), diag, [] {});
+                });
     // The COMMIT ends the transaction block whatever its outcome: the section ends now, and the
     // connection's next caller is written right behind it instead of a round trip later
     // (connection_impl::maybe_end_section). The transaction's own later operations are refused.
