@@ -1,6 +1,7 @@
 // The state behind a pgasio::connection.
 #pragma once
 
+#include "cancel_on_executor.hpp"
 #include "request.hpp"
 #include "statement_cache.hpp"
 #include "transport.hpp"
@@ -116,20 +117,15 @@ public:
     std::uint64_t next_request_id() noexcept {
         return request_counter_.fetch_add(1, std::memory_order_relaxed) + 1;
     }
-    /// Connects `slot`, a caller's cancellation slot, to `f(*this, type)`, run on the executor.
-    /// Called in the initiating function, on the caller's thread: a slot is not thread-safe,
-    /// and its caller emits on it from its own executor, where the handler clears it too
-    /// (invoke_here). `f` runs even after the operation completed, if the caller emitted
-    /// before its handler ran: it finds what it cancels by id.
+    /// Connects `slot`, a caller's cancellation slot, to `f(*this, type)`, run on the executor
+    /// (see cancel_on_executor; called in the initiating function, on the caller's thread). `f`
+    /// runs even after the operation completed, if the caller emitted before its handler ran: it
+    /// finds what it cancels by id.
     template <class F>
     void on_cancellation(asio::cancellation_slot slot, F f) {
-        if (!slot.is_connected()) return;
-        slot.assign([weak = weak_from_this(), f](asio::cancellation_type type) {
-            if (auto self = weak.lock())
-                post_to(self->executor, [weak, f, type] {
-                    if (auto c = weak.lock()) f(*c, type);
-                });
-        });
+        cancel_on_executor(slot, weak_from_this(), executor,
+                           [f](const std::shared_ptr<connection_impl>& c,
+                               asio::cancellation_type type) { f(*c, type); });
     }
     /// Queues `r` (on the executor); answers the caller (never inline) when the connection is
     /// closed or encoding fails (nothing is sent then).

@@ -299,16 +299,6 @@ void stop_copy_in(const std::shared_ptr<copy_in_state>& s, error_code reason) {
     s->conn->stop_request(s->request_id);
 }
 
-// Calls `stop(s)` for the COPY behind `weak` on its connection's executor: an operation's
-// cancellation handler may run on any thread.
-template <class State, class Stop>
-void stop_on_executor(const std::weak_ptr<State>& weak, const asio::any_io_executor& ex,
-                      Stop stop) {
-    asio::post(ex, [weak, stop] {
-        if (auto s = weak.lock()) stop(s);
-    });
-}
-
 // Completes `h`, a write that sent a chunk, once the socket has taken it: the writer's
 // backpressure. The wait is timed (`op`'s timeout) and cancellable (any cancellation type), and
 // either stops the COPY (stop_copy_in): what the socket holds cannot be taken back, and a COPY
@@ -331,22 +321,21 @@ void wait_written(const std::shared_ptr<copy_in_state>& state, void_handler h,
 }
 
 // Connects `slot`, the cancellation slot of a writer's operation, in its initiating function, on
-// the caller's thread (see connection_impl::on_cancellation). Cancelling a write that waits for
-// the socket (any cancellation type), or async_finish or async_abort waiting for the server's
-// verdict (terminal cancellation: as for a query the server already runs), stops the COPY
+// the caller's thread (see cancel_on_executor). Cancelling a write that waits for the socket
+// (any cancellation type), or async_finish or async_abort waiting for the server's verdict
+// (terminal cancellation: as for a query the server already runs), stops the COPY
 // (stop_copy_in).
 void stop_on_cancellation(const std::shared_ptr<copy_in_state>& state, asio::cancellation_slot slot,
                           bool finishes) {
-    if (!slot.is_connected()) return;
-    slot.assign([weak = std::weak_ptr<copy_in_state>(state), ex = state->conn->executor,
-                 finishes](asio::cancellation_type type) {
-        if (finishes && (type & asio::cancellation_type::terminal) == asio::cancellation_type::none)
-            return;
-        stop_on_executor(weak, ex, [finishes](const std::shared_ptr<copy_in_state>& s) {
+    cancel_on_executor(
+        slot, std::weak_ptr<copy_in_state>(state), state->conn->executor,
+        [finishes](const std::shared_ptr<copy_in_state>& s, asio::cancellation_type type) {
+            if (finishes &&
+                (type & asio::cancellation_type::terminal) == asio::cancellation_type::none)
+                return;
             if (finishes ? s->finisher.has_value() : s->writer.has_value())
                 stop_copy_in(s, asio::error::operation_aborted);
         });
-    });
 }
 
 // Makes `h` the finisher, waiting for the server's verdict on a COPY the client ended: timed
@@ -581,56 +570,50 @@ void copy_reader::start_read(const std::shared_ptr<detail::copy_out_state>& stat
     if (!state) return detail::refuse_empty(handler, diag, std::string());
     // Cancelling a read that waits stops the COPY, as cancel() does (a chunk cannot be
     // half-taken). Connected here, on the caller's thread: a slot is not thread-safe (see
-    // connection_impl::on_cancellation).
-    auto slot = asio::get_associated_cancellation_slot(handler);
-    if (slot.is_connected())
-        slot.assign([weak = std::weak_ptr<detail::copy_out_state>(state),
-                     ex = state->executor](asio::cancellation_type) {
-            detail::stop_on_executor(weak, ex,
-                                     [](const std::shared_ptr<detail::copy_out_state>& s) {
-                                         if (s->waiter) detail::stop_copy_out_now(s);
-                                     });
+    // cancel_on_executor).
+    detail::cancel_on_executor(
+        asio::get_associated_cancellation_slot(handler),
+        std::weak_ptr<detail::copy_out_state>(state), state->executor,
+        [](const std::shared_ptr<detail::copy_out_state>& s, asio::cancellation_type) {
+            if (s->waiter) detail::stop_copy_out_now(s);
         });
-    asio::post(state->executor, [state, h = std::move(handler), diag,
-                                 timeout = op.timeout]() mutable {
-        auto conn = state->conn.lock();
-        auto h_ex = asio::get_associated_executor(h, state->executor);
-        auto complete = [&](error_code ec, std::string chunk) {
-            asio::post(state->executor, asio::bind_executor(h_ex, [h = std::move(h), ec,
-                                                                   c = std::move(chunk)]() mutable {
-                           detail::invoke_here(h, ec, std::move(c));
-                       }));
-        };
-        if (state->waiter) return complete(asio::error::in_progress, {});
-        if (!conn) {
-            if (!state->chunks.empty()) {
-                std::string chunk = std::move(state->chunks.front());
-                state->chunks.pop_front();
-                return complete({}, std::move(chunk));
-            }
-            if (!state->finished) {
-                state->finished = true;
-                state->ec = client_errc::not_connected;
-                state->diag.message = "the connection was destroyed while the COPY ran";
-            }
-            if (state->ec && diag) *diag = state->diag;
-            return complete(state->ec, {});
-        }
-        state->waiter.emplace(std::move(h));
-        state->waiter_diag = diag;
-        state->hand_out(*conn, detail::call::posted);
-        if (state->waiter) {
-            // A read that waits past its timeout stops the COPY, as cancel() does, and fails
-            // with query_timeout (as do the reads after it).
-            detail::arm_timeout<detail::copy_out_state>(
-                state, detail::timeout_of(*conn, timeout), [](const auto& s) {
-                    if (!s->waiter) return;
-                    s->stop_reason = client_errc::query_timeout;
-                    detail::stop_copy_out_now(s);
-                });
-        }
-        if (state->chunks.size() < 2) conn->resume_reading();
-    });
+    asio::post(state->executor,
+               [state, h = std::move(handler), diag, timeout = op.timeout]() mutable {
+                   auto conn = state->conn.lock();
+                   auto complete = [&](error_code ec, std::string chunk) {
+                       detail::deliver(h, state->executor, state->executor, detail::call::posted,
+                                       ec, std::move(chunk));
+                   };
+                   if (state->waiter) return complete(asio::error::in_progress, {});
+                   if (!conn) {
+                       if (!state->chunks.empty()) {
+                           std::string chunk = std::move(state->chunks.front());
+                           state->chunks.pop_front();
+                           return complete({}, std::move(chunk));
+                       }
+                       if (!state->finished) {
+                           state->finished = true;
+                           state->ec = client_errc::not_connected;
+                           state->diag.message = "the connection was destroyed while the COPY ran";
+                       }
+                       if (state->ec && diag) *diag = state->diag;
+                       return complete(state->ec, {});
+                   }
+                   state->waiter.emplace(std::move(h));
+                   state->waiter_diag = diag;
+                   state->hand_out(*conn, detail::call::posted);
+                   if (state->waiter) {
+                       // A read that waits past its timeout stops the COPY, as cancel() does, and
+                       // fails with query_timeout (as do the reads after it).
+                       detail::arm_timeout<detail::copy_out_state>(
+                           state, detail::timeout_of(*conn, timeout), [](const auto& s) {
+                               if (!s->waiter) return;
+                               s->stop_reason = client_errc::query_timeout;
+                               detail::stop_copy_out_now(s);
+                           });
+                   }
+                   if (state->chunks.size() < 2) conn->resume_reading();
+               });
 }
 
 void copy_reader::cancel() noexcept {

@@ -4,7 +4,6 @@
 
 #include <pgasio/row_stream.hpp>
 
-#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
 
 namespace pgasio {
@@ -27,27 +26,19 @@ void row_stream::start_next(const std::shared_ptr<detail::stream_state>& state,
     if (!state) // no connection to go through
         return detail::deliver_detached(handler, error_code(client_errc::not_connected), result{});
     // Cancelling the wait cancels the stream (a part cannot be half-taken). Connected here, on
-    // the caller's thread: a slot is not thread-safe (see connection_impl::on_cancellation).
-    auto slot = boost::asio::get_associated_cancellation_slot(handler);
-    if (slot.is_connected())
-        slot.assign(
-            [weak = std::weak_ptr<detail::stream_state>(state)](boost::asio::cancellation_type) {
-                auto s = weak.lock();
-                if (!s) return;
-                // Only a read that still waits: one already answered leaves the stream alone.
-                boost::asio::post(s->executor, [weak] {
-                    if (auto st = weak.lock(); st && st->waiter) stop_stream(*st);
-                });
-            });
+    // the caller's thread: a slot is not thread-safe (see cancel_on_executor).
+    detail::cancel_on_executor(
+        boost::asio::get_associated_cancellation_slot(handler),
+        std::weak_ptr<detail::stream_state>(state), state->executor,
+        [](const std::shared_ptr<detail::stream_state>& s, boost::asio::cancellation_type) {
+            // Only a read that still waits: one already answered leaves the stream alone.
+            if (s->waiter) stop_stream(*s);
+        });
     // Everything of the stream lives on the connection's executor.
     boost::asio::post(state->executor, [state, handler = std::move(handler), diag]() mutable {
-        auto h_ex = boost::asio::get_associated_executor(handler, state->executor);
         auto complete = [&](error_code ec, result part) {
-            boost::asio::post(state->executor,
-                              boost::asio::bind_executor(h_ex, [h = std::move(handler), ec,
-                                                                part = std::move(part)]() mutable {
-                                  detail::invoke_here(h, ec, std::move(part));
-                              }));
+            detail::deliver(handler, state->executor, state->executor, detail::call::posted, ec,
+                            std::move(part));
         };
         if (state->waiter) return complete(boost::asio::error::in_progress, {});
         auto conn = state->conn.lock();
