@@ -3,6 +3,7 @@
 #include "spawn.hpp"
 
 #include <pgasio/connection.hpp>
+#include <pgasio/detail/post_to.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -15,15 +16,30 @@ using detail::connection_impl;
 using detail::observation;
 using detail::spawn;
 
+namespace {
+
+// What letting go of a handle does to its session (connection_impl::abandon_socket), done on the
+// connection's executor: at once when already there, else posted. The socket and the read
+// loop's timer belong to that executor: closed from another thread, they would race the
+// engine's reads and writes running there at the same time (and a descriptor closed under a
+// read could be reused by another socket before the read is made).
+void abandon(std::shared_ptr<connection_impl> impl) {
+    if (impl->on_executor()) return impl->abandon_socket();
+    const auto ex = impl->executor;
+    detail::post_to(ex, [impl = std::move(impl)] { impl->abandon_socket(); });
+}
+
+} // namespace
+
 connection::connection(const executor_type& ex)
     : impl_(std::make_shared<connection_impl>(ex)) {}
 connection::~connection() {
-    if (impl_) impl_->abandon_socket();
+    if (impl_) abandon(std::move(impl_));
 }
 connection::connection(connection&&) noexcept = default;
 connection& connection::operator=(connection&& other) noexcept {
     if (this != &other) {
-        if (impl_) impl_->abandon_socket();
+        if (impl_) abandon(std::move(impl_));
         impl_ = std::move(other.impl_);
     }
     return *this;

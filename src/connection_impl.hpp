@@ -220,13 +220,9 @@ public:
     void resume_reading();
     /// Starts the read loop (after a successful connect).
     void start_reading();
-    /// What destroying the connection's handle does to it: the socket is closed, so a read
-    /// in progress (or the read loop's pause) ends and the requests fail with operation_aborted.
-    void abandon_socket() noexcept {
-        orphaned = true; // a connect still running must not open a session nobody owns
-        io.close();
-        read_pause_timer_.cancel();
-    }
+    /// What destroying the connection's handle does to it: the socket is closed, and the
+    /// requests fail with operation_aborted. On the executor.
+    void abandon_socket();
     /// Fails every request and closes: the stream can no longer be trusted (or is gone).
     void fail_all(error_code ec, const diagnostics& diag);
     /// The one shutdown path (fatal errors, close, destruction): `open` goes false, every waiter

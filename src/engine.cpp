@@ -477,10 +477,8 @@ void connection_impl::read_more() {
         read_pause_timer_.expires_after(pause);
         read_pause_timer_.async_wait(
             [self = shared_from_this(), session = session_id](error_code ec) {
-                if (!self->open || self->session_id != session) return; // that session has ended
-                // Cancelled with the connection still open: its handle was destroyed, which closed
-                // the socket. The requests fail as with a read aborted by that close.
-                if (ec) return self->on_read(asio::error::operation_aborted, 0);
+                // Cancelled by the end of the session (shut_down), or that session has ended.
+                if (ec || !self->open || self->session_id != session) return;
                 self->read_socket();
             });
         return;
@@ -1311,6 +1309,18 @@ void connection_impl::reset_session() {
     parameters.clear();
     secret_key.clear();
     process_id = 0;
+}
+
+void connection_impl::abandon_socket() {
+    orphaned = true; // a connect still running must not open a session nobody owns
+    read_pause_timer_.cancel();
+    if (!open) return io.close();
+    // Ended here rather than by the read the close aborts: a read's completion already queued
+    // would otherwise hand out its answers and read again from the closed socket, failing the
+    // requests left with bad_descriptor.
+    diagnostics d;
+    d.message = "the connection was destroyed while the request ran";
+    fail_all(asio::error::operation_aborted, d);
 }
 
 void connection_impl::fail_all(error_code ec, const diagnostics& diag) {

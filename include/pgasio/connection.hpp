@@ -59,9 +59,10 @@ class type_registry; // pgasio/type_registry.hpp
 /// thread and queued on the connection's executor (cheapest when already there). Completion
 /// handlers are never called from inside the initiating function nor from inside a cancellation
 /// handler. The object may be moved but not copied (not while an exclusive_lease of it is held);
-/// destroying it closes the socket at once (operations still running complete with an error, a
-/// connect still running opens nothing). Prefer async_close(), which says goodbye to the server
-/// first.
+/// destroying it closes the socket (operations still running complete with an error, a connect
+/// still running opens nothing): at once on the connection's executor, else on that executor as
+/// soon as it runs, as the socket is used there. Prefer async_close(), which says goodbye to the
+/// server first.
 ///
 /// Every `async_*` function takes any Asio completion token. The default (`default_token`)
 /// makes `co_await` return the result or throw pgasio::error with the server's diagnostics;
