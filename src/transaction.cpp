@@ -6,6 +6,7 @@
 #include "request_kinds.hpp"
 #include "spawn.hpp"
 
+#include <pgasio/detail/post_to.hpp>
 #include <pgasio/sql.hpp>
 #include <pgasio/transaction.hpp>
 
@@ -393,14 +394,22 @@ bool transaction::ends_unsent(bool commit, void_handler& handler, diagnostics* d
 
 void transaction::finish() noexcept {
     // Dropped before COMMIT or ROLLBACK: the lease rolls it back (when its BEGIN went out).
-    if (state_ && !state_->ended) {
-        const bool begin_failed =
-            valid() &&
-            impl_->begin_of(section_).at == detail::connection_impl::section_begin::state::failed;
-        if (begin_failed)
-            state_->report(transaction_outcome::failed, impl_->begin_of(section_).ec);
+    if (state_ && !state_->ended && !valid()) state_->report(transaction_outcome::rolled_back, {});
+    if (state_ && !state_->ended && valid()) {
+        // Whether its BEGIN failed is the engine's state, read on the connection's executor: a
+        // statement given up, still running there, may be bringing the BEGIN's answer. Posted,
+        // it goes ahead of the release below, whose end of the section it must precede.
+        auto report = [impl = impl_, section = section_, state = state_] {
+            const auto& begin = impl->begin_of(section);
+            if (begin.at == detail::connection_impl::section_begin::state::failed)
+                state->report(transaction_outcome::failed, begin.ec);
+            else
+                state->report(transaction_outcome::rolled_back, {});
+        };
+        if (impl_->on_executor())
+            report();
         else
-            state_->report(transaction_outcome::rolled_back, {});
+            detail::post_to(impl_->executor, std::move(report));
     }
     if (state_) state_->ended = true;
     // The lease rolls back a transaction block still open before anyone else's request.
