@@ -3,7 +3,6 @@
 #include "spawn.hpp"
 
 #include <pgasio/connection.hpp>
-#include <pgasio/detail/post_to.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -23,10 +22,8 @@ namespace {
 // loop's timer belong to that executor: closed from another thread, they would race the
 // engine's reads and writes running there at the same time (and a descriptor closed under a
 // read could be reused by another socket before the read is made).
-void abandon(std::shared_ptr<connection_impl> impl) {
-    if (impl->on_executor()) return impl->abandon_socket();
-    const auto ex = impl->executor;
-    detail::post_to(ex, [impl = std::move(impl)] { impl->abandon_socket(); });
+void abandon(const std::shared_ptr<connection_impl>& impl) {
+    detail::on_executor_of(*impl, [impl] { impl->abandon_socket(); });
 }
 
 } // namespace
@@ -34,12 +31,12 @@ void abandon(std::shared_ptr<connection_impl> impl) {
 connection::connection(const executor_type& ex)
     : impl_(std::make_shared<connection_impl>(ex)) {}
 connection::~connection() {
-    if (impl_) abandon(std::move(impl_));
+    if (impl_) abandon(impl_);
 }
 connection::connection(connection&&) noexcept = default;
 connection& connection::operator=(connection&& other) noexcept {
     if (this != &other) {
-        if (impl_) abandon(std::move(impl_));
+        if (impl_) abandon(impl_);
         impl_ = std::move(other.impl_);
     }
     return *this;

@@ -521,4 +521,12 @@ private:
     error_code fatal_ec_;
 };
 
+/// Runs `f` on the connection's executor: at once when already there, else posted (`f` keeps
+/// alive what it needs).
+template <class F>
+void on_executor_of(connection_impl& c, F&& f) {
+    if (c.on_executor()) return f();
+    post_to(c.executor, std::forward<F>(f));
+}
+
 } // namespace pgasio::detail

@@ -11,7 +11,6 @@
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/cancellation_signal.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
@@ -136,13 +135,6 @@ struct copy_out_state {
         c.deliver(h, how, ec, std::string());
     }
 };
-
-/// Runs `f` on the connection's executor: at once when already there.
-template <class F>
-void on_executor_of(connection_impl& c, F&& f) {
-    if (c.on_executor()) return f();
-    asio::post(c.executor, std::forward<F>(f));
-}
 
 /// Why a writer's operation cannot go on: the COPY is over (its error, or copy_ended), or it was
 /// ended by the caller. Success: it can.

@@ -1313,7 +1313,6 @@ void connection_impl::reset_session() {
 
 void connection_impl::abandon_socket() {
     orphaned = true; // a connect still running must not open a session nobody owns
-    read_pause_timer_.cancel();
     if (!open) return io.close();
     // Ended here rather than by the read the close aborts: a read's completion already queued
     // would otherwise hand out its answers and read again from the closed socket, failing the

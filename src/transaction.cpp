@@ -6,7 +6,6 @@
 #include "request_kinds.hpp"
 #include "spawn.hpp"
 
-#include <pgasio/detail/post_to.hpp>
 #include <pgasio/sql.hpp>
 #include <pgasio/transaction.hpp>
 
@@ -399,17 +398,13 @@ void transaction::finish() noexcept {
         // Whether its BEGIN failed is the engine's state, read on the connection's executor: a
         // statement given up, still running there, may be bringing the BEGIN's answer. Posted,
         // it goes ahead of the release below, whose end of the section it must precede.
-        auto report = [impl = impl_, section = section_, state = state_] {
+        detail::on_executor_of(*impl_, [impl = impl_, section = section_, state = state_] {
             const auto& begin = impl->begin_of(section);
             if (begin.at == detail::connection_impl::section_begin::state::failed)
                 state->report(transaction_outcome::failed, begin.ec);
             else
                 state->report(transaction_outcome::rolled_back, {});
-        };
-        if (impl_->on_executor())
-            report();
-        else
-            detail::post_to(impl_->executor, std::move(report));
+        });
     }
     if (state_) state_->ended = true;
     // The lease rolls back a transaction block still open before anyone else's request.
