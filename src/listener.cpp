@@ -7,12 +7,14 @@
 #include <pgasio/pool.hpp>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <random>
 #include <set>
@@ -50,6 +52,7 @@ struct listener_impl {
     asio::any_io_executor executor;
     config cfg;
     std::optional<connection> session; ///< open, or being opened (`opening`)
+    std::uint64_t sessions = 0;        ///< sessions opened so far: tells one from the next
     bool opening = false;
     std::set<std::string, std::less<>> channels; ///< what every session listens to
     std::set<std::string, std::less<>> listened; ///< what the open session listens to
@@ -71,9 +74,20 @@ struct listener_impl {
     }
 
     /// A session the server ended while nobody waited on it (between two receives, or before
-    /// a channel is added) is as lost as one that fails a wait: what it listened to is gone.
-    void notice_closed() {
-        if (session && !opening && !session->is_open()) lose(client_errc::connection_closed);
+    /// a channel is added), or that failed a LISTEN (`why`), is as lost as one that fails a
+    /// wait: what it listened to is gone. Nothing to lose when the session is already gone
+    /// (closed meanwhile) or is a new one being opened.
+    void notice_closed(error_code why = client_errc::connection_closed) {
+        if (session && !opening && !session->is_open()) lose(why);
+    }
+
+    /// Closes at once: what waits ends (a receive with not_connected, requests of the session
+    /// with operation_aborted), and the session is dropped unanswered. On the executor only.
+    void shut() {
+        closed = true;
+        retry.cancel();
+        opened.cancel();
+        session.reset(); // one being opened: its connect fails
     }
 
     /// Opens a session and LISTENs to every channel (those added meanwhile too).
@@ -92,8 +106,10 @@ struct listener_impl {
             }
         } settled{*this};
         session.emplace(executor);
+        ++sessions;
         auto [ec] = co_await session->async_connect(cfg, diagnostics_into(got, await_tuple));
-        while (!ec) {
+        // Closed meanwhile (the session is gone): stop at once.
+        while (!ec && !closed) {
             const auto next = std::find_if(channels.begin(), channels.end(),
                                            [&](const auto& ch) { return !listened.contains(ch); });
             if (next == channels.end()) break;
@@ -146,6 +162,7 @@ struct listener_impl {
                 const auto cs = co_await asio::this_coro::cancellation_state;
                 if (cs.cancelled() != asio::cancellation_type::none) co_return stopped();
             }
+            if (closed) co_return stopped(); // while it was being opened
             notice_closed();
             if (!session_open()) {
                 if (auto ec = co_await open(diag)) {
@@ -196,11 +213,14 @@ struct listener_impl {
         if (opening) co_return error_code{};
         if (!session_open()) co_return co_await open(diag);
         if (listened.contains(channel)) co_return error_code{};
+        const auto asked = sessions;
         auto [ec] = co_await session->async_listen(channel, diagnostics_into(got, await_tuple));
-        if (!ec)
+        // The session may be gone now (closed meanwhile), or a new one being opened, which
+        // must LISTEN to the channel itself.
+        if (!ec && sessions == asked)
             listened.insert(channel);
-        else if (!session->is_open())
-            lose(ec);
+        else if (ec)
+            notice_closed(ec);
         co_return told(ec);
     }
 };
@@ -217,10 +237,11 @@ listener::listener(const pool& db)
 
 listener::~listener() {
     if (!impl_) return;
-    impl_->closed = true;
-    impl_->retry.cancel();
-    impl_->opened.cancel();
-    impl_->session.reset();
+    // The state is the executor's: destroyed on another thread (the executor a strand of an
+    // io_context that several threads run), the handle must not touch it under a running
+    // receive or LISTEN. Posted there then, and run at once when already there.
+    const auto ex = impl_->executor;
+    boost::asio::dispatch(ex, [impl = std::move(impl_)] { impl->shut(); });
 }
 
 listener& listener::operator=(listener&& other) noexcept {
@@ -271,8 +292,7 @@ void listener::start_close(const std::shared_ptr<detail::listener_impl>& impl,
             self->closed = true;
             self->retry.cancel();
             if (self->session_open()) co_await self->session->async_close(detail::await_tuple);
-            self->session.reset(); // one being opened: its connect fails
-            self->opened.cancel();
+            self->shut();
             co_return error_code{};
         }(impl),
         std::move(handler), nullptr, [] {});

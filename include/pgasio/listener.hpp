@@ -54,7 +54,8 @@ struct listener_event {
 /// accepts writes, so it follows a failover.
 ///
 /// One async_receive at a time; async_listen and async_unlisten may run while it waits. All
-/// on the listener's executor (one thread at a time, as a connection).
+/// on the listener's executor (one thread at a time, as a connection); only the destructor may
+/// run on another thread.
 ///
 /// @code
 /// pgasio::listener events(co_await asio::this_coro::executor, cfg);
@@ -85,7 +86,9 @@ public:
     /// with its configuration): a LISTEN holds a session, so it never takes one of the pool's.
     explicit listener(const pool& db);
     /// Closes its session (the server then forgets its LISTENs); a waiting async_receive fails
-    /// with client_errc::not_connected.
+    /// with client_errc::not_connected, and the LISTENs and UNLISTENs still unanswered with
+    /// asio::error::operation_aborted. Safe on any thread: the closing runs on the listener's
+    /// executor (at once when called there, else posted to it).
     ~listener();
     /// Takes `other`'s session and channels; `other` is left empty (only destruction and
     /// assignment).

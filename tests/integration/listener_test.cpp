@@ -14,16 +14,25 @@
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
 
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cstdint>
+#include <future>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <string>
+#include <thread>
 #include <variant>
 #include <vector>
 
@@ -295,4 +304,86 @@ TEST_CASE("listener: a channel added after the session was lost unnoticed keeps 
         co_await events.async_close();
         co_await admin.async_close();
     });
+}
+
+// The listener's state belongs to its executor, a strand of an io_context run by 4 threads here:
+// destroying the handle on another thread (the test's) while LISTENs are in flight on the
+// strand must end them there, not touch the state from the destroying thread. Each round opens
+// the session, starts 20 LISTENs on the strand, and destroys the listener after a pause growing
+// from none to about when their answers come. (The tsan preset runs it.)
+TEST_CASE("listener: a listener destroyed on another thread than its strand's, its LISTENs end",
+          "[listener]") {
+    asio::io_context ctx(4);
+    auto work = asio::make_work_guard(ctx);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&] { ctx.run(); });
+    const auto strand = asio::make_strand(ctx);
+    const std::string app = unique("listener_destroyed_app");
+    constexpr int rounds = 12;
+    constexpr int listens = 20;
+    std::atomic<int> listened{0}, ended{0}, wrong{0};
+    std::string first_wrong;
+    std::mutex wrong_mutex;
+    for (int round = 0; round < rounds; ++round) {
+        auto events = std::make_unique<pgasio::listener>(
+            strand, pgasio::test::test_config("sslmode=disable application_name=" + app));
+        events->async_listen(unique("listener_destroyed"), asio::use_future).get();
+        std::atomic<int> done{0};
+        std::promise<void> all_done;
+        auto count = [&](pgasio::error_code ec) {
+            if (!ec) {
+                ++listened;
+            } else if (ec == asio::error::operation_aborted ||
+                       ec == pgasio::client_errc::connection_closed ||
+                       ec == pgasio::client_errc::not_connected) {
+                ++ended;
+            } else {
+                std::lock_guard lock(wrong_mutex);
+                if (wrong++ == 0) first_wrong = ec.message();
+            }
+            if (++done == listens) all_done.set_value();
+        };
+        // Started on the strand, so the handle is touched by no other thread before it goes.
+        std::promise<void> started;
+        asio::post(strand, [&] {
+            for (int i = 0; i < listens; ++i)
+                events->async_listen(unique("listener_destroyed"), count);
+            started.set_value();
+        });
+        started.get_future().get();
+        std::this_thread::sleep_for(std::chrono::microseconds(round * 40));
+        events.reset();
+        REQUIRE(all_done.get_future().wait_for(30s) == std::future_status::ready);
+    }
+    // Every destroyed listener's session is gone from the server too. (Asked on a strand: a
+    // connection's executor runs one handler at a time.)
+    auto sessions_left = [&] {
+        return asio::co_spawn(
+                   asio::make_strand(ctx),
+                   [&]() -> asio::awaitable<std::int64_t> {
+                       auto admin = co_await pgasio::test::connect_primary();
+                       const auto r = co_await admin.async_query_one(
+                           "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
+                           app);
+                       co_await admin.async_close();
+                       co_return r[0].get<std::int64_t>(0);
+                   },
+                   asio::use_future)
+            .get();
+    };
+    std::int64_t left = sessions_left();
+    for (int i = 0; i < 50 && left != 0; ++i) {
+        std::this_thread::sleep_for(100ms);
+        left = sessions_left();
+    }
+    work.reset();
+    for (auto& t : threads)
+        t.join();
+    INFO("listened " << listened << ", ended " << ended << "; first wrong: " << first_wrong);
+    CHECK(wrong == 0);
+    CHECK(listened + ended == rounds * listens);
+    CHECK(listened > 0);
+    CHECK(ended > 0);
+    CHECK(left == 0);
 }
