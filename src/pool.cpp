@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <ostream>
 #include <random>
 
@@ -144,35 +145,40 @@ bool pool_impl::has_shared_waiter() const {
     return waiters_.shared() != 0;
 }
 
+// Both look through the slots by pointer and copy the one found once: a shared_ptr copied at
+// each better candidate cost two atomic operations per connection looked at, on every shared
+// request.
 std::shared_ptr<pool_slot> pool_impl::least_loaded() const {
-    std::shared_ptr<pool_slot> best;
+    const std::shared_ptr<pool_slot>* best = nullptr;
     std::size_t best_load = 0;
     for (const auto& s : slots_) {
         if (s->st != pool_slot::state::shared || !pool_access::is_open(s->conn)) continue;
         const auto load = s->outstanding.load(std::memory_order_acquire);
         if (!best || load < best_load) {
-            best = s;
+            best = &s;
             best_load = load;
             if (load == 0) break;
         }
     }
-    return best;
+    return best ? *best : nullptr;
 }
 
 std::shared_ptr<pool_slot> pool_impl::idle_slot(clock::time_point now) const {
-    std::shared_ptr<pool_slot> due;
+    const std::shared_ptr<pool_slot>* due = nullptr;
     for (const auto& s : slots_) {
         if (s->st != pool_slot::state::shared || !pool_access::is_open(s->conn) ||
             s->outstanding.load(std::memory_order_acquire) != 0)
             continue;
         if (!needs_check(*s, now, cfg.pool.check_idle_after)) return s;
-        if (!due) due = s;
+        if (!due) due = &s;
     }
-    return due;
+    return due ? *due : nullptr;
 }
 
 connection* pool_impl::pick_shared(std::shared_ptr<pool_slot>& slot) {
-    outcomes o;
+    // Made only when the pool may grow: a busy pool is usually full, and this runs for every
+    // shared request.
+    std::optional<outcomes> grown;
     {
         std::lock_guard lock(mutex_);
         if (closing_) return nullptr;
@@ -180,10 +186,12 @@ connection* pool_impl::pick_shared(std::shared_ptr<pool_slot>& slot) {
         if (!slot) return nullptr;
         // Even the least-loaded connection is busy: the request is pipelined behind another,
         // and the pool grows towards max_connections for the ones to come.
-        if (slot->outstanding.fetch_add(1, std::memory_order_relaxed) != 0) grow(o);
+        if (slot->outstanding.fetch_add(1, std::memory_order_relaxed) != 0 &&
+            slots_.size() < cfg.pool.max_connections)
+            grow(grown.emplace());
         ++counters_.shared_requests;
     }
-    if (!o.open.empty()) carry_out(o);
+    if (grown && !grown->open.empty()) carry_out(*grown);
     return &slot->conn;
 }
 
