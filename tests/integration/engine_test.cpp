@@ -25,7 +25,6 @@
 #include <chrono>
 #include <future>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <random>
 #include <string>
@@ -429,58 +428,52 @@ TEST_CASE("engine: operations started from other threads run on the connection's
 // rounds, queries of 1 ms each, whose answers trickle in before and after it.
 TEST_CASE("engine: a connection destroyed on another thread than its strand's, its requests end") {
     asio::io_context ctx(4);
-    auto work = asio::make_work_guard(ctx);
-    std::vector<std::thread> threads;
-    for (int t = 0; t < 4; ++t)
-        threads.emplace_back([&] { ctx.run(); });
     const auto strand = asio::make_strand(ctx);
     constexpr int rounds = 12;
     constexpr int requests = 60;
-    std::atomic<int> answered{0}, ended{0}, wrong{0};
-    std::string first_wrong;
-    std::mutex wrong_mutex;
-    for (int round = 0; round < rounds; ++round) {
-        const bool trickle = round % 2 == 1;
-        const char* sql = trickle ? "SELECT $1::int4 FROM pg_sleep(0.001)" : "SELECT $1::int4";
-        auto conn = std::make_unique<pgasio::connection>(strand);
-        conn->async_connect(pgasio::test::test_config(), asio::use_future).get();
-        std::atomic<int> done{0};
-        std::promise<void> all_done;
-        auto count = [&](int i, pgasio::error_code ec, const pgasio::result& r) {
-            if (!ec && r.size() == 1 && r[0].get<std::int32_t>(0) == i) {
-                ++answered;
-            } else if (ec == asio::error::operation_aborted ||
-                       ec == client_errc::connection_closed) {
-                ++ended;
-            } else {
-                std::lock_guard lock(wrong_mutex);
-                if (wrong++ == 0) first_wrong = ec ? ec.message() : "a wrong answer";
-            }
-            if (++done == requests) all_done.set_value();
-        };
-        // Started on the strand, so the handle is touched by no other thread before it goes.
-        std::promise<void> started;
-        asio::post(strand, [&] {
-            for (int i = 0; i < requests; ++i)
-                conn->async_query(sql, i, [&count, i](pgasio::error_code ec, pgasio::result r) {
-                    count(i, ec, r);
-                });
-            started.set_value();
-        });
-        started.get_future().get();
-        // From no wait at all to about when the burst comes, or to the first few of the trickle.
-        std::this_thread::sleep_for(std::chrono::microseconds(round * (trickle ? 500 : 100)));
-        conn.reset();
-        REQUIRE(all_done.get_future().wait_for(30s) == std::future_status::ready);
+    pgasio::test::race_tally tally;
+    {
+        const pgasio::test::threads_running running(ctx, 4);
+        for (int round = 0; round < rounds; ++round) {
+            const bool trickle = round % 2 == 1;
+            const char* sql = trickle ? "SELECT $1::int4 FROM pg_sleep(0.001)" : "SELECT $1::int4";
+            auto conn = std::make_unique<pgasio::connection>(strand);
+            conn->async_connect(pgasio::test::test_config(), asio::use_future).get();
+            std::atomic<int> done{0};
+            std::promise<void> all_done;
+            auto count = [&](int i, pgasio::error_code ec, const pgasio::result& r) {
+                if (!ec && r.size() == 1 && r[0].get<std::int32_t>(0) == i)
+                    ++tally.answered;
+                else if (ec == asio::error::operation_aborted ||
+                         ec == client_errc::connection_closed)
+                    ++tally.cancelled;
+                else
+                    tally.fail("a query", ec);
+                if (++done == requests) all_done.set_value();
+            };
+            // Started on the strand, so the handle is touched by no other thread before it goes.
+            std::promise<void> started;
+            asio::post(strand, [&] {
+                for (int i = 0; i < requests; ++i)
+                    conn->async_query(sql, i, [&count, i](pgasio::error_code ec, pgasio::result r) {
+                        count(i, ec, r);
+                    });
+                started.set_value();
+            });
+            started.get_future().get();
+            // From no wait at all to about when the burst comes, or to the first few of the
+            // trickle.
+            std::this_thread::sleep_for(std::chrono::microseconds(round * (trickle ? 500 : 100)));
+            conn.reset();
+            REQUIRE(all_done.get_future().wait_for(30s) == std::future_status::ready);
+        }
     }
-    work.reset();
-    for (auto& t : threads)
-        t.join();
-    INFO("answered " << answered << ", ended " << ended << "; first wrong: " << first_wrong);
-    CHECK(wrong == 0);
-    CHECK(answered + ended == rounds * requests);
-    CHECK(answered > 0);
-    CHECK(ended > 0);
+    INFO("answered " << tally.answered << ", ended " << tally.cancelled
+                     << "; first wrong: " << tally.first_wrong());
+    CHECK(tally.wrong == 0);
+    CHECK(tally.answered + tally.cancelled == rounds * requests);
+    CHECK(tally.answered > 0);
+    CHECK(tally.cancelled > 0);
 }
 
 // Coroutines race the connection's operations against short timers, each on a strand of its own

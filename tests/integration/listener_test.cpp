@@ -5,6 +5,7 @@
 
 #include "support/closing_servers.hpp"
 #include "support/connect.hpp"
+#include "support/race.hpp"
 #include "support/run.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -29,7 +30,6 @@
 #include <cstdint>
 #include <future>
 #include <memory>
-#include <mutex>
 #include <random>
 #include <string>
 #include <thread>
@@ -314,76 +314,70 @@ TEST_CASE("listener: a channel added after the session was lost unnoticed keeps 
 TEST_CASE("listener: a listener destroyed on another thread than its strand's, its LISTENs end",
           "[listener]") {
     asio::io_context ctx(4);
-    auto work = asio::make_work_guard(ctx);
-    std::vector<std::thread> threads;
-    for (int t = 0; t < 4; ++t)
-        threads.emplace_back([&] { ctx.run(); });
     const auto strand = asio::make_strand(ctx);
     const std::string app = unique("listener_destroyed_app");
     constexpr int rounds = 12;
     constexpr int listens = 20;
-    std::atomic<int> listened{0}, ended{0}, wrong{0};
-    std::string first_wrong;
-    std::mutex wrong_mutex;
-    for (int round = 0; round < rounds; ++round) {
-        auto events = std::make_unique<pgasio::listener>(
-            strand, pgasio::test::test_config("sslmode=disable application_name=" + app));
-        events->async_listen(unique("listener_destroyed"), asio::use_future).get();
-        std::atomic<int> done{0};
-        std::promise<void> all_done;
-        auto count = [&](pgasio::error_code ec) {
-            if (!ec) {
-                ++listened;
-            } else if (ec == asio::error::operation_aborted ||
-                       ec == pgasio::client_errc::connection_closed ||
-                       ec == pgasio::client_errc::not_connected) {
-                ++ended;
-            } else {
-                std::lock_guard lock(wrong_mutex);
-                if (wrong++ == 0) first_wrong = ec.message();
-            }
-            if (++done == listens) all_done.set_value();
+    pgasio::test::race_tally tally;
+    std::int64_t left = -1;
+    {
+        const pgasio::test::threads_running running(ctx, 4);
+        for (int round = 0; round < rounds; ++round) {
+            auto events = std::make_unique<pgasio::listener>(
+                strand, pgasio::test::test_config("sslmode=disable application_name=" + app));
+            events->async_listen(unique("listener_destroyed"), asio::use_future).get();
+            std::atomic<int> done{0};
+            std::promise<void> all_done;
+            auto count = [&](pgasio::error_code ec) {
+                if (!ec)
+                    ++tally.answered;
+                else if (ec == asio::error::operation_aborted ||
+                         ec == pgasio::client_errc::connection_closed ||
+                         ec == pgasio::client_errc::not_connected)
+                    ++tally.cancelled;
+                else
+                    tally.fail("a LISTEN", ec);
+                if (++done == listens) all_done.set_value();
+            };
+            // Started on the strand, so the handle is touched by no other thread before it goes.
+            std::promise<void> started;
+            asio::post(strand, [&] {
+                for (int i = 0; i < listens; ++i)
+                    events->async_listen(unique("listener_destroyed"), count);
+                started.set_value();
+            });
+            started.get_future().get();
+            std::this_thread::sleep_for(std::chrono::microseconds(round * 40));
+            events.reset();
+            REQUIRE(all_done.get_future().wait_for(30s) == std::future_status::ready);
+        }
+        // Every destroyed listener's session is gone from the server too. (Asked on a strand: a
+        // connection's executor runs one handler at a time.)
+        auto sessions_left = [&] {
+            return asio::co_spawn(
+                       asio::make_strand(ctx),
+                       [&]() -> asio::awaitable<std::int64_t> {
+                           auto admin = co_await pgasio::test::connect_primary();
+                           const auto r = co_await admin.async_query_one(
+                               "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
+                               app);
+                           co_await admin.async_close();
+                           co_return r[0].get<std::int64_t>(0);
+                       },
+                       asio::use_future)
+                .get();
         };
-        // Started on the strand, so the handle is touched by no other thread before it goes.
-        std::promise<void> started;
-        asio::post(strand, [&] {
-            for (int i = 0; i < listens; ++i)
-                events->async_listen(unique("listener_destroyed"), count);
-            started.set_value();
-        });
-        started.get_future().get();
-        std::this_thread::sleep_for(std::chrono::microseconds(round * 40));
-        events.reset();
-        REQUIRE(all_done.get_future().wait_for(30s) == std::future_status::ready);
-    }
-    // Every destroyed listener's session is gone from the server too. (Asked on a strand: a
-    // connection's executor runs one handler at a time.)
-    auto sessions_left = [&] {
-        return asio::co_spawn(
-                   asio::make_strand(ctx),
-                   [&]() -> asio::awaitable<std::int64_t> {
-                       auto admin = co_await pgasio::test::connect_primary();
-                       const auto r = co_await admin.async_query_one(
-                           "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
-                           app);
-                       co_await admin.async_close();
-                       co_return r[0].get<std::int64_t>(0);
-                   },
-                   asio::use_future)
-            .get();
-    };
-    std::int64_t left = sessions_left();
-    for (int i = 0; i < 50 && left != 0; ++i) {
-        std::this_thread::sleep_for(100ms);
         left = sessions_left();
+        for (int i = 0; i < 50 && left != 0; ++i) {
+            std::this_thread::sleep_for(100ms);
+            left = sessions_left();
+        }
     }
-    work.reset();
-    for (auto& t : threads)
-        t.join();
-    INFO("listened " << listened << ", ended " << ended << "; first wrong: " << first_wrong);
-    CHECK(wrong == 0);
-    CHECK(listened + ended == rounds * listens);
-    CHECK(listened > 0);
-    CHECK(ended > 0);
+    INFO("listened " << tally.answered << ", ended " << tally.cancelled
+                     << "; first wrong: " << tally.first_wrong());
+    CHECK(tally.wrong == 0);
+    CHECK(tally.answered + tally.cancelled == rounds * listens);
+    CHECK(tally.answered > 0);
+    CHECK(tally.cancelled > 0);
     CHECK(left == 0);
 }

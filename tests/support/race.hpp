@@ -1,7 +1,8 @@
-// Racing operations against timers from several threads: what such a test counts, the timers it
-// arms, and the threads that run it.
+// Racing operations against timers, or against their connection's end, from several threads:
+// what such a test counts, the timers it arms, and the threads that run it.
 #pragma once
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/system/error_code.hpp>
 
@@ -19,7 +20,7 @@ class race_tally {
 public:
     std::atomic<int> finished{0};  ///< coroutines that ran all their rounds
     std::atomic<int> answered{0};  ///< operations that won their race and answered right
-    std::atomic<int> cancelled{0}; ///< operations whose timer won
+    std::atomic<int> cancelled{0}; ///< operations that ended unanswered as meant (timer, close)
     std::atomic<int> wrong{0};     ///< operations that answered wrong
 
     /// Counts a wrong outcome: `what` failed with `ec`. The first is kept for the report.
@@ -50,6 +51,28 @@ inline std::chrono::microseconds race_timer(int n, std::chrono::microseconds spr
     if (n % 4 == 3) return std::chrono::seconds(2);
     return std::chrono::microseconds(100 + (n * 1009) % spread.count());
 }
+
+/// `ctx` run by `threads` threads from construction on; destruction lets the run end once its
+/// work is done (no guard holds it any more) and joins them.
+class threads_running {
+public:
+    threads_running(boost::asio::io_context& ctx, int threads)
+        : work_(ctx.get_executor()) {
+        for (int t = 0; t < threads; ++t)
+            running_.emplace_back([&ctx] { ctx.run(); });
+    }
+    ~threads_running() {
+        work_.reset();
+        for (auto& t : running_)
+            t.join();
+    }
+    threads_running(const threads_running&) = delete;
+    threads_running& operator=(const threads_running&) = delete;
+
+private:
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+    std::vector<std::thread> running_;
+};
 
 /// Runs `ctx` on `threads` threads at once for at most `limit`, and joins them.
 inline void run_on_threads(boost::asio::io_context& ctx, int threads, std::chrono::seconds limit) {
