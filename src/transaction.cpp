@@ -393,18 +393,22 @@ bool transaction::ends_unsent(bool commit, void_handler& handler, diagnostics* d
 
 void transaction::finish() noexcept {
     // Dropped before COMMIT or ROLLBACK: the lease rolls it back (when its BEGIN went out).
-    if (state_ && !state_->ended && !valid()) state_->report(transaction_outcome::rolled_back, {});
-    if (state_ && !state_->ended && valid()) {
-        // Whether its BEGIN failed is the engine's state, read on the connection's executor: a
-        // statement given up, still running there, may be bringing the BEGIN's answer. Posted,
-        // it goes ahead of the release below, whose end of the section it must precede.
-        detail::on_executor_of(*impl_, [impl = impl_, section = section_, state = state_] {
-            const auto& begin = impl->begin_of(section);
-            if (begin.at == detail::connection_impl::section_begin::state::failed)
-                state->report(transaction_outcome::failed, begin.ec);
-            else
-                state->report(transaction_outcome::rolled_back, {});
-        });
+    if (state_ && !state_->ended) {
+        if (!valid()) {
+            state_->report(transaction_outcome::rolled_back, {});
+        } else {
+            // Whether its BEGIN failed is the engine's state, read on the connection's executor:
+            // a statement given up, still running there, may be bringing the BEGIN's answer.
+            // Posted, it goes ahead of the release below, whose end of the section it must
+            // precede.
+            detail::on_executor_of(*impl_, [impl = impl_, section = section_, state = state_] {
+                const auto& begin = impl->begin_of(section);
+                if (begin.at == detail::connection_impl::section_begin::state::failed)
+                    state->report(transaction_outcome::failed, begin.ec);
+                else
+                    state->report(transaction_outcome::rolled_back, {});
+            });
+        }
     }
     if (state_) state_->ended = true;
     // The lease rolls back a transaction block still open before anyone else's request.
