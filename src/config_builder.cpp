@@ -14,8 +14,7 @@ namespace {
 // host list (a path, a query, user information, a key=value string) is refused rather than
 // taken for a strange host name.
 std::optional<config_error> parse_replica_text(std::string_view text, raw_options& raw) {
-    if (text.starts_with("postgresql://") || text.starts_with("postgres://"))
-        return parse_conninfo(text, raw);
+    if (uri_prefix_length(text) != 0) return parse_conninfo(text, raw);
     if (text.empty() || text.find_first_of("/?@= \t") != std::string_view::npos)
         return make_error(config_errc::invalid_value,
                           "a replica is neither a postgresql:// URI nor a host[:port] list");

@@ -10,9 +10,9 @@ namespace pgasio::detail {
 namespace {
 
 // One value of a key=value string from `pos` on (which it advances past the value), or the
-// message for an unterminated quote. Reserved up front so that the value (maybe a password) is
-// never reallocated, which would leave an unwiped copy behind.
-std::optional<config_error> read_value(std::string_view s, std::size_t& pos, std::string_view name,
+// message for an unterminated quote, which names the value as `what`. Reserved up front so that
+// the value (maybe a password) is never reallocated, which would leave an unwiped copy behind.
+std::optional<config_error> read_value(std::string_view s, std::size_t& pos, std::string_view what,
                                        std::string& value, bool& quoted) {
     value.reserve(s.size() - pos);
     quoted = pos < s.size() && s[pos] == '\'';
@@ -38,7 +38,7 @@ std::optional<config_error> read_value(std::string_view s, std::size_t& pos, std
     wipe(value);
     return make_error(
         config_errc::invalid_syntax,
-        fmt::format("unterminated quoted value of '{}' in the connection string", name));
+        fmt::format("unterminated quoted value of {} in the connection string", what));
 }
 
 void skip_spaces(std::string_view s, std::size_t& pos) {
@@ -68,6 +68,13 @@ std::optional<config_error> parse_keywords(std::string_view s, raw_options& raw)
                 return make_error(config_errc::invalid_syntax,
                                   "missing '=' after a word that follows the password in the "
                                   "connection string (quote a password that contains spaces)");
+            // A mistyped URI ("postgres:/bob:pw@h", "psql://...") lands here whole, its user
+            // information with it: such a word is not quoted.
+            if (name.find_first_of(":/@") != std::string_view::npos)
+                return make_error(config_errc::invalid_syntax,
+                                  "missing '=' after a word of the connection string that looks "
+                                  "like a URI (not quoted: it may hold a password); a URI begins "
+                                  "with postgresql:// or postgres://");
             return make_error(config_errc::invalid_syntax,
                               fmt::format("missing '=' after '{}' in the connection string", name));
         }
@@ -79,7 +86,11 @@ std::optional<config_error> parse_keywords(std::string_view s, raw_options& raw)
 
         std::string value;
         bool quoted = false;
-        if (auto err = read_value(s, pos, name, value, quoted)) return err;
+        if (auto err = read_value(s, pos,
+                                  after_unquoted_secret ? std::string("a word after the password")
+                                                        : fmt::format("'{}'", name),
+                                  value, quoted))
+            return err;
         auto k = find_key(name);
         if (!k && after_unquoted_secret) {
             wipe(value);
@@ -286,9 +297,19 @@ std::optional<config_error> parse_uri(std::string_view rest, raw_options& raw) {
 
 } // namespace
 
+std::size_t uri_prefix_length(std::string_view conninfo) noexcept {
+    // A URI's scheme is case-insensitive (RFC 3986), and white space before it, as a key=value
+    // string may have, is no reason to read it as one (whose message would quote the URI).
+    std::size_t start = 0;
+    skip_spaces(conninfo, start);
+    for (std::string_view scheme : {"postgresql://", "postgres://"})
+        if (equal_ignoring_case(conninfo.substr(start, scheme.size()), scheme))
+            return start + scheme.size();
+    return 0;
+}
+
 std::optional<config_error> parse_conninfo(std::string_view conninfo, raw_options& raw) {
-    for (std::string_view prefix : {"postgresql://", "postgres://"})
-        if (conninfo.starts_with(prefix)) return parse_uri(conninfo.substr(prefix.size()), raw);
+    if (const auto n = uri_prefix_length(conninfo)) return parse_uri(conninfo.substr(n), raw);
     return parse_keywords(conninfo, raw);
 }
 

@@ -149,6 +149,8 @@ config_error bad_value(const raw_options& raw, key k, std::string_view value,
 std::optional<config_error> set_raw(raw_options& raw, std::string_view name, std::string value);
 
 bool is_space(char c) noexcept;
+// Whether `a` and `b` are equal but for the case of ASCII letters.
+bool equal_ignoring_case(std::string_view a, std::string_view b) noexcept;
 std::string_view trim(std::string_view s);
 // "a,b,c" from the parts.
 std::string join(const std::vector<std::string>& parts);
@@ -158,6 +160,10 @@ std::vector<std::string_view> split_list(std::string_view s);
 // Said when a URI's host part is not quoted because it may begin inside the password.
 inline constexpr std::string_view uri_hint =
     " (percent-encode any '/', '?' or '@' in the user name and password)";
+
+// The length of the postgresql:// or postgres:// that begins `conninfo` (in any case, after
+// white space), 0 when it is no URI (config_conninfo.cpp).
+std::size_t uri_prefix_length(std::string_view conninfo) noexcept;
 
 // Parses a key=value string or a postgresql:// URI into `raw` (config_conninfo.cpp).
 std::optional<config_error> parse_conninfo(std::string_view conninfo, raw_options& raw);

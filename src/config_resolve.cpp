@@ -173,16 +173,8 @@ std::optional<std::string> os_user_name() {
 }
 
 bool is_utf8_name(std::string_view v) {
-    auto equal_ci = [](std::string_view a, std::string_view b) {
-        return a.size() == b.size() &&
-               std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-                   auto lower = [](char c) {
-                       return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c;
-                   };
-                   return lower(x) == lower(y);
-               });
-    };
-    return equal_ci(v, "UTF8") || equal_ci(v, "UTF-8") || equal_ci(v, "UNICODE");
+    return equal_ignoring_case(v, "UTF8") || equal_ignoring_case(v, "UTF-8") ||
+           equal_ignoring_case(v, "UNICODE");
 }
 
 // ---- the config, one group of settings at a time ----

@@ -108,6 +108,15 @@ TEST_CASE("config: errors never quote a password") {
         "password=Pa55Xyzzy sslmode=bogus port=x",
         "sslpassword=Pa55 Xyzzy",
         "password=Pa55 Xyzzy=1",
+        // a piece of the password that opens a quote it never closes
+        "password=Pa55 Xyzzy='x",
+        // a URI whose scheme is mistyped: read as a key=value string, its one word has no '='
+        "postgres:/user:Pa55Xyzzy@host/db",
+        "postgresql:/user:Pa55Xyzzy@host/db",
+        "postgresql//user:Pa55Xyzzy@host/db",
+        "psql://user:Pa55Xyzzy@host/db",
+        "user:Pa55Xyzzy@host/db",
+        "host=h postgresql://user:Pa55Xyzzy@host/db",
     };
     for (auto input : inputs) {
         INFO(input);

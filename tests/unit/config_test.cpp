@@ -266,6 +266,17 @@ TEST_CASE("config: URIs") {
         CHECK(cfg.hosts[0].host == "/var/run/postgresql");
         CHECK(parse_ok("postgres://h").hosts[0].host == "h");
     }
+    SECTION("the scheme in any case, after white space (as a URI's scheme is, RFC 3986)") {
+        for (std::string_view uri : {" postgresql://bob:pw@h/db", "\tpostgres://bob:pw@h/db",
+                                     "POSTGRESQL://bob:pw@h/db", "Postgres://bob:pw@h/db"}) {
+            INFO(uri);
+            auto cfg = parse_ok(uri);
+            CHECK(cfg.user == "bob");
+            CHECK(cfg.password.reveal() == "pw");
+            CHECK(cfg.hosts[0].host == "h");
+            CHECK(cfg.dbname == "db");
+        }
+    }
     SECTION("percent-decoding everywhere") {
         auto cfg = parse_ok("postgresql://us%40er:p%3Aw%2F@h%2Dx/my%20db?application_name=a%26b");
         CHECK(cfg.user == "us@er");
@@ -796,7 +807,7 @@ TEST_CASE("config: replicas") {
     SECTION("URIs and host lists, every host of each, in order") {
         auto cfg = builder()
                        .add_replica("postgresql://replica1:5433/shop")
-                       .add_replica("postgres://app:pw@r2,r3:6000/shop")
+                       .add_replica("POSTGRES://app:pw@r2,r3:6000/shop")
                        .add_replica("r4")
                        .add_replica("[::1]:5434,r5:1")
                        .build();
