@@ -336,11 +336,12 @@ private:
     // its COMMIT is queued.
     struct transaction_session {
         std::shared_ptr<detail::pool_impl> impl;
+        // With the default token, as async_acquire's: a failure throws the pgasio::error that
+        // explains it (the pool's state for a timeout, the last connection error).
         auto async_take() const {
-            return boost::asio::async_initiate<const boost::asio::deferred_t&,
-                                               void(error_code, pooled_connection)>(
-                acquire_initiation{impl}, boost::asio::deferred, detail::op_settings{},
-                BOOST_CURRENT_LOCATION);
+            default_token token;
+            return boost::asio::async_initiate<default_token, void(error_code, pooled_connection)>(
+                acquire_initiation{impl}, token, detail::op_settings{}, BOOST_CURRENT_LOCATION);
         }
         static boost::asio::awaitable<void> async_commit(transaction& tx, pooled_connection& conn) {
             return commit_handing_over(tx, conn);

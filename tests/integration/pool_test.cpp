@@ -366,7 +366,19 @@ TEST_CASE("pool: an exhausted pool fails the acquire after acquire_timeout, sayi
         // A shared request waits the same way (the only connection is leased).
         auto [qec, r] = co_await db.async_query("SELECT 1", nothrow);
         CHECK(qec == client_errc::pool_timeout);
-        CHECK(db.stats().timeouts == 2);
+        // So does a transaction, which throws the pgasio::error that says why, as any of the
+        // pool's operations does by default.
+        std::optional<pgasio::error> tx_error;
+        try {
+            co_await db.async_transaction(
+                [](pgasio::transaction&) -> asio::awaitable<void> { co_return; });
+        } catch (const pgasio::error& e) {
+            tx_error = e;
+        }
+        REQUIRE(tx_error);
+        CHECK(tx_error->code() == client_errc::pool_timeout);
+        CHECK_THAT(tx_error->what(), Catch::Contains("in use 1, idle 0, waiting 1"));
+        CHECK(db.stats().timeouts == 3);
         // Given back, the connection serves the next caller.
         held.release();
         auto again = co_await db.async_acquire();
