@@ -62,9 +62,7 @@ public:
             ec = client_errc::cursor_needs_transaction;
             if (diag) {
                 *diag = diagnostics{};
-                diag->message = "a portal cursor lives in a transaction block, and none was "
-                                "open: run BEGIN on the lease first (or use a declared cursor "
-                                "WITH HOLD)";
+                diag->message = ec.message();
             }
         }
         if (ec) state_->closed = true; // nothing of it stays open

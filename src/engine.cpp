@@ -833,15 +833,11 @@ void connection_impl::finish_front() {
         error_code ec = r->server_error;
         if (opened_block) {
             ec = client_errc::transaction_needs_lease;
-            explain(*r, "a transaction block cannot be opened on a shared connection: other "
-                        "coroutines' statements would run inside it; it was rolled back. Run "
-                        "transactions with connection::async_begin (or on an exclusive lease)");
+            explain(*r, ec.message());
         } else if (r->refused_copy) {
             ec = client_errc::copy_needs_copy_api;
-            explain(*r, "this operation cannot run that COPY: pgasio refused it (nothing was "
-                        "copied) and the connection stays usable; COPY FROM STDIN runs through "
-                        "connection::async_copy_in and COPY TO STDOUT through async_copy_out, "
-                        "one COPY per statement text");
+            explain(*r, ec.message() + ", one COPY per statement text; this one was refused "
+                                       "(nothing was copied) and the connection stays usable");
         } else if (ec && r->diag) {
             *r->diag = std::move(*r->server_diag);
         }

@@ -6,11 +6,12 @@ namespace pgasio {
 
 std::string format_error(const error_code& ec, const diagnostics& diag) {
     // Each thing said once: an explanation that already says what the code says (or that
-    // only repeats it) is shown alone, not after the code's own text.
+    // only repeats it) is shown alone, not after the code's own text; one that the code's text
+    // already holds is not shown.
     std::string out = ec.message();
     if (diag.message.find(out) != std::string::npos)
         out = diag.message;
-    else if (!diag.message.empty())
+    else if (!diag.message.empty() && out.find(diag.message) == std::string::npos)
         out += ": " + diag.message;
     if (!diag.detail.empty()) out += "\nDETAIL: " + diag.detail;
     if (!diag.hint.empty()) out += "\nHINT: " + diag.hint;

@@ -102,12 +102,13 @@ const char* describe(client_errc e) noexcept {
         return "the server did not answer a cancel request in time; the connection was closed";
     case client_errc::transaction_needs_lease:
         return "a transaction block cannot be opened on a shared connection (other coroutines' "
-               "statements would run inside it): it was rolled back; use connection::async_begin";
+               "statements would run inside it): it was rolled back; run transactions with "
+               "connection::async_begin, or on an exclusive lease";
     case client_errc::lease_ended:
         return "the exclusive lease was released: its operations can no longer run";
     case client_errc::cursor_needs_transaction:
-        return "a portal cursor lives in a transaction block: run BEGIN on the lease first (or "
-               "declare the cursor WITH HOLD)";
+        return "a portal cursor lives in a transaction block, and none was open: run BEGIN on "
+               "the lease first (or use a declared cursor WITH HOLD)";
     case client_errc::cursor_closed:
         return "the cursor was closed: it can no longer fetch";
     case client_errc::copy_ended:

@@ -5,6 +5,7 @@
 
 #include "support/connect.hpp"
 #include "support/run.hpp"
+#include "support/said_once.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/deferred.hpp>
@@ -89,6 +90,7 @@ TEST_CASE("cursor: a portal needs a transaction block, without one, a clear erro
                                                           pgasio::diagnostics_into(diag, nothrow));
         CHECK(ec == client_errc::cursor_needs_transaction);
         CHECK(diag.message.find("BEGIN") != std::string::npos);
+        CHECK(pgasio::test::times_said(ec, diag, "transaction block") == 1);
         const auto open_refused = co_await open_cursors(lease);
         CHECK(open_refused == 0);
         // The lease goes on.

@@ -6,6 +6,7 @@
 #include "support/connect.hpp"
 #include "support/race.hpp"
 #include "support/run.hpp"
+#include "support/said_once.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -80,6 +81,7 @@ TEST_CASE("engine: COPY FROM STDIN through a query fails at once, the connection
                                                    pgasio::diagnostics_into(diag, nothrow));
         CHECK(ec == client_errc::copy_needs_copy_api);
         CHECK(diag.message.find("async_copy_in") != std::string::npos);
+        CHECK(pgasio::test::times_said(ec, diag, "async_copy_in") == 1);
         // With requests pipelined behind it: the one written right after is swallowed by the
         // server while it waits for COPY data, and must still get its own answer.
         std::vector<std::optional<std::int32_t>> answers(5);
@@ -723,9 +725,12 @@ TEST_CASE("engine: BEGIN on a shared connection never takes another coroutine's 
             CHECK(rows[0].get<std::int64_t>(0) == round);
         }
         // A multi-statement text that leaves a block open is rolled back too.
-        auto [ec, r] = co_await conn.async_simple_query(
-            "BEGIN; INSERT INTO shared_tx VALUES ('simple')", nothrow);
+        pgasio::diagnostics diag;
+        auto [ec, r] =
+            co_await conn.async_simple_query("BEGIN; INSERT INTO shared_tx VALUES ('simple')",
+                                             pgasio::diagnostics_into(diag, nothrow));
         CHECK(ec == client_errc::transaction_needs_lease);
+        CHECK(pgasio::test::times_said(ec, diag, "shared connection") == 1);
         auto simple = co_await conn.async_query("SELECT count(*) FROM shared_tx");
         CHECK(simple[0].get<std::int64_t>(0) == 2);
         co_await conn.async_close();

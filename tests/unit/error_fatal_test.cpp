@@ -69,6 +69,10 @@ TEST_CASE("format_error says each thing once") {
     d.message = "malformed DataRow from the server: " +
                 pgasio::error_code(client_errc::truncated_message).message();
     CHECK(pgasio::format_error(client_errc::truncated_message, d) == d.message);
+    // One that the code's text holds is not shown.
+    d.message = "the pool is closing or closed";
+    CHECK(pgasio::format_error(client_errc::pool_closed, d) ==
+          pgasio::error_code(client_errc::pool_closed).message());
     // Otherwise the code's text leads, then the explanation, DETAIL and HINT.
     d.message = "it was never connected, or was closed";
     d.hint = "connect first";
