@@ -37,6 +37,15 @@ constexpr auto tidy_period = std::chrono::seconds(1);
 constexpr retry_options connect_backoff{0, std::chrono::milliseconds(100),
                                         std::chrono::seconds(10)};
 
+// A connection attempt failed with an error that the next attempt will meet too, whoever asks
+// for it: the server refused the credentials (SQLSTATE class 28) or the database (3D000).
+// Waiting out acquire_timeout would only hide it. A credential provider's failure is not one: it
+// may be a passing outage of the secret store.
+bool refuses_everyone(error_code ec) {
+    const std::string state = sqlstate_of(ec);
+    return state.starts_with("28") || state == "3D000";
+}
+
 // max_lifetime ±10%, so that connections opened together do not all expire together.
 clock::duration jittered_lifetime(std::chrono::milliseconds lifetime) {
     thread_local std::mt19937 rng{std::random_device{}()};
@@ -290,6 +299,17 @@ void pool_impl::open_more(outcomes& o, clock::time_point now) {
         slots_.push_back(slot);
         o.open.push_back(std::move(slot));
     }
+}
+
+bool pool_impl::any_open() const {
+    return std::any_of(slots_.begin(), slots_.end(), [](const auto& s) {
+        return s->st == pool_slot::state::shared || s->st == pool_slot::state::leased;
+    });
+}
+
+void pool_impl::fail_waiters(outcomes& o, error_code ec, const std::string& why) {
+    for (auto& w : waiters_.take_all())
+        o.fail.push_back({std::move(w), ec, why});
 }
 
 void pool_impl::retire(const std::shared_ptr<pool_slot>& s, outcomes& o) {
@@ -570,6 +590,11 @@ asio::awaitable<void> pool_impl::open_one(std::shared_ptr<pool_slot> slot) {
             backoff_until_ = now + retry_delay(connect_backoff, ++connect_failures_in_row_);
             std::erase(slots_, slot);
             o.wake = true; // tries again after the backoff
+            if (connect_failures_in_row_ >= 2 && refuses_everyone(ec) && !any_open())
+                fail_waiters(o, ec,
+                             fmt::format("no connection is open, and the server refused the last "
+                                         "two attempts: {}",
+                                         diag.message.empty() ? ec.message() : diag.message));
         } else {
             ++counters_.connects;
             connect_failures_in_row_ = 0;
@@ -696,8 +721,7 @@ asio::awaitable<void> pool_impl::maintain() {
 
 void pool_impl::stop_taking(outcomes& o, const char* why) {
     closing_ = true;
-    for (auto& w : waiters_.take_all())
-        o.fail.push_back({std::move(w), client_errc::pool_closed, why});
+    fail_waiters(o, client_errc::pool_closed, why);
 }
 
 void pool_impl::shut_down() noexcept {

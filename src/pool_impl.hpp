@@ -162,6 +162,10 @@ private:
     void check_then_lease(const std::shared_ptr<served>& checking);
 
     // All under the lock:
+    /// Whether a connection is open (shared or leased).
+    bool any_open() const;
+    /// Fails every waiter in the queue with `ec`, `why` saying why.
+    void fail_waiters(outcomes& o, error_code ec, const std::string& why);
     /// The open shared connection with the fewest requests in flight (null: none).
     std::shared_ptr<pool_slot> least_loaded() const;
     /// An idle connection: one that needs no check first (check_idle_after) if there is one,

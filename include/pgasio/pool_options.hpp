@@ -31,6 +31,9 @@ struct pool_options {
     /// How long acquiring a connection may wait for one to become free (or be opened), counted
     /// from the call: the check of an idle connection (check_idle_after) is part of the wait.
     /// Past it the acquire fails with client_errc::pool_timeout. Zero: wait as long as it takes.
+    /// Failed connection attempts are retried meanwhile, except when the server refuses the
+    /// credentials (SQLSTATE class 28) or the database (3D000) twice in a row and no connection
+    /// is open: every waiter then fails at once with the server's error.
     std::chrono::milliseconds acquire_timeout{std::chrono::seconds(30)};
     /// A connection idle for this long is closed (never below min_connections). Zero: never.
     std::chrono::milliseconds idle_timeout{std::chrono::minutes(30)};

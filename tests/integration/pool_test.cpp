@@ -636,6 +636,39 @@ TEST_CASE("pool: the credential provider is asked at each new connection") {
     });
 }
 
+TEST_CASE("pool: a server that refuses the pool's password or database fails its waiters at once") {
+    // Rejected twice in a row (a rotated credential gets its second try) with no connection
+    // open, the waiters are told the server's error instead of waiting out acquire_timeout.
+    auto refused = [](pgasio::config cfg, pgasio::error_code expected, std::string_view said,
+                      std::string_view secret) {
+        run([&](asio::any_io_executor ex) -> asio::awaitable<void> {
+            pgasio::pool db(ex, cfg); // acquire_timeout 30 s, the default
+            pgasio::diagnostics diag;
+            const auto start = std::chrono::steady_clock::now();
+            auto [ec, r] =
+                co_await db.async_query("SELECT 1", pgasio::diagnostics_into(diag, nothrow));
+            CHECK(std::chrono::steady_clock::now() - start < 5s);
+            CHECK(ec == expected);
+            CHECK_THAT(diag.message, Catch::Contains(std::string(said)) &&
+                                         Catch::Contains("no connection is open"));
+            CHECK(diag.message.find(secret) == std::string::npos);
+            CHECK(db.stats().connect_failures >= 2);
+            // A lease is refused the same way.
+            auto [lease_ec, lease] = co_await db.async_acquire(nothrow);
+            CHECK(lease_ec == expected);
+            CHECK(db.stats().timeouts == 0);
+            co_await db.async_close();
+        });
+    };
+    auto wrong_password = pool_config(0, 2);
+    wrong_password.password = pgasio::secret_string("Wr0ngPa55");
+    refused(wrong_password, pgasio::sqlstate::invalid_password, "password authentication failed",
+            "Wr0ngPa55");
+    auto no_database = pool_config(0, 2);
+    no_database.dbname = "pgasio_no_such_database";
+    refused(no_database, pgasio::sqlstate::invalid_catalog_name, "does not exist", "scram-pw");
+}
+
 TEST_CASE("pool: async_transaction commits on a leased connection") {
     run([](asio::any_io_executor ex) -> asio::awaitable<void> {
         pgasio::pool db(ex, pool_config(1, 2));
