@@ -34,10 +34,11 @@ config member_config(const config& cfg, const host_spec& host) {
 
 namespace detail {
 
-cluster_impl::cluster_impl(boost::asio::any_io_executor executor, const config& cfg,
+cluster_impl::cluster_impl(boost::asio::any_io_executor executor, const config& made_with,
                            const cluster_options& opts)
     : ex(std::move(executor))
     , strand(boost::asio::make_strand(ex))
+    , cfg(made_with)
     , options(opts)
     , observer(cfg.observer ? cfg.observer : default_observer())
     , timer(strand) {
@@ -195,6 +196,10 @@ cluster& cluster::operator=(cluster&& other) noexcept {
 
 cluster::executor_type cluster::get_executor() const noexcept {
     return impl_->ex;
+}
+
+const config& cluster::get_config() const noexcept {
+    return impl_->cfg;
 }
 
 cluster_stats cluster::stats() const {

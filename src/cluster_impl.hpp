@@ -34,12 +34,14 @@ struct probe_result {
 
 class cluster_impl : public std::enable_shared_from_this<cluster_impl> {
 public:
-    cluster_impl(boost::asio::any_io_executor executor, const config& cfg,
+    cluster_impl(boost::asio::any_io_executor executor, const config& made_with,
                  const cluster_options& opts);
 
     const boost::asio::any_io_executor ex;
     // Runs the re-check loop, its timer and the probes' bookkeeping.
     const boost::asio::strand<boost::asio::any_io_executor> strand;
+    // What the cluster was made with (cluster::get_config).
+    const config cfg;
     const cluster_options options;
     // Where routing decisions are reported (null: nowhere).
     const std::shared_ptr<pgasio::observer> observer;

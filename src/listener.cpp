@@ -1,6 +1,7 @@
 // pgasio::listener: a session of its own for LISTEN, opened again after a failure.
 #include "spawn.hpp"
 
+#include <pgasio/cluster.hpp>
 #include <pgasio/config_error.hpp>
 #include <pgasio/connection.hpp>
 #include <pgasio/listener.hpp>
@@ -233,6 +234,9 @@ listener::listener(const executor_type& ex, config cfg) {
 }
 
 listener::listener(const pool& db)
+    : listener(db.get_executor(), db.get_config()) {}
+
+listener::listener(const cluster& db)
     : listener(db.get_executor(), db.get_config()) {}
 
 listener::~listener() {

@@ -243,6 +243,9 @@ public:
 
     /// The executor the cluster's own work runs on.
     executor_type get_executor() const noexcept;
+    /// The configuration the cluster was made with: its hosts, then its replicas
+    /// (config::replicas), are its members.
+    const config& get_config() const noexcept;
     /// Routing counters and what is known of each member now.
     cluster_stats stats() const;
 

@@ -24,6 +24,7 @@ struct listener_impl;
 }
 
 class pool;
+class cluster;
 
 /// What listener::async_receive gives: a notification, or a gap.
 struct listener_event {
@@ -85,6 +86,10 @@ public:
     /// A listener with a session of its own made as `db`'s connections are (on its executor,
     /// with its configuration): a LISTEN holds a session, so it never takes one of the pool's.
     explicit listener(const pool& db);
+    /// A listener with a session of its own on the member of `db` that accepts writes, found
+    /// among all its members again at each reconnection (a promoted replica is followed), on
+    /// its executor and with its configuration.
+    explicit listener(const cluster& db);
     /// Closes its session (the server then forgets its LISTENs); a waiting async_receive fails
     /// with client_errc::not_connected, and the LISTENs and UNLISTENs still unanswered with
     /// asio::error::operation_aborted. Safe on any thread: the closing runs on the listener's

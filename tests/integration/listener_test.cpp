@@ -1,5 +1,6 @@
 // pgasio::listener against the real primary: notifications, a terminated session (one gap,
 // then notifications again, none twice), an unreachable server, close and misuse.
+#include <pgasio/cluster.hpp>
 #include <pgasio/connection.hpp>
 #include <pgasio/listener.hpp>
 
@@ -243,6 +244,26 @@ TEST_CASE("listener: on a cluster's configuration it listens on the member that 
         CHECK(e.note.payload == "on the primary");
         co_await events.async_close();
         co_await sender.async_close();
+    });
+}
+
+TEST_CASE("listener: made from a cluster, it listens on the member that accepts writes",
+          "[listener]") {
+    run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+        // The replica listed first, as above.
+        auto cfg = pgasio::test::user_config("SCRAM", "REPLICA");
+        cfg.replicas = pgasio::test::test_config().hosts;
+        pgasio::cluster db(ex, cfg);
+        co_await db.async_refresh(); // the writes then go to the primary
+        const std::string channel = unique("listener_on_cluster");
+        pgasio::listener events(db);
+        co_await events.async_listen(channel);
+        co_await db.async_execute("SELECT pg_notify($1, 'through the cluster')", channel);
+        auto e = co_await events.async_receive();
+        CHECK(e.what == pgasio::listener_event::kind::notification);
+        CHECK(e.note.payload == "through the cluster");
+        co_await events.async_close();
+        co_await db.async_close();
     });
 }
 
