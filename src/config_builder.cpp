@@ -76,6 +76,10 @@ config_builder& config_builder::password(secret_string password) {
     return *this;
 }
 
+config_builder& config_builder::password(std::string_view password) {
+    return this->password(secret_string(password));
+}
+
 config_builder& config_builder::user(std::string user) {
     return set("user", std::move(user));
 }

@@ -400,6 +400,9 @@ public:
     config_builder& set(std::string key, std::string value);
     /// Sets the password (kept as a secret_string throughout).
     config_builder& password(secret_string password);
+    /// Sets the password from its text (`.password("s3cret")`), kept as a secret_string from
+    /// here on; the caller's copy is the caller's to wipe.
+    config_builder& password(std::string_view password);
     /// Sets the user name.
     config_builder& user(std::string user);
     /// Sets the database name.

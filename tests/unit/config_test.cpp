@@ -580,6 +580,9 @@ TEST_CASE("config: builder") {
         CHECK(cfg->target_session_attrs == pgasio::session_attrs::read_write);
         CHECK(cfg->pool == pgasio::pool_options{2, 50, 10s, 5s, 1min, 2h, 15s, 250ms, 3, 1min,
                                                 "DISCARD ALL", "orders", true, nullptr});
+        // The password as plain text too.
+        auto plain = config::builder("postgresql://app@db1/shop").env(test_env()).password("pw2");
+        CHECK(plain.build()->password.reveal() == "pw2");
     }
     SECTION("user and dbname, with dbname defaulting to the user given") {
         auto cfg = config::builder().env(test_env()).user("u1").build();
