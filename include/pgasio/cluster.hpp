@@ -120,7 +120,8 @@ struct cluster_health {
 };
 
 /// A summary line, then one per member, e.g.
-/// `healthy latency=2134us\n  primary db1:5432 latency=812us wal=0/3000148 pool: open=1 ...`.
+/// `healthy latency=2134µs\n  primary db1:5432 latency=812µs wal=0/3000148 pool: open=1 ...`
+/// (durations as fmt writes them; a standby outside the lag limits says "(takes no reads)").
 std::string to_string(const cluster_health& health);
 /// Writes to_string(health).
 std::ostream& operator<<(std::ostream& os, const cluster_health& health);
