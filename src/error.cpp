@@ -2,6 +2,8 @@
 
 #include <boost/asio/error.hpp>
 
+#include <string>
+
 namespace pgasio {
 
 std::string format_error(const error_code& ec, const diagnostics& diag) {
@@ -13,6 +15,9 @@ std::string format_error(const error_code& ec, const diagnostics& diag) {
         out = diag.message;
     else if (!diag.message.empty() && out.find(diag.message) == std::string::npos)
         out += ": " + diag.message;
+    // Where in the statement text the server found the fault (1-based, in characters), as
+    // psql's LINE and caret show it.
+    if (diag.position) out += " (at character " + std::to_string(*diag.position) + ")";
     if (!diag.detail.empty()) out += "\nDETAIL: " + diag.detail;
     if (!diag.hint.empty()) out += "\nHINT: " + diag.hint;
     return out;

@@ -20,7 +20,8 @@ using protocol::sqlstate;
 using protocol::sqlstate_category;
 
 /// The text an error shows: the SQLSTATE and condition name or the client error, then the
-/// server's (or pgasio's) message, DETAIL and HINT. Never contains a password.
+/// server's (or pgasio's) message with the position in the query it points at, if any, DETAIL
+/// and HINT. Never contains a password.
 ///
 /// e.g. "23505 unique_violation: duplicate key value violates unique constraint \"t_pkey\"\n
 ///       DETAIL: Key (id)=(1) already exists."

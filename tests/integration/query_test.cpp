@@ -309,6 +309,7 @@ TEST_CASE("query: the default token throws pgasio::error with SQLSTATE, message 
             CHECK(e.code() == pgasio::sqlstate::syntax_error);
             CHECK_THAT(e.what(), Catch::StartsWith("42601 syntax_error: syntax error at or near"));
             CHECK(e.diag().position == 1u);
+            CHECK_THAT(e.what(), Catch::EndsWith("(at character 1)"));
         }
         CHECK(conn.is_open());
         co_await conn.async_close();

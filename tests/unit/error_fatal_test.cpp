@@ -83,4 +83,11 @@ TEST_CASE("format_error says each thing once") {
     server.message = "division by zero";
     CHECK(pgasio::format_error(sqlstate::division_by_zero, server) ==
           "22012 division_by_zero: division by zero");
+    // The position the server points at follows its message.
+    server.message = "syntax error at or near \"SELEC\"";
+    server.position = 8;
+    server.hint = "check the spelling";
+    CHECK(pgasio::format_error(sqlstate::syntax_error, server) ==
+          "42601 syntax_error: syntax error at or near \"SELEC\" (at character 8)\nHINT: check "
+          "the spelling");
 }
