@@ -321,8 +321,8 @@ struct config {
     /// empty value; a backslash also escapes the next character of an unquoted value), or a URI,
     /// `postgresql://[user[:password]@][host][:port][,host[:port]...][/dbname][?key=value&...]`
     /// (also `postgres://`; the scheme in any case, white space before it allowed): every part
-    /// percent-decoded (a bad escape or %00 is an error), IPv6
-    /// addresses in brackets (`[::1]:5432`), unix socket directories percent-encoded
+    /// percent-decoded (a bad escape or %00 is an error), IPv6 addresses in brackets
+    /// (`[::1]:5432`), unix socket directories percent-encoded
     /// (`postgresql://%2Fvar%2Frun%2Fpostgresql/db`) or as `?host=/path`, query keys are the same
     /// parameter names, plus `ssl=true` for sslmode=require. An empty string gives the
     /// environment's settings and the defaults.
