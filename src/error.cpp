@@ -33,7 +33,9 @@ bool is_fatal(const error_code& ec) noexcept {
         // with the wrong number of parameters, a malformed value in a message); when the server
         // ends the session with it (FATAL), the engine reports connection_closed instead.
         if (s == "08P01") return false;
-        return s.substr(0, 2) == "08" || s.substr(0, 3) == "57P";
+        // Class 28 (invalid authorization: a refused password, no pg_hba.conf entry) comes only
+        // from authentication, and the server closes the session after it.
+        return s.substr(0, 2) == "08" || s.substr(0, 2) == "28" || s.substr(0, 3) == "57P";
     }
     if (ec.category() == client_category()) {
         switch (static_cast<client_errc>(ec.value())) {
@@ -79,6 +81,12 @@ bool is_fatal(const error_code& ec) noexcept {
             return true;
         }
     }
+    // A misuse of the API that reached no connection (a column name or index not in the row, an
+    // argument out of range) is pgasio's own generic invalid_argument, never a socket's (those
+    // are of the system category).
+    if (ec.category() == boost::system::generic_category() &&
+        ec.value() == static_cast<int>(boost::system::errc::invalid_argument))
+        return false;
     // Cancellation by the caller leaves the connection usable; other system or network errors
     // (reset, broken pipe, TLS) mean the socket is gone.
     return ec != boost::asio::error::operation_aborted;

@@ -30,9 +30,11 @@ std::string format_error(const error_code& ec, const diagnostics& diag);
 /// Whether a connection that failed with `ec` is gone (true) or still usable (false). Fatal:
 /// malformed or unexpected messages from the server (the stream cannot be trusted), a closed or
 /// failed socket, TLS and authentication failures, and server errors of class 08 (connection
-/// exception) or 57P (shutdown, crash, cannot connect now). Not fatal: SQL errors, a cancelled
-/// or timed-out query, parameters that could not be encoded, values that could not be decoded,
-/// a wrong row count, and 08P01 protocol_violation: the server reports it as an ERROR after
+/// exception), 28 (invalid authorization) or 57P (shutdown, crash, cannot connect now). Not
+/// fatal: SQL errors, a cancelled or timed-out query, parameters that could not be encoded,
+/// values that could not be decoded, a wrong row count, a misuse of the API that reached no
+/// connection (boost::system::errc::invalid_argument: a column name or index not in the row, an
+/// argument out of range), and 08P01 protocol_violation: the server reports it as an ERROR after
 /// which the session goes on (e.g. "bind message supplies 1 parameters, but prepared statement
 /// requires 2"). Whenever the server ends the session with an error whose SQLSTATE it also
 /// uses for errors the session survives (a FATAL 08P01 or 25P03), the caller gets

@@ -2,8 +2,11 @@
 
 #include <boost/asio/error.hpp>
 #include <boost/asio/ssl/error.hpp>
+#include <boost/system/errc.hpp>
 
 #include <catch2/catch.hpp>
+
+#include <cerrno>
 
 using pgasio::client_errc;
 using pgasio::is_fatal;
@@ -28,6 +31,16 @@ TEST_CASE("is_fatal: SQL errors and refused requests keep the connection, broken
     CHECK(is_fatal(client_errc::scram_server_signature_mismatch));
     CHECK(is_fatal(boost::asio::error::connection_reset));
     CHECK(is_fatal(boost::asio::error::eof));
+}
+
+TEST_CASE("is_fatal: a refused login is fatal, a misuse of the API is not") {
+    // The server ends the session after an authentication failure.
+    CHECK(is_fatal(sqlstate::invalid_password));
+    CHECK(is_fatal(sqlstate::invalid_authorization_specification));
+    // A column name or index not in the row: the connection was never involved.
+    CHECK(!is_fatal(make_error_code(boost::system::errc::invalid_argument)));
+    // A socket's EINVAL is not pgasio's misuse error.
+    CHECK(is_fatal(boost::system::error_code(EINVAL, boost::system::system_category())));
 }
 
 TEST_CASE("is_fatal: a result too large is not fatal, a message too large is") {
