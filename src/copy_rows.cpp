@@ -62,15 +62,10 @@ error_code refuse_name(diagnostics* diag, std::string message) {
     return make_error_code(boost::system::errc::invalid_argument);
 }
 
-// A name the COPY can quote: what quote_identifier cannot make a valid identifier of.
+// A name the COPY can quote (detail::check_quoted_name), or the error that says why not.
 error_code check_name(std::string_view what, std::string_view name, diagnostics* diag) {
-    if (name.empty()) return refuse_name(diag, fmt::format("the {} name is empty", what));
-    if (name.size() > 63)
-        return refuse_name(diag, fmt::format("the {} name \"{}\" is longer than 63 bytes (the "
-                                             "server would truncate it)",
-                                             what, name));
-    if (name.find('\0') != std::string_view::npos)
-        return refuse_name(diag, fmt::format("the {} name holds a NUL byte", what));
+    std::string why;
+    if (auto ec = check_quoted_name(what, name, why)) return refuse_name(diag, std::move(why));
     return {};
 }
 

@@ -4,6 +4,8 @@
 #include <array>
 #include <cctype>
 
+#include <boost/system/errc.hpp>
+
 namespace pgasio {
 namespace {
 
@@ -23,7 +25,7 @@ bool is_reserved(std::string_view name) {
 error_code plain_name(std::string_view name, std::string* why) {
     auto refuse = [&](std::string reason) -> error_code {
         if (why) *why = std::move(reason);
-        return client_errc::invalid_field_value;
+        return make_error_code(boost::system::errc::invalid_argument);
     };
     if (name.empty()) return refuse("an identifier cannot be empty");
     if (name.size() > 63) return refuse("an identifier has at most 63 characters");
@@ -47,7 +49,7 @@ error_code validate_identifier(std::string_view name, std::string* why) {
             why->assign(1, '"');
             why->append(name).append("\" is a reserved key word");
         }
-        return client_errc::invalid_field_value;
+        return make_error_code(boost::system::errc::invalid_argument);
     }
     return {};
 }
@@ -80,18 +82,32 @@ std::string quote_literal(std::string_view text) {
 
 namespace detail {
 
+error_code check_quoted_name(std::string_view what, std::string_view name, std::string& why) {
+    auto refuse = [&](std::string reason) -> error_code {
+        why = std::move(reason);
+        return make_error_code(boost::system::errc::invalid_argument);
+    };
+    if (name.empty()) return refuse("the " + std::string(what) + " name is empty");
+    if (name.find('\0') != std::string_view::npos)
+        return refuse("the " + std::string(what) + " name holds a NUL byte");
+    // Bytes, not characters: the server's limit is NAMEDATALEN - 1 bytes.
+    if (name.size() > 63)
+        return refuse("the " + std::string(what) + " name \"" + std::string(name) +
+                      "\" is longer than 63 bytes (the server would truncate it)");
+    return {};
+}
+
 error_code unnest_insert_sql(std::string_view table, std::span<const std::string_view> columns,
                              std::string& sql, std::string& why) {
-    auto check = [&](std::string_view name, const char* what) -> error_code {
-        std::string reason;
-        if (auto ec = plain_name(name, &reason)) {
-            why = std::string("async_insert_unnest: the ") + what + " name '" +
-                  std::string(name.substr(0, 80)) + "' is refused: " + reason;
+    auto check = [&](std::string_view name, std::string_view what) -> error_code {
+        if (auto ec = check_quoted_name(what, name, why)) {
+            why = "async_insert_unnest: " + why;
             return ec;
         }
         return {};
     };
-    // "schema.table": the dot cannot be part of a plain name, so it separates the two.
+    // "schema.table": the first dot separates the two (every name is quoted, so none is split
+    // again or read as SQL).
     const auto dot = table.find('.');
     sql = "INSERT INTO ";
     if (dot != std::string_view::npos) {

@@ -102,15 +102,16 @@ struct insert_unnest_initiation {
 /// row, and unlike a multi-row VALUES list its text is the same whatever the row count.
 ///
 /// `session` is a connection or an exclusive_lease (anything with async_execute and
-/// get_executor). `table` and `columns` must be plain identifiers (letters, digits and '_', not
-/// starting with a digit, at most 63 characters; `table` may be "schema.table"); they are
-/// quoted, so their case is kept. Row is a std::tuple or an aggregate (field i goes to
-/// columns[i]; the numbers must agree), its fields of any parameter type (std::optional for
-/// NULLs); `rows` is a contiguous range of them (std::vector, std::span, an array). The rows
-/// must stay valid until the operation has started (as parameters must).
+/// get_executor). `table` and `columns` are names as they are in the database (`table` may be
+/// "schema.table", split at its first dot): each is quoted, so that its case, spaces, quotes
+/// and other characters are kept and none is read as SQL. Row is a std::tuple or an aggregate
+/// (field i goes to columns[i]; the numbers must agree), its fields of any parameter type
+/// (std::optional for NULLs); `rows` is a contiguous range of them (std::vector, std::span, an
+/// array). The rows must stay valid until the operation has started (as parameters must).
 ///
 /// Completion signature: void(error_code, std::uint64_t rows inserted). Errors:
-/// client_errc::invalid_field_value for a name that is not a plain identifier, and
+/// boost::system::errc::invalid_argument for a name that is empty, longer than 63 bytes or
+/// holds a NUL byte, and
 /// parameter_count_mismatch when the columns do not match the row's fields (nothing is sent
 /// then); the server's errors, as async_execute. No rows: completes with 0 and sends nothing.
 ///

@@ -100,7 +100,8 @@ TEST_CASE("insert_unnest: described structs go to the columns of their members' 
     });
 }
 
-TEST_CASE("insert_unnest: a hostile or malformed name is refused before anything is sent") {
+TEST_CASE("insert_unnest: every name is quoted: a hostile one names nothing, an impossible one is "
+          "refused") {
     run([](asio::any_io_executor) -> asio::awaitable<void> {
         auto conn = co_await connect_primary();
         co_await conn.async_execute("CREATE TEMP TABLE victim (id int8)");
@@ -108,27 +109,39 @@ TEST_CASE("insert_unnest: a hostile or malformed name is refused before anything
         using row = std::tuple<std::int64_t>;
         const std::vector<row> rows = {{2}};
         const std::array<std::string_view, 1> id = {"id"};
-        const std::array<std::string_view, 7> hostile = {
-            "victim (id) VALUES (3); DROP TABLE victim; --",
-            "victim\"; DROP TABLE victim; --",
-            "",
-            "1victim",
-            "a.b.c",
-            std::string_view("vic\0tim", 7),
-            "a_name_that_is_longer_than_the_sixty_three_characters_postgres_keeps"};
+        // Every name is quoted: SQL in one is a name that does not exist, never SQL that runs.
+        const std::array<std::string_view, 4> hostile = {
+            "victim (id) VALUES (3); DROP TABLE victim; --", "victim\"; DROP TABLE victim; --",
+            "1victim", "a.b.c"};
         for (const std::string_view table : hostile) {
+            auto [ec, n] = co_await pgasio::async_insert_unnest(conn, table, id, rows, nothrow);
+            CHECK((ec == pgasio::sqlstate::undefined_table ||
+                   ec == pgasio::sqlstate::invalid_schema_name));
+            CHECK(!pgasio::is_fatal(ec));
+            CHECK(n == 0);
+        }
+        // What cannot be a name at all is refused before anything is sent.
+        const std::array<std::string_view, 3> impossible = {
+            "", std::string_view("vic\0tim", 7),
+            "a_name_that_is_longer_than_the_sixty_three_characters_postgres_keeps"};
+        for (const std::string_view table : impossible) {
             pgasio::diagnostics diag;
             auto [ec, n] = co_await pgasio::async_insert_unnest(
                 conn, table, id, rows, pgasio::diagnostics_into(diag, nothrow));
-            CHECK(ec == client_errc::invalid_field_value);
+            CHECK(ec == boost::system::errc::invalid_argument);
+            CHECK(!pgasio::is_fatal(ec));
             CHECK(n == 0);
             CHECK(diag.message.find("table name") != std::string::npos);
         }
         const std::array<std::string_view, 1> bad_column = {"id); DROP TABLE victim; --"};
+        auto [ec, n] =
+            co_await pgasio::async_insert_unnest(conn, "victim", bad_column, rows, nothrow);
+        CHECK(ec == pgasio::sqlstate::undefined_column);
+        const std::array<std::string_view, 1> empty_column = {""};
         pgasio::diagnostics diag;
-        auto [ec, n] = co_await pgasio::async_insert_unnest(
-            conn, "victim", bad_column, rows, pgasio::diagnostics_into(diag, nothrow));
-        CHECK(ec == client_errc::invalid_field_value);
+        auto [empty_ec, empty_n] = co_await pgasio::async_insert_unnest(
+            conn, "victim", empty_column, rows, pgasio::diagnostics_into(diag, nothrow));
+        CHECK(empty_ec == boost::system::errc::invalid_argument);
         CHECK(diag.message.find("column name") != std::string::npos);
         // Columns that do not match the rows' fields.
         const std::array<std::string_view, 2> two = {"id", "other"};
@@ -144,6 +157,18 @@ TEST_CASE("insert_unnest: a hostile or malformed name is refused before anything
         const std::array<std::string_view, 1> order = {"order"};
         const auto inserted = co_await pgasio::async_insert_unnest(conn, "reserved", order, rows);
         CHECK(inserted == 1);
+        // So are names with spaces, quotes, capitals and letters beyond ASCII, as the database
+        // has them.
+        co_await conn.async_execute(
+            "CREATE TEMP TABLE \"Odd \"\"name\"\"\" (\"my id\" int8, \"größe\" int8)");
+        const std::array<std::string_view, 2> odd = {"my id", "größe"};
+        const std::vector<std::tuple<std::int64_t, std::int64_t>> pairs = {{1, 180}, {2, 175}};
+        const auto odd_rows =
+            co_await pgasio::async_insert_unnest(conn, "Odd \"name\"", odd, pairs);
+        CHECK(odd_rows == 2);
+        auto stored =
+            co_await conn.async_query("SELECT sum(\"größe\")::int8 FROM \"Odd \"\"name\"\"\"");
+        CHECK(stored[0].get<std::int64_t>(0) == 355);
         co_await conn.async_close();
     });
 }
