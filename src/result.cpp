@@ -71,7 +71,7 @@ namespace {
 } // namespace
 
 void throw_get_error(boost::system::error_code ec, std::span<const column> cols, std::size_t index,
-                     std::string_view cpp_type) {
+                     std::string_view cpp_type, bool value_is_null) {
     // What a codec of a user-defined type said about the failure (the label, the attribute).
     const std::string detail = take_decode_detail();
     if (index >= cols.size())
@@ -85,10 +85,15 @@ void throw_get_error(boost::system::error_code ec, std::span<const column> cols,
     if (!detail.empty())
         throw_message(ec, fmt::format("column {} \"{}\" of type {} does not decode into {}: {}",
                                       index, c.name, type, cpp_type, detail));
-    if (ec == protocol::client_errc::unexpected_null)
+    if (ec == protocol::client_errc::unexpected_null && value_is_null)
         throw_message(ec, fmt::format("column {} \"{}\" is NULL, which does not convert to {} "
                                       "(use std::optional or try_get)",
                                       index, c.name, cpp_type));
+    if (ec == protocol::client_errc::unexpected_null)
+        throw_message(ec, fmt::format("column {} \"{}\" of type {} is not NULL, but holds a NULL "
+                                      "element or attribute, which {} cannot hold (read it as a "
+                                      "std::optional: std::vector<std::optional<E>> for an array)",
+                                      index, c.name, type, cpp_type));
     // Types created in the database (or an extension): their codecs need them loaded.
     const std::string load_hint = !loaded && c.type_oid >= first_user_oid
                                       ? "; to read it as a C++ enum, composite or hstore, load "

@@ -172,7 +172,8 @@ row_plan<T> make_row_plan(std::span<const column> cols) {
 template <class F>
 void decode_member(row_view row, std::size_t index, F& out) {
     if (auto ec = row.get(index, out))
-        throw_get_error(ec, row.columns(), index, cpp_type_name<typename decoded_type<F>::type>());
+        throw_get_error(ec, row.columns(), index, cpp_type_name<typename decoded_type<F>::type>(),
+                        row.is_null(index));
 }
 
 /// Decodes a row with a plan made for its result's columns.

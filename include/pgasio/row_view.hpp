@@ -26,9 +26,11 @@ inline constexpr value_offset null_flag = value_offset{1} << 31;
 inline constexpr std::size_t max_result_bytes = null_flag - 1;
 
 /// Throws the pgasio::error that a failed get() of column `index` into `cpp_type` deserves: its
-/// message names the column by index and name, its type, and what was wrong.
+/// message names the column by index and name, its type, and what was wrong. `value_is_null`:
+/// the value itself is NULL (an unexpected_null otherwise comes from within it: an array's
+/// element).
 [[noreturn]] void throw_get_error(boost::system::error_code ec, std::span<const column> cols,
-                                  std::size_t index, std::string_view cpp_type);
+                                  std::size_t index, std::string_view cpp_type, bool value_is_null);
 
 /// Throws pgasio::error (invalid_argument) for a column name that is not in the row.
 [[noreturn]] void throw_column_not_found(std::span<const column> cols, std::string_view name);
@@ -89,7 +91,8 @@ public:
     /// columns()[index].format), or nullopt for NULL. Throws pgasio::error (invalid_argument) when
     /// index >= size().
     std::optional<std::span<const std::byte>> raw(std::size_t index) const {
-        if (index >= size_) detail::throw_get_error(out_of_range(), columns(), index, "a value");
+        if (index >= size_)
+            detail::throw_get_error(out_of_range(), columns(), index, "a value", false);
         return raw_unchecked(index);
     }
 
@@ -99,9 +102,9 @@ public:
     T get(std::size_t index) const {
         T out{};
         if (auto ec = get(index, out)) [[unlikely]]
-            detail::throw_get_error(
-                ec, columns(), index,
-                detail::cpp_type_name<typename detail::decoded_type<T>::type>());
+            detail::throw_get_error(ec, columns(), index,
+                                    detail::cpp_type_name<typename detail::decoded_type<T>::type>(),
+                                    index < size_ && !raw_unchecked(index));
         return out;
     }
     /// The value of the first column called `name`, decoded as T. Throws pgasio::error.

@@ -166,6 +166,15 @@ TEST_CASE("row_view: errors name the column and say what was wrong") {
     CHECK(e.diag().message.starts_with(
         "column 2 \"n\" of type int4 (oid 23) does not decode into std::int32_t: "));
 
+    // A NULL inside a value that is not NULL itself: the advice is for the elements.
+    const auto holes =
+        single(oids::int4_array, bin(std::vector<std::optional<std::int32_t>>{1, std::nullopt}));
+    e = thrown([&] { (void)holes[0].get<std::vector<std::int32_t>>(0); });
+    CHECK(e.code() == client_errc::unexpected_null);
+    CHECK_THAT(e.diag().message, Catch::StartsWith("column 0 \"v\" of type _int4 (oid 1007) is "
+                                                   "not NULL, but holds a NULL element"));
+    CHECK_THAT(e.diag().message, Catch::Contains("std::vector<std::optional<E>>"));
+
     e = thrown([&] { (void)row.get<std::int32_t>(3); });
     CHECK(e.code() == boost::system::errc::invalid_argument);
     CHECK(e.diag().message == "column index 3 is out of range: the row has 3 columns");
