@@ -125,6 +125,16 @@ private:
 } // namespace
 } // namespace detail
 
+error_code batch::refuse(error_code ec, std::string_view why) {
+    if (!refused_) {
+        refused_ = ec;
+        refusal_ =
+            "statement " + std::to_string(size() + 1) + " of the batch could not be added (" +
+            (why.empty() ? ec.message() : std::string(why)) + "): none of the batch was sent";
+    }
+    return ec;
+}
+
 void connection::start_batch(detail::connection_impl* impl, batch_handler handler,
                              const detail::op_settings& op, batch b) {
     using step = protocol::request_step;
@@ -143,6 +153,16 @@ void connection::start_batch(detail::connection_impl* impl, batch_handler handle
         return r;
     };
     const auto& entries = owned->entries();
+    if (owned->refused()) {
+        // A statement the caller meant to run is missing: the rest must not run without it.
+        st->pending = 1;
+        auto encode = [&](protocol::write_buffer&, std::string& why) -> error_code {
+            why = owned->refusal();
+            return owned->refused();
+        };
+        impl->submit(make(0, owned->size()), encode);
+        return;
+    }
     if (owned->empty()) {
         // Nothing to send, but the connection (or the lease) must still be there to send it.
         st->pending = 1;

@@ -4,6 +4,7 @@
 
 #include "text_form.hpp"
 
+#include <pgasio/detail/placeholders.hpp>
 #include <pgasio/detail/user_type_codec.hpp>
 #include <pgasio/sql.hpp>
 #include <pgasio/type_registry.hpp>
@@ -187,6 +188,71 @@ error_code append_param(std::string& out, std::size_t index, protocol::oid type,
     return {};
 }
 
+// Lexes `sql` as the server does and calls `placeholder(start, end, n)` for each placeholder
+// $n, in order (sql[start, end) is its text; n stops growing past `cap`, so that it cannot
+// overflow), until one returns an error, which it returns. `unterminated` is set when the SQL
+// ends inside a string, identifier or comment: the placeholders after that point cannot be known
+// (and the server will reject the query anyway). `plain_backslash`: a backslash escapes in '...'
+// (standard_conforming_strings off).
+template <class OnPlaceholder>
+error_code scan_placeholders(std::string_view sql, bool plain_backslash, std::size_t cap,
+                             bool& unterminated, OnPlaceholder placeholder) {
+    std::size_t at = 0;
+    const auto skip_to = [&](std::size_t end) {
+        if (end == std::string_view::npos) {
+            unterminated = true;
+            at = sql.size();
+        } else {
+            at = end;
+        }
+    };
+    while (at < sql.size()) {
+        const char c = sql[at];
+        const char next = at + 1 < sql.size() ? sql[at + 1] : '\0';
+        if (c == '\'') {
+            skip_to(skip_quoted(sql, at + 1, '\'', plain_backslash));
+        } else if (c == '"') {
+            skip_to(skip_quoted(sql, at + 1, '"', false));
+        } else if (c == '-' && next == '-') {
+            const std::size_t eol = sql.find_first_of("\r\n", at + 2);
+            at = eol == std::string_view::npos ? sql.size() : eol + 1;
+        } else if (c == '/' && next == '*') {
+            skip_to(skip_block_comment(sql, at + 2));
+        } else if (is_ident_start(c)) {
+            // A whole identifier or keyword, so that a '$' inside it is not taken for a
+            // placeholder. E'...' (one letter, then a quote) is a string with backslash escapes;
+            // U&'...', B'...', X'...', N'...' are plain strings, found at their quote.
+            const std::size_t start = at;
+            while (at < sql.size() && is_ident_cont(sql[at]))
+                ++at;
+            if (at - start == 1 && (c == 'E' || c == 'e') && at < sql.size() && sql[at] == '\'')
+                skip_to(skip_escape_string(sql, at + 1));
+        } else if (c == '$' && is_digit(next)) {
+            // A placeholder: every digit belongs to it ($10 is parameter 10).
+            const std::size_t start = at;
+            std::size_t n = 0;
+            for (++at; at < sql.size() && is_digit(sql[at]); ++at)
+                n = std::min(n * 10 + static_cast<std::size_t>(sql[at] - '0'), cap);
+            if (auto ec = placeholder(start, at, n)) return ec;
+        } else if (c == '$' && (next == '$' || is_ident_start(next))) {
+            // A dollar quote $tag$ ... $tag$ when a '$' ends the tag; else a lone '$'.
+            std::size_t tag_end = at + 1;
+            while (tag_end < sql.size() && is_tag_cont(sql[tag_end]))
+                ++tag_end;
+            if (tag_end < sql.size() && sql[tag_end] == '$') {
+                const std::string_view tag = sql.substr(at, tag_end + 1 - at);
+                const std::size_t close = sql.find(tag, tag_end + 1);
+                skip_to(close == std::string_view::npos ? close : close + tag.size());
+            } else {
+                at = tag_end;
+            }
+        } else {
+            ++at;
+        }
+    }
+    return {};
+}
+
 } // namespace
 
 param_values::param_values(std::size_t count)
@@ -241,75 +307,22 @@ error_code interpolate_params(std::string_view sql, std::span<const protocol::oi
     }
     out.reserve(sql.size() + 16 * values.size());
     std::vector<bool> used(values.size());
-    const bool plain_backslash = plain_strings == plain_string_backslash::escape;
-    std::size_t copied = 0; // sql[copied, at) is still to be copied to `out`
-    std::size_t at = 0;
-    // Set when the SQL ends inside a string, identifier or comment: its placeholders cannot be
-    // known, and the server will reject the query anyway.
+    std::size_t copied = 0; // sql[copied, start of the next placeholder) is still to be copied
     bool unterminated = false;
-    const auto skip_to = [&](std::size_t end) {
-        if (end == std::string_view::npos) {
-            unterminated = true;
-            at = sql.size();
-        } else {
-            at = end;
+    const auto each = [&](std::size_t start, std::size_t end, std::size_t n) -> error_code {
+        if (n == 0 || n > values.size()) {
+            why = fmt::format("the query's placeholder {} has no parameter ({} given)",
+                              sql.substr(start, end - start), values.size());
+            return client_errc::parameter_count_mismatch;
         }
+        out.append(sql.substr(copied, start - copied));
+        copied = end;
+        used[n - 1] = true;
+        return append_param(out, n - 1, types[n - 1], values[n - 1], values.is_text(n - 1), why);
     };
-    while (at < sql.size()) {
-        const char c = sql[at];
-        const char next = at + 1 < sql.size() ? sql[at + 1] : '\0';
-        if (c == '\'') {
-            skip_to(skip_quoted(sql, at + 1, '\'', plain_backslash));
-        } else if (c == '"') {
-            skip_to(skip_quoted(sql, at + 1, '"', false));
-        } else if (c == '-' && next == '-') {
-            const std::size_t eol = sql.find_first_of("\r\n", at + 2);
-            at = eol == std::string_view::npos ? sql.size() : eol + 1;
-        } else if (c == '/' && next == '*') {
-            skip_to(skip_block_comment(sql, at + 2));
-        } else if (is_ident_start(c)) {
-            // A whole identifier or keyword, so that a '$' inside it is not taken for a
-            // placeholder. E'...' (one letter, then a quote) is a string with backslash escapes;
-            // U&'...', B'...', X'...', N'...' are plain strings, found at their quote.
-            const std::size_t start = at;
-            while (at < sql.size() && is_ident_cont(sql[at]))
-                ++at;
-            if (at - start == 1 && (c == 'E' || c == 'e') && at < sql.size() && sql[at] == '\'')
-                skip_to(skip_escape_string(sql, at + 1));
-        } else if (c == '$' && is_digit(next)) {
-            // A placeholder: every digit belongs to it ($10 is parameter 10). Its number stops
-            // growing past the parameters (it has none then), so that it cannot overflow.
-            const std::size_t start = at;
-            std::size_t n = 0;
-            for (++at; at < sql.size() && is_digit(sql[at]); ++at)
-                n = std::min(n * 10 + static_cast<std::size_t>(sql[at] - '0'), values.size() + 1);
-            if (n == 0 || n > values.size()) {
-                why = fmt::format("the query's placeholder {} has no parameter ({} given)",
-                                  sql.substr(start, at - start), values.size());
-                return client_errc::parameter_count_mismatch;
-            }
-            out.append(sql.substr(copied, start - copied));
-            copied = at;
-            used[n - 1] = true;
-            if (auto ec = append_param(out, n - 1, types[n - 1], values[n - 1],
-                                       values.is_text(n - 1), why))
-                return ec;
-        } else if (c == '$' && (next == '$' || is_ident_start(next))) {
-            // A dollar quote $tag$ ... $tag$ when a '$' ends the tag; else a lone '$'.
-            std::size_t tag_end = at + 1;
-            while (tag_end < sql.size() && is_tag_cont(sql[tag_end]))
-                ++tag_end;
-            if (tag_end < sql.size() && sql[tag_end] == '$') {
-                const std::string_view tag = sql.substr(at, tag_end + 1 - at);
-                const std::size_t close = sql.find(tag, tag_end + 1);
-                skip_to(close == std::string_view::npos ? close : close + tag.size());
-            } else {
-                at = tag_end;
-            }
-        } else {
-            ++at;
-        }
-    }
+    if (auto ec = scan_placeholders(sql, plain_strings == plain_string_backslash::escape,
+                                    values.size() + 1, unterminated, each))
+        return ec;
     out.append(sql.substr(copied));
     if (!unterminated) {
         const auto unused = std::find(used.begin(), used.end(), false);
@@ -320,6 +333,26 @@ error_code interpolate_params(std::string_view sql, std::span<const protocol::oi
         }
     }
     return {};
+}
+
+error_code check_parameter_count(std::string_view sql, std::size_t count, bool backslash_escapes,
+                                 std::string& why) {
+    std::size_t highest = 0;
+    bool unterminated = false;
+    // Capped past the count: all that matters is whether it reaches it.
+    (void)scan_placeholders(sql, backslash_escapes, count + 1, unterminated,
+                            [&](std::size_t, std::size_t, std::size_t n) -> error_code {
+                                highest = std::max(highest, n);
+                                return {};
+                            });
+    if (unterminated || highest >= count) return {};
+    if (highest == 0)
+        why = fmt::format("{} parameter{} given, but the query has no placeholder", count,
+                          count == 1 ? " was" : "s were");
+    else
+        why = fmt::format("parameter ${} is not used: the query's placeholders end at ${}",
+                          highest + 1, highest);
+    return client_errc::parameter_count_mismatch;
 }
 
 } // namespace pgasio::detail

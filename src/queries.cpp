@@ -8,6 +8,7 @@
 
 #include <pgasio/connection.hpp>
 #include <pgasio/detail/leading_keyword.hpp>
+#include <pgasio/detail/placeholders.hpp>
 #include <pgasio/detail/post_to.hpp>
 #include <pgasio/sql.hpp>
 
@@ -93,10 +94,20 @@ void connection::queue_query(detail::connection_impl* impl,
     r->push_step(step::execute);
     r->push_step(step::sync);
 
+    // Parameters that no placeholder takes, which the server would ignore, are refused; a
+    // statement the cache already holds was checked when it went in (its key holds the
+    // parameters' types, so their count).
+    const bool check_count = !stmt && !(entry && !inserted);
+
     // The request is handed over with submit(), which calls this: it stays reachable here.
     detail::result_request* req = r.get();
     auto encode = [&](protocol::write_buffer& out, std::string& why) -> error_code {
         const std::size_t begin = out.size();
+        if (check_count) {
+            if (auto ec =
+                    detail::check_parameter_count(sql, params.count, impl->backslash_escapes, why))
+                return ec;
+        }
         if (stmt) {
             if (!stmt->valid()) {
                 why = "the statement handle is empty (not from async_prepare)";

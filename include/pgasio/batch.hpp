@@ -4,6 +4,7 @@
 #include <pgasio/column.hpp>
 #include <pgasio/detail/current_types.hpp>
 #include <pgasio/detail/leading_keyword.hpp>
+#include <pgasio/detail/placeholders.hpp>
 #include <pgasio/error.hpp>
 #include <pgasio/params.hpp>
 #include <pgasio/protocol/frontend.hpp>
@@ -63,15 +64,16 @@ public:
         : mode_(mode)
         , types_(std::move(types)) {}
 
-    /// Adds an execution of the prepared statement `stmt`. Errors (returned; nothing is added):
-    /// statement_not_prepared (an empty handle, or statements of two different sessions in one
-    /// batch), parameter_count_mismatch, and those of the parameters' encoding.
+    /// Adds an execution of the prepared statement `stmt`. Errors (returned; nothing is added,
+    /// and the batch is refused: see refused()): statement_not_prepared (an empty handle, or
+    /// statements of two different sessions in one batch), parameter_count_mismatch, and those
+    /// of the parameters' encoding.
     template <class... Params>
     error_code add(const statement& stmt, const Params&... params) {
         if (!stmt.valid() || (session_ != 0 && stmt.data()->session != session_))
-            return client_errc::statement_not_prepared;
+            return refuse(client_errc::statement_not_prepared);
         if (detail::param_count(params...) != stmt.parameter_types().size())
-            return client_errc::parameter_count_mismatch;
+            return refuse(client_errc::parameter_count_mismatch);
         const std::size_t start = bytes_.size();
         protocol::bind_writer bind(bytes_, "", stmt.name(), binary_,
                                    detail::param_count(params...));
@@ -84,11 +86,13 @@ public:
         const auto& formats = stmt.data()->result_formats;
         if (auto ec =
                 bind.finish(formats.empty() ? std::span<const protocol::format_code>(binary_)
-                                            : std::span<const protocol::format_code>(formats)))
-            return ec;
+                                            : std::span<const protocol::format_code>(formats))) {
+            bytes_.truncate(start);
+            return refuse(ec);
+        }
         if (auto ec = protocol::encode_execute(bytes_, "", 0)) {
             bytes_.truncate(start);
-            return ec;
+            return refuse(ec);
         }
         columns_.push_back(stmt.data()->columns);
         entries_.push_back({bytes_.size(), false, stmt.data()->runs_alone});
@@ -97,15 +101,25 @@ public:
         return {};
     }
 
-    /// Adds `sql` with `params` (parsed as the unnamed statement). Errors (nothing is added):
-    /// embedded_nul, and those of the parameters' encoding.
+    /// Adds `sql` with `params` (parsed as the unnamed statement). Errors (nothing is added, and
+    /// the batch is refused: see refused()): embedded_nul, parameter_count_mismatch for more
+    /// parameters than the statement's placeholders take (its SQL read with
+    /// standard_conforming_strings on, the server's default), and those of the parameters'
+    /// encoding.
     template <class... Params>
     error_code add(std::string_view sql, const Params&... params) {
+        std::string why;
+        if (auto ec =
+                detail::check_parameter_count(sql, detail::param_count(params...), false, why))
+            return refuse(ec, why);
         const std::size_t start = bytes_.size();
         // The codecs of user-defined types find their OIDs and layouts in the registry.
         const detail::type_scope scope(types_.get());
         const auto types = detail::param_types_of(params...);
-        if (auto ec = protocol::encode_parse(bytes_, "", sql, types)) return ec;
+        if (auto ec = protocol::encode_parse(bytes_, "", sql, types)) {
+            bytes_.truncate(start);
+            return refuse(ec);
+        }
         protocol::bind_writer bind(bytes_, "", "", binary_, detail::param_count(params...));
         detail::write_params(bind, params...);
         error_code ec = bind.finish(binary_);
@@ -113,7 +127,7 @@ public:
         if (!ec) ec = protocol::encode_execute(bytes_, "", 0);
         if (ec) {
             bytes_.truncate(start);
-            return ec;
+            return refuse(ec);
         }
         columns_.push_back(nullptr); // described by the server
         const bool alone = detail::runs_alone(sql);
@@ -128,6 +142,13 @@ public:
     bool empty() const noexcept { return columns_.empty(); }
     /// Its mode.
     batch_mode mode() const noexcept { return mode_; }
+    /// The error of the first add() that failed (none: every statement was added). A batch
+    /// missing a statement its caller meant to run is refused whole: async_execute_batch sends
+    /// none of it and fails with this error, so that the rest never runs (and, all_or_nothing,
+    /// commits) without it.
+    error_code refused() const noexcept { return refused_; }
+    /// What refused() means: which statement was refused, and why.
+    const std::string& refusal() const noexcept { return refusal_; }
 
     /// Where one statement's messages are in bytes() and what the server answers them with (for
     /// the engine).
@@ -152,6 +173,10 @@ public:
     bool runs_alone() const noexcept { return runs_alone_; }
 
 private:
+    // Notes the first refusal (the statement being added is the size() + 1st) and why (none:
+    // what `ec` says); returns `ec`.
+    error_code refuse(error_code ec, std::string_view why = {});
+
     static constexpr protocol::format_code binary_[] = {protocol::format_code::binary};
     batch_mode mode_;
     protocol::write_buffer bytes_;
@@ -160,6 +185,8 @@ private:
     std::uint64_t session_ = 0;
     bool runs_alone_ = false;
     std::shared_ptr<const type_registry> types_;
+    error_code refused_;
+    std::string refusal_;
 };
 
 } // namespace pgasio

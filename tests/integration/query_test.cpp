@@ -284,6 +284,35 @@ TEST_CASE("query: a parameter count the server refuses (08P01) leaves the connec
     });
 }
 
+TEST_CASE("query: more parameters than the placeholders take are refused, in every mode") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        using pgasio::query_exec_mode;
+        for (const auto mode : {query_exec_mode::cache_statement, query_exec_mode::cache_describe,
+                                query_exec_mode::describe_exec, query_exec_mode::simple_protocol}) {
+            INFO(static_cast<int>(mode));
+            // Twice: the statement cache must not keep what it refused.
+            for (int i = 0; i < 2; ++i) {
+                pgasio::diagnostics diag;
+                auto [ec, r] = co_await conn.async_query(
+                    "SELECT $1::int4 AS v", 1, 999,
+                    pgasio::with_exec_mode(mode, pgasio::diagnostics_into(diag, nothrow)));
+                CHECK(ec == client_errc::parameter_count_mismatch);
+                CHECK_THAT(diag.message, Catch::Contains("parameter $2 is not used"));
+                CHECK(r.empty());
+            }
+            auto ok =
+                co_await conn.async_query("SELECT $1::int4 AS v", 5, pgasio::with_exec_mode(mode));
+            CHECK(ok[0].get<std::int32_t>(0) == 5);
+        }
+        pgasio::batch b;
+        CHECK(b.add("SELECT $1::int4", 1, 2) == client_errc::parameter_count_mismatch);
+        CHECK_THAT(b.refusal(), Catch::Contains("parameter $2 is not used"));
+        CHECK(conn.is_open());
+        co_await conn.async_close();
+    });
+}
+
 TEST_CASE("query: a request on a connection that is not open says so once") {
     run([](asio::any_io_executor ex) -> asio::awaitable<void> {
         pgasio::connection conn(ex);
@@ -547,7 +576,6 @@ TEST_CASE("query: a batch runs many queries in one round trip, one outcome each"
                 REQUIRE(!b.add(stmt, i));
             REQUIRE(!b.add("SELECT $1::text || '!'", "unnamed"));
             REQUIRE(!b.add(""));
-            CHECK(b.add(stmt, 1, 2) == client_errc::parameter_count_mismatch);
             CHECK(b.size() == 1002);
             auto out = co_await conn.async_execute_batch(std::move(b));
             REQUIRE(out.size() == 1002);
@@ -563,6 +591,50 @@ TEST_CASE("query: a batch runs many queries in one round trip, one outcome each"
         }
         auto none = co_await conn.async_execute_batch(pgasio::batch{});
         CHECK(none.empty());
+        co_await conn.async_close();
+    });
+}
+
+TEST_CASE("query: a batch with a statement that could not be added runs none of it") {
+    run([](asio::any_io_executor) -> asio::awaitable<void> {
+        auto conn = co_await connect_primary();
+        co_await conn.async_execute("CREATE TEMP TABLE b_refused (x int, t text)");
+        auto stmt = co_await conn.async_prepare("INSERT INTO b_refused VALUES ($1, 'p')");
+        for (const auto mode :
+             {pgasio::batch_mode::all_or_nothing, pgasio::batch_mode::independent}) {
+            pgasio::batch b(mode);
+            REQUIRE(!b.add("INSERT INTO b_refused VALUES ($1, $2)", 10, "ten"));
+            CHECK(b.add("INSERT INTO b_refused VALUES ($1, $2)", 11, std::string("el\0even", 7)) ==
+                  client_errc::embedded_nul);
+            REQUIRE(!b.add("INSERT INTO b_refused VALUES ($1, $2)", 13, "thirteen"));
+            CHECK(b.add(stmt, 1, 2) == client_errc::parameter_count_mismatch);
+            REQUIRE(!b.add(stmt, 14));
+            CHECK(b.size() == 3);
+            CHECK(b.refused() == client_errc::embedded_nul); // the first refusal
+            pgasio::diagnostics diag;
+            auto [ec, out] = co_await conn.async_execute_batch(
+                std::move(b), pgasio::diagnostics_into(diag, nothrow));
+            CHECK(ec == client_errc::embedded_nul);
+            CHECK_THAT(diag.message,
+                       Catch::Contains("statement 2 of the batch could not be added"));
+            REQUIRE(out.size() == 3);
+            for (const auto& s : out) {
+                CHECK(s.status == pgasio::statement_status::failed);
+                CHECK(s.error == client_errc::embedded_nul);
+            }
+        }
+        pgasio::batch thrown;
+        CHECK(thrown.add(stmt) == client_errc::parameter_count_mismatch);
+        try {
+            co_await conn.async_execute_batch(std::move(thrown));
+            FAIL("a refused batch ran");
+        } catch (const pgasio::error& e) {
+            CHECK(e.code() == client_errc::parameter_count_mismatch);
+            CHECK_THAT(e.what(), Catch::Contains("statement 1 of the batch could not be added"));
+        }
+        // Nothing of either batch ran; the connection goes on.
+        auto rows = co_await conn.async_query("SELECT count(*) FROM b_refused");
+        CHECK(rows[0].get<std::int64_t>(0) == 0);
         co_await conn.async_close();
     });
 }

@@ -2,6 +2,7 @@
 // the literals and their quoting, and the errors.
 #include "interpolate.hpp"
 
+#include <pgasio/detail/placeholders.hpp>
 #include <pgasio/params.hpp>
 
 #include <pgasio/protocol/error.hpp>
@@ -386,4 +387,35 @@ TEST_CASE("interpolate: param_values refuses fewer or more values than announced
     detail::write_params(many, 1, 2);
     CHECK(many.finish(why) == client_errc::parameter_count_mismatch);
     CHECK(why == "more values were written than the 1 parameters announced");
+}
+
+TEST_CASE("check_parameter_count: parameters that no placeholder takes are refused") {
+    std::string why;
+    auto check = [&](std::string_view sql, std::size_t count) {
+        why.clear();
+        return detail::check_parameter_count(sql, count, false, why);
+    };
+    CHECK(!check("SELECT $1", 1));
+    CHECK(!check("SELECT 1", 0));
+    CHECK(check("SELECT $1", 2) == client_errc::parameter_count_mismatch);
+    CHECK(why == "parameter $2 is not used: the query's placeholders end at $1");
+    CHECK(check("SELECT 1", 1) == client_errc::parameter_count_mismatch);
+    CHECK(why == "1 parameter was given, but the query has no placeholder");
+    CHECK(check("SELECT 1", 3) == client_errc::parameter_count_mismatch);
+    CHECK(why == "3 parameters were given, but the query has no placeholder");
+    // Found as the server finds them: not in strings, identifiers, comments or dollar quotes.
+    CHECK(check("SELECT '$2', \"$2\", $1 -- $2", 2) == client_errc::parameter_count_mismatch);
+    CHECK(check("SELECT $1, /* $2 */ $q$ $2 $q$, a$2", 2) == client_errc::parameter_count_mismatch);
+    CHECK(!check("SELECT $1, $10", 10));
+    // A parameter no placeholder takes before the highest is sent typed: the server accepts it.
+    CHECK(!check("SELECT $2", 2));
+    // Left to the server, which names what is wrong: a placeholder past the parameters, and SQL
+    // whose placeholders cannot be known.
+    CHECK(!check("SELECT $3", 2));
+    CHECK(!check("SELECT $1, 'unterminated $2", 2));
+    // With standard_conforming_strings off, a backslash escapes in '...'.
+    why.clear();
+    CHECK(!detail::check_parameter_count("SELECT 'it\\'s $2', $1", 2, false, why));
+    CHECK(detail::check_parameter_count("SELECT 'it\\'s $2', $1", 2, true, why) ==
+          client_errc::parameter_count_mismatch);
 }
