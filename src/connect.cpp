@@ -30,6 +30,17 @@ constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 // How one attempt uses TLS.
 enum class tls_use { no, if_offered, required };
 
+// A byte for an error message: 'H' (0x48), or 0x01 when it is no printable character.
+std::string byte_text(std::byte b) {
+    const auto c = static_cast<unsigned>(b);
+    constexpr char hex[] = "0123456789abcdef";
+    std::string out = "0x";
+    out += hex[c >> 4];
+    out += hex[c & 0xf];
+    if (c < 0x20 || c >= 0x7f) return out;
+    return std::string("'") + static_cast<char>(c) + "' (" + out + ")";
+}
+
 protocol::auth_methods allowed_methods(const auth_method_set& set) {
     protocol::auth_methods out = 0;
     auto map = [&](auth_method m, protocol::auth_method p) {
@@ -264,9 +275,12 @@ private:
                                "the server does not support TLS, but sslmode requires it");
             co_return error_code{};
         }
+        // The byte, as libpq shows it: an 'H' is an HTTP server, an 'E' an error (a server too
+        // old for SSLRequest).
         if (answer != std::byte{'S'})
             co_return fail(client_errc::invalid_ssl_response,
-                           "the server answered SSLRequest with neither 'S' nor 'N'");
+                           "it sent " + (answer ? byte_text(*answer) : std::string("nothing")) +
+                               "; is that a PostgreSQL server?");
         // Anything after 'S' was sent in clear text before the handshake: it could have been
         // injected by a man in the middle (CVE-2021-23222).
         if (impl_.reader.buffered() != 0)
@@ -331,7 +345,8 @@ private:
             auto message = impl_.reader.next();
             if (!message)
                 co_return fail(message.error(),
-                               "malformed message during startup: " + message.error().message());
+                               stream_error_message(message.error(), impl_.reader,
+                                                    "malformed message during startup"));
             if (!*message) {
                 if (auto ec = co_await read_more()) co_return ec;
                 continue;
@@ -494,6 +509,10 @@ asio::awaitable<error_code> connection_impl::connect(config cfg, diagnostics& di
                         attempt_deadline deadline(*this, cfg.connect_timeout);
                         attempt a(*this, cfg, host, pw.password, attempt_diag);
                         ec = co_await a.run(ep, plan[i]);
+                        // The password file that was passed over says why there was none (libpq
+                        // prints this warning on stderr; a library has only its error to say it).
+                        if (ec == client_errc::password_required && !pw.warning.empty())
+                            attempt_diag.message += " (" + pw.warning + ", so it was not read)";
                         if (ec && deadline.expired()) {
                             ec = client_errc::connect_timeout;
                             attempt_diag = diagnostics{};

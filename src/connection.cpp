@@ -57,8 +57,7 @@ void connection::start_connect(connection_impl* impl, handler_type handler, diag
         [self, cfg, &d, own]() -> boost::asio::awaitable<error_code> {
             // Connecting again would orphan the open session and its queued requests.
             if (self->open) {
-                d = diagnostics{};
-                d.message = "the connection is already open; close it before connecting again";
+                d = diagnostics{}; // the code's own text says it all
                 co_return client_errc::already_connected;
             }
             // The session's configuration carries the observer its operations report to.

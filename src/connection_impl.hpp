@@ -58,6 +58,12 @@ struct commit_answer;
 /// A new session id, unique in the process (never 0).
 std::uint64_t next_session_id() noexcept;
 
+/// What an error of `reader` (a stream that can no longer be read) means: a message over
+/// max_message_size says its size, the limit and how to raise it; any other is
+/// "<malformed>: <the error's text>".
+std::string stream_error_message(error_code ec, const protocol::framer& reader,
+                                 std::string_view malformed);
+
 /// Owned by the connection through a shared_ptr, so that an operation in flight keeps it alive
 /// after the connection object itself is gone.
 class connection_impl : public std::enable_shared_from_this<connection_impl> {

@@ -561,8 +561,18 @@ void connection_impl::on_read(error_code ec, std::size_t n) {
 
 void connection_impl::malformed_message(error_code ec, const char* what) {
     diagnostics d;
-    d.message = std::string("malformed ") + what + " from the server: " + ec.message();
+    d.message =
+        stream_error_message(ec, reader, std::string("malformed ") + what + " from the server");
     fail_all(ec, d);
+}
+
+std::string stream_error_message(error_code ec, const protocol::framer& reader,
+                                 std::string_view malformed) {
+    if (ec != client_errc::message_too_large) return std::string(malformed) + ": " + ec.message();
+    return "the server sent a message of " + std::to_string(reader.announced_size()) +
+           " bytes, more than max_message_size allows (" +
+           std::to_string(reader.max_message_size()) +
+           " bytes); a larger max_message_size in the connection settings admits it";
 }
 
 void connection_impl::handle_data_row(request& r, std::span<const std::byte> body) {

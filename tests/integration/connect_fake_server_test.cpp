@@ -106,6 +106,10 @@ const std::string auth_ok = auth("\0\0\0\0"sv);
 TEST_CASE("fake server: a reply to SSLRequest other than S or N") {
     const auto o = connect_to({"X"}, "sslmode=require");
     CHECK(o.ec == client_errc::invalid_ssl_response);
+    // The byte is shown, as libpq shows it ('H': an HTTP server on the port).
+    CHECK(o.diag.message == "it sent 'X' (0x58); is that a PostgreSQL server?");
+    CHECK(connect_to({"\x01"}, "sslmode=require").diag.message ==
+          "it sent 0x01; is that a PostgreSQL server?");
 }
 
 TEST_CASE("fake server: plaintext after 'S' is refused (CVE-2021-23222)") {
@@ -198,6 +202,10 @@ TEST_CASE("fake server: a truncated message body") {
 TEST_CASE("fake server: a message over max_message_size is refused from its header") {
     const auto o = connect_to({"E\x10\0\0\0"s}, "sslmode=disable max_message_size=8kB");
     CHECK(o.ec == client_errc::message_too_large);
+    // Its size, the limit, and the setting that raises it.
+    CHECK(o.diag.message == "the server sent a message of 268435452 bytes, more than "
+                            "max_message_size allows (8192 bytes); a larger max_message_size in "
+                            "the connection settings admits it");
 }
 
 TEST_CASE("fake server: the server closes in the middle of startup") {

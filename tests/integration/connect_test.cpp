@@ -301,10 +301,14 @@ TEST_CASE("connect: the password file supplies a missing password") {
     auto cfg = parse("host=" + host() + " port=" + primary_port() + " dbname=" + database() +
                      " user=" + user("SCRAM") + " sslmode=disable passfile=" + file.string());
     require_ok(try_connect(cfg));
-    // A file others can read is ignored, as libpq ignores it.
+    // A file others can read is ignored, as libpq ignores it; the error says so (libpq warns).
     std::filesystem::permissions(file, std::filesystem::perms::group_read,
                                  std::filesystem::perm_options::add);
-    CHECK(try_connect(cfg).ec == client_errc::password_required);
+    const auto ignored = try_connect(cfg);
+    CHECK(ignored.ec == client_errc::password_required);
+    CHECK_THAT(ignored.diag.message,
+               Catch::Contains("has group or world access; permissions should be u=rw (0600) or "
+                               "less, so it was not read"));
     std::filesystem::remove_all(dir);
 }
 

@@ -349,6 +349,13 @@ TEST_CASE("engine: async_connect on an open connection fails and leaves it as it
         CHECK(conn.backend_pid() == pid);
         auto r = co_await conn.async_query("SELECT pg_backend_pid()");
         CHECK(r[0].get<std::int32_t>(0) == pid);
+        // Its text says so once.
+        try {
+            co_await conn.async_connect(pgasio::test::test_config());
+            FAIL("connecting an open connection again succeeded");
+        } catch (const pgasio::error& e) {
+            CHECK(pgasio::test::times_said(e.code(), e.diag(), "already open") == 1);
+        }
         co_await conn.async_close();
     });
 }

@@ -80,6 +80,13 @@ public:
 
     /// The longest message accepted.
     std::size_t max_message_size() const noexcept { return max_message_size_; }
+    /// The body size the next message's header announces, or 0 when its header has not all
+    /// arrived: after message_too_large, the size that was refused.
+    std::size_t announced_size() const noexcept {
+        if (end_ - begin_ < 5) return 0;
+        const auto length = detail::load_big<std::uint32_t>(buf_.data() + begin_ + 1);
+        return length < 4 ? 0 : std::size_t{length} - 4;
+    }
     /// The bytes the read buffer holds allocated (it grows for a large message and shrinks back
     /// at the next prepare() once that message is consumed).
     std::size_t capacity() const noexcept { return buf_.size(); }
