@@ -1420,6 +1420,7 @@ asio::awaitable<void> connection_impl::send_cancel_request() {
     protocol::write_buffer packet;
     protocol::encode_cancel_request(packet, process_id, secret_key);
     const std::uint64_t generation = cancel_generation_;
+    io.cancel_sent(); // a recording notes where; a replay serves what it held for the cancel
     error_code ec;
     if (io.replaying())
         ec = asio::error::operation_not_supported; // a replay has no server to send it to

@@ -79,6 +79,12 @@ void transport::serve_waiting_read() {
     asio::post(tcp_.get_executor(), asio::append(std::move(h), wire_ec_, n));
 }
 
+void transport::cancel_sent() {
+    if (!wire_) return;
+    wire_->cancel_sent();
+    serve_waiting_read();
+}
+
 void transport::detach_wire() noexcept {
     if (waiting_read_) {
         auto h = std::move(waiting_read_);

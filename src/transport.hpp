@@ -157,6 +157,9 @@ public:
     }
     /// True while the session is served from a recording.
     bool replaying() const noexcept { return wire_ && served_; }
+    /// Tells a wire session that a CancelRequest goes out for it (wire_session::cancel_sent):
+    /// a replay may then serve the answers it held back for one.
+    void cancel_sent();
     /// What a replay found different from its recording (empty when nothing was), kept after
     /// close() so that the error the connection reports can say it.
     const std::string& failure() const noexcept { return failure_; }

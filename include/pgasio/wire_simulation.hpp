@@ -34,6 +34,12 @@ public:
     /// and returns how many bytes it copied; 0 when none is due (more is due only after the
     /// client sends more).
     virtual std::size_t answer(std::span<std::byte> out) = 0;
+
+    /// The client sends a CancelRequest for this session (on a connection of its own, which no
+    /// recording sees). A recording notes where, so that a replay holds the answers that came
+    /// after it until its client cancels as often: a request stopped by its timeout ends the
+    /// same way in both. Nothing by default.
+    virtual void cancel_sent() {}
 };
 
 /// Records the sessions a configuration opens, or serves them with no server (set as
@@ -45,7 +51,8 @@ public:
 /// replay opens no socket, resolves no host name and skips TLS: the session is served from
 /// what was recorded for the same host and port. CancelRequest is never replayed (it would need
 /// a socket of its own): a replayed session treats a cancel as failed to send, and the request
-/// ends as it ended when it was recorded.
+/// ends as it ended when it was recorded; answers that came after a cancel wait for the
+/// replayed client's (wire_session::cancel_sent).
 class wire_simulation {
 public:
     virtual ~wire_simulation() = default;

@@ -6,7 +6,10 @@
 // of its exchange's messages the client had sent when it arrived ("after"): in a replay it is
 // released once those, and every earlier exchange, have been sent. That keeps a replay true to
 // the protocol whatever the timing: pipelined requests get their answers as soon as they are
-// sent, and a COPY's CommandComplete waits for its CopyDone.
+// sent, and a COPY's CommandComplete waits for its CopyDone. An answer that came after the
+// client had sent a CancelRequest also remembers how many it had sent ("after_cancels"): in a
+// replay it waits for as many, so that a request stopped by a timeout or a cancellation ends
+// there as it did when it was recorded (a query_timeout, not the server's 57014 at once).
 #include <pgasio/simulation.hpp>
 
 #include <pgasio/protocol/backend.hpp>
@@ -35,7 +38,8 @@ using protocol::detail::byte_reader;
 struct message {
     char type = 0;
     std::vector<std::byte> body;
-    std::size_t after = 0; // an answer: how many of its exchange's messages came before it
+    std::size_t after = 0;         // an answer: how many of its exchange's messages came before it
+    std::size_t after_cancels = 0; // an answer: how many cancels the client had sent before it
 };
 
 struct exchange {
@@ -193,12 +197,16 @@ std::string describe_frontend(const message& m) {
             const auto len = r.i32();
             const bool binary = !formats.empty() && formats[formats.size() == 1 ? 0 : i] == 1;
             if (i > 0) out += ", ";
+            const auto value =
+                len < 0 ? std::span<const std::byte>() : r.bytes(static_cast<std::size_t>(len));
+            // As a row's values are shown: a binary value that reads as text (a text
+            // parameter) as text, the others (numbers, booleans) in hexadecimal.
             if (len < 0)
                 out += "NULL";
-            else if (binary)
-                out += hex(r.bytes(static_cast<std::size_t>(len)));
+            else if (binary && !printable(as_text(value)))
+                out += hex(value);
             else
-                out += quoted(as_text(r.bytes(static_cast<std::size_t>(len))));
+                out += quoted(as_text(value));
         }
         out += ")";
         break;
@@ -304,6 +312,7 @@ json::object message_json(const message& m, bool frontend, std::optional<std::si
     const auto text = frontend ? describe_frontend(m) : describe_backend(m, binary);
     if (!text.empty()) o["text"] = text;
     if (after) o["after"] = *after;
+    if (m.after_cancels != 0) o["after_cancels"] = m.after_cancels;
     o["data"] = protocol::detail::base64_encode(m.body);
     return o;
 }
@@ -489,6 +498,7 @@ struct session_log : wire_session {
             if (data.exchanges.size() <= answered) data.exchanges.resize(answered + 1);
             auto& ex = data.exchanges[answered];
             m.after = ex.sent.size();
+            m.after_cancels = cancels;
             const bool ready = m.type == 'Z';
             ex.received.push_back(std::move(m));
             if (ready) ++answered;
@@ -497,6 +507,11 @@ struct session_log : wire_session {
     }
 
     std::size_t answer(std::span<std::byte>) override { return 0; }
+
+    void cancel_sent() override {
+        std::lock_guard lock(mutex);
+        ++cancels;
+    }
 
     std::shared_ptr<recording_sync> shared;
     std::mutex& mutex;
@@ -509,6 +524,7 @@ struct session_log : wire_session {
     bool broken = false;
     std::size_t next_request = 0; // the exchange the next request opens
     std::size_t answered = 0;     // the exchange the server answers
+    std::size_t cancels = 0;      // CancelRequests sent so far
 };
 
 } // namespace
@@ -675,6 +691,7 @@ private:
             d.startup.push_back(
                 msg(startup[i], backend_names, fmt::format("{}.startup[{}]", where, i)));
         const auto& exchanges = array(o, "exchanges", where);
+        std::size_t cancels_before = 0; // the session's cancels never decrease
         for (std::size_t k = 0; k < exchanges.size(); ++k) {
             const auto at = fmt::format("{}.exchanges[{}]", where, k);
             const auto& e = object(exchanges[k], at);
@@ -703,6 +720,14 @@ private:
                               : ex.sent.size();
                 if (!ex.received.empty() && m.after < ex.received.back().after)
                     fail(mat, "\"after\" smaller than the previous answer's");
+                // No session sends more cancels than it has requests; the bound only keeps the
+                // count sane.
+                if (mo.contains("after_cancels"))
+                    m.after_cancels = static_cast<std::size_t>(
+                        integer(mo, "after_cancels", std::int64_t{1} << 40, mat));
+                if (cancels_before > m.after_cancels)
+                    fail(mat, "\"after_cancels\" smaller than the previous answer's");
+                cancels_before = m.after_cancels;
                 ex.received.push_back(std::move(m));
             }
             d.exchanges.push_back(std::move(ex));
@@ -747,6 +772,11 @@ public:
     }
 
     void received(std::span<const std::byte>) override {}
+
+    void cancel_sent() override {
+        ++cancels_;
+        release();
+    }
 
     std::size_t answer(std::span<std::byte> out) override {
         const std::size_t n = std::min(out.size(), due_.size() - due_begin_);
@@ -872,6 +902,7 @@ private:
             const std::size_t requests = std::min(m.after, requests_[answering_]);
             const std::size_t copies = m.after - requests;
             if (main_[answering_] < requests || copy_[answering_] < copies) return;
+            if (cancels_ < m.after_cancels) return; // it answers a cancel not sent yet
             append_wire(due_, m);
             ++answer_index_;
         }
@@ -885,6 +916,7 @@ private:
     std::size_t sending_ = 0;           // the exchange the next request belongs to
     std::size_t answering_ = 0;         // the exchange whose answers are released
     std::size_t answer_index_ = 0;      // its next answer
+    std::size_t cancels_ = 0;           // CancelRequests the client sent
     bool started_ = false;
     std::vector<std::byte> front_;
     std::vector<std::byte> due_;
@@ -911,8 +943,9 @@ public:
             return std::make_shared<replay_session>(sessions_[i], i);
         }
         why = fmt::format("replay: no session recorded for {} port {} is left (the recording has "
-                          "{} sessions)",
-                          quoted(name), host.port, sessions_.size());
+                          "{} session{})",
+                          quoted(name), host.port, sessions_.size(),
+                          sessions_.size() == 1 ? "" : "s");
         return nullptr;
     }
 

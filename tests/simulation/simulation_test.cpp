@@ -11,12 +11,15 @@
 #include <pgasio/protocol/detail/base64.hpp>
 #include <pgasio/transaction.hpp>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/json.hpp>
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -92,6 +95,9 @@ asio::awaitable<std::vector<std::string>> workload(config cfg, int users) {
     auto again = co_await conn.async_query(
         "SELECT n, 'user ' || n AS name FROM generate_series(1, $1::int) n", 1);
     seen.push_back(again[0].get<std::string>(1));
+    // A text parameter, sent in binary: the fixture shows it as text.
+    auto greeting = co_await conn.async_query("SELECT $1::text || '!'", "hello");
+    seen.push_back(greeting[0].get<std::string>(0));
     co_await conn.async_close();
     co_return seen;
 }
@@ -169,18 +175,58 @@ TEST_CASE("simulation: a session recorded against the server replays with no ser
     cfg.simulation = rec;
     const auto recorded = run([&](auto) { return workload(cfg, 3); });
     rec->save();
-    REQUIRE(recorded.size() == 7);
+    REQUIRE(recorded.size() == 8);
     CHECK(recorded[0] == "1 user 1");
     CHECK(recorded[3] == "1.5");
     CHECK(recorded[6] == "user 1");
+    CHECK(recorded[7] == "hello!");
 
     const std::string text = read_file(path);
     // The fixture is readable: the SQL and the rows are there as text.
     CHECK(text.find("generate_series(1, $1::int)") != std::string::npos);
     CHECK(text.find("\\\"user 2\\\"") != std::string::npos);
+    CHECK(text.find("parameters (\\\"hello\\\")") != std::string::npos);
 
     move_to_closed_port(path);
     const auto replayed = run([&](auto) { return workload(replay_config(path), 3); });
+    CHECK(replayed == recorded);
+    std::filesystem::remove(path);
+}
+
+// A query that times out, and one after it: what its caller sees, and after how long.
+asio::awaitable<std::vector<std::string>> timed_out_workload(config cfg) {
+    using namespace std::chrono_literals;
+    std::vector<std::string> seen;
+    connection conn(co_await asio::this_coro::executor);
+    co_await conn.async_connect(cfg);
+    const auto start = std::chrono::steady_clock::now();
+    auto [ec, rows] = co_await conn.async_query(
+        "SELECT pg_sleep(5)", pgasio::with_timeout(300ms, asio::as_tuple(asio::deferred)));
+    const auto waited = std::chrono::steady_clock::now() - start;
+    seen.push_back(ec.message());
+    seen.push_back(waited >= 250ms ? "after its timeout" : "before its timeout");
+    auto one = co_await conn.async_query("SELECT 1");
+    seen.push_back(std::to_string(one[0].get<std::int32_t>(0)));
+    co_await conn.async_close();
+    co_return seen;
+}
+
+TEST_CASE("simulation: a query that timed out when recorded times out in the replay", "[server]") {
+    const auto path = fixture_path("timeout");
+    auto rec = pgasio::simulation::record(path);
+    config cfg = pgasio::test::test_config();
+    cfg.simulation = rec;
+    const auto recorded = run([&](auto) { return timed_out_workload(cfg); });
+    rec->save();
+    REQUIRE(recorded.size() == 3);
+    CHECK(recorded[0] == make_error_code(pgasio::client_errc::query_timeout).message());
+    CHECK(recorded[1] == "after its timeout");
+    CHECK(recorded[2] == "1");
+    // The server's 57014 came after the cancel, and says so.
+    CHECK(read_file(path).find("\"after_cancels\":1") != std::string::npos);
+
+    move_to_closed_port(path);
+    const auto replayed = run([&](auto) { return timed_out_workload(replay_config(path)); });
     CHECK(replayed == recorded);
     std::filesystem::remove(path);
 }
@@ -268,7 +314,7 @@ TEST_CASE("simulation: a recording holds no password", "[server]") {
         CHECK(text.find("\"authentication\": \"not recorded\"") != std::string::npos);
         // The session still replays: authentication is not part of it.
         move_to_closed_port(path);
-        CHECK(run([&](auto) { return workload(replay_config(path, role), 2); }).size() == 6);
+        CHECK(run([&](auto) { return workload(replay_config(path, role), 2); }).size() == 7);
         std::filesystem::remove(path);
     }
 }
@@ -379,7 +425,7 @@ TEST_CASE("simulation: a request beyond the recording fails naming it", "[server
         CHECK(e.code() == pgasio::client_errc::replay_mismatch);
         CHECK_THAT(e.diag().message,
                    Catch::Contains("no session recorded for \"" + pg_setting("PGASIO_TEST_HOST") +
-                                   "\" port 1 is left"));
+                                   "\" port 1 is left (the recording has 1 session)"));
     }
     std::filesystem::remove(path);
 }
