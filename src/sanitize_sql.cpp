@@ -20,6 +20,14 @@ bool is_ident_start(char c) noexcept {
 bool is_ident_char(char c) noexcept {
     return is_ident_start(c) || is_digit(c) || c == '$';
 }
+bool equals_ci(std::string_view word, std::string_view upper) noexcept {
+    if (word.size() != upper.size()) return false;
+    for (std::size_t i = 0; i < word.size(); ++i) {
+        const char c = word[i];
+        if ((c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c) != upper[i]) return false;
+    }
+    return true;
+}
 bool is_one_of_ci(std::string_view word, std::string_view letters) noexcept {
     if (word.size() != 1) return false;
     const char c =
@@ -58,6 +66,8 @@ public:
                 if (!word()) return finish_hidden();
             } else {
                 emit(std::string_view(&sql_[i_], 1));
+                if (c == ';') setting_ = setting::none; // a statement of its own follows
+                if (c == '=' && setting_ == setting::named) setting_ = setting::value;
                 ++i_;
             }
         }
@@ -121,7 +131,8 @@ private:
         return false;
     }
 
-    // "..." ("" inside): an identifier, kept as written. False when it does not end.
+    // "..." ("" inside): an identifier, kept as written (but a setting's value: `?`). False when
+    // it does not end.
     bool quoted_identifier() {
         const std::size_t begin = i_++;
         while (i_ < sql_.size()) {
@@ -131,7 +142,8 @@ private:
                     continue;
                 }
                 ++i_;
-                emit(sql_.substr(begin, i_ - begin));
+                emit(setting_ == setting::value ? std::string_view("?")
+                                                : sql_.substr(begin, i_ - begin));
                 return true;
             }
             ++i_;
@@ -194,6 +206,18 @@ private:
             ++i_;
             return string_literal(false);
         }
+        // A run-time setting's value, in SET and in ALTER ... SET (ALTER ROLE, DATABASE, SYSTEM,
+        // FUNCTION), may be a secret written as a bare word (SET my.api_key = hunter2): `?`.
+        if (setting_ == setting::value) {
+            emit("?");
+            return true;
+        }
+        const bool first = out_.empty() || out_.back() == ';';
+        if (first) settable_ = equals_ci(w, "SET") || equals_ci(w, "ALTER");
+        if (settable_ && setting_ == setting::none && equals_ci(w, "SET"))
+            setting_ = setting::named;
+        else if (setting_ == setting::named && equals_ci(w, "TO"))
+            setting_ = setting::value;
         emit(w);
         return true;
     }
@@ -202,6 +226,11 @@ private:
     std::size_t i_ = 0;
     std::string out_;
     bool pending_space_ = false;
+    // Where a SET or ALTER statement is: past its SET (the setting's name comes), or past the
+    // `=` or TO after it (the value, to the end of the statement).
+    enum class setting { none, named, value };
+    bool settable_ = false; // the statement starts with SET or ALTER
+    setting setting_ = setting::none;
 };
 
 } // namespace

@@ -10,7 +10,10 @@ namespace pgasio {
 /// literals ('...', E'...' with its backslash escapes, U&'...', B'...', X'...'), dollar-quoted
 /// strings ($$...$$, $tag$...$tag$) and numbers each become `?`; comments (`-- ...` and nested
 /// `/* ... */`) are left out; runs of white space become one space. Identifiers, quoted ones
-/// ("...") included, key words, operators and parameter placeholders ($1) are kept.
+/// ("...") included, key words, operators and parameter placeholders ($1) are kept, but for the
+/// value of a run-time setting (after the `=` or TO of SET, or of ALTER ROLE/DATABASE/SYSTEM ...
+/// SET), which becomes `?` whatever it is written as: a secret is often set as a bare word
+/// (`SET my.api_key = hunter2`).
 ///
 /// Conservative where the text is malformed: an unterminated literal, quoted identifier or
 /// comment swallows the rest of the text (one `?`), so nothing of it can leak.

@@ -47,6 +47,19 @@ TEST_CASE("sanitize_sql: quoted identifiers and key words are kept as written") 
     CHECK(sanitize_sql("  SELECT\n\t a ,\n b  ") == "SELECT a , b");
 }
 
+TEST_CASE("sanitize_sql: a setting's value is hidden, even as a bare word") {
+    // A secret set as a run-time parameter is often written without quotes.
+    CHECK(sanitize_sql("SET my.api_key = hunter2") == "SET my.api_key = ?");
+    CHECK(sanitize_sql("set session my.token to tok_abcdef") == "set session my.token to ?");
+    CHECK(sanitize_sql("SET search_path TO \"Tenant 7\", public") == "SET search_path TO ?, ?");
+    CHECK(sanitize_sql("ALTER ROLE app SET my.key = s3cret") == "ALTER ROLE app SET my.key = ?");
+    CHECK(sanitize_sql("ALTER SYSTEM SET work_mem TO '64MB'") == "ALTER SYSTEM SET work_mem TO ?");
+    // To the end of its statement only; and an UPDATE's SET assigns columns, kept.
+    CHECK(sanitize_sql("SET x = a; SELECT b FROM t") == "SET x = ?; SELECT b FROM t");
+    CHECK(sanitize_sql("UPDATE t SET a = b WHERE c = d") == "UPDATE t SET a = b WHERE c = d");
+    CHECK(sanitize_sql("SET ROLE admin") == "SET ROLE admin");
+}
+
 TEST_CASE("sanitize_sql: whatever is not terminated is hidden, never shown") {
     CHECK(sanitize_sql("SELECT 'never closed secret") == "SELECT ?");
     CHECK(sanitize_sql(R"(SELECT E'closed only by escape\')") == "SELECT ?");
