@@ -47,6 +47,9 @@ check "--csv quotes what needs it" 0 '^n,s\n1,"a,b"\n2,\n$' '' -- \
 check "--json types numbers, booleans, NULL and json" 0 \
   '^\[\{"n":1,"ok":true,"s":null,"j":\{"a":\[1,2\]\}\}\]\n$' '' -- \
   "$pgasio" query --json "$url" "SELECT 1 AS n, true AS ok, NULL::text AS s, '{\"a\":[1,2]}'::jsonb AS j"
+check "--json writes numbers as the server does: every digit and the scale kept" 0 \
+  '^\[\{"n":12345678901234567890\.123456789,"x":1\.50,"f":-1\.5e-07,"nan":"NaN"\}\]\n$' '' -- \
+  "$pgasio" query --json "$url" "SELECT 12345678901234567890.123456789::numeric AS n, 1.50::numeric AS x, -1.5e-7::float8 AS f, 'NaN'::numeric AS nan"
 check "a command without rows prints its tag" 0 'DROP TABLE' '' -- \
   "$pgasio" query "$url" "DROP TABLE IF EXISTS cli_items"
 
@@ -85,6 +88,11 @@ if grep -q "$PGASIO_TEST_SCRAM_PASSWORD" "$work/out"; then
 fi
 check "trace shows the server's error" 1 'S->C  ErrorResponse ERROR 42P01' 'ERROR:  42P01' -- \
   "$pgasio" trace "$url" "SELECT * FROM no_such_table"
+# The proxy talks to the server without TLS: a URL that requires it is refused, nothing sent.
+check "trace refuses a URL that requires TLS" 1 '' 'without TLS, which sslmode=verify-full forbids' -- \
+  "$pgasio" trace "$url?sslmode=verify-full" "SELECT 1"
+check "trace refuses a URL that requires channel binding" 1 '' 'without TLS, which channel_binding=require forbids' -- \
+  "$pgasio" trace "$url?channel_binding=require" "SELECT 1"
 
 # The health check of the primary and its replica.
 check "health names the primary and the standby with its lag, and exits 0" 0 \

@@ -94,16 +94,45 @@ bool is_number_type(protocol::oid t) {
            t == oids::float8 || t == oids::numeric || t == oids::oid_;
 }
 
-boost::json::value json_field(const column& col, std::optional<std::span<const std::byte>> raw) {
-    if (!raw) return nullptr;
-    const std::string_view text = text_of(*raw);
-    if (col.type_oid == oids::bool_) return text == "t";
-    if (is_number_type(col.type_oid) || col.type_oid == oids::json || col.type_oid == oids::jsonb) {
-        boost::system::error_code ec;
-        auto v = boost::json::parse(text, ec);
-        if (!ec) return v; // NaN and Infinity are not JSON numbers: kept as strings
+// Whether `text` is a number as JSON writes one (-?int frac? exp?): the server's text of every
+// finite value of is_number_type, which NaN and Infinity are not.
+bool is_json_number(std::string_view text) {
+    std::size_t i = 0;
+    auto digits = [&] {
+        const std::size_t from = i;
+        while (i < text.size() && text[i] >= '0' && text[i] <= '9')
+            ++i;
+        return i - from;
+    };
+    if (i < text.size() && text[i] == '-') ++i;
+    const std::size_t first = i;
+    const std::size_t whole = digits();
+    if (whole == 0 || (whole > 1 && text[first] == '0')) return false;
+    if (i < text.size() && text[i] == '.') {
+        ++i;
+        if (digits() == 0) return false;
     }
-    return boost::json::string(text);
+    if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+        ++i;
+        if (i < text.size() && (text[i] == '+' || text[i] == '-')) ++i;
+        if (digits() == 0) return false;
+    }
+    return i == text.size();
+}
+
+// One value as JSON. Numbers and json documents are written as the server's text, never
+// through a double: a numeric keeps every digit and its scale (1.50 stays 1.50).
+std::string json_field(const column& col, std::optional<std::span<const std::byte>> raw) {
+    if (!raw) return "null";
+    const std::string_view text = text_of(*raw);
+    if (col.type_oid == oids::bool_) return text == "t" ? "true" : "false";
+    if (is_number_type(col.type_oid) && is_json_number(text)) return std::string(text);
+    if (col.type_oid == oids::json || col.type_oid == oids::jsonb) {
+        boost::system::error_code ec;
+        boost::json::parse(text, ec); // the server checked it; an odd one is kept as a string
+        if (!ec) return std::string(text);
+    }
+    return boost::json::serialize(boost::json::string(text)); // NaN and Infinity among them
 }
 
 // psql's lines: no spaces after the last column.
@@ -160,15 +189,20 @@ void print_csv(const result& rows) {
     }
 }
 
+// Written by hand rather than through boost::json::value, whose numbers are doubles.
 void print_json(const result& rows) {
-    boost::json::array out;
+    std::string out = "[";
     for (auto row : rows) {
-        boost::json::object o;
-        for (std::size_t i = 0; i < row.size(); ++i)
-            o[rows.columns()[i].name] = json_field(rows.columns()[i], row.raw(i));
-        out.push_back(std::move(o));
+        out += out.size() == 1 ? "{" : ",{";
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            if (i != 0) out += ',';
+            out += boost::json::serialize(boost::json::string(rows.columns()[i].name));
+            out += ':';
+            out += json_field(rows.columns()[i], row.raw(i));
+        }
+        out += '}';
     }
-    fmt::print("{}\n", boost::json::serialize(out));
+    fmt::print("{}]\n", out);
 }
 
 enum class output_format { table, csv, json };

@@ -323,12 +323,35 @@ asio::awaitable<result> run_session(const config& cfg, const std::string& sql) {
     co_return std::move(rows);
 }
 
+// Whether `h` is this machine, where the session's plain text crosses no network.
+bool is_local(const host_spec& h) {
+    const std::string_view a = h.hostaddr.empty() ? std::string_view(h.host) : h.hostaddr;
+    return h.is_unix_socket() || a == "localhost" || a.starts_with("127.") || a == "::1";
+}
+
 asio::awaitable<int> run_trace(config cfg, std::string sql) {
     using namespace asio::experimental::awaitable_operators;
     auto ex = co_await asio::this_coro::executor;
     // The session goes through the proxy in plain text (there is nothing to decode in TLS), to
     // the first host; the password is looked up for that host before its address is replaced.
     const host_spec target = cfg.hosts.at(0);
+    // A session that asked for TLS or channel binding must not quietly go without.
+    if (cfg.sslmode >= ssl_mode::require || cfg.channel_binding == channel_binding_mode::require) {
+        diagnostics d;
+        const std::string forbids = cfg.sslmode >= ssl_mode::require
+                                        ? fmt::format("sslmode={}", to_string(cfg.sslmode))
+                                        : std::string("channel_binding=require");
+        d.message = fmt::format("trace sends the session to the server without TLS, which {} "
+                                "forbids; trace a server reached without a network in between "
+                                "(a unix socket, localhost) with sslmode=disable or prefer",
+                                forbids);
+        throw pgasio::error(make_error_code(boost::system::errc::operation_not_supported), d);
+    }
+    if (cfg.sslmode != ssl_mode::disable && !is_local(target))
+        fmt::print(stderr,
+                   "warning: the session to {} goes without TLS, password and rows in plain "
+                   "text (sslmode={} would use TLS where the server offers it)\n",
+                   to_string(target), to_string(cfg.sslmode));
     auto found = lookup_password(cfg, target);
     if (!found.warning.empty()) fmt::print(stderr, "warning: {}\n", found.warning);
     cfg.password = std::move(found.password);
@@ -357,7 +380,8 @@ int trace_command(std::span<const std::string> args) {
         "usage: pgasio trace URL \"SQL\"\nConnects through a proxy on 127.0.0.1 (without TLS, "
         "to the first host), runs the statement as `query` would, and prints every protocol "
         "message both ways, decoded, with the time since the start. Passwords, SASL data and "
-        "the cancel key are masked.");
+        "the cancel key are masked. A URL that requires TLS (sslmode=require or stronger, "
+        "channel_binding=require) is refused.");
     if (const int* status = std::get_if<int>(&parsed)) return *status;
     const auto& vm = std::get<po::variables_map>(parsed);
     const std::string sql = vm["sql"].as<std::string>();
