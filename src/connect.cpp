@@ -13,6 +13,7 @@
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -33,12 +34,8 @@ enum class tls_use { no, if_offered, required };
 // A byte for an error message: 'H' (0x48), or 0x01 when it is no printable character.
 std::string byte_text(std::byte b) {
     const auto c = static_cast<unsigned>(b);
-    constexpr char hex[] = "0123456789abcdef";
-    std::string out = "0x";
-    out += hex[c >> 4];
-    out += hex[c & 0xf];
-    if (c < 0x20 || c >= 0x7f) return out;
-    return std::string("'") + static_cast<char>(c) + "' (" + out + ")";
+    if (c < 0x20 || c >= 0x7f) return fmt::format("0x{:02x}", c);
+    return fmt::format("'{}' (0x{:02x})", static_cast<char>(c), c);
 }
 
 protocol::auth_methods allowed_methods(const auth_method_set& set) {

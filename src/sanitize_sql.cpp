@@ -20,14 +20,6 @@ bool is_ident_start(char c) noexcept {
 bool is_ident_char(char c) noexcept {
     return is_ident_start(c) || is_digit(c) || c == '$';
 }
-bool equals_ci(std::string_view word, std::string_view upper) noexcept {
-    if (word.size() != upper.size()) return false;
-    for (std::size_t i = 0; i < word.size(); ++i) {
-        const char c = word[i];
-        if ((c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c) != upper[i]) return false;
-    }
-    return true;
-}
 bool is_one_of_ci(std::string_view word, std::string_view letters) noexcept {
     if (word.size() != 1) return false;
     const char c =
@@ -213,10 +205,10 @@ private:
             return true;
         }
         const bool first = out_.empty() || out_.back() == ';';
-        if (first) settable_ = equals_ci(w, "SET") || equals_ci(w, "ALTER");
-        if (settable_ && setting_ == setting::none && equals_ci(w, "SET"))
+        if (first) settable_ = detail::keyword_is(w, "set") || detail::keyword_is(w, "alter");
+        if (settable_ && setting_ == setting::none && detail::keyword_is(w, "set"))
             setting_ = setting::named;
-        else if (setting_ == setting::named && equals_ci(w, "TO"))
+        else if (setting_ == setting::named && detail::keyword_is(w, "to"))
             setting_ = setting::value;
         emit(w);
         return true;
