@@ -253,6 +253,13 @@ error_code scan_placeholders(std::string_view sql, bool plain_backslash, std::si
     return {};
 }
 
+// Refuses the placeholder `text` ($0, or $n past the `count` parameters given), which no
+// parameter fills.
+error_code refuse_placeholder(std::string_view text, std::size_t count, std::string& why) {
+    why = fmt::format("the query's placeholder {} has no parameter ({} given)", text, count);
+    return client_errc::parameter_count_mismatch;
+}
+
 } // namespace
 
 param_values::param_values(std::size_t count)
@@ -310,11 +317,8 @@ error_code interpolate_params(std::string_view sql, std::span<const protocol::oi
     std::size_t copied = 0; // sql[copied, start of the next placeholder) is still to be copied
     bool unterminated = false;
     const auto each = [&](std::size_t start, std::size_t end, std::size_t n) -> error_code {
-        if (n == 0 || n > values.size()) {
-            why = fmt::format("the query's placeholder {} has no parameter ({} given)",
-                              sql.substr(start, end - start), values.size());
-            return client_errc::parameter_count_mismatch;
-        }
+        if (n == 0 || n > values.size())
+            return refuse_placeholder(sql.substr(start, end - start), values.size(), why);
         out.append(sql.substr(copied, start - copied));
         copied = end;
         used[n - 1] = true;
@@ -340,11 +344,14 @@ error_code check_parameter_count(std::string_view sql, std::size_t count, bool b
     std::size_t highest = 0;
     bool unterminated = false;
     // Capped past the count: all that matters is whether it reaches it.
-    (void)scan_placeholders(sql, backslash_escapes, count + 1, unterminated,
-                            [&](std::size_t, std::size_t, std::size_t n) -> error_code {
-                                highest = std::max(highest, n);
-                                return {};
-                            });
+    const auto each = [&](std::size_t start, std::size_t end, std::size_t n) -> error_code {
+        if (n == 0 || n > count)
+            return refuse_placeholder(sql.substr(start, end - start), count, why);
+        highest = std::max(highest, n);
+        return {};
+    };
+    if (auto ec = scan_placeholders(sql, backslash_escapes, count + 1, unterminated, each))
+        return ec;
     if (unterminated || highest >= count) return {};
     if (highest == 0)
         why = fmt::format("{} parameter{} given, but the query has no placeholder", count,

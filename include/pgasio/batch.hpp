@@ -102,10 +102,10 @@ public:
     }
 
     /// Adds `sql` with `params` (parsed as the unnamed statement). Errors (nothing is added, and
-    /// the batch is refused: see refused()): embedded_nul, parameter_count_mismatch for more
-    /// parameters than the statement's placeholders take (its SQL read with
-    /// standard_conforming_strings on, the server's default), and those of the parameters'
-    /// encoding.
+    /// the batch is refused: see refused()): embedded_nul, parameter_count_mismatch for a
+    /// placeholder with no parameter or a parameter that no placeholder takes (its SQL read
+    /// with standard_conforming_strings on, the server's default), and those of the
+    /// parameters' encoding.
     template <class... Params>
     error_code add(std::string_view sql, const Params&... params) {
         std::string why;

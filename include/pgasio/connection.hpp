@@ -188,9 +188,11 @@ public:
 
     /// Runs `sql` with `params` (Parse, Bind, Describe, Execute, Sync in one write) and returns
     /// its rows. Completion signature: void(error_code, result). Errors: the server's
-    /// (sqlstate_category: syntax, constraint, wrong parameter count...), after which the
-    /// connection stays usable; client_errc::embedded_nul and codec errors for parameters that
-    /// cannot be sent (nothing is sent then); operation_aborted or client_errc::query_timeout
+    /// (sqlstate_category: syntax, constraint...), after which the connection stays usable;
+    /// client_errc::parameter_count_mismatch for parameters that do not fit the placeholders
+    /// (a placeholder with none, $3 with two; a parameter that no placeholder takes),
+    /// client_errc::embedded_nul and codec errors for parameters that cannot be sent (nothing is
+    /// sent then, and an open transaction goes on); operation_aborted or client_errc::query_timeout
     /// when cancelled (the connection stays usable); client_errc::copy_needs_copy_api for a
     /// COPY FROM STDIN or TO STDOUT (refused, nothing copied, the connection stays usable:
     /// async_copy_in and async_copy_out run those);

@@ -264,22 +264,39 @@ TEST_CASE("query: an error in one request does not disturb the others queued wit
     });
 }
 
-TEST_CASE("query: a parameter count the server refuses (08P01) leaves the connection usable") {
+TEST_CASE("query: a placeholder with no parameter is refused unsent, in every mode, and an open "
+          "transaction goes on") {
     run([](asio::any_io_executor) -> asio::awaitable<void> {
         auto conn = co_await connect_primary();
-        // The statement needs $2, the Bind supplies one value: the server answers ERROR 08P01
-        // "bind message supplies 1 parameters, but prepared statement "..." requires 2", then
-        // ReadyForQuery, and the session goes on.
-        pgasio::diagnostics diag;
-        auto [ec, r] = co_await conn.async_query(
-            "SELECT $1::int4 + $2::int4", 1,
-            pgasio::diagnostics_into(diag, asio::as_tuple(asio::deferred)));
-        CHECK(ec == pgasio::sqlstate::protocol_violation);
-        CHECK_THAT(diag.message, Catch::Contains("bind message supplies 1 parameters"));
-        CHECK(!pgasio::is_fatal(ec));
+        using pgasio::query_exec_mode;
+        for (const auto mode : {query_exec_mode::cache_statement, query_exec_mode::cache_describe,
+                                query_exec_mode::describe_exec, query_exec_mode::simple_protocol}) {
+            INFO(static_cast<int>(mode));
+            // Sent, the Bind would be refused by the server (ERROR 08P01 "bind message supplies
+            // 1 parameters, but prepared statement ... requires 2", naming a statement of the
+            // cache), which aborts the transaction block around it.
+            auto tx = co_await conn.async_begin();
+            // Twice: the statement cache must not keep what it refused.
+            for (int i = 0; i < 2; ++i) {
+                pgasio::diagnostics diag;
+                auto [ec, r] = co_await tx.async_query(
+                    "SELECT $1::int4 + $2::int4 AS v", 1,
+                    pgasio::with_exec_mode(mode, pgasio::diagnostics_into(diag, nothrow)));
+                CHECK(ec == client_errc::parameter_count_mismatch);
+                CHECK_THAT(
+                    diag.message,
+                    Catch::Contains("the query's placeholder $2 has no parameter (1 given)"));
+                CHECK(r.empty());
+            }
+            auto ok = co_await tx.async_query("SELECT $1::int4 + $2::int4 AS v", 1, 2,
+                                              pgasio::with_exec_mode(mode));
+            CHECK(ok[0].get<std::int32_t>(0) == 3);
+            co_await tx.async_commit();
+        }
+        pgasio::batch b;
+        CHECK(b.add("SELECT $1::int4 + $2::int4", 1) == client_errc::parameter_count_mismatch);
+        CHECK_THAT(b.refusal(), Catch::Contains("placeholder $2 has no parameter"));
         CHECK(conn.is_open());
-        auto after = co_await conn.async_query("SELECT 7");
-        CHECK(after[0].get<std::int32_t>(0) == 7);
         co_await conn.async_close();
     });
 }

@@ -389,7 +389,7 @@ TEST_CASE("interpolate: param_values refuses fewer or more values than announced
     CHECK(why == "more values were written than the 1 parameters announced");
 }
 
-TEST_CASE("check_parameter_count: parameters that no placeholder takes are refused") {
+TEST_CASE("check_parameter_count: parameters that do not fit the placeholders are refused") {
     std::string why;
     auto check = [&](std::string_view sql, std::size_t count) {
         why.clear();
@@ -409,9 +409,17 @@ TEST_CASE("check_parameter_count: parameters that no placeholder takes are refus
     CHECK(!check("SELECT $1, $10", 10));
     // A parameter no placeholder takes before the highest is sent typed: the server accepts it.
     CHECK(!check("SELECT $2", 2));
-    // Left to the server, which names what is wrong: a placeholder past the parameters, and SQL
-    // whose placeholders cannot be known.
-    CHECK(!check("SELECT $3", 2));
+    // A placeholder with no parameter: refused as the simple protocol refuses it, naming it.
+    CHECK(check("SELECT $3", 2) == client_errc::parameter_count_mismatch);
+    CHECK(why == "the query's placeholder $3 has no parameter (2 given)");
+    CHECK(check("SELECT $1 + $2", 1) == client_errc::parameter_count_mismatch);
+    CHECK(why == "the query's placeholder $2 has no parameter (1 given)");
+    CHECK(check("SELECT $0", 1) == client_errc::parameter_count_mismatch);
+    CHECK(why == "the query's placeholder $0 has no parameter (1 given)");
+    CHECK(check("SELECT $99999999999999999999999", 0) == client_errc::parameter_count_mismatch);
+    CHECK(why == "the query's placeholder $99999999999999999999999 has no parameter (0 given)");
+    CHECK(!check("SELECT '$3', $1 -- $2", 1));
+    // Left to the server: parameters past the placeholders of SQL whose end cannot be lexed.
     CHECK(!check("SELECT $1, 'unterminated $2", 2));
     // With standard_conforming_strings off, a backslash escapes in '...'.
     why.clear();
