@@ -32,7 +32,7 @@ const char* describe(client_errc e) noexcept {
     case client_errc::too_many_parameters:
         return "too many parameters or parameter formats for one statement (at most 65535)";
     case client_errc::parameter_count_mismatch:
-        return "the number of parameters written differs from the number announced";
+        return "the parameters do not match the statement";
     case client_errc::message_too_long:
         return "the message would exceed the protocol's 1 GiB length limit";
     case client_errc::invalid_protocol_version:
