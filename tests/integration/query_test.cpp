@@ -264,67 +264,50 @@ TEST_CASE("query: an error in one request does not disturb the others queued wit
     });
 }
 
-TEST_CASE("query: a placeholder with no parameter is refused unsent, in every mode, and an open "
-          "transaction goes on") {
-    run([](asio::any_io_executor) -> asio::awaitable<void> {
+TEST_CASE("query: parameters that do not fit the placeholders are refused unsent, in every "
+          "mode, and an open transaction goes on") {
+    // A call refused before anything was sent, its diagnostics saying `why`.
+    const auto refused = [](const std::tuple<pgasio::error_code, pgasio::result>& outcome,
+                            const pgasio::diagnostics& diag, const std::string& why) {
+        CHECK(std::get<0>(outcome) == client_errc::parameter_count_mismatch);
+        CHECK_THAT(diag.message, Catch::Contains(why));
+        CHECK(std::get<1>(outcome).empty());
+    };
+    run([&](asio::any_io_executor) -> asio::awaitable<void> {
         auto conn = co_await connect_primary();
         using pgasio::query_exec_mode;
         for (const auto mode : {query_exec_mode::cache_statement, query_exec_mode::cache_describe,
                                 query_exec_mode::describe_exec, query_exec_mode::simple_protocol}) {
             INFO(static_cast<int>(mode));
-            // Sent, the Bind would be refused by the server (ERROR 08P01 "bind message supplies
-            // 1 parameters, but prepared statement ... requires 2", naming a statement of the
-            // cache), which aborts the transaction block around it.
             auto tx = co_await conn.async_begin();
             // Twice: the statement cache must not keep what it refused.
             for (int i = 0; i < 2; ++i) {
-                pgasio::diagnostics diag;
-                auto [ec, r] = co_await tx.async_query(
+                // Sent, a placeholder with no parameter would make the server refuse the Bind
+                // (ERROR 08P01 "bind message supplies 1 parameters, but prepared statement ...
+                // requires 2", naming a statement of the cache) and abort the transaction block.
+                pgasio::diagnostics few_diag;
+                const auto few = co_await tx.async_query(
                     "SELECT $1::int4 + $2::int4 AS v", 1,
-                    pgasio::with_exec_mode(mode, pgasio::diagnostics_into(diag, nothrow)));
-                CHECK(ec == client_errc::parameter_count_mismatch);
-                CHECK_THAT(
-                    diag.message,
-                    Catch::Contains("the query's placeholder $2 has no parameter (1 given)"));
-                CHECK(r.empty());
+                    pgasio::with_exec_mode(mode, pgasio::diagnostics_into(few_diag, nothrow)));
+                refused(few, few_diag, "the query's placeholder $2 has no parameter (1 given)");
+                // Sent, a parameter that no placeholder takes would be ignored by the server.
+                pgasio::diagnostics many_diag;
+                const auto many = co_await tx.async_query(
+                    "SELECT $1::int4 AS v", 1, 999,
+                    pgasio::with_exec_mode(mode, pgasio::diagnostics_into(many_diag, nothrow)));
+                refused(many, many_diag, "parameter $2 is not used");
             }
             auto ok = co_await tx.async_query("SELECT $1::int4 + $2::int4 AS v", 1, 2,
                                               pgasio::with_exec_mode(mode));
             CHECK(ok[0].get<std::int32_t>(0) == 3);
             co_await tx.async_commit();
         }
-        pgasio::batch b;
-        CHECK(b.add("SELECT $1::int4 + $2::int4", 1) == client_errc::parameter_count_mismatch);
-        CHECK_THAT(b.refusal(), Catch::Contains("placeholder $2 has no parameter"));
-        CHECK(conn.is_open());
-        co_await conn.async_close();
-    });
-}
-
-TEST_CASE("query: more parameters than the placeholders take are refused, in every mode") {
-    run([](asio::any_io_executor) -> asio::awaitable<void> {
-        auto conn = co_await connect_primary();
-        using pgasio::query_exec_mode;
-        for (const auto mode : {query_exec_mode::cache_statement, query_exec_mode::cache_describe,
-                                query_exec_mode::describe_exec, query_exec_mode::simple_protocol}) {
-            INFO(static_cast<int>(mode));
-            // Twice: the statement cache must not keep what it refused.
-            for (int i = 0; i < 2; ++i) {
-                pgasio::diagnostics diag;
-                auto [ec, r] = co_await conn.async_query(
-                    "SELECT $1::int4 AS v", 1, 999,
-                    pgasio::with_exec_mode(mode, pgasio::diagnostics_into(diag, nothrow)));
-                CHECK(ec == client_errc::parameter_count_mismatch);
-                CHECK_THAT(diag.message, Catch::Contains("parameter $2 is not used"));
-                CHECK(r.empty());
-            }
-            auto ok =
-                co_await conn.async_query("SELECT $1::int4 AS v", 5, pgasio::with_exec_mode(mode));
-            CHECK(ok[0].get<std::int32_t>(0) == 5);
-        }
-        pgasio::batch b;
-        CHECK(b.add("SELECT $1::int4", 1, 2) == client_errc::parameter_count_mismatch);
-        CHECK_THAT(b.refusal(), Catch::Contains("parameter $2 is not used"));
+        pgasio::batch few;
+        CHECK(few.add("SELECT $1::int4 + $2::int4", 1) == client_errc::parameter_count_mismatch);
+        CHECK_THAT(few.refusal(), Catch::Contains("placeholder $2 has no parameter"));
+        pgasio::batch many;
+        CHECK(many.add("SELECT $1::int4", 1, 2) == client_errc::parameter_count_mismatch);
+        CHECK_THAT(many.refusal(), Catch::Contains("parameter $2 is not used"));
         CHECK(conn.is_open());
         co_await conn.async_close();
     });
