@@ -343,7 +343,7 @@ error_code check_parameter_count(std::string_view sql, std::size_t count, bool b
                                  std::string& why) {
     std::size_t highest = 0;
     bool unterminated = false;
-    // Capped past the count: all that matters is whether it reaches it.
+    // Capped past the count: all that matters is whether it reaches or passes it.
     const auto each = [&](std::size_t start, std::size_t end, std::size_t n) -> error_code {
         if (n == 0 || n > count)
             return refuse_placeholder(sql.substr(start, end - start), count, why);

@@ -94,7 +94,7 @@ void connection::queue_query(detail::connection_impl* impl,
     r->push_step(step::execute);
     r->push_step(step::sync);
 
-    // Parameters that no placeholder takes, which the server would ignore, are refused; a
+    // Parameters that do not fit the placeholders are refused (see check_parameter_count); a
     // statement the cache already holds was checked when it went in (its key holds the
     // parameters' types, so their count).
     const bool check_count = !stmt && !(entry && !inserted);
